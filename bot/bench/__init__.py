@@ -1,0 +1,1 @@
+"""Benchmarks behind `lookout bench NAME`; each module has `main(argv, *, settings) -> int`."""

@@ -1,0 +1,1 @@
+"""`/lookout` subcommands: one module per area, each exposing `SUBCOMMANDS: dict[str, Subcommand]`."""

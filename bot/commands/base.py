@@ -1,0 +1,47 @@
+"""What a `/lookout` subcommand receives and how it answers, independent of Slack's request plumbing."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.services import Services
+from storage.tables.core import Workspace
+
+
+class Responder(Protocol):
+    """bolt's `respond`: posts to the command's `response_url` (ephemeral unless told otherwise)."""
+
+    async def __call__(
+        self,
+        text: str | None = None,
+        *,
+        blocks: Sequence[dict[str, Any]] | None = None,
+        response_type: str | None = None,
+        replace_original: bool | None = None,
+    ) -> Any: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandRequest:
+    """One `/lookout …` invocation, already tied to its workspace."""
+
+    services: Services
+    workspace: Workspace
+    user_id: str
+    channel_id: str
+    args: list[str]  # the words after the subcommand name
+    raw_text: str  # everything after `/lookout`, as typed
+    respond: Responder
+    client: AsyncWebClient
+
+
+@dataclass(frozen=True, kw_only=True)
+class Subcommand:
+    name: str
+    usage: str  # e.g. "property <GA4 property id>"
+    summary: str  # one line for `/lookout help`
+    run: Callable[[CommandRequest], Awaitable[None]]

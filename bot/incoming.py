@@ -1,0 +1,30 @@
+"""A user's message to the bot (mention or DM), as the listeners hand it to whatever answers it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from storage.tables.core import Workspace
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncomingMessage:
+    workspace: Workspace
+    channel_id: str
+    user_id: str
+    text: str  # the user's words, the bot's own mention removed
+    ts: str  # the message itself
+    thread_ts: str  # the thread to answer in: the message's thread, or the message when top-level
+    is_dm: bool
+    bot_user_id: str | None
+    team_id: str
+    enterprise_id: str | None = None
+
+
+class MessageHandler(Protocol):
+    """Answers one incoming message in Slack. Runs after the ack, in the background."""
+
+    async def __call__(self, *, message: IncomingMessage, client: AsyncWebClient) -> None: ...

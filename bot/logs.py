@@ -1,0 +1,44 @@
+"""Logging set-up, with a filter that scrubs anything shaped like a token from every record."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# Slack tokens, Google access/refresh tokens and codes, API keys, Fernet ciphertext, Bearer headers.
+_SECRET_PATTERNS = re.compile(
+    r"(xox[abposer]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|ya29\.[A-Za-z0-9_\-.]+|1//[A-Za-z0-9_\-]+"
+    r"|4/[A-Za-z0-9_\-]{10,}|sk-[A-Za-z0-9_\-]{10,}|xai-[A-Za-z0-9_\-]{10,}|AIza[A-Za-z0-9_\-]{20,}"
+    r"|gAAAAA[A-Za-z0-9_\-=]{20,}|(?i:bearer)\s+[A-Za-z0-9_\-.=]+)"
+)
+
+
+def redact(text: str) -> str:
+    return _SECRET_PATTERNS.sub("[redacted]", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's rendered message so secrets never reach a handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[1] is not None:
+            # Exception text can quote a request body; render it now, scrubbed.
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Library loggers that echo request bodies at DEBUG stay at INFO or above.
+    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "googleapiclient", "httpx", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))

@@ -1,0 +1,130 @@
+"""The one settings object: every environment variable of INTERFACE.md, read once in the entry point."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODELS_FAST = "anthropic:claude-haiku-4-5,gemini:gemini-2.5-flash,xai:grok-4-fast,openai:gpt-5-mini"
+DEFAULT_MODELS_DEEP = "anthropic:claude-sonnet-4-5,gemini:gemini-2.5-pro,xai:grok-4,openai:gpt-5"
+
+
+class SlackMode(StrEnum):
+    SINGLE_WORKSPACE = "single-workspace"
+    MULTI_WORKSPACE = "multi-workspace"
+
+
+class SettingsProblem(ValueError):
+    """The configuration cannot run the chosen mode; the message lists what to set."""
+
+
+class Settings(BaseSettings):
+    """Configuration of one Lookout process. Build it once with `Settings()` and pass it down."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False)
+
+    database_url: str = "sqlite:///data/lookout.db"
+    lookout_secret_key: SecretStr | None = None
+    lookout_data_dir: Path = Path("data")
+    port: int = 3000
+    public_url: str | None = None
+    log_level: str = "INFO"
+
+    slack_signing_secret: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
+
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    google_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"
+    google_revoke_url: str = "https://oauth2.googleapis.com/revoke"
+    ga4_data_api_url: str = "https://analyticsdata.googleapis.com"
+    ga4_admin_api_url: str = "https://analyticsadmin.googleapis.com"
+    search_console_api_url: str = "https://searchconsole.googleapis.com"
+
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    gemini_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    )
+    google_gemini_base_url: str | None = None
+    xai_api_key: SecretStr | None = None
+    xai_base_url: str = "https://api.x.ai/v1"
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    lookout_models_fast: str = DEFAULT_MODELS_FAST
+    lookout_models_deep: str = DEFAULT_MODELS_DEEP
+
+    # Cost control: USD per workspace per calendar month; 0 disables the budget.
+    lookout_monthly_budget_usd: float = 50.0
+    # Optional JSON object {"provider:model": {"input": usd_per_mtok, "output": ..., "cached_input": ...}}
+    # that overrides or extends the built-in price table.
+    lookout_model_prices: str | None = None
+
+    # The scheduler can be switched off on replicas that should only answer events.
+    lookout_scheduler_enabled: bool = True
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url_ends_with_slash(cls, value: str) -> str:
+        # slack_sdk joins the method name onto the base URL verbatim.
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
+
+    @property
+    def google_redirect_uri(self) -> str:
+        return f"{self.base_url}/google/oauth/callback"
+
+    @property
+    def slack_mode(self) -> SlackMode | None:
+        if self.slack_bot_token is not None:
+            return SlackMode.SINGLE_WORKSPACE
+        if self.slack_client_id and self.slack_client_secret is not None:
+            return SlackMode.MULTI_WORKSPACE
+        return None
+
+    @property
+    def google_configured(self) -> bool:
+        return bool(self.google_client_id) and self.google_client_secret is not None
+
+    def problems(self, *, socket_mode: bool = False) -> list[str]:
+        """What is missing or contradictory for serving in the chosen mode; empty when all is well."""
+        problems: list[str] = []
+        multi_partial = bool(self.slack_client_id) != (self.slack_client_secret is not None)
+        if self.slack_bot_token is not None and (self.slack_client_id or self.slack_client_secret):
+            problems.append(
+                "Set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET "
+                "(many workspaces), not both."
+            )
+        elif multi_partial:
+            problems.append("Multi-workspace mode needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
+        elif self.slack_mode is None:
+            problems.append(
+                "Set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET (many workspaces)."
+            )
+        if socket_mode:
+            if self.slack_app_token is None:
+                problems.append("Socket Mode needs SLACK_APP_TOKEN (an xapp- token with connections:write).")
+            if self.slack_mode is SlackMode.MULTI_WORKSPACE:
+                problems.append("Socket Mode serves one workspace: use SLACK_BOT_TOKEN, or run in HTTP mode.")
+        elif self.slack_signing_secret is None:
+            problems.append("HTTP mode needs SLACK_SIGNING_SECRET (Basic Information → App Credentials).")
+        if bool(self.google_client_id) != (self.google_client_secret is not None):
+            problems.append("Google sign-in needs both GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.")
+        return problems
+
+    def require_valid(self, *, socket_mode: bool = False) -> None:
+        problems = self.problems(socket_mode=socket_mode)
+        if problems:
+            raise SettingsProblem("\n".join(f"- {problem}" for problem in problems))

@@ -1,0 +1,1 @@
+"""Tables, repositories, migrations and token encryption: the only package that talks SQL."""

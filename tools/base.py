@@ -1,0 +1,105 @@
+"""The tool contract: a typed input model, a docstring for the model, a typed result, a registry that runs it.
+
+A tool never raises to its caller for a problem the model can fix: `ToolError` (and input validation errors)
+come back as an error outcome whose text helps the model correct its next call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+ContextT = TypeVar("ContextT")
+InputT = TypeVar("InputT", bound=BaseModel)
+
+
+class ToolError(Exception):
+    """A problem the model can fix by calling differently; the message is written for the model."""
+
+
+class ToolUserError(Exception):
+    """A problem only a person can fix (no property chosen, Google access revoked); ends the tool call.
+
+    `message_key` names a text in `bot.messages`; the agent shows that text rather than the exception.
+    """
+
+    def __init__(self, message_key: str, detail: str = "") -> None:
+        super().__init__(detail or message_key)
+        self.message_key = message_key
+        self.detail = detail
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tool(Generic[InputT, ContextT]):
+    """One callable tool. `run` gets validated input and the per-request context, returns a pydantic result."""
+
+    name: str
+    description: str
+    input_model: type[InputT]
+    run: Callable[[InputT, ContextT], Awaitable[BaseModel]]
+
+    def json_schema(self) -> dict[str, Any]:
+        """JSON schema of the input, generated from the model so it can never drift from the code."""
+        return self.input_model.model_json_schema()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolOutcome:
+    """What a tool call produced, ready to hand back to a model."""
+
+    name: str
+    is_error: bool
+    content: str  # JSON text of the result, or the error message for the model
+    result: BaseModel | None = None
+
+
+def format_validation_error(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors(include_url=False):
+        location = ".".join(str(part) for part in item["loc"]) or "arguments"
+        parts.append(f"{location}: {item['msg']}")
+    return "Invalid arguments: " + "; ".join(parts)
+
+
+class ToolRegistry(Generic[ContextT]):
+    """The tools a model may call, by name."""
+
+    def __init__(self, tools: Iterable[Tool[Any, ContextT]]) -> None:
+        self._tools: dict[str, Tool[Any, ContextT]] = {}
+        for tool in tools:
+            if tool.name in self._tools:
+                raise ValueError(f"duplicate tool name {tool.name}")
+            self._tools[tool.name] = tool
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
+    def get(self, name: str) -> Tool[Any, ContextT]:
+        return self._tools[name]
+
+    def all(self) -> list[Tool[Any, ContextT]]:
+        return list(self._tools.values())
+
+    async def run(self, name: str, arguments: Mapping[str, object] | str, context: ContextT) -> ToolOutcome:
+        """Validate and run one call. Mistakes the model can fix come back as an error outcome, never raise."""
+        tool = self._tools.get(name)
+        if tool is None:
+            known = ", ".join(sorted(self._tools))
+            return ToolOutcome(name=name, is_error=True, content=f"Unknown tool {name!r}. Available tools: {known}.")
+        try:
+            raw = json.loads(arguments) if isinstance(arguments, str) else dict(arguments)
+            if not isinstance(raw, dict):
+                raise ToolError("Arguments must be a JSON object.")
+            validated = tool.input_model.model_validate(raw)
+            result = await tool.run(validated, context)
+        except json.JSONDecodeError as error:
+            return ToolOutcome(name=name, is_error=True, content=f"Arguments are not valid JSON: {error.msg}.")
+        except ValidationError as error:
+            return ToolOutcome(name=name, is_error=True, content=format_validation_error(error))
+        except ToolError as error:
+            return ToolOutcome(name=name, is_error=True, content=str(error))
+        return ToolOutcome(name=name, is_error=False, content=result.model_dump_json(exclude_none=True), result=result)
