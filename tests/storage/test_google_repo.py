@@ -1,0 +1,177 @@
+"""The Google repository: single-use states, one refresher at a time, one reconnect notice, scoped choices."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from storage.db import Database
+from storage.repos import google as repo
+from storage.repos.workspaces import delete_workspace, ensure_workspace
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+async def _workspace(database: Database, team_id: str) -> int:
+    async with database.session() as session:
+        workspace = await ensure_workspace(session=session, enterprise_id=None, team_id=team_id)
+        await session.flush()
+        assert workspace.id is not None
+        return workspace.id
+
+
+async def _state(database: Database, workspace_id: int, state: str, *, expires_in: timedelta) -> None:
+    async with database.session() as session:
+        await repo.create_oauth_state(
+            session=session,
+            workspace_id=workspace_id,
+            state=state,
+            user_id="U1",
+            channel_id="C1",
+            code_verifier_enc="enc",
+            created_at=NOW,
+            expires_at=NOW + expires_in,
+        )
+
+
+async def _connect(database: Database, workspace_id: int) -> None:
+    async with database.session() as session:
+        await repo.save_connection(
+            session=session,
+            workspace_id=workspace_id,
+            refresh_token_enc="r-enc",
+            access_token_enc="a-enc",
+            access_token_expires_at=NOW + timedelta(hours=1),
+            scopes="a b",
+            connected_by_user_id="U1",
+            connected_at=NOW,
+        )
+
+
+async def test_a_state_is_consumed_once_even_by_racing_processes(database: Database) -> None:
+    # given a fresh state and a second engine standing in for another process
+    workspace_id = await _workspace(database, "T1")
+    await _state(database, workspace_id, "s1", expires_in=timedelta(minutes=10))
+    other = Database(str(database.url.render_as_string(hide_password=False)))
+
+    async def consume(db: Database) -> bool:
+        async with db.session() as session:
+            return await repo.consume_oauth_state(session=session, state="s1", now=NOW) is not None
+
+    # when both consume it at once
+    try:
+        results = await asyncio.gather(consume(database), consume(other), consume(database))
+    finally:
+        await other.dispose()
+
+    # then exactly one wins, and it cannot be consumed again
+    assert sorted(results) == [False, False, True]
+    assert not await consume(database)
+
+
+async def test_an_expired_or_unknown_state_is_not_consumed(database: Database) -> None:
+    workspace_id = await _workspace(database, "T1")
+    await _state(database, workspace_id, "old", expires_in=timedelta(minutes=10))
+    async with database.session() as session:
+        late = await repo.consume_oauth_state(session=session, state="old", now=NOW + timedelta(minutes=11))
+        unknown = await repo.consume_oauth_state(session=session, state="forged", now=NOW)
+    assert late is None and unknown is None
+
+
+async def test_the_refresh_lease_has_one_holder_until_released_or_expired(database: Database) -> None:
+    workspace_id = await _workspace(database, "T1")
+    await _connect(database, workspace_id)
+    until = NOW + timedelta(seconds=30)
+    async with database.session() as session:
+        first = await repo.acquire_refresh_lease(
+            session=session, workspace_id=workspace_id, owner="a", now=NOW, until=until
+        )
+    async with database.session() as session:
+        second = await repo.acquire_refresh_lease(
+            session=session, workspace_id=workspace_id, owner="b", now=NOW, until=until
+        )
+    async with database.session() as session:
+        after_expiry = await repo.acquire_refresh_lease(
+            session=session, workspace_id=workspace_id, owner="c", now=until + timedelta(seconds=1), until=until
+        )
+    async with database.session() as session:
+        # "a" lost its lease to "c": its late result must not overwrite anything
+        stored_by_a = await repo.store_refreshed_token(
+            session=session,
+            workspace_id=workspace_id,
+            owner="a",
+            access_token_enc="x",
+            expires_at=None,
+            refresh_token_enc=None,
+            now=NOW,
+        )
+    assert (first, second, after_expiry, stored_by_a) == (True, False, True, False)
+
+
+async def test_needs_reconnect_notifies_once_and_reconnecting_clears_it(database: Database) -> None:
+    workspace_id = await _workspace(database, "T1")
+    await _connect(database, workspace_id)
+    async with database.session() as session:
+        first = await repo.mark_needs_reconnect(session=session, workspace_id=workspace_id, now=NOW)
+        again = await repo.mark_needs_reconnect(session=session, workspace_id=workspace_id, now=NOW)
+        connection = await repo.get_connection(session=session, workspace_id=workspace_id)
+        assert connection is not None
+        assert connection.status == "needs_reconnect" and connection.access_token_enc is None
+    assert (first, again) == (True, False)
+
+    await _connect(database, workspace_id)
+    async with database.session() as session:
+        connection = await repo.get_connection(session=session, workspace_id=workspace_id)
+    assert connection is not None
+    assert connection.status == "healthy" and connection.reconnect_notified_at is None
+
+
+async def test_choices_are_per_workspace_and_channel_and_go_with_the_workspace(database: Database) -> None:
+    acme = await _workspace(database, "T1")
+    other = await _workspace(database, "T2")
+    await _connect(database, acme)
+    async with database.session() as session:
+        await repo.set_property(
+            session=session,
+            workspace_id=acme,
+            channel_id="",
+            property_id="123",
+            property_name="Acme",
+            timezone="Europe/Paris",
+            currency="EUR",
+            chosen_by_user_id="U1",
+            now=NOW,
+        )
+        await repo.set_site(
+            session=session,
+            workspace_id=acme,
+            channel_id="C9",
+            site_url="sc-domain:acme.com",
+            chosen_by_user_id="U1",
+            now=NOW,
+        )
+        await repo.set_property(
+            session=session,
+            workspace_id=acme,
+            channel_id="",
+            property_id="124",
+            property_name="Acme 2",
+            timezone=None,
+            currency=None,
+            chosen_by_user_id="U2",
+            now=NOW,
+        )
+    async with database.session() as session:
+        acme_choices = await repo.list_choices(session=session, workspace_id=acme)
+        other_choices = await repo.list_choices(session=session, workspace_id=other)
+    assert [(c.channel_id, c.property_id, c.site_url) for c in acme_choices] == [
+        ("", "124", None),
+        ("C9", None, "sc-domain:acme.com"),
+    ]
+    assert other_choices == []
+
+    async with database.session() as session:
+        await delete_workspace(session=session, workspace_id=acme)
+    async with database.session() as session:
+        assert await repo.list_choices(session=session, workspace_id=acme) == []
+        assert await repo.get_connection(session=session, workspace_id=acme) is None
