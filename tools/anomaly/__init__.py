@@ -1,0 +1,16 @@
+"""Anomaly detection on metric series: a streaming detector, a batch incident finder, and NAB scoring."""
+
+from tools.anomaly.detector import AnomalyDetector
+from tools.anomaly.models import Direction, Granularity, Incident, IncidentKind, Point, Score, Sensitivity, Severity
+
+__all__ = [
+    "AnomalyDetector",
+    "Direction",
+    "Granularity",
+    "Incident",
+    "IncidentKind",
+    "Point",
+    "Score",
+    "Sensitivity",
+    "Severity",
+]

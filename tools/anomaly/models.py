@@ -1,0 +1,82 @@
+"""Typed inputs and results of anomaly detection, shared by the streaming detector, the batch API and their callers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Sensitivity = Literal["low", "medium", "high"]
+Granularity = Literal["daily", "hourly"]
+Direction = Literal["up", "down"]
+IncidentKind = Literal["drop", "spike", "level_shift", "near_zero"]
+Severity = Literal["low", "medium", "high"]
+Event = Literal["alert", "recovery"]
+
+SENSITIVITIES: tuple[Sensitivity, ...] = ("low", "medium", "high")
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One observation of a metric: the period it starts at and its value (NaN = missing)."""
+
+    timestamp: datetime
+    value: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Score:
+    """What the streaming detector concluded about one point, having seen only the points before it.
+
+    `anomaly_score` is in [0, 1] and does not depend on the sensitivity (0.5 is the medium alerting level);
+    `alert` is true only on the first point of a new incident; `event` is "recovery" on the point that ends one.
+    """
+
+    timestamp: datetime
+    value: float
+    expected: float | None
+    anomaly_score: float
+    alert: bool
+    event: Event | None
+    direction: Direction | None
+    deviation: float
+    scored: bool
+    in_incident: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Incident:
+    """One anomaly from its first alerting point to its recovery (`end` is None while it is still going on).
+
+    `expected` and `actual` are the values at the alerting point; `peak_*` the largest deviation seen during it.
+    `fingerprint` is the similarity key used to honour "Expected" / "Mute 7 days" answers: same series,
+    same kind, same direction.
+    """
+
+    start: datetime
+    end: datetime | None
+    kind: IncidentKind
+    direction: Direction
+    severity: Severity
+    expected: float
+    actual: float
+    peak_expected: float
+    peak_actual: float
+    deviation: float
+    fingerprint: str
+
+    @property
+    def ongoing(self) -> bool:
+        return self.end is None
+
+    @property
+    def relative_change(self) -> float | None:
+        """(actual - expected) / expected at the alerting point; None when nothing was expected."""
+        if self.expected == 0:
+            return None
+        return (self.actual - self.expected) / abs(self.expected)
+
+
+def fingerprint(series_key: str, kind: IncidentKind, direction: Direction) -> str:
+    """The similarity key of an incident: what a mute or an "Expected" answer is stored against."""
+    return f"{series_key}|{kind}|{direction}"
