@@ -71,6 +71,10 @@ class Settings(BaseSettings):
 
     # The scheduler can be switched off on replicas that should only answer events.
     lookout_scheduler_enabled: bool = True
+    # Leadership lease: a dead leader is replaced within this plus a quarter of it (renewal interval).
+    lookout_scheduler_lease_seconds: float = 20.0
+    # Digests due at the same minute are spread over this many seconds (a stable offset per subscription).
+    lookout_digest_spread_seconds: float = 60.0
 
     @field_validator("slack_api_url")
     @classmethod

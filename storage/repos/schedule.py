@@ -200,6 +200,7 @@ class Claim:
     status: ClaimStatus
     claim_id: int
     token: str = ""
+    attempts: int = 1
     previous_claimed_at: datetime | None = None  # for TAKEN_OVER: when the dead claimant started
 
     @property
@@ -262,7 +263,11 @@ async def claim_post(
     if result.rowcount != 1:
         return Claim(status=ClaimStatus.HELD, claim_id=existing.id)
     return Claim(
-        status=ClaimStatus.TAKEN_OVER, claim_id=existing.id, token=token, previous_claimed_at=existing.claimed_at
+        status=ClaimStatus.TAKEN_OVER,
+        claim_id=existing.id,
+        token=token,
+        attempts=existing.attempts + 1,
+        previous_claimed_at=_aware(existing.claimed_at),
     )
 
 

@@ -1,0 +1,213 @@
+"""Posting a scheduled message exactly once: claim, build, re-check the claim, post, mark posted.
+
+The window that claims alone cannot close is a claimant dying after Slack accepted the message but before the
+claim was marked posted. Every scheduled message therefore carries Slack message metadata naming its
+(subscription, period); whoever takes over a stale claim first looks for that message in the channel and only
+posts when it is not there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.scheduler.limits import ChannelPacer
+from storage.db import Database
+from storage.repos.schedule import ClaimStatus, claim_post, mark_posted, still_holds_claim
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT_TYPE = "lookout_scheduled_post"
+
+# Slack errors that no retry will fix: the period ends without a post.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "token_revoked",
+        "invalid_auth",
+        "not_authed",
+        "missing_scope",
+        "restricted_action",
+        "msg_too_long",
+        "invalid_blocks",
+        "team_access_not_granted",
+    }
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlackPost:
+    """A message ready to post. Text and blocks are already escaped by the `bot.messages` renderers."""
+
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    thread_ts: str | None = None
+
+
+class PostResult(StrEnum):
+    POSTED = "posted"
+    FOUND_EARLIER = "found_earlier"  # a claimant that died had posted it; recorded, not re-posted
+    ALREADY_DONE = "already_done"
+    HELD_ELSEWHERE = "held_elsewhere"
+    NOTHING_TO_POST = "nothing_to_post"
+    GAVE_UP = "gave_up"  # a permanent Slack error or too many attempts
+    FAILED = "failed"  # left claimed; retried once the claim is stale
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostOutcome:
+    result: PostResult
+    message_ts: str | None = None
+
+
+ClientProvider = Callable[[int], Awaitable[AsyncWebClient]]
+
+
+class ClaimedPoster:
+    """Posts (subscription, period) messages at most once across processes and restarts, and at least once unless
+    Slack refuses permanently or `max_attempts` claimants in a row fail."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        clock: Callable[[], datetime],
+        claimant: str,
+        pacer: ChannelPacer,
+        stale_after: timedelta = timedelta(seconds=60),
+        max_attempts: int = 3,
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self.claimant = claimant
+        self._pacer = pacer
+        self._stale_after = stale_after
+        self._max_attempts = max_attempts
+
+    async def post_once(
+        self,
+        *,
+        client: AsyncWebClient,
+        workspace_id: int,
+        subscription_id: int,
+        period: str,
+        channel_id: str,
+        prepare: Callable[[], Awaitable[SlackPost | None]],
+        thread_ts: str | None = None,
+    ) -> PostOutcome:
+        async with self._database.session() as session:
+            claim = await claim_post(
+                session=session,
+                workspace_id=workspace_id,
+                subscription_id=subscription_id,
+                period=period,
+                claimant=self.claimant,
+                now=self._clock(),
+                stale_after=self._stale_after,
+            )
+        if claim.status is ClaimStatus.POSTED:
+            return PostOutcome(result=PostResult.ALREADY_DONE)
+        if claim.status is ClaimStatus.HELD:
+            return PostOutcome(result=PostResult.HELD_ELSEWHERE)
+
+        async def finish(result: PostResult, ts: str | None) -> PostOutcome:
+            async with self._database.session() as session:
+                await mark_posted(
+                    session=session, claim_id=claim.claim_id, token=claim.token, message_ts=ts, now=self._clock()
+                )
+            return PostOutcome(result=result, message_ts=ts)
+
+        if claim.status is ClaimStatus.TAKEN_OVER:
+            earlier = await find_earlier_post(
+                client,
+                channel_id=channel_id,
+                subscription_id=subscription_id,
+                period=period,
+                since=claim.previous_claimed_at,
+                thread_ts=thread_ts,
+            )
+            if earlier is not None:
+                log.info("scheduled post %s/%s was already in Slack; recorded it", subscription_id, period)
+                return await finish(PostResult.FOUND_EARLIER, earlier)
+            if claim.attempts > self._max_attempts:
+                log.warning(
+                    "giving up on scheduled post %s/%s after %d attempts", subscription_id, period, claim.attempts - 1
+                )
+                return await finish(PostResult.GAVE_UP, None)
+
+        post = await prepare()
+        if post is None:
+            return await finish(PostResult.NOTHING_TO_POST, None)
+        async with self._database.session() as session:
+            if not await still_holds_claim(session=session, claim_id=claim.claim_id, token=claim.token):
+                return PostOutcome(result=PostResult.HELD_ELSEWHERE)
+        await self._pacer.wait(channel_id)
+        try:
+            response = await client.chat_postMessage(
+                channel=post.channel,
+                text=post.text,
+                blocks=post.blocks,
+                thread_ts=post.thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={
+                    "event_type": METADATA_EVENT_TYPE,
+                    "event_payload": {"subscription_id": subscription_id, "period": period},
+                },
+            )
+        except SlackApiError as error:
+            code = str(error.response.get("error", ""))
+            if code in PERMANENT_ERRORS:
+                log.warning("scheduled post %s/%s refused by Slack (%s)", subscription_id, period, code)
+                return await finish(PostResult.GAVE_UP, None)
+            log.warning("scheduled post %s/%s failed (%s); will retry", subscription_id, period, code)
+            return PostOutcome(result=PostResult.FAILED)
+        return await finish(PostResult.POSTED, str(response.get("ts", "")) or None)
+
+
+async def find_earlier_post(
+    client: AsyncWebClient,
+    *,
+    channel_id: str,
+    subscription_id: int,
+    period: str,
+    since: datetime | None,
+    thread_ts: str | None,
+) -> str | None:
+    """The ts of a message this app already posted for (subscription, period), if Slack has one."""
+    oldest = f"{since.timestamp() - 5:.6f}" if since is not None else None
+    try:
+        if thread_ts is not None:
+            response = await client.conversations_replies(
+                channel=channel_id, ts=thread_ts, oldest=oldest, include_all_metadata=True, limit=200
+            )
+        else:
+            response = await client.conversations_history(
+                channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200
+            )
+    except SlackApiError as error:
+        # Without history we cannot tell; posting risks a duplicate, not posting risks a lost digest. A duplicate
+        # after a crash is the lesser harm.
+        log.warning("could not read channel history to check for an earlier post (%s)", error.response.get("error"))
+        return None
+    for message in response.get("messages") or []:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if (
+            metadata.get("event_type") == METADATA_EVENT_TYPE
+            and str(payload.get("subscription_id")) == str(subscription_id)
+            and payload.get("period") == period
+        ):
+            return str(message.get("ts"))
+    return None
