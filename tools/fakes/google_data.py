@@ -1,0 +1,1127 @@
+"""The GA4 Data API v1beta and Search Console wire formats, answered from a `PropertyDataset`.
+
+Pure functions from a decoded JSON request body to a JSON-ready response, raising `ApiError` with Google's error
+shape when a request would be rejected. `tools.fakes.google.FakeGoogle` puts them behind HTTP routes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+
+from tools.fakes.dataset import (
+    COUNTRIES,
+    DEVICES,
+    GSC_DEVICES,
+    PAGES,
+    SOURCE_MEDIUMS,
+    IntArray,
+    PropertyDataset,
+)
+
+Json = dict[str, Any]
+
+STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+SCHEMA_URL = "https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema"
+EXPLORER_URL = "https://ga-dev-tools.web.app/ga4/dimensions-metrics-explorer/"
+
+
+# The REST transport of google-analytics-data sends enums as integers; other clients send their names.
+_ENUMS: dict[str, dict[int, str]] = {
+    "aggregation": {0: "METRIC_AGGREGATION_UNSPECIFIED", 1: "TOTAL", 4: "COUNT", 5: "MINIMUM", 6: "MAXIMUM"},
+    "matchType": {
+        0: "MATCH_TYPE_UNSPECIFIED",
+        1: "EXACT",
+        2: "BEGINS_WITH",
+        3: "ENDS_WITH",
+        4: "CONTAINS",
+        5: "FULL_REGEXP",
+        6: "PARTIAL_REGEXP",
+    },
+    "operation": {
+        0: "OPERATION_UNSPECIFIED",
+        1: "EQUAL",
+        2: "LESS_THAN",
+        3: "LESS_THAN_OR_EQUAL",
+        4: "GREATER_THAN",
+        5: "GREATER_THAN_OR_EQUAL",
+    },
+    "orderType": {0: "ORDER_TYPE_UNSPECIFIED", 1: "ALPHANUMERIC", 2: "CASE_INSENSITIVE_ALPHANUMERIC", 3: "NUMERIC"},
+    "compatibility": {0: "COMPATIBILITY_UNSPECIFIED", 1: "COMPATIBLE", 2: "INCOMPATIBLE"},
+}
+
+
+def enum_name(kind: str, value: object, default: str) -> str:
+    if value is None:
+        return default
+    if isinstance(value, int):
+        return _ENUMS[kind].get(value, default)
+    return str(value)
+
+
+class ApiError(Exception):
+    """A request Google would reject; `body()` is Google's JSON error envelope."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+    def body(self) -> Json:
+        return {
+            "error": {
+                "code": self.status,
+                "message": self.message,
+                "status": STATUS_NAMES.get(self.status, "UNKNOWN"),
+                "errors": [{"message": self.message, "domain": "global", "reason": "invalid"}],
+            }
+        }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# GA4 catalog
+# ---------------------------------------------------------------------------------------------------------------
+
+# GA4 axes of the dataset cube: 0 day, 1 source/medium, 2 device, 3 country, 4 page; 5 is the hour split.
+DAY, SM, DEV, CTY, PAGE, HOUR = range(6)
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _content_group(path: str) -> str:
+    if path.startswith("/blog/"):
+        return "blog"
+    if path.startswith("/docs/"):
+        return "docs"
+    return "marketing"
+
+
+@dataclass(frozen=True)
+class DimensionDef:
+    api_name: str
+    ui_name: str
+    category: str
+    description: str
+    axes: tuple[int, ...]
+    deprecated: tuple[str, ...] = ()
+    custom: bool = False
+    item_scoped: bool = False
+
+
+def _dimension_defs() -> list[DimensionDef]:
+    return [
+        DimensionDef("date", "Date", "Time", "The date of the event, formatted as YYYYMMDD.", (DAY,)),
+        DimensionDef(
+            "dateHour", "Date + hour (YYYYMMDDHH)", "Time", "The combined values of date and hour.", (DAY, HOUR)
+        ),
+        DimensionDef("hour", "Hour", "Time", "The two-digit hour of the day (00-23).", (HOUR,)),
+        DimensionDef("dayOfWeek", "Day of week", "Time", "The integer day of the week; Sunday is 0.", (DAY,)),
+        DimensionDef("dayOfWeekName", "Day of week name", "Time", "The day of the week in English.", (DAY,)),
+        DimensionDef("yearMonth", "Year month", "Time", "The combined values of year and month (YYYYMM).", (DAY,)),
+        DimensionDef("isoYearIsoWeek", "ISO week of ISO year", "Time", "The ISO year and week (YYYYWW).", (DAY,)),
+        DimensionDef(
+            "sessionDefaultChannelGroup",
+            "Session default channel group",
+            "Traffic source",
+            "The session's default channel group, based on its source and medium.",
+            (SM,),
+        ),
+        DimensionDef(
+            "sessionSource", "Session source", "Traffic source", "The source that started the session.", (SM,)
+        ),
+        DimensionDef(
+            "sessionMedium", "Session medium", "Traffic source", "The medium that started the session.", (SM,)
+        ),
+        DimensionDef(
+            "sessionSourceMedium", "Session source / medium", "Traffic source", "Session source and medium.", (SM,)
+        ),
+        DimensionDef("deviceCategory", "Device category", "Platform / device", "Desktop, mobile or tablet.", (DEV,)),
+        DimensionDef("country", "Country", "Geography", "The country of the user.", (CTY,)),
+        DimensionDef("countryId", "Country ID", "Geography", "The ISO 3166-1 alpha-2 country code.", (CTY,)),
+        DimensionDef(
+            "landingPage", "Landing page", "Page / screen", "The page path of the session's first page.", (PAGE,)
+        ),
+        DimensionDef(
+            "landingPagePlusQueryString",
+            "Landing page + query string",
+            "Page / screen",
+            "The landing page path with its query string.",
+            (PAGE,),
+        ),
+        DimensionDef("pagePath", "Page path", "Page / screen", "The path of the page viewed.", (PAGE,)),
+        DimensionDef("pageTitle", "Page title", "Page / screen", "The title of the page viewed.", (PAGE,)),
+        DimensionDef(
+            "customEvent:content_group",
+            "Content group",
+            "Custom",
+            "Event-scoped custom dimension: blog, docs or marketing.",
+            (PAGE,),
+            custom=True,
+        ),
+        DimensionDef("itemName", "Item name", "Ecommerce", "The name of the item.", (), item_scoped=True),
+    ]
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    api_name: str
+    ui_name: str
+    type: str
+    description: str
+    atoms: tuple[str, ...]
+    compute: Callable[[Mapping[str, float]], float]
+    deprecated: tuple[str, ...] = ()
+    custom: bool = False
+    item_scoped: bool = False
+    category: str = "Session"
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+def _metric_defs() -> list[MetricDef]:
+    def atom(name: str) -> Callable[[Mapping[str, float]], float]:
+        return lambda values: values[name]
+
+    simple = [
+        ("sessions", "Sessions", "TYPE_INTEGER", "The number of sessions that began on the site.", "Session"),
+        ("totalUsers", "Total users", "TYPE_INTEGER", "The number of distinct users.", "User"),
+        ("newUsers", "New users", "TYPE_INTEGER", "Users who interacted with the site for the first time.", "User"),
+        (
+            "engagedSessions",
+            "Engaged sessions",
+            "TYPE_INTEGER",
+            "Sessions longer than 10s, or with a key event.",
+            "Session",
+        ),
+        ("screenPageViews", "Views", "TYPE_INTEGER", "The number of app screens or web pages viewed.", "Page / screen"),
+        ("userEngagementDuration", "User engagement", "TYPE_SECONDS", "Total time in the foreground.", "User"),
+        ("ecommercePurchases", "Ecommerce purchases", "TYPE_INTEGER", "Purchases completed.", "Ecommerce"),
+        ("purchaseRevenue", "Purchase revenue", "TYPE_CURRENCY", "Revenue from purchases.", "Revenue"),
+        ("eventCount", "Event count", "TYPE_INTEGER", "The count of events.", "Event"),
+    ]
+    defs = [MetricDef(name, ui, kind, text, (name,), atom(name), category=cat) for name, ui, kind, text, cat in simple]
+    defs += [
+        MetricDef(
+            "activeUsers",
+            "Active users",
+            "TYPE_INTEGER",
+            "Distinct users who engaged.",
+            ("totalUsers",),
+            atom("totalUsers"),
+            category="User",
+        ),
+        MetricDef(
+            "keyEvents",
+            "Key events",
+            "TYPE_INTEGER",
+            "The count of key events (formerly conversions).",
+            ("keyEvents",),
+            atom("keyEvents"),
+            deprecated=("conversions",),
+            category="Event",
+        ),
+        MetricDef(
+            "totalRevenue",
+            "Total revenue",
+            "TYPE_CURRENCY",
+            "Purchase, subscription and ad revenue.",
+            ("purchaseRevenue",),
+            atom("purchaseRevenue"),
+            category="Revenue",
+        ),
+        MetricDef(
+            "engagementRate",
+            "Engagement rate",
+            "TYPE_FLOAT",
+            "Engaged sessions divided by sessions.",
+            ("engagedSessions", "sessions"),
+            lambda v: _ratio(v["engagedSessions"], v["sessions"]),
+        ),
+        MetricDef(
+            "bounceRate",
+            "Bounce rate",
+            "TYPE_FLOAT",
+            "Sessions that were not engaged, divided by sessions.",
+            ("engagedSessions", "sessions"),
+            lambda v: 1.0 - _ratio(v["engagedSessions"], v["sessions"]) if v["sessions"] else 0.0,
+        ),
+        MetricDef(
+            "averageSessionDuration",
+            "Average session duration",
+            "TYPE_SECONDS",
+            "The average duration of sessions, in seconds.",
+            ("userEngagementDuration", "sessions"),
+            lambda v: 1.3 * _ratio(v["userEngagementDuration"], v["sessions"]),
+        ),
+        MetricDef(
+            "screenPageViewsPerSession",
+            "Views per session",
+            "TYPE_FLOAT",
+            "Views divided by sessions.",
+            ("screenPageViews", "sessions"),
+            lambda v: _ratio(v["screenPageViews"], v["sessions"]),
+        ),
+        MetricDef(
+            "sessionKeyEventRate",
+            "Session key event rate",
+            "TYPE_FLOAT",
+            "The share of sessions with a key event.",
+            ("keyEventSessions", "sessions"),
+            lambda v: _ratio(v["keyEventSessions"], v["sessions"]),
+            deprecated=("sessionConversionRate",),
+        ),
+        MetricDef(
+            "userKeyEventRate",
+            "User key event rate",
+            "TYPE_FLOAT",
+            "The share of users who triggered a key event.",
+            ("keyEventSessions", "totalUsers"),
+            lambda v: min(1.0, _ratio(v["keyEventSessions"], v["totalUsers"])),
+            deprecated=("userConversionRate",),
+            category="User",
+        ),
+        MetricDef(
+            "sessionsPerUser",
+            "Sessions per user",
+            "TYPE_FLOAT",
+            "Sessions divided by active users.",
+            ("sessions", "totalUsers"),
+            lambda v: _ratio(v["sessions"], v["totalUsers"]),
+        ),
+        MetricDef(
+            "customEvent:demo_requests",
+            "Demo requests",
+            "TYPE_INTEGER",
+            "Event-scoped custom metric: demo request forms sent.",
+            ("keyEventSessions",),
+            atom("keyEventSessions"),
+            custom=True,
+            category="Custom",
+        ),
+        MetricDef(
+            "itemRevenue",
+            "Item revenue",
+            "TYPE_CURRENCY",
+            "Revenue from items only.",
+            ("purchaseRevenue",),
+            atom("purchaseRevenue"),
+            item_scoped=True,
+            category="Ecommerce",
+        ),
+        MetricDef(
+            "itemsPurchased",
+            "Items purchased",
+            "TYPE_INTEGER",
+            "Units of items purchased.",
+            ("ecommercePurchases",),
+            atom("ecommercePurchases"),
+            item_scoped=True,
+            category="Ecommerce",
+        ),
+    ]
+    return defs
+
+
+DIMENSIONS: dict[str, DimensionDef] = {d.api_name: d for d in _dimension_defs()}
+METRICS: dict[str, MetricDef] = {m.api_name: m for m in _metric_defs()}
+ITEMS: tuple[tuple[str, float], ...] = (
+    ("Pro plan (annual)", 0.46),
+    ("Pro plan (monthly)", 0.27),
+    ("Team plan (annual)", 0.18),
+    ("Analytics audit", 0.09),
+)
+DATE_DIMENSIONS = {"date", "dateHour", "hour", "dayOfWeek", "dayOfWeekName", "yearMonth", "isoYearIsoWeek"}
+REALTIME_DIMENSIONS = ("country", "deviceCategory", "unifiedScreenName", "minutesAgo", "platform")
+REALTIME_METRICS = {
+    "activeUsers": "TYPE_INTEGER",
+    "screenPageViews": "TYPE_INTEGER",
+    "eventCount": "TYPE_INTEGER",
+    "keyEvents": "TYPE_INTEGER",
+}
+
+
+def metadata_json(property_id: str) -> Json:
+    """`GET /v1beta/properties/{id}/metadata`, custom definitions included."""
+    dimensions = [
+        {
+            "apiName": d.api_name,
+            "uiName": d.ui_name,
+            "description": d.description,
+            "category": d.category,
+            "customDefinition": d.custom,
+            **({"deprecatedApiNames": list(d.deprecated)} if d.deprecated else {}),
+        }
+        for d in DIMENSIONS.values()
+    ]
+    metrics = [
+        {
+            "apiName": m.api_name,
+            "uiName": m.ui_name,
+            "description": m.description,
+            "type": m.type,
+            "category": m.category,
+            "customDefinition": m.custom,
+            **({"deprecatedApiNames": list(m.deprecated)} if m.deprecated else {}),
+        }
+        for m in METRICS.values()
+    ]
+    return {"name": f"properties/{property_id}/metadata", "dimensions": dimensions, "metrics": metrics}
+
+
+def _incompatible(dimensions: Sequence[str], metrics: Sequence[str]) -> list[str]:
+    """Names to remove for a compatible request: item-scoped fields only combine with item-scoped or date fields."""
+    item_dims = [d for d in dimensions if d in DIMENSIONS and DIMENSIONS[d].item_scoped]
+    item_metrics = [m for m in metrics if m in METRICS and METRICS[m].item_scoped]
+    if item_dims:
+        return [m for m in metrics if m in METRICS and not METRICS[m].item_scoped]
+    if item_metrics:
+        return [d for d in dimensions if d in DIMENSIONS and d not in DATE_DIMENSIONS and d != "dateRange"]
+    return []
+
+
+def check_compatibility_json(body: Json) -> Json:
+    """`POST :checkCompatibility`: every requested (or every known) field with COMPATIBLE / INCOMPATIBLE."""
+    dimensions = [d["name"] for d in body.get("dimensions", [])]
+    metrics = [m["name"] for m in body.get("metrics", [])]
+    _validate_names(dimensions, metrics)
+    wanted = enum_name("compatibility", body.get("compatibilityFilter"), "COMPATIBILITY_UNSPECIFIED")
+    dimension_rows = []
+    for d in DIMENSIONS.values():
+        with_dimension = dimensions if d.api_name in dimensions else [*dimensions, d.api_name]
+        dimension_rows.append((d, "INCOMPATIBLE" if _incompatible(with_dimension, metrics) else "COMPATIBLE"))
+    metric_rows = []
+    for m in METRICS.values():
+        with_metric = metrics if m.api_name in metrics else [*metrics, m.api_name]
+        metric_rows.append((m, "INCOMPATIBLE" if _incompatible(dimensions, with_metric) else "COMPATIBLE"))
+    return {
+        "dimensionCompatibilities": [
+            {
+                "dimensionMetadata": {"apiName": d.api_name, "uiName": d.ui_name, "description": d.description},
+                "compatibility": c,
+            }
+            for d, c in dimension_rows
+            if wanted in ("COMPATIBILITY_UNSPECIFIED", c)
+        ],
+        "metricCompatibilities": [
+            {
+                "metricMetadata": {
+                    "apiName": m.api_name,
+                    "uiName": m.ui_name,
+                    "description": m.description,
+                    "type": m.type,
+                },
+                "compatibility": c,
+            }
+            for m, c in metric_rows
+            if wanted in ("COMPATIBILITY_UNSPECIFIED", c)
+        ],
+    }
+
+
+def _validate_names(dimensions: Sequence[str], metrics: Sequence[str]) -> None:
+    for name in dimensions:
+        if name not in DIMENSIONS and name != "dateRange":
+            raise ApiError(
+                400,
+                f"Field {name} is not a valid dimension. For a list of valid dimensions and metrics, see {SCHEMA_URL}",
+            )
+    for name in metrics:
+        if name not in METRICS:
+            raise ApiError(
+                400, f"Field {name} is not a valid metric. For a list of valid dimensions and metrics, see {SCHEMA_URL}"
+            )
+    if len(set(dimensions)) != len(dimensions) or len(set(metrics)) != len(metrics):
+        raise ApiError(400, "Duplicate dimension or metric names are not allowed.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# GA4 reports
+# ---------------------------------------------------------------------------------------------------------------
+
+_RELATIVE = re.compile(r"^(\d+)daysAgo$")
+
+
+def resolve_date(value: str, today: date) -> date:
+    """GA4's date forms: YYYY-MM-DD, today, yesterday, NdaysAgo."""
+    if value == "today":
+        return today
+    if value == "yesterday":
+        return today - timedelta(days=1)
+    match = _RELATIVE.match(value)
+    if match:
+        return today - timedelta(days=int(match.group(1)))
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, f"Invalid date: {value}. Dates must be YYYY-MM-DD, today, yesterday or NdaysAgo.") from None
+
+
+@dataclass
+class _Labels:
+    """Label functions for every dimension over cube indices."""
+
+    dataset: PropertyDataset
+    days: list[date]
+
+    def label(self, name: str, index: Mapping[int, int]) -> str:
+        ds = self.dataset
+        if name in ("date", "dayOfWeek", "dayOfWeekName", "yearMonth", "isoYearIsoWeek", "dateHour"):
+            day = self.days[index[DAY]]
+            if name == "date":
+                return day.strftime("%Y%m%d")
+            if name == "dateHour":
+                return day.strftime("%Y%m%d") + f"{index[HOUR]:02d}"
+            if name == "dayOfWeek":
+                return str((day.weekday() + 1) % 7)
+            if name == "dayOfWeekName":
+                return WEEKDAY_NAMES[day.weekday()]
+            if name == "yearMonth":
+                return day.strftime("%Y%m")
+            iso = day.isocalendar()
+            return f"{iso.year}{iso.week:02d}"
+        if name == "hour":
+            return f"{index[HOUR]:02d}"
+        if name in ("sessionDefaultChannelGroup", "sessionSource", "sessionMedium", "sessionSourceMedium"):
+            sm = SOURCE_MEDIUMS[index[SM]]
+            return {
+                "sessionDefaultChannelGroup": sm.channel,
+                "sessionSource": sm.source,
+                "sessionMedium": sm.medium,
+                "sessionSourceMedium": sm.label,
+            }[name]
+        if name == "deviceCategory":
+            return DEVICES[index[DEV]]
+        if name == "country":
+            return COUNTRIES[index[CTY]][0]
+        if name == "countryId":
+            return COUNTRIES[index[CTY]][1]
+        path = PAGES[index[PAGE]][0]
+        if name in ("landingPage", "pagePath"):
+            return path
+        if name == "landingPagePlusQueryString":
+            return path
+        if name == "pageTitle":
+            return ds.page_title(path)
+        if name == "customEvent:content_group":
+            return _content_group(path)
+        raise ApiError(400, f"Field {name} is not a valid dimension.")
+
+
+def _string_match(filter_json: Json, value: str) -> bool:
+    if "stringFilter" in filter_json:
+        spec = filter_json["stringFilter"]
+        expected = str(spec.get("value", ""))
+        kind = enum_name("matchType", spec.get("matchType"), "EXACT")
+        sensitive = bool(spec.get("caseSensitive", False))
+        left, right = (value, expected) if sensitive else (value.lower(), expected.lower())
+        flags = 0 if sensitive else re.IGNORECASE
+        if kind in ("EXACT", "MATCH_TYPE_UNSPECIFIED"):
+            return left == right
+        if kind == "BEGINS_WITH":
+            return left.startswith(right)
+        if kind == "ENDS_WITH":
+            return left.endswith(right)
+        if kind == "CONTAINS":
+            return right in left
+        if kind == "FULL_REGEXP":
+            return re.fullmatch(expected, value, flags) is not None
+        if kind == "PARTIAL_REGEXP":
+            return re.search(expected, value, flags) is not None
+        raise ApiError(400, f"Unknown matchType {kind}.")
+    if "inListFilter" in filter_json:
+        spec = filter_json["inListFilter"]
+        values = [str(v) for v in spec.get("values", [])]
+        if spec.get("caseSensitive", False):
+            return value in values
+        return value.lower() in {v.lower() for v in values}
+    if "emptyFilter" in filter_json:
+        return value == ""
+    raise ApiError(400, "A dimension filter needs a stringFilter, inListFilter or emptyFilter.")
+
+
+def _number(value: Json) -> float:
+    if "int64Value" in value:
+        return float(value["int64Value"])
+    return float(value.get("doubleValue", 0.0))
+
+
+def _numeric_match(filter_json: Json, value: float) -> bool:
+    if "numericFilter" in filter_json:
+        spec = filter_json["numericFilter"]
+        target = _number(spec.get("value", {}))
+        operation = enum_name("operation", spec.get("operation"), "EQUAL")
+        return {
+            "EQUAL": value == target,
+            "LESS_THAN": value < target,
+            "LESS_THAN_OR_EQUAL": value <= target,
+            "GREATER_THAN": value > target,
+            "GREATER_THAN_OR_EQUAL": value >= target,
+        }.get(operation, False)
+    if "betweenFilter" in filter_json:
+        spec = filter_json["betweenFilter"]
+        return _number(spec.get("fromValue", {})) <= value <= _number(spec.get("toValue", {}))
+    raise ApiError(400, "A metric filter needs a numericFilter or betweenFilter.")
+
+
+def _filter_fields(expression: Json) -> set[str]:
+    if "filter" in expression:
+        return {expression["filter"].get("fieldName", "")}
+    if "andGroup" in expression or "orGroup" in expression:
+        group = expression.get("andGroup") or expression.get("orGroup") or {}
+        return set().union(*(_filter_fields(e) for e in group.get("expressions", [])))
+    if "notExpression" in expression:
+        return _filter_fields(expression["notExpression"])
+    return set()
+
+
+def _dimension_mask(expression: Json, labels: _Labels, shape: tuple[int, ...]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Evaluate a FilterExpression over cube cells: every leaf is a mask over its dimension's axis."""
+    if "andGroup" in expression:
+        mask = np.ones(shape, dtype=bool)
+        for child in expression["andGroup"].get("expressions", []):
+            mask &= _dimension_mask(child, labels, shape)
+        return mask
+    if "orGroup" in expression:
+        mask = np.zeros(shape, dtype=bool)
+        for child in expression["orGroup"].get("expressions", []):
+            mask |= _dimension_mask(child, labels, shape)
+        return mask
+    if "notExpression" in expression:
+        return ~_dimension_mask(expression["notExpression"], labels, shape)
+    if "filter" not in expression:
+        raise ApiError(400, "A FilterExpression needs andGroup, orGroup, notExpression or filter.")
+    leaf = expression["filter"]
+    name = leaf.get("fieldName", "")
+    if name not in DIMENSIONS:
+        raise ApiError(400, f"Field {name} is not a valid dimension for a dimension filter.")
+    axes = DIMENSIONS[name].axes
+    if len(axes) != 1 or axes[0] == HOUR:
+        raise ApiError(400, f"Filtering on {name} is not supported by this server.")
+    axis = axes[0]
+    matches = np.array([_string_match(leaf, labels.label(name, {axis: i})) for i in range(shape[axis])])
+    view = [1] * len(shape)
+    view[axis] = shape[axis]
+    return np.broadcast_to(matches.reshape(view), shape).copy()
+
+
+def _split_hours(values: IntArray, weights: np.ndarray[Any, np.dtype[np.float64]]) -> IntArray:
+    """Split per-day counts (day axis first) across 24 hours so the hours sum exactly to the day (largest remainder)."""
+    norm = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
+    extra_dims = values.ndim - 1
+    w = norm.reshape((norm.shape[0],) + (1,) * extra_dims + (24,))
+    raw = values[..., None] * w
+    floor = np.floor(raw)
+    remainder = (values - floor.sum(axis=-1)).astype(np.int64)
+    fraction = raw - floor
+    ranks = np.argsort(np.argsort(-fraction, axis=-1, kind="stable"), axis=-1, kind="stable")
+    result: IntArray = (floor + (ranks < remainder[..., None])).astype(np.int64)
+    return result
+
+
+def _format_metric(value: float, kind: str) -> str:
+    if kind == "TYPE_INTEGER":
+        return str(round(value))
+    if kind == "TYPE_CURRENCY":
+        return f"{value:.2f}".rstrip("0").rstrip(".") if value != round(value) else str(round(value))
+    return repr(round(value, 10))
+
+
+@dataclass
+class _Row:
+    dims: tuple[str, ...]
+    atoms: dict[str, float]
+    metrics: list[float] = field(default_factory=list)
+
+
+def _aggregate(
+    dataset: PropertyDataset,
+    *,
+    start: date,
+    end: date,
+    dimensions: Sequence[str],
+    atom_names: Iterable[str],
+    dimension_filter: Json | None,
+) -> dict[tuple[str, ...], dict[str, float]]:
+    cube = dataset.ga4()
+    labels = _Labels(dataset, cube.days)
+    first = max(0, (start - cube.days[0]).days)
+    last = min(len(cube.days) - 1, (end - cube.days[0]).days)
+    atom_list = sorted(set(atom_names))
+    if last < first:
+        return {}
+    shape = cube.atoms["sessions"].shape
+    mask = _dimension_mask(dimension_filter, labels, shape)[first : last + 1] if dimension_filter else None
+    needed = sorted({axis for name in dimensions for axis in DIMENSIONS[name].axes})
+    hourly = HOUR in needed
+    cube_axes = [axis for axis in needed if axis != HOUR]
+    if hourly and DAY not in cube_axes:
+        cube_axes = [DAY, *cube_axes]
+    drop = tuple(axis for axis in range(5) if axis not in cube_axes)
+    reduced: dict[str, IntArray] = {}
+    for name in atom_list:
+        values = cube.atoms[name][first : last + 1]
+        if mask is not None:
+            values = np.where(mask, values, 0)
+        summed = values.sum(axis=drop)
+        if hourly:
+            summed = _split_hours(summed, cube.hour_weights[first : last + 1])
+        reduced[name] = np.asarray(summed, dtype=np.int64)
+    kept_axes = cube_axes + ([HOUR] if hourly else [])
+    groups: dict[tuple[str, ...], dict[str, float]] = {}
+    sample = reduced[atom_list[0]]
+    for position in np.ndindex(*sample.shape):
+        index = dict(zip(kept_axes, position, strict=True))
+        if DAY in index:
+            index[DAY] += first
+        key = tuple(labels.label(name, index) for name in dimensions)
+        bucket = groups.setdefault(key, dict.fromkeys(atom_list, 0.0))
+        for name in atom_list:
+            bucket[name] += float(reduced[name][position])
+    return groups
+
+
+def _date_range_name(spec: Json, index: int) -> str:
+    return str(spec.get("name") or f"date_range_{index}")
+
+
+def run_report_json(dataset: PropertyDataset, body: Json, *, property_quota: Json | None) -> Json:
+    """`POST :runReport` (also each request of `:batchRunReports`)."""
+    dimensions = [d["name"] for d in body.get("dimensions", [])]
+    metrics = [m["name"] for m in body.get("metrics", [])]
+    if not metrics and not dimensions:
+        raise ApiError(400, "At least one dimension or metric is required.")
+    _validate_names(dimensions, metrics)
+    incompatible = _incompatible(dimensions, metrics)
+    if incompatible:
+        raise ApiError(
+            400,
+            f"Please remove {incompatible[0]} to make the request compatible. The request's dimensions & metrics "
+            f"are incompatible. To learn more, see {EXPLORER_URL}",
+        )
+    ranges = body.get("dateRanges", [])
+    if not ranges:
+        raise ApiError(400, "dateRanges is required.")
+    if len(ranges) > 4:
+        raise ApiError(400, "A request may have at most 4 dateRanges.")
+    resolved: list[tuple[str, date, date]] = []
+    for index, spec in enumerate(ranges):
+        start = resolve_date(str(spec.get("startDate", "")), dataset.today)
+        end = resolve_date(str(spec.get("endDate", "")), dataset.today)
+        if end < start:
+            raise ApiError(400, f"Invalid date range: endDate {end} is before startDate {start}.")
+        resolved.append((_date_range_name(spec, index), start, end))
+    dimension_filter = body.get("dimensionFilter")
+    if dimension_filter and _filter_fields(dimension_filter) & set(METRICS):
+        raise ApiError(400, "dimensionFilter can only refer to dimensions; use metricFilter for metrics.")
+
+    output_dims = list(dimensions)
+    multi = len(resolved) > 1
+    if multi and "dateRange" not in output_dims:
+        output_dims.append("dateRange")
+    group_dims = [d for d in dimensions if d != "dateRange"]
+    metric_defs = [METRICS[m] for m in metrics]
+    atom_names = {a for m in metric_defs for a in m.atoms} or {"sessions"}
+    item_request = any(m.item_scoped for m in metric_defs) or any(DIMENSIONS[d].item_scoped for d in group_dims)
+
+    rows: list[_Row] = []
+    totals_by_range: list[tuple[str, dict[str, float]]] = []
+    for name, start, end in resolved:
+        base_dims = [d for d in group_dims if not DIMENSIONS[d].item_scoped]
+        groups = _aggregate(
+            dataset,
+            start=start,
+            end=end,
+            dimensions=base_dims,
+            atom_names=atom_names,
+            dimension_filter=dimension_filter,
+        )
+        if item_request:
+            groups = _split_items(groups, base_dims, group_dims)
+        range_rows: list[_Row] = []
+        for key, atoms in groups.items():
+            dims = dict(zip(group_dims, key, strict=True))
+            dims["dateRange"] = name
+            values = [m.compute(atoms) for m in metric_defs]
+            if not body.get("keepEmptyRows") and metrics and all(v == 0 for v in values):
+                continue
+            range_rows.append(_Row(dims=tuple(dims[d] for d in output_dims), atoms=atoms, metrics=values))
+        if body.get("metricFilter"):
+            range_rows = [r for r in range_rows if _metric_filter(body["metricFilter"], metrics, r.metrics)]
+        range_total = dict.fromkeys(atom_names, 0.0)
+        for row in range_rows:
+            for atom in atom_names:
+                range_total[atom] += row.atoms[atom]
+        rows.extend(range_rows)
+        totals_by_range.append((name, range_total))
+
+    _order(rows, body.get("orderBys", []), output_dims, metrics)
+    row_count = len(rows)
+    offset = int(body.get("offset", 0) or 0)
+    limit = int(body.get("limit", 0) or 0) or 10000
+    if limit > 250000:
+        raise ApiError(400, "limit must not exceed 250000.")
+    page = rows[offset : offset + limit]
+
+    response: Json = {
+        "dimensionHeaders": [{"name": d} for d in output_dims],
+        "metricHeaders": [{"name": m.api_name, "type": m.type} for m in metric_defs],
+        "rows": [_row_json(r.dims, r.metrics, metric_defs) for r in page],
+        "rowCount": row_count,
+        "metadata": {"currencyCode": dataset.currency, "timeZone": dataset.timezone},
+        "kind": "analyticsData#runReport",
+    }
+    if not page:
+        del response["rows"]
+    aggregations = [enum_name("aggregation", a, "") for a in body.get("metricAggregations", [])]
+    if "TOTAL" in aggregations:
+        response["totals"] = [
+            _row_json(
+                tuple(name if d == "dateRange" else "RESERVED_TOTAL" for d in output_dims),
+                [m.compute(total) for m in metric_defs],
+                metric_defs,
+            )
+            for name, total in totals_by_range
+        ]
+    for kind, label, pick in (("MAXIMUM", "RESERVED_MAX", max), ("MINIMUM", "RESERVED_MIN", min)):
+        if kind in aggregations:
+            response["maximums" if kind == "MAXIMUM" else "minimums"] = [
+                _row_json(
+                    tuple(label for _ in output_dims),
+                    [pick((r.metrics[i] for r in rows), default=0.0) for i in range(len(metric_defs))],
+                    metric_defs,
+                )
+            ]
+    if property_quota is not None:
+        response["propertyQuota"] = property_quota
+    return response
+
+
+def _split_items(
+    groups: dict[tuple[str, ...], dict[str, float]], base_dims: Sequence[str], group_dims: Sequence[str]
+) -> dict[tuple[str, ...], dict[str, float]]:
+    """Item rows: each group's purchases and revenue split across the catalog by fixed shares."""
+    out: dict[tuple[str, ...], dict[str, float]] = {}
+    for key, atoms in groups.items():
+        base = dict(zip(base_dims, key, strict=True))
+        for item, share in ITEMS:
+            values = {name: float(np.floor(value * share)) for name, value in atoms.items()}
+            full = {**base, "itemName": item}
+            out_key = tuple(full[d] for d in group_dims)
+            bucket = out.setdefault(out_key, dict.fromkeys(atoms, 0.0))
+            for name, value in values.items():
+                bucket[name] += value
+    return out
+
+
+def _metric_filter(expression: Json, metrics: Sequence[str], values: Sequence[float]) -> bool:
+    if "andGroup" in expression:
+        return all(_metric_filter(e, metrics, values) for e in expression["andGroup"].get("expressions", []))
+    if "orGroup" in expression:
+        return any(_metric_filter(e, metrics, values) for e in expression["orGroup"].get("expressions", []))
+    if "notExpression" in expression:
+        return not _metric_filter(expression["notExpression"], metrics, values)
+    leaf = expression.get("filter", {})
+    name = leaf.get("fieldName", "")
+    if name not in metrics:
+        raise ApiError(400, f"metricFilter field {name} must be one of the request's metrics.")
+    return _numeric_match(leaf, values[metrics.index(name)])
+
+
+def _order(rows: list[_Row], order_bys: Sequence[Json], dims: Sequence[str], metrics: Sequence[str]) -> None:
+    if not order_bys:
+        order_bys = (
+            [{"metric": {"metricName": metrics[0]}, "desc": True}]
+            if metrics
+            else [{"dimension": {"dimensionName": dims[0]}}]
+        )
+    for spec in reversed(order_bys):
+        desc = bool(spec.get("desc", False))
+        if "metric" in spec:
+            name = spec["metric"].get("metricName", "")
+            if name not in metrics:
+                raise ApiError(400, f"orderBys metric {name} must be one of the request's metrics.")
+            position = metrics.index(name)
+            rows.sort(key=lambda r: r.metrics[position], reverse=desc)
+        elif "dimension" in spec:
+            name = spec["dimension"].get("dimensionName", "")
+            if name not in dims:
+                raise ApiError(400, f"orderBys dimension {name} must be one of the request's dimensions.")
+            position = dims.index(name)
+            kind = enum_name("orderType", spec["dimension"].get("orderType"), "ALPHANUMERIC")
+            if kind == "NUMERIC":
+                rows.sort(key=lambda r: float(r.dims[position]) if _is_number(r.dims[position]) else 0.0, reverse=desc)
+            elif kind == "CASE_INSENSITIVE_ALPHANUMERIC":
+                rows.sort(key=lambda r: r.dims[position].lower(), reverse=desc)
+            else:
+                rows.sort(key=lambda r: r.dims[position], reverse=desc)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _row_json(dims: Sequence[str], values: Sequence[float], metric_defs: Sequence[MetricDef]) -> Json:
+    return {
+        "dimensionValues": [{"value": d} for d in dims],
+        "metricValues": [{"value": _format_metric(v, m.type)} for v, m in zip(values, metric_defs, strict=True)],
+    }
+
+
+def realtime_json(dataset: PropertyDataset, body: Json, *, property_quota: Json | None) -> Json:
+    """`POST :runRealtimeReport`: the last 30 minutes by country, device, screen and minutes ago."""
+    dimensions = [d["name"] for d in body.get("dimensions", [])]
+    metrics = [m["name"] for m in body.get("metrics", [])] or ["activeUsers"]
+    for name in dimensions:
+        if name not in REALTIME_DIMENSIONS:
+            raise ApiError(400, f"Field {name} is not a valid dimension for realtime reports.")
+    for name in metrics:
+        if name not in REALTIME_METRICS:
+            raise ApiError(400, f"Field {name} is not a valid metric for realtime reports.")
+    ranges = body.get("minuteRanges") or [{"startMinutesAgo": 29, "endMinutesAgo": 0}]
+    low = min(int(r.get("endMinutesAgo", 0)) for r in ranges)
+    high = max(int(r.get("startMinutesAgo", 29)) for r in ranges)
+    groups: dict[tuple[str, ...], list[float]] = {}
+    for position, (minutes_ago, country, device, page, users) in enumerate(dataset.realtime_minutes()):
+        if not low <= minutes_ago <= high:
+            continue
+        labels = {
+            "country": COUNTRIES[country][0],
+            "deviceCategory": DEVICES[device],
+            "unifiedScreenName": dataset.page_title(PAGES[page][0]),
+            "minutesAgo": f"{minutes_ago:02d}",
+            "platform": "web",
+        }
+        values = {
+            "activeUsers": float(users),
+            "screenPageViews": float(1 + position % 3),
+            "eventCount": float(3 + position % 4),
+            "keyEvents": 1.0 if position % 37 == 0 else 0.0,
+        }
+        bucket = groups.setdefault(tuple(labels[d] for d in dimensions), [0.0] * len(metrics))
+        for i, name in enumerate(metrics):
+            bucket[i] += values[name]
+    rows = [_Row(dims=k, atoms={}, metrics=v) for k, v in groups.items()]
+    _order(rows, body.get("orderBys", []), dimensions, metrics)
+    limit = int(body.get("limit", 0) or 0) or 10000
+    defs = [MetricDef(m, m, REALTIME_METRICS[m], "", (), lambda _: 0.0) for m in metrics]
+    response: Json = {
+        "dimensionHeaders": [{"name": d} for d in dimensions],
+        "metricHeaders": [{"name": m, "type": REALTIME_METRICS[m]} for m in metrics],
+        "rows": [_row_json(r.dims, r.metrics, defs) for r in rows[:limit]],
+        "rowCount": len(rows),
+        "kind": "analyticsData#runRealtimeReport",
+    }
+    if "TOTAL" in [enum_name("aggregation", a, "") for a in body.get("metricAggregations", [])]:
+        response["totals"] = [
+            _row_json(
+                tuple("RESERVED_TOTAL" for _ in dimensions),
+                [sum(r.metrics[i] for r in rows) for i in range(len(metrics))],
+                defs,
+            )
+        ]
+    if property_quota is not None:
+        response["propertyQuota"] = property_quota
+    return response
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Search Console
+# ---------------------------------------------------------------------------------------------------------------
+
+GSC_DIMENSIONS = ("date", "query", "page", "country", "device", "searchAppearance")
+GSC_OPERATORS = ("equals", "notEquals", "contains", "notContains", "includingRegex", "excludingRegex")
+
+
+def _gsc_label(dataset: PropertyDataset, days: Sequence[date], name: str, index: Mapping[int, int]) -> str:
+    if name == "date":
+        return days[index[0]].isoformat()
+    if name == "query":
+        return dataset.queries[index[1]]
+    if name == "page":
+        return dataset.query_pages[index[1]]
+    if name == "country":
+        return COUNTRIES[index[2]][2]
+    return GSC_DEVICES[index[3]]
+
+
+_GSC_AXIS = {"date": 0, "query": 1, "page": 1, "country": 2, "device": 3}
+
+
+def _gsc_filter_matches(operator: str, expression: str, value: str) -> bool:
+    if operator == "equals":
+        return value == expression
+    if operator == "notEquals":
+        return value != expression
+    if operator == "contains":
+        return expression.lower() in value.lower()
+    if operator == "notContains":
+        return expression.lower() not in value.lower()
+    if operator == "includingRegex":
+        return re.search(expression, value) is not None
+    return re.search(expression, value) is None
+
+
+def search_analytics_json(dataset: PropertyDataset, body: Json) -> Json:
+    """`POST /webmasters/v3/sites/{site}/searchAnalytics/query`."""
+    today = dataset.today
+    try:
+        start = date.fromisoformat(str(body.get("startDate", "")))
+        end = date.fromisoformat(str(body.get("endDate", "")))
+    except ValueError:
+        raise ApiError(400, "startDate and endDate must be YYYY-MM-DD.") from None
+    if end < start:
+        raise ApiError(400, "startDate must be earlier than or equal to endDate.")
+    dimensions = [str(d) for d in body.get("dimensions", [])]
+    for name in dimensions:
+        if name not in GSC_DIMENSIONS:
+            raise ApiError(400, f"Invalid dimension: {name}. Allowed: {', '.join(GSC_DIMENSIONS)}.")
+    row_limit = int(body.get("rowLimit", 1000) or 1000)
+    if not 1 <= row_limit <= 25000:
+        raise ApiError(400, "rowLimit must be between 1 and 25000.")
+    start_row = int(body.get("startRow", 0) or 0)
+    search_type = str(body.get("type") or body.get("searchType") or "web").lower()
+    data_state = str(body.get("dataState", "final")).lower()
+    page_level = "page" in dimensions or any(
+        f.get("dimension") == "page" for g in body.get("dimensionFilterGroups", []) for f in g.get("filters", [])
+    )
+    response: Json = {"responseAggregationType": "byPage" if page_level else "byProperty"}
+    if "searchAppearance" in dimensions or search_type != "web":
+        # The fake site has no rich results and only web search data.
+        return response
+
+    cube = dataset.gsc()
+    days = cube.days
+    last_complete = dataset.gsc_first_incomplete_date - timedelta(days=1)
+    last_allowed = days[-1] if data_state in ("all", "hourly_all") else last_complete
+    first = max(0, (start - days[0]).days)
+    last = min((min(end, last_allowed) - days[0]).days, len(days) - 1)
+    if last < first:
+        return response
+    shape = cube.atoms["clicks"][first : last + 1].shape
+    mask = np.ones(shape, dtype=bool)
+    for group in body.get("dimensionFilterGroups", []):
+        if str(group.get("groupType", "and")).lower() != "and":
+            raise ApiError(400, "Only groupType 'and' is supported.")
+        for spec in group.get("filters", []):
+            name = str(spec.get("dimension", ""))
+            operator = str(spec.get("operator", "equals"))
+            expression = str(spec.get("expression", ""))
+            if name not in _GSC_AXIS:
+                raise ApiError(400, f"Invalid filter dimension: {name}.")
+            if operator not in GSC_OPERATORS:
+                raise ApiError(400, f"Invalid filter operator: {operator}.")
+            axis = _GSC_AXIS[name]
+            if name == "device":
+                expression = expression.upper()
+            if name == "country":
+                expression = expression.lower()
+            size = shape[axis]
+            matches = np.array(
+                [
+                    _gsc_filter_matches(
+                        operator, expression, _gsc_label(dataset, days, name, {axis: i + (first if axis == 0 else 0)})
+                    )
+                    for i in range(size)
+                ]
+            )
+            view = [1, 1, 1, 1]
+            view[axis] = size
+            mask &= np.broadcast_to(matches.reshape(view), shape)
+    axes = sorted({_GSC_AXIS[d] for d in dimensions})
+    drop = tuple(a for a in range(4) if a not in axes)
+    reduced = {name: np.where(mask, values[first : last + 1], 0).sum(axis=drop) for name, values in cube.atoms.items()}
+    groups: dict[tuple[str, ...], list[float]] = {}
+    for position in np.ndindex(*reduced["clicks"].shape):
+        index = dict(zip(axes, position, strict=True))
+        if 0 in index:
+            index[0] += first
+        key = tuple(_gsc_label(dataset, days, d, index) for d in dimensions)
+        bucket = groups.setdefault(key, [0.0, 0.0, 0.0])
+        bucket[0] += float(reduced["clicks"][position])
+        bucket[1] += float(reduced["impressions"][position])
+        bucket[2] += float(reduced["positionSum"][position])
+    items = [(k, v) for k, v in groups.items() if v[1] > 0]
+    if "date" in dimensions:
+        items.sort(key=lambda kv: kv[0])
+    else:
+        items.sort(key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+    rows = [
+        {
+            "keys": list(key),
+            "clicks": clicks,
+            "impressions": impressions,
+            "ctr": clicks / impressions,
+            "position": position_sum / 100.0 / impressions,
+        }
+        for key, (clicks, impressions, position_sum) in items[start_row : start_row + row_limit]
+    ]
+    if rows:
+        response["rows"] = rows
+    incomplete = dataset.gsc_first_incomplete_date
+    if data_state in ("all", "hourly_all") and "date" in dimensions and start <= days[-1] and end >= incomplete:
+        response["metadata"] = {"firstIncompleteDate": incomplete.isoformat()}
+    del today
+    return response
+
+
+def url_inspection_json(dataset: PropertyDataset, body: Json) -> Json:
+    """`POST /v1/urlInspection/index:inspect`."""
+    url = str(body.get("inspectionUrl", ""))
+    site = str(body.get("siteUrl", ""))
+    root = dataset.page_url("/")
+    if not url.startswith(root.rstrip("/")):
+        raise ApiError(400, f"URL '{url}' does not belong to Search Console property '{site}'.")
+    path = "/" + url[len(root.rstrip("/")) :].lstrip("/")
+    crawl_day = dataset.today - timedelta(days=3 + len(path) % 5)
+    link = f"https://search.google.com/search-console/inspect?resource_id={site}&id={url}"
+    if path not in dataset.pages:
+        status: Json = {
+            "verdict": "NEUTRAL",
+            "coverageState": "URL is unknown to Google",
+            "robotsTxtState": "ROBOTS_TXT_STATE_UNSPECIFIED",
+            "indexingState": "INDEXING_STATE_UNSPECIFIED",
+            "pageFetchState": "PAGE_FETCH_STATE_UNSPECIFIED",
+        }
+    else:
+        known = dataset.index_statuses.get(path)
+        verdict = known.verdict if known else "PASS"
+        status = {
+            "verdict": verdict,
+            "coverageState": known.coverage_state if known else "Submitted and indexed",
+            "robotsTxtState": known.robots_txt_state if known else "ALLOWED",
+            "indexingState": known.indexing_state if known else "INDEXING_ALLOWED",
+            "lastCrawlTime": f"{crawl_day.isoformat()}T06:14:09Z",
+            "pageFetchState": known.page_fetch_state if known else "SUCCESSFUL",
+            "googleCanonical": url,
+            "userCanonical": url,
+            "sitemap": [dataset.page_url("/sitemap.xml")],
+            "referringUrls": [dataset.page_url("/blog/")],
+            "crawledAs": "MOBILE",
+        }
+    return {
+        "inspectionResult": {
+            "inspectionResultLink": link,
+            "indexStatusResult": status,
+            "mobileUsabilityResult": {"verdict": "PASS"}
+            if path in dataset.pages
+            else {"verdict": "VERDICT_UNSPECIFIED"},
+        }
+    }
