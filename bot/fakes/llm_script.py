@@ -1,0 +1,146 @@
+"""What the fake model servers answer: a per-test queue of scripted replies, shared by the three providers.
+
+A script item is provider-neutral (text, tool calls, an HTTP failure, a failure in the middle of a stream); each
+fake renders it in its own wire format. `LLMFakeServer` is the loopback aiohttp server the fakes build on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Self
+
+from aiohttp import web
+
+
+@dataclass(frozen=True)
+class ScriptedToolCall:
+    name: str
+    # A dict is sent as JSON; a string is sent verbatim (so it can be malformed on providers that allow that).
+    arguments: dict[str, Any] | str = field(default_factory=dict)
+    id: str | None = None
+
+    def arguments_text(self) -> str:
+        return self.arguments if isinstance(self.arguments, str) else json.dumps(self.arguments)
+
+    def arguments_object(self) -> dict[str, Any]:
+        if isinstance(self.arguments, dict):
+            return self.arguments
+        try:
+            value = json.loads(self.arguments)
+        except json.JSONDecodeError:
+            return {"unparseable": self.arguments}
+        return value if isinstance(value, dict) else {"value": value}
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str = ""
+    tool_calls: tuple[ScriptedToolCall, ...] = ()
+    input_tokens: int = 100
+    output_tokens: int = 20
+    cached_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Fail:
+    """An HTTP error before any output: 429 (rate limited), 500, 503, 529 (overloaded)…"""
+
+    status: int
+    message: str = "scripted failure"
+
+
+@dataclass(frozen=True)
+class FailMidStream:
+    """Stream `text`, then break: with the provider's in-stream error event, or by dropping the connection."""
+
+    text: str = "Partial answer"
+    how: Literal["error_event", "disconnect"] = "error_event"
+
+
+Script = Reply | Fail | FailMidStream
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    body: dict[str, Any]
+    streaming: bool
+    headers: dict[str, str]
+    rejected: str | None = None  # why the fake refused the request as the real API would, if it did
+    tool_results: list[str] = field(default_factory=list)  # the tool results this request carried, as text
+
+
+Responder = Callable[[RecordedRequest], Script]
+
+
+def text_chunks(text: str, size: int = 12) -> list[str]:
+    return [text[index : index + size] for index in range(0, len(text), size)] or [""]
+
+
+class LLMFakeServer:
+    """A loopback aiohttp server; subclasses add the provider's routes and wire format."""
+
+    def __init__(self, *, delay: float = 0.0) -> None:
+        self.requests: list[RecordedRequest] = []
+        self.queue: deque[Script] = deque()
+        self.responder: Responder | None = None
+        self.delay = delay
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The value for the SDK's base-URL setting."""
+        return self.base_url
+
+    def script(self, *items: Script) -> None:
+        self.queue.extend(items)
+
+    def routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=32 * 1024 * 1024)
+        self.routes(app)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def next_script(self, recorded: RecordedRequest) -> Script:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.queue:
+            return self.queue.popleft()
+        if self.responder is not None:
+            return self.responder(recorded)
+        return Fail(status=500, message="fake: no scripted reply left")
+
+    @staticmethod
+    async def drop_connection(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+        """Abort the TCP connection mid-body, as a crashed upstream or proxy would."""
+        await asyncio.sleep(0)
+        if request.transport is not None:
+            request.transport.abort()
+        return response

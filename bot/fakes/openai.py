@@ -1,0 +1,187 @@
+"""A loopback OpenAI-compatible `POST /v1/chat/completions` (JSON and SSE chunks) for tests and benchmarks.
+
+Serves both the `openai:` and `xai:` providers. It checks what the real API checks and the bot could get wrong:
+every assistant tool call answered by a `tool` message right after it, and strict-mode schemas being strict.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, RecordedRequest, Reply, text_chunks
+
+_TYPES = {429: "rate_limit_exceeded", 401: "invalid_api_key", 400: "invalid_request_error"}
+
+
+def _error(status: int, message: str) -> dict[str, Any]:
+    kind = _TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    return {"error": {"message": message, "type": kind, "param": None, "code": kind}}
+
+
+def _strict_problem(node: Any, path: str) -> str | None:
+    if not isinstance(node, dict):
+        return None
+    if node.get("type") == "object" or "properties" in node:
+        properties = node.get("properties", {})
+        if node.get("additionalProperties") is not False:
+            return f"Invalid schema for function: In context={path}, 'additionalProperties' is required to be supplied and to be false."
+        if set(node.get("required", [])) != set(properties):
+            return f"Invalid schema for function: In context={path}, 'required' is required to be supplied and to be an array including every key in properties."
+        for name, child in properties.items():
+            if problem := _strict_problem(child, f"{path}.properties.{name}"):
+                return problem
+    if "items" in node:
+        return _strict_problem(node["items"], f"{path}.items")
+    for option in node.get("anyOf", []):
+        if problem := _strict_problem(option, f"{path}.anyOf"):
+            return problem
+    return None
+
+
+def check_request(body: dict[str, Any]) -> str | None:
+    """The validation errors the real API would answer 400 for, or None."""
+    messages = body.get("messages") or []
+    for index, message in enumerate(messages):
+        if message.get("role") != "assistant" or not message.get("tool_calls"):
+            continue
+        expected = {call["id"] for call in message["tool_calls"]}
+        answered = set()
+        for following in messages[index + 1 :]:
+            if following.get("role") != "tool":
+                break
+            answered.add(following.get("tool_call_id"))
+        if answered != expected:
+            return (
+                "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+                f"'tool_call_id'. The following tool_call_ids did not have response messages: {sorted(expected - answered)}"
+            )
+    for tool in body.get("tools") or []:
+        function = tool.get("function") or {}
+        if function.get("strict") and (problem := _strict_problem(function.get("parameters"), "()")):
+            return problem
+    return None
+
+
+class FakeOpenAI(LLMFakeServer):
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/v1"
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/v1/chat/completions", self._completions)
+
+    async def _completions(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        recorded = RecordedRequest(
+            path=request.path,
+            body=body,
+            streaming=bool(body.get("stream")),
+            headers=dict(request.headers),
+            tool_results=[m.get("content", "") for m in _trailing_tool_messages(body)],
+        )
+        self.requests.append(recorded)
+        recorded.rejected = check_request(body)
+        if recorded.rejected:
+            return web.json_response(_error(400, recorded.rejected), status=400)
+        script = await self.next_script(recorded)
+        if isinstance(script, Fail):
+            return web.json_response(_error(script.status, script.message), status=script.status)
+        model = body.get("model", "model")
+        completion_id = f"chatcmpl-{uuid.uuid4().hex[:20]}"
+        if not recorded.streaming:
+            if isinstance(script, FailMidStream):
+                return web.json_response(_error(503, "Service unavailable"), status=503)
+            return web.json_response(_completion(script, model, completion_id))
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        reply = script if isinstance(script, Reply) else Reply(text=script.text)
+
+        async def send(delta: dict[str, Any], finish: str | None = None) -> None:
+            chunk = _chunk(completion_id, model, [{"index": 0, "delta": delta, "finish_reason": finish}])
+            await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+
+        await send({"role": "assistant", "content": ""})
+        for piece in text_chunks(reply.text) if reply.text else []:
+            await send({"content": piece})
+        if isinstance(script, FailMidStream):
+            if script.how == "disconnect":
+                return await self.drop_connection(request, response)
+            await response.write(f"data: {json.dumps(_error(500, 'The server had an error'))}\n\n".encode())
+            await response.write_eof()
+            return response
+        for index, call in enumerate(reply.tool_calls):
+            call_id = call.id or _call_id()
+            first = {
+                "index": index,
+                "id": call_id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": ""},
+            }
+            await send({"tool_calls": [first]})
+            for piece in text_chunks(call.arguments_text(), 16):
+                await send({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+        await send({}, "tool_calls" if reply.tool_calls else "stop")
+        if (body.get("stream_options") or {}).get("include_usage"):
+            usage_chunk = _chunk(completion_id, model, []) | {"usage": _usage(reply)}
+            await response.write(f"data: {json.dumps(usage_chunk)}\n\n".encode())
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+
+def _call_id() -> str:
+    return f"call_{uuid.uuid4().hex[:24]}"
+
+
+def _usage(reply: Reply) -> dict[str, Any]:
+    return {
+        "prompt_tokens": reply.input_tokens,
+        "completion_tokens": reply.output_tokens,
+        "total_tokens": reply.input_tokens + reply.output_tokens,
+        "prompt_tokens_details": {"cached_tokens": reply.cached_tokens},
+    }
+
+
+def _chunk(completion_id: str, model: str, choices: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": choices,
+    }
+
+
+def _completion(reply: Reply, model: str, completion_id: str) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": call.id or _call_id(),
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments_text()},
+            }
+            for call in reply.tool_calls
+        ]
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if reply.tool_calls else "stop"}],
+        "usage": _usage(reply),
+    }
+
+
+def _trailing_tool_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
+    trailing: list[dict[str, Any]] = []
+    for message in reversed(body.get("messages") or []):
+        if message.get("role") != "tool":
+            break
+        trailing.insert(0, message)
+    return trailing

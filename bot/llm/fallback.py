@@ -1,0 +1,68 @@
+"""Per-request fallback: when a model fails in a way another might not, the next model answers the same request.
+
+The decision is made per model request, not per conversation, so the next question starts again with the first
+model. Because messages are provider-neutral, the conversation (every tool call with its result) stays valid.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+from bot.llm.base import (
+    AllModelsFailed,
+    ChatModel,
+    Completed,
+    ErrorKind,
+    ModelError,
+    ModelRequest,
+    StreamEvent,
+    StreamRestart,
+    TextDelta,
+)
+
+log = logging.getLogger(__name__)
+
+# A revoked key or a request one provider rejects (its schema rules) may well work elsewhere; a conversation that
+# is too long for one model usually is for the next too, and the fallback would only add latency.
+FALLBACK_KINDS = frozenset(kind for kind in ErrorKind if kind is not ErrorKind.CONTEXT_TOO_LONG)
+
+
+class FallbackModel:
+    """A chain of models tried in order for each request."""
+
+    def __init__(self, models: Sequence[ChatModel], *, fallback_on: frozenset[ErrorKind] = FALLBACK_KINDS) -> None:
+        self.models = list(models)
+        self.fallback_on = fallback_on
+
+    @property
+    def name(self) -> str:
+        return self.models[0].name if self.models else "none"
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+        errors: list[ModelError] = []
+        for model in self.models:
+            streamed = False
+            try:
+                async for event in model.stream(request):
+                    if isinstance(event, Completed):
+                        failed = tuple(error.model for error in errors)
+                        yield Completed(event.response.model_copy(update={"fallback_from": failed}))
+                        return
+                    if isinstance(event, TextDelta):
+                        streamed = True
+                    yield event
+            except ModelError as error:
+                errors.append(error)
+                if error.kind not in self.fallback_on:
+                    raise AllModelsFailed(errors) from error
+                log.warning("model %s failed (%s); trying the next model", error.model, error.kind.value)
+                if streamed:
+                    next_name = self._next_name(model)
+                    if next_name is not None:
+                        yield StreamRestart(model=next_name, failed=error.model)
+        raise AllModelsFailed(errors)
+
+    def _next_name(self, model: ChatModel) -> str | None:
+        index = self.models.index(model)
+        return self.models[index + 1].name if index + 1 < len(self.models) else None

@@ -1,0 +1,122 @@
+"""Turns `provider:model` lists from the settings into chat models, importing only the SDKs that are configured."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.llm.base import ChatModel
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PROVIDERS = ("anthropic", "gemini", "xai", "openai")
+
+
+class Depth(StrEnum):
+    FAST = "fast"
+    DEEP = "deep"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    provider: str
+    model: str
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.model}"
+
+
+def parse_model_list(text: str) -> list[ModelRef]:
+    """`"anthropic:claude-haiku-4-5, gemini:gemini-2.5-flash"` → refs in order; unknown providers are skipped."""
+    refs: list[ModelRef] = []
+    for item in text.split(","):
+        provider, _, model = item.strip().partition(":")
+        provider = provider.strip().lower()
+        if not model.strip():
+            continue
+        if provider not in PROVIDERS:
+            log.warning("ignoring model %r: unknown provider (use one of %s)", item.strip(), ", ".join(PROVIDERS))
+            continue
+        refs.append(ModelRef(provider, model.strip()))
+    return refs
+
+
+def provider_configured(settings: Settings, provider: str) -> bool:
+    keys = {
+        "anthropic": settings.anthropic_api_key,
+        "gemini": settings.gemini_api_key,
+        "xai": settings.xai_api_key,
+        "openai": settings.openai_api_key,
+    }
+    return keys.get(provider) is not None
+
+
+def build_model(settings: Settings, ref: ModelRef, *, timeout: float = 60.0, streaming: bool = True) -> ChatModel:
+    """One chat model; the provider's SDK is imported here, on first use, never at start-up."""
+    if ref.provider == "anthropic" and settings.anthropic_api_key is not None:
+        from bot.llm.anthropic import AnthropicModel
+
+        return AnthropicModel(
+            ref.model,
+            api_key=settings.anthropic_api_key.get_secret_value(),
+            base_url=settings.anthropic_base_url,
+            timeout=timeout,
+            streaming=streaming,
+        )
+    if ref.provider == "gemini" and settings.gemini_api_key is not None:
+        from bot.llm.gemini import GeminiModel
+
+        return GeminiModel(
+            ref.model,
+            api_key=settings.gemini_api_key.get_secret_value(),
+            base_url=settings.google_gemini_base_url,
+            timeout=timeout,
+            streaming=streaming,
+        )
+    if ref.provider in ("xai", "openai"):
+        key = settings.xai_api_key if ref.provider == "xai" else settings.openai_api_key
+        if key is not None:
+            from bot.llm.openai_compat import OpenAICompatModel
+
+            return OpenAICompatModel(
+                ref.model,
+                provider=ref.provider,
+                api_key=key.get_secret_value(),
+                base_url=settings.xai_base_url if ref.provider == "xai" else settings.openai_base_url,
+                timeout=timeout,
+                streaming=streaming,
+            )
+    raise ValueError(f"provider {ref.provider} is not configured")
+
+
+class ModelRegistry:
+    """The configured model chains, built once per process and reused (clients keep their connection pools)."""
+
+    def __init__(self, settings: Settings, *, timeout: float = 60.0, streaming: bool = True) -> None:
+        self._settings = settings
+        self._timeout = timeout
+        self._streaming = streaming
+        self._models: dict[str, ChatModel] = {}
+
+    def refs(self, depth: Depth) -> list[ModelRef]:
+        text = self._settings.lookout_models_deep if depth is Depth.DEEP else self._settings.lookout_models_fast
+        return [ref for ref in parse_model_list(text) if provider_configured(self._settings, ref.provider)]
+
+    def chain(self, depth: Depth) -> list[ChatModel]:
+        """The models to try, in order, for this depth. Empty when no provider has a key."""
+        models = []
+        for ref in self.refs(depth):
+            key = str(ref)
+            if key not in self._models:
+                self._models[key] = build_model(self._settings, ref, timeout=self._timeout, streaming=self._streaming)
+            models.append(self._models[key])
+        return models
+
+    async def aclose(self) -> None:
+        for model in self._models.values():
+            close = getattr(model, "aclose", None)
+            if close is not None:
+                await close()
+        self._models.clear()
