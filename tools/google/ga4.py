@@ -1,0 +1,195 @@
+"""A thin async wrapper over google-analytics-data's `BetaAnalyticsDataClient`, spoken over REST.
+
+Calls run in `GoogleRuntime`'s threads with at most 10 in flight per property; 429 and 5xx are retried with
+backoff; 400/401/403 become typed errors. Every report asks for `propertyQuota`; when the remaining quota is low,
+later calls for that property go one at a time with a pause, and `quota_status()` says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
+
+from google.analytics.data_v1beta import BetaAnalyticsDataClient
+from google.analytics.data_v1beta.types import (
+    BatchRunReportsRequest,
+    CheckCompatibilityRequest,
+    CheckCompatibilityResponse,
+    GetMetadataRequest,
+    Metadata,
+    PropertyQuota,
+    RunRealtimeReportRequest,
+    RunRealtimeReportResponse,
+    RunReportRequest,
+    RunReportResponse,
+)
+from google.api_core import exceptions as core_exceptions
+from google.api_core.client_options import ClientOptions
+from google.auth import exceptions as auth_exceptions
+from google.auth.credentials import Credentials
+
+from tools.google.errors import (
+    GoogleAccessDenied,
+    GoogleApiError,
+    GoogleAuthExpired,
+    GoogleBadRequest,
+    GoogleQuotaExhausted,
+    GoogleUnavailable,
+)
+from tools.google.runtime import GoogleRuntime, QuotaStatus
+
+T = TypeVar("T")
+
+LOW_TOKENS_PER_HOUR = 4_000  # 10 % of a standard property's hourly tokens
+LOW_TOKENS_PER_DAY = 20_000  # 10 % of a standard property's daily tokens
+MAX_BATCH = 5  # batchRunReports takes at most 5 requests
+
+
+def property_name(property_id: str) -> str:
+    """`123` or `properties/123` → `properties/123`."""
+    return property_id if property_id.startswith("properties/") else f"properties/{property_id}"
+
+
+class Ga4Api(Protocol):
+    """What the tools need from GA4; `Ga4Client` is the real one."""
+
+    async def run_report(self, request: RunReportRequest) -> RunReportResponse: ...
+
+    async def batch_run_reports(
+        self, property_id: str, requests: Sequence[RunReportRequest]
+    ) -> list[RunReportResponse]: ...
+
+    async def run_realtime_report(self, request: RunRealtimeReportRequest) -> RunRealtimeReportResponse: ...
+
+    async def get_metadata(self, property_id: str) -> Metadata: ...
+
+    async def check_compatibility(self, request: CheckCompatibilityRequest) -> CheckCompatibilityResponse: ...
+
+    def quota_status(self, property_id: str) -> QuotaStatus | None: ...
+
+
+def translate_ga4_error(error: Exception, *, resource: str = "") -> GoogleApiError:
+    """Map google-api-core / google-auth exceptions onto Lookout's Google error types."""
+    if isinstance(error, GoogleApiError):
+        return error
+    if isinstance(error, auth_exceptions.RefreshError):
+        return GoogleAuthExpired("Google refused to refresh the access token.", status=401, resource=resource)
+    if isinstance(error, core_exceptions.GoogleAPICallError):
+        status = int(error.code or 0)
+        message = str(error.message or error)
+        if status == 400:
+            return GoogleBadRequest(message, status=status, resource=resource)
+        if status == 401:
+            return GoogleAuthExpired(message, status=status, resource=resource)
+        if status == 403:
+            return GoogleAccessDenied(message, status=status, resource=resource)
+        if status == 429:
+            return GoogleQuotaExhausted(message, status=status, resource=resource)
+        return GoogleUnavailable(message, status=status, resource=resource)
+    if isinstance(error, auth_exceptions.TransportError | ConnectionError | OSError):
+        return GoogleUnavailable(f"Could not reach Google: {type(error).__name__}", resource=resource)
+    # requests' ConnectionError is an OSError subclass; anything else is a bug and keeps its type.
+    raise error
+
+
+def _quota_status(quota: PropertyQuota) -> QuotaStatus:
+    hour = int(quota.tokens_per_hour.remaining)
+    day = int(quota.tokens_per_day.remaining)
+    concurrent = int(quota.concurrent_requests.remaining)
+    return QuotaStatus(
+        tokens_per_hour_remaining=hour,
+        tokens_per_day_remaining=day,
+        concurrent_remaining=concurrent,
+        low=hour < LOW_TOKENS_PER_HOUR or day < LOW_TOKENS_PER_DAY,
+    )
+
+
+class Ga4Client:
+    """GA4 Data API v1beta for one set of credentials.
+
+    `data_api_url` is `GA4_DATA_API_URL` (e.g. `https://analyticsdata.googleapis.com` or a fake's loopback URL).
+    Pass the process's shared `runtime` so the per-property concurrency limit and quota state are shared.
+    """
+
+    def __init__(
+        self,
+        *,
+        credentials: Credentials,
+        data_api_url: str,
+        runtime: GoogleRuntime | None = None,
+        low_quota_pause: float = 1.0,
+    ) -> None:
+        self._client = BetaAnalyticsDataClient(
+            credentials=credentials,
+            transport="rest",
+            client_options=ClientOptions(api_endpoint=data_api_url.rstrip("/")),
+        )
+        self._runtime = runtime or GoogleRuntime()
+        self._low_quota_pause = low_quota_pause
+
+    def quota_status(self, property_id: str) -> QuotaStatus | None:
+        return self._runtime.quotas.get(property_name(property_id))
+
+    async def _call(self, resource: str, fn: Callable[[], T]) -> T:
+        status = self._runtime.quotas.get(resource)
+        if status is not None and status.low:
+            async with self._runtime.slow_lane(resource):
+                await asyncio.sleep(self._low_quota_pause)
+                return await self._runtime.call(
+                    resource, fn, translate=lambda e: translate_ga4_error(e, resource=resource)
+                )
+        return await self._runtime.call(resource, fn, translate=lambda e: translate_ga4_error(e, resource=resource))
+
+    def _record_quota(self, resource: str, quota: PropertyQuota | None) -> None:
+        if quota is not None and "tokens_per_hour" in quota:
+            self._runtime.quotas[resource] = _quota_status(quota)
+
+    async def run_report(self, request: RunReportRequest) -> RunReportResponse:
+        request = RunReportRequest(request)
+        request.property = property_name(request.property)
+        request.return_property_quota = True
+        response = await self._call(request.property, lambda: self._client.run_report(request=request))
+        self._record_quota(request.property, response.property_quota)
+        return response
+
+    async def batch_run_reports(
+        self, property_id: str, requests: Sequence[RunReportRequest]
+    ) -> list[RunReportResponse]:
+        """Several reports in as few `batchRunReports` calls as possible (5 per call), answers in request order."""
+        resource = property_name(property_id)
+        prepared = []
+        for request in requests:
+            copy = RunReportRequest(request)
+            copy.property = ""
+            copy.return_property_quota = True
+            prepared.append(copy)
+        chunks = [prepared[i : i + MAX_BATCH] for i in range(0, len(prepared), MAX_BATCH)]
+
+        async def one(chunk: list[RunReportRequest]) -> list[RunReportResponse]:
+            batch = BatchRunReportsRequest(property=resource, requests=chunk)
+            answer = await self._call(resource, lambda: self._client.batch_run_reports(request=batch))
+            return list(answer.reports)
+
+        reports = [report for chunk in await asyncio.gather(*(one(c) for c in chunks)) for report in chunk]
+        if reports:
+            self._record_quota(resource, reports[-1].property_quota)
+        return reports
+
+    async def run_realtime_report(self, request: RunRealtimeReportRequest) -> RunRealtimeReportResponse:
+        request = RunRealtimeReportRequest(request)
+        request.property = property_name(request.property)
+        request.return_property_quota = True
+        response = await self._call(request.property, lambda: self._client.run_realtime_report(request=request))
+        self._record_quota(request.property, response.property_quota)
+        return response
+
+    async def get_metadata(self, property_id: str) -> Metadata:
+        resource = property_name(property_id)
+        request = GetMetadataRequest(name=f"{resource}/metadata")
+        return await self._call(resource, lambda: self._client.get_metadata(request=request))
+
+    async def check_compatibility(self, request: CheckCompatibilityRequest) -> CheckCompatibilityResponse:
+        request = CheckCompatibilityRequest(request)
+        request.property = property_name(request.property)
+        return await self._call(request.property, lambda: self._client.check_compatibility(request=request))

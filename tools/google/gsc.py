@@ -1,0 +1,218 @@
+"""A thin async wrapper over google-api-python-client's Search Console service (static discovery document).
+
+The discovery client is synchronous and httplib2 is not thread-safe, so every call runs in `GoogleRuntime`'s
+threads with its own authorized HTTP object. Search Analytics pages with `startRow` when more rows are wanted.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any, Literal, Protocol, TypeVar
+
+import google_auth_httplib2
+import httplib2
+from google.auth import exceptions as auth_exceptions
+from google.auth.credentials import Credentials
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+from pydantic import BaseModel, ConfigDict, Field
+
+from tools.google.errors import (
+    GoogleAccessDenied,
+    GoogleApiError,
+    GoogleAuthExpired,
+    GoogleBadRequest,
+    GoogleQuotaExhausted,
+    GoogleUnavailable,
+)
+from tools.google.runtime import GoogleRuntime
+
+T = TypeVar("T")
+
+GscDimension = Literal["query", "page", "country", "device", "date", "searchAppearance"]
+GscOperator = Literal["equals", "notEquals", "contains", "notContains", "includingRegex", "excludingRegex"]
+GscSearchType = Literal["web", "image", "video", "news", "discover", "googleNews"]
+MAX_ROW_LIMIT = 25_000  # the API's largest page
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+
+class GscFilter(_Wire):
+    dimension: Literal["query", "page", "country", "device", "searchAppearance"]
+    operator: GscOperator = "equals"
+    expression: str
+
+
+class GscFilterGroup(_Wire):
+    group_type: Literal["and"] = Field(default="and", alias="groupType")
+    filters: list[GscFilter]
+
+
+class GscQuery(_Wire):
+    """A searchAnalytics.query body."""
+
+    start_date: date = Field(alias="startDate")
+    end_date: date = Field(alias="endDate")
+    dimensions: list[GscDimension] = Field(default_factory=list)
+    dimension_filter_groups: list[GscFilterGroup] = Field(default_factory=list, alias="dimensionFilterGroups")
+    search_type: GscSearchType = Field(default="web", alias="type")
+    row_limit: int = Field(default=1000, ge=1, le=MAX_ROW_LIMIT, alias="rowLimit")
+    start_row: int = Field(default=0, ge=0, alias="startRow")
+    data_state: Literal["final", "all"] = Field(default="all", alias="dataState")
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_defaults=False)
+
+
+class GscRow(_Wire):
+    keys: list[str] = Field(default_factory=list)
+    clicks: float = 0.0
+    impressions: float = 0.0
+    ctr: float = 0.0
+    position: float = 0.0
+
+
+class GscQueryResponse(_Wire):
+    rows: list[GscRow] = Field(default_factory=list)
+    response_aggregation_type: str | None = Field(default=None, alias="responseAggregationType")
+    first_incomplete_date: date | None = None
+    pages_fetched: int = 1
+
+
+class IndexStatus(_Wire):
+    verdict: str = "VERDICT_UNSPECIFIED"
+    coverage_state: str | None = Field(default=None, alias="coverageState")
+    robots_txt_state: str | None = Field(default=None, alias="robotsTxtState")
+    indexing_state: str | None = Field(default=None, alias="indexingState")
+    last_crawl_time: str | None = Field(default=None, alias="lastCrawlTime")
+    page_fetch_state: str | None = Field(default=None, alias="pageFetchState")
+    google_canonical: str | None = Field(default=None, alias="googleCanonical")
+    user_canonical: str | None = Field(default=None, alias="userCanonical")
+    crawled_as: str | None = Field(default=None, alias="crawledAs")
+    sitemap: list[str] = Field(default_factory=list)
+    referring_urls: list[str] = Field(default_factory=list, alias="referringUrls")
+
+
+class UrlInspection(_Wire):
+    inspection_result_link: str | None = Field(default=None, alias="inspectionResultLink")
+    index_status: IndexStatus = Field(default_factory=IndexStatus, alias="indexStatusResult")
+    mobile_usability_verdict: str | None = None
+
+
+class GscApi(Protocol):
+    """What the tools need from Search Console; `GscClient` is the real one."""
+
+    async def search_analytics(
+        self, site_url: str, query: GscQuery, *, max_rows: int | None = None
+    ) -> GscQueryResponse: ...
+
+    async def inspect_url(self, site_url: str, url: str) -> UrlInspection: ...
+
+
+def translate_gsc_error(error: Exception, *, resource: str = "") -> GoogleApiError:
+    if isinstance(error, GoogleApiError):
+        return error
+    if isinstance(error, auth_exceptions.RefreshError):
+        return GoogleAuthExpired("Google refused to refresh the access token.", status=401, resource=resource)
+    if isinstance(error, HttpError):
+        status = int(error.resp.status)
+        message = str(error.reason)
+        kinds: dict[int, type[GoogleApiError]] = {
+            400: GoogleBadRequest,
+            401: GoogleAuthExpired,
+            403: GoogleAccessDenied,
+            429: GoogleQuotaExhausted,
+        }
+        return kinds.get(status, GoogleUnavailable if status >= 500 else GoogleBadRequest)(
+            message, status=status, resource=resource
+        )
+    if isinstance(error, httplib2.HttpLib2Error | auth_exceptions.TransportError | OSError):
+        return GoogleUnavailable(f"Could not reach Google: {type(error).__name__}", resource=resource)
+    raise error
+
+
+class GscClient:
+    """Search Console API for one set of credentials.
+
+    `api_url` is `SEARCH_CONSOLE_API_URL` (e.g. `https://searchconsole.googleapis.com` or a fake's loopback URL);
+    the discovery document's paths (`webmasters/v3/...`, `v1/urlInspection/...`) are resolved against it.
+    """
+
+    def __init__(
+        self, *, credentials: Credentials, api_url: str, runtime: GoogleRuntime | None = None, timeout: float = 60.0
+    ) -> None:
+        self._credentials = credentials
+        self._api_url = api_url.rstrip("/") + "/"
+        self._runtime = runtime or GoogleRuntime()
+        self._timeout = timeout
+        self._service: Any = None
+        self._build_lock = threading.Lock()
+
+    def _service_and_http(self) -> tuple[Any, google_auth_httplib2.AuthorizedHttp]:
+        with self._build_lock:
+            if self._service is None:
+                self._service = build(
+                    "searchconsole",
+                    "v1",
+                    credentials=self._credentials,
+                    static_discovery=True,
+                    cache_discovery=False,
+                    client_options={"api_endpoint": self._api_url},
+                )
+        http = google_auth_httplib2.AuthorizedHttp(self._credentials, http=httplib2.Http(timeout=self._timeout))
+        return self._service, http
+
+    async def _call(self, site_url: str, fn: Callable[[], T]) -> T:
+        return await self._runtime.call(site_url, fn, translate=lambda e: translate_gsc_error(e, resource=site_url))
+
+    async def search_analytics(
+        self, site_url: str, query: GscQuery, *, max_rows: int | None = None
+    ) -> GscQueryResponse:
+        """One query; with `max_rows` above the page size, further pages are fetched with `startRow`."""
+        wanted = max_rows if max_rows is not None else query.row_limit
+        page_size = min(query.row_limit, wanted, MAX_ROW_LIMIT)
+        start = query.start_row
+        rows: list[GscRow] = []
+        merged: GscQueryResponse | None = None
+        pages = 0
+        while len(rows) < wanted:
+            body = query.model_copy(update={"row_limit": page_size, "start_row": start}).body()
+
+            def execute(body: dict[str, Any] = body) -> dict[str, Any]:
+                service, http = self._service_and_http()
+                result: dict[str, Any] = service.searchanalytics().query(siteUrl=site_url, body=body).execute(http=http)
+                return result
+
+            raw = await self._call(site_url, execute)
+            pages += 1
+            page = GscQueryResponse.model_validate(raw)
+            metadata = raw.get("metadata") or {}
+            if merged is None:
+                merged = page
+            if metadata.get("firstIncompleteDate"):
+                merged.first_incomplete_date = date.fromisoformat(str(metadata["firstIncompleteDate"]))
+            rows.extend(page.rows)
+            if len(page.rows) < page_size:
+                break
+            start += len(page.rows)
+        assert merged is not None
+        merged.rows = rows[:wanted]
+        merged.pages_fetched = pages
+        return merged
+
+    async def inspect_url(self, site_url: str, url: str) -> UrlInspection:
+        def execute() -> dict[str, Any]:
+            service, http = self._service_and_http()
+            body = {"inspectionUrl": url, "siteUrl": site_url}
+            result: dict[str, Any] = service.urlInspection().index().inspect(body=body).execute(http=http)
+            return result
+
+        raw = await self._call(site_url, execute)
+        result = raw.get("inspectionResult") or {}
+        inspection = UrlInspection.model_validate(result)
+        inspection.mobile_usability_verdict = (result.get("mobileUsabilityResult") or {}).get("verdict")
+        return inspection
