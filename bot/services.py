@@ -6,6 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.background import BackgroundWork
+from bot.incoming import MessageHandler
+from bot.listeners.home import GoogleHomeBlocks, google_not_connected_blocks
+from bot.listeners.replies import reply_connect_google_first
+from bot.metrics import Metrics
 from bot.settings import Settings
 from storage.crypto import TokenCipher
 from storage.db import Database
@@ -23,3 +28,9 @@ class Services:
     database: Database
     cipher: TokenCipher
     clock: Callable[[], datetime] = field(default=_utcnow)
+    # What answers a mention or DM; the agent's handler replaces this default in `bot.serve.build_services`.
+    message_handler: MessageHandler = field(default=reply_connect_google_first)
+    # The Google part of the App Home tab; the Google connection replaces this default in `build_services`.
+    home_google_blocks: GoogleHomeBlocks = field(default=google_not_connected_blocks)
+    metrics: Metrics = field(default_factory=Metrics)
+    background: BackgroundWork = field(default_factory=BackgroundWork)

@@ -124,3 +124,49 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 @pytest.fixture
 def cipher() -> TokenCipher:
     return TokenCipher(Fernet.generate_key())
+
+
+# ------------------------------------------------------------------------------------------------ Slack front door
+# A fake Slack Web API and the real aiohttp app running against it (see tests/helpers/app_harness.py).
+
+from collections.abc import Awaitable, Callable  # noqa: E402
+from contextlib import AsyncExitStack  # noqa: E402
+from typing import Any  # noqa: E402
+
+from bot.fakes.slack_api import FakeSlack  # noqa: E402
+from tests.helpers.app_harness import RunningApp, running_app  # noqa: E402
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    """The fake Slack Web API on loopback; `fake_slack.url` is a SLACK_API_URL."""
+    async with FakeSlack() as slack:
+        yield slack
+
+
+@pytest.fixture
+async def slack_app(fake_slack: FakeSlack, database: Database, tmp_path: Path) -> AsyncIterator[RunningApp]:
+    """The real app in single-workspace mode (SLACK_BOT_TOKEN = the fake's bot token), on both databases."""
+    async with running_app(slack=fake_slack, database=database, data_dir=tmp_path, mode="single") as app:
+        yield app
+
+
+@pytest.fixture
+async def multi_workspace_app(fake_slack: FakeSlack, database: Database, tmp_path: Path) -> AsyncIterator[RunningApp]:
+    """The real app in multi-workspace mode (SLACK_CLIENT_ID/SECRET); nothing is installed yet."""
+    async with running_app(slack=fake_slack, database=database, data_dir=tmp_path, mode="multi") as app:
+        yield app
+
+
+@pytest.fixture
+async def start_app(
+    fake_slack: FakeSlack, database: Database, tmp_path: Path
+) -> AsyncIterator[Callable[..., Awaitable[RunningApp]]]:
+    """Start an app with custom options: `await start_app(mode="multi", configure=fn, **settings_overrides)`."""
+    async with AsyncExitStack() as stack:
+
+        async def start(**options: Any) -> RunningApp:
+            options.setdefault("data_dir", tmp_path)
+            return await stack.enter_async_context(running_app(slack=fake_slack, database=database, **options))
+
+        yield start

@@ -1,0 +1,94 @@
+"""The slack-bolt AsyncApp: authorization for the configured mode, our clients, and every listener."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+
+from bot.listeners import assistant, commands, home, lifecycle, messages
+from bot.services import Services
+from bot.settings import SettingsProblem, SlackMode
+from bot.slack.clients import TOKEN_ROTATION_MINUTES, installation_store, make_web_client
+from bot.slack.installation_store import DatabaseOAuthStateStore
+from bot.slack.surface import BOT_SCOPES
+
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+
+_bolt_logger = logging.getLogger("slack_bolt")
+
+
+def build_app(*, services: Services) -> AsyncApp:
+    """The bolt app for the configured mode (single- or multi-workspace), with every listener registered."""
+    settings = services.settings
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    mode = settings.slack_mode
+    if mode is SlackMode.SINGLE_WORKSPACE:
+        assert settings.slack_bot_token is not None
+        app = AsyncApp(
+            name="lookout",
+            logger=_bolt_logger,
+            signing_secret=signing_secret,
+            client=make_web_client(services=services, token=settings.slack_bot_token.get_secret_value()),
+        )
+    elif mode is SlackMode.MULTI_WORKSPACE:
+        app = _multi_workspace_app(services=services, signing_secret=signing_secret)
+    else:
+        raise SettingsProblem("\n".join(f"- {problem}" for problem in settings.problems()))
+    register_listeners(app, services=services)
+    return app
+
+
+def _multi_workspace_app(*, services: Services, signing_secret: str) -> AsyncApp:
+    settings = services.settings
+    assert settings.slack_client_id is not None and settings.slack_client_secret is not None
+    client_secret = settings.slack_client_secret.get_secret_value()
+    client = make_web_client(services=services)
+    store = installation_store(services)
+    # Our own authorize so auth.test answers are cached per token (a rotated token is a new key) and only bot
+    # installations are looked up; token rotation happens here before any listener sees the token.
+    authorize = AsyncInstallationStoreAuthorize(
+        logger=_bolt_logger,
+        installation_store=store,
+        client_id=settings.slack_client_id,
+        client_secret=client_secret,
+        token_rotation_expiration_minutes=TOKEN_ROTATION_MINUTES,
+        bot_only=True,
+        cache_enabled=True,
+        client=client,
+    )
+    oauth_settings = AsyncOAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=client_secret,
+        scopes=list(BOT_SCOPES),
+        installation_store=store,
+        installation_store_bot_only=True,
+        token_rotation_expiration_minutes=TOKEN_ROTATION_MINUTES,
+        state_store=DatabaseOAuthStateStore(database=services.database, clock=services.clock),
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        redirect_uri=f"{settings.base_url}{REDIRECT_PATH}",
+        authorization_url=settings.slack_authorize_url,
+        install_page_rendering_enabled=False,
+    )
+    return AsyncApp(
+        name="lookout",
+        logger=_bolt_logger,
+        signing_secret=signing_secret,
+        client=client,
+        authorize=authorize,  # type: ignore[arg-type]  # bolt takes an AsyncAuthorize instance as is
+        installation_store=store,
+        installation_store_bot_only=True,
+        oauth_settings=oauth_settings,
+    )
+
+
+def register_listeners(app: AsyncApp, *, services: Services) -> None:
+    messages.register(app, services=services)
+    commands.register(app, services=services)
+    home.register(app, services=services)
+    lifecycle.register(app, services=services)
+    assistant.register(app, services=services)

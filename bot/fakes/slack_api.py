@@ -1,0 +1,725 @@
+"""A loopback fake of the Slack Web API, speaking its real wire format, for tests and `lookout bench`.
+
+Point `SLACK_API_URL` (or an `AsyncWebClient(base_url=...)`) at `fake.url` and the real slack_sdk talks to it:
+form or JSON bodies in, `{"ok": true, ...}` out, `Authorization: Bearer` checked against the tokens it issued.
+Every call is recorded; failures (429 with `Retry-After`, `{"ok": false, "error": ...}`) can be queued per method;
+`response_url` posts land in a sink.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import itertools
+import json
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+JsonDict = dict[str, Any]
+
+# Parameters Slack accepts as JSON-encoded strings in form bodies; decoded so tests see one shape either way.
+_JSON_PARAMS = frozenset(
+    {"blocks", "attachments", "view", "prompts", "metadata", "chunks", "files", "unfurls", "user_auth_blocks"}
+)
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    """One request that reached the fake: the method, its merged query/body parameters and the headers."""
+
+    method: str
+    params: JsonDict
+    headers: Mapping[str, str]
+    token: str | None
+    status: int  # the HTTP status the fake answered with
+    response: JsonDict  # the JSON body the fake answered with
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and bool(self.response.get("ok"))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.params.get(name, default)
+
+
+@dataclass(frozen=True)
+class ResponseUrlPost:
+    """A JSON body posted to a `response_url` from the sink (slash commands, interactivity)."""
+
+    key: str
+    body: JsonDict
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    file_id: str
+    filename: str
+    content: bytes
+
+
+@dataclass
+class FakeWorkspace:
+    """A workspace the fake knows, with the bot identity that its bot token resolves to."""
+
+    team_id: str
+    team_name: str
+    bot_token: str
+    bot_user_id: str
+    bot_id: str
+    enterprise_id: str | None = None
+    app_id: str = "A0LOOKOUT"
+    scopes: str = "app_mentions:read,chat:write,commands,im:history,users:read"
+
+
+@dataclass
+class OAuthGrant:
+    """What `oauth.v2.access` answers for one authorization `code` (an "Add to Slack" install)."""
+
+    workspace: FakeWorkspace
+    installer_user_id: str = "U0INSTALLER"
+    refresh_token: str | None = None  # set when the app has token rotation enabled
+    expires_in: int | None = None
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str | None
+    retry_after: int | None
+
+
+@dataclass
+class FakeMessage:
+    channel: str
+    ts: str
+    text: str
+    thread_ts: str | None
+    blocks: list[Any] | None
+    user: str
+    streaming: bool = False
+    deleted: bool = False
+    history: list[str] = field(default_factory=list)
+
+
+class FakeSlack:
+    """The fake Slack Web API server. Use `async with FakeSlack() as slack:` or `await start()` / `await stop()`."""
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0LOOKOUT",
+        team_name: str = "Lookout Test",
+        bot_token: str = "xoxb-fake-bot-token",  # noqa: S107 - a fake credential
+        bot_user_id: str = "U0LOOKOUT",
+        bot_id: str = "B0LOOKOUT",
+        client_id: str = "1111.2222",
+        client_secret: str = "fake-client-secret",  # noqa: S107 - a fake credential
+        app_token: str = "xapp-1-fake-app-token",  # noqa: S107 - a fake credential
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.app_token = app_token
+        self.calls: list[SlackCall] = []
+        self.responses: list[ResponseUrlPost] = []
+        self.uploads: dict[str, UploadedFile] = {}
+        self.messages: dict[tuple[str, str], FakeMessage] = {}
+        self.home_views: dict[str, JsonDict] = {}
+        self.users: dict[str, JsonDict] = {}
+        self.channels: dict[str, JsonDict] = {}
+        self.channel_members: dict[str, list[str]] = {}
+        self.oauth_grants: dict[str, OAuthGrant] = {}
+        self.revoked_tokens: set[str] = set()
+        self._tokens: dict[str, FakeWorkspace] = {}
+        self._refresh_tokens: dict[str, tuple[FakeWorkspace, int]] = {}
+        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._handlers: dict[str, Callable[[SlackCall], JsonDict]] = {}
+        self._ts_counter = itertools.count(1)
+        self._token_counter = itertools.count(1)
+        self._changed = asyncio.Condition() if _loop_running() else None
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+        self.workspace = self.add_workspace(
+            team_id=team_id, team_name=team_name, bot_token=bot_token, bot_user_id=bot_user_id, bot_id=bot_id
+        )
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def start(self) -> FakeSlack:
+        if self._changed is None:
+            self._changed = asyncio.Condition()
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
+        app.router.add_post("/response/{key}", self._handle_response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self._port = int(self._runner.addresses[0][1])
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeSlack:
+        return await self.start()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    @property
+    def root_url(self) -> str:
+        if self._port is None:
+            raise RuntimeError("FakeSlack is not started")
+        return f"http://127.0.0.1:{self._port}/"
+
+    @property
+    def url(self) -> str:
+        """The Web API base URL, for `SLACK_API_URL` / `AsyncWebClient(base_url=...)`."""
+        return self.root_url + "api/"
+
+    # ---------------------------------------------------------------- configuration
+
+    def add_workspace(
+        self,
+        *,
+        team_id: str,
+        team_name: str = "",
+        bot_token: str | None = None,
+        bot_user_id: str | None = None,
+        bot_id: str | None = None,
+        enterprise_id: str | None = None,
+    ) -> FakeWorkspace:
+        """Make a workspace known; its bot token then authenticates calls."""
+        workspace = FakeWorkspace(
+            team_id=team_id,
+            team_name=team_name or team_id,
+            bot_token=bot_token or f"xoxb-fake-{team_id}",
+            bot_user_id=bot_user_id or f"U0BOT{team_id}",
+            bot_id=bot_id or f"B0BOT{team_id}",
+            enterprise_id=enterprise_id,
+        )
+        self._tokens[workspace.bot_token] = workspace
+        return workspace
+
+    def add_oauth_code(
+        self,
+        code: str,
+        *,
+        team_id: str,
+        team_name: str = "",
+        bot_token: str | None = None,
+        enterprise_id: str | None = None,
+        installer_user_id: str = "U0INSTALLER",
+        rotation_expires_in: int | None = None,
+    ) -> OAuthGrant:
+        """Let `oauth.v2.access` exchange `code` for a fresh bot token in `team_id`.
+
+        With `rotation_expires_in`, the grant carries a refresh token and an expiring (`xoxe.xoxb-`) access token,
+        as Slack issues when token rotation is enabled.
+        """
+        token = bot_token or (
+            f"xoxe.xoxb-1-fake-{team_id}-{next(self._token_counter)}"
+            if rotation_expires_in
+            else f"xoxb-fake-{team_id}-{next(self._token_counter)}"
+        )
+        workspace = FakeWorkspace(
+            team_id=team_id,
+            team_name=team_name or team_id,
+            bot_token=token,
+            bot_user_id=f"U0BOT{team_id}",
+            bot_id=f"B0BOT{team_id}",
+            enterprise_id=enterprise_id,
+        )
+        refresh = f"xoxe-1-fake-refresh-{team_id}-{next(self._token_counter)}" if rotation_expires_in else None
+        grant = OAuthGrant(
+            workspace=workspace,
+            installer_user_id=installer_user_id,
+            refresh_token=refresh,
+            expires_in=rotation_expires_in,
+        )
+        self.oauth_grants[code] = grant
+        return grant
+
+    def add_user(self, user_id: str, *, name: str = "", tz: str = "Europe/Paris", is_bot: bool = False) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": self.workspace.team_id,
+            "name": name or user_id.lower(),
+            "real_name": name or user_id,
+            "tz": tz,
+            "tz_offset": 3600,
+            "is_bot": is_bot,
+            "deleted": False,
+            "profile": {"display_name": name or user_id, "real_name": name or user_id},
+        }
+
+    def add_channel(self, channel_id: str, *, name: str = "", members: list[str] | None = None) -> None:
+        self.channels[channel_id] = {
+            "id": channel_id,
+            "name": name or channel_id.lower(),
+            "is_channel": not channel_id.startswith("D"),
+            "is_im": channel_id.startswith("D"),
+            "is_private": channel_id.startswith("G"),
+            "is_member": True,
+            "is_archived": False,
+        }
+        if members is not None:
+            self.channel_members[channel_id] = list(members)
+
+    def revoke(self, token: str) -> None:
+        """Answer `invalid_auth` for this token from now on (an uninstall, a rotated-away token)."""
+        self.revoked_tokens.add(token)
+
+    def fail_next(self, method: str, *, error: str = "internal_error", times: int = 1) -> None:
+        """The next `times` calls of `method` answer 200 `{"ok": false, "error": error}`."""
+        for _ in range(times):
+            self._failures[method].append(_Failure(status=200, error=error, retry_after=None))
+
+    def rate_limit_next(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
+        """The next `times` calls of `method` answer 429 with `Retry-After: retry_after`."""
+        for _ in range(times):
+            self._failures[method].append(_Failure(status=429, error="ratelimited", retry_after=retry_after))
+
+    def http_error_next(self, method: str, *, status: int = 500, times: int = 1) -> None:
+        """The next `times` calls of `method` answer a bare HTTP error status."""
+        for _ in range(times):
+            self._failures[method].append(_Failure(status=status, error=None, retry_after=None))
+
+    def on(self, method: str, handler: Callable[[SlackCall], JsonDict]) -> None:
+        """Answer `method` with `handler(call)` (the JSON body) instead of the built-in behaviour."""
+        self._handlers[method] = handler
+
+    # ---------------------------------------------------------------- inspection
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        """Every recorded call of `method`, in arrival order, including ones the fake failed on purpose."""
+        return [call for call in self.calls if call.method == method]
+
+    def ok_calls_to(self, method: str) -> list[SlackCall]:
+        return [call for call in self.calls_to(method) if call.ok]
+
+    def response_url_for(self, key: str = "command") -> str:
+        """A `response_url` whose posts land in `responses` under `key`."""
+        return f"{self.root_url}response/{key}"
+
+    def responses_for(self, key: str) -> list[ResponseUrlPost]:
+        return [post for post in self.responses if post.key == key]
+
+    def thread_replies(self, channel: str, thread_ts: str) -> list[FakeMessage]:
+        return [
+            m for m in self.messages.values() if m.channel == channel and m.thread_ts == thread_ts and not m.deleted
+        ]
+
+    async def wait_for_calls(self, method: str, count: int = 1, *, timeout: float = 5.0) -> list[SlackCall]:  # noqa: ASYNC109
+        """Wait until at least `count` calls of `method` arrived; raise `TimeoutError` otherwise."""
+        await self._wait_until(lambda: len(self.calls_to(method)) >= count, timeout=timeout)
+        return self.calls_to(method)
+
+    async def wait_for_responses(self, count: int = 1, *, key: str | None = None, timeout: float = 5.0) -> list[Any]:  # noqa: ASYNC109
+        def arrived() -> list[ResponseUrlPost]:
+            return self.responses if key is None else self.responses_for(key)
+
+        await self._wait_until(lambda: len(arrived()) >= count, timeout=timeout)
+        return arrived()
+
+    async def _wait_until(self, predicate: Callable[[], bool], *, timeout: float) -> None:  # noqa: ASYNC109
+        assert self._changed is not None
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("FakeSlack: the expected calls did not arrive in time")
+                try:
+                    await asyncio.wait_for(self._changed.wait(), timeout=remaining)
+                except TimeoutError:
+                    if not predicate():
+                        raise TimeoutError("FakeSlack: the expected calls did not arrive in time") from None
+
+    async def _notify(self) -> None:
+        assert self._changed is not None
+        async with self._changed:
+            self._changed.notify_all()
+
+    # ---------------------------------------------------------------- HTTP handlers
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _read_params(request)
+        headers = dict(request.headers.items())
+        token = _bearer(request.headers.get("Authorization")) or params.pop("token", None)
+        status, body, extra_headers = self._answer(method, params, token, request.headers.get("Authorization"))
+        self.calls.append(
+            SlackCall(method=method, params=params, headers=headers, token=token, status=status, response=body)
+        )
+        await self._notify()
+        return web.json_response(body, status=status, headers=extra_headers)
+
+    def _answer(
+        self, method: str, params: JsonDict, token: str | None, authorization: str | None
+    ) -> tuple[int, JsonDict, dict[str, str]]:
+        queue = self._failures.get(method)
+        if queue:
+            failure = queue.popleft()
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            body: JsonDict = {"ok": False, "error": failure.error} if failure.error else {"ok": False}
+            return failure.status, body, headers
+        if method in ("oauth.v2.access", "oauth.v2.exchange"):
+            return 200, self._oauth_v2_access(params, authorization), {}
+        if method == "apps.uninstall":
+            return 200, self._apps_uninstall(params, authorization), {}
+        if token is None:
+            return 200, {"ok": False, "error": "not_authed"}, {}
+        if token in self.revoked_tokens:
+            return 200, {"ok": False, "error": "token_revoked"}, {}
+        workspace = self._tokens.get(token)
+        if workspace is None:
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        call = SlackCall(method=method, params=params, headers={}, token=token, status=200, response={})
+        custom = self._handlers.get(method)
+        if custom is not None:
+            return 200, custom(call), {}
+        builtin = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if builtin is None:
+            return 200, {"ok": False, "error": "unknown_method"}, {}
+        result: JsonDict = builtin(workspace, params)
+        return 200, result, {}
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        pending = self.uploads.get(file_id)
+        if pending is None:
+            return web.Response(status=404, text="file_not_found", content_type="text/plain")
+        content = await request.read()
+        self.uploads[file_id] = UploadedFile(file_id=file_id, filename=pending.filename, content=content)
+        await self._notify()
+        return web.Response(text=f"OK - {len(content)}", content_type="text/plain")
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.responses.append(ResponseUrlPost(key=request.match_info["key"], body=body))
+        await self._notify()
+        return web.Response(text="ok", content_type="text/html")
+
+    # ---------------------------------------------------------------- Web API methods
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts_counter):06d}"
+
+    def _m_auth_test(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        return {
+            "ok": True,
+            "url": f"https://{workspace.team_name.lower().replace(' ', '-')}.slack.com/",
+            "team": workspace.team_name,
+            "user": "lookout",
+            "team_id": workspace.team_id,
+            "user_id": workspace.bot_user_id,
+            "bot_id": workspace.bot_id,
+            "enterprise_id": workspace.enterprise_id,
+            "is_enterprise_install": False,
+        }
+
+    def _post(self, workspace: FakeWorkspace, params: JsonDict, *, streaming: bool = False) -> FakeMessage:
+        channel = str(params.get("channel", ""))
+        ts = self._next_ts()
+        message = FakeMessage(
+            channel=channel,
+            ts=ts,
+            text=str(params.get("text") or params.get("markdown_text") or ""),
+            thread_ts=params.get("thread_ts"),
+            blocks=params.get("blocks"),
+            user=workspace.bot_user_id,
+            streaming=streaming,
+        )
+        self.messages[(channel, ts)] = message
+        return message
+
+    def _message_json(self, message: FakeMessage, workspace: FakeWorkspace) -> JsonDict:
+        body: JsonDict = {
+            "type": "message",
+            "user": message.user,
+            "bot_id": workspace.bot_id,
+            "text": message.text,
+            "ts": message.ts,
+        }
+        if message.thread_ts:
+            body["thread_ts"] = message.thread_ts
+        if message.blocks is not None:
+            body["blocks"] = message.blocks
+        return body
+
+    def _m_chat_postMessage(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        if not params.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        if not (params.get("text") or params.get("blocks") or params.get("attachments")):
+            return {"ok": False, "error": "no_text"}
+        message = self._post(workspace, params)
+        return {
+            "ok": True,
+            "channel": message.channel,
+            "ts": message.ts,
+            "message": self._message_json(message, workspace),
+        }
+
+    def _m_chat_postEphemeral(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        if not params.get("channel") or not params.get("user"):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _m_chat_update(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        key = (str(params.get("channel", "")), str(params.get("ts", "")))
+        message = self.messages.get(key)
+        if message is None or message.deleted:
+            return {"ok": False, "error": "message_not_found"}
+        message.history.append(message.text)
+        if "text" in params:
+            message.text = str(params["text"])
+        if "blocks" in params:
+            message.blocks = params["blocks"]
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": message.text}
+
+    def _m_chat_delete(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        key = (str(params.get("channel", "")), str(params.get("ts", "")))
+        message = self.messages.get(key)
+        if message is None or message.deleted:
+            return {"ok": False, "error": "message_not_found"}
+        message.deleted = True
+        return {"ok": True, "channel": key[0], "ts": key[1]}
+
+    def _m_chat_startStream(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        if not params.get("channel") or not params.get("thread_ts"):
+            return {"ok": False, "error": "invalid_arguments"}
+        message = self._post(workspace, params, streaming=True)
+        return {"ok": True, "channel": message.channel, "ts": message.ts}
+
+    def _m_chat_appendStream(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        message = self.messages.get((str(params.get("channel", "")), str(params.get("ts", ""))))
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        if not message.streaming:
+            return {"ok": False, "error": "message_not_in_streaming_state"}
+        message.text += str(params.get("markdown_text") or "")
+        return {"ok": True, "channel": message.channel, "ts": message.ts}
+
+    def _m_chat_stopStream(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        message = self.messages.get((str(params.get("channel", "")), str(params.get("ts", ""))))
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        if not message.streaming:
+            return {"ok": False, "error": "message_not_in_streaming_state"}
+        message.text += str(params.get("markdown_text") or "")
+        if "blocks" in params:
+            message.blocks = params["blocks"]
+        message.streaming = False
+        return {
+            "ok": True,
+            "channel": message.channel,
+            "ts": message.ts,
+            "message": self._message_json(message, workspace),
+        }
+
+    def _m_assistant_threads_setStatus(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        if not params.get("channel_id") or not params.get("thread_ts"):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True}
+
+    def _m_assistant_threads_setSuggestedPrompts(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        if not params.get("channel_id") or not isinstance(params.get("prompts"), list):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True}
+
+    def _m_assistant_threads_setTitle(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        return {"ok": True}
+
+    def _m_views_publish(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        view = params.get("view")
+        user_id = params.get("user_id")
+        if not user_id or not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        self.home_views[str(user_id)] = view
+        return {"ok": True, "view": {"id": f"V{next(self._ts_counter):08d}", **view}}
+
+    def _m_views_open(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        view = params.get("view")
+        if not isinstance(view, dict) or not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "view": {"id": f"V{next(self._ts_counter):08d}", **view}}
+
+    def _m_conversations_info(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        channel_id = str(params.get("channel", ""))
+        if not channel_id:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel_id not in self.channels:
+            self.add_channel(channel_id)
+        return {"ok": True, "channel": self.channels[channel_id]}
+
+    def _m_conversations_members(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        channel_id = str(params.get("channel", ""))
+        members = self.channel_members.get(channel_id, [workspace.bot_user_id])
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+
+    def _m_conversations_join(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        channel_id = str(params.get("channel", ""))
+        members = self.channel_members.setdefault(channel_id, [])
+        if workspace.bot_user_id not in members:
+            members.append(workspace.bot_user_id)
+        return self._m_conversations_info(workspace, params)
+
+    def _m_users_info(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        user_id = str(params.get("user", ""))
+        if not user_id:
+            return {"ok": False, "error": "user_not_found"}
+        if user_id not in self.users:
+            self.add_user(user_id)
+        return {"ok": True, "user": self.users[user_id]}
+
+    def _m_reactions_add(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        if not params.get("channel") or not params.get("timestamp") or not params.get("name"):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True}
+
+    def _m_reactions_remove(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        return self._m_reactions_add(workspace, params)
+
+    def _m_files_getUploadURLExternal(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        filename = params.get("filename")
+        if not filename or not params.get("length"):
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ts_counter):08d}"
+        self.uploads[file_id] = UploadedFile(file_id=file_id, filename=str(filename), content=b"")
+        return {"ok": True, "upload_url": f"{self.root_url}upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        files = params.get("files")
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        result = []
+        for item in files:
+            upload = self.uploads.get(str(item.get("id")))
+            if upload is None:
+                return {"ok": False, "error": "file_not_found"}
+            result.append(
+                {
+                    "id": upload.file_id,
+                    "name": upload.filename,
+                    "title": item.get("title") or upload.filename,
+                    "size": len(upload.content),
+                }
+            )
+        return {"ok": True, "files": result}
+
+    # ---------------------------------------------------------------- OAuth
+
+    def _client_credentials_ok(self, params: JsonDict, authorization: str | None) -> bool:
+        client_id, client_secret = params.get("client_id"), params.get("client_secret")
+        if authorization and authorization.lower().startswith("basic "):
+            decoded = base64.b64decode(authorization.split(" ", 1)[1]).decode()
+            client_id, _, client_secret = decoded.partition(":")
+        return client_id == self.client_id and client_secret == self.client_secret
+
+    def _oauth_v2_access(self, params: JsonDict, authorization: str | None) -> JsonDict:
+        if not self._client_credentials_ok(params, authorization):
+            return {"ok": False, "error": "invalid_client_id"}
+        if params.get("grant_type") == "refresh_token":
+            return self._refresh(str(params.get("refresh_token", "")))
+        grant = self.oauth_grants.pop(str(params.get("code", "")), None)
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        workspace = grant.workspace
+        self._tokens[workspace.bot_token] = workspace
+        body: JsonDict = {
+            "ok": True,
+            "access_token": workspace.bot_token,
+            "token_type": "bot",
+            "scope": workspace.scopes,
+            "bot_user_id": workspace.bot_user_id,
+            "app_id": workspace.app_id,
+            "team": {"id": workspace.team_id, "name": workspace.team_name},
+            "enterprise": {"id": workspace.enterprise_id, "name": workspace.enterprise_id}
+            if workspace.enterprise_id
+            else None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": grant.installer_user_id},
+        }
+        if grant.refresh_token is not None and grant.expires_in is not None:
+            body["refresh_token"] = grant.refresh_token
+            body["expires_in"] = grant.expires_in
+            self._refresh_tokens[grant.refresh_token] = (workspace, grant.expires_in)
+        return body
+
+    def _refresh(self, refresh_token: str) -> JsonDict:
+        known = self._refresh_tokens.pop(refresh_token, None)
+        if known is None:
+            return {"ok": False, "error": "invalid_refresh_token"}
+        workspace, expires_in = known
+        self.revoked_tokens.add(workspace.bot_token)
+        workspace.bot_token = f"xoxe.xoxb-1-fake-{workspace.team_id}-{next(self._token_counter)}"
+        self._tokens[workspace.bot_token] = workspace
+        new_refresh = f"xoxe-1-fake-refresh-{workspace.team_id}-{next(self._token_counter)}"
+        self._refresh_tokens[new_refresh] = (workspace, expires_in)
+        return {
+            "ok": True,
+            "access_token": workspace.bot_token,
+            "token_type": "bot",
+            "scope": workspace.scopes,
+            "bot_user_id": workspace.bot_user_id,
+            "app_id": workspace.app_id,
+            "team": {"id": workspace.team_id, "name": workspace.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "refresh_token": new_refresh,
+            "expires_in": expires_in,
+        }
+
+    def _apps_uninstall(self, params: JsonDict, authorization: str | None) -> JsonDict:
+        if not self._client_credentials_ok(params, authorization):
+            return {"ok": False, "error": "invalid_client_id"}
+        token = _bearer(authorization) or params.get("token")
+        if token:
+            self.revoked_tokens.add(str(token))
+        return {"ok": True}
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization.split(" ", 1)[1].strip() or None
+    return None
+
+
+async def _read_params(request: web.Request) -> JsonDict:
+    params: JsonDict = dict(request.query)
+    raw = await request.read()
+    if raw:
+        if request.content_type == "application/json":
+            loaded = json.loads(raw)
+            if isinstance(loaded, dict):
+                params.update(loaded)
+        else:
+            params.update(dict(parse_qsl(raw.decode(), keep_blank_values=True)))
+    for name in _JSON_PARAMS & params.keys():
+        value = params[name]
+        if isinstance(value, str) and value[:1] in ("[", "{"):
+            with contextlib.suppress(ValueError):
+                params[name] = json.loads(value)
+    return params

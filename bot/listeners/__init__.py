@@ -1,0 +1,1 @@
+"""Slack listeners by kind (messages, commands, home, lifecycle), each with a `register(app, services=...)`."""

@@ -1,0 +1,59 @@
+"""`app_uninstalled` and `tokens_revoked`: forget the workspace's tokens and data.
+
+Multi-workspace mode deletes the workspace row, and with it (ON DELETE CASCADE) its installation, Google
+connection and every per-workspace row. Single-workspace mode cannot reinstall by itself, so it marks the
+workspace uninstalled and ignores it until an operator installs the app again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.settings import SlackMode
+from storage.repos.workspaces import delete_workspace, get_workspace, mark_uninstalled
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+async def forget_workspace(*, services: Services, enterprise_id: str | None, team_id: str | None) -> bool:
+    """Delete (multi) or mark uninstalled (single) the workspace; False when it was not known."""
+    async with services.database.session() as session:
+        workspace = await get_workspace(session=session, enterprise_id=enterprise_id, team_id=team_id)
+        if workspace is None or workspace.id is None:
+            return False
+        if services.settings.slack_mode is SlackMode.SINGLE_WORKSPACE:
+            await mark_uninstalled(session=session, workspace_id=workspace.id)
+        else:
+            await delete_workspace(session=session, workspace_id=workspace.id)
+    logger.info("workspace %s/%s uninstalled: tokens and data removed", enterprise_id or "-", team_id)
+    return True
+
+
+def _workspace_key(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    authorizations = body.get("authorizations") or [{}]
+    if authorizations[0].get("is_enterprise_install"):
+        return body.get("enterprise_id"), None
+    return body.get("enterprise_id"), body.get("team_id")
+
+
+def register(app: AsyncApp, *, services: Services) -> None:
+    @app.event("app_uninstalled")
+    async def on_app_uninstalled(body: dict[str, Any]) -> None:
+        async with services.background.track():
+            enterprise_id, team_id = _workspace_key(body)
+            await forget_workspace(services=services, enterprise_id=enterprise_id, team_id=team_id)
+
+    @app.event("tokens_revoked")
+    async def on_tokens_revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
+        # Only the bot token matters: Lookout never holds user tokens.
+        if not (event.get("tokens") or {}).get("bot"):
+            return
+        async with services.background.track():
+            enterprise_id, team_id = _workspace_key(body)
+            await forget_workspace(services=services, enterprise_id=enterprise_id, team_id=team_id)

@@ -1,0 +1,130 @@
+"""Mentions and DMs: drop bots and duplicates, then hand the message to `services.message_handler`.
+
+Slack acks are automatic for events, so everything here runs after the HTTP answer went out. Dedupe claims two
+keys in the database: the delivery's `event_id` (Slack retries) and the message itself (the same message
+arriving as `app_mention` and as `message`), so one message gets one answer across retries and replicas.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.incoming import IncomingMessage
+from bot.messages import core as messages
+from bot.slack.workspaces import resolve_workspace
+from storage.repos.events import claim, event_key, message_key
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+# Message subtypes that are a person writing; edits, deletions, joins and bot posts are not questions.
+_ANSWERABLE_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
+
+
+def is_from_a_person(event: dict[str, Any]) -> bool:
+    """False for bot posts (ours or anyone's), edits, deletions and other system messages."""
+    if event.get("bot_id") or event.get("bot_profile") or event.get("subtype") == "bot_message":
+        return False
+    return event.get("subtype") in _ANSWERABLE_SUBTYPES and bool(event.get("user"))
+
+
+def without_mention(text: str, bot_user_id: str | None) -> str:
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", "", text)
+    return " ".join(text.split())
+
+
+async def claim_message(*, services: Services, body: dict[str, Any], event: dict[str, Any], team_id: str) -> bool:
+    """True when this delivery is the first for both its event id and its message; counts duplicates."""
+    event_id = body.get("event_id")
+    key = message_key(team_id=team_id, channel_id=str(event.get("channel", "")), ts=str(event.get("ts", "")))
+    async with services.database.session() as session:
+        if event_id and not await claim(session=session, key=event_key(str(event_id)), team_id=team_id):
+            services.metrics.events_deduplicated.labels(reason="event_id").inc()
+            return False
+        if not await claim(session=session, key=key, team_id=team_id):
+            services.metrics.events_deduplicated.labels(reason="message").inc()
+            return False
+    return True
+
+
+async def handle_message(
+    *,
+    services: Services,
+    body: dict[str, Any],
+    event: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    is_dm: bool,
+) -> None:
+    if not is_from_a_person(event) or event.get("user") == context.bot_user_id:
+        return
+    handler_name = "dm" if is_dm else "mention"
+    started = time.perf_counter()
+    async with services.background.track():
+        channel_id = str(event.get("channel", ""))
+        thread_ts = str(event.get("thread_ts") or event.get("ts", ""))
+        try:
+            team_id = str(body.get("team_id") or event.get("team") or "")
+            if not await claim_message(services=services, body=body, event=event, team_id=team_id):
+                return
+            workspace = await resolve_workspace(
+                services=services, enterprise_id=body.get("enterprise_id"), team_id=team_id
+            )
+            if workspace is None:
+                return
+            message = IncomingMessage(
+                workspace=workspace,
+                channel_id=channel_id,
+                user_id=str(event["user"]),
+                text=without_mention(str(event.get("text", "")), context.bot_user_id),
+                ts=str(event["ts"]),
+                thread_ts=thread_ts,
+                is_dm=is_dm,
+                bot_user_id=context.bot_user_id,
+                team_id=team_id,
+                enterprise_id=body.get("enterprise_id"),
+            )
+            await services.message_handler(message=message, client=client)
+        except Exception:
+            reference = secrets.token_hex(3)
+            services.metrics.handler_errors.labels(handler=handler_name).inc()
+            logger.exception("answering a %s failed (ref %s)", handler_name, reference)
+            await _apologize(client=client, channel_id=channel_id, thread_ts=thread_ts, reference=reference)
+        finally:
+            services.metrics.handler_latency.labels(handler=handler_name).observe(time.perf_counter() - started)
+
+
+async def _apologize(*, client: AsyncWebClient, channel_id: str, thread_ts: str, reference: str) -> None:
+    try:
+        await client.chat_postMessage(
+            channel=channel_id, thread_ts=thread_ts, text=messages.unexpected_error(reference=reference)
+        )
+    except Exception:
+        logger.exception("could not post the apology (ref %s)", reference)
+
+
+def register(app: AsyncApp, *, services: Services) -> None:
+    @app.event("app_mention")
+    async def on_mention(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await handle_message(services=services, body=body, event=event, client=client, context=context, is_dm=False)
+
+    @app.event("message")
+    async def on_message(
+        body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        # Channel messages only matter when they mention us, and those also arrive as `app_mention`.
+        if event.get("channel_type") != "im":
+            return
+        await handle_message(services=services, body=body, event=event, client=client, context=context, is_dm=True)

@@ -1,0 +1,95 @@
+"""What the front door says: replies before Google is connected, `/lookout` help and usage, App Home, errors."""
+
+from __future__ import annotations
+
+from bot.slack_text import escape
+
+# ---------------------------------------------------------------- mentions and DMs before Google is connected
+
+
+def connect_google_first(*, user_id: str) -> str:
+    return (
+        f"Hi <@{escape(user_id)}>! I answer questions about your GA4 and Search Console data, "
+        "but this workspace hasn't connected Google yet. "
+        "Run `/lookout connect` to link a Google account (it takes a minute), then ask me again."
+    )
+
+
+ASSISTANT_GREETING = "Hi! Ask me about your GA4 traffic or Search Console performance."
+SUGGESTED_PROMPTS_TITLE = "Try asking"
+SUGGESTED_PROMPTS: tuple[tuple[str, str], ...] = (
+    ("Last week's traffic", "How did our traffic do last week compared with the week before?"),
+    ("Top pages", "What were our top landing pages yesterday?"),
+    ("Organic search", "Which search queries gained or lost the most clicks this month?"),
+)
+
+# ---------------------------------------------------------------- /lookout
+
+
+def help_text(*, lines: list[tuple[str, str]]) -> str:
+    """`lines` are (usage, summary) pairs, already safe (they come from our own code)."""
+    body = "\n".join(f"• `/lookout {usage}` — {summary}" for usage, summary in lines)
+    return f"*Lookout commands*\n{body}\n\nYou can also @-mention me or send me a DM with a question."
+
+
+HELP_SUMMARY = "show this list"
+
+
+def unknown_subcommand(*, name: str) -> str:
+    return f"I don't know `/lookout {escape(name)}`. Here is what I can do:"
+
+
+def usage(*, usage_line: str, summary: str) -> str:
+    return f"Usage: `/lookout {usage_line}` — {summary}"
+
+
+def unexpected_error(*, reference: str) -> str:
+    return f"Sorry, something went wrong on my side (ref {escape(reference)}). Please try again."
+
+
+WORKSPACE_NOT_INSTALLED = "Lookout isn't installed in this workspace any more. Ask an admin to add it again."
+
+# ---------------------------------------------------------------- App Home
+
+HOME_TITLE = "Lookout"
+HOME_INTRO = (
+    "I answer questions about your GA4 and Search Console data right here in Slack, "
+    "post a morning digest and warn you about anomalies."
+)
+HOME_GOOGLE_HEADER = "Google connection"
+HOME_GOOGLE_NOT_CONNECTED = ":white_circle: Google isn't connected yet. Run `/lookout connect` to link an account."
+HOME_NEXT_STEPS_HEADER = "Next steps"
+HOME_NEXT_STEPS = (
+    "1. `/lookout connect` — link the Google account that can read your GA4 property and Search Console site.\n"
+    "2. `/lookout property 123456` and `/lookout site sc-domain:example.com` — choose what to read.\n"
+    "3. @-mention me in a channel or DM me: _what happened to organic traffic last week?_\n"
+    "4. `/lookout digest #channel 09:00` — a daily digest; `/lookout alerts #channel` — anomaly alerts."
+)
+HOME_HELP_FOOTER = "`/lookout help` lists every command."
+
+
+def home_workspace_line(*, workspace_name: str) -> str:
+    name = escape(workspace_name) if workspace_name else "this workspace"
+    return f":large_green_circle: Installed in *{name}*."
+
+
+# ---------------------------------------------------------------- terminal: a newcomer's first `make run`
+
+
+def newcomer_checklist(*, problems: list[str], public_url: str) -> str:
+    """What `lookout serve` prints instead of starting when Slack is not configured yet."""
+    missing = "\n".join(f"  {problem}" for problem in problems)
+    return (
+        "Lookout is not configured yet, so it did not start.\n\n"
+        f"What is missing:\n{missing}\n\n"
+        "To get going:\n"
+        "  1. Create the Slack app from manifest.yml: https://api.slack.com/apps → Create New App → From a manifest.\n"
+        "     Replace https://lookout.example.com in it with your PUBLIC_URL first.\n"
+        "  2. One workspace: install the app, then set SLACK_BOT_TOKEN (xoxb-…) and SLACK_SIGNING_SECRET.\n"
+        "     Many workspaces: set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET, then open\n"
+        f"     {public_url}/slack/install to add it to a workspace.\n"
+        f"  3. Request URL (Event Subscriptions, Interactivity, Slash Commands): {public_url}/slack/events\n"
+        "     (or run with --socket-mode and SLACK_APP_TOKEN to skip the public URL).\n"
+        "  4. Put the variables in .env (see .env.example and README.md), then `make run` again.\n"
+        "     `lookout doctor` checks the configuration without starting.\n"
+    )

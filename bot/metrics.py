@@ -1,0 +1,71 @@
+"""Prometheus metrics of one app instance, on its own registry so tests and benches can build many apps."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+# Milliseconds matter for acks; agent answers take seconds.
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
+
+
+class Metrics:
+    """Counters and histograms the front door and the handlers update; `render()` is `/metrics`."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.events_received = Counter(
+            "lookout_slack_requests_received",
+            "Requests received on /slack/events (or Socket Mode), by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.events_acked = Counter(
+            "lookout_slack_requests_acked",
+            "Requests answered with HTTP 200, by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.events_rejected = Counter(
+            "lookout_slack_requests_rejected",
+            "Requests refused (bad or stale signature, unknown installation), by HTTP status.",
+            ["status"],
+            registry=self.registry,
+        )
+        self.events_deduplicated = Counter(
+            "lookout_slack_events_deduplicated",
+            "Deliveries dropped because the event or message was already claimed, by reason.",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.ack_latency = Histogram(
+            "lookout_slack_ack_seconds",
+            "Time from receiving a request to answering it.",
+            ["kind"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.handler_latency = Histogram(
+            "lookout_handler_seconds",
+            "Time a background handler took, by handler.",
+            ["handler"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.handler_errors = Counter(
+            "lookout_handler_errors",
+            "Background handlers that ended with an unexpected exception, by handler.",
+            ["handler"],
+            registry=self.registry,
+        )
+        self.slack_api_errors = Counter(
+            "lookout_slack_api_errors",
+            "Slack Web API calls that answered ok=false or an HTTP error, by method and error.",
+            ["method", "error"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,152 @@
+"""`lookout serve` and `lookout migrate`: build the services once, migrate, then run until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+from bot.app import build_app
+from bot.messages import core as messages
+from bot.services import Services
+from bot.settings import Settings, SlackMode
+from bot.slack.clients import make_web_client
+from bot.web import build_web_app
+from storage.crypto import TokenCipher, load_or_create_key
+from storage.db import Database
+from storage.migrate import migrate
+from storage.repos.events import purge_processed_events
+from storage.repos.workspaces import ensure_workspace
+
+logger = logging.getLogger(__name__)
+
+Stop = Callable[[], Awaitable[None]]
+# A long-running part started beside the HTTP server (the scheduler, housekeeping); returns how to stop it.
+Lifecycle = Callable[[Services], Awaitable[Stop]]
+
+# Slack retries a delivery for about an hour; claims older than a day can go.
+_LEDGER_RETENTION = timedelta(days=1)
+_LEDGER_PURGE_EVERY_SECONDS = 3600.0
+_SHUTDOWN_GRACE_SECONDS = 25.0
+
+
+def build_services(settings: Settings, *, database: Database | None = None) -> Services:
+    """The process's dependencies. Tests pass their own `database`; everything else comes from `settings`."""
+    secret = settings.lookout_secret_key.get_secret_value() if settings.lookout_secret_key else None
+    key = load_or_create_key(configured=secret, data_dir=settings.lookout_data_dir)
+    return Services(
+        settings=settings,
+        database=database or Database(settings.database_url),
+        cipher=TokenCipher(key),
+    )
+
+
+async def migrate_only(*, settings: Settings) -> int:
+    database = Database(settings.database_url)
+    try:
+        await migrate(database)
+    finally:
+        await database.dispose()
+    logger.info("database schema is up to date")
+    return 0
+
+
+async def start_ledger_purge(services: Services) -> Stop:
+    """Forget old dedupe claims once an hour so the ledger stays small."""
+
+    async def loop() -> None:
+        while True:
+            try:
+                async with services.database.session() as session:
+                    removed = await purge_processed_events(
+                        session=session, older_than=services.clock() - _LEDGER_RETENTION
+                    )
+                if removed:
+                    logger.info("forgot %d old event claims", removed)
+            except Exception:
+                logger.exception("could not purge old event claims")
+            await asyncio.sleep(_LEDGER_PURGE_EVERY_SECONDS)
+
+    task = asyncio.get_running_loop().create_task(loop(), name="ledger-purge")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return stop
+
+
+# Started in order after migrations, stopped in reverse order on shutdown. The scheduler adds itself here.
+LIFECYCLES: list[Lifecycle] = [start_ledger_purge]
+
+
+def serve(*, settings: Settings, port: int | None, socket_mode: bool) -> int:
+    problems = settings.problems(socket_mode=socket_mode)
+    if problems:
+        sys.stderr.write(messages.newcomer_checklist(problems=problems, public_url=settings.base_url))
+        return 2
+    return asyncio.run(_serve(settings=settings, port=port or settings.port, socket_mode=socket_mode))
+
+
+async def _serve(*, settings: Settings, port: int, socket_mode: bool) -> int:
+    services = build_services(settings)
+    await migrate(services.database)
+    if settings.slack_mode is SlackMode.SINGLE_WORKSPACE:
+        await _register_single_workspace(services)
+    bolt_app = build_app(services=services)
+    runner = web.AppRunner(build_web_app(services=services, bolt_app=bolt_app, socket_mode=socket_mode))
+    await runner.setup()
+    await web.TCPSite(runner, host="0.0.0.0", port=port).start()  # noqa: S104 - a server listens on all interfaces
+    logger.info("Lookout listening on :%d (%s)", port, "Socket Mode" if socket_mode else "HTTP events")
+
+    socket_handler: AsyncSocketModeHandler | None = None
+    if socket_mode:
+        assert settings.slack_app_token is not None
+        socket_handler = AsyncSocketModeHandler(bolt_app, app_token=settings.slack_app_token.get_secret_value())
+        await socket_handler.connect_async()  # type: ignore[no-untyped-call]
+
+    stops: list[Stop] = [await start(services) for start in LIFECYCLES]
+
+    stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop_requested.set)
+    await stop_requested.wait()
+
+    logger.info("shutting down: finishing in-flight work")
+    if socket_handler is not None:
+        await socket_handler.close_async()  # type: ignore[no-untyped-call]
+    await runner.shutdown()
+    await runner.cleanup()
+    if not await services.background.wait_idle(timeout=_SHUTDOWN_GRACE_SECONDS):
+        logger.warning("stopped with %d handlers still running", services.background.active)
+    for stop in reversed(stops):
+        await stop()
+    await services.database.dispose()
+    return 0
+
+
+async def _register_single_workspace(services: Services) -> None:
+    """Record the one workspace (and clear an earlier uninstall: the operator installed the app again)."""
+    assert services.settings.slack_bot_token is not None
+    client = make_web_client(services=services, token=services.settings.slack_bot_token.get_secret_value())
+    try:
+        identity = await client.auth_test()
+    except Exception:
+        logger.exception("SLACK_BOT_TOKEN was refused by Slack (auth.test); check it with `lookout doctor`")
+        return
+    async with services.database.session() as session:
+        await ensure_workspace(
+            session=session,
+            enterprise_id=identity.get("enterprise_id"),
+            team_id=identity.get("team_id"),
+            name=str(identity.get("team") or ""),
+        )

@@ -1,0 +1,1 @@
+"""Slack plumbing: installation and OAuth-state stores, Web API clients, workspace resolution."""

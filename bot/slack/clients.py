@@ -1,0 +1,127 @@
+"""Every Slack Web API client the app makes: our base URL, 429 retries, error metrics and token rotation."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.metrics import Metrics
+from bot.settings import SlackMode
+from bot.slack.installation_store import DatabaseInstallationStore
+from storage.repos.workspaces import get_workspace_by_id
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+# Refresh a rotating bot token when it expires within this many minutes (bolt's default too).
+TOKEN_ROTATION_MINUTES = 120
+RATE_LIMIT_RETRIES = 3
+
+
+class WorkspaceNotInstalled(LookupError):
+    """The workspace has no usable Slack installation (never installed, uninstalled or tokens revoked)."""
+
+
+class ApiErrorCounter(AsyncRetryHandler):
+    """Never retries; counts every failed Web API answer by method so `/metrics` shows Slack API errors.
+
+    slack_sdk offers every response to each retry handler in turn, which makes this the one place that sees
+    all of them, whichever code made the call.
+    """
+
+    def __init__(self, metrics: Metrics) -> None:
+        super().__init__(max_retry_count=0)
+        self._metrics = metrics
+
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        error_name: str | None = None
+        if error is not None:
+            error_name = type(error).__name__
+        elif response is not None:
+            body = response.body if isinstance(response.body, dict) else {}
+            if response.status_code >= 400:
+                error_name = str(body.get("error") or f"http_{response.status_code}")
+            elif body.get("ok") is False:
+                error_name = str(body.get("error") or "unknown")
+        if error_name is not None:
+            method = request.url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+            self._metrics.slack_api_errors.labels(method=method, error=error_name).inc()
+        return False
+
+
+def retry_handlers(metrics: Metrics) -> list[AsyncRetryHandler]:
+    """The handlers every client gets: count errors, wait out 429s (Retry-After), retry dropped connections."""
+    return [
+        ApiErrorCounter(metrics),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        AsyncConnectionErrorRetryHandler(max_retry_count=1),
+    ]
+
+
+def make_web_client(*, services: Services, token: str | None = None) -> AsyncWebClient:
+    """A client on `SLACK_API_URL` with our retry handlers; bolt's per-request clients copy these settings."""
+    return AsyncWebClient(
+        token=token,
+        base_url=services.settings.slack_api_url,
+        retry_handlers=retry_handlers(services.metrics),
+    )
+
+
+def installation_store(services: Services) -> DatabaseInstallationStore:
+    return DatabaseInstallationStore(database=services.database, cipher=services.cipher)
+
+
+async def web_client_for(*, services: Services, workspace_id: int) -> AsyncWebClient:
+    """The bot client for a workspace outside any incoming request (digests, alerts, scheduled posts).
+
+    In multi-workspace mode the stored bot token is refreshed first when it expires soon (token rotation) and the
+    new one saved. Raises `WorkspaceNotInstalled` when nothing may be posted there.
+    """
+    async with services.database.session() as session:
+        workspace = await get_workspace_by_id(session=session, workspace_id=workspace_id)
+    if workspace is None or workspace.uninstalled_at is not None:
+        raise WorkspaceNotInstalled(f"workspace {workspace_id} is not installed")
+    settings = services.settings
+    if settings.slack_mode is SlackMode.SINGLE_WORKSPACE:
+        assert settings.slack_bot_token is not None
+        return make_web_client(services=services, token=settings.slack_bot_token.get_secret_value())
+    store = installation_store(services)
+    bot = await store.async_find_bot(
+        enterprise_id=workspace.enterprise_id or None,
+        team_id=workspace.team_id or None,
+        is_enterprise_install=not workspace.team_id,
+    )
+    if bot is None:
+        raise WorkspaceNotInstalled(f"workspace {workspace_id} has no Slack installation")
+    if bot.bot_refresh_token is not None and settings.slack_client_id and settings.slack_client_secret is not None:
+        rotator = AsyncTokenRotator(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            client=make_web_client(services=services),
+        )
+        refreshed = await rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=TOKEN_ROTATION_MINUTES)
+        if refreshed is not None:
+            await store.async_save_bot(refreshed)
+            logger.info("rotated the bot token of workspace %s", workspace_id)
+            bot = refreshed
+    return make_web_client(services=services, token=bot.bot_token)

@@ -1,0 +1,30 @@
+"""What the app asks Slack for: bot scopes, event subscriptions, the slash command. manifest.yml must match."""
+
+from __future__ import annotations
+
+COMMAND = "/lookout"
+
+# Least privilege: each scope is here because a Web API method or event below needs it.
+BOT_SCOPES: tuple[str, ...] = (
+    "app_mentions:read",  # app_mention
+    "assistant:write",  # agent view: assistant.threads.setStatus / setSuggestedPrompts / setTitle
+    "channels:read",  # conversations.info / members for digest and alert channels
+    "chat:write",  # chat.postMessage / update / delete / postEphemeral / startStream / appendStream / stopStream
+    "commands",  # /lookout
+    "files:write",  # files.getUploadURLExternal / completeUploadExternal (charts)
+    "groups:read",  # conversations.info / members for private channels
+    "im:history",  # message.im
+    "im:read",  # conversations.info on DMs
+    "im:write",  # a DM to the person who connected Google when access breaks
+    "reactions:write",  # reactions.add (👀 while working)
+    "users:read",  # users.info (time zones for digests)
+)
+
+BOT_EVENTS: tuple[str, ...] = (
+    "app_mention",
+    "message.im",
+    "app_home_opened",
+    "app_uninstalled",
+    "tokens_revoked",
+    "assistant_thread_started",
+)

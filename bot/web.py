@@ -1,0 +1,111 @@
+"""The aiohttp application `lookout serve` runs: Slack's Request URL, "Add to Slack", health and metrics.
+
+Other areas add their routes to `AREA_ROUTES` with one line each: `Route("GET", "/path", handler)`, where
+`handler(request, services)` returns an aiohttp response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot.services import Services
+
+RouteHandler = Callable[[web.Request, Services], Awaitable[web.StreamResponse]]
+
+SERVICES_KEY = web.AppKey("services", Services)
+BOLT_APP_KEY = web.AppKey("bolt_app", AsyncApp)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: RouteHandler
+
+
+# Routes contributed by other areas, e.g. Route("GET", "/google/oauth/callback", google_oauth_callback).
+AREA_ROUTES: list[Route] = []
+
+_HEALTH_TIMEOUT_SECONDS = 3.0
+
+
+def build_web_app(
+    *,
+    services: Services,
+    bolt_app: AsyncApp,
+    socket_mode: bool = False,
+    extra_routes: list[Route] | None = None,
+) -> web.Application:
+    """Every HTTP route; in Socket Mode events arrive over the socket, so `/slack/events` is not served."""
+    app = web.Application()
+    app[SERVICES_KEY] = services
+    app[BOLT_APP_KEY] = bolt_app
+    if not socket_mode:
+        app.router.add_post("/slack/events", _slack_events)
+    oauth_flow = bolt_app.oauth_flow
+    if oauth_flow is not None:
+        app.router.add_get(oauth_flow.install_path, _slack_install)
+        app.router.add_get(oauth_flow.redirect_uri_path, _slack_oauth_redirect)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", _metrics)
+    for route in [*AREA_ROUTES, *(extra_routes or [])]:
+        app.router.add_route(route.method, route.path, _bind(route.handler))
+    return app
+
+
+def _bind(handler: RouteHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def bound(request: web.Request) -> web.StreamResponse:
+        return await handler(request, request.app[SERVICES_KEY])
+
+    return bound
+
+
+async def _slack_events(request: web.Request) -> web.Response:
+    services = request.app[SERVICES_KEY]
+    started = time.perf_counter()
+    kind = "event" if request.content_type == "application/json" else "form"
+    services.metrics.events_received.labels(kind=kind).inc()
+    bolt_request = await to_bolt_request(request)
+    bolt_response = await request.app[BOLT_APP_KEY].async_dispatch(bolt_request)
+    response = await to_aiohttp_response(bolt_response)
+    if response.status == 200:
+        services.metrics.events_acked.labels(kind=kind).inc()
+    else:
+        services.metrics.events_rejected.labels(status=str(response.status)).inc()
+    services.metrics.ack_latency.labels(kind=kind).observe(time.perf_counter() - started)
+    return response
+
+
+async def _slack_install(request: web.Request) -> web.Response:
+    flow = request.app[BOLT_APP_KEY].oauth_flow
+    assert flow is not None
+    return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+
+
+async def _slack_oauth_redirect(request: web.Request) -> web.Response:
+    flow = request.app[BOLT_APP_KEY].oauth_flow
+    assert flow is not None
+    return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES_KEY]
+    try:
+        healthy = await asyncio.wait_for(services.database.ping(), timeout=_HEALTH_TIMEOUT_SECONDS)
+    except TimeoutError:
+        healthy = False
+    if healthy:
+        return web.json_response({"status": "ok", "database": "ok"})
+    return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    services = request.app[SERVICES_KEY]
+    return web.Response(body=services.metrics.render(), headers={"Content-Type": services.metrics.content_type})

@@ -1,0 +1,109 @@
+"""The fake Slack answers the real slack_sdk client in Slack's wire format."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.fakes.slack_api import FakeSlack
+from bot.metrics import Metrics
+from bot.slack.clients import retry_handlers
+
+
+def client_for(slack: FakeSlack, token: str | None = None) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=token or slack.workspace.bot_token, base_url=slack.url, retry_handlers=retry_handlers(Metrics())
+    )
+
+
+async def test_post_update_and_stream_are_recorded_with_their_parameters(fake_slack: FakeSlack) -> None:
+    client = client_for(fake_slack)
+
+    posted = await client.chat_postMessage(channel="C1", text="hello", thread_ts="1.0")
+    await client.chat_update(channel="C1", ts=posted["ts"], text="hello again")
+    stream = await client.chat_startStream(channel="C1", thread_ts="1.0", markdown_text="Organic ")
+    await client.chat_appendStream(channel="C1", ts=stream["ts"], markdown_text="fell 18 %")
+    stopped = await client.chat_stopStream(channel="C1", ts=stream["ts"], blocks=[{"type": "divider"}])
+
+    assert fake_slack.calls_to("chat.postMessage")[0].get("thread_ts") == "1.0"
+    assert fake_slack.messages[("C1", posted["ts"])].text == "hello again"
+    assert stopped["message"]["text"] == "Organic fell 18 %"
+    assert fake_slack.calls_to("chat.stopStream")[0].get("blocks") == [{"type": "divider"}]
+    assert (
+        fake_slack.calls_to("chat.postMessage")[0].headers["Authorization"]
+        == f"Bearer {fake_slack.workspace.bot_token}"
+    )
+
+
+async def test_unknown_and_revoked_tokens_are_refused(fake_slack: FakeSlack) -> None:
+    with pytest.raises(SlackApiError) as unknown:
+        await client_for(fake_slack, token="xoxb-nobody").auth_test()
+    fake_slack.revoke(fake_slack.workspace.bot_token)
+    with pytest.raises(SlackApiError) as revoked:
+        await client_for(fake_slack).auth_test()
+
+    assert unknown.value.response["error"] == "invalid_auth"
+    assert revoked.value.response["error"] == "token_revoked"
+
+
+async def test_a_429_with_retry_after_is_waited_out_and_delivered_once(fake_slack: FakeSlack) -> None:
+    fake_slack.rate_limit_next("chat.postMessage", retry_after=1)
+    started = time.monotonic()
+
+    await client_for(fake_slack).chat_postMessage(channel="C1", text="after the wait")
+
+    attempts = fake_slack.calls_to("chat.postMessage")
+    assert [call.status for call in attempts] == [429, 200]
+    assert time.monotonic() - started >= 1.0
+    assert len([m for m in fake_slack.messages.values() if m.text == "after the wait"]) == 1
+
+
+async def test_queued_errors_answer_ok_false(fake_slack: FakeSlack) -> None:
+    fake_slack.fail_next("views.publish", error="not_enabled")
+
+    with pytest.raises(SlackApiError) as failed:
+        await client_for(fake_slack).views_publish(user_id="U1", view={"type": "home", "blocks": []})
+    await client_for(fake_slack).views_publish(user_id="U1", view={"type": "home", "blocks": []})
+
+    assert failed.value.response["error"] == "not_enabled"
+    assert fake_slack.home_views["U1"] == {"type": "home", "blocks": []}
+
+
+async def test_files_upload_v2_goes_through_the_local_upload_url(fake_slack: FakeSlack) -> None:
+    result = await client_for(fake_slack).files_upload_v2(
+        channel="C1", thread_ts="1.0", filename="chart.png", content=b"\x89PNG fake", title="Sessions"
+    )
+
+    file_id = result["file"]["id"]
+    assert fake_slack.uploads[file_id].content == b"\x89PNG fake"
+    complete = fake_slack.calls_to("files.completeUploadExternal")[0]
+    assert complete.get("channel_id") == "C1"
+    assert complete.get("files") == [{"id": file_id, "title": "Sessions"}]
+
+
+async def test_oauth_v2_access_exchanges_a_code_once(fake_slack: FakeSlack) -> None:
+    fake_slack.add_oauth_code("code-1", team_id="T0NEW", team_name="New Co")
+    client = AsyncWebClient(base_url=fake_slack.url)
+
+    granted = await client.oauth_v2_access(
+        client_id=fake_slack.client_id, client_secret=fake_slack.client_secret, code="code-1"
+    )
+    with pytest.raises(SlackApiError):
+        await client.oauth_v2_access(
+            client_id=fake_slack.client_id, client_secret=fake_slack.client_secret, code="code-1"
+        )
+
+    assert granted["team"]["id"] == "T0NEW"
+    assert (await client_for(fake_slack, token=granted["access_token"]).auth_test())["team_id"] == "T0NEW"
+
+
+async def test_response_url_posts_land_in_the_sink(fake_slack: FakeSlack) -> None:
+    from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+    await AsyncWebhookClient(fake_slack.response_url_for("cmd-1")).send(text="only you can see this")
+
+    posts = await fake_slack.wait_for_responses(1, key="cmd-1")
+    assert posts[0].body["text"] == "only you can see this"

@@ -1,0 +1,1 @@
+"""Test helpers: signed Slack requests and a running-app harness."""
