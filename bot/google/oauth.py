@@ -1,0 +1,163 @@
+"""The Google OAuth web flow: an authorization URL with PKCE and a stored single-use state, the code exchange, revocation."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import aiohttp
+from pydantic import BaseModel, ValidationError
+
+from bot.google.problems import GoogleNotConfigured, GoogleUnavailable
+from bot.services import Services
+from storage.repos import google as repo
+
+logger = logging.getLogger(__name__)
+
+ANALYTICS_READONLY = "https://www.googleapis.com/auth/analytics.readonly"
+WEBMASTERS_READONLY = "https://www.googleapis.com/auth/webmasters.readonly"
+SCOPES: tuple[str, ...] = (ANALYTICS_READONLY, WEBMASTERS_READONLY)
+STATE_LIFETIME = timedelta(minutes=10)
+_TIMEOUT = aiohttp.ClientTimeout(total=30)
+
+
+class TokenResponse(BaseModel):
+    """Google's answer to a successful authorization_code exchange."""
+
+    access_token: str
+    expires_in: int = 3599
+    refresh_token: str | None = None
+    scope: str = ""
+    token_type: str = "Bearer"
+    id_token: str | None = None
+
+    @property
+    def granted_scopes(self) -> list[str]:
+        return self.scope.split()
+
+    def __repr__(self) -> str:  # tokens must never reach a log line through a repr
+        return f"TokenResponse(scope={self.scope!r}, expires_in={self.expires_in})"
+
+    __str__ = __repr__
+
+
+class CodeExchangeFailed(Exception):
+    """Google refused the code (expired, reused, wrong verifier); `error` is Google's OAuth error code."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pkce:
+    verifier: str
+    challenge: str
+
+
+def new_pkce() -> Pkce:
+    """RFC 7636 S256: a 86-character verifier and its SHA-256, base64url without padding."""
+    verifier = secrets.token_urlsafe(64)  # 86 chars of [A-Za-z0-9_-], inside the allowed 43-128
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return Pkce(verifier=verifier, challenge=base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii"))
+
+
+def _client(services: Services) -> tuple[str, str]:
+    settings = services.settings
+    if not settings.google_client_id or settings.google_client_secret is None:
+        raise GoogleNotConfigured
+    return settings.google_client_id, settings.google_client_secret.get_secret_value()
+
+
+async def start_authorization(services: Services, *, workspace_id: int, user_id: str, channel_id: str = "") -> str:
+    """Store a fresh state for this workspace and person, and return Google's consent URL for it."""
+    client_id, _ = _client(services)
+    pkce = new_pkce()
+    state = secrets.token_urlsafe(32)
+    now = services.clock()
+    async with services.database.session() as session:
+        await repo.create_oauth_state(
+            session=session,
+            workspace_id=workspace_id,
+            state=state,
+            user_id=user_id,
+            channel_id=channel_id,
+            code_verifier_enc=services.cipher.encrypt(pkce.verifier),
+            created_at=now,
+            expires_at=now + STATE_LIFETIME,
+        )
+        # Old states can never be used again; clearing them here keeps the table small without a job.
+        await repo.delete_stale_oauth_states(session=session, before=now - STATE_LIFETIME)
+    params = {
+        "client_id": client_id,
+        "redirect_uri": services.settings.google_redirect_uri,
+        "response_type": "code",
+        "scope": " ".join(SCOPES),
+        "access_type": "offline",
+        "prompt": "consent",
+        "include_granted_scopes": "true",
+        "state": state,
+        "code_challenge": pkce.challenge,
+        "code_challenge_method": "S256",
+    }
+    separator = "&" if "?" in services.settings.google_auth_url else "?"
+    return services.settings.google_auth_url + separator + urlencode(params)
+
+
+async def exchange_code(services: Services, *, code: str, code_verifier: str) -> TokenResponse:
+    """Trade the authorization code (and the PKCE verifier) for tokens at GOOGLE_TOKEN_URL."""
+    client_id, client_secret = _client(services)
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "code_verifier": code_verifier,
+        "redirect_uri": services.settings.google_redirect_uri,
+        "client_id": client_id,
+        "client_secret": client_secret,
+    }
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=_TIMEOUT) as http,
+            http.post(
+                services.settings.google_token_url, data=form, headers={"Accept": "application/json"}
+            ) as response,
+        ):
+            status = response.status
+            body = await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        logger.warning("Google token endpoint unreachable during code exchange: %s", type(error).__name__)
+        raise GoogleUnavailable from None
+    if status != 200:
+        error_code = str(body.get("error", "unknown_error")) if isinstance(body, dict) else "unknown_error"
+        logger.warning("Google refused the authorization code: HTTP %s %s", status, error_code)
+        raise CodeExchangeFailed(error_code)
+    try:
+        return TokenResponse.model_validate(body)
+    except ValidationError:
+        logger.warning("Google's token response had an unexpected shape")
+        raise CodeExchangeFailed("invalid_response") from None
+
+
+async def revoke(services: Services, *, token: str) -> bool:
+    """Ask Google to revoke the grant behind `token`; False when Google says it is already gone or is unreachable."""
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=_TIMEOUT) as http,
+            http.post(
+                services.settings.google_revoke_url,
+                data={"token": token},
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            ) as response,
+        ):
+            ok = response.status == 200
+            if not ok:
+                logger.info("Google revoke answered HTTP %s (the grant was probably already revoked)", response.status)
+            return ok
+    except (aiohttp.ClientError, TimeoutError) as error:
+        logger.warning("Google revoke endpoint unreachable: %s", type(error).__name__)
+        return False

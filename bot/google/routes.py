@@ -1,0 +1,132 @@
+"""`GET /google/oauth/callback`: where Google sends the person back after the consent screen."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from bot.google import oauth
+from bot.google.choices import GoogleChoices
+from bot.google.connection import GoogleConnectionService, google_connections
+from bot.google.problems import GoogleProblem, GoogleUnavailable
+from bot.messages import google as messages
+from storage.repos import google as repo
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+CALLBACK_PATH = "/google/oauth/callback"
+_MAX_STATE_LENGTH = 128
+
+
+def add_google_routes(
+    app: web.Application, *, services: Services, connections: GoogleConnectionService | None = None
+) -> None:
+    """Mount the Google OAuth callback on the bot's web app."""
+    service = connections or google_connections(services)
+
+    async def callback(request: web.Request) -> web.Response:
+        return await handle_callback(services, request, connections=service)
+
+    app.router.add_get(CALLBACK_PATH, callback)
+
+
+def _page(page: messages.Page, *, status: int = 200) -> web.Response:
+    return web.Response(
+        status=status,
+        text=page.render(),
+        content_type="text/html",
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"},
+    )
+
+
+async def handle_callback(
+    services: Services, request: web.Request, *, connections: GoogleConnectionService
+) -> web.Response:
+    query = request.query
+    state = query.get("state", "")
+    if not services.settings.google_configured:
+        return _page(messages.PAGE_NOT_CONFIGURED, status=503)
+    if not state or len(state) > _MAX_STATE_LENGTH:
+        return _page(messages.PAGE_INVALID_STATE, status=400)
+    async with services.database.session() as session:
+        claimed = await repo.consume_oauth_state(session=session, state=state, now=services.clock())
+    if claimed is None:
+        logger.info("Google OAuth callback with an unknown, expired or reused state: nothing exchanged")
+        return _page(messages.PAGE_INVALID_STATE, status=400)
+    workspace_id, user_id = claimed.workspace_id, claimed.user_id
+
+    if "error" in query:
+        logger.info("Google consent for workspace %s ended with error=%s", workspace_id, query.get("error", "")[:64])
+        await connections.send_dm(workspace_id=workspace_id, user_id=user_id, text=messages.consent_denied_dm())
+        return _page(messages.PAGE_DENIED)
+    code = query.get("code", "")
+    if not code:
+        return _page(messages.PAGE_EXCHANGE_FAILED, status=400)
+
+    try:
+        tokens = await oauth.exchange_code(
+            services, code=code, code_verifier=services.cipher.decrypt(claimed.code_verifier_enc)
+        )
+    except oauth.CodeExchangeFailed:
+        return _page(messages.PAGE_EXCHANGE_FAILED, status=400)
+    except GoogleUnavailable:
+        return _page(messages.PAGE_EXCHANGE_FAILED, status=502)
+    if tokens.refresh_token is None:
+        # Without a refresh token the connection would die within the hour; prompt=consent should prevent this.
+        logger.warning("Google returned no refresh token for workspace %s", workspace_id)
+        return _page(messages.PAGE_EXCHANGE_FAILED, status=400)
+
+    granted = tokens.granted_scopes
+    missing = [scope for scope in oauth.SCOPES if scope not in granted]
+    if len(missing) == len(oauth.SCOPES):
+        await oauth.revoke(services, token=tokens.refresh_token)  # a grant we cannot use is not kept anywhere
+        await connections.send_dm(
+            workspace_id=workspace_id, user_id=user_id, text=messages.scopes_missing_dm(missing, connected=False)
+        )
+        return _page(messages.page_scopes_missing(missing, connected=False))
+
+    now = services.clock()
+    async with services.database.session() as session:
+        await repo.save_connection(
+            session=session,
+            workspace_id=workspace_id,
+            refresh_token_enc=services.cipher.encrypt(tokens.refresh_token),
+            access_token_enc=services.cipher.encrypt(tokens.access_token),
+            access_token_expires_at=now + _lifetime(tokens),
+            scopes=" ".join(granted),
+            connected_by_user_id=user_id,
+            connected_at=now,
+        )
+    logger.info("Google connected for workspace %s by %s (scopes: %s)", workspace_id, user_id, " ".join(granted))
+    if missing:
+        await connections.send_dm(
+            workspace_id=workspace_id, user_id=user_id, text=messages.scopes_missing_dm(missing, connected=True)
+        )
+    else:
+        await connections.send_dm(workspace_id=workspace_id, user_id=user_id, text=messages.connected_dm(email=None))
+    await _offer_choices(services, connections, workspace_id=workspace_id, user_id=user_id)
+    if missing:
+        return _page(messages.page_scopes_missing(missing, connected=True))
+    return _page(messages.PAGE_CONNECTED)
+
+
+async def _offer_choices(
+    services: Services, connections: GoogleConnectionService, *, workspace_id: int, user_id: str
+) -> None:
+    """Discovery failing must not turn a successful connection into an error page: log it, the person can retry."""
+    try:
+        await GoogleChoices(services, connections).offer_choices(workspace_id=workspace_id, user_id=user_id)
+    except GoogleProblem as problem:
+        logger.warning("Listing Google properties for workspace %s failed: %s", workspace_id, problem.message_key)
+    except Exception:
+        logger.exception("Listing Google properties for workspace %s failed", workspace_id)
+
+
+def _lifetime(tokens: oauth.TokenResponse) -> timedelta:
+    return timedelta(seconds=max(0, tokens.expires_in))

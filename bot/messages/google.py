@@ -1,0 +1,447 @@
+"""Every sentence about the Google connection that a person can read: Slack texts, Block Kit, callback pages."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.slack_text import escape
+
+Blocks = list[dict[str, Any]]  # Block Kit JSON, exactly as Slack takes it
+
+# Action ids of the buttons and menus below; the action handlers in `bot.google.actions` listen for them.
+ACTION_CONNECT = "google_connect"
+ACTION_CONNECT_LINK = "google_connect_link"
+ACTION_DISCONNECT = "google_disconnect"
+ACTION_PICK_PROPERTY = "google_pick_property"
+ACTION_PICK_SITE = "google_pick_site"
+# The picker's block_id carries where the choice applies: "google_scope:" (workspace) or "google_scope:C123".
+SCOPE_BLOCK_PREFIX = "google_scope:"
+
+PROPERTY_ID_HELP = "GA4 → Admin → Property details (e.g. 123456789)"
+MAX_PICKER_OPTIONS = 100  # Slack's limit per static menu
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:75], "emoji": True}
+
+
+def _button(
+    text: str, *, action_id: str, value: str = "", url: str | None = None, style: str | None = None
+) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": _plain(text), "action_id": action_id}
+    if value:
+        button["value"] = value
+    if url is not None:
+        button["url"] = url
+    if style is not None:
+        button["style"] = style
+    return button
+
+
+def _when(value: datetime | None) -> str:
+    """A timestamp every Slack client shows in the reader's own timezone."""
+    if value is None:
+        return "never"
+    epoch = int(value.timestamp())
+    return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{value:%Y-%m-%d %H:%M} UTC>"
+
+
+# --- Problems (message keys used by bot.google.problems) --------------------------------------------------------
+
+NOT_CONFIGURED = (
+    "Google isn't set up on this Lookout yet: an admin needs to set `GOOGLE_CLIENT_ID` and `GOOGLE_CLIENT_SECRET`."
+)
+NOT_CONNECTED = (
+    "Google isn't connected for this workspace yet. Run `/lookout connect` to connect it — it takes one click."
+)
+NO_PROPERTY = (
+    "Which GA4 property should I use? Run `/lookout property <id>` with the numeric property ID "
+    f"({PROPERTY_ID_HELP}), or `/lookout connect` to pick from a list."
+)
+NO_SITE = "Which Search Console site should I use? Run `/lookout site <url>` (e.g. `sc-domain:example.com`)."
+UNAVAILABLE = "Google didn't answer just now. Please try again in a minute."
+
+
+def reconnect_needed(workspace_name: str) -> str:
+    whose = f"{escape(workspace_name)}'s" if workspace_name else "this workspace's"
+    return (
+        f"I can't read {whose} Google Analytics any more — the access was revoked or has expired. "
+        "Run `/lookout connect` to reconnect Google."
+    )
+
+
+def problem_text(key: str, *, workspace_name: str = "") -> str:
+    """The text for a `GoogleProblem.key` (what the agent shows instead of an error)."""
+    texts = {
+        "google.not_configured": NOT_CONFIGURED,
+        "google.not_connected": NOT_CONNECTED,
+        "google.reconnect_needed": reconnect_needed(workspace_name),
+        "google.no_property": NO_PROPERTY,
+        "google.no_site": NO_SITE,
+        "google.unavailable": UNAVAILABLE,
+    }
+    return texts.get(key, UNAVAILABLE)
+
+
+def reconnect_dm(workspace_name: str) -> tuple[str, Blocks]:
+    """The one DM sent to the person who connected, when Google stops accepting the grant."""
+    whose = f"{escape(workspace_name)}'s" if workspace_name else "this workspace's"
+    text = (
+        f"I can't read {whose} Google Analytics any more — the access was revoked or has expired "
+        "(a password change, removed access, or a Google app in Testing mode). Reconnect to keep answers, "
+        "digests and alerts going."
+    )
+    blocks = [
+        _section(text),
+        {"type": "actions", "elements": [_button("Reconnect Google", action_id=ACTION_CONNECT, style="primary")]},
+    ]
+    return text, blocks
+
+
+# --- Connecting ---------------------------------------------------------------------------------------------
+
+
+def connect_prompt(authorization_url: str, *, reconnect: bool = False) -> tuple[str, Blocks]:
+    label = "Reconnect Google" if reconnect else "Connect Google"
+    text = f"{label}: Lookout asks Google for *read-only* access to Analytics and Search Console for this workspace."
+    blocks = [
+        _section(text),
+        {
+            "type": "actions",
+            "elements": [_button(label, action_id=ACTION_CONNECT_LINK, url=authorization_url, style="primary")],
+        },
+        _context("The button works for 10 minutes. Keep both boxes ticked on Google's consent screen."),
+    ]
+    return text, blocks
+
+
+SCOPE_NAMES = {
+    "https://www.googleapis.com/auth/analytics.readonly": "Google Analytics (read-only)",
+    "https://www.googleapis.com/auth/webmasters.readonly": "Search Console (read-only)",
+}
+
+
+def consent_denied_dm() -> str:
+    return "Google wasn't connected: the consent screen was cancelled. Run `/lookout connect` whenever you're ready."
+
+
+def scopes_missing_dm(missing: list[str], *, connected: bool) -> str:
+    names = " and ".join(SCOPE_NAMES.get(scope, scope) for scope in missing)
+    if connected:
+        return (
+            f"Google is connected, but without {names}, so I can't use it. "
+            "Run `/lookout connect` again and leave every box ticked on Google's consent screen."
+        )
+    return (
+        f"Google wasn't connected: access to {names} was not granted. "
+        "Run `/lookout connect` again and leave every box ticked on Google's consent screen."
+    )
+
+
+def connected_dm(*, email: str | None) -> str:
+    who = f" as {escape(email)}" if email else ""
+    return f"✅ Google is connected{who}."
+
+
+def auto_selected(*, property_label: str | None, site_url: str | None) -> str:
+    parts = []
+    if property_label:
+        parts.append(f"GA4 property *{escape(property_label)}*")
+    if site_url:
+        parts.append(f"Search Console site `{escape(site_url)}`")
+    if not parts:
+        return ""
+    return "I'll use the " + " and the ".join(parts) + " for this workspace (the only ones this account can see)."
+
+
+def nothing_visible(*, properties: bool, sites: bool) -> str:
+    missing = []
+    if not properties:
+        missing.append("no GA4 property")
+    if not sites:
+        missing.append("no Search Console site")
+    return (
+        "This Google account can see " + " and ".join(missing) + ". Ask someone with access to add this account, "
+        "or run `/lookout connect` again with another Google account."
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PickerProperty:
+    property_id: str
+    display_name: str
+    account_name: str
+
+
+def picker(
+    *,
+    properties: list[PickerProperty],
+    sites: list[str],
+    channel_id: str = "",
+    current_property: str | None = None,
+    current_site: str | None = None,
+) -> tuple[str, Blocks]:
+    """Menus to choose the property and site; `channel_id` "" applies the choice to the whole workspace."""
+    where = "this workspace" if not channel_id else f"<#{escape(channel_id)}>"
+    text = f"Which GA4 property and Search Console site should I use for {where}?"
+    blocks: Blocks = [_section(text)]
+    elements: list[dict[str, Any]] = []
+    if properties:
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for prop in properties[:MAX_PICKER_OPTIONS]:
+            option = {
+                "text": _plain(f"{prop.display_name} ({prop.property_id})"),
+                "value": prop.property_id,
+            }
+            groups.setdefault(prop.account_name or "Account", []).append(option)
+        menu: dict[str, Any] = {
+            "type": "static_select",
+            "action_id": ACTION_PICK_PROPERTY,
+            "placeholder": _plain("GA4 property"),
+            "option_groups": [{"label": _plain(name), "options": options} for name, options in groups.items()],
+        }
+        initial = next(
+            (o for options in groups.values() for o in options if current_property and o["value"] == current_property),
+            None,
+        )
+        if initial is not None:
+            menu["initial_option"] = initial
+        elements.append(menu)
+    if sites:
+        options = [{"text": _plain(site), "value": site[:150]} for site in sites[:MAX_PICKER_OPTIONS]]
+        menu = {
+            "type": "static_select",
+            "action_id": ACTION_PICK_SITE,
+            "placeholder": _plain("Search Console site"),
+            "options": options,
+        }
+        initial = next((o for o in options if current_site and o["value"] == current_site), None)
+        if initial is not None:
+            menu["initial_option"] = initial
+        elements.append(menu)
+    if elements:
+        blocks.append({"type": "actions", "block_id": SCOPE_BLOCK_PREFIX + channel_id, "elements": elements})
+    if len(properties) > MAX_PICKER_OPTIONS or len(sites) > MAX_PICKER_OPTIONS:
+        blocks.append(_context("Not in the list? Use `/lookout property <id>` or `/lookout site <url>`."))
+    return text, blocks
+
+
+# --- Choosing a property or site ----------------------------------------------------------------------------
+
+PROPERTY_USAGE = (
+    "Usage: `/lookout property <GA4 property id> [here]` — the numeric ID from "
+    f"{PROPERTY_ID_HELP}. Add `here` to use it only in this channel; `/lookout property reset here` removes the "
+    "channel's own choice."
+)
+SITE_USAGE = (
+    "Usage: `/lookout site <Search Console site> [here]` — e.g. `sc-domain:example.com` or "
+    "`https://www.example.com/`. Add `here` to use it only in this channel."
+)
+
+
+def measurement_id_refused(value: str) -> str:
+    return (
+        f"`{escape(value)}` is a measurement ID. I need the numeric property ID: {PROPERTY_ID_HELP}. "
+        "Then run `/lookout property 123456789`."
+    )
+
+
+def universal_analytics_refused(value: str) -> str:
+    return (
+        f"`{escape(value)}` is a Universal Analytics ID, and Universal Analytics no longer collects data. "
+        f"I need the numeric ID of a GA4 property: {PROPERTY_ID_HELP}."
+    )
+
+
+def not_a_property_id(value: str) -> str:
+    return f"`{escape(value)}` isn't a GA4 property ID. I need the numeric property ID: {PROPERTY_ID_HELP}."
+
+
+def property_not_visible(property_id: str, *, email: str | None) -> str:
+    account = f" ({escape(email)})" if email else ""
+    return (
+        f"The connected Google account{account} can't see GA4 property `{escape(property_id)}`. "
+        "Check the number, or ask for access to that property in GA4 → Admin → Property access management."
+    )
+
+
+def site_not_visible(site: str, *, email: str | None, available: list[str]) -> str:
+    account = f" ({escape(email)})" if email else ""
+    text = f"The connected Google account{account} can't see the Search Console site `{escape(site)}`."
+    if available:
+        listed = ", ".join(f"`{escape(s)}`" for s in available[:10])
+        text += f" It can see: {listed}."
+    return text
+
+
+def property_chosen(*, name: str | None, property_id: str, channel_id: str) -> str:
+    label = f"*{escape(name)}* (`properties/{escape(property_id)}`)" if name else f"`properties/{escape(property_id)}`"
+    where = f"in <#{escape(channel_id)}>" if channel_id else "for this workspace"
+    return f"Got it: I'll use GA4 property {label} {where}."
+
+
+def site_chosen(*, site_url: str, channel_id: str) -> str:
+    where = f"in <#{escape(channel_id)}>" if channel_id else "for this workspace"
+    return f"Got it: I'll use Search Console site `{escape(site_url)}` {where}."
+
+
+def channel_choice_reset(channel_id: str) -> str:
+    return f"<#{escape(channel_id)}> now uses the workspace's property and site."
+
+
+# --- Status, disconnect, App Home ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatusView:
+    """What `/lookout status` and the App Home show about Google."""
+
+    configured: bool
+    connected: bool
+    healthy: bool = False
+    connected_by: str | None = None
+    connected_at: datetime | None = None
+    email: str | None = None
+    scopes_missing: tuple[str, ...] = ()
+    last_success_at: datetime | None = None
+    default_property: str | None = None
+    default_site: str | None = None
+    channel_id: str | None = None
+    channel_property: str | None = None
+    channel_site: str | None = None
+
+
+def _status_lines(view: StatusView) -> list[str]:
+    if not view.configured:
+        return [NOT_CONFIGURED]
+    if not view.connected:
+        return ["*Google:* not connected. Run `/lookout connect`."]
+    health = "✅ working" if view.healthy else "⚠️ access revoked or expired — reconnect needed"
+    who = f"<@{escape(view.connected_by)}>" if view.connected_by else "someone"
+    account = f" as {escape(view.email)}" if view.email else ""
+    lines = [
+        f"*Google:* {health}",
+        f"Connected by {who}{account} on {_when(view.connected_at)}",
+        f"Last successful Google call: {_when(view.last_success_at)}",
+        f"Workspace property: {escape(view.default_property) if view.default_property else 'not chosen'}"
+        f" · site: {escape(view.default_site) if view.default_site else 'not chosen'}",
+    ]
+    if view.channel_id:
+        if view.channel_property or view.channel_site:
+            own_property = escape(view.channel_property) if view.channel_property else "workspace's"
+            own_site = escape(view.channel_site) if view.channel_site else "workspace's"
+            lines.append(f"<#{escape(view.channel_id)}> uses property: {own_property} · site: {own_site}")
+        else:
+            lines.append(f"<#{escape(view.channel_id)}> uses the workspace's property and site.")
+    if view.scopes_missing:
+        names = " and ".join(SCOPE_NAMES.get(scope, scope) for scope in view.scopes_missing)
+        lines.append(f"⚠️ Not granted: {names}. Run `/lookout connect` to grant it.")
+    return lines
+
+
+def status(view: StatusView) -> tuple[str, Blocks]:
+    lines = _status_lines(view)
+    text = "\n".join(lines)
+    return text, [_section(text)]
+
+
+def home_blocks(view: StatusView) -> Blocks:
+    """The Google part of the App Home: the same status, with Connect / Reconnect / Disconnect."""
+    blocks: Blocks = [_section("\n".join(_status_lines(view)))]
+    if not view.configured:
+        return blocks
+    buttons: list[dict[str, Any]] = []
+    if not view.connected:
+        buttons.append(_button("Connect Google", action_id=ACTION_CONNECT, style="primary"))
+    else:
+        if not view.healthy or view.scopes_missing:
+            buttons.append(_button("Reconnect Google", action_id=ACTION_CONNECT, style="primary"))
+        disconnect = _button("Disconnect", action_id=ACTION_DISCONNECT, style="danger")
+        disconnect["confirm"] = {
+            "title": _plain("Disconnect Google?"),
+            "text": {"type": "mrkdwn", "text": "Lookout forgets the access and the chosen property and site."},
+            "confirm": _plain("Disconnect"),
+            "deny": _plain("Cancel"),
+            "style": "danger",
+        }
+        buttons.append(disconnect)
+    blocks.append({"type": "actions", "elements": buttons})
+    return blocks
+
+
+DISCONNECTED = "Google is disconnected: I revoked Lookout's access and forgot the property and site choices."
+NOTHING_TO_DISCONNECT = "Google isn't connected for this workspace, so there's nothing to disconnect."
+CONNECT_LINK_SENT = "I sent you a direct message with the button to connect Google."
+USAGE = {
+    "connect": "Usage: `/lookout connect` — connect this workspace's Google account.",
+    "status": "Usage: `/lookout status`",
+    "disconnect": "Usage: `/lookout disconnect`",
+}
+
+
+# --- The callback pages (HTML) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Page:
+    title: str
+    body: str
+
+    def render(self) -> str:
+        title, body = html.escape(self.title), html.escape(self.body)
+        return (
+            "<!doctype html><html lang=en><head><meta charset=utf-8>"
+            '<meta name=viewport content="width=device-width, initial-scale=1">'
+            f"<title>{title} · Lookout</title>"
+            "<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;"
+            "color:#1d1c1d;line-height:1.5}h1{font-size:1.4rem}</style></head>"
+            f"<body><h1>{title}</h1><p>{body}</p></body></html>"
+        )
+
+
+PAGE_CONNECTED = Page(title="Connected", body="Google is connected. You can go back to Slack.")
+PAGE_INVALID_STATE = Page(
+    title="This link has expired",
+    body="This sign-in link is no longer valid: it was already used, or it is more than 10 minutes old. "
+    "Nothing was changed. Go back to Slack and run /lookout connect again.",
+)
+PAGE_DENIED = Page(
+    title="Not connected",
+    body="Google's consent screen was cancelled, so Lookout is not connected. "
+    "Go back to Slack and run /lookout connect when you're ready.",
+)
+PAGE_EXCHANGE_FAILED = Page(
+    title="Google didn't confirm the sign-in",
+    body="Google didn't accept this sign-in, and nothing was stored. Go back to Slack and run /lookout connect again.",
+)
+PAGE_NOT_CONFIGURED = Page(
+    title="Google isn't set up",
+    body="This Lookout has no Google client configured. An admin needs to set GOOGLE_CLIENT_ID and "
+    "GOOGLE_CLIENT_SECRET.",
+)
+
+
+def page_scopes_missing(missing: list[str], *, connected: bool) -> Page:
+    names = " and ".join(SCOPE_NAMES.get(scope, scope) for scope in missing)
+    if connected:
+        return Page(
+            title="Connected, with something missing",
+            body=f"Google is connected, but without {names}. Go back to Slack and run /lookout connect again, "
+            "leaving every box ticked.",
+        )
+    return Page(
+        title="Not connected",
+        body=f"Lookout needs {names}, which was not granted. Go back to Slack and run /lookout connect again, "
+        "leaving every box ticked.",
+    )
