@@ -187,10 +187,12 @@ class GoogleConnectionService:
         try:
             await asyncio.to_thread(_refresh_blocking, credentials)
         except google.auth.exceptions.RefreshError as error:
-            await self._release(workspace_id)
             if _is_invalid_grant(error):
+                # Marking the grant dead also drops the lease, in one statement: no other process can slip
+                # in between and try the dead refresh token again.
                 await self._grant_is_dead(connection)
                 raise ReconnectNeeded from None
+            await self._release(workspace_id)
             logger.warning("Refreshing Google access for workspace %s failed: %s", workspace_id, _error_code(error))
             raise GoogleUnavailable from None
         except (google.auth.exceptions.TransportError, requests.RequestException) as error:
