@@ -1,0 +1,100 @@
+"""What the agent says in Slack (and `lookout ask`) besides the model's own words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.slack_text import escape
+
+STATUS_THINKING = "Thinking…"
+STATUS_TOOLS = {
+    "ga4_run_report": "Looking at GA4…",
+    "gsc_search_analytics": "Looking at Search Console…",
+}
+STATUS_TOOLS_DEFAULT = "Looking at the data…"
+LOADING_MESSAGES = ("Looking at GA4…", "Checking Search Console…", "Crunching the numbers…")
+
+# What a tool call would have fetched, for "I could not…" sentences.
+TOOL_PURPOSE = {
+    "ga4_run_report": "a GA4 report",
+    "gsc_search_analytics": "a Search Console query",
+}
+
+
+def status_for_tools(names: Sequence[str]) -> str:
+    statuses = {STATUS_TOOLS.get(name, STATUS_TOOLS_DEFAULT) for name in names}
+    if len(statuses) == 1:
+        return statuses.pop()
+    return "Looking at GA4 and Search Console…"
+
+
+def _purposes(names: Sequence[str]) -> str:
+    counts: dict[str, int] = {}
+    for name in names:
+        purpose = TOOL_PURPOSE.get(name, "another data query")
+        counts[purpose] = counts.get(purpose, 0) + 1
+    parts = [purpose if count == 1 else f"{count}× {purpose}" for purpose, count in counts.items()]
+    return ", ".join(parts)
+
+
+def stopped_early(*, reason: str, not_run: Sequence[str]) -> str:
+    """The note after a partial answer. `reason` is a StopReason value."""
+    why = {
+        "model_calls": "I reached my limit of steps for one question",
+        "tool_calls": "I reached my limit of data queries for one question",
+        "tokens": "this conversation reached its size limit",
+        "time": "I ran out of time",
+        "tool_errors": "my data queries kept failing",
+        "model_failed": "the AI model stopped answering",
+    }.get(reason, "I had to stop early")
+    if not_run:
+        return f"_This answer is incomplete: {why}, so I could not run {_purposes(not_run)}. Try a narrower question._"
+    return f"_This answer may be incomplete: {why}. Try a narrower question if something is missing._"
+
+
+NO_ANSWER = "I couldn't put an answer together from the data I fetched."
+
+
+def untraced_numbers(*, count: int) -> str:
+    noun = "number" if count == 1 else "numbers"
+    return f"⚠️ {count} {noun} marked _(unverified)_ could not be traced to the data I fetched."
+
+
+UNVERIFIED_MARK = " _(unverified)_"
+
+MODELS_UNAVAILABLE = "Sorry, none of the AI models I use are answering right now. Please try again in a few minutes."
+NO_MODEL_CONFIGURED = (
+    "No AI model is configured for this Lookout: an admin needs to set an API key "
+    "(ANTHROPIC_API_KEY, GEMINI_API_KEY, XAI_API_KEY or OPENAI_API_KEY)."
+)
+
+
+def budget_spent(*, month: str, next_month: str) -> str:
+    return (
+        f"This workspace has used its AI budget for {escape(month)}; answers resume on {escape(next_month)} "
+        "or when an admin raises it."
+    )
+
+
+def footer(
+    *,
+    sources: Sequence[str],
+    date_ranges: Sequence[str],
+    model_label: str,
+    fallback_from: Sequence[str] = (),
+) -> str:
+    """One short line: where the numbers came from, which dates, which model (and why, if it was a fallback)."""
+    parts = [escape(source) for source in sources]
+    parts += [escape(date_range) for date_range in date_ranges]
+    model = escape(model_label)
+    if fallback_from:
+        failed = ", ".join(escape(name) for name in fallback_from)
+        model = f"answered by {model} because {failed} was unavailable"
+    parts.append(model)
+    return " · ".join(parts)
+
+
+FEEDBACK_UP = "👍"
+FEEDBACK_DOWN = "👎"
+FEEDBACK_THANKS = "Thanks for the feedback!"
+CHART_TITLE = "Chart"
