@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
+from bot.google import actions as google_actions
 from bot.listeners import assistant, commands, home, lifecycle, messages
 from bot.services import Services
 from bot.settings import SettingsProblem, SlackMode
@@ -92,3 +93,4 @@ def register_listeners(app: AsyncApp, *, services: Services) -> None:
     home.register(app, services=services)
     lifecycle.register(app, services=services)
     assistant.register(app, services=services)
+    google_actions.register(app, services=services)

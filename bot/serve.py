@@ -14,6 +14,7 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 from bot.app import build_app
+from bot.google.choices import google_home_blocks
 from bot.messages import core as messages
 from bot.services import Services
 from bot.settings import Settings, SlackMode
@@ -45,6 +46,7 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
         settings=settings,
         database=database or Database(settings.database_url),
         cipher=TokenCipher(key),
+        home_google_blocks=google_home_blocks,
     )
 
 

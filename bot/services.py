@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.background import BackgroundWork
 from bot.incoming import MessageHandler
@@ -14,6 +15,9 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from storage.crypto import TokenCipher
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.google.connection import GoogleConnectionService
 
 
 def _utcnow() -> datetime:
@@ -34,3 +38,5 @@ class Services:
     home_google_blocks: GoogleHomeBlocks = field(default=google_not_connected_blocks)
     metrics: Metrics = field(default_factory=Metrics)
     background: BackgroundWork = field(default_factory=BackgroundWork)
+    # Google credentials and targets; one per process (refresh locks). Use `bot.google.connection.google_connections`.
+    google: GoogleConnectionService | None = None

@@ -15,6 +15,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.google.routes import CALLBACK_PATH, google_oauth_callback
 from bot.services import Services
 
 RouteHandler = Callable[[web.Request, Services], Awaitable[web.StreamResponse]]
@@ -31,7 +32,7 @@ class Route:
 
 
 # Routes contributed by other areas, e.g. Route("GET", "/google/oauth/callback", google_oauth_callback).
-AREA_ROUTES: list[Route] = []
+AREA_ROUTES: list[Route] = [Route("GET", CALLBACK_PATH, google_oauth_callback)]
 
 _HEALTH_TIMEOUT_SECONDS = 3.0
 

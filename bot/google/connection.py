@@ -351,14 +351,10 @@ def _is_invalid_grant(error: google.auth.exceptions.RefreshError) -> bool:
 
 
 def google_connections(services: Services) -> GoogleConnectionService:
-    """The process's one service (it owns the refresh locks), created on first use."""
-    existing = getattr(services, "google", None)
-    if isinstance(existing, GoogleConnectionService):
-        return existing
-    service = GoogleConnectionService(services, slack_client_for=_default_slack_client_for(services))
-    if hasattr(services, "google"):
-        services.google = service
-    return service
+    """The process's one service (it owns the refresh locks), created on first use and kept on `services`."""
+    if services.google is None:
+        services.google = GoogleConnectionService(services, slack_client_for=_default_slack_client_for(services))
+    return services.google
 
 
 def _default_slack_client_for(services: Services) -> SlackClientFor:

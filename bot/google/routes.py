@@ -36,6 +36,11 @@ def add_google_routes(
     app.router.add_get(CALLBACK_PATH, callback)
 
 
+async def google_oauth_callback(request: web.Request, services: Services) -> web.Response:
+    """The route handler `bot.web` mounts at `GET /google/oauth/callback`."""
+    return await handle_callback(services, request, connections=google_connections(services))
+
+
 def _page(page: messages.Page, *, status: int = 200) -> web.Response:
     return web.Response(
         status=status,

@@ -1,0 +1,158 @@
+"""Block Kit actions of the Google connection: Connect/Reconnect, Disconnect, and the property/site picker menus."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.google import oauth
+from bot.google.choices import GoogleChoices, google_home_blocks
+from bot.google.problems import GoogleProblem
+from bot.listeners.home import build_home_view
+from bot.messages import core as core_messages
+from bot.messages import google as messages
+from bot.slack.workspaces import resolve_workspace
+from storage.tables.core import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from bot.services import Services
+
+    _Handler = Callable[
+        [Services, Workspace, str, dict[str, Any], AsyncWebClient, AsyncRespond | None], Awaitable[None]
+    ]
+
+logger = logging.getLogger(__name__)
+
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def register(app: AsyncApp, *, services: Services) -> None:
+    """Listen for the Google buttons and menus (action ids in `bot.messages.google`)."""
+
+    @app.action(messages.ACTION_CONNECT_LINK)
+    async def connect_link(ack: AsyncAck) -> None:
+        await ack()  # a link button: the browser does the work
+
+    @app.action(messages.ACTION_CONNECT)
+    async def connect(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        async with services.background.track():
+            await _guarded(services, body, client, None, _send_connect_link)
+
+    @app.action(messages.ACTION_DISCONNECT)
+    async def disconnect(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        async with services.background.track():
+            await _guarded(services, body, client, None, _disconnect)
+
+    @app.action(messages.ACTION_PICK_PROPERTY)
+    async def pick_property(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+        await ack()
+        async with services.background.track():
+            await _guarded(services, body, client, respond, _pick)
+
+    @app.action(messages.ACTION_PICK_SITE)
+    async def pick_site(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+        await ack()
+        async with services.background.track():
+            await _guarded(services, body, client, respond, _pick)
+
+
+async def _guarded(
+    services: Services, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond | None, handler: _Handler
+) -> None:
+    """Resolve the workspace, run the handler, and turn any failure into a message key or an apology."""
+    user_id = str(body.get("user", {}).get("id", ""))
+    enterprise = body.get("enterprise") or {}
+    workspace = await resolve_workspace(
+        services=services,
+        enterprise_id=enterprise.get("id") if isinstance(enterprise, dict) else None,
+        team_id=(body.get("team") or {}).get("id"),
+    )
+    if workspace is None or workspace.id is None or not user_id:
+        return
+    try:
+        await handler(services, workspace, user_id, body, client, respond)
+    except GoogleProblem as problem:
+        await _tell(client, respond, user_id, messages.problem_text(problem.message_key, workspace_name=workspace.name))
+    except Exception:
+        reference = secrets.token_hex(3)
+        logger.exception("Google action failed (ref %s)", reference)
+        await _tell(client, respond, user_id, core_messages.unexpected_error(reference=reference))
+
+
+async def _tell(client: AsyncWebClient, respond: AsyncRespond | None, user_id: str, text: str) -> None:
+    if respond is not None:
+        await respond(text=text, replace_original=False)
+    else:
+        await client.chat_postMessage(channel=user_id, text=text)
+
+
+async def _send_connect_link(
+    services: Services,
+    workspace: Workspace,
+    user_id: str,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond | None,
+) -> None:
+    """A fresh consent link (state bound to the person who clicked) in their DM with the bot."""
+    assert workspace.id is not None
+    url = await oauth.start_authorization(services, workspace_id=workspace.id, user_id=user_id)
+    text, blocks = messages.connect_prompt(url, reconnect=True)
+    await client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+
+async def _disconnect(
+    services: Services,
+    workspace: Workspace,
+    user_id: str,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond | None,
+) -> None:
+    assert workspace.id is not None
+    removed = await GoogleChoices(services).disconnect(workspace_id=workspace.id)
+    await client.chat_postMessage(
+        channel=user_id, text=messages.DISCONNECTED if removed else messages.NOTHING_TO_DISCONNECT
+    )
+    if (body.get("view") or {}).get("type") == "home":
+        blocks = await google_home_blocks(services=services, workspace=workspace, user_id=user_id)
+        await client.views_publish(user_id=user_id, view=build_home_view(workspace=workspace, google_blocks=blocks))
+
+
+async def _pick(
+    services: Services,
+    workspace: Workspace,
+    user_id: str,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond | None,
+) -> None:
+    """Save the option chosen in a picker menu; the block_id says whether it is for the workspace or a channel."""
+    assert workspace.id is not None
+    [action] = body.get("actions") or [{}]
+    value = str((action.get("selected_option") or {}).get("value", ""))
+    if not value:
+        return
+    block_id = str(action.get("block_id", ""))
+    channel_id = (
+        block_id.removeprefix(messages.SCOPE_BLOCK_PREFIX) if block_id.startswith(messages.SCOPE_BLOCK_PREFIX) else ""
+    )
+    if channel_id and not _CHANNEL_ID.match(channel_id):
+        channel_id = ""
+    choices = GoogleChoices(services)
+    if action.get("action_id") == messages.ACTION_PICK_PROPERTY:
+        text = await choices.choose_property(
+            workspace_id=workspace.id, user_id=user_id, channel_id=channel_id, raw=value
+        )
+    else:
+        text = await choices.choose_site(workspace_id=workspace.id, user_id=user_id, channel_id=channel_id, raw=value)
+    await _tell(client, respond, user_id, text)
