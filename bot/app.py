@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
+from bot.commands.router import CommandRouter
 from bot.google import actions as google_actions
 from bot.listeners import assistant, commands, home, lifecycle, messages
 from bot.services import Services
@@ -22,8 +23,11 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 _bolt_logger = logging.getLogger("slack_bolt")
 
 
-def build_app(*, services: Services) -> AsyncApp:
-    """The bolt app for the configured mode (single- or multi-workspace), with every listener registered."""
+def build_app(*, services: Services, router: CommandRouter | None = None) -> AsyncApp:
+    """The bolt app for the configured mode (single- or multi-workspace), with every listener registered.
+
+    `router` replaces the `/lookout` table built from `bot.commands.router.AREA_MODULES` (tests use it).
+    """
     settings = services.settings
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     mode = settings.slack_mode
@@ -39,7 +43,7 @@ def build_app(*, services: Services) -> AsyncApp:
         app = _multi_workspace_app(services=services, signing_secret=signing_secret)
     else:
         raise SettingsProblem("\n".join(f"- {problem}" for problem in settings.problems()))
-    register_listeners(app, services=services)
+    register_listeners(app, services=services, router=router)
     return app
 
 
@@ -87,9 +91,9 @@ def _multi_workspace_app(*, services: Services, signing_secret: str) -> AsyncApp
     )
 
 
-def register_listeners(app: AsyncApp, *, services: Services) -> None:
+def register_listeners(app: AsyncApp, *, services: Services, router: CommandRouter | None = None) -> None:
     messages.register(app, services=services)
-    commands.register(app, services=services)
+    commands.register(app, services=services, router=router)
     home.register(app, services=services)
     lifecycle.register(app, services=services)
     assistant.register(app, services=services)

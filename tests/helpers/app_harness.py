@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import build_app
+from bot.commands.router import CommandRouter
 from bot.fakes.slack_api import FakeSlack, SlackCall
 from bot.serve import build_services
 from bot.services import Services
@@ -66,6 +67,10 @@ class RunningApp:
             return response.status, await response.text()
 
 
+# The `start_app` fixture: `await start_app(mode="multi", configure=fn, **settings_overrides)`.
+StartApp = Callable[..., Awaitable[RunningApp]]
+
+
 def settings_for_tests(
     *,
     slack: FakeSlack,
@@ -104,6 +109,7 @@ async def running_app(
     mode: Mode = "single",
     configure: Callable[[Services], None] | None = None,
     extra_routes: list[Route] | None = None,
+    router: CommandRouter | None = None,
     **settings_overrides: Any,
 ) -> AsyncIterator[RunningApp]:
     """Start the app exactly as `lookout serve` wires it (minus migrations: `database` is already migrated)."""
@@ -122,7 +128,7 @@ async def running_app(
     services = build_services(settings, database=database)
     if configure is not None:
         configure(services)
-    bolt_app = build_app(services=services)
+    bolt_app = build_app(services=services, router=router)
     runner = web.AppRunner(build_web_app(services=services, bolt_app=bolt_app, extra_routes=extra_routes))
     await runner.setup()
     await web.SockSite(runner, listener).start()
