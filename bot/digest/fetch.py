@@ -1,0 +1,303 @@
+"""The Google calls behind a digest, kept to a minimum: one GA4 `batchRunReports` and two Search Console queries,
+all three in flight at once.
+
+GA4: the daily series of sessions, users, key events and revenue (91 days: the comparisons, the chart and the
+detector's history), plus sessions by channel and by landing page for the reported day and a week before.
+Search Console: the daily series with `dataState=all`, whose `firstIncompleteDate` says which day is the latest
+complete one, and clicks by (date, query) over the last ten final days for the query movers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from google.analytics.data_v1beta.types import (
+    DateRange,
+    Dimension,
+    Metric,
+    OrderBy,
+    RunReportRequest,
+    RunReportResponse,
+)
+
+from bot.digest.report import (
+    DigestAnomaly,
+    DigestReport,
+    MetricKind,
+    MoverKind,
+    SectionProblem,
+    compare,
+    pick_movers,
+    top_movers,
+)
+from tools.anomaly import AnomalyDetector
+from tools.google.errors import GoogleAccessDenied, GoogleBadRequest
+from tools.google.ga4 import Ga4Api
+from tools.google.gsc import GscApi, GscQuery
+
+HISTORY_DAYS = 91
+CHART_DAYS = 28
+GA4_METRICS: tuple[tuple[str, str, MetricKind], ...] = (
+    ("sessions", "Sessions", MetricKind.COUNT),
+    ("totalUsers", "Users", MetricKind.COUNT),
+    ("keyEvents", "Key events", MetricKind.COUNT),
+    ("totalRevenue", "Revenue", MetricKind.CURRENCY),
+)
+# Metrics the digest runs the anomaly detector on (the others follow them too closely to add news).
+WATCHED = ("sessions", "keyEvents", "clicks")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DigestTarget:
+    """Where the numbers come from, as the Google connection resolved it for the channel."""
+
+    title: str
+    property_id: str | None
+    site_url: str | None
+    currency: str
+
+
+@dataclass(kw_only=True)
+class _Ga4Data:
+    daily: dict[str, dict[date, float]]
+    channels: tuple[dict[str, float], dict[str, float]]
+    pages: tuple[dict[str, float], dict[str, float]]
+    currency: str | None
+
+
+@dataclass(kw_only=True)
+class _GscData:
+    complete_day: date | None
+    daily: dict[str, dict[date, float]]
+    queries: dict[date, dict[str, float]]
+
+
+async def build_report(target: DigestTarget, *, day: date, ga4: Ga4Api | None, gsc: GscApi | None) -> DigestReport:
+    """The digest for `day` (the day being reported, i.e. yesterday in the property's timezone)."""
+    report = DigestReport(
+        title=target.title,
+        day=day,
+        currency=target.currency,
+        property_label=None if target.property_id is None else f"properties/{target.property_id}",
+        site_label=target.site_url,
+    )
+    ga4_task = (
+        _fetch_ga4(ga4, target.property_id, day=day) if ga4 is not None and target.property_id is not None else None
+    )
+    gsc_task = _fetch_gsc(gsc, target.site_url, day=day) if gsc is not None and target.site_url is not None else None
+    results = await asyncio.gather(
+        ga4_task if ga4_task is not None else _none(),
+        gsc_task if gsc_task is not None else _none(),
+        return_exceptions=True,
+    )
+    ga4_data, gsc_data = results
+    if isinstance(ga4_data, GoogleAccessDenied | GoogleBadRequest):
+        report.ga4_problem = SectionProblem(key="ga4_access")
+    elif isinstance(ga4_data, BaseException):
+        raise ga4_data
+    elif ga4_data is None:
+        report.ga4_problem = SectionProblem(key="ga4_not_chosen")
+    if isinstance(gsc_data, GoogleAccessDenied | GoogleBadRequest):
+        report.gsc_problem = SectionProblem(key="gsc_access")
+    elif isinstance(gsc_data, BaseException):
+        raise gsc_data
+    elif gsc_data is None:
+        report.gsc_problem = SectionProblem(key="gsc_not_chosen")
+
+    movers = []
+    if isinstance(ga4_data, _Ga4Data):
+        _fill_ga4(report, ga4_data, day=day)
+        movers.append(top_movers(*ga4_data.channels, kind=MoverKind.CHANNEL, metric="sessions"))
+        movers.append(top_movers(*ga4_data.pages, kind=MoverKind.PAGE, metric="sessions"))
+    if isinstance(gsc_data, _GscData):
+        _fill_gsc(report, gsc_data)
+        if gsc_data.complete_day is not None:
+            before = gsc_data.queries.get(gsc_data.complete_day - timedelta(days=7), {})
+            after = gsc_data.queries.get(gsc_data.complete_day, {})
+            movers.append(top_movers(before, after, kind=MoverKind.QUERY, metric="clicks", min_delta=5.0))
+    report.movers = pick_movers(movers)
+    return report
+
+
+async def _none() -> None:
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------- GA4
+
+
+def ga4_requests(day: date) -> list[RunReportRequest]:
+    """The three reports of the digest's one `batchRunReports` call."""
+    first = day - timedelta(days=HISTORY_DAYS - 1)
+    compared = [
+        DateRange(start_date=day.isoformat(), end_date=day.isoformat(), name="day"),
+        DateRange(
+            start_date=(day - timedelta(days=7)).isoformat(),
+            end_date=(day - timedelta(days=7)).isoformat(),
+            name="week_before",
+        ),
+    ]
+    by_sessions = [OrderBy(metric=OrderBy.MetricOrderBy(metric_name="sessions"), desc=True)]
+    return [
+        RunReportRequest(
+            dimensions=[Dimension(name="date")],
+            metrics=[Metric(name=name) for name, _, _ in GA4_METRICS],
+            date_ranges=[DateRange(start_date=first.isoformat(), end_date=day.isoformat())],
+            limit=HISTORY_DAYS + 5,
+        ),
+        RunReportRequest(
+            dimensions=[Dimension(name="sessionDefaultChannelGroup")],
+            metrics=[Metric(name="sessions")],
+            date_ranges=compared,
+            limit=100,
+        ),
+        RunReportRequest(
+            dimensions=[Dimension(name="landingPage")],
+            metrics=[Metric(name="sessions")],
+            date_ranges=compared,
+            order_bys=by_sessions,
+            limit=200,
+        ),
+    ]
+
+
+async def _fetch_ga4(ga4: Ga4Api, property_id: str, *, day: date) -> _Ga4Data:
+    daily_report, channel_report, page_report = await ga4.batch_run_reports(property_id, ga4_requests(day))
+    daily: dict[str, dict[date, float]] = {name: {} for name, _, _ in GA4_METRICS}
+    for row in daily_report.rows:
+        when = datetime.strptime(row.dimension_values[0].value, "%Y%m%d").date()
+        for (name, _, _), value in zip(GA4_METRICS, row.metric_values, strict=False):
+            daily[name][when] = _number(value.value)
+    currency = daily_report.metadata.currency_code or None
+    return _Ga4Data(
+        daily=daily, channels=_split_ranges(channel_report), pages=_split_ranges(page_report), currency=currency
+    )
+
+
+def _split_ranges(report: RunReportResponse) -> tuple[dict[str, float], dict[str, float]]:
+    """(week before, day) values per segment of a two-range report (GA4 appends a `dateRange` dimension)."""
+    day: dict[str, float] = {}
+    week_before: dict[str, float] = {}
+    for row in report.rows:
+        label = row.dimension_values[0].value
+        which = row.dimension_values[-1].value if len(row.dimension_values) > 1 else "day"
+        target = week_before if which in ("week_before", "date_range_1") else day
+        target[label] = target.get(label, 0.0) + _number(row.metric_values[0].value)
+    return week_before, day
+
+
+def _fill_ga4(report: DigestReport, data: _Ga4Data, *, day: date) -> None:
+    if data.currency and not report.currency:
+        report.currency = data.currency
+    for name, label, kind in GA4_METRICS:
+        series = data.daily[name]
+        if name == "totalRevenue" and not any(series.values()):
+            continue  # the property has no revenue: leave the line out rather than show zeros
+        report.ga4.append(compare(series, day=day, key=name, label=label, kind=kind))
+    sessions = data.daily["sessions"]
+    report.chart_series = [
+        (when, sessions.get(when, 0.0)) for when in (day - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1))
+    ]
+    for name, label, kind in GA4_METRICS:
+        if name in WATCHED:
+            anomaly = detect(data.daily[name], day=day, label=label, kind=kind, history_days=HISTORY_DAYS)
+            if anomaly is not None:
+                report.anomalies.append(anomaly)
+
+
+# ------------------------------------------------------------------------------------------------ Search Console
+
+
+async def _fetch_gsc(gsc: GscApi, site_url: str, *, day: date) -> _GscData:
+    first = day - timedelta(days=HISTORY_DAYS - 1)
+    series_query = GscQuery(
+        start_date=first,
+        end_date=day + timedelta(days=1),
+        dimensions=["date"],
+        row_limit=HISTORY_DAYS + 5,
+        data_state="all",
+    )
+    queries_query = GscQuery(
+        start_date=day - timedelta(days=10),
+        end_date=day,
+        dimensions=["date", "query"],
+        row_limit=5000,
+        data_state="final",
+    )
+    series, queries = await asyncio.gather(
+        gsc.search_analytics(site_url, series_query), gsc.search_analytics(site_url, queries_query)
+    )
+    dated = {date.fromisoformat(row.keys[0]): row for row in series.rows}
+    if series.first_incomplete_date is not None:
+        complete_day: date | None = series.first_incomplete_date - timedelta(days=1)
+    else:
+        complete_day = max(dated) if dated else None
+    daily: dict[str, dict[date, float]] = {"clicks": {}, "impressions": {}, "ctr": {}, "position": {}}
+    for when, row in dated.items():
+        if complete_day is None or when > complete_day:
+            continue  # still being processed by Google: never reported, never scored
+        daily["clicks"][when] = row.clicks
+        daily["impressions"][when] = row.impressions
+        daily["ctr"][when] = row.ctr
+        daily["position"][when] = row.position
+    by_day: dict[date, dict[str, float]] = defaultdict(dict)
+    for row in queries.rows:
+        by_day[date.fromisoformat(row.keys[0])][row.keys[1]] = row.clicks
+    return _GscData(complete_day=complete_day, daily=daily, queries=dict(by_day))
+
+
+GSC_METRICS: tuple[tuple[str, str, MetricKind], ...] = (
+    ("clicks", "Organic clicks", MetricKind.COUNT),
+    ("impressions", "Impressions", MetricKind.COUNT),
+    ("ctr", "CTR", MetricKind.RATIO),
+    ("position", "Avg. position", MetricKind.POSITION),
+)
+
+
+def _fill_gsc(report: DigestReport, data: _GscData) -> None:
+    report.gsc_day = data.complete_day
+    if data.complete_day is None:
+        report.gsc_problem = SectionProblem(key="gsc_no_data")
+        return
+    for name, label, kind in GSC_METRICS:
+        report.gsc.append(compare(data.daily[name], day=data.complete_day, key=name, label=label, kind=kind))
+    anomaly = detect(
+        data.daily["clicks"],
+        day=data.complete_day,
+        label="Organic clicks",
+        kind=MetricKind.COUNT,
+        history_days=HISTORY_DAYS,
+    )
+    if anomaly is not None:
+        report.anomalies.append(anomaly)
+
+
+# ---------------------------------------------------------------------------------------------------- anomalies
+
+
+def detect(
+    series: dict[date, float], *, day: date, label: str, kind: MetricKind, history_days: int
+) -> DigestAnomaly | None:
+    """Run the streaming detector over the daily series; report `day` when it alerts or an incident is ongoing."""
+    detector = AnomalyDetector("medium")
+    last = None
+    for offset in range(history_days - 1, -1, -1):
+        when = day - timedelta(days=offset)
+        value = series.get(when, 0.0 if kind is MetricKind.COUNT else math.nan)
+        last = detector.update(datetime.combine(when, time()), value)
+    if last is None or not (last.alert or last.in_incident) or last.expected is None or last.direction is None:
+        return None
+    return DigestAnomaly(
+        metric_label=label, direction=last.direction, expected=last.expected, actual=last.value, kind=kind
+    )
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0

@@ -1,0 +1,206 @@
+"""Building and posting one channel's digest: resolve what to read, fetch (once per property and day), render, post.
+
+`DigestService.run_digest` is what the scheduler calls; `compose` is shared with `lookout digest --dry-run`.
+Channels of one workspace that read the same property share one fetch, so ten channels cost one set of calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.digest.fetch import DigestTarget, build_report
+from bot.digest.report import DigestReport
+from bot.google.connection import GoogleTarget
+from bot.google.problems import (
+    GoogleNotConfigured,
+    GoogleNotConnected,
+    NoPropertyChosen,
+    ReconnectNeeded,
+)
+from bot.messages import digest as messages
+from bot.scheduler.jobs import digest_period
+from bot.scheduler.limits import ChannelPacer
+from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost
+from storage.repos.schedule import ScheduledSubscription
+from tools.google.errors import GoogleAuthExpired
+from tools.google.ga4 import Ga4Api
+from tools.google.gsc import GscApi
+
+log = logging.getLogger(__name__)
+
+Block = dict[str, Any]
+ChartRenderer = Callable[[DigestReport], Awaitable[bytes | None]]
+"""Draws the digest's chart (PNG), or None when there is nothing worth drawing."""
+
+
+class TargetResolver(Protocol):
+    """`GoogleConnectionService` is the real one."""
+
+    async def resolve_target(self, *, workspace_id: int, channel_id: str | None) -> GoogleTarget: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoogleClients:
+    ga4: Ga4Api
+    gsc: GscApi
+
+
+class GoogleClientFactory(Protocol):
+    async def clients_for(self, *, workspace_id: int) -> GoogleClients: ...
+
+
+SlackClientFor = Callable[[int], Awaitable[AsyncWebClient]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComposedDigest:
+    """A digest ready to post: fallback text, blocks, an optional chart, and the report behind it."""
+
+    text: str
+    blocks: list[Block]
+    chart_png: bytes | None = None
+    chart_title: str = ""
+    report: DigestReport | None = None
+
+
+@dataclass
+class _CacheEntry:
+    expires: datetime
+    task: asyncio.Task[DigestReport]
+
+
+@dataclass
+class FetchStats:
+    """What the digest fetches cost, for `lookout bench digest`."""
+
+    reports_built: int = 0
+    cache_hits: int = 0
+
+
+class DigestService:
+    def __init__(
+        self,
+        *,
+        targets: TargetResolver,
+        google: GoogleClientFactory,
+        slack_client_for: SlackClientFor,
+        poster: ClaimedPoster,
+        pacer: ChannelPacer,
+        clock: Callable[[], datetime],
+        chart: ChartRenderer | None = None,
+        cache_ttl: timedelta = timedelta(minutes=15),
+    ) -> None:
+        self._targets = targets
+        self._google = google
+        self._slack_client_for = slack_client_for
+        self._poster = poster
+        self._pacer = pacer
+        self._clock = clock
+        self._chart = chart
+        self._cache_ttl = cache_ttl
+        self._cache: dict[tuple[int, str | None, str | None, date], _CacheEntry] = {}
+        self.stats = FetchStats()
+
+    async def run_digest(self, subscription: ScheduledSubscription, *, local_day: date) -> PostOutcome:
+        """Post `local_day`'s digest in the subscription's channel, exactly once across processes."""
+        try:
+            client = await self._slack_client_for(subscription.workspace_id)
+        except LookupError:
+            log.info("workspace %s is not installed; skipping its digest", subscription.workspace_id)
+            return PostOutcome(result=PostResult.NOTHING_TO_POST)
+        composed: list[ComposedDigest] = []
+
+        async def prepare() -> SlackPost | None:
+            digest = await self.compose(
+                workspace_id=subscription.workspace_id, channel_id=subscription.channel_id, local_day=local_day
+            )
+            if digest is None:
+                return None
+            composed.append(digest)
+            return SlackPost(channel=subscription.channel_id, text=digest.text, blocks=digest.blocks)
+
+        outcome = await self._poster.post_once(
+            client=client,
+            workspace_id=subscription.workspace_id,
+            subscription_id=subscription.id,
+            period=digest_period(local_day),
+            channel_id=subscription.channel_id,
+            prepare=prepare,
+        )
+        if outcome.result is PostResult.POSTED and composed and composed[0].chart_png is not None:
+            await self._upload_chart(client, subscription.channel_id, composed[0])
+        return outcome
+
+    async def compose(self, *, workspace_id: int, channel_id: str, local_day: date) -> ComposedDigest | None:
+        """The digest a channel gets on `local_day` (reporting the day before); None when nothing should be posted."""
+        try:
+            target = await self._targets.resolve_target(workspace_id=workspace_id, channel_id=channel_id)
+        except GoogleNotConfigured:
+            return None
+        except ReconnectNeeded:
+            text = messages.reconnect_text(title="this workspace")
+            return ComposedDigest(text=text, blocks=messages.problem_blocks(text))
+        except GoogleNotConnected:
+            return ComposedDigest(text=messages.NOT_CONNECTED, blocks=messages.problem_blocks(messages.NOT_CONNECTED))
+        except NoPropertyChosen:
+            return ComposedDigest(text=messages.NO_PROPERTY, blocks=messages.problem_blocks(messages.NO_PROPERTY))
+        title = target.property_name or target.site_url or "Your site"
+        try:
+            report = await self._report(workspace_id, target, day=local_day - timedelta(days=1), title=title)
+        except (GoogleAuthExpired, ReconnectNeeded):
+            text = messages.reconnect_text(title=title)
+            return ComposedDigest(text=text, blocks=messages.problem_blocks(text))
+        chart_png = await self._chart(report) if self._chart is not None and report.chart_series else None
+        return ComposedDigest(
+            text=messages.digest_text(report),
+            blocks=messages.digest_blocks(report),
+            chart_png=chart_png,
+            chart_title=messages.chart_title(report),
+            report=report,
+        )
+
+    async def _report(self, workspace_id: int, target: GoogleTarget, *, day: date, title: str) -> DigestReport:
+        key = (workspace_id, target.property_id, target.site_url, day)
+        now = self._clock()
+        entry = self._cache.get(key)
+        if entry is not None and entry.expires > now and not (entry.task.done() and entry.task.exception()):
+            self.stats.cache_hits += 1
+            return await asyncio.shield(entry.task)
+        digest_target = DigestTarget(
+            title=title, property_id=target.property_id, site_url=target.site_url, currency=target.currency or ""
+        )
+        task = asyncio.create_task(self._fetch(workspace_id, digest_target, day=day))
+        self._cache[key] = _CacheEntry(expires=now + self._cache_ttl, task=task)
+        self._drop_expired(now)
+        return await asyncio.shield(task)
+
+    async def _fetch(self, workspace_id: int, target: DigestTarget, *, day: date) -> DigestReport:
+        clients = await self._google.clients_for(workspace_id=workspace_id)
+        self.stats.reports_built += 1
+        return await build_report(target, day=day, ga4=clients.ga4, gsc=clients.gsc)
+
+    def _drop_expired(self, now: datetime) -> None:
+        for key in [key for key, entry in self._cache.items() if entry.expires <= now]:
+            del self._cache[key]
+
+    async def _upload_chart(self, client: AsyncWebClient, channel_id: str, digest: ComposedDigest) -> None:
+        assert digest.chart_png is not None
+        await self._pacer.wait(channel_id)
+        try:
+            await client.files_upload_v2(
+                channel=channel_id,
+                content=digest.chart_png,
+                filename="lookout-digest.png",
+                title=digest.chart_title,
+            )
+        except SlackApiError as error:
+            # The digest itself is posted; a missing chart is not worth a retry that could double the post.
+            log.warning("could not upload the digest chart to %s: %s", channel_id, error.response.get("error"))

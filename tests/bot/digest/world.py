@@ -1,0 +1,185 @@
+"""A small world for digest and alert tests: the fake Google and Slack servers, one workspace, and the services
+wired exactly as `lookout serve` wires them, except that Google credentials and targets are fixed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from google.oauth2.credentials import Credentials
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.digest.service import DigestService, GoogleClients
+from bot.fakes.slack_api import FakeSlack, SlackCall
+from bot.google.connection import GoogleTarget
+from bot.scheduler.limits import ChannelPacer
+from bot.scheduler.posting import ClaimedPoster
+from storage.db import Database
+from storage.repos.schedule import ScheduledSubscription, get_scheduled_subscription, upsert_subscription
+from storage.repos.workspaces import ensure_workspace
+from storage.tables.schedule import SubscriptionKind
+from tools.fakes.dataset import PropertyDataset
+from tools.fakes.google import FakeGoogle
+from tools.google.ga4 import Ga4Client
+from tools.google.gsc import GscClient
+from tools.google.runtime import GoogleRuntime
+
+PROPERTY_ID = "123456"
+# The dataset's "now" is 2026-11-20 15:30 in New York; digests post on Nov 20 and report Nov 19.
+POSTED_ON_UTC = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+class StaticTargets:
+    def __init__(self, target: GoogleTarget) -> None:
+        self.target = target
+
+    async def resolve_target(self, *, workspace_id: int, channel_id: str | None) -> GoogleTarget:
+        return GoogleTarget(
+            workspace_id=workspace_id,
+            property_id=self.target.property_id,
+            property_name=self.target.property_name,
+            site_url=self.target.site_url,
+            timezone=self.target.timezone,
+            currency=self.target.currency,
+        )
+
+
+class FakeGoogleClients:
+    def __init__(self, google: FakeGoogle, runtime: GoogleRuntime) -> None:
+        self._google = google
+        self._runtime = runtime
+
+    async def clients_for(self, *, workspace_id: int) -> GoogleClients:
+        credentials = Credentials(token="test-access-token")
+        return GoogleClients(
+            ga4=Ga4Client(credentials=credentials, data_api_url=self._google.url, runtime=self._runtime),
+            gsc=GscClient(credentials=credentials, api_url=self._google.url, runtime=self._runtime),
+        )
+
+
+def serve_history(slack: FakeSlack) -> None:
+    """Answer conversations.history from what was posted, metadata included, as Slack does."""
+
+    def history(call: SlackCall) -> dict[str, Any]:
+        channel = call.get("channel")
+        oldest = float(call.get("oldest") or 0)
+        messages = []
+        for posted in slack.ok_calls_to("chat.postMessage"):
+            ts = str(posted.response["ts"])
+            if posted.get("channel") == channel and float(ts) >= oldest and not posted.get("thread_ts"):
+                message: dict[str, Any] = {"type": "message", "ts": ts, "text": posted.get("text")}
+                if posted.get("metadata"):
+                    message["metadata"] = posted.get("metadata")
+                messages.append(message)
+        return {"ok": True, "messages": list(reversed(messages)), "has_more": False}
+
+    slack.on("conversations.history", history)
+
+
+@dataclass
+class World:
+    database: Database
+    slack: FakeSlack
+    google: FakeGoogle
+    dataset: PropertyDataset
+    clock: Clock
+    runtime: GoogleRuntime
+    workspace_id: int
+    targets: StaticTargets
+
+    def client(self) -> AsyncWebClient:
+        return AsyncWebClient(token=self.slack.workspace.bot_token, base_url=self.slack.url)
+
+    def digest_service(self, *, claimant: str = "replica-1", chart: Any = None, targets: Any = None) -> DigestService:
+        pacer = ChannelPacer(interval=0.0)
+        poster = ClaimedPoster(
+            database=self.database, clock=self.clock, claimant=claimant, pacer=pacer, stale_after=timedelta(seconds=60)
+        )
+
+        async def slack_client_for(workspace_id: int) -> AsyncWebClient:
+            return self.client()
+
+        return DigestService(
+            targets=targets or self.targets,
+            google=FakeGoogleClients(self.google, self.runtime),
+            slack_client_for=slack_client_for,
+            poster=poster,
+            pacer=pacer,
+            clock=self.clock,
+            chart=chart,
+        )
+
+    async def subscribe(
+        self,
+        channel_id: str,
+        *,
+        kind: SubscriptionKind = SubscriptionKind.DIGEST,
+        time_of_day: str = "09:00",
+        sensitivity: str = "medium",
+    ) -> ScheduledSubscription:
+        async with self.database.session() as session:
+            subscription = await upsert_subscription(
+                session=session,
+                workspace_id=self.workspace_id,
+                channel_id=channel_id,
+                kind=kind,
+                time_of_day=time_of_day,
+                timezone="America/New_York",
+                sensitivity=sensitivity,
+                created_by="U0ALICE",
+                now=self.clock(),
+            )
+            assert subscription.id is not None
+            subscription_id = subscription.id
+        async with self.database.session() as session:
+            scheduled = await get_scheduled_subscription(session=session, subscription_id=subscription_id)
+        assert scheduled is not None
+        return scheduled
+
+
+@asynccontextmanager
+async def make_world(
+    database: Database, *, dataset: PropertyDataset | None = None, latency: float = 0.0
+) -> AsyncIterator[World]:
+    dataset = dataset or PropertyDataset()
+    async with FakeSlack() as slack, FakeGoogle(latency=latency) as google:
+        google.add_dataset(dataset, property_id=PROPERTY_ID)
+        async with database.session() as session:
+            workspace = await ensure_workspace(session=session, enterprise_id=None, team_id=slack.workspace.team_id)
+            assert workspace.id is not None
+        target = GoogleTarget(
+            workspace_id=workspace.id,
+            property_id=PROPERTY_ID,
+            property_name="Acme Analytics",
+            site_url=dataset.site_url,
+            timezone=dataset.timezone,
+            currency=dataset.currency,
+        )
+        runtime = GoogleRuntime()
+        try:
+            yield World(
+                database=database,
+                slack=slack,
+                google=google,
+                dataset=dataset,
+                clock=Clock(POSTED_ON_UTC),
+                runtime=runtime,
+                workspace_id=workspace.id,
+                targets=StaticTargets(target),
+            )
+        finally:
+            runtime.close()
