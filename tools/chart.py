@@ -1,0 +1,194 @@
+"""`chart`: a PNG line or bar chart of one or more series, rendered headless and readable at Slack's preview size.
+
+Rendering uses matplotlib's object API with the Agg canvas (no pyplot global state, no display) in a worker thread.
+A series marked `compared` is drawn dashed and aligned point-by-point with the first series, so "this week vs last
+week" lines overlay. The PNG bytes travel in the result for the Slack side to upload; the model only sees metadata.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from datetime import date
+from typing import Any, Literal
+
+from matplotlib import dates as mdates
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+from pydantic import BaseModel, Field, model_validator
+
+from tools.base import Tool, ToolError
+from tools.context import ToolContext
+
+WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 150  # 1200 × 675 px: sharp in Slack's ~360–700 px previews
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
+
+
+class ChartPoint(BaseModel):
+    x: str = Field(description="A date (YYYY-MM-DD or GA4's YYYYMMDD) or a category label.")
+    y: float
+
+
+class ChartSeries(BaseModel):
+    name: str = Field(max_length=80)
+    points: list[ChartPoint] = Field(min_length=1, max_length=400)
+    compared: bool = Field(
+        default=False, description="True for the comparison period: drawn dashed, aligned point by point with series 1."
+    )
+
+
+class ChartInput(BaseModel):
+    title: str = Field(max_length=100)
+    kind: Literal["line", "bar"] = "line"
+    series: list[ChartSeries] = Field(min_length=1, max_length=6)
+    y_label: str | None = Field(default=None, max_length=40)
+
+    @model_validator(mode="after")
+    def _has_primary(self) -> ChartInput:
+        if all(series.compared for series in self.series):
+            raise ValueError("at least one series must not be compared")
+        return self
+
+
+class ChartImage(BaseModel):
+    """A rendered chart. `png` is excluded from the JSON the model sees; the Slack side uploads it."""
+
+    title: str
+    filename: str
+    kind: str
+    width_px: int
+    height_px: int
+    series: list[str]
+    x_range: str
+    alt_text: str
+    png: bytes = Field(exclude=True, repr=False)
+
+
+_COMPACT_DATE = re.compile(r"^\d{8}$")
+
+
+def _as_date(text: str) -> date | None:
+    value = text.strip()
+    if _COMPACT_DATE.match(value):
+        value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _human(value: float, _: object = None) -> str:
+    magnitude = abs(value)
+    if magnitude >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    if magnitude >= 10_000:
+        return f"{value / 1_000:.0f}k"
+    if magnitude >= 1_000:
+        return f"{value / 1_000:.1f}k"
+    if magnitude and magnitude < 1:
+        return f"{value:.2f}"
+    return f"{value:,.0f}"
+
+
+def render_chart(spec: ChartInput) -> ChartImage:
+    """Draw the chart to PNG bytes. Pure CPU work; call it from a worker thread."""
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot(1, 1, 1)
+    primary = next(series for series in spec.series if not series.compared)
+    primary_dates = [_as_date(p.x) for p in primary.points]
+    dated = all(d is not None for d in primary_dates)
+    positions: list[Any] = list(primary_dates) if dated else list(range(len(primary.points)))
+
+    width = 0.8 / max(1, len(spec.series))
+    for index, series in enumerate(spec.series):
+        color = PALETTE[index % len(PALETTE)]
+        ys = [p.y for p in series.points][: len(positions)]
+        xs = positions[: len(ys)]
+        label = series.name
+        if series.compared and series.points:
+            label = f"{series.name} ({series.points[0].x} – {series.points[-1].x})"
+        if spec.kind == "line":
+            style = "--" if series.compared else "-"
+            axes.plot(
+                xs, ys, linestyle=style, linewidth=2.2, color=color, label=label, marker="o" if len(xs) <= 14 else None
+            )
+        else:
+            offsets = [i + (index - (len(spec.series) - 1) / 2) * width for i in range(len(ys))]
+            axes.bar(
+                offsets,
+                ys,
+                width=width,
+                color=color,
+                label=label,
+                hatch="//" if series.compared else None,
+                alpha=0.6 if series.compared else 0.95,
+            )
+    if spec.kind == "bar":
+        labels = [str(d) if dated else p.x for d, p in zip(primary_dates, primary.points, strict=True)]
+        axes.set_xticks(list(range(len(labels))))
+        axes.set_xticklabels(
+            [label[:18] for label in labels],
+            rotation=30 if len(labels) > 6 else 0,
+            ha="right" if len(labels) > 6 else "center",
+        )
+    elif dated:
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    else:
+        axes.set_xticks(positions)
+        axes.set_xticklabels([p.x[:18] for p in primary.points], rotation=30, ha="right")
+    axes.yaxis.set_major_formatter(FuncFormatter(_human))
+    axes.set_ylim(bottom=min(0.0, *(p.y for s in spec.series for p in s.points)))
+    axes.set_title(spec.title, fontsize=15, loc="left", pad=12)
+    if spec.y_label:
+        axes.set_ylabel(spec.y_label, fontsize=12)
+    axes.tick_params(labelsize=11)
+    axes.grid(axis="y", alpha=0.3)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    if len(spec.series) > 1:
+        axes.legend(fontsize=11, frameon=False, loc="best")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    png = buffer.getvalue()
+    slug = re.sub(r"[^a-z0-9]+", "-", spec.title.lower()).strip("-")[:50] or "chart"
+    first, last = primary.points[0].x, primary.points[-1].x
+    names = [series.name for series in spec.series]
+    alt = f"{spec.kind} chart '{spec.title}': {', '.join(names)} from {first} to {last}"
+    return ChartImage(
+        title=spec.title,
+        filename=f"{slug}.png",
+        kind=spec.kind,
+        width_px=int(WIDTH_IN * DPI),
+        height_px=int(HEIGHT_IN * DPI),
+        series=names,
+        x_range=f"{first} – {last}",
+        alt_text=alt,
+        png=png,
+    )
+
+
+async def chart(args: ChartInput, ctx: ToolContext) -> ChartImage:
+    del ctx
+    if args.kind == "bar" and sum(len(s.points) for s in args.series) > 120:
+        raise ToolError("Too many bars to read; use kind='line' or fewer points (at most ~120 bars).")
+    return await asyncio.to_thread(render_chart, args)
+
+
+CHART_TOOLS: list[Tool[Any, ToolContext]] = [
+    Tool(
+        name="chart",
+        description=(
+            "Draw a PNG line or bar chart of one or more series (e.g. daily sessions from ga4_run_report with the date "
+            "dimension). Mark the comparison period's series compared=true to draw it dashed, aligned with the first "
+            "series. The image is attached to the answer; the result only describes it."
+        ),
+        input_model=ChartInput,
+        run=chart,
+    )
+]

@@ -1,0 +1,428 @@
+"""The Search Console tools: search analytics (with paging), period comparisons and URL inspection.
+
+Search Console days are Pacific Time and the last 2–3 days are still being processed: queries ask for
+`dataState: all` so fresh days appear, and results mark every day from `metadata.firstIncompleteDate` on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from tools.base import Tool, ToolError, ToolUserError
+from tools.context import ToolContext
+from tools.dates import DateRangeInput, ResolvedDateRange, previous_period, resolve_range
+from tools.errors import NO_SITE, NOT_CONNECTED, google_errors
+from tools.ga4_report import trim_rows
+from tools.google.gsc import (
+    MAX_ROW_LIMIT,
+    GscApi,
+    GscDimension,
+    GscFilterGroup,
+    GscQuery,
+    GscQueryResponse,
+    GscSearchType,
+)
+
+GSC_TTL = 600.0
+INSPECT_TTL = 3600.0
+# Search Console keeps 16 months of data.
+HISTORY_DAYS = 16 * 31
+
+
+def require_gsc(ctx: ToolContext) -> tuple[GscApi, str]:
+    if ctx.gsc is None:
+        raise ToolUserError(NOT_CONNECTED, "no Google connection")
+    if not ctx.site_url:
+        raise ToolUserError(NO_SITE, "no Search Console site chosen")
+    return ctx.gsc, ctx.site_url
+
+
+def gsc_range(start: str, end: str, *, ctx: ToolContext, name: str | None = None) -> ResolvedDateRange:
+    today = ctx.search_console_today()
+    return resolve_range(
+        DateRangeInput(start_date=start, end_date=end),
+        today=today,
+        name=name,
+        latest=today,
+        earliest=today - timedelta(days=HISTORY_DAYS),
+    )
+
+
+async def fetch_gsc(ctx: ToolContext, query: GscQuery, *, max_rows: int) -> GscQueryResponse:
+    """One (possibly paged) searchAnalytics query, from the workspace cache when asked recently."""
+    gsc, site = require_gsc(ctx)
+    key = f"gsc:query:{site}:{max_rows}:{json.dumps(query.body(), sort_keys=True)}"
+
+    async def fetch() -> GscQueryResponse:
+        async with google_errors():
+            return await gsc.search_analytics(site, query, max_rows=max_rows)
+
+    return await ctx.cache.get_or_fetch(key, fetch, ttl=GSC_TTL)
+
+
+def _incomplete_note(first_incomplete: date | None, period: ResolvedDateRange) -> str | None:
+    if first_incomplete is None or first_incomplete > period.end_date:
+        return None
+    return (
+        f"Search Console data from {first_incomplete.isoformat()} on is incomplete (still being processed) and will "
+        "rise; compare complete days only, or say the last days are partial."
+    )
+
+
+# ----- gsc_search_analytics ----------------------------------------------------------------------------------------
+
+
+class GscSearchAnalyticsInput(BaseModel):
+    """Arguments of gsc_search_analytics."""
+
+    start_date: str = Field(description="YYYY-MM-DD or 'today', 'yesterday', 'NdaysAgo' (Pacific Time days).")
+    end_date: str = Field(description="YYYY-MM-DD or a relative form. Inclusive.")
+    dimensions: list[GscDimension] = Field(default_factory=list, max_length=5)
+    dimension_filter_groups: list[GscFilterGroup] = Field(
+        default_factory=list,
+        description="[{group_type: 'and', filters: [{dimension: 'page', operator: 'contains', expression: '/blog/'}]}]",
+    )
+    search_type: GscSearchType = "web"
+    row_limit: int = Field(default=100, ge=1, le=MAX_ROW_LIMIT, description="Rows to fetch; >25000 not allowed.")
+
+
+class GscRowOut(BaseModel):
+    keys: dict[str, str]
+    clicks: int
+    impressions: int
+    ctr: float = Field(description="Clicks / impressions, 0–1.")
+    position: float = Field(description="Average position; 1 is the top, lower is better.")
+    incomplete: bool | None = Field(default=None, description="True for days Search Console is still processing.")
+
+
+class GscTotals(BaseModel):
+    clicks: int
+    impressions: int
+    ctr: float
+    position: float
+
+
+class GscResult(BaseModel):
+    site_url: str
+    date_range: ResolvedDateRange
+    time_zone: str = "America/Los_Angeles"
+    search_type: str
+    dimensions: list[str]
+    totals: GscTotals
+    rows: list[GscRowOut]
+    rows_fetched: int
+    rows_shown: int
+    more_rows: str | None = None
+    first_incomplete_date: date | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+def _totals(response: GscQueryResponse) -> GscTotals:
+    if not response.rows:
+        return GscTotals(clicks=0, impressions=0, ctr=0.0, position=0.0)
+    row = response.rows[0]
+    return GscTotals(
+        clicks=round(row.clicks),
+        impressions=round(row.impressions),
+        ctr=round(row.ctr, 4),
+        position=round(row.position, 2),
+    )
+
+
+async def gsc_search_analytics(args: GscSearchAnalyticsInput, ctx: ToolContext) -> GscResult:
+    _, site = require_gsc(ctx)
+    period = gsc_range(args.start_date, args.end_date, ctx=ctx)
+    base = {
+        "startDate": period.start_date,
+        "endDate": period.end_date,
+        "type": args.search_type,
+        "dimensionFilterGroups": args.dimension_filter_groups,
+    }
+    query = GscQuery.model_validate(
+        {**base, "dimensions": args.dimensions, "rowLimit": min(args.row_limit, MAX_ROW_LIMIT)}
+    )
+    # Totals: the same filters with no dimension (and `date` so firstIncompleteDate is reported).
+    totals_query = GscQuery.model_validate({**base, "dimensions": [], "rowLimit": 1})
+    dated_query = GscQuery.model_validate({**base, "dimensions": ["date"], "rowLimit": 1000})
+    response, totals, dated = await asyncio.gather(
+        fetch_gsc(ctx, query, max_rows=args.row_limit),
+        fetch_gsc(ctx, totals_query, max_rows=1),
+        fetch_gsc(ctx, dated_query, max_rows=1000),
+    )
+    first_incomplete = response.first_incomplete_date or dated.first_incomplete_date
+    rows = []
+    for row in response.rows:
+        keys = dict(zip(args.dimensions, row.keys, strict=False))
+        incomplete = None
+        if "date" in keys and first_incomplete is not None:
+            incomplete = date.fromisoformat(keys["date"]) >= first_incomplete
+        rows.append(
+            GscRowOut(
+                keys=keys,
+                clicks=round(row.clicks),
+                impressions=round(row.impressions),
+                ctr=round(row.ctr, 4),
+                position=round(row.position, 2),
+                incomplete=incomplete or None,
+            )
+        )
+    dumped = [row.model_dump(exclude_none=True) for row in rows]
+    shown = len(trim_rows(dumped, ctx.result_budget_chars))
+    more_parts = []
+    if len(rows) > shown:
+        more_parts.append(f"{len(rows) - shown} more rows fetched but not shown")
+    if len(rows) >= args.row_limit:
+        more_parts.append("there may be more rows beyond row_limit (Search Console gives no total row count)")
+    notes = []
+    note = _incomplete_note(first_incomplete, period)
+    if note:
+        notes.append(note)
+    return GscResult(
+        site_url=site,
+        date_range=period,
+        search_type=args.search_type,
+        dimensions=list(args.dimensions),
+        totals=_totals(totals),
+        rows=rows[:shown],
+        rows_fetched=len(rows),
+        rows_shown=shown,
+        more_rows="; ".join(more_parts) + "." if more_parts else None,
+        first_incomplete_date=first_incomplete if first_incomplete and first_incomplete <= period.end_date else None,
+        notes=notes,
+    )
+
+
+# ----- gsc_compare_periods -----------------------------------------------------------------------------------------
+
+
+class GscComparePeriodsInput(BaseModel):
+    dimension: Literal["query", "page", "country", "device"] = "query"
+    current: DateRangeInput
+    previous: DateRangeInput | None = Field(default=None, description="Default: the same number of days just before.")
+    rank_by: Literal["clicks", "impressions", "position"] = "clicks"
+    dimension_filter_groups: list[GscFilterGroup] = Field(default_factory=list)
+    top: int = Field(default=10, ge=1, le=50, description="How many gainers and losers to list.")
+
+
+class GscChange(BaseModel):
+    key: str
+    clicks: int
+    clicks_previous: int
+    clicks_change: int
+    impressions: int
+    impressions_previous: int
+    impressions_change: int
+    position: float | None
+    position_previous: float | None
+    position_change: float | None = Field(description="Negative means the position improved (moved up).")
+
+
+class GscComparison(BaseModel):
+    site_url: str
+    dimension: str
+    current: ResolvedDateRange
+    previous: ResolvedDateRange
+    totals_current: GscTotals
+    totals_previous: GscTotals
+    gaining: list[GscChange]
+    losing: list[GscChange]
+    new: list[GscChange] = Field(description="Present now, absent before.")
+    lost: list[GscChange] = Field(description="Present before, absent now.")
+    keys_compared: int
+    notes: list[str] = Field(default_factory=list)
+
+
+COMPARE_ROWS = 5000
+
+
+async def gsc_compare_periods(args: GscComparePeriodsInput, ctx: ToolContext) -> GscComparison:
+    _, site = require_gsc(ctx)
+    current = gsc_range(args.current.start_date, args.current.end_date, ctx=ctx, name="current")
+    if args.previous is not None:
+        previous = gsc_range(args.previous.start_date, args.previous.end_date, ctx=ctx, name="previous")
+    else:
+        previous = previous_period(current)
+
+    def query(period: ResolvedDateRange, dimensions: list[str], rows: int) -> GscQuery:
+        return GscQuery.model_validate(
+            {
+                "startDate": period.start_date,
+                "endDate": period.end_date,
+                "dimensions": dimensions,
+                "dimensionFilterGroups": args.dimension_filter_groups,
+                "rowLimit": rows,
+            }
+        )
+
+    now, before, now_total, before_total = await asyncio.gather(
+        fetch_gsc(ctx, query(current, [args.dimension], COMPARE_ROWS), max_rows=COMPARE_ROWS),
+        fetch_gsc(ctx, query(previous, [args.dimension], COMPARE_ROWS), max_rows=COMPARE_ROWS),
+        fetch_gsc(ctx, query(current, ["date"], 1000), max_rows=1000),
+        fetch_gsc(ctx, query(previous, [], 1), max_rows=1),
+    )
+    current_rows = {row.keys[0]: row for row in now.rows if row.keys}
+    previous_rows = {row.keys[0]: row for row in before.rows if row.keys}
+    changes: list[GscChange] = []
+    for key in current_rows.keys() | previous_rows.keys():
+        cur = current_rows.get(key)
+        prev = previous_rows.get(key)
+        position = round(cur.position, 2) if cur else None
+        position_previous = round(prev.position, 2) if prev else None
+        changes.append(
+            GscChange(
+                key=key,
+                clicks=round(cur.clicks) if cur else 0,
+                clicks_previous=round(prev.clicks) if prev else 0,
+                clicks_change=round((cur.clicks if cur else 0) - (prev.clicks if prev else 0)),
+                impressions=round(cur.impressions) if cur else 0,
+                impressions_previous=round(prev.impressions) if prev else 0,
+                impressions_change=round((cur.impressions if cur else 0) - (prev.impressions if prev else 0)),
+                position=position,
+                position_previous=position_previous,
+                position_change=round(position - position_previous, 2)
+                if position is not None and position_previous is not None
+                else None,
+            )
+        )
+
+    def score(item: GscChange) -> float:
+        if args.rank_by == "clicks":
+            return float(item.clicks_change)
+        if args.rank_by == "impressions":
+            return float(item.impressions_change)
+        # Better position is a lower number: a gain is a negative change.
+        weight = math.sqrt(max(item.impressions, 1))
+        return -(item.position_change or 0.0) * weight
+
+    both = [c for c in changes if c.key in current_rows and c.key in previous_rows]
+    gaining = sorted((c for c in both if score(c) > 0), key=score, reverse=True)[: args.top]
+    losing = sorted((c for c in both if score(c) < 0), key=score)[: args.top]
+    new = sorted((c for c in changes if c.key not in previous_rows), key=lambda c: -c.clicks)[: args.top]
+    lost = sorted((c for c in changes if c.key not in current_rows), key=lambda c: -c.clicks_previous)[: args.top]
+    totals_now = GscTotals(
+        clicks=round(sum(r.clicks for r in now_total.rows)),
+        impressions=round(sum(r.impressions for r in now_total.rows)),
+        ctr=0.0,
+        position=0.0,
+    )
+    if totals_now.impressions:
+        totals_now.ctr = round(totals_now.clicks / totals_now.impressions, 4)
+        weighted = sum(r.position * r.impressions for r in now_total.rows)
+        totals_now.position = round(weighted / totals_now.impressions, 2)
+    notes = []
+    note = _incomplete_note(now_total.first_incomplete_date, current)
+    if note:
+        notes.append(note)
+    if len(now.rows) >= COMPARE_ROWS or len(before.rows) >= COMPARE_ROWS:
+        notes.append(f"Only the top {COMPARE_ROWS} {args.dimension} rows of each period were compared.")
+    return GscComparison(
+        site_url=site,
+        dimension=args.dimension,
+        current=current,
+        previous=previous,
+        totals_current=totals_now,
+        totals_previous=_totals(before_total),
+        gaining=gaining,
+        losing=losing,
+        new=new,
+        lost=lost,
+        keys_compared=len(changes),
+        notes=notes,
+    )
+
+
+# ----- gsc_inspect_url ---------------------------------------------------------------------------------------------
+
+
+class GscInspectUrlInput(BaseModel):
+    url: str = Field(description="The page to inspect: a full URL on the site, or a path like /blog/post.")
+
+
+class UrlInspectionResult(BaseModel):
+    site_url: str
+    url: str
+    verdict: str = Field(description="PASS (indexed), NEUTRAL (excluded / unknown), FAIL (error).")
+    coverage_state: str | None = None
+    indexing_state: str | None = None
+    robots_txt_state: str | None = None
+    page_fetch_state: str | None = None
+    last_crawl_time: str | None = None
+    google_canonical: str | None = None
+    user_canonical: str | None = None
+    crawled_as: str | None = None
+    mobile_usability: str | None = None
+    inspection_link: str | None = None
+
+
+def absolute_url(site: str, url: str) -> str:
+    if url.startswith(("http://", "https://")):
+        return url
+    base = site.rstrip("/")
+    if base.startswith("sc-domain:"):
+        base = "https://" + base.removeprefix("sc-domain:")
+    if not url.startswith("/"):
+        raise ToolError("url must be a full URL (https://…) or a path starting with '/'.")
+    return base + url
+
+
+async def gsc_inspect_url(args: GscInspectUrlInput, ctx: ToolContext) -> UrlInspectionResult:
+    gsc, site = require_gsc(ctx)
+    url = absolute_url(site, args.url.strip())
+
+    async def fetch() -> UrlInspectionResult:
+        async with google_errors():
+            inspection = await gsc.inspect_url(site, url)
+        status = inspection.index_status
+        return UrlInspectionResult(
+            site_url=site,
+            url=url,
+            verdict=status.verdict,
+            coverage_state=status.coverage_state,
+            indexing_state=status.indexing_state,
+            robots_txt_state=status.robots_txt_state,
+            page_fetch_state=status.page_fetch_state,
+            last_crawl_time=status.last_crawl_time,
+            google_canonical=status.google_canonical,
+            user_canonical=status.user_canonical,
+            crawled_as=status.crawled_as,
+            mobile_usability=inspection.mobile_usability_verdict,
+            inspection_link=inspection.inspection_result_link,
+        )
+
+    return await ctx.cache.get_or_fetch(f"gsc:inspect:{site}:{url}", fetch, ttl=INSPECT_TTL)
+
+
+GSC_TOOLS: list[Tool[Any, ToolContext]] = [
+    Tool(
+        name="gsc_search_analytics",
+        description=(
+            "One Search Console searchAnalytics query on the workspace's site: clicks, impressions, ctr (0–1) and "
+            "average position (1 = top) by query, page, country (ISO alpha-3, e.g. usa), device (DESKTOP/MOBILE/TABLET), "
+            "date or searchAppearance, with filters. Days are Pacific Time; the last 2–3 days are incomplete and "
+            "marked. Totals are always returned; rows are capped to fit."
+        ),
+        input_model=GscSearchAnalyticsInput,
+        run=gsc_search_analytics,
+    ),
+    Tool(
+        name="gsc_compare_periods",
+        description=(
+            "Compare two Search Console periods by query, page, country or device: totals, and the items gaining and "
+            "losing clicks, impressions or position, plus new and lost items."
+        ),
+        input_model=GscComparePeriodsInput,
+        run=gsc_compare_periods,
+    ),
+    Tool(
+        name="gsc_inspect_url",
+        description="Index status of one page on the site (URL Inspection): indexed or not, why, last crawl, canonical.",
+        input_model=GscInspectUrlInput,
+        run=gsc_inspect_url,
+    ),
+]

@@ -1,0 +1,16 @@
+"""The tools a model may call in Lookout, in one registry."""
+
+from __future__ import annotations
+
+from tools.base import ToolRegistry
+from tools.chart import CHART_TOOLS
+from tools.context import ToolContext
+from tools.explain import EXPLAIN_TOOLS
+from tools.ga4_tools import GA4_TOOLS
+from tools.gsc_tools import GSC_TOOLS
+
+
+def default_registry() -> ToolRegistry[ToolContext]:
+    """ga4_run_report, ga4_compare_periods, ga4_realtime, ga4_metadata, gsc_search_analytics, gsc_compare_periods,
+    gsc_inspect_url, explain_change, chart."""
+    return ToolRegistry([*GA4_TOOLS, *GSC_TOOLS, *EXPLAIN_TOOLS, *CHART_TOOLS])
