@@ -37,6 +37,9 @@ class AgentLimits:
     max_output_tokens: int = 2048
 
 
+DEFAULT_LIMITS = AgentLimits()
+
+
 class StopReason(StrEnum):
     ANSWERED = "answered"
     MODEL_CALLS = "model_calls"
@@ -151,7 +154,7 @@ class Agent(Generic[ContextT]):
         *,
         model: ChatModel,
         tools: ToolRegistry[ContextT],
-        limits: AgentLimits = AgentLimits(),
+        limits: AgentLimits = DEFAULT_LIMITS,
         clock: Callable[[], float] = time.monotonic,
         unverified_mark: str = messages.UNVERIFIED_MARK,
     ) -> None:
@@ -172,10 +175,11 @@ class Agent(Generic[ContextT]):
         system: str,
         context: ContextT,
         history: Sequence[Message] = (),
-        on_event: EventSink = _ignore,
+        on_event: EventSink | None = None,
     ) -> AgentResult:
         """One turn: `question` after `history`. Raises AllModelsFailed when no model could answer at all."""
         limits = self.limits
+        on_event = on_event or _ignore
         deadline = self.clock() + limits.max_seconds
         turn: list[Message] = [user_text(question)]
         result = AgentResult(text="", stop=StopReason.ANSWERED, new_messages=turn)

@@ -1,15 +1,19 @@
 """All tables, imported here so `SQLModel.metadata` (Alembic's target) knows every one of them."""
 
+from storage.tables.agent import AgentConversation, AgentFeedback, ModelUsage
 from storage.tables.core import ProcessedEvent, SlackInstallation, SlackOAuthState, Workspace
 from storage.tables.google import GoogleChoice, GoogleConnection, GoogleOAuthState
 from storage.tables.schedule import AlertFeedback, AlertIncident, PostClaim, SchedulerLease, Subscription
 
 __all__ = [
+    "AgentConversation",
+    "AgentFeedback",
     "AlertFeedback",
     "AlertIncident",
     "GoogleChoice",
     "GoogleConnection",
     "GoogleOAuthState",
+    "ModelUsage",
     "PostClaim",
     "ProcessedEvent",
     "SchedulerLease",

@@ -1,0 +1,182 @@
+"""One agent turn with everything around it: budget, stored thread history, routing, fallback, usage and cost.
+
+Both the Slack handler and `lookout ask` call `AgentService.answer`; only the rendering differs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from bot.agent.cost import PriceTable
+from bot.agent.loop import DEFAULT_LIMITS, Agent, AgentLimits, AgentResult, EventSink, StopReason
+from bot.agent.metrics import AgentMetrics
+from bot.agent.prompt import PromptFacts, system_prompt
+from bot.agent.routing import depth_for
+from bot.llm.base import AllModelsFailed
+from bot.llm.fallback import FallbackModel
+from bot.llm.messages import Message, dump_conversation, load_conversation
+from bot.llm.registry import Depth, ModelRegistry
+from bot.messages import agent as messages
+from storage.db import Database
+from storage.repos import agent as repo
+from tools.base import ToolRegistry
+
+log = logging.getLogger(__name__)
+
+ContextT = TypeVar("ContextT")
+
+# Older turns are dropped (whole turns only, so calls keep their results) past this much stored text.
+HISTORY_CHAR_BUDGET = 120_000
+
+
+class TurnStatus(StrEnum):
+    ANSWERED = "answered"  # possibly partial: see `result.stop`
+    BUDGET_SPENT = "budget_spent"
+    NO_MODEL = "no_model"
+    MODELS_FAILED = "models_failed"
+    USER_PROBLEM = "user_problem"
+
+
+@dataclass(kw_only=True)
+class TurnOutcome:
+    status: TurnStatus
+    text: str  # what to show (model words are NOT yet Slack-escaped; the renderer does that)
+    result: AgentResult | None = None
+    depth: Depth = Depth.FAST
+    cost_usd: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def trim_history(history: Sequence[Message], *, max_chars: int = HISTORY_CHAR_BUDGET) -> list[Message]:
+    """The most recent whole turns that fit; a turn starts at a user message that carries text."""
+    starts = [i for i, m in enumerate(history) if m.role == "user" and m.text and not m.tool_results]
+    sizes = [len(m.model_dump_json()) for m in history]
+    for start in starts:
+        if sum(sizes[start:]) <= max_chars:
+            return list(history[start:])
+    return []
+
+
+def next_month_label(moment: datetime) -> str:
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    return datetime(year, month, 1).strftime("%b 1")
+
+
+class AgentService(Generic[ContextT]):
+    def __init__(
+        self,
+        *,
+        database: Database,
+        models: ModelRegistry,
+        tools: ToolRegistry[ContextT],
+        prices: PriceTable,
+        monthly_budget_usd: float,
+        metrics: AgentMetrics | None = None,
+        limits: AgentLimits = DEFAULT_LIMITS,
+    ) -> None:
+        self.database = database
+        self.models = models
+        self.tools = tools
+        self.prices = prices
+        self.monthly_budget_usd = monthly_budget_usd
+        self.metrics = metrics
+        self.limits = limits
+
+    async def budget_left(self, *, workspace_id: int, now: datetime) -> bool:
+        if self.monthly_budget_usd <= 0:
+            return True
+        async with self.database.session() as session:
+            spent = await repo.month_cost(session=session, workspace_id=workspace_id, month=repo.month_of(now))
+        return spent < self.monthly_budget_usd
+
+    async def answer(
+        self,
+        question: str,
+        *,
+        workspace_id: int,
+        channel_id: str,
+        thread_ts: str,
+        context: ContextT,
+        facts: PromptFacts,
+        on_event: EventSink | None = None,
+    ) -> TurnOutcome:
+        started = time.monotonic()
+        now = facts.now
+        if not await self.budget_left(workspace_id=workspace_id, now=now):
+            self._count("budget_spent")
+            return TurnOutcome(
+                status=TurnStatus.BUDGET_SPENT,
+                text=messages.budget_spent(month=now.strftime("%B"), next_month=next_month_label(now)),
+            )
+        depth = depth_for(question)
+        chain = self.models.chain(depth)
+        if not chain:
+            self._count("no_model")
+            return TurnOutcome(status=TurnStatus.NO_MODEL, text=messages.NO_MODEL_CONFIGURED, depth=depth)
+        async with self.database.session() as session:
+            stored = await repo.get_conversation(
+                session=session, workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts
+            )
+        history = trim_history(load_conversation(stored.messages_json)) if stored else []
+
+        agent = Agent(model=FallbackModel(chain), tools=self.tools, limits=self.limits)
+        kwargs = {"on_event": on_event} if on_event is not None else {}
+        try:
+            result = await agent.run(question, system=system_prompt(facts), context=context, history=history, **kwargs)
+        except AllModelsFailed as error:
+            log.error("no model answered: %s", error)
+            self._count("models_failed")
+            return TurnOutcome(status=TurnStatus.MODELS_FAILED, text=messages.MODELS_UNAVAILABLE, depth=depth)
+
+        cost = 0.0
+        async with self.database.session() as session:
+            await repo.save_conversation(
+                session=session,
+                workspace_id=workspace_id,
+                channel_id=channel_id,
+                thread_ts=thread_ts,
+                messages_json=dump_conversation([*history, *result.new_messages]),
+            )
+            for model, usage in result.usage_by_model.items():
+                model_cost = self.prices.cost(model, usage)
+                cost += model_cost
+                await repo.add_usage(
+                    session=session,
+                    workspace_id=workspace_id,
+                    month=repo.month_of(now),
+                    model=model,
+                    input_tokens=usage.input_tokens,
+                    output_tokens=usage.output_tokens,
+                    cached_tokens=usage.cached_tokens,
+                    cost_usd=model_cost,
+                )
+        self._record(result, cost=cost, seconds=time.monotonic() - started)
+        if result.stop is StopReason.USER_PROBLEM:
+            return TurnOutcome(
+                status=TurnStatus.USER_PROBLEM, text=result.text, result=result, depth=depth, cost_usd=cost
+            )
+        return TurnOutcome(status=TurnStatus.ANSWERED, text=result.text, result=result, depth=depth, cost_usd=cost)
+
+    def _count(self, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.answers.labels(outcome=outcome).inc()
+
+    def _record(self, result: AgentResult, *, cost: float, seconds: float) -> None:
+        if self.metrics is None:
+            return
+        self.metrics.answers.labels(outcome=result.stop.value).inc()
+        self.metrics.untraced_numbers.inc(len(result.grounding.untraced))
+        for failed in result.fallback_from:
+            self.metrics.fallbacks.labels(failed_model=failed).inc()
+        for model, usage in result.usage_by_model.items():
+            self.metrics.tokens.labels(model=model, kind="input").inc(usage.input_tokens)
+            self.metrics.tokens.labels(model=model, kind="output").inc(usage.output_tokens)
+            self.metrics.tokens.labels(model=model, kind="cached").inc(usage.cached_tokens)
+            self.metrics.cost.labels(model=model).inc(self.prices.cost(model, usage))
+        self.metrics.turn_seconds.observe(seconds)

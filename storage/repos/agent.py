@@ -1,0 +1,174 @@
+"""Reading and writing thread conversations, answer feedback and model usage, each scoped by workspace id.
+
+Conversations are stored as the JSON text of the bot's neutral messages; storage does not interpret them.
+Usage rows are incremented with an UPDATE (`x = x + n`) so concurrent turns on several replicas add up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import func, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.tables.agent import AgentConversation, AgentFeedback, ModelUsage
+from storage.tables.base import utcnow
+
+
+async def get_conversation(
+    *, session: AsyncSession, workspace_id: int, channel_id: str, thread_ts: str
+) -> AgentConversation | None:
+    statement = select(AgentConversation).where(
+        col(AgentConversation.workspace_id) == workspace_id,
+        col(AgentConversation.channel_id) == channel_id,
+        col(AgentConversation.thread_ts) == thread_ts,
+    )
+    return (await session.execute(statement)).scalars().first()
+
+
+async def save_conversation(
+    *, session: AsyncSession, workspace_id: int, channel_id: str, thread_ts: str, messages_json: str
+) -> AgentConversation:
+    """Create or replace the thread's conversation (one row per thread), counting the turn."""
+    now = utcnow()
+    existing = await get_conversation(
+        session=session, workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts
+    )
+    if existing is None:
+        row = AgentConversation(
+            workspace_id=workspace_id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            messages_json=messages_json,
+            turns=1,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(row)
+            return row
+        except IntegrityError:
+            # Another replica created the thread's row first; fall through and update it.
+            existing = await get_conversation(
+                session=session, workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts
+            )
+            if existing is None:
+                raise
+    existing.messages_json = messages_json
+    existing.turns += 1
+    existing.updated_at = now
+    session.add(existing)
+    await session.flush()
+    return existing
+
+
+async def record_feedback(
+    *,
+    session: AsyncSession,
+    workspace_id: int,
+    channel_id: str,
+    message_ts: str,
+    user_id: str,
+    rating: int,
+    model: str = "",
+) -> AgentFeedback:
+    """Store a vote (+1 or -1); the same person voting again on the same answer replaces the vote."""
+    if rating not in (1, -1):
+        raise ValueError("rating must be +1 or -1")
+    statement = select(AgentFeedback).where(
+        col(AgentFeedback.workspace_id) == workspace_id,
+        col(AgentFeedback.channel_id) == channel_id,
+        col(AgentFeedback.message_ts) == message_ts,
+        col(AgentFeedback.user_id) == user_id,
+    )
+    row = (await session.execute(statement)).scalars().first()
+    if row is None:
+        row = AgentFeedback(
+            workspace_id=workspace_id,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            user_id=user_id,
+            rating=rating,
+            model=model,
+        )
+    else:
+        row.rating = rating
+        row.created_at = utcnow()
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def list_feedback(*, session: AsyncSession, workspace_id: int) -> list[AgentFeedback]:
+    statement = select(AgentFeedback).where(col(AgentFeedback.workspace_id) == workspace_id)
+    return list((await session.execute(statement.order_by(col(AgentFeedback.id)))).scalars())
+
+
+def month_of(moment: datetime) -> str:
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+async def add_usage(
+    *,
+    session: AsyncSession,
+    workspace_id: int,
+    month: str,
+    model: str,
+    input_tokens: int,
+    output_tokens: int,
+    cached_tokens: int,
+    cost_usd: float,
+    requests: int = 1,
+) -> None:
+    """Add one turn's usage of one model to the workspace's month."""
+    increments: dict[str, Any] = {
+        "requests": col(ModelUsage.requests) + requests,
+        "input_tokens": col(ModelUsage.input_tokens) + input_tokens,
+        "output_tokens": col(ModelUsage.output_tokens) + output_tokens,
+        "cached_tokens": col(ModelUsage.cached_tokens) + cached_tokens,
+        "cost_usd": col(ModelUsage.cost_usd) + cost_usd,
+    }
+    where = (
+        col(ModelUsage.workspace_id) == workspace_id,
+        col(ModelUsage.month) == month,
+        col(ModelUsage.model) == model,
+    )
+    for _ in range(2):
+        result = cast(CursorResult[Any], await session.execute(update(ModelUsage).where(*where).values(**increments)))
+        if result.rowcount:
+            return
+        try:
+            async with session.begin_nested():
+                session.add(
+                    ModelUsage(
+                        workspace_id=workspace_id,
+                        month=month,
+                        model=model,
+                        requests=requests,
+                        input_tokens=input_tokens,
+                        output_tokens=output_tokens,
+                        cached_tokens=cached_tokens,
+                        cost_usd=cost_usd,
+                    )
+                )
+            return
+        except IntegrityError:
+            continue  # created concurrently: the UPDATE will find it now
+    raise RuntimeError("could not record model usage")
+
+
+async def month_cost(*, session: AsyncSession, workspace_id: int, month: str) -> float:
+    statement = select(func.coalesce(func.sum(col(ModelUsage.cost_usd)), 0.0)).where(
+        col(ModelUsage.workspace_id) == workspace_id, col(ModelUsage.month) == month
+    )
+    return float((await session.execute(statement)).scalar_one())
+
+
+async def usage_for_month(*, session: AsyncSession, workspace_id: int, month: str) -> list[ModelUsage]:
+    statement = select(ModelUsage).where(col(ModelUsage.workspace_id) == workspace_id, col(ModelUsage.month) == month)
+    return list((await session.execute(statement.order_by(col(ModelUsage.model)))).scalars())
