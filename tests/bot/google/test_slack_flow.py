@@ -1,0 +1,273 @@
+"""The Google connection as a person meets it in Slack, over HTTP: the real app, fake Slack, fake Google."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import aiohttp
+import pytest
+
+from bot.fakes.slack_api import FakeSlack
+from bot.messages import google as messages
+from storage.repos import google as repo
+from storage.repos.workspaces import get_workspace
+from tests.bot.slack.test_oauth_install import install
+from tests.helpers.app_harness import RunningApp, StartApp
+from tests.helpers.slack_requests import DEFAULT_CHANNEL, DEFAULT_TEAM, DEFAULT_USER, app_home_opened, send
+from tools.fakes.google_auth import ANALYTICS_READONLY, WEBMASTERS_READONLY, FakeGoogleAuth, FakeProperty, FakeSite
+
+
+@pytest.fixture
+async def google() -> AsyncIterator[FakeGoogleAuth]:
+    async with FakeGoogleAuth() as fake:
+        yield fake
+
+
+async def _lookout(app: RunningApp, text: str, **fields: Any) -> dict[str, Any]:
+    """Run `/lookout text` and return the (ephemeral) answer posted to the response_url."""
+    before = len(app.slack.responses)
+    ack = await app.command(text, **fields)
+    assert ack.status == 200
+    responses = await app.slack.wait_for_responses(before + 1)
+    await app.settle()
+    return dict(responses[before].body)
+
+
+def _buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [element for block in blocks if block["type"] == "actions" for element in block["elements"]]
+
+
+async def _browser_consents(app: RunningApp, authorization_url: str) -> tuple[int, str, str]:
+    """Follow the Connect button through Google's consent page back to Lookout's callback."""
+    async with aiohttp.ClientSession() as browser:
+        async with browser.get(authorization_url, allow_redirects=False) as consent:
+            assert consent.status == 302
+            callback = consent.headers["Location"]
+        assert callback.startswith(app.url + "/google/oauth/callback?")
+        async with browser.get(callback, allow_redirects=False) as page:
+            return page.status, await page.text(), callback
+
+
+async def _connect(app: RunningApp, google: FakeGoogleAuth, email: str, **fields: Any) -> tuple[int, str, str]:
+    answer = await _lookout(app, "connect", **fields)
+    [button] = _buttons(answer["blocks"])
+    google.consent_as(email)
+    result = await _browser_consents(app, button["url"])
+    await app.settle()
+    return result
+
+
+def _dms(slack: FakeSlack, user_id: str = DEFAULT_USER) -> list[dict[str, Any]]:
+    return [dict(call.params) for call in slack.calls_to("chat.postMessage") if call.get("channel") == user_id]
+
+
+async def test_connect_then_auto_selection_then_status(start_app: StartApp, google: FakeGoogleAuth) -> None:
+    google.add_account(
+        "ana@acme.test",
+        properties=[FakeProperty("123456", "Acme web", account_name="Acme")],
+        sites=[FakeSite("sc-domain:acme.test")],
+    )
+    app = await start_app(**google.settings_overrides())
+
+    # /lookout connect answers a Connect Google button leading to Google's consent page
+    answer = await _lookout(app, "connect")
+    [button] = _buttons(answer["blocks"])
+    assert button["text"]["text"] == "Connect Google"
+    params = {key: values[0] for key, values in parse_qs(urlsplit(button["url"]).query).items()}
+    assert button["url"].startswith(google.url + "/o/oauth2/v2/auth?")
+    assert params["redirect_uri"] == app.url + "/google/oauth/callback"
+    assert params["scope"].split() == [ANALYTICS_READONLY, WEBMASTERS_READONLY]
+    assert (params["access_type"], params["prompt"], params["code_challenge_method"]) == ("offline", "consent", "S256")
+
+    # the person consents; Google sends them back with a code
+    google.consent_as("ana@acme.test")
+    status, page, _ = await _browser_consents(app, button["url"])
+    await app.settle()
+
+    assert status == 200 and "go back to Slack" in page
+    async with app.services.database.session() as session:
+        workspace_id = await _workspace_id(app)
+        connection = await repo.get_connection(session=session, workspace_id=workspace_id)
+    assert connection is not None and connection.connected_by_user_id == DEFAULT_USER
+    texts = [str(dm["text"]) for dm in _dms(app.slack)]
+    assert any("Acme web" in text and "sc-domain:acme.test" in text for text in texts)
+
+    # /lookout status shows it all
+    status_answer = await _lookout(app, "status")
+    assert "✅ working" in status_answer["text"]
+    assert f"<@{DEFAULT_USER}>" in status_answer["text"]
+    assert "Acme web (properties/123456)" in status_answer["text"]
+    assert "sc-domain:acme.test" in status_answer["text"]
+    assert f"<#{DEFAULT_CHANNEL}> uses the workspace's property and site." in status_answer["text"]
+
+
+async def _workspace_id(app: RunningApp, team_id: str = DEFAULT_TEAM) -> int:
+    async with app.services.database.session() as session:
+        workspace = await get_workspace(session=session, enterprise_id=None, team_id=team_id)
+    assert workspace is not None and workspace.id is not None
+    return workspace.id
+
+
+async def test_the_picker_sets_the_property_for_the_workspace(start_app: StartApp, google: FakeGoogleAuth) -> None:
+    google.add_account(
+        "ana@agency.test",
+        properties=[FakeProperty("111", "Client A", account_id="1"), FakeProperty("222", "Client B", account_id="2")],
+        sites=[FakeSite("https://a.test/"), FakeSite("https://b.test/")],
+    )
+    app = await start_app(**google.settings_overrides())
+    await _connect(app, google, "ana@agency.test")
+    [picker] = [dm for dm in _dms(app.slack) if dm.get("blocks") and "Which GA4 property" in str(dm["text"])]
+    [actions] = [block for block in picker["blocks"] if block["type"] == "actions"]
+
+    # the person picks "Client B" in the menu
+    payload = {
+        "type": "block_actions",
+        "user": {"id": DEFAULT_USER, "team_id": DEFAULT_TEAM},
+        "team": {"id": DEFAULT_TEAM, "domain": "lookout-test"},
+        "api_app_id": "A0LOOKOUT",
+        "token": "legacy",
+        "trigger_id": "1.2.3",
+        "response_url": app.slack.response_url_for("picker"),
+        "container": {"type": "message", "message_ts": "1.0", "channel_id": "D0ALICE"},
+        "channel": {"id": "D0ALICE"},
+        "actions": [
+            {
+                "type": "static_select",
+                "action_id": messages.ACTION_PICK_PROPERTY,
+                "block_id": actions["block_id"],
+                "selected_option": {"text": {"type": "plain_text", "text": "Client B (222)"}, "value": "222"},
+                "action_ts": "1.1",
+            }
+        ],
+    }
+    ack = await send(
+        app.events_url,
+        urlencode({"payload": json.dumps(payload)}),
+        signing_secret=app.sender.signing_secret,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert ack.status == 200
+    [answer] = await app.slack.wait_for_responses(1, key="picker")
+    await app.settle()
+
+    assert "Client B" in answer.body["text"] and "for this workspace" in answer.body["text"]
+    target = await app.services.google.resolve_target(workspace_id=await _workspace_id(app), channel_id="C0OTHER")  # type: ignore[union-attr]
+    assert target.property_id == "222"
+
+
+async def test_a_measurement_id_is_refused_with_where_to_find_the_property_id(
+    start_app: StartApp, google: FakeGoogleAuth
+) -> None:
+    google.add_account("ana@acme.test", properties=[FakeProperty("123456", "Acme")])
+    app = await start_app(**google.settings_overrides())
+    await _connect(app, google, "ana@acme.test")
+
+    answer = await _lookout(app, "property G-8XK2L1ZQ9")
+
+    assert "measurement ID" in answer["text"]
+    assert "GA4 → Admin → Property details" in answer["text"]
+
+
+async def test_a_revoked_grant_means_one_dm_then_reconnect_messages_never_a_stack_trace(
+    start_app: StartApp, google: FakeGoogleAuth
+) -> None:
+    google.add_account("ana@acme.test", properties=[FakeProperty("1", "A"), FakeProperty("2", "B")])
+    google.access_token_lifetime = 60  # every use needs a refresh
+    app = await start_app(**google.settings_overrides())
+    await _connect(app, google, "ana@acme.test")
+    google.revoke_grants("ana@acme.test")
+    dms_before = len(_dms(app.slack))
+
+    first = await _lookout(app, "property 2")
+    second = await _lookout(app, "site acme.test")
+    third = await _lookout(app, "property", channel_id="C0OTHER")
+
+    for answer in (first, second, third):
+        assert "revoked or has expired" in answer["text"]
+        assert "Traceback" not in answer["text"] and "invalid_grant" not in answer["text"]
+    new_dms = _dms(app.slack)[dms_before:]
+    assert len(new_dms) == 1
+    assert [button["action_id"] for button in _buttons(new_dms[0]["blocks"])] == [messages.ACTION_CONNECT]
+    status_answer = await _lookout(app, "status")
+    assert "reconnect needed" in status_answer["text"]
+
+    # the Reconnect button DMs a fresh consent link; reconnecting makes it work again
+    await app.sender.action(action_id=messages.ACTION_CONNECT)
+    await app.settle()
+    link_dm = _dms(app.slack)[-1]
+    [link] = _buttons(link_dm["blocks"])
+    google.access_token_lifetime = 3600
+    google.consent_as("ana@acme.test")
+    status, _, _ = await _browser_consents(app, link["url"])
+    await app.settle()
+    assert status == 200
+    assert "Got it" in (await _lookout(app, "property 2"))["text"]
+
+
+async def test_a_replayed_callback_is_refused_without_a_second_token_exchange(
+    start_app: StartApp, google: FakeGoogleAuth
+) -> None:
+    google.add_account("ana@acme.test", properties=[FakeProperty("1", "A")])
+    app = await start_app(**google.settings_overrides())
+    _, _, callback = await _connect(app, google, "ana@acme.test")
+
+    status, page = await app.get(callback.removeprefix(app.url))
+    forged_status, _ = await app.get("/google/oauth/callback?code=4/0Aforgedcodeforged&state=forged")
+
+    assert (status, forged_status) == (400, 400)
+    assert "no longer valid" in page
+    assert len(google.code_exchanges()) == 1
+
+
+async def test_disconnect_revokes_and_the_home_tab_offers_connect_again(
+    start_app: StartApp, google: FakeGoogleAuth
+) -> None:
+    google.add_account("ana@acme.test", properties=[FakeProperty("1", "A")])
+    app = await start_app(**google.settings_overrides())
+    await app.send_event(app_home_opened())
+    [before] = await app.wait_for_calls("views.publish")
+    assert "Connect Google" in [b["text"]["text"] for b in _buttons(before.get("view")["blocks"])]
+    await _connect(app, google, "ana@acme.test")
+
+    await app.send_event(app_home_opened())
+    publishes = await app.wait_for_calls("views.publish", 2)
+    connected_buttons = [b["action_id"] for b in _buttons(publishes[1].get("view")["blocks"])]
+    assert connected_buttons == [messages.ACTION_DISCONNECT]
+
+    answer = await _lookout(app, "disconnect")
+
+    assert answer["text"] == messages.DISCONNECTED
+    assert google.revoked_tokens == google.refresh_tokens_issued()
+    assert "not connected" in (await _lookout(app, "status"))["text"]
+
+
+async def test_two_workspaces_each_use_their_own_google_account(
+    start_app: StartApp, google: FakeGoogleAuth, fake_slack: FakeSlack
+) -> None:
+    google.add_account(
+        "ana@acme.test", properties=[FakeProperty("111", "Acme")], sites=[FakeSite("sc-domain:acme.test")]
+    )
+    google.add_account(
+        "bo@globex.test", properties=[FakeProperty("222", "Globex")], sites=[FakeSite("sc-domain:globex.test")]
+    )
+    app = await start_app(mode="multi", **google.settings_overrides())
+    fake_slack.add_oauth_code("code-acme", team_id="T0ACME", team_name="Acme")
+    fake_slack.add_oauth_code("code-globex", team_id="T0GLOBEX", team_name="Globex")
+    assert (await install(app, code="code-acme"))[0] < 400
+    assert (await install(app, code="code-globex"))[0] < 400
+
+    await _connect(app, google, "ana@acme.test", team_id="T0ACME", user_id="U0ANA")
+    await _connect(app, google, "bo@globex.test", team_id="T0GLOBEX", user_id="U0BO")
+    cross = await _lookout(app, "property 111", team_id="T0GLOBEX", user_id="U0BO")
+
+    assert "can't see GA4 property `111`" in cross["text"]
+    acme_status = await _lookout(app, "status", team_id="T0ACME", user_id="U0ANA")
+    globex_status = await _lookout(app, "status", team_id="T0GLOBEX", user_id="U0BO")
+    assert "Acme (properties/111)" in acme_status["text"] and "Globex" not in acme_status["text"]
+    assert "Globex (properties/222)" in globex_status["text"] and "Acme" not in globex_status["text"]
+    # each workspace's DMs went out with its own bot token
+    tokens = {call.get("channel"): call.token for call in fake_slack.calls_to("chat.postMessage")}
+    assert tokens["U0ANA"] != tokens["U0BO"]
