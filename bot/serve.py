@@ -7,15 +7,21 @@ import contextlib
 import logging
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.app import build_app
 from bot.google.choices import google_home_blocks
 from bot.messages import core as messages
+from bot.metrics import Metrics
 from bot.services import Services
 from bot.settings import Settings, SlackMode
 from bot.slack.clients import make_web_client
@@ -98,41 +104,91 @@ def serve(*, settings: Settings, port: int | None, socket_mode: bool) -> int:
     return asyncio.run(_serve(settings=settings, port=port or settings.port, socket_mode=socket_mode))
 
 
-async def _serve(*, settings: Settings, port: int, socket_mode: bool) -> int:
-    services = build_services(settings)
+@dataclass
+class RunningServer:
+    """A started Lookout: HTTP routes, the Socket Mode connection when asked, and the lifecycles."""
+
+    services: Services
+    bolt_app: AsyncApp
+    port: int
+    _runner: web.AppRunner
+    _socket_handler: AsyncSocketModeHandler | None
+    _stops: list[Stop]
+
+    async def stop(self, *, grace_seconds: float = _SHUTDOWN_GRACE_SECONDS) -> None:
+        """Stop taking work, let in-flight handlers finish (up to `grace_seconds`), then release everything."""
+        logger.info("shutting down: finishing in-flight work")
+        if self._socket_handler is not None:
+            await self._socket_handler.close_async()  # type: ignore[no-untyped-call]
+        await self._runner.shutdown()
+        await self._runner.cleanup()
+        if not await self.services.background.wait_idle(timeout=grace_seconds):
+            logger.warning("stopped with %d handlers still running", self.services.background.active)
+        for stop in reversed(self._stops):
+            await stop()
+        await self.services.database.dispose()
+
+
+async def start_server(
+    *,
+    settings: Settings,
+    port: int,
+    socket_mode: bool,
+    host: str = "0.0.0.0",  # noqa: S104 - a server listens on all interfaces
+    services: Services | None = None,
+) -> RunningServer:
+    """Migrate, then start serving. `port=0` picks a free port (see `RunningServer.port`)."""
+    services = services or build_services(settings)
     await migrate(services.database)
     if settings.slack_mode is SlackMode.SINGLE_WORKSPACE:
         await _register_single_workspace(services)
     bolt_app = build_app(services=services)
     runner = web.AppRunner(build_web_app(services=services, bolt_app=bolt_app, socket_mode=socket_mode))
     await runner.setup()
-    await web.TCPSite(runner, host="0.0.0.0", port=port).start()  # noqa: S104 - a server listens on all interfaces
-    logger.info("Lookout listening on :%d (%s)", port, "Socket Mode" if socket_mode else "HTTP events")
-
+    await web.TCPSite(runner, host=host, port=port).start()
+    bound_port = int(runner.addresses[0][1])
+    logger.info("Lookout listening on :%d (%s)", bound_port, "Socket Mode" if socket_mode else "HTTP events")
     socket_handler: AsyncSocketModeHandler | None = None
     if socket_mode:
         assert settings.slack_app_token is not None
-        socket_handler = AsyncSocketModeHandler(bolt_app, app_token=settings.slack_app_token.get_secret_value())
+        socket_handler = CountingSocketModeHandler(
+            bolt_app, app_token=settings.slack_app_token.get_secret_value(), metrics=services.metrics
+        )
         await socket_handler.connect_async()  # type: ignore[no-untyped-call]
-
     stops: list[Stop] = [await start(services) for start in LIFECYCLES]
+    return RunningServer(
+        services=services,
+        bolt_app=bolt_app,
+        port=bound_port,
+        _runner=runner,
+        _socket_handler=socket_handler,
+        _stops=stops,
+    )
 
+
+class CountingSocketModeHandler(AsyncSocketModeHandler):
+    """bolt's Socket Mode handler, counting requests in the same metrics as `/slack/events`."""
+
+    def __init__(self, app: AsyncApp, *, app_token: str, metrics: Metrics) -> None:
+        super().__init__(app, app_token=app_token)
+        self._metrics = metrics
+
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        started = time.perf_counter()
+        self._metrics.events_received.labels(kind="socket").inc()
+        await super().handle(client, req)
+        self._metrics.events_acked.labels(kind="socket").inc()
+        self._metrics.ack_latency.labels(kind="socket").observe(time.perf_counter() - started)
+
+
+async def _serve(*, settings: Settings, port: int, socket_mode: bool) -> int:
+    server = await start_server(settings=settings, port=port, socket_mode=socket_mode)
     stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop_requested.set)
     await stop_requested.wait()
-
-    logger.info("shutting down: finishing in-flight work")
-    if socket_handler is not None:
-        await socket_handler.close_async()  # type: ignore[no-untyped-call]
-    await runner.shutdown()
-    await runner.cleanup()
-    if not await services.background.wait_idle(timeout=_SHUTDOWN_GRACE_SECONDS):
-        logger.warning("stopped with %d handlers still running", services.background.active)
-    for stop in reversed(stops):
-        await stop()
-    await services.database.dispose()
+    await server.stop()
     return 0
 
 

@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 JsonDict = dict[str, Any]
 
@@ -144,6 +144,8 @@ class FakeSlack:
         self._ts_counter = itertools.count(1)
         self._token_counter = itertools.count(1)
         self._changed = asyncio.Condition() if _loop_running() else None
+        self.socket_acks: list[JsonDict] = []
+        self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self.workspace = self.add_workspace(
@@ -159,6 +161,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_post("/response/{key}", self._handle_response_url)
+        app.router.add_get("/socket-mode", self._handle_socket_mode)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -167,6 +170,8 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -354,6 +359,46 @@ class FakeSlack:
         async with self._changed:
             self._changed.notify_all()
 
+    # ---------------------------------------------------------------- Socket Mode
+
+    async def wait_for_socket(self, *, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until a Socket Mode client connected (after `apps.connections.open`)."""
+        await self._wait_until(lambda: bool(self._sockets), timeout=timeout)
+
+    async def socket_send(self, payload: JsonDict, *, kind: str = "events_api", timeout: float = 5.0) -> JsonDict:  # noqa: ASYNC109
+        """Push one request over Socket Mode (`kind`: events_api, slash_commands, interactive); return the ack."""
+        await self.wait_for_socket(timeout=timeout)
+        envelope_id = f"env-{next(self._token_counter)}"
+        await self._sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
+        await self._wait_until(
+            lambda: any(ack.get("envelope_id") == envelope_id for ack in self.socket_acks), timeout=timeout
+        )
+        return next(ack for ack in self.socket_acks if ack.get("envelope_id") == envelope_id)
+
+    async def _handle_socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": len(self._sockets), "debug_info": {}})
+        await self._notify()
+        try:
+            async for message in socket:
+                if message.type == WSMsgType.TEXT:
+                    self.socket_acks.append(json.loads(message.data))
+                    await self._notify()
+        finally:
+            self._sockets.remove(socket)
+        return socket
+
     # ---------------------------------------------------------------- HTTP handlers
 
     async def _handle_api(self, request: web.Request) -> web.Response:
@@ -381,10 +426,16 @@ class FakeSlack:
             return 200, self._oauth_v2_access(params, authorization), {}
         if method == "apps.uninstall":
             return 200, self._apps_uninstall(params, authorization), {}
+        if method == "api.test":
+            return 200, {"ok": True, "args": {k: v for k, v in params.items() if isinstance(v, str)}}, {}
         if token is None:
             return 200, {"ok": False, "error": "not_authed"}, {}
         if token in self.revoked_tokens:
             return 200, {"ok": False, "error": "token_revoked"}, {}
+        if method == "apps.connections.open":
+            if token != self.app_token:
+                return 200, {"ok": False, "error": "invalid_auth"}, {}
+            return 200, {"ok": True, "url": self.root_url.replace("http://", "ws://") + "socket-mode"}, {}
         workspace = self._tokens.get(token)
         if workspace is None:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
