@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -154,7 +155,7 @@ class GoogleConnectionService:
             return token
         # One coroutine per workspace in this process; the database lease extends that to other processes.
         async with self._lock(workspace_id):
-            deadline = self._services.clock() + LEASE_LENGTH * 2
+            deadline = time.monotonic() + LEASE_LENGTH.total_seconds() * 2
             while True:
                 connection = await self._load(workspace_id)
                 token = self._fresh_token(connection, rejected_token)
@@ -167,7 +168,7 @@ class GoogleConnectionService:
                     )
                 if leased:
                     return await self._refresh(connection)
-                if now > deadline:
+                if time.monotonic() > deadline:
                     raise GoogleUnavailable("another process holds the refresh lease")
                 # Someone else is refreshing: their token will appear in the row (or their lease will lapse).
                 await asyncio.sleep(_LEASE_POLL_SECONDS)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import aiohttp
 import pytest
 
 from bot.fakes.slack_api import FakeSlack
+from bot.logs import RedactingFilter
 from bot.messages import google as messages
 from storage.repos import google as repo
 from storage.repos.workspaces import get_workspace
-from tests.bot.slack.test_oauth_install import install
+from tests.bot.slack.test_oauth_install import all_stored_text, install
 from tests.helpers.app_harness import RunningApp, StartApp
 from tests.helpers.slack_requests import DEFAULT_CHANNEL, DEFAULT_TEAM, DEFAULT_USER, app_home_opened, send
 from tools.fakes.google_auth import ANALYTICS_READONLY, WEBMASTERS_READONLY, FakeGoogleAuth, FakeProperty, FakeSite
@@ -271,3 +273,28 @@ async def test_two_workspaces_each_use_their_own_google_account(
     # each workspace's DMs went out with its own bot token
     tokens = {call.get("channel"): call.token for call in fake_slack.calls_to("chat.postMessage")}
     assert tokens["U0ANA"] != tokens["U0BO"]
+
+
+async def test_no_google_token_is_stored_or_logged_in_plaintext(
+    start_app: StartApp, google: FakeGoogleAuth, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    caplog.handler.addFilter(RedactingFilter())  # what `lookout serve` installs on its log handler
+    google.add_account("ana@acme.test", properties=[FakeProperty("1", "A"), FakeProperty("2", "B")])
+    google.access_token_lifetime = 60  # every use refreshes, so several access tokens pass through
+    app = await start_app(**google.settings_overrides())
+
+    await _connect(app, google, "ana@acme.test")
+    await _lookout(app, "property 2")
+    await _lookout(app, "status")
+
+    codes = [exchange.params["code"] for exchange in google.code_exchanges()]
+    secrets = google.refresh_tokens_issued() + google.access_tokens_issued()
+    assert len(secrets) >= 3
+    stored = await all_stored_text(app.services.database)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in secrets:
+        assert secret not in stored
+        assert secret not in logged
+    for code in codes:
+        assert code not in logged and quote(code, safe="") not in logged
