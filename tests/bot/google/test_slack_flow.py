@@ -298,3 +298,53 @@ async def test_no_google_token_is_stored_or_logged_in_plaintext(
         assert secret not in logged
     for code in codes:
         assert code not in logged and quote(code, safe="") not in logged
+
+
+async def test_a_channel_gets_its_own_property_and_site_and_can_reset_them(
+    start_app: StartApp, google: FakeGoogleAuth
+) -> None:
+    google.add_account(
+        "ana@agency.test",
+        properties=[FakeProperty("111", "Client A"), FakeProperty("222", "Client B")],
+        sites=[FakeSite("https://a.test/"), FakeSite("sc-domain:b.test")],
+    )
+    app = await start_app(**google.settings_overrides())
+    await _connect(app, google, "ana@agency.test")
+    assert "Client A" in (await _lookout(app, "property properties/111"))["text"]
+    assert "https://a.test/" in (await _lookout(app, "site a.test"))["text"]
+
+    picker = await _lookout(app, "property here", channel_id="C0CLIENTB")
+    own_property = await _lookout(app, "property 222 here", channel_id="C0CLIENTB")
+    own_site = await _lookout(app, "site b.test here", channel_id="C0CLIENTB")
+    status = await _lookout(app, "status", channel_id="C0CLIENTB")
+
+    [actions] = [block for block in picker["blocks"] if block["type"] == "actions"]
+    assert actions["block_id"] == messages.SCOPE_BLOCK_PREFIX + "C0CLIENTB"
+    assert "in <#C0CLIENTB>" in own_property["text"] and "in <#C0CLIENTB>" in own_site["text"]
+    assert "<#C0CLIENTB> uses property: Client B (properties/222) · site: sc-domain:b.test" in status["text"]
+    await _lookout(app, "property reset here", channel_id="C0CLIENTB")
+    back = await _lookout(app, "status", channel_id="C0CLIENTB")
+    assert "<#C0CLIENTB> uses the workspace's property and site." in back["text"]
+
+
+async def test_the_home_tab_disconnect_button_revokes_and_republishes(
+    start_app: StartApp, google: FakeGoogleAuth
+) -> None:
+    google.add_account("ana@acme.test", properties=[FakeProperty("1", "A")])
+    app = await start_app(**google.settings_overrides())
+    await _connect(app, google, "ana@acme.test")
+
+    await app.sender.action(action_id=messages.ACTION_DISCONNECT, view={"type": "home", "id": "V0HOME"})
+    [publish] = await app.wait_for_calls("views.publish")
+
+    assert google.revoked_tokens == google.refresh_tokens_issued()
+    assert [b["action_id"] for b in _buttons(publish.get("view")["blocks"])] == [messages.ACTION_CONNECT]
+    assert _dms(app.slack)[-1]["text"] == messages.DISCONNECTED
+
+
+async def test_without_google_credentials_connect_says_what_the_admin_must_set(start_app: StartApp) -> None:
+    app = await start_app()
+
+    answer = await _lookout(app, "connect")
+
+    assert "GOOGLE_CLIENT_ID" in answer["text"]
