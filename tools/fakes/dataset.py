@@ -415,7 +415,7 @@ class PropertyDataset:
         home = self.pages.index("/")
         for index, day in enumerate(days):
             if spike.start <= day <= spike.end:
-                bots = int(spike.sessions_per_day * hours[index].sum() / sum(HOUR_PROFILE))
+                bots = round(spike.sessions_per_day * hours[index].sum() / sum(HOUR_PROFILE))
                 cell = (index, direct, 0, country, home)
                 atoms["sessions"][cell] += bots
                 atoms["totalUsers"][cell] += bots
@@ -450,7 +450,9 @@ class PropertyDataset:
         )
         impressions_expected = expected * noise * completeness[:, None, None, None]
         position = np.maximum(1.0, np.array([query[3] for query in QUERIES])[None, :, None, None] + position_noise)
-        click_factor = np.ones(shape)
+        # Expected clicks come from the pre-incident ranking, then scale with the incident, so GSC clicks on the
+        # affected pages fall by the same factor as GA4's organic sessions there.
+        clicks_expected = impressions_expected * (0.42 / position**1.15)  # a typical organic CTR-by-position curve
         for incident in self.incidents:
             if isinstance(incident, OrganicDrop):
                 pages = np.array([path.startswith(incident.page_prefix) for _, path, _, _ in QUERIES])
@@ -458,14 +460,13 @@ class PropertyDataset:
                     [incident.start <= day and (incident.end is None or day <= incident.end) for day in days]
                 )
                 select = np.broadcast_to(in_window[:, None, None, None] & pages[None, :, None, None], shape)
-                click_factor[select] *= incident.remaining
+                clicks_expected = np.where(select, clicks_expected * incident.remaining, clicks_expected)
                 impressions_expected = np.where(
                     select, impressions_expected * (1.0 + incident.remaining) / 2.0, impressions_expected
                 )
                 position = np.where(select, position + incident.position_loss, position)
         impressions = np.floor(impressions_expected + impressions_uniform).astype(np.int64)
-        ctr = 0.42 / position**1.15  # a typical organic CTR-by-position curve
-        clicks = np.floor(impressions * ctr * click_factor + click_uniform).astype(np.int64)
+        clicks = np.floor(clicks_expected + click_uniform).astype(np.int64)
         clicks = np.minimum(clicks, impressions)
         position_sum = np.round(position * impressions * 100).astype(np.int64)  # hundredths, to stay integral
         return GscCube(days=days, atoms={"clicks": clicks, "impressions": impressions, "positionSum": position_sum})

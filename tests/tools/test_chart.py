@@ -1,0 +1,91 @@
+"""Charts render headless to PNGs Slack can preview."""
+
+from __future__ import annotations
+
+import struct
+from datetime import date, timedelta
+
+import pytest
+
+from tools.base import ToolRegistry
+from tools.chart import ChartImage, ChartInput, render_chart
+from tools.context import ToolContext
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == PNG_SIGNATURE
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def daily(name: str, start: date, values: list[float], *, compared: bool = False) -> dict[str, object]:
+    points = [{"x": (start + timedelta(days=i)).isoformat(), "y": v} for i, v in enumerate(values)]
+    return {"name": name, "points": points, "compared": compared}
+
+
+async def test_line_chart_with_a_dashed_comparison_is_a_png_of_preview_size(
+    registry: ToolRegistry[ToolContext], context: ToolContext
+) -> None:
+    args = {
+        "title": "Sessions, last 28 days vs previous",
+        "series": [
+            daily("Sessions", date(2026, 10, 23), [4000 + 50 * i for i in range(28)]),
+            daily("Previous 28 days", date(2026, 9, 25), [3800 + 40 * i for i in range(28)], compared=True),
+        ],
+        "y_label": "sessions",
+    }
+
+    outcome = await registry.run("chart", args, context)
+
+    assert not outcome.is_error, outcome.content
+    image = outcome.result
+    assert isinstance(image, ChartImage)
+    assert png_size(image.png) == (1200, 675)
+    assert 10_000 < len(image.png) < 400_000
+    assert '"png"' not in outcome.content  # the model sees a description, not bytes
+    assert image.x_range == "2026-10-23 – 2026-11-19"
+    assert image.filename == "sessions-last-28-days-vs-previous.png"
+
+
+def test_bar_chart_of_categories() -> None:
+    spec = ChartInput.model_validate(
+        {
+            "title": "Sessions by channel",
+            "kind": "bar",
+            "series": [
+                {"name": "This week", "points": [{"x": "Organic Search", "y": 12000}, {"x": "Direct", "y": 6000}]},
+                {
+                    "name": "Last week",
+                    "points": [{"x": "Organic Search", "y": 15000}, {"x": "Direct", "y": 5900}],
+                    "compared": True,
+                },
+            ],
+        }
+    )
+
+    image = render_chart(spec)
+
+    assert png_size(image.png) == (1200, 675)
+
+
+def test_ga4_compact_dates_are_plotted_as_dates() -> None:
+    spec = ChartInput.model_validate(
+        {
+            "title": "Key events",
+            "series": [{"name": "keyEvents", "points": [{"x": "20261101", "y": 3}, {"x": "20261102", "y": 5}]}],
+        }
+    )
+
+    image = render_chart(spec)
+
+    assert image.png.startswith(PNG_SIGNATURE)
+
+
+def test_only_compared_series_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one series"):
+        ChartInput.model_validate(
+            {"title": "x", "series": [{"name": "a", "points": [{"x": "a", "y": 1}], "compared": True}]}
+        )

@@ -1,0 +1,58 @@
+"""The registry exposes the stable tool names with schemas generated from the input models."""
+
+from __future__ import annotations
+
+from tools.cache import ResultCache
+from tools.registry import default_registry
+
+STABLE = {
+    "ga4_run_report",
+    "ga4_compare_periods",
+    "ga4_realtime",
+    "ga4_metadata",
+    "gsc_search_analytics",
+    "gsc_compare_periods",
+    "gsc_inspect_url",
+    "explain_change",
+    "chart",
+}
+
+
+def test_every_tool_is_registered_with_a_schema_and_description() -> None:
+    registry = default_registry()
+
+    assert {tool.name for tool in registry.all()} == STABLE
+    for tool in registry.all():
+        assert len(tool.description) > 40
+        assert tool.json_schema()["type"] == "object"
+
+
+def test_interface_argument_names() -> None:
+    registry = default_registry()
+
+    report = registry.get("ga4_run_report").json_schema()
+    assert set(report["required"]) == {"metrics", "date_ranges"}
+    assert {"dimensions", "dimension_filter", "order_bys", "limit"} <= set(report["properties"])
+    search = registry.get("gsc_search_analytics").json_schema()
+    assert set(search["required"]) == {"start_date", "end_date"}
+    assert {"dimensions", "dimension_filter_groups", "search_type", "row_limit"} <= set(search["properties"])
+
+
+async def test_cache_entries_expire_and_stay_per_workspace() -> None:
+    now = [0.0]
+    cache = ResultCache(monotonic=lambda: now[0])
+    calls: list[int] = []
+
+    async def fetch() -> int:
+        calls.append(1)
+        return len(calls)
+
+    one, two = cache.for_workspace(1), cache.for_workspace(2)
+    assert await one.get_or_fetch("k", fetch, ttl=10) == 1
+    assert await one.get_or_fetch("k", fetch, ttl=10) == 1
+    assert await two.get_or_fetch("k", fetch, ttl=10) == 2
+    now[0] = 11
+    assert await one.get_or_fetch("k", fetch, ttl=10) == 3
+    cache.clear_workspace(1)
+    assert one.peek("k") == (False, None)
+    assert two.peek("k") == (False, None)  # workspace 2's entry expired too (same clock)
