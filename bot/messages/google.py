@@ -324,9 +324,12 @@ class StatusView:
 
 def _status_lines(view: StatusView) -> list[str]:
     if not view.configured:
-        return [NOT_CONFIGURED]
+        return [
+            "Google isn't connected yet: an admin first needs to set `GOOGLE_CLIENT_ID` and `GOOGLE_CLIENT_SECRET`, "
+            "then anyone can run `/lookout connect`."
+        ]
     if not view.connected:
-        return ["*Google:* not connected. Run `/lookout connect`."]
+        return ["Google isn't connected yet. Run `/lookout connect` to link an account."]
     health = "✅ working" if view.healthy else "⚠️ access revoked or expired — reconnect needed"
     who = f"<@{escape(view.connected_by)}>" if view.connected_by else "someone"
     account = f" as {escape(view.email)}" if view.email else ""

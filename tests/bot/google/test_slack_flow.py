@@ -243,7 +243,7 @@ async def test_disconnect_revokes_and_the_home_tab_offers_connect_again(
 
     assert answer["text"] == messages.DISCONNECTED
     assert google.revoked_tokens == google.refresh_tokens_issued()
-    assert "not connected" in (await _lookout(app, "status"))["text"]
+    assert "Google isn't connected yet" in (await _lookout(app, "status"))["text"]
 
 
 async def test_two_workspaces_each_use_their_own_google_account(
