@@ -40,7 +40,8 @@ async def connect(request: CommandRequest) -> None:
     async with request.services.database.session() as session:
         existing = await repo.get_connection(session=session, workspace_id=workspace_id)
     reconnect = existing is not None and existing.status != ConnectionStatus.HEALTHY.value
-    text, blocks = messages.connect_prompt(url, reconnect=reconnect)
+    already_connected = existing is not None and not reconnect
+    text, blocks = messages.connect_prompt(url, reconnect=reconnect, already_connected=already_connected)
     await request.respond(text, blocks=blocks)
 
 

@@ -112,9 +112,16 @@ def reconnect_dm(workspace_name: str) -> tuple[str, Blocks]:
 # --- Connecting ---------------------------------------------------------------------------------------------
 
 
-def connect_prompt(authorization_url: str, *, reconnect: bool = False) -> tuple[str, Blocks]:
+def connect_prompt(
+    authorization_url: str, *, reconnect: bool = False, already_connected: bool = False
+) -> tuple[str, Blocks]:
     label = "Reconnect Google" if reconnect else "Connect Google"
     text = f"{label}: Lookout asks Google for *read-only* access to Analytics and Search Console for this workspace."
+    if already_connected:
+        text = (
+            "Google is already connected for this workspace. Connect again to switch Google accounts or to grant "
+            "access that is missing; the current connection keeps working until you do."
+        )
     blocks = [
         _section(text),
         {

@@ -104,6 +104,7 @@ async def test_connect_then_auto_selection_then_status(start_app: StartApp, goog
     assert "Acme web (properties/123456)" in status_answer["text"]
     assert "sc-domain:acme.test" in status_answer["text"]
     assert f"<#{DEFAULT_CHANNEL}> uses the workspace's property and site." in status_answer["text"]
+    assert "already connected" in (await _lookout(app, "connect"))["text"]
 
 
 async def _workspace_id(app: RunningApp, team_id: str = DEFAULT_TEAM) -> int:
