@@ -92,11 +92,23 @@ def _human(value: float, _: object = None) -> str:
     return f"{value:,.0f}"
 
 
+def _sorted_by_date(spec: ChartInput) -> ChartInput:
+    """Report rows often come sorted by a metric; a time series must be drawn in date order."""
+    series = []
+    for item in spec.series:
+        if all(_as_date(p.x) is not None for p in item.points):
+            points = sorted(item.points, key=lambda p: _as_date(p.x) or date.min)
+            item = item.model_copy(update={"points": points})
+        series.append(item)
+    return spec.model_copy(update={"series": series})
+
+
 def render_chart(spec: ChartInput) -> ChartImage:
     """Draw the chart to PNG bytes. Pure CPU work; call it from a worker thread."""
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
+    spec = _sorted_by_date(spec)
     primary = next(series for series in spec.series if not series.compared)
     primary_dates = [_as_date(p.x) for p in primary.points]
     dated = all(d is not None for d in primary_dates)
@@ -108,7 +120,7 @@ def render_chart(spec: ChartInput) -> ChartImage:
         ys = [p.y for p in series.points][: len(positions)]
         xs = positions[: len(ys)]
         label = series.name
-        if series.compared and series.points:
+        if series.compared and series.points and _as_date(series.points[0].x) is not None:
             label = f"{series.name} ({series.points[0].x} – {series.points[-1].x})"
         if spec.kind == "line":
             style = "--" if series.compared else "-"

@@ -89,3 +89,11 @@ def test_only_compared_series_is_refused() -> None:
         ChartInput.model_validate(
             {"title": "x", "series": [{"name": "a", "points": [{"x": "a", "y": 1}], "compared": True}]}
         )
+
+
+def test_time_series_points_are_drawn_in_date_order() -> None:
+    shuffled = [{"x": "2026-11-03", "y": 3}, {"x": "2026-11-01", "y": 1}, {"x": "2026-11-02", "y": 2}]
+
+    image = render_chart(ChartInput.model_validate({"title": "t", "series": [{"name": "s", "points": shuffled}]}))
+
+    assert image.x_range == "2026-11-01 – 2026-11-03"
