@@ -466,6 +466,9 @@ def _prepare(spec: ReportSpec, catalog: Ga4Catalog, *, ctx: ToolContext, resourc
         raise ToolError("Each metric and dimension may appear only once.")
     ranges = []
     for index, spec_range in enumerate(spec.date_ranges):
+        if spec_range.name and spec_range.name.startswith(("date_range_", "RESERVED_")):
+            raise ToolError("A date range name may not start with 'date_range_' or 'RESERVED_'; leave it out instead.")
+        # Unnamed ranges are called date_range_N by GA4 itself; the name is echoed so rows can be matched.
         name = spec_range.name or (f"date_range_{index}" if len(spec.date_ranges) > 1 else None)
         ranges.append(resolve_range(spec_range, today=today, name=name))
     mapping: dict[str, str] = {}
@@ -499,8 +502,8 @@ def _prepare(spec: ReportSpec, catalog: Ga4Catalog, *, ctx: ToolContext, resourc
         dimensions=[Dimension(name=name) for name in dimensions],
         metrics=[Metric(name=name) for name in metrics],
         date_ranges=[
-            DateRange(start_date=r.start_date.isoformat(), end_date=r.end_date.isoformat(), name=r.name or "")
-            for r in ranges
+            DateRange(start_date=r.start_date.isoformat(), end_date=r.end_date.isoformat(), name=spec_range.name or "")
+            for r, spec_range in zip(ranges, spec.date_ranges, strict=True)
         ],
         dimension_filter=dimension_filter.to_wire() if dimension_filter else None,
         metric_filter=metric_filter.to_wire() if metric_filter else None,

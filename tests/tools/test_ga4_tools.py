@@ -75,6 +75,8 @@ async def test_multi_date_range_report_labels_rows_with_date_range(
 
     sent = report_bodies(google)[0]
     assert len(sent["dateRanges"]) == 3
+    assert "name" not in sent["dateRanges"][0]  # GA4 names unnamed ranges date_range_N itself
+    assert sent["dateRanges"][2]["name"] == "last_year"
     assert result["dimensions"] == ["deviceCategory", "dateRange"]
     rows = result["rows"]
     assert isinstance(rows, list)

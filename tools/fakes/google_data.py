@@ -695,7 +695,10 @@ def _aggregate(
 
 
 def _date_range_name(spec: Json, index: int) -> str:
-    return str(spec.get("name") or f"date_range_{index}")
+    name = str(spec.get("name") or "")
+    if name.startswith(("date_range_", "RESERVED_")):
+        raise ApiError(400, f"Invalid dateRange name {name}: names cannot begin with date_range_ or RESERVED_.")
+    return name or f"date_range_{index}"
 
 
 def run_report_json(dataset: PropertyDataset, body: Json, *, property_quota: Json | None) -> Json:
