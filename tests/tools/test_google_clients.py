@@ -148,3 +148,25 @@ async def test_inspect_url(gsc: GscClient, dataset: PropertyDataset) -> None:
 
     assert result.index_status.verdict == "PASS"
     assert result.index_status.coverage_state == "Submitted and indexed"
+
+
+async def test_slow_google_calls_do_not_block_the_event_loop(
+    google: FakeGoogle, ga4: Ga4Client, gsc: GscClient, dataset: PropertyDataset
+) -> None:
+    google.latency = 0.3
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    await asyncio.gather(
+        ga4.run_report(sessions_request()),
+        gsc.search_analytics(dataset.site_url, GscQuery(startDate=date(2026, 11, 1), endDate=date(2026, 11, 10))),
+    )
+    task.cancel()
+
+    assert ticks > 15  # the loop kept running while both SDK calls waited on the network
