@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
+from bot.agent import wiring as agent_wiring
 from bot.commands.router import CommandRouter
 from bot.google import actions as google_actions
 from bot.listeners import assistant, commands, home, lifecycle, messages
@@ -98,3 +99,4 @@ def register_listeners(app: AsyncApp, *, services: Services, router: CommandRout
     lifecycle.register(app, services=services)
     assistant.register(app, services=services)
     google_actions.register(app, services=services)
+    agent_wiring.register(app, services=services)

@@ -18,13 +18,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
+from bot.agent.wiring import install_agent
 from bot.app import build_app
 from bot.google.choices import google_home_blocks
 from bot.messages import core as messages
 from bot.metrics import Metrics
 from bot.services import Services
 from bot.settings import Settings, SlackMode
-from bot.slack.clients import make_web_client
+from bot.slack.clients import make_web_client, new_slack_http_session
 from bot.web import build_web_app
 from storage.crypto import TokenCipher, load_or_create_key
 from storage.db import Database
@@ -48,12 +49,14 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
     """The process's dependencies. Tests pass their own `database`; everything else comes from `settings`."""
     secret = settings.lookout_secret_key.get_secret_value() if settings.lookout_secret_key else None
     key = load_or_create_key(configured=secret, data_dir=settings.lookout_data_dir)
-    return Services(
+    services = Services(
         settings=settings,
         database=database or Database(settings.database_url),
         cipher=TokenCipher(key),
         home_google_blocks=google_home_blocks,
     )
+    install_agent(services)
+    return services
 
 
 async def migrate_only(*, settings: Settings) -> int:
@@ -126,6 +129,8 @@ class RunningServer:
             logger.warning("stopped with %d handlers still running", self.services.background.active)
         for stop in reversed(self._stops):
             await stop()
+        if self.services.slack_http is not None:
+            await self.services.slack_http.close()
         await self.services.database.dispose()
 
 
@@ -139,6 +144,8 @@ async def start_server(
 ) -> RunningServer:
     """Migrate, then start serving. `port=0` picks a free port (see `RunningServer.port`)."""
     services = services or build_services(settings)
+    if services.slack_http is None:
+        services.slack_http = new_slack_http_session()
     await migrate(services.database)
     if settings.slack_mode is SlackMode.SINGLE_WORKSPACE:
         await _register_single_workspace(services)

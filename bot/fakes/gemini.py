@@ -34,11 +34,17 @@ def _error(status: int, message: str) -> dict[str, Any]:
     return {"error": {"code": status, "message": message, "status": _STATUS.get(status, "UNKNOWN")}}
 
 
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
 def _schema_problem(node: Any, path: str) -> str | None:
     if not isinstance(node, dict):
         return None
     for key, value in node.items():
-        if key not in _SCHEMA_KEYS:
+        # Proto JSON accepts both the lowerCamelCase and the original snake_case field names.
+        if _camel(key) not in _SCHEMA_KEYS:
             return f"Invalid JSON payload received. Unknown name \"{key}\" at '{path}': Cannot find field."
         if key == "properties":
             for name, child in value.items():
@@ -46,7 +52,7 @@ def _schema_problem(node: Any, path: str) -> str | None:
                     return problem
         elif key == "items" and (problem := _schema_problem(value, f"{path}.items")):
             return problem
-        elif key == "anyOf":
+        elif _camel(key) == "anyOf":
             for option in value:
                 if problem := _schema_problem(option, f"{path}.any_of"):
                     return problem

@@ -98,3 +98,25 @@ FEEDBACK_UP = "👍"
 FEEDBACK_DOWN = "👎"
 FEEDBACK_THANKS = "Thanks for the feedback!"
 CHART_TITLE = "Chart"
+
+
+EMPTY_QUESTION = "Ask me something about your GA4 or Search Console data, e.g. “How did organic traffic do last week?”"
+
+_PROVIDER_NAMES = {"anthropic": "Claude", "gemini": "Gemini", "xai": "Grok", "openai": "OpenAI"}
+
+
+def model_label(name: str) -> str:
+    """ "anthropic:claude-haiku-4-5" → "Claude Haiku 4.5"; "gemini:gemini-2.5-flash" → "Gemini 2.5 Flash"."""
+    provider, _, model = name.partition(":")
+    words: list[str] = []
+    for word in model.split("-"):
+        if len(word) == 8 and word.isdigit():
+            continue  # a snapshot date
+        if word.isdigit() and words and words[-1][-1:].isdigit():
+            words[-1] += f".{word}"
+        elif word.isdigit() or any(ch.isdigit() for ch in word):
+            words.append(word)
+        else:
+            words.append(word.upper() if word in ("gpt", "ai") else word.capitalize())
+    label = " ".join(words)
+    return label if label else _PROVIDER_NAMES.get(provider, name)

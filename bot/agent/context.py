@@ -1,0 +1,86 @@
+"""Where a turn's tool context comes from: the workspace's Google connection and its channel's property/site.
+
+`ToolContextProvider` is the seam: the Slack handler and `lookout ask` only need "a context for this workspace and
+channel, or a problem a person must fix"; tests and benchmarks supply contexts pointed at the fake Google.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from bot.agent.prompt import PromptFacts
+from tools.cache import ResultCache
+from tools.context import ToolContext
+from tools.google.ga4 import Ga4Client
+from tools.google.gsc import GscClient
+from tools.google.runtime import GoogleRuntime
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreparedContext:
+    """The tools' context plus what the prompt and footer say about it."""
+
+    context: ToolContext
+    property_name: str | None = None
+
+    def facts(self, now: datetime) -> PromptFacts:
+        return PromptFacts(
+            now=now,
+            timezone=self.context.timezone or "UTC",
+            property_id=self.context.property_id,
+            property_name=self.property_name,
+            site_url=self.context.site_url,
+            currency=self.context.currency,
+        )
+
+
+class ToolContextProvider(Protocol):
+    """A context for this workspace and channel; raises a `ToolUserError` (e.g. a `GoogleProblem`) otherwise."""
+
+    async def __call__(self, *, workspace_id: int, channel_id: str | None) -> PreparedContext: ...
+
+
+class GoogleToolContexts:
+    """Builds contexts from the Google connection service; one per process (it owns the shared cache and runtime)."""
+
+    def __init__(
+        self, services: Services, *, runtime: GoogleRuntime | None = None, cache: ResultCache | None = None
+    ) -> None:
+        self._services = services
+        self._runtime = runtime or GoogleRuntime()
+        self._cache = cache or ResultCache()
+
+    async def __call__(self, *, workspace_id: int, channel_id: str | None) -> PreparedContext:
+        from bot.google.connection import google_connections
+
+        connections = google_connections(self._services)
+        target = await connections.resolve_target(workspace_id=workspace_id, channel_id=channel_id)
+        credentials = await connections.credentials_for(workspace_id=workspace_id)
+        settings = self._services.settings
+        ga4 = (
+            Ga4Client(credentials=credentials, data_api_url=settings.ga4_data_api_url, runtime=self._runtime)
+            if target.property_id
+            else None
+        )
+        gsc = (
+            GscClient(credentials=credentials, api_url=settings.search_console_api_url, runtime=self._runtime)
+            if target.site_url
+            else None
+        )
+        context = ToolContext.for_workspace(
+            workspace_id,
+            cache=self._cache,
+            ga4=ga4,
+            gsc=gsc,
+            property_id=target.property_id,
+            site_url=target.site_url,
+            clock=self._services.clock,
+            timezone=target.timezone,
+            currency=target.currency,
+        )
+        return PreparedContext(context=context, property_name=target.property_name)
