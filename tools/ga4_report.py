@@ -610,8 +610,9 @@ async def run_reports(ctx: ToolContext, specs: Sequence[ReportSpec]) -> list[Par
         except ToolError as error:
             cause = error.__cause__
             if isinstance(cause, GoogleBadRequest) and "incompatible" in cause.message.lower():
-                culprits = await asyncio.gather(*(_explain_incompatibility(ga4, r, cause) for r in requests))
-                raise culprits[0] from cause
+                explained = await asyncio.gather(*(_explain_incompatibility(ga4, r, cause) for r in requests))
+                pinned = [e for e in explained if "Incompatible here" in str(e)]
+                raise (pinned or explained)[0] from cause
             raise
         for index, response in zip(missing, responses, strict=True):
             ctx.cache.put(prepared[index].key, response, ttl=REPORT_TTL)

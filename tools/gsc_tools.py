@@ -150,12 +150,12 @@ async def gsc_search_analytics(args: GscSearchAnalyticsInput, ctx: ToolContext) 
     # Totals: the same filters with no dimension (and `date` so firstIncompleteDate is reported).
     totals_query = GscQuery.model_validate({**base, "dimensions": [], "rowLimit": 1})
     dated_query = GscQuery.model_validate({**base, "dimensions": ["date"], "rowLimit": 1000})
-    response, totals, dated = await asyncio.gather(
-        fetch_gsc(ctx, query, max_rows=args.row_limit),
-        fetch_gsc(ctx, totals_query, max_rows=1),
-        fetch_gsc(ctx, dated_query, max_rows=1000),
-    )
-    first_incomplete = response.first_incomplete_date or dated.first_incomplete_date
+    jobs = [fetch_gsc(ctx, query, max_rows=args.row_limit), fetch_gsc(ctx, totals_query, max_rows=1)]
+    if "date" not in args.dimensions:
+        # firstIncompleteDate only comes back for date-grouped queries.
+        jobs.append(fetch_gsc(ctx, dated_query, max_rows=1000))
+    response, totals, *dated = await asyncio.gather(*jobs)
+    first_incomplete = response.first_incomplete_date or (dated[0].first_incomplete_date if dated else None)
     rows = []
     for row in response.rows:
         keys = dict(zip(args.dimensions, row.keys, strict=False))

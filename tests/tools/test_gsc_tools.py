@@ -31,6 +31,7 @@ async def test_search_analytics_by_date_marks_incomplete_days(
 
     sent = google.calls("searchAnalytics.query")
     assert {call.body["dataState"] for call in sent} == {"all"}
+    assert sorted(len(call.body["dimensions"]) for call in sent) == [0, 1]  # the rows, and the totals
     assert result["date_range"] == {"start_date": "2026-11-06", "end_date": "2026-11-19"}
     assert result["first_incomplete_date"] == "2026-11-18"
     rows = result["rows"]
