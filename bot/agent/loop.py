@@ -99,6 +99,8 @@ class AgentResult:
     grounding: GroundingReport = field(default_factory=lambda: GroundingReport(checked=0, untraced=()))
     user_problem: ToolUserError | None = None
     model_calls: int = 0
+    model_seconds: float = 0.0  # waiting on models (the SDKs and the providers)
+    tool_seconds: float = 0.0  # waiting on tools (mostly Google)
 
     @property
     def usage(self) -> Usage:
@@ -119,6 +121,7 @@ class _LineGrounder:
         self.shown: list[str] = []
         self.untraced: list[str] = []
         self.checked = 0
+        self.emit_seconds = 0.0  # time spent showing text (Slack calls), which is not model time
 
     async def feed(self, delta: str) -> None:
         self._pending += delta
@@ -136,7 +139,9 @@ class _LineGrounder:
         self.untraced.extend(report.untraced)
         self.checked += report.checked
         self.shown.append(marked)
+        started = time.perf_counter()
         await self._emit(AnswerText(marked))
+        self.emit_seconds += time.perf_counter() - started
 
     async def restart(self, model: str) -> None:
         self._pending = ""
@@ -217,6 +222,7 @@ class Agent(Generic[ContextT]):
                 max_output_tokens=limits.max_output_tokens,
             )
             lines_before = len(lines.shown)
+            started, emitted = time.perf_counter(), lines.emit_seconds
             try:
                 async with asyncio.timeout(max(deadline - self.clock(), 0.001)):
                     response = await self._call(request, lines)
@@ -224,6 +230,8 @@ class Agent(Generic[ContextT]):
                 await lines.flush()
                 result.stop = StopReason.TIME
                 break
+            finally:
+                result.model_seconds += time.perf_counter() - started - (lines.emit_seconds - emitted)
             result.model_calls += 1
             tokens += response.usage.total_tokens
             result.usage_by_model[response.model] = result.usage_by_model.get(response.model, Usage()) + response.usage
@@ -247,6 +255,7 @@ class Agent(Generic[ContextT]):
             allowed = calls[: max(limits.max_tool_calls - tool_calls, 0)]
             skipped = calls[len(allowed) :]
             await on_event(ToolsStarted(tuple(call.name for call in allowed)))
+            started = time.perf_counter()
             try:
                 async with asyncio.timeout(max(deadline - self.clock(), 0.001)):
                     runs = await self._run_tools(allowed, context)
@@ -260,6 +269,7 @@ class Agent(Generic[ContextT]):
                 result.user_problem = problem
                 result.stop = StopReason.USER_PROBLEM
                 break
+            result.tool_seconds += time.perf_counter() - started
             tool_calls += len(allowed)
             tool_errors += sum(1 for run in runs if run.outcome.is_error)
             result.tool_runs.extend(runs)

@@ -31,6 +31,12 @@ class AgentMetrics:
             registry=registry,
         )
         self.cost = Counter("lookout_agent_cost_usd", "Model cost in USD by model.", ["model"], registry=registry)
+        self.model_seconds = Counter(
+            "lookout_agent_model_seconds", "Time spent waiting on model requests.", registry=registry
+        )
+        self.tool_seconds = Counter(
+            "lookout_agent_tool_seconds", "Time spent waiting on tool calls.", registry=registry
+        )
         self.turn_seconds = Histogram(
             "lookout_agent_turn_seconds",
             "Wall time of one agent turn.",

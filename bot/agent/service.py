@@ -179,4 +179,6 @@ class AgentService(Generic[ContextT]):
             self.metrics.tokens.labels(model=model, kind="output").inc(usage.output_tokens)
             self.metrics.tokens.labels(model=model, kind="cached").inc(usage.cached_tokens)
             self.metrics.cost.labels(model=model).inc(self.prices.cost(model, usage))
+        self.metrics.model_seconds.inc(result.model_seconds)
+        self.metrics.tool_seconds.inc(result.tool_seconds)
         self.metrics.turn_seconds.observe(seconds)

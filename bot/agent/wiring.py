@@ -17,24 +17,23 @@ if TYPE_CHECKING:
 
     from bot.agent.context import ToolContextProvider
     from bot.agent.loop import AgentLimits
+    from bot.agent.service import AgentService
     from bot.agent.slack import AgentMessageHandler
     from bot.services import Services
+    from tools.context import ToolContext
 
 
-def build_agent_handler(
-    services: Services, *, contexts: ToolContextProvider | None = None, limits: AgentLimits | None = None
-) -> AgentMessageHandler:
-    from bot.agent.context import GoogleToolContexts
+def build_agent_service(services: Services, *, limits: AgentLimits | None = None) -> AgentService[ToolContext]:
+    """The agent with this process's models, tools, prices and budget (shared by Slack and `lookout ask`)."""
     from bot.agent.cost import PriceTable
     from bot.agent.loop import DEFAULT_LIMITS
     from bot.agent.metrics import AgentMetrics
     from bot.agent.service import AgentService
-    from bot.agent.slack import AgentMessageHandler
     from bot.llm.registry import ModelRegistry
     from tools.registry import default_registry
 
     settings = services.settings
-    agent = AgentService(
+    return AgentService(
         database=services.database,
         models=ModelRegistry(settings),
         tools=default_registry(),
@@ -43,7 +42,19 @@ def build_agent_handler(
         metrics=AgentMetrics(services.metrics.registry),
         limits=limits or DEFAULT_LIMITS,
     )
-    return AgentMessageHandler(agent=agent, contexts=contexts or GoogleToolContexts(services), clock=services.clock)
+
+
+def build_agent_handler(
+    services: Services, *, contexts: ToolContextProvider | None = None, limits: AgentLimits | None = None
+) -> AgentMessageHandler:
+    from bot.agent.context import GoogleToolContexts
+    from bot.agent.slack import AgentMessageHandler
+
+    return AgentMessageHandler(
+        agent=build_agent_service(services, limits=limits),
+        contexts=contexts or GoogleToolContexts(services),
+        clock=services.clock,
+    )
 
 
 class LazyAgentHandler:

@@ -66,7 +66,7 @@ class FakeAnthropic(LLMFakeServer):
             headers=dict(request.headers),
             tool_results=_tool_results(body),
         )
-        self.requests.append(recorded)
+        self.remember(recorded)
         recorded.rejected = check_request(body)
         if recorded.rejected:
             return web.json_response(_error_body(400, recorded.rejected), status=400)

@@ -88,8 +88,8 @@ def check_request(body: dict[str, Any], issued: set[str]) -> str | None:
 
 
 class FakeGemini(LLMFakeServer):
-    def __init__(self, *, delay: float = 0.0) -> None:
-        super().__init__(delay=delay)
+    def __init__(self, *, delay: float = 0.0, record: bool = True) -> None:
+        super().__init__(delay=delay, record=record)
         self.issued_signatures: set[str] = set()
 
     def routes(self, app: web.Application) -> None:
@@ -106,7 +106,7 @@ class FakeGemini(LLMFakeServer):
             headers=dict(request.headers),
             tool_results=_tool_results(body),
         )
-        self.requests.append(recorded)
+        self.remember(recorded)
         if action not in ("generateContent", "streamGenerateContent"):
             recorded.rejected = f"unknown action {action}"
             return web.json_response(_error(404, recorded.rejected), status=404)

@@ -84,8 +84,10 @@ def text_chunks(text: str, size: int = 12) -> list[str]:
 class LLMFakeServer:
     """A loopback aiohttp server; subclasses add the provider's routes and wire format."""
 
-    def __init__(self, *, delay: float = 0.0) -> None:
+    def __init__(self, *, delay: float = 0.0, record: bool = True) -> None:
         self.requests: list[RecordedRequest] = []
+        self.record = record  # benchmarks turn recording off so the fake's memory stays flat
+        self.request_count = 0
         self.queue: deque[Script] = deque()
         self.responder: Responder | None = None
         self.delay = delay
@@ -127,6 +129,11 @@ class LLMFakeServer:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    def remember(self, recorded: RecordedRequest) -> None:
+        self.request_count += 1
+        if self.record:
+            self.requests.append(recorded)
 
     async def next_script(self, recorded: RecordedRequest) -> Script:
         if self.delay:

@@ -84,7 +84,7 @@ class FakeOpenAI(LLMFakeServer):
             headers=dict(request.headers),
             tool_results=[m.get("content", "") for m in _trailing_tool_messages(body)],
         )
-        self.requests.append(recorded)
+        self.remember(recorded)
         recorded.rejected = check_request(body)
         if recorded.rejected:
             return web.json_response(_error(400, recorded.rejected), status=400)

@@ -1,0 +1,91 @@
+"""`lookout ask "QUESTION" --team T [--channel C]`: the same agent turn a mention runs, printed to the terminal.
+
+The answer streams to stdout as it is written; the footer (sources, dates, model) follows it. Problems a person
+must fix (Google not connected, budget spent) are printed as the same sentences Slack would show, exit status 1.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from typing import TYPE_CHECKING, TextIO
+
+from bot.agent.loop import AgentEvent, AnswerRestart, AnswerText, ToolsStarted
+from bot.agent.service import TurnStatus
+from bot.agent.wiring import build_agent_service
+from bot.messages import agent as messages
+from bot.messages import google as google_messages
+from bot.settings import Settings
+from storage.repos.workspaces import get_workspace
+from tools.base import ToolUserError
+
+if TYPE_CHECKING:
+    from bot.agent.context import ToolContextProvider
+
+CLI_CHANNEL = "cli"
+
+
+async def ask(
+    *,
+    settings: Settings,
+    question: str,
+    team_id: str,
+    channel_id: str | None,
+    contexts: ToolContextProvider | None = None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    from bot.agent.context import GoogleToolContexts
+    from bot.agent.slack import footer_text
+    from bot.serve import build_services
+
+    services = build_services(settings)
+    agent = build_agent_service(services)
+    try:
+        async with services.database.session() as session:
+            workspace = await get_workspace(session=session, enterprise_id=None, team_id=team_id)
+        if workspace is None or workspace.id is None:
+            err.write(f"lookout ask: no workspace with team id {team_id} (install Lookout there first)\n")
+            return 2
+        provider = contexts or GoogleToolContexts(services)
+        try:
+            prepared = await provider(workspace_id=workspace.id, channel_id=channel_id)
+        except ToolUserError as problem:
+            err.write(google_messages.problem_text(problem.message_key, workspace_name=workspace.name) + "\n")
+            return 1
+        shown: list[str] = []
+
+        async def on_event(event: AgentEvent) -> None:
+            if isinstance(event, AnswerText):
+                shown.append(event.text)
+                out.write(event.text)
+                out.flush()
+            elif isinstance(event, AnswerRestart):
+                shown.clear()
+                err.write(f"\n[{event.model} answers from the start: the previous model failed]\n")
+            elif isinstance(event, ToolsStarted):
+                err.write(f"[{messages.status_for_tools(event.names)}]\n")
+
+        outcome = await agent.answer(
+            question,
+            workspace_id=workspace.id,
+            channel_id=channel_id or CLI_CHANNEL,
+            thread_ts=f"cli-{uuid.uuid4().hex[:16]}",  # thread ids are at most 32 characters
+            context=prepared.context,
+            facts=prepared.facts(services.clock()),
+            on_event=on_event,
+        )
+        result = outcome.result
+        if result is None or outcome.status is TurnStatus.USER_PROBLEM:
+            key = result.user_problem.message_key if result is not None and result.user_problem else None
+            err.write((google_messages.problem_text(key) if key else outcome.text) + "\n")
+            return 1
+        printed = "".join(shown).rstrip()
+        rest = result.text[len(printed) :] if result.text.startswith(printed) else "\n" + result.text
+        out.write(rest.rstrip() + "\n\n" + footer_text(result, prepared) + "\n")
+        if result.grounding.untraced:
+            out.write(messages.untraced_numbers(count=len(result.grounding.untraced)) + "\n")
+        return 0
+    finally:
+        await agent.models.aclose()
+        await services.database.dispose()
