@@ -136,12 +136,18 @@ class AgentService(Generic[ContextT]):
 
         cost = 0.0
         async with self.database.session() as session:
+            # Re-read under a row lock: a follow-up answered meanwhile (here or on another replica) keeps its turn.
+            latest = await repo.lock_conversation(
+                session=session, workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts
+            )
             await repo.save_conversation(
                 session=session,
                 workspace_id=workspace_id,
                 channel_id=channel_id,
                 thread_ts=thread_ts,
-                messages_json=dump_conversation([*history, *result.new_messages]),
+                messages_json=dump_conversation(
+                    [*trim_history(load_conversation(latest.messages_json)), *result.new_messages]
+                ),
             )
             for model, usage in result.usage_by_model.items():
                 model_cost = self.prices.cost(model, usage)

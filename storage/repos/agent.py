@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +30,44 @@ async def get_conversation(
         col(AgentConversation.thread_ts) == thread_ts,
     )
     return (await session.execute(statement)).scalars().first()
+
+
+async def lock_conversation(
+    *, session: AsyncSession, workspace_id: int, channel_id: str, thread_ts: str
+) -> AgentConversation:
+    """The thread's conversation row, created empty if needed and locked until the transaction ends.
+
+    A turn saves through this so that two follow-ups answered at once (here or on another replica) append one after
+    the other instead of the later one overwriting the earlier one's messages. The INSERT comes first: it takes
+    SQLite's write lock, and on PostgreSQL it waits for a concurrent creator to commit.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    await session.execute(
+        insert(AgentConversation)
+        .values(
+            workspace_id=workspace_id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            messages_json="[]",
+            turns=0,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["workspace_id", "channel_id", "thread_ts"])
+    )
+    statement = (
+        select(AgentConversation)
+        .where(
+            col(AgentConversation.workspace_id) == workspace_id,
+            col(AgentConversation.channel_id) == channel_id,
+            col(AgentConversation.thread_ts) == thread_ts,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalar_one()
 
 
 async def save_conversation(
