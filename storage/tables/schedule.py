@@ -94,6 +94,9 @@ class AlertIncident(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
     message_ts: str | None = Field(default=None, max_length=32)
     summary: str = Field(default="")  # what the alert said, for "Ask Lookout why"
+    # What "similar" means for this alert's feedback: one key per series the event moved (metric and direction,
+    # any granularity or kind), one per line; "Expected" / "Mute" answers are stored under each.
+    similar_keys: str = Field(default="")
 
 
 class AlertFeedback(SQLModel, table=True):
@@ -103,7 +106,7 @@ class AlertFeedback(SQLModel, table=True):
     workspace_id: int = Field(sa_column=workspace_fk_column())
     subscription_id: int = Field(sa_column=_subscription_fk())
     incident_id: int | None = Field(default=None)
-    fingerprint: str = Field(max_length=200, index=True)
+    fingerprint: str = Field(max_length=200, index=True)  # a similarity key (see AlertIncident.similar_keys)
     kind: str = Field(max_length=16)  # FeedbackKind
     user_id: str = Field(default="", max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())

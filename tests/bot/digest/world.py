@@ -12,6 +12,7 @@ from typing import Any
 from google.oauth2.credentials import Credentials
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts.service import AlertService
 from bot.digest.service import DigestService, GoogleClients
 from bot.fakes.slack_api import FakeSlack, SlackCall
 from bot.google.connection import GoogleTarget
@@ -121,6 +122,26 @@ class World:
             pacer=pacer,
             clock=self.clock,
             chart=chart,
+        )
+
+    def alert_service(self, *, claimant: str = "replica-1", policy: Any = None) -> AlertService:
+        pacer = ChannelPacer(interval=0.0)
+        poster = ClaimedPoster(
+            database=self.database, clock=self.clock, claimant=claimant, pacer=pacer, stale_after=timedelta(seconds=60)
+        )
+
+        async def slack_client_for(workspace_id: int) -> AsyncWebClient:
+            return self.client()
+
+        return AlertService(
+            database=self.database,
+            targets=self.targets,
+            google=FakeGoogleClients(self.google, self.runtime),
+            slack_client_for=slack_client_for,
+            poster=poster,
+            pacer=pacer,
+            clock=self.clock,
+            policy=policy,
         )
 
     async def subscribe(
