@@ -136,9 +136,15 @@ async def record_feedback(
             rating=rating,
             model=model,
         )
-    else:
-        row.rating = rating
-        row.created_at = utcnow()
+        try:
+            async with session.begin_nested():
+                session.add(row)
+            return row
+        except IntegrityError:
+            # The same click reached another replica a moment ago; this vote replaces that one.
+            row = (await session.execute(statement.execution_options(populate_existing=True))).scalars().one()
+    row.rating = rating
+    row.created_at = utcnow()
     session.add(row)
     await session.flush()
     return row
