@@ -9,6 +9,7 @@ from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAutho
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
 from bot.agent import wiring as agent_wiring
+from bot.alerts import actions as alert_actions
 from bot.commands.router import CommandRouter
 from bot.google import actions as google_actions
 from bot.listeners import assistant, commands, home, lifecycle, messages
@@ -99,4 +100,5 @@ def register_listeners(app: AsyncApp, *, services: Services, router: CommandRout
     lifecycle.register(app, services=services)
     assistant.register(app, services=services)
     google_actions.register(app, services=services)
+    alert_actions.register(app, services=services)
     agent_wiring.register(app, services=services)

@@ -23,6 +23,7 @@ from bot.app import build_app
 from bot.google.choices import google_home_blocks
 from bot.messages import core as messages
 from bot.metrics import Metrics
+from bot.scheduler.lifecycle import start_scheduler
 from bot.services import Services
 from bot.settings import Settings, SlackMode
 from bot.slack.clients import make_web_client, new_slack_http_session
@@ -96,7 +97,7 @@ async def start_ledger_purge(services: Services) -> Stop:
 
 
 # Started in order after migrations, stopped in reverse order on shutdown. The scheduler adds itself here.
-LIFECYCLES: list[Lifecycle] = [start_ledger_purge]
+LIFECYCLES: list[Lifecycle] = [start_ledger_purge, start_scheduler]
 
 
 def serve(*, settings: Settings, port: int | None, socket_mode: bool) -> int:

@@ -11,7 +11,7 @@ CHECK_EVERY_SECONDS = 3600.0
 
 
 class AlertChecker(Protocol):
-    async def check(self, subscription: ScheduledSubscription) -> None: ...
+    async def check(self, subscription: ScheduledSubscription) -> object: ...
 
 
 class AlertCheckJob:

@@ -13,7 +13,7 @@ from types import ModuleType
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import google
+from bot.commands import google, subscriptions
 from bot.commands.base import CommandRequest, Responder, Subcommand
 from bot.commands.help import build_help, help_lines
 from bot.messages import core as messages
@@ -23,7 +23,7 @@ from bot.slack.workspaces import resolve_workspace
 logger = logging.getLogger(__name__)
 
 # The areas' subcommand modules, in the order `/lookout help` lists them.
-AREA_MODULES: tuple[ModuleType, ...] = (google,)
+AREA_MODULES: tuple[ModuleType, ...] = (google, subscriptions)
 
 
 def collect_subcommands(modules: Sequence[ModuleType] = AREA_MODULES) -> list[Subcommand]:

@@ -22,6 +22,7 @@ from bot.google.connection import GoogleTarget
 from bot.google.problems import (
     GoogleNotConfigured,
     GoogleNotConnected,
+    GoogleProblem,
     NoPropertyChosen,
     ReconnectNeeded,
 )
@@ -166,6 +167,23 @@ class DigestService:
             chart_title=messages.chart_title(report),
             report=report,
         )
+
+    async def resolve_quietly(self, *, workspace_id: int, channel_id: str) -> GoogleTarget | None:
+        """The channel's Google target, or None when the connection has a problem (the digest will say which)."""
+        try:
+            return await self._targets.resolve_target(workspace_id=workspace_id, channel_id=channel_id)
+        except GoogleProblem:
+            return None
+
+    async def post_now(self, client: AsyncWebClient, *, channel_id: str, digest: ComposedDigest) -> str:
+        """Post a digest outside the schedule (`lookout digest`): no claim, so it never takes the day's slot."""
+        await self._pacer.wait(channel_id)
+        response = await client.chat_postMessage(
+            channel=channel_id, text=digest.text, blocks=digest.blocks, unfurl_links=False, unfurl_media=False
+        )
+        if digest.chart_png is not None:
+            await self._upload_chart(client, channel_id, digest)
+        return str(response.get("ts", ""))
 
     async def _report(self, workspace_id: int, target: GoogleTarget, *, day: date, title: str) -> DigestReport:
         key = (workspace_id, target.property_id, target.site_url, day)

@@ -1,0 +1,113 @@
+"""Starting the scheduler inside `lookout serve`: wires digests and alerts to Google and Slack, joins leadership."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.alerts.service import AlertService
+from bot.digest.charts import alert_chart, digest_chart
+from bot.digest.clients import ConnectionGoogleClients
+from bot.digest.jobs import DigestTiming
+from bot.digest.service import DigestService
+from bot.google.connection import google_connections
+from bot.scheduler.leadership import replica_id
+from bot.scheduler.limits import ChannelPacer
+from bot.scheduler.plan import make_planner
+from bot.scheduler.posting import ClaimedPoster
+from bot.scheduler.service import SchedulerService
+from bot.slack.clients import web_client_for
+from tools.cache import ResultCache
+from tools.google.runtime import GoogleRuntime
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+Stop = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduledWork:
+    """Everything scheduled work needs in one process; `lookout digest` builds the same thing."""
+
+    digests: DigestService
+    alerts: AlertService
+    pacer: ChannelPacer
+    claimant: str
+    runtime: GoogleRuntime
+
+
+def build_scheduled_work(services: Services, *, claimant: str | None = None) -> ScheduledWork:
+    claimant = claimant or replica_id()
+    pacer = ChannelPacer(interval=1.0)
+    poster = ClaimedPoster(database=services.database, clock=services.clock, claimant=claimant, pacer=pacer)
+    connections = google_connections(services)
+    runtime = GoogleRuntime()
+    google = ConnectionGoogleClients(connections=connections, settings=services.settings, runtime=runtime)
+
+    async def slack_client_for(workspace_id: int) -> AsyncWebClient:
+        return await web_client_for(services=services, workspace_id=workspace_id)
+
+    digests = DigestService(
+        targets=connections,
+        google=google,
+        slack_client_for=slack_client_for,
+        poster=poster,
+        pacer=pacer,
+        clock=services.clock,
+        chart=digest_chart,
+    )
+    alerts = AlertService(
+        database=services.database,
+        targets=connections,
+        google=google,
+        slack_client_for=slack_client_for,
+        poster=poster,
+        pacer=pacer,
+        clock=services.clock,
+        cache=ResultCache(),
+        chart=alert_chart,
+    )
+    return ScheduledWork(digests=digests, alerts=alerts, pacer=pacer, claimant=claimant, runtime=runtime)
+
+
+async def start_scheduler(services: Services) -> Stop:
+    """`bot.serve` lifecycle: run the scheduler when LOOKOUT_SCHEDULER_ENABLED (the default) allows it."""
+    settings = services.settings
+    if not settings.lookout_scheduler_enabled:
+        log.info("scheduler disabled on this replica (LOOKOUT_SCHEDULER_ENABLED=false)")
+
+        async def nothing() -> None:
+            return None
+
+        return nothing
+    work = build_scheduled_work(services)
+    lease = timedelta(seconds=settings.lookout_scheduler_lease_seconds)
+    scheduler = SchedulerService(
+        database=services.database,
+        clock=services.clock,
+        planner=make_planner(
+            database=services.database,
+            clock=services.clock,
+            digests=work.digests,
+            alerts=work.alerts,
+            timing=DigestTiming(window_seconds=settings.lookout_digest_spread_seconds),
+        ),
+        lease_ttl=lease,
+        renew_every=lease / 4,
+        holder=work.claimant,
+    )
+    await scheduler.start()
+
+    async def stop() -> None:
+        await scheduler.stop()
+        work.runtime.close()
+
+    return stop
