@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     lookout_scheduler_lease_seconds: float = 20.0
     # Digests due at the same minute are spread over this many seconds (a stable offset per subscription).
     lookout_digest_spread_seconds: float = 60.0
+    # A scheduled post claimed this long ago and still not posted is presumed abandoned (its replica died) and is
+    # taken over, after checking the channel for it. Keep it above the longest time one digest takes to build.
+    lookout_scheduler_claim_stale_seconds: float = 60.0
+    # How often the leader sweeps for digests due today and not posted (missed, failed, or abandoned by a dead leader).
+    lookout_digest_catch_up_seconds: float = 30.0
+    # On SIGTERM: how long in-flight handlers and scheduled runs may take to finish before the process exits.
+    # Keep it below the orchestrator's kill deadline (Kubernetes terminationGracePeriodSeconds minus preStop).
+    lookout_shutdown_grace_seconds: float = 25.0
 
     @field_validator("slack_api_url")
     @classmethod
