@@ -151,6 +151,13 @@ class _LineGrounder:
         await self._emit(AnswerRestart(model))
 
 
+def tool_specs(tools: ToolRegistry[Any]) -> list[ToolSpec]:
+    """The registry's tools as offered to a model, schemas generated from their input models."""
+    return [
+        ToolSpec(name=tool.name, description=tool.description, parameters=tool.json_schema()) for tool in tools.all()
+    ]
+
+
 class Agent(Generic[ContextT]):
     """Runs turns of a conversation with one model chain and one tool registry."""
 
@@ -162,16 +169,15 @@ class Agent(Generic[ContextT]):
         limits: AgentLimits = DEFAULT_LIMITS,
         clock: Callable[[], float] = time.monotonic,
         unverified_mark: str = messages.UNVERIFIED_MARK,
+        specs: Sequence[ToolSpec] | None = None,
     ) -> None:
         self.model = model
         self.tools = tools
         self.limits = limits
         self.clock = clock
         self.unverified_mark = unverified_mark
-        self._specs = [
-            ToolSpec(name=tool.name, description=tool.description, parameters=tool.json_schema())
-            for tool in tools.all()
-        ]
+        # Generating JSON schemas is costly (milliseconds per tool): callers that run many turns pass them in.
+        self._specs = list(specs) if specs is not None else tool_specs(tools)
 
     async def run(
         self,

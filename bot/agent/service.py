@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from bot.agent.cost import PriceTable
-from bot.agent.loop import DEFAULT_LIMITS, Agent, AgentLimits, AgentResult, EventSink, StopReason
+from bot.agent.loop import DEFAULT_LIMITS, Agent, AgentLimits, AgentResult, EventSink, StopReason, tool_specs
 from bot.agent.metrics import AgentMetrics
 from bot.agent.prompt import PromptFacts, system_prompt
 from bot.agent.routing import depth_for
@@ -83,6 +83,7 @@ class AgentService(Generic[ContextT]):
         self.database = database
         self.models = models
         self.tools = tools
+        self._specs = tool_specs(tools)
         self.prices = prices
         self.monthly_budget_usd = monthly_budget_usd
         self.metrics = metrics
@@ -108,7 +109,16 @@ class AgentService(Generic[ContextT]):
     ) -> TurnOutcome:
         started = time.monotonic()
         now = facts.now
-        if not await self.budget_left(workspace_id=workspace_id, now=now):
+        async with self.database.session() as session:
+            spent = (
+                await repo.month_cost(session=session, workspace_id=workspace_id, month=repo.month_of(now))
+                if self.monthly_budget_usd > 0
+                else 0.0
+            )
+            stored = await repo.get_conversation(
+                session=session, workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts
+            )
+        if self.monthly_budget_usd > 0 and spent >= self.monthly_budget_usd:
             self._count("budget_spent")
             return TurnOutcome(
                 status=TurnStatus.BUDGET_SPENT,
@@ -119,13 +129,9 @@ class AgentService(Generic[ContextT]):
         if not chain:
             self._count("no_model")
             return TurnOutcome(status=TurnStatus.NO_MODEL, text=messages.NO_MODEL_CONFIGURED, depth=depth)
-        async with self.database.session() as session:
-            stored = await repo.get_conversation(
-                session=session, workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts
-            )
         history = trim_history(load_conversation(stored.messages_json)) if stored else []
 
-        agent = Agent(model=FallbackModel(chain), tools=self.tools, limits=self.limits)
+        agent = Agent(model=FallbackModel(chain), tools=self.tools, limits=self.limits, specs=self._specs)
         kwargs = {"on_event": on_event} if on_event is not None else {}
         try:
             result = await agent.run(question, system=system_prompt(facts), context=context, history=history, **kwargs)

@@ -72,39 +72,42 @@ async def lock_conversation(
 
 async def save_conversation(
     *, session: AsyncSession, workspace_id: int, channel_id: str, thread_ts: str, messages_json: str
-) -> AgentConversation:
+) -> None:
     """Create or replace the thread's conversation (one row per thread), counting the turn."""
     now = utcnow()
-    existing = await get_conversation(
-        session=session, workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts
+    where = (
+        col(AgentConversation.workspace_id) == workspace_id,
+        col(AgentConversation.channel_id) == channel_id,
+        col(AgentConversation.thread_ts) == thread_ts,
     )
-    if existing is None:
-        row = AgentConversation(
-            workspace_id=workspace_id,
-            channel_id=channel_id,
-            thread_ts=thread_ts,
-            messages_json=messages_json,
-            turns=1,
-            created_at=now,
-            updated_at=now,
+    changes: dict[str, Any] = {
+        "messages_json": messages_json,
+        "turns": col(AgentConversation.turns) + 1,
+        "updated_at": now,
+    }
+    for _ in range(2):
+        result = cast(
+            CursorResult[Any], await session.execute(update(AgentConversation).where(*where).values(**changes))
         )
+        if result.rowcount:
+            return
         try:
             async with session.begin_nested():
-                session.add(row)
-            return row
+                session.add(
+                    AgentConversation(
+                        workspace_id=workspace_id,
+                        channel_id=channel_id,
+                        thread_ts=thread_ts,
+                        messages_json=messages_json,
+                        turns=1,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            return
         except IntegrityError:
-            # Another replica created the thread's row first; fall through and update it.
-            existing = await get_conversation(
-                session=session, workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts
-            )
-            if existing is None:
-                raise
-    existing.messages_json = messages_json
-    existing.turns += 1
-    existing.updated_at = now
-    session.add(existing)
-    await session.flush()
-    return existing
+            continue  # another replica created the thread's row first: update it
+    raise RuntimeError("could not save the conversation")
 
 
 async def record_feedback(
