@@ -47,7 +47,13 @@ class ScheduledWork:
 def build_scheduled_work(services: Services, *, claimant: str | None = None) -> ScheduledWork:
     claimant = claimant or replica_id()
     pacer = ChannelPacer(interval=1.0)
-    poster = ClaimedPoster(database=services.database, clock=services.clock, claimant=claimant, pacer=pacer)
+    poster = ClaimedPoster(
+        database=services.database,
+        clock=services.clock,
+        claimant=claimant,
+        pacer=pacer,
+        stale_after=timedelta(seconds=services.settings.lookout_scheduler_claim_stale_seconds),
+    )
     connections = google_connections(services)
     runtime = GoogleRuntime()
     google = ConnectionGoogleClients(connections=connections, settings=services.settings, runtime=runtime)
@@ -99,6 +105,7 @@ async def start_scheduler(services: Services) -> Stop:
             digests=work.digests,
             alerts=work.alerts,
             timing=DigestTiming(window_seconds=settings.lookout_digest_spread_seconds),
+            catch_up_every_seconds=settings.lookout_digest_catch_up_seconds,
         ),
         lease_ttl=lease,
         renew_every=lease / 4,
