@@ -69,7 +69,14 @@ class AnswerRestart:
     model: str
 
 
-AgentEvent = ToolsStarted | AnswerText | AnswerRestart
+@dataclass(frozen=True)
+class AnswerDone:
+    """The turn is over; `result` is final (sent before the conversation is stored, so the answer shows sooner)."""
+
+    result: AgentResult
+
+
+AgentEvent = ToolsStarted | AnswerText | AnswerRestart | AnswerDone
 
 
 class EventSink(Protocol):
@@ -299,6 +306,7 @@ class Agent(Generic[ContextT]):
                 answer = f"{answer}\n\n{messages.stopped_early(reason=result.stop.value, not_run=result.not_run)}"
             result.text = answer
         result.grounding = GroundingReport(checked=lines.checked, untraced=tuple(lines.untraced))
+        await on_event(AnswerDone(result))
         return result
 
     async def _call(self, request: ModelRequest, lines: _LineGrounder) -> ModelResponse:

@@ -7,10 +7,11 @@ workspace cannot stream, the answer is posted and then updated in place.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -18,8 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.agent.feedback import ACTION_FEEDBACK_DOWN, ACTION_FEEDBACK_UP
-from bot.agent.loop import AgentEvent, AgentResult, AnswerRestart, AnswerText, ToolRun, ToolsStarted
-from bot.agent.service import AgentService, TurnOutcome, TurnStatus
+from bot.agent.loop import AgentEvent, AgentResult, AnswerDone, AnswerRestart, AnswerText, ToolRun, ToolsStarted
 from bot.incoming import IncomingMessage
 from bot.messages import agent as messages
 from bot.messages import google as google_messages
@@ -28,17 +28,54 @@ from tools.base import ToolUserError
 
 if TYPE_CHECKING:
     from bot.agent.context import PreparedContext, ToolContextProvider
+    from bot.agent.service import AgentService
     from tools.context import ToolContext
 
 log = logging.getLogger(__name__)
 
 FEEDBACK_BLOCK = "agent_feedback"
-# Fallback mode (post + update): edit the message at most this often while the answer grows.
-_UPDATE_INTERVAL_SECONDS = 1.0
+# Send the growing answer at most this often (append to the stream, or edit the message without streaming).
+_SEND_INTERVAL_SECONDS = 0.25
+
+
+class StatusIndicator:
+    """The thread's "Looking at GA4…" status, set without holding up the work; `settle` before posting so a
+    late status never reappears under the answer (Slack clears the status when the bot posts)."""
+
+    def __init__(self, client: AsyncWebClient, *, channel_id: str, thread_ts: str) -> None:
+        self._client = client
+        self._channel = channel_id
+        self._thread = thread_ts
+        self._last: asyncio.Task[None] | None = None
+
+    def set(self, status: str) -> None:
+        self._last = asyncio.get_running_loop().create_task(self._set(self._last, status))
+
+    async def _set(self, previous: asyncio.Task[None] | None, status: str) -> None:
+        if previous is not None:
+            await previous
+        try:
+            await self._client.assistant_threads_setStatus(
+                channel_id=self._channel,
+                thread_ts=self._thread,
+                status=status,
+                loading_messages=list(messages.LOADING_MESSAGES),
+            )
+        except SlackApiError as error:
+            # Not fatal: the answer still comes; some workspaces allow statuses only in assistant threads.
+            log.info("could not set the status: %s", error.response.get("error"))
+
+    async def settle(self) -> None:
+        if self._last is not None:
+            await self._last
 
 
 class AnswerStream:
-    """One answer message in a thread, streamed when Slack allows it, else posted and updated."""
+    """One answer message in a thread, streamed when Slack allows it, else posted and updated.
+
+    Text is sent at most every `_SEND_INTERVAL_SECONDS`; whatever is left goes out with the final call, so a
+    quick answer costs one start and one stop call.
+    """
 
     def __init__(
         self,
@@ -48,19 +85,22 @@ class AnswerStream:
         thread_ts: str,
         team_id: str,
         user_id: str,
-        clock: Any = time.monotonic,
+        status: StatusIndicator | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
         self._channel = channel_id
         self._thread = thread_ts
         self._team = team_id
         self._user = user_id
+        self._status = status
         self._clock = clock
         self.ts: str | None = None
         self.streaming = False
         self._void = False  # shown text was voided by a model fallback; replaced at the end
-        self._text = ""
-        self._last_update = 0.0
+        self._text = ""  # everything appended since the last restart
+        self._sent = ""  # what Slack has been sent
+        self._last_send = 0.0
 
     async def append(self, text: str) -> None:
         if not text:
@@ -70,10 +110,8 @@ class AnswerStream:
             return
         if self.ts is None:
             await self._open(text)
-        elif self.streaming:
-            await self._client.chat_appendStream(channel=self._channel, ts=self.ts, markdown_text=text)
-        elif self._clock() - self._last_update >= _UPDATE_INTERVAL_SECONDS:
-            await self._update(self._text, blocks=None)
+        elif self._clock() - self._last_send >= _SEND_INTERVAL_SECONDS:
+            await self._send_pending()
 
     def restart(self) -> None:
         """Text streamed so far is void; what follows replaces it when the answer is done."""
@@ -82,6 +120,8 @@ class AnswerStream:
             self._void = True
 
     async def _open(self, text: str) -> None:
+        if self._status is not None:
+            await self._status.settle()
         try:
             response = await self._client.chat_startStream(
                 channel=self._channel,
@@ -97,18 +137,31 @@ class AnswerStream:
                 channel=self._channel, thread_ts=self._thread, text=text, blocks=[_markdown(text)]
             )
             self.ts = str(response["ts"])
-        self._last_update = self._clock()
+        self._sent = text
+        self._last_send = self._clock()
+
+    async def _send_pending(self) -> None:
+        assert self.ts is not None
+        if self.streaming and self._text.startswith(self._sent):
+            pending = self._text[len(self._sent) :]
+            if pending:
+                await self._client.chat_appendStream(channel=self._channel, ts=self.ts, markdown_text=pending)
+        elif not self.streaming:
+            await self._update(self._text, blocks=None)
+        self._sent = self._text
+        self._last_send = self._clock()
 
     async def _update(self, text: str, *, blocks: list[dict[str, Any]] | None) -> None:
         assert self.ts is not None
         await self._client.chat_update(
             channel=self._channel, ts=self.ts, text=text, blocks=[_markdown(text), *(blocks or [])]
         )
-        self._last_update = self._clock()
 
     async def finish(self, final_text: str, *, blocks: list[dict[str, Any]]) -> str:
         """End the message with `final_text` as the whole answer and `blocks` (footer, buttons) under it."""
         if self.ts is None:
+            if self._status is not None:
+                await self._status.settle()
             response = await self._client.chat_postMessage(
                 channel=self._channel,
                 thread_ts=self._thread,
@@ -118,12 +171,15 @@ class AnswerStream:
             self.ts = str(response["ts"])
             return self.ts
         if self.streaming:
-            shown = self._text.rstrip()
             self.streaming = False
-            if not self._void and final_text.startswith(shown):
-                extra = final_text[len(shown) :]
+            rest = None
+            if not self._void and final_text.startswith(self._sent):
+                rest = final_text[len(self._sent) :]
+            elif not self._void and final_text.startswith(self._sent.rstrip()):
+                rest = final_text[len(self._sent.rstrip()) :]
+            if rest is not None:
                 await self._client.chat_stopStream(
-                    channel=self._channel, ts=self.ts, markdown_text=extra or None, blocks=blocks
+                    channel=self._channel, ts=self.ts, markdown_text=rest or None, blocks=blocks
                 )
                 return self.ts
             await self._client.chat_stopStream(channel=self._channel, ts=self.ts, blocks=blocks)
@@ -214,10 +270,12 @@ def answer_blocks(result: AgentResult, prepared: PreparedContext) -> list[dict[s
 class AgentMessageHandler:
     """The `MessageHandler` that answers with the agent (see `bot.incoming`)."""
 
-    def __init__(self, *, agent: AgentService[ToolContext], contexts: ToolContextProvider, clock: Any) -> None:
+    def __init__(
+        self, *, agent: AgentService[ToolContext], contexts: ToolContextProvider, clock: Callable[[], datetime]
+    ) -> None:
         self.agent = agent
         self.contexts = contexts
-        self.clock = clock  # () -> aware datetime (Services.clock)
+        self.clock = clock  # Services.clock: an aware "now"
 
     async def __call__(self, *, message: IncomingMessage, client: AsyncWebClient) -> None:
         workspace_id = message.workspace.id
@@ -226,24 +284,36 @@ class AgentMessageHandler:
         if not message.text.strip():
             await client.chat_postMessage(channel=channel, thread_ts=thread, text=messages.EMPTY_QUESTION)
             return
-        await self._status(client, message, messages.STATUS_THINKING)
+        status = StatusIndicator(client, channel_id=channel, thread_ts=thread)
+        status.set(messages.STATUS_THINKING)
         try:
             prepared = await self.contexts(workspace_id=workspace_id, channel_id=None if message.is_dm else channel)
         except ToolUserError as problem:
+            await status.settle()
             text = google_messages.problem_text(problem.message_key, workspace_name=message.workspace.name)
             await client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
             return
         stream = AnswerStream(
-            client, channel_id=channel, thread_ts=thread, team_id=message.team_id, user_id=message.user_id
+            client,
+            channel_id=channel,
+            thread_ts=thread,
+            team_id=message.team_id,
+            user_id=message.user_id,
+            status=status,
         )
+        done: list[AgentResult] = []
 
         async def on_event(event: AgentEvent) -> None:
             if isinstance(event, ToolsStarted):
-                await self._status(client, message, messages.status_for_tools(event.names))
+                status.set(messages.status_for_tools(event.names))
             elif isinstance(event, AnswerText):
                 await stream.append(safe_model_text(event.text))
             elif isinstance(event, AnswerRestart):
                 stream.restart()
+            elif isinstance(event, AnswerDone):
+                # Finish the message before the conversation and usage are stored: the person sees it sooner.
+                done.append(event.result)
+                await self._finish(message, stream, event.result, prepared)
 
         outcome = await self.agent.answer(
             message.text,
@@ -254,27 +324,19 @@ class AgentMessageHandler:
             facts=prepared.facts(self.clock()),
             on_event=on_event,
         )
-        await self._finish(client, message, stream, outcome, prepared)
-
-    async def _finish(
-        self,
-        client: AsyncWebClient,
-        message: IncomingMessage,
-        stream: AnswerStream,
-        outcome: TurnOutcome,
-        prepared: PreparedContext,
-    ) -> None:
-        result = outcome.result
-        if outcome.status is TurnStatus.USER_PROBLEM and result is not None and result.user_problem is not None:
-            key = result.user_problem.message_key
-            text = google_messages.problem_text(key, workspace_name=message.workspace.name)
-            await stream.finish(text, blocks=[])
-            return
-        if result is None:
+        if not done:
             await stream.finish(outcome.text, blocks=[])  # our own sentences (budget, no model): already safe
             return
+        await self._upload_charts(client, message, done[0])
+
+    async def _finish(
+        self, message: IncomingMessage, stream: AnswerStream, result: AgentResult, prepared: PreparedContext
+    ) -> None:
+        if result.user_problem is not None:
+            text = google_messages.problem_text(result.user_problem.message_key, workspace_name=message.workspace.name)
+            await stream.finish(text, blocks=[])
+            return
         await stream.finish(safe_model_text(result.text), blocks=answer_blocks(result, prepared))
-        await self._upload_charts(client, message, result)
 
     async def _upload_charts(self, client: AsyncWebClient, message: IncomingMessage, result: AgentResult) -> None:
         from tools.chart import ChartImage
@@ -294,15 +356,3 @@ class AgentMessageHandler:
                 )
             except SlackApiError:
                 log.exception("could not upload the chart")
-
-    async def _status(self, client: AsyncWebClient, message: IncomingMessage, status: str) -> None:
-        try:
-            await client.assistant_threads_setStatus(
-                channel_id=message.channel_id,
-                thread_ts=message.thread_ts,
-                status=status,
-                loading_messages=list(messages.LOADING_MESSAGES),
-            )
-        except SlackApiError as error:
-            # Not fatal: the answer still comes; older workspaces may not allow statuses outside assistant threads.
-            log.info("could not set the status: %s", error.response.get("error"))
