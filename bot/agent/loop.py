@@ -18,7 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from bot.agent.grounding import Grounder, GroundingReport
 from bot.agent.prompt import FINAL_ROUND_NOTE
 from bot.llm.base import AllModelsFailed, ChatModel, Completed, ModelRequest, StreamRestart, TextDelta, ToolSpec
-from bot.llm.messages import Message, ModelResponse, ToolCallPart, ToolResultPart, Usage, user_text
+from bot.llm.messages import Message, ModelResponse, TextPart, ToolCallPart, ToolResultPart, Usage, user_text
 from bot.messages import agent as messages
 from tools.base import ToolOutcome, ToolRegistry, ToolUserError
 
@@ -228,8 +228,8 @@ class Agent(Generic[ContextT]):
                 elif tool_errors >= limits.max_tool_errors:
                     final_round_reason = StopReason.TOOL_ERRORS
             request = ModelRequest(
-                system=system + (FINAL_ROUND_NOTE if final_round_reason else ""),
-                messages=[*history, *turn],
+                system=system,
+                messages=_with_final_note([*history, *turn]) if final_round_reason else [*history, *turn],
                 tools=self._specs,
                 tool_choice="none" if final_round_reason else "auto",
                 max_output_tokens=limits.max_output_tokens,
@@ -337,6 +337,15 @@ class Agent(Generic[ContextT]):
                 raise item
             runs.append(item)
         return runs
+
+
+def _with_final_note(conversation: list[Message]) -> list[Message]:
+    # The note rides on the last user turn (not the system prompt) so the cached prompt prefix stays valid.
+    note = TextPart(text=FINAL_ROUND_NOTE)
+    last = conversation[-1]
+    if last.role == "user":
+        return [*conversation[:-1], Message(role="user", parts=(*last.parts, note))]
+    return [*conversation, Message(role="user", parts=(note,))]
 
 
 def _not_run_parts(calls: Sequence[ToolCallPart]) -> list[ToolResultPart]:

@@ -70,6 +70,6 @@ thread is ambiguous, assume it continues the previous question."""
 
 
 FINAL_ROUND_NOTE = (
-    "\n\nYou cannot call any more tools for this question. Answer now with what the tool results above show, "
-    "and say plainly which part of the question you could not check."
+    "(Lookout: no more tools can be called for this question. Answer now with what the tool results above show, "
+    "and say plainly which part of the question you could not check.)"
 )

@@ -82,6 +82,9 @@ async def test_tool_errors_are_bounded(fakes: dict[str, LLMFakeServer]) -> None:
 
     assert result.stop is StopReason.TOOL_ERRORS
     assert fake.requests[2].body["tool_choice"] == {"type": "none"}
+    # the note rides on the last user turn, so the system prompt (a cache prefix) is unchanged
+    assert fake.requests[2].body["messages"][-1]["content"][-1]["text"].startswith("(Lookout: no more tools")
+    assert fake.requests[2].body["system"] == fake.requests[0].body["system"]
     assert "could not read the data" in result.text
     assert "incomplete" in result.text
 
