@@ -7,12 +7,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import aiohttp
+
 from bot.background import BackgroundWork
 from bot.incoming import MessageHandler
 from bot.listeners.home import GoogleHomeBlocks, google_not_connected_blocks
 from bot.listeners.replies import reply_connect_google_first
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.slack.dedupe import EventLedger
+from bot.slack.workspaces import WorkspaceCache
 from storage.crypto import TokenCipher
 from storage.db import Database
 
@@ -38,5 +42,11 @@ class Services:
     home_google_blocks: GoogleHomeBlocks = field(default=google_not_connected_blocks)
     metrics: Metrics = field(default_factory=Metrics)
     background: BackgroundWork = field(default_factory=BackgroundWork)
+    # Dedupe claims (group-committed) and the active workspaces seen lately: the cheap path of every mention.
+    dedupe: EventLedger = field(default_factory=EventLedger)
+    workspace_cache: WorkspaceCache = field(default_factory=WorkspaceCache)
+    # One keep-alive HTTP session for every Slack Web API client (set by `bot.serve.start_server`, which closes
+    # it); None makes each call open its own connection.
+    slack_http: aiohttp.ClientSession | None = None
     # Google credentials and targets; one per process (refresh locks). Use `bot.google.connection.google_connections`.
     google: GoogleConnectionService | None = None

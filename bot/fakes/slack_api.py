@@ -41,6 +41,7 @@ class SlackCall:
     token: str | None
     status: int  # the HTTP status the fake answered with
     response: JsonDict  # the JSON body the fake answered with
+    at: float = 0.0  # time.monotonic() when the request arrived (rate measurements)
 
     @property
     def ok(self) -> bool:
@@ -408,7 +409,15 @@ class FakeSlack:
         token = _bearer(request.headers.get("Authorization")) or params.pop("token", None)
         status, body, extra_headers = self._answer(method, params, token, request.headers.get("Authorization"))
         self.calls.append(
-            SlackCall(method=method, params=params, headers=headers, token=token, status=status, response=body)
+            SlackCall(
+                method=method,
+                params=params,
+                headers=headers,
+                token=token,
+                status=status,
+                response=body,
+                at=time.monotonic(),
+            )
         )
         await self._notify()
         return web.json_response(body, status=status, headers=extra_headers)

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 async def forget_workspace(*, services: Services, enterprise_id: str | None, team_id: str | None) -> bool:
     """Delete (multi) or mark uninstalled (single) the workspace; False when it was not known."""
+    services.workspace_cache.forget(enterprise_id=enterprise_id, team_id=team_id)
     async with services.database.session() as session:
         workspace = await get_workspace(session=session, enterprise_id=enterprise_id, team_id=team_id)
         if workspace is None or workspace.id is None:
@@ -31,6 +32,8 @@ async def forget_workspace(*, services: Services, enterprise_id: str | None, tea
             await mark_uninstalled(session=session, workspace_id=workspace.id)
         else:
             await delete_workspace(session=session, workspace_id=workspace.id)
+    # Again after the commit: a mention resolved meanwhile must not keep the workspace alive in the cache.
+    services.workspace_cache.forget(enterprise_id=enterprise_id, team_id=team_id)
     logger.info("workspace %s/%s uninstalled: tokens and data removed", enterprise_id or "-", team_id)
     return True
 

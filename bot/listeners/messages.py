@@ -1,8 +1,8 @@
 """Mentions and DMs: drop bots and duplicates, then hand the message to `services.message_handler`.
 
 Slack acks are automatic for events, so everything here runs after the HTTP answer went out. Dedupe claims two
-keys in the database: the delivery's `event_id` (Slack retries) and the message itself (the same message
-arriving as `app_mention` and as `message`), so one message gets one answer across retries and replicas.
+keys in the database (`services.dedupe`): the delivery's `event_id` (Slack retries) and the message itself (the same
+message arriving as `app_mention` and as `message`), so one message gets one answer across retries and replicas.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.incoming import IncomingMessage
 from bot.messages import core as messages
 from bot.slack.workspaces import resolve_workspace
-from storage.repos.events import claim, event_key, message_key
+from storage.repos.events import event_key, message_key
+from storage.tables.core import Workspace
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -43,18 +44,21 @@ def without_mention(text: str, bot_user_id: str | None) -> str:
     return " ".join(text.split())
 
 
-async def claim_message(*, services: Services, body: dict[str, Any], event: dict[str, Any], team_id: str) -> bool:
-    """True when this delivery is the first for both its event id and its message; counts duplicates."""
-    event_id = body.get("event_id")
-    key = message_key(team_id=team_id, channel_id=str(event.get("channel", "")), ts=str(event.get("ts", "")))
-    async with services.database.session() as session:
-        if event_id and not await claim(session=session, key=event_key(str(event_id)), team_id=team_id):
-            services.metrics.events_deduplicated.labels(reason="event_id").inc()
-            return False
-        if not await claim(session=session, key=key, team_id=team_id):
-            services.metrics.events_deduplicated.labels(reason="message").inc()
-            return False
-    return True
+async def claim_and_resolve(
+    *, services: Services, body: dict[str, Any], event: dict[str, Any], team_id: str
+) -> Workspace | None:
+    """The workspace to answer for, when this delivery is the first for both its event id and its message."""
+    message = message_key(team_id=team_id, channel_id=str(event.get("channel", "")), ts=str(event.get("ts", "")))
+    delivery = event_key(str(body["event_id"])) if body.get("event_id") else None
+    keys = {message: team_id} if delivery is None else {delivery: team_id, message: team_id}
+    claimed = await services.dedupe.claim(database=services.database, keys=keys)
+    if delivery is not None and delivery not in claimed:
+        services.metrics.events_deduplicated.labels(reason="event_id").inc()
+        return None
+    if message not in claimed:
+        services.metrics.events_deduplicated.labels(reason="message").inc()
+        return None
+    return await resolve_workspace(services=services, enterprise_id=body.get("enterprise_id"), team_id=team_id)
 
 
 async def handle_message(
@@ -75,11 +79,7 @@ async def handle_message(
         thread_ts = str(event.get("thread_ts") or event.get("ts", ""))
         try:
             team_id = str(body.get("team_id") or event.get("team") or "")
-            if not await claim_message(services=services, body=body, event=event, team_id=team_id):
-                return
-            workspace = await resolve_workspace(
-                services=services, enterprise_id=body.get("enterprise_id"), team_id=team_id
-            )
+            workspace = await claim_and_resolve(services=services, body=body, event=event, team_id=team_id)
             if workspace is None:
                 return
             message = IncomingMessage(

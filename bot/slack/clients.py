@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+import aiohttp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 # Refresh a rotating bot token when it expires within this many minutes (bolt's default too).
 TOKEN_ROTATION_MINUTES = 120
 RATE_LIMIT_RETRIES = 3
+# slack_sdk's own default per call.
+SLACK_TIMEOUT_SECONDS = 30
 
 
 class WorkspaceNotInstalled(LookupError):
@@ -83,8 +86,14 @@ def make_web_client(*, services: Services, token: str | None = None) -> AsyncWeb
     return AsyncWebClient(
         token=token,
         base_url=services.settings.slack_api_url,
+        session=services.slack_http,
         retry_handlers=retry_handlers(services.metrics),
     )
+
+
+def new_slack_http_session() -> aiohttp.ClientSession:
+    """The shared keep-alive session for `Services.slack_http`; create it inside the running event loop."""
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT_SECONDS))
 
 
 def installation_store(services: Services) -> DatabaseInstallationStore:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
-from bot.settings import SlackMode
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.settings import Settings, SlackMode
 from storage.repos.workspaces import ensure_workspace, get_workspace
 from storage.tables.core import Workspace
 
@@ -12,17 +15,57 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 
+# How long an active workspace is remembered. An uninstall in this process forgets it at once; one handled by
+# another replica is seen within this time (its tokens are already revoked, so nothing can be posted meanwhile).
+WORKSPACE_CACHE_SECONDS = 30.0
+
+
+class WorkspaceCache:
+    """Active workspaces by (enterprise_id, team_id), so a mention does not pay a database read. Read-only objects."""
+
+    def __init__(self, *, ttl_seconds: float = WORKSPACE_CACHE_SECONDS) -> None:
+        self._ttl = ttl_seconds
+        self._entries: dict[tuple[str, str], tuple[Workspace, float]] = {}
+
+    def get(self, *, enterprise_id: str | None, team_id: str | None) -> Workspace | None:
+        entry = self._entries.get((enterprise_id or "", team_id or ""))
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, workspace: Workspace) -> None:
+        self._entries[(workspace.enterprise_id, workspace.team_id)] = (workspace, time.monotonic() + self._ttl)
+
+    def forget(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        self._entries.pop((enterprise_id or "", team_id or ""), None)
+
+
 async def resolve_workspace(*, services: Services, enterprise_id: str | None, team_id: str | None) -> Workspace | None:
-    """The workspace to act for, or None when nothing should be done for it (unknown or uninstalled).
+    """The workspace to act for, or None when nothing should be done for it (unknown or uninstalled)."""
+    cached = services.workspace_cache.get(enterprise_id=enterprise_id, team_id=team_id)
+    if cached is not None:
+        return cached
+    async with services.database.session() as session:
+        workspace = await find_active_workspace(
+            session=session, settings=services.settings, enterprise_id=enterprise_id, team_id=team_id
+        )
+    if workspace is not None:
+        services.workspace_cache.put(workspace)
+    return workspace
+
+
+async def find_active_workspace(
+    *, session: AsyncSession, settings: Settings, enterprise_id: str | None, team_id: str | None
+) -> Workspace | None:
+    """`resolve_workspace` inside an open session.
 
     In single-workspace mode the one workspace is created on first sight; once it is marked uninstalled it stays
     ignored until an operator installs the app again (and restarts with the new token). In multi-workspace mode a
     workspace exists only through an OAuth install.
     """
-    async with services.database.session() as session:
-        workspace = await get_workspace(session=session, enterprise_id=enterprise_id, team_id=team_id)
-        if workspace is None and services.settings.slack_mode is SlackMode.SINGLE_WORKSPACE and team_id:
-            workspace = await ensure_workspace(session=session, enterprise_id=enterprise_id, team_id=team_id)
+    workspace = await get_workspace(session=session, enterprise_id=enterprise_id, team_id=team_id)
+    if workspace is None and settings.slack_mode is SlackMode.SINGLE_WORKSPACE and team_id:
+        workspace = await ensure_workspace(session=session, enterprise_id=enterprise_id, team_id=team_id)
     if workspace is None or workspace.uninstalled_at is not None:
         return None
     return workspace

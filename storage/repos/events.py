@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import Table, delete
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,24 @@ async def claim(*, session: AsyncSession, key: str, team_id: str = "") -> bool:
     )
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_all(*, session: AsyncSession, keys: Mapping[str, str]) -> set[str]:
+    """Claim every key (key → team id) in one statement; returns the keys this call won, the rest were taken."""
+    if not keys:
+        return set()
+    table: Table = ProcessedEvent.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    statement = (
+        insert(table)
+        .values([{"key": key, "team_id": team_id, "received_at": now} for key, team_id in keys.items()])
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(table.c.key)
+    )
+    result = await session.execute(statement)
+    return set(result.scalars())
 
 
 async def purge_processed_events(*, session: AsyncSession, older_than: datetime) -> int:

@@ -1,0 +1,308 @@
+"""`lookout bench ack`: how fast the front door acks signed `app_mention` deliveries, against a bare bolt app.
+
+Each server runs in its own process, as do the fake Slack Web API and the load generator (this process): in
+production neither the load nor Slack's API share the bot's event loop. Lookout runs its full stack:
+signature check, bolt authorization, metrics, then in the background the database dedupe claims and the
+threaded reply posted to the fake Slack. The bare app is a slack-bolt AsyncApp whose listener only acks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import multiprocessing
+import os
+import signal
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from cryptography.fernet import Fernet
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.fakes.slack_api import FakeSlack
+from bot.settings import Settings
+
+SIGNING_SECRET = "bench-signing-secret"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    events: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+    def percentile(self, fraction: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+def main(argv: Sequence[str], *, settings: Settings) -> int:
+    parser = argparse.ArgumentParser(prog="lookout bench ack", description=__doc__)
+    parser.add_argument("--events", "-n", type=int, default=3000, help="deliveries in the throughput run")
+    parser.add_argument("--concurrency", "-c", type=int, default=32, help="concurrent connections")
+    parser.add_argument("--rate", type=float, default=200.0, help="events per second in the paced run")
+    parser.add_argument("--paced-seconds", type=float, default=10.0, help="length of the paced run")
+    args = parser.parse_args(list(argv))
+    return asyncio.run(_bench(args))
+
+
+async def _bench(args: argparse.Namespace) -> int:
+    results: dict[str, tuple[RunResult, RunResult, int]] = {}
+    slack = RemoteFakeSlack()
+    slack_url, bot_token = await slack.start()
+    try:
+        for name in ("lookout", "bare"):
+            with tempfile.TemporaryDirectory(prefix="lookout-bench-") as data_dir:
+                process, port = await _start_server(name, slack_url=slack_url, bot_token=bot_token, data_dir=data_dir)
+                try:
+                    url = f"http://127.0.0.1:{port}/slack/events"
+                    await _run(url, events=50, concurrency=4)  # warm-up: auth.test, connection pools, caches
+                    before = await slack.count_posts(at_least=50 if name == "lookout" else 0)
+                    throughput = await _run(url, events=args.events, concurrency=args.concurrency)
+                    expected = before + args.events if name == "lookout" else 0
+                    await slack.count_posts(at_least=expected)  # Lookout's replies are done before the next phase
+                    paced_events = int(args.rate * args.paced_seconds)
+                    paced = await _run(url, events=paced_events, concurrency=args.concurrency, rate=args.rate)
+                    after = await slack.count_posts(at_least=expected + paced_events if name == "lookout" else 0)
+                    results[name] = (throughput, paced, after - before)
+                finally:
+                    _stop_server(process)
+    finally:
+        await slack.stop()
+    _report(results, args)
+    return 0
+
+
+class RemoteFakeSlack:
+    """The fake Slack in its own process, so its work shares neither the server's nor the load's event loop."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._commands: Queue[float | None] = context.Queue()
+        self._answers: Queue[Any] = context.Queue()
+        self._process: BaseProcess = context.Process(
+            target=_fake_slack_process, args=(self._commands, self._answers), daemon=True
+        )
+
+    async def start(self) -> tuple[str, str]:
+        self._process.start()
+        url, token = await asyncio.to_thread(self._answers.get, True, 120)
+        return str(url), str(token)
+
+    async def count_posts(self, *, at_least: int, timeout: float = 120.0) -> int:  # noqa: ASYNC109
+        """How many chat.postMessage calls arrived, after waiting (up to `timeout`) for `at_least` of them."""
+        self._commands.put(float(at_least))
+        self._commands.put(timeout)
+        answer: int = await asyncio.to_thread(self._answers.get, True, timeout + 30)
+        return answer
+
+    async def stop(self) -> None:
+        self._commands.put(None)
+        await asyncio.to_thread(self._process.join, 30)
+        if self._process.is_alive():
+            self._process.kill()
+
+
+def _fake_slack_process(commands: Queue[float | None], answers: Queue[Any]) -> None:
+    async def serve() -> None:
+        async with FakeSlack() as slack:
+            answers.put((slack.url, slack.workspace.bot_token))
+            while (at_least := await asyncio.to_thread(commands.get)) is not None:
+                timeout = await asyncio.to_thread(commands.get)
+                with contextlib.suppress(TimeoutError):
+                    await slack.wait_for_calls("chat.postMessage", int(at_least), timeout=float(timeout or 0))
+                answers.put(len(slack.calls_to("chat.postMessage")))
+
+    asyncio.run(serve())
+
+
+def _mention_envelope() -> dict[str, Any]:
+    ts = f"{time.time():.6f}"
+    return {
+        "token": "bench",
+        "team_id": "T0LOOKOUT",
+        "api_app_id": "A0LOOKOUT",
+        "type": "event_callback",
+        "event_id": "Ev" + uuid.uuid4().hex[:12].upper(),
+        "event_time": int(time.time()),
+        "event": {
+            "type": "app_mention",
+            "user": "U0ALICE",
+            "text": "<@U0LOOKOUT> how did organic traffic do last week?",
+            "ts": ts,
+            "channel": "C0GROWTH",
+            "event_ts": ts,
+            "team": "T0LOOKOUT",
+        },
+        "authorizations": [{"team_id": "T0LOOKOUT", "user_id": "U0LOOKOUT", "is_bot": True}],
+    }
+
+
+def _signed(envelope: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(envelope)
+    timestamp = str(int(time.time()))
+    digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": f"v0={digest}",
+    }
+    return body.encode(), headers
+
+
+async def _run(url: str, *, events: int, concurrency: int, rate: float | None = None) -> RunResult:
+    deliveries = [_signed(_mention_envelope()) for _ in range(events)]
+    latencies: list[float] = []
+    errors = 0
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def fire(body: bytes, headers: dict[str, str]) -> None:
+            nonlocal errors
+            started = time.perf_counter()
+            try:
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    if response.status != 200:
+                        errors += 1
+            except aiohttp.ClientError:
+                errors += 1
+            latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        if rate is None:
+            queue = iter(deliveries)
+
+            async def worker() -> None:
+                for body, headers in queue:
+                    await fire(body, headers)
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+        else:
+            tasks = []
+            for index, (body, headers) in enumerate(deliveries):
+                delay = started + index / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(fire(body, headers)))
+            await asyncio.gather(*tasks)
+        seconds = time.perf_counter() - started
+    return RunResult(events=events, seconds=seconds, latencies=latencies, errors=errors)
+
+
+# ------------------------------------------------------------------------------------------------ servers
+
+
+async def _start_server(name: str, *, slack_url: str, bot_token: str, data_dir: str) -> tuple[BaseProcess, int]:
+    context = multiprocessing.get_context("spawn")
+    ports: Queue[int] = context.Queue()
+    process: BaseProcess = context.Process(
+        target=_server_process,
+        args=(name, slack_url, bot_token, data_dir, ports),
+        daemon=True,
+    )
+    process.start()
+    return process, await asyncio.to_thread(ports.get, True, 120)
+
+
+def _stop_server(process: BaseProcess) -> None:
+    if process.pid is not None and process.is_alive():
+        os.kill(process.pid, signal.SIGTERM)
+    process.join(timeout=30)
+    if process.is_alive():
+        process.kill()
+
+
+def _server_process(name: str, slack_url: str, bot_token: str, data_dir: str, ports: Queue[int]) -> None:
+    asyncio.run(_serve_one(name, slack_url=slack_url, bot_token=bot_token, data_dir=data_dir, ports=ports))
+
+
+async def _serve_one(name: str, *, slack_url: str, bot_token: str, data_dir: str, ports: Queue[int]) -> None:
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    if name == "lookout":
+        from bot.serve import start_server
+
+        settings = Settings(
+            _env_file=None,
+            database_url=f"sqlite:///{Path(data_dir) / 'lookout.db'}",
+            lookout_secret_key=Fernet.generate_key().decode(),
+            lookout_data_dir=Path(data_dir),
+            slack_signing_secret=SIGNING_SECRET,
+            slack_bot_token=bot_token,
+            slack_api_url=slack_url,
+            lookout_scheduler_enabled=False,
+            log_level="WARNING",
+        )
+        server = await start_server(settings=settings, port=0, socket_mode=False, host="127.0.0.1")
+        ports.put(server.port)
+        await stop.wait()
+        await server.stop(grace_seconds=10)
+        return
+    bare = AsyncApp(signing_secret=SIGNING_SECRET, client=AsyncWebClient(token=bot_token, base_url=slack_url))
+
+    @bare.event("app_mention")
+    async def only_ack() -> None:
+        return None
+
+    runner = web.AppRunner(bare.web_app(path="/slack/events"), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host="127.0.0.1", port=0).start()
+    ports.put(int(runner.addresses[0][1]))
+    await stop.wait()
+    await runner.cleanup()
+
+
+# ------------------------------------------------------------------------------------------------ report
+
+
+def _report(results: dict[str, tuple[RunResult, RunResult, int]], args: argparse.Namespace) -> None:
+    print(
+        f"lookout bench ack: {args.events} signed app_mention deliveries, {args.concurrency} connections; "
+        f"then {args.rate:.0f} events/s for {args.paced_seconds:.0f} s (cores: {os.cpu_count()})"
+    )
+    print()
+    header = f"{'app':<22}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'paced p50':>11}{'paced p99':>11}{'errors':>8}"
+    print(header)
+    print("-" * len(header))
+    labels = {"lookout": "lookout (full stack)", "bare": "bare bolt AsyncApp"}
+    for name, (throughput, paced, _) in results.items():
+        print(
+            f"{labels[name]:<22}{throughput.rate:>10.0f}{throughput.percentile(0.5):>9.1f}"
+            f"{throughput.percentile(0.99):>9.1f}{paced.percentile(0.5):>11.1f}{paced.percentile(0.99):>11.1f}"
+            f"{throughput.errors + paced.errors:>8}"
+        )
+    if "lookout" in results and "bare" in results:
+        lookout, lookout_paced, replies = results["lookout"]
+        bare = results["bare"][0]
+        ratio = lookout.rate / bare.rate if bare.rate else float("nan")
+        p99 = lookout_paced.percentile(0.99)
+        print()
+        print(f"throughput ratio lookout/bare: {ratio:.2f}  (target >= 0.70: {'met' if ratio >= 0.7 else 'NOT met'})")
+        print(
+            f"lookout p99 ack at {args.rate:.0f} events/s: {p99:.1f} ms  "
+            f"(target < 50 ms: {'met' if p99 < 50 else 'NOT met'})"
+        )
+        sent = lookout.events + lookout_paced.events + 50
+        print(f"threaded replies posted by lookout (one per mention, after the ack): {replies}/{sent}")
