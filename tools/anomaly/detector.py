@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
@@ -31,9 +32,9 @@ DAY = 86_400.0
 WEEK = 7 * DAY
 
 # Points averaged at each time scale: a single point (spikes), a short run and a long run (shifts, drifts).
-SCALES = (1, 4, 16)
+SCALES = (1, 6, 36)
 # Smallest robust z (per scale) that can ever alert, whatever the series' history.
-MIN_DEVIATION = (5.0, 3.0, 2.0)
+MIN_DEVIATION = (4.0, 2.5, 1.5)
 # How much a deviation must exceed the largest one seen recently in normal times.
 RECORD_MARGIN = 1.0
 # Alerting level on the ratio for each sensitivity; the anomaly score is ratio / (1 + ratio).
@@ -44,14 +45,19 @@ Z_CLIP = 10.0
 REL_NOISE_FLOOR = 0.005
 NEAR_ZERO_SHARE = 0.1
 # Recent points whose median (after removing the seasonal profile) is the current level.
-LEVEL_POINTS = 5
+LEVEL_SPAN = 6 * 3600.0
+LEVEL_MIN_POINTS = 7
+LEVEL_MAX_POINTS = 40
 # Residuals needed before a predictor's deviations are trusted.
 MIN_RESIDUALS = 8
 # A predictor replaces the current one when its recent error is this much smaller.
 SWITCH_GAIN = 0.85
-# How fast the memory of past normal deviations fades (seconds), and the shortest time between two alerts.
-RECORD_HALF_LIFE = 14 * DAY
-MIN_ALERT_GAP = DAY
+# How long the largest past deviations are remembered (seconds), and the shortest time between two alerts.
+RECORD_WINDOW = 28 * DAY
+MIN_ALERT_GAP = DAY / 4
+LEARN_DURING_INCIDENTS = True
+STAT_MODE = "shift"
+COMBINE = "mean"
 
 
 def _epoch(timestamp: datetime) -> float:
@@ -87,6 +93,8 @@ class _Predictor:
         self.count = 0
         self.scale = 0.0
         self.records = [0.0 for _ in SCALES]
+        self.windows: list[deque[tuple[int, float]]] = [deque() for _ in SCALES]
+        self.position = 0
 
 
 class _Reading:
@@ -178,7 +186,7 @@ class AnomalyDetector:
             self._is_count = False
         self._seen += 1
         readings = [self._read(predictor, t, value) for predictor in self._predictors]
-        reading = readings[self._chosen]
+        reading = self._combine(readings)
         scored = self._seen > self._warmup()
         alert, event = self._advance_incident(value, reading, scored=scored)
         for predictor, each in zip(self._predictors, readings, strict=True):
@@ -218,6 +226,9 @@ class AnomalyDetector:
         if self._warmup_override is not None:
             return self._warmup_override
         return int(_clamp(self._points_per(2 * DAY), 21, 750))
+
+    def _level_points(self) -> int:
+        return int(_clamp(self._points_per(LEVEL_SPAN), LEVEL_MIN_POINTS, LEVEL_MAX_POINTS))
 
     def _append(self, t: float, value: float) -> None:
         self._t.append(t)
@@ -259,21 +270,27 @@ class AnomalyDetector:
         seasonal = self._seasonal(predictor, t)
         if seasonal is None or not predictor.levels:
             return _Reading(seasonal, None)
-        expected = seasonal + _median(predictor.levels[-LEVEL_POINTS:])
+        expected = seasonal + _median(predictor.levels[-self._level_points() :])
         reading = _Reading(seasonal, expected)
         if predictor.count < MIN_RESIDUALS:
             return reading
         floor = max(1e-9, REL_NOISE_FLOOR * self._typical)
         if self._is_count:
             floor = max(floor, math.sqrt(max(expected, 1.0)))
-        z = (value - expected) / max(predictor.scale, floor)
+        scale = max(predictor.scale, floor)
+        z = (value - expected) / scale
         reading.z = z
         clipped = _clamp(z, -Z_CLIP, Z_CLIP)
         recent = predictor.z
         for index, k in enumerate(SCALES):
             if k == 1:
                 stat = z
-            elif len(recent) >= k - 1:
+            elif STAT_MODE == "shift" and reading.seasonal is not None and len(predictor.levels) >= 2 * k:
+                levels = predictor.levels
+                now = _median([*levels[-(k - 1) :], value - reading.seasonal])
+                before = _median(levels[-2 * k + 1 : -k + 1])
+                stat = (now - before) / scale
+            elif STAT_MODE == "mean" and len(recent) >= k - 1:
                 stat = (clipped + sum(recent[-(k - 1) :])) / k
             else:
                 stat = 0.0
@@ -284,11 +301,31 @@ class AnomalyDetector:
                 reading.ratio, reading.deviation = ratio, stat
         return reading
 
+    def _combine(self, readings: list[_Reading]) -> _Reading:
+        """The chosen predictor's reading, with its ratio tempered by whether the other trusted predictors agree."""
+        chosen = readings[self._chosen]
+        if COMBINE == "chosen":
+            return chosen
+        needed = _clamp(self._points_per(DAY), 10, 300)
+        others = [
+            r.ratio
+            for i, (p, r) in enumerate(zip(self._predictors, readings, strict=True))
+            if i != self._chosen and p.count >= needed and r.stats
+        ]
+        if not others:
+            return chosen
+        if COMBINE == "min":
+            chosen.ratio = min(chosen.ratio, max(others))
+        elif COMBINE == "mean":
+            chosen.ratio = 0.5 * (chosen.ratio + max(others))
+        return chosen
+
     def _learn(self, predictor: _Predictor, value: float, reading: _Reading) -> None:
         if reading.seasonal is not None:
             predictor.levels.append(value - reading.seasonal)
-            if len(predictor.levels) > 4 * LEVEL_POINTS:
-                del predictor.levels[: 2 * LEVEL_POINTS]
+            keep = 4 * max(LEVEL_MAX_POINTS, SCALES[-1])
+            if len(predictor.levels) > keep:
+                del predictor.levels[: keep // 2]
         if reading.expected is None:
             return
         residual = value - reading.expected
@@ -307,11 +344,19 @@ class AnomalyDetector:
             predictor.z.append(_clamp(reading.z, -Z_CLIP, Z_CLIP))
             if len(predictor.z) > 4 * SCALES[-1]:
                 del predictor.z[: 2 * SCALES[-1]]
-            decay = 0.5 ** (1.0 / _clamp(self._points_per(RECORD_HALF_LIFE), 20, 20_000))
-            learn = not self._in_incident and self._grace == 0
+            horizon = int(_clamp(self._points_per(RECORD_WINDOW), 50, 20_000))
+            learn = LEARN_DURING_INCIDENTS or (not self._in_incident and self._grace == 0)
+            predictor.position += 1
             for index, stat in enumerate(reading.stats):
-                record = predictor.records[index] * decay
-                predictor.records[index] = max(record, abs(stat)) if learn else record
+                maxima = predictor.windows[index]
+                while maxima and maxima[0][0] <= predictor.position - horizon:
+                    maxima.popleft()
+                if learn:
+                    size = abs(stat)
+                    while maxima and maxima[-1][1] <= size:
+                        maxima.pop()
+                    maxima.append((predictor.position, size))
+                predictor.records[index] = maxima[0][1] if maxima else 0.0
 
     def _rescale(self, predictor: _Predictor, window: int) -> None:
         residuals = np.asarray(predictor.residuals[-window:])
@@ -351,7 +396,7 @@ class AnomalyDetector:
             if self._quiet >= needed:
                 self._in_incident = False
                 self._quiet = 0
-                self._grace = LEVEL_POINTS if self._incident_kind == "near_zero" else 0
+                self._grace = self._level_points() if self._incident_kind == "near_zero" else 0
                 return False, "recovery"
             return False, None
         gap = _clamp(self._points_per(MIN_ALERT_GAP), 1, 1_000)
