@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.scheduler.limits import ChannelPacer
 from storage.db import Database
-from storage.repos.schedule import ClaimStatus, claim_post, mark_posted, still_holds_claim
+from storage.repos.schedule import ClaimStatus, claim_post, mark_posted, renew_claim
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +149,10 @@ class ClaimedPoster:
         post = await prepare()
         if post is None:
             return await finish(PostResult.NOTHING_TO_POST, None)
+        # Renewed, not just checked: building may have outlasted `stale_after`, and a successor must not take over
+        # (and post again) while this Slack call is on its way.
         async with self._database.session() as session:
-            if not await still_holds_claim(session=session, claim_id=claim.claim_id, token=claim.token):
+            if not await renew_claim(session=session, claim_id=claim.claim_id, token=claim.token, now=self._clock()):
                 return PostOutcome(result=PostResult.HELD_ELSEWHERE)
         await self._pacer.wait(channel_id)
         try:

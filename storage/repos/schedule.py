@@ -283,6 +283,24 @@ async def still_holds_claim(*, session: AsyncSession, claim_id: int, token: str)
     return row is not None
 
 
+async def renew_claim(*, session: AsyncSession, claim_id: int, token: str, now: datetime) -> bool:
+    """Checked right before posting, like `still_holds_claim`, and restarts the claim's staleness clock.
+
+    A claim counts as abandoned `stale_after` after `claimed_at`. Building a message can take longer than that
+    (slow Google, a busy process), so the holder renews just before it posts: from then on nobody can take the
+    claim over for another `stale_after`, which is ample for one Slack call.
+    """
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(PostClaim)
+            .where(col(PostClaim.id) == claim_id, col(PostClaim.token) == token, col(PostClaim.posted_at).is_(None))
+            .values(claimed_at=now)
+        ),
+    )
+    return result.rowcount == 1
+
+
 async def mark_posted(
     *, session: AsyncSession, claim_id: int, token: str, message_ts: str | None, now: datetime
 ) -> bool:
