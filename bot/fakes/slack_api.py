@@ -107,6 +107,7 @@ class FakeMessage:
     user: str
     streaming: bool = False
     deleted: bool = False
+    metadata: JsonDict | None = None
     history: list[str] = field(default_factory=list)
 
 
@@ -503,6 +504,7 @@ class FakeSlack:
             blocks=params.get("blocks"),
             user=workspace.bot_user_id,
             streaming=streaming,
+            metadata=params.get("metadata") if isinstance(params.get("metadata"), dict) else None,
         )
         self.messages[(channel, ts)] = message
         return message
@@ -519,6 +521,8 @@ class FakeSlack:
             body["thread_ts"] = message.thread_ts
         if message.blocks is not None:
             body["blocks"] = message.blocks
+        if message.metadata is not None:
+            body["metadata"] = message.metadata
         return body
 
     def _m_chat_postMessage(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
@@ -630,6 +634,57 @@ class FakeSlack:
         channel_id = str(params.get("channel", ""))
         members = self.channel_members.get(channel_id, [workspace.bot_user_id])
         return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+
+    def _m_conversations_history(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        """Top-level messages the fake knows in the channel, newest first (the bot's own posts)."""
+        channel = str(params.get("channel", ""))
+        oldest = float(params.get("oldest") or 0)
+        found = [
+            m
+            for m in self.messages.values()
+            if m.channel == channel and not m.deleted and not m.thread_ts and float(m.ts) >= oldest
+        ]
+        found.sort(key=lambda m: float(m.ts), reverse=True)
+        limit = int(params.get("limit") or 100)
+        return {
+            "ok": True,
+            "messages": [self._message_json(m, workspace) for m in found[:limit]],
+            "has_more": len(found) > limit,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _m_conversations_replies(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        """The thread's parent (when the fake posted it) and its replies, oldest first."""
+        channel, thread_ts = str(params.get("channel", "")), str(params.get("ts", ""))
+        oldest = float(params.get("oldest") or 0)
+        found = [
+            m
+            for m in self.messages.values()
+            if m.channel == channel
+            and not m.deleted
+            and (m.ts == thread_ts or m.thread_ts == thread_ts)
+            and float(m.ts) >= oldest
+        ]
+        found.sort(key=lambda m: float(m.ts))
+        return {
+            "ok": True,
+            "messages": [self._message_json(m, workspace) for m in found],
+            "has_more": False,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _m_conversations_list(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        channels = [c for c in self.channels.values() if not c["is_im"]]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
+    def _m_conversations_open(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        users = str(params.get("users", ""))
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        channel_id = "D" + users.split(",")[0].lstrip("UW")
+        if channel_id not in self.channels:
+            self.add_channel(channel_id)
+        return {"ok": True, "channel": {"id": channel_id}}
 
     def _m_conversations_join(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
         channel_id = str(params.get("channel", ""))

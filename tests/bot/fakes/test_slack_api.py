@@ -107,3 +107,19 @@ async def test_response_url_posts_land_in_the_sink(fake_slack: FakeSlack) -> Non
 
     posts = await fake_slack.wait_for_responses(1, key="cmd-1")
     assert posts[0].body["text"] == "only you can see this"
+
+
+async def test_history_and_replies_return_what_the_bot_posted(fake_slack: FakeSlack) -> None:
+    client = client_for(fake_slack)
+    parent = await client.chat_postMessage(
+        channel="C1", text="digest", metadata={"event_type": "lookout_digest", "event_payload": {"period": "d1"}}
+    )
+    await client.chat_postMessage(channel="C1", text="in thread", thread_ts=parent["ts"])
+    await client.chat_postMessage(channel="C1", text="later")
+
+    history = await client.conversations_history(channel="C1", include_all_metadata=True)
+    replies = await client.conversations_replies(channel="C1", ts=parent["ts"])
+
+    assert [m["text"] for m in history["messages"]] == ["later", "digest"]
+    assert history["messages"][1]["metadata"]["event_type"] == "lookout_digest"
+    assert [m["text"] for m in replies["messages"]] == ["digest", "in thread"]
