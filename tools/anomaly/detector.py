@@ -8,12 +8,17 @@ How it works, and why:
   The one with the smallest recent error is used, which is how seasonality is inferred rather than assumed.
 - Residuals are scaled by a robust spread (MAD of past residuals) with noise floors (a share of the level, and the
   Poisson spread for small counts) so that flat or tiny series do not alert on noise.
-- Deviations are read at three time scales (the point, and the mean of the last few and last many points) and each is
-  compared with the largest deviation the series produced recently in normal times: an alert needs a deviation that
+- Deviations are read at three time scales: the point itself (spikes, dips), and the shift between the median level
+  of the last k points and of the k points before them (k = 6 and 36: level shifts, drifts). Each is compared with
+  the largest deviation of that scale the series produced in the past four weeks: an alert needs a deviation that
   is both large in absolute terms and unprecedented for this series. That calibrates to each series' own tails
-  without fitting thresholds to any data set.
+  (a repeat of last week's spike is not news) without fitting thresholds to any data set.
+- The chosen predictor's verdict is averaged with the most alarmed other trusted predictor's, so one predictor's own
+  blind spot (a seasonal profile that does not fit today) rarely alerts alone.
 - An incident opens with one alert, stays open while the deviation persists, and ends with a recovery event; the
-  predictors keep adapting meanwhile, so a lasting level shift alerts once and becomes the new normal.
+  predictors keep adapting meanwhile and shifts are measured only within the new normal after an incident, so a
+  lasting level shift alerts once and becomes the new normal. A drop to near zero (tracking broken) stays open until
+  the values come back.
 """
 
 from __future__ import annotations
@@ -31,17 +36,16 @@ from tools.anomaly.models import Direction, Event, IncidentKind, Score, Sensitiv
 DAY = 86_400.0
 WEEK = 7 * DAY
 
-# Points averaged at each time scale: a single point (spikes), a short run and a long run (shifts, drifts).
+# Time scales in points: a single point (spikes), a short and a long run (shifts, drifts).
 SCALES = (1, 6, 36)
 # Smallest robust z (per scale) that can ever alert, whatever the series' history.
 MIN_DEVIATION = (4.0, 2.5, 1.5)
-# How much a deviation must exceed the largest one seen recently in normal times.
+# How much a deviation must exceed the largest one of the past RECORD_WINDOW.
 RECORD_MARGIN = 1.0
 # Alerting level on the ratio for each sensitivity; the anomaly score is ratio / (1 + ratio).
 SENSITIVITY_RATIO: dict[Sensitivity, float] = {"low": 1.3, "medium": 1.0, "high": 0.75}
 # Ratio below which an incident counts as quiet (hysteresis: ending needs much less than starting).
 QUIET_RATIO = 0.6
-Z_CLIP = 10.0
 REL_NOISE_FLOOR = 0.005
 NEAR_ZERO_SHARE = 0.1
 # Recent points whose median (after removing the seasonal profile) is the current level.
@@ -55,9 +59,6 @@ SWITCH_GAIN = 0.85
 # How long the largest past deviations are remembered (seconds), and the shortest time between two alerts.
 RECORD_WINDOW = 28 * DAY
 MIN_ALERT_GAP = DAY / 4
-LEARN_DURING_INCIDENTS = True
-STAT_MODE = "shift"
-COMBINE = "mean"
 
 
 def _epoch(timestamp: datetime) -> float:
@@ -88,13 +89,14 @@ class _Predictor:
         self.min_found = min_found
         self.levels: list[float] = []
         self.residuals: list[float] = []
-        self.z: list[float] = []
         self.error = 0.0
         self.count = 0
         self.scale = 0.0
         self.records = [0.0 for _ in SCALES]
         self.windows: list[deque[tuple[int, float]]] = [deque() for _ in SCALES]
         self.position = 0
+        # Levels learned since the last incident ended: a shift is measured only within the new normal.
+        self.fresh = 0
 
 
 class _Reading:
@@ -280,18 +282,14 @@ class AnomalyDetector:
         scale = max(predictor.scale, floor)
         z = (value - expected) / scale
         reading.z = z
-        clipped = _clamp(z, -Z_CLIP, Z_CLIP)
-        recent = predictor.z
         for index, k in enumerate(SCALES):
             if k == 1:
                 stat = z
-            elif STAT_MODE == "shift" and reading.seasonal is not None and len(predictor.levels) >= 2 * k:
+            elif reading.seasonal is not None and min(len(predictor.levels), predictor.fresh) >= 2 * k:
                 levels = predictor.levels
                 now = _median([*levels[-(k - 1) :], value - reading.seasonal])
                 before = _median(levels[-2 * k + 1 : -k + 1])
                 stat = (now - before) / scale
-            elif STAT_MODE == "mean" and len(recent) >= k - 1:
-                stat = (clipped + sum(recent[-(k - 1) :])) / k
             else:
                 stat = 0.0
             reading.stats.append(stat)
@@ -302,27 +300,26 @@ class AnomalyDetector:
         return reading
 
     def _combine(self, readings: list[_Reading]) -> _Reading:
-        """The chosen predictor's reading, with its ratio tempered by whether the other trusted predictors agree."""
+        """The chosen predictor's reading, its ratio averaged with the most alarmed other trusted predictor's.
+
+        A deviation that only one way of predicting sees is often that predictor's own mistake; one that the others
+        see as well is more likely real.
+        """
         chosen = readings[self._chosen]
-        if COMBINE == "chosen":
-            return chosen
         needed = _clamp(self._points_per(DAY), 10, 300)
         others = [
-            r.ratio
-            for i, (p, r) in enumerate(zip(self._predictors, readings, strict=True))
-            if i != self._chosen and p.count >= needed and r.stats
+            reading.ratio
+            for index, (predictor, reading) in enumerate(zip(self._predictors, readings, strict=True))
+            if index != self._chosen and predictor.count >= needed and reading.stats
         ]
-        if not others:
-            return chosen
-        if COMBINE == "min":
-            chosen.ratio = min(chosen.ratio, max(others))
-        elif COMBINE == "mean":
+        if others:
             chosen.ratio = 0.5 * (chosen.ratio + max(others))
         return chosen
 
     def _learn(self, predictor: _Predictor, value: float, reading: _Reading) -> None:
         if reading.seasonal is not None:
             predictor.levels.append(value - reading.seasonal)
+            predictor.fresh += 1
             keep = 4 * max(LEVEL_MAX_POINTS, SCALES[-1])
             if len(predictor.levels) > keep:
                 del predictor.levels[: keep // 2]
@@ -341,21 +338,16 @@ class AnomalyDetector:
         if predictor.count < 100 or predictor.count % 10 == 0:
             self._rescale(predictor, window)
         if reading.stats:
-            predictor.z.append(_clamp(reading.z, -Z_CLIP, Z_CLIP))
-            if len(predictor.z) > 4 * SCALES[-1]:
-                del predictor.z[: 2 * SCALES[-1]]
             horizon = int(_clamp(self._points_per(RECORD_WINDOW), 50, 20_000))
-            learn = LEARN_DURING_INCIDENTS or (not self._in_incident and self._grace == 0)
             predictor.position += 1
             for index, stat in enumerate(reading.stats):
                 maxima = predictor.windows[index]
                 while maxima and maxima[0][0] <= predictor.position - horizon:
                     maxima.popleft()
-                if learn:
-                    size = abs(stat)
-                    while maxima and maxima[-1][1] <= size:
-                        maxima.pop()
-                    maxima.append((predictor.position, size))
+                size = abs(stat)
+                while maxima and maxima[-1][1] <= size:
+                    maxima.pop()
+                maxima.append((predictor.position, size))
                 predictor.records[index] = maxima[0][1] if maxima else 0.0
 
     def _rescale(self, predictor: _Predictor, window: int) -> None:
@@ -397,6 +389,8 @@ class AnomalyDetector:
                 self._in_incident = False
                 self._quiet = 0
                 self._grace = self._level_points() if self._incident_kind == "near_zero" else 0
+                for predictor in self._predictors:
+                    predictor.fresh = 0
                 return False, "recovery"
             return False, None
         gap = _clamp(self._points_per(MIN_ALERT_GAP), 1, 1_000)

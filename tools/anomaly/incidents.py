@@ -1,0 +1,132 @@
+"""Batch API for the bot: a metric's recent history in, the incidents an alerting channel should hear about out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from tools.anomaly.detector import AnomalyDetector
+from tools.anomaly.models import Direction, Granularity, Incident, IncidentKind, Point, Score, Sensitivity, Severity
+from tools.anomaly.models import fingerprint as make_fingerprint
+
+# Points needed before anything is scored: three weeks of days (weekly seasonality), one week of hours.
+WARMUP_POINTS: dict[Granularity, int] = {"daily": 21, "hourly": 7 * 24}
+# Consecutive deviating points after which an incident is a level shift rather than a one-off spike or dip.
+PERSISTENT_POINTS: dict[Granularity, int] = {"daily": 3, "hourly": 6}
+# Below this volume a count series' incidents are noise to a marketer (a page going from 2 to 9 visits).
+COUNT_MIN_VOLUME = 10.0
+
+
+@dataclass(slots=True)
+class _Open:
+    start: Score
+    kind: IncidentKind
+    direction: Direction
+    peak: Score
+    persistent: int = 0
+    run: int = 0
+    ratios: list[float] = field(default_factory=list)
+
+
+def find_incidents(
+    points: Sequence[Point],
+    *,
+    granularity: Granularity,
+    sensitivity: Sensitivity = "medium",
+    incomplete_after: datetime | None = None,
+    holidays: Iterable[date] = (),
+    series_key: str = "",
+    min_volume: float | None = None,
+) -> list[Incident]:
+    """Incidents in a daily or hourly series, oldest first; the last one has `end=None` if it is still going on.
+
+    Points at or after `incomplete_after` (today's partial day, data still being processed) are ignored entirely.
+    Points on `holidays` are neither scored nor learned from. `series_key` (e.g. "ga4:123:sessions") goes into each
+    incident's fingerprint. `min_volume` drops incidents where neither the expected nor the actual value reaches it
+    (default: 10 for count series, 0 otherwise).
+    """
+    ordered = sorted(points, key=lambda point: point.timestamp)
+    if incomplete_after is not None:
+        ordered = [point for point in ordered if point.timestamp < incomplete_after]
+    if min_volume is None:
+        counts = all(
+            math.isnan(point.value) or (point.value >= 0 and point.value == round(point.value)) for point in ordered
+        )
+        min_volume = COUNT_MIN_VOLUME if counts else 0.0
+    detector = AnomalyDetector(sensitivity, holidays=holidays, warmup_points=WARMUP_POINTS[granularity])
+    persistent_needed = PERSISTENT_POINTS[granularity]
+    incidents: list[Incident] = []
+    current: _Open | None = None
+    for point in ordered:
+        score = detector.update(point.timestamp, point.value)
+        if score.alert:
+            direction: Direction = "up" if score.deviation > 0 else "down"
+            kind = detector.incident_kind or ("spike" if direction == "up" else "drop")
+            current = _Open(start=score, kind=kind, direction=direction, peak=score)
+        elif current is not None and score.scored:
+            if _gap(score, current.direction) > _gap(current.peak, current.direction):
+                current.peak = score
+            same_way = score.direction == current.direction and score.anomaly_score >= 0.3
+            current.run = current.run + 1 if same_way else 0
+            current.persistent = max(current.persistent, current.run)
+        if current is None:
+            continue
+        current.ratios.append(_ratio(score.anomaly_score))
+        if score.event == "recovery":
+            incidents.append(_close(current, end=score.timestamp, persistent_needed=persistent_needed))
+            current = None
+    if current is not None:
+        incidents.append(_close(current, end=None, persistent_needed=persistent_needed))
+    return [
+        replace(incident, fingerprint=make_fingerprint(series_key, incident.kind, incident.direction))
+        for incident in incidents
+        if max(abs(incident.expected), abs(incident.actual), abs(incident.peak_actual)) >= min_volume
+    ]
+
+
+def _gap(score: Score, direction: Direction) -> float:
+    """How far the value is from what was expected, in the incident's direction (negative if the other way)."""
+    if score.expected is None:
+        return -math.inf
+    gap = score.value - score.expected
+    return gap if direction == "up" else -gap
+
+
+def _ratio(anomaly_score: float) -> float:
+    return anomaly_score / (1.0 - anomaly_score) if anomaly_score < 1.0 else math.inf
+
+
+def _close(current: _Open, *, end: datetime | None, persistent_needed: int) -> Incident:
+    kind = current.kind
+    if kind != "near_zero" and current.persistent + 1 >= persistent_needed:
+        kind = "level_shift"
+    start, peak = current.start, current.peak
+    expected = start.expected if start.expected is not None else start.value
+    peak_expected = peak.expected if peak.expected is not None else peak.value
+    return Incident(
+        start=start.timestamp,
+        end=end,
+        kind=kind,
+        direction=current.direction,
+        severity=_severity(kind, max(current.ratios, default=0.0), expected=peak_expected, actual=peak.value),
+        expected=expected,
+        actual=start.value,
+        peak_expected=peak_expected,
+        peak_actual=peak.value,
+        deviation=peak.deviation,
+        fingerprint="",
+    )
+
+
+def _severity(kind: IncidentKind, ratio: float, *, expected: float, actual: float) -> Severity:
+    """From how far past the alerting level the deviation went, and how big the change is in relative terms."""
+    if kind == "near_zero":
+        return "high"
+    relative = abs(actual - expected) / abs(expected) if expected else math.inf
+    if ratio >= 2.0 or relative >= 0.5:
+        return "high"
+    if ratio >= 1.4 or relative >= 0.25:
+        return "medium"
+    return "low"
