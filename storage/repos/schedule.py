@@ -245,8 +245,11 @@ async def claim_post(
     assert existing.id is not None
     if existing.posted_at is not None:
         return Claim(status=ClaimStatus.POSTED, claim_id=existing.id)
-    if _aware(existing.claimed_at) > now - stale_after:
+    previous_claimed_at = _aware(existing.claimed_at)
+    if previous_claimed_at > now - stale_after:
         return Claim(status=ClaimStatus.HELD, claim_id=existing.id)
+    # Read before the UPDATE: the ORM synchronizes `existing` with the values it sets.
+    attempts = existing.attempts + 1
     # Compare-and-set on the old token: of several processes taking over at once, exactly one wins.
     result = cast(
         CursorResult[Any],
@@ -257,7 +260,7 @@ async def claim_post(
                 col(PostClaim.token) == existing.token,
                 col(PostClaim.posted_at).is_(None),
             )
-            .values(token=token, claimed_by=claimant, claimed_at=now, attempts=existing.attempts + 1)
+            .values(token=token, claimed_by=claimant, claimed_at=now, attempts=attempts)
         ),
     )
     if result.rowcount != 1:
@@ -266,8 +269,8 @@ async def claim_post(
         status=ClaimStatus.TAKEN_OVER,
         claim_id=existing.id,
         token=token,
-        attempts=existing.attempts + 1,
-        previous_claimed_at=_aware(existing.claimed_at),
+        attempts=attempts,
+        previous_claimed_at=previous_claimed_at,
     )
 
 
