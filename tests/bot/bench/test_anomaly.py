@@ -1,0 +1,105 @@
+"""`lookout bench anomaly` on a small NAB-layout folder made here: the table, the output files, the scorer totals."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.bench import anomaly
+from bot.settings import Settings
+from tools.anomaly.nab import PROFILES, normalise, prepare, scaled_sigmoid, score_detections
+
+START = datetime(2014, 4, 1)
+ROWS = 2016  # one week of 5-minute points
+
+
+def _write_series(root: Path, name: str, values: list[float]) -> list[str]:
+    path = root / "data" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamps = [(START + timedelta(minutes=5 * i)).strftime("%Y-%m-%d %H:%M:%S") for i in range(len(values))]
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["timestamp", "value"])
+        writer.writerows([stamp, f"{value:.3f}"] for stamp, value in zip(stamps, values, strict=True))
+    return stamps
+
+
+@pytest.fixture
+def nab_folder(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    minutes = np.arange(ROWS) * 5
+    cycle = 50 + 20 * np.sin(2 * np.pi * minutes / 1440)
+    quiet = list(cycle + rng.normal(0, 1, ROWS))
+    spiky = list(cycle + rng.normal(0, 1, ROWS))
+    spiky[1500] += 200
+    windows: dict[str, list[list[str]]] = {}
+    _write_series(tmp_path, "artificialNoAnomaly/quiet.csv", quiet)
+    windows["artificialNoAnomaly/quiet.csv"] = []
+    stamps = _write_series(tmp_path, "artificialWithAnomaly/spiky.csv", spiky)
+    windows["artificialWithAnomaly/spiky.csv"] = [[f"{stamps[1400]}.000000", f"{stamps[1600]}.000000"]]
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "combined_windows.json").write_text(json.dumps(windows))
+    return tmp_path
+
+
+def test_the_scorer_gives_the_null_and_perfect_totals(nab_folder: Path) -> None:
+    corpus = anomaly.load(nab_folder)
+    files = [prepare(series.timestamps, series.windows) for series in corpus]
+    standard, _, low_fn = PROFILES
+
+    null = sum(
+        score_detections(f, np.zeros(len(s.values), dtype=bool), standard) for f, s in zip(files, corpus, strict=True)
+    )
+    perfect_hits = []
+    for series in corpus:
+        hits = np.zeros(len(series.values), dtype=bool)
+        for start, _end in series.windows:
+            hits[series.timestamps.index(start)] = True
+        perfect_hits.append(hits)
+    perfect = sum(score_detections(f, hits, standard) for f, hits in zip(files, perfect_hits, strict=True))
+
+    assert (null, perfect) == (-1.0, pytest.approx(1.0))
+    assert (
+        sum(
+            score_detections(f, np.zeros(len(s.values), dtype=bool), low_fn) for f, s in zip(files, corpus, strict=True)
+        )
+        == -2
+    )
+    assert normalise(null, files, standard) == 0.0
+
+
+def test_bench_prints_the_three_profiles_and_writes_scores(
+    nab_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+
+    code = anomaly.main(["--data", str(nab_folder), "--out", str(out)], settings=Settings(_env_file=None))  # type: ignore[call-arg]
+
+    printed = capsys.readouterr().out
+    assert code == 0
+    rows = {line.split()[0]: line.split()[1:] for line in printed.splitlines() if line.split()}
+    # The one alert lands on the spike, at row 1500 of the window 1400..1600: NAB's sigmoid of that position.
+    detection = scaled_sigmoid(-(1600 - 1500 + 1) / 201) / scaled_sigmoid(-1.0)
+    for profile in PROFILES:
+        alerts_score, best_score, _threshold = (float(value) for value in rows[profile.name])
+        expected = 100 * (detection + profile.fn) / (1 + profile.fn)
+        assert alerts_score == pytest.approx(expected, abs=0.05)
+        assert best_score >= alerts_score
+    assert "0 on artificialNoAnomaly" in printed
+
+    with (out / "artificialWithAnomaly" / "spiky.csv").open() as handle:
+        written = list(csv.DictReader(handle))
+    assert list(written[0]) == ["timestamp", "value", "anomaly_score", "alert"]
+    assert len(written) == ROWS
+    assert written[0]["timestamp"] == "2014-04-01 00:00:00"
+    assert [i for i, row in enumerate(written) if row["alert"] == "1"] == [1500]
+    assert all(0.0 <= float(row["anomaly_score"]) <= 1.0 for row in written)
+    with (out / "artificialNoAnomaly" / "quiet.csv").open() as handle:
+        assert not any(row["alert"] == "1" for row in csv.DictReader(handle))
+    assert not math.isnan(float(written[-1]["anomaly_score"]))

@@ -1,0 +1,105 @@
+"""The streaming detector: sees only the past, infers the sampling interval, one alert per incident."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from tests.tools.anomaly.series import daily, hourly, scaled
+from tools.anomaly import AnomalyDetector, Point, Score
+
+
+def _run(points: list[Point], **options: object) -> tuple[AnomalyDetector, list[Score]]:
+    detector = AnomalyDetector(**options)  # type: ignore[arg-type]
+    return detector, [detector.update(p.timestamp, p.value) for p in points]
+
+
+def _five_minutes(days: int, *, seed: int, irregular: bool = False) -> list[Point]:
+    rng = np.random.default_rng(seed)
+    points: list[Point] = []
+    moment = datetime(2026, 3, 2)
+    while moment < datetime(2026, 3, 2) + timedelta(days=days):
+        daytime = 50 + 30 * math.sin(2 * math.pi * (moment.hour * 60 + moment.minute) / 1440)
+        points.append(Point(moment, float(daytime + rng.normal(0, 3))))
+        step = 5 if not irregular or rng.random() < 0.7 else 10
+        moment += timedelta(minutes=step)
+    return points
+
+
+def test_the_sampling_interval_is_inferred_not_assumed() -> None:
+    assert _run(daily(30))[0].step_seconds == 86_400
+    assert _run(hourly(3))[0].step_seconds == 3_600
+    assert _run(_five_minutes(2, seed=1))[0].step_seconds == 300
+    assert _run(_five_minutes(2, seed=1, irregular=True))[0].step_seconds == 300
+
+
+def test_a_score_depends_only_on_the_past() -> None:
+    points = scaled(daily(80, seed=2), 60, 61, 3.0)
+
+    _, full = _run(points)
+    _, prefix = _run(points[:61])
+
+    assert full[:61] == prefix
+    assert full[60].alert
+    assert all(0.0 <= score.anomaly_score <= 1.0 for score in full)
+
+
+def test_a_level_shift_in_a_five_minute_series_alerts_once_then_adapts() -> None:
+    points = _five_minutes(10, seed=3)
+    shift_at = len(points) * 7 // 10
+    points = [Point(p.timestamp, p.value + 40) if i >= shift_at else p for i, p in enumerate(points)]
+
+    _, scores = _run(points)
+
+    alerts = [i for i, score in enumerate(scores) if score.alert]
+    recoveries = [i for i, score in enumerate(scores) if score.event == "recovery"]
+    assert alerts == [shift_at]
+    assert scores[shift_at].direction == "up"
+    assert len(recoveries) == 1 and recoveries[0] > shift_at
+    assert not scores[-1].in_incident
+    assert scores[-1].expected is not None and abs(scores[-1].expected - points[-1].value) < 15
+
+
+@pytest.mark.parametrize("irregular", [False, True])
+def test_a_clean_daily_cycle_never_alerts(irregular: bool) -> None:
+    _, scores = _run(_five_minutes(10, seed=4, irregular=irregular))
+
+    assert not any(score.alert for score in scores)
+
+
+def test_a_flat_line_never_alerts_and_a_break_in_it_does() -> None:
+    start = datetime(2026, 3, 2)
+    flat = [Point(start + timedelta(hours=i), 45.0) for i in range(24 * 14)]
+    broken = [*flat, Point(start + timedelta(hours=24 * 14), 0.0)]
+
+    _, scores = _run(broken)
+
+    assert not any(score.alert for score in scores[:-1])
+    assert scores[-1].alert and scores[-1].direction == "down"
+
+
+def test_missing_values_are_skipped_not_scored() -> None:
+    points = daily(60, seed=5)
+    points[50] = Point(points[50].timestamp, math.nan)
+
+    _, scores = _run(points)
+
+    assert not scores[50].scored and not scores[50].alert
+    assert not any(score.alert for score in scores)
+
+
+def test_higher_sensitivity_alerts_on_smaller_deviations() -> None:
+    points = daily(150, seed=9)
+    for start, factor in ((50, 1.25), (70, 1.35), (90, 1.5), (110, 1.7), (130, 2.2)):
+        points = scaled(points, start, start + 1, factor)
+
+    alerts = {
+        sensitivity: sum(score.alert for score in _run(points, sensitivity=sensitivity, warmup_points=21)[1])
+        for sensitivity in ("low", "medium", "high")
+    }
+
+    assert alerts["low"] <= alerts["medium"] <= alerts["high"]
+    assert alerts["low"] < alerts["high"]

@@ -1,0 +1,135 @@
+"""find_incidents on daily and hourly series: the incidents a marketer should hear about, and only those."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.tools.anomaly.series import daily, hourly, scaled
+from tools.anomaly import Point, find_incidents, fingerprint
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_ninety_clean_days_raise_nothing(seed: int) -> None:
+    points = daily(90, seed=seed)
+
+    assert find_incidents(points, granularity="daily") == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_four_clean_weeks_of_hours_raise_nothing(seed: int) -> None:
+    points = hourly(28, seed=seed)
+
+    assert find_incidents(points, granularity="hourly") == []
+
+
+def test_tracking_broken_is_one_near_zero_incident_still_open() -> None:
+    points = scaled(daily(90, seed=3), 75, 90, 0.003)
+
+    incidents = find_incidents(points, granularity="daily", series_key="ga4:1:sessions")
+
+    assert len(incidents) == 1
+    incident = incidents[0]
+    assert incident.kind == "near_zero"
+    assert incident.direction == "down"
+    assert incident.severity == "high"
+    assert incident.start == points[75].timestamp
+    assert incident.end is None
+    assert incident.ongoing
+    assert incident.expected > 500
+    assert incident.actual < 10
+    assert incident.fingerprint == fingerprint("ga4:1:sessions", "near_zero", "down")
+
+
+def test_tracking_that_comes_back_ends_the_incident_without_a_new_alert() -> None:
+    points = scaled(daily(90, seed=3), 70, 74, 0.0)
+
+    incidents = find_incidents(points, granularity="daily")
+
+    assert [(i.kind, i.start, i.end) for i in incidents] == [("near_zero", points[70].timestamp, points[74].timestamp)]
+
+
+def test_a_bot_spike_is_one_spike_that_recovers() -> None:
+    points = scaled(daily(90, seed=4), 75, 76, 2.5)
+
+    incidents = find_incidents(points, granularity="daily")
+
+    assert len(incidents) == 1
+    spike = incidents[0]
+    assert (spike.kind, spike.direction, spike.start) == ("spike", "up", points[75].timestamp)
+    assert spike.end is not None and spike.end > spike.start
+    assert spike.severity == "high"
+    assert spike.relative_change is not None and spike.relative_change > 1.0
+
+
+def test_a_lasting_drop_alerts_once_as_a_level_shift_then_becomes_normal() -> None:
+    points = scaled(daily(120, seed=5), 70, 120, 0.6)
+
+    incidents = find_incidents(points, granularity="daily")
+
+    assert len(incidents) == 1
+    shift = incidents[0]
+    assert (shift.kind, shift.direction, shift.start) == ("level_shift", "down", points[70].timestamp)
+    assert shift.end is not None and shift.end < points[100].timestamp
+    assert shift.actual == pytest.approx(points[70].value)
+
+
+def test_incomplete_recent_data_is_never_scored() -> None:
+    points = daily(90, seed=6)
+    today = points[-1].timestamp
+    partial = [*points[:-1], Point(today, points[-1].value * 0.1)]
+
+    assert [i.kind for i in find_incidents(partial, granularity="daily")] == ["near_zero"]
+    assert find_incidents(partial, granularity="daily", incomplete_after=today) == []
+
+
+def test_a_holiday_dip_is_tolerated() -> None:
+    points = scaled(daily(90, seed=7), 80, 81, 0.35)
+    holiday = points[80].timestamp.date()
+
+    assert len(find_incidents(points, granularity="daily")) == 1
+    assert find_incidents(points, granularity="daily", holidays=[holiday]) == []
+
+
+def test_small_volumes_do_not_alert_on_noise() -> None:
+    small = daily(90, seed=8, level=3.0)
+    small[80] = Point(small[80].timestamp, 9.0)
+    large = daily(90, seed=8, level=300.0)
+    large[80] = Point(large[80].timestamp, 900.0)
+
+    assert find_incidents(small, granularity="daily") == []
+    assert [i.kind for i in find_incidents(large, granularity="daily")] == ["spike"]
+
+
+def test_sensitivity_orders_how_much_alerts() -> None:
+    points = daily(150, seed=9)
+    for start, factor in ((50, 1.25), (70, 1.35), (90, 1.5), (110, 1.7), (130, 2.2)):
+        points = scaled(points, start, start + 1, factor)
+
+    counts = {
+        sensitivity: len(find_incidents(points, granularity="daily", sensitivity=sensitivity))
+        for sensitivity in ("low", "medium", "high")
+    }
+
+    assert counts["low"] <= counts["medium"] <= counts["high"]
+    assert counts["low"] < counts["high"]
+    assert counts["low"] >= 1
+
+
+def test_an_hourly_outage_is_found_in_hourly_data() -> None:
+    points = scaled(hourly(28, seed=10), 24 * 25 + 10, 24 * 25 + 16, 0.0)
+
+    incidents = find_incidents(points, granularity="hourly")
+
+    assert [(i.kind, i.start) for i in incidents] == [("near_zero", points[24 * 25 + 10].timestamp)]
+    assert incidents[0].end == points[24 * 25 + 16].timestamp
+
+
+def test_points_may_arrive_unordered() -> None:
+    points = scaled(daily(90, seed=4), 75, 76, 2.5)
+
+    shuffled = points[::2] + points[1::2]
+
+    assert find_incidents(shuffled, granularity="daily") == find_incidents(points, granularity="daily")
+    assert points[1].timestamp - points[0].timestamp == timedelta(days=1)
