@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 ContextT = TypeVar("ContextT")
 
+SPENT_TTL_SECONDS = 30.0
 # Older turns are dropped (whole turns only, so calls keep their results) past this much stored text.
 HISTORY_CHAR_BUDGET = 120_000
 
@@ -88,13 +89,27 @@ class AgentService(Generic[ContextT]):
         self.monthly_budget_usd = monthly_budget_usd
         self.metrics = metrics
         self.limits = limits
+        self._spent: dict[tuple[int, str], tuple[float, float]] = {}  # (workspace, month) → (expires, usd)
 
-    async def budget_left(self, *, workspace_id: int, now: datetime) -> bool:
-        if self.monthly_budget_usd <= 0:
-            return True
+    async def month_spent(self, *, workspace_id: int, now: datetime) -> float:
+        """The workspace's model cost this month, re-read from the database at most every `SPENT_TTL_SECONDS`.
+
+        Several replicas share the budget through the database; each may lag the others by that long.
+        """
+        key = (workspace_id, repo.month_of(now))
+        cached = self._spent.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         async with self.database.session() as session:
-            spent = await repo.month_cost(session=session, workspace_id=workspace_id, month=repo.month_of(now))
-        return spent < self.monthly_budget_usd
+            spent = await repo.month_cost(session=session, workspace_id=workspace_id, month=key[1])
+        self._spent[key] = (time.monotonic() + SPENT_TTL_SECONDS, spent)
+        return spent
+
+    def _add_spent(self, *, workspace_id: int, now: datetime, cost: float) -> None:
+        key = (workspace_id, repo.month_of(now))
+        if key in self._spent:
+            expires, spent = self._spent[key]
+            self._spent[key] = (expires, spent + cost)
 
     async def answer(
         self,
@@ -106,18 +121,12 @@ class AgentService(Generic[ContextT]):
         context: ContextT,
         facts: PromptFacts,
         on_event: EventSink | None = None,
+        new_thread: bool = False,
     ) -> TurnOutcome:
+        """One turn in the thread. `new_thread` (a top-level message) skips looking for stored history."""
         started = time.monotonic()
         now = facts.now
-        async with self.database.session() as session:
-            spent = (
-                await repo.month_cost(session=session, workspace_id=workspace_id, month=repo.month_of(now))
-                if self.monthly_budget_usd > 0
-                else 0.0
-            )
-            stored = await repo.get_conversation(
-                session=session, workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts
-            )
+        spent = await self.month_spent(workspace_id=workspace_id, now=now) if self.monthly_budget_usd > 0 else 0.0
         if self.monthly_budget_usd > 0 and spent >= self.monthly_budget_usd:
             self._count("budget_spent")
             return TurnOutcome(
@@ -129,6 +138,12 @@ class AgentService(Generic[ContextT]):
         if not chain:
             self._count("no_model")
             return TurnOutcome(status=TurnStatus.NO_MODEL, text=messages.NO_MODEL_CONFIGURED, depth=depth)
+        stored = None
+        if not new_thread:
+            async with self.database.session() as session:
+                stored = await repo.get_conversation(
+                    session=session, workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts
+                )
         history = trim_history(load_conversation(stored.messages_json)) if stored else []
 
         agent = Agent(model=FallbackModel(chain), tools=self.tools, limits=self.limits, specs=self._specs)
@@ -168,6 +183,7 @@ class AgentService(Generic[ContextT]):
                     cached_tokens=usage.cached_tokens,
                     cost_usd=model_cost,
                 )
+        self._add_spent(workspace_id=workspace_id, now=now, cost=cost)
         self._record(result, cost=cost, seconds=time.monotonic() - started)
         if result.stop is StopReason.USER_PROBLEM:
             return TurnOutcome(

@@ -323,6 +323,7 @@ class AgentMessageHandler:
             context=prepared.context,
             facts=prepared.facts(self.clock()),
             on_event=on_event,
+            new_thread=message.thread_ts == message.ts,
         )
         if not done:
             await stream.finish(outcome.text, blocks=[])  # our own sentences (budget, no model): already safe
