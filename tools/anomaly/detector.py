@@ -9,7 +9,7 @@ How it works, and why:
 - Residuals are scaled by a robust spread (MAD of past residuals) with noise floors (a share of the level, and the
   Poisson spread for small counts) so that flat or tiny series do not alert on noise.
 - Deviations are read at three time scales: the point itself (spikes, dips), and the shift between the median level
-  of the last k points and of the k points before them (k = 6 and 36: level shifts, drifts). Each is compared with
+  of the last k points and of the k points before them (k = 8 and 48: level shifts, drifts). Each is compared with
   the largest deviation of that scale the series produced in the past four weeks: an alert needs a deviation that
   is both large in absolute terms and unprecedented for this series. That calibrates to each series' own tails
   (a repeat of last week's spike is not news) without fitting thresholds to any data set.
@@ -37,7 +37,7 @@ DAY = 86_400.0
 WEEK = 7 * DAY
 
 # Time scales in points: a single point (spikes), a short and a long run (shifts, drifts).
-SCALES = (1, 6, 36)
+SCALES = (1, 8, 48)
 # Smallest robust z (per scale) that can ever alert, whatever the series' history.
 MIN_DEVIATION = (4.0, 2.5, 1.5)
 # How much a deviation must exceed the largest one of the past RECORD_WINDOW.
