@@ -120,16 +120,28 @@ class RunningServer:
     _stops: list[Stop]
 
     async def stop(self, *, grace_seconds: float = _SHUTDOWN_GRACE_SECONDS) -> None:
-        """Stop taking work, let in-flight handlers finish (up to `grace_seconds`), then release everything."""
-        logger.info("shutting down: finishing in-flight work")
+        """Stop taking work, let in-flight work finish (about `grace_seconds` in all), then release everything.
+
+        The listener closes first, so a new delivery is refused and Slack (or the load balancer) sends it to another
+        replica. Handlers already running and the lifecycles (the scheduler finishing its runs, then handing back
+        its lease) wind down side by side, so the grace period is spent once, not once per part.
+        """
+        deadline = time.monotonic() + grace_seconds
+        logger.info("shutting down: finishing in-flight work (up to %.0f s)", grace_seconds)
         if self._socket_handler is not None:
             await self._socket_handler.close_async()  # type: ignore[no-untyped-call]
         await self._runner.shutdown()
         await self._runner.cleanup()
-        if not await self.services.background.wait_idle(timeout=grace_seconds):
-            logger.warning("stopped with %d handlers still running", self.services.background.active)
-        for stop in reversed(self._stops):
-            await stop()
+
+        async def drain_handlers() -> None:
+            if not await self.services.background.wait_idle(timeout=max(0.0, deadline - time.monotonic())):
+                logger.warning("stopped with %d handlers still running", self.services.background.active)
+
+        async def stop_lifecycles() -> None:
+            for stop in reversed(self._stops):
+                await stop()
+
+        await asyncio.gather(drain_handlers(), stop_lifecycles())
         if self.services.slack_http is not None:
             await self.services.slack_http.close()
         await self.services.database.dispose()
@@ -190,13 +202,15 @@ class CountingSocketModeHandler(AsyncSocketModeHandler):
 
 
 async def _serve(*, settings: Settings, port: int, socket_mode: bool) -> int:
-    server = await start_server(settings=settings, port=port, socket_mode=socket_mode)
+    # Handlers first: a SIGTERM that arrives while migrating still ends in a clean stop (and exit status 0).
     stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop_requested.set)
+    server = await start_server(settings=settings, port=port, socket_mode=socket_mode)
     await stop_requested.wait()
-    await server.stop()
+    await server.stop(grace_seconds=settings.lookout_shutdown_grace_seconds)
+    logger.info("stopped")
     return 0
 
 

@@ -114,7 +114,7 @@ async def start_scheduler(services: Services) -> Stop:
     await scheduler.start()
 
     async def stop() -> None:
-        await scheduler.stop()
+        await scheduler.stop(grace_seconds=settings.lookout_shutdown_grace_seconds)
         work.runtime.close()
 
     return stop
