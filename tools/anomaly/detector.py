@@ -93,7 +93,7 @@ class _Predictor:
         self.count = 0
         self.scale = 0.0
         self.records = [0.0 for _ in SCALES]
-        self.windows: list[deque[tuple[int, float]]] = [deque() for _ in SCALES]
+        self.maxima: list[deque[tuple[int, float]]] = [deque() for _ in SCALES]
         self.position = 0
         # Levels learned since the last incident ended: a shift is measured only within the new normal.
         self.fresh = 0
@@ -102,12 +102,11 @@ class _Predictor:
 class _Reading:
     """What one predictor makes of the current point."""
 
-    __slots__ = ("deviation", "expected", "ratio", "seasonal", "stats", "z")
+    __slots__ = ("deviation", "expected", "ratio", "seasonal", "stats")
 
     def __init__(self, seasonal: float | None, expected: float | None) -> None:
         self.seasonal = seasonal
         self.expected = expected
-        self.z = 0.0
         self.stats: list[float] = []
         self.ratio = 0.0
         self.deviation = 0.0
@@ -183,6 +182,7 @@ class AnomalyDetector:
                 deviation=0.0,
                 scored=False,
                 in_incident=self._in_incident,
+                kind=self.incident_kind,
             )
         if value < 0 or value != round(value):
             self._is_count = False
@@ -209,6 +209,7 @@ class AnomalyDetector:
             deviation=reading.deviation,
             scored=scored,
             in_incident=self._in_incident,
+            kind=self.incident_kind,
         )
 
     # -- sampling and history -----------------------------------------------------------------------------------
@@ -281,7 +282,6 @@ class AnomalyDetector:
             floor = max(floor, math.sqrt(max(expected, 1.0)))
         scale = max(predictor.scale, floor)
         z = (value - expected) / scale
-        reading.z = z
         for index, k in enumerate(SCALES):
             if k == 1:
                 stat = z
@@ -341,7 +341,7 @@ class AnomalyDetector:
             horizon = int(_clamp(self._points_per(RECORD_WINDOW), 50, 20_000))
             predictor.position += 1
             for index, stat in enumerate(reading.stats):
-                maxima = predictor.windows[index]
+                maxima = predictor.maxima[index]
                 while maxima and maxima[0][0] <= predictor.position - horizon:
                     maxima.popleft()
                 size = abs(stat)

@@ -30,6 +30,8 @@ class Score:
 
     `anomaly_score` is in [0, 1] and does not depend on the sensitivity (0.5 is the medium alerting level);
     `alert` is true only on the first point of a new incident; `event` is "recovery" on the point that ends one.
+    `kind` is the open incident's kind as judged when it alerted (spike, drop or near_zero; a level shift is only
+    known afterwards, see `find_incidents`). `scored` is false during warm-up and for missing or holiday points.
     """
 
     timestamp: datetime
@@ -42,6 +44,7 @@ class Score:
     deviation: float
     scored: bool
     in_incident: bool
+    kind: IncidentKind | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -79,6 +79,7 @@ def test_a_flat_line_never_alerts_and_a_break_in_it_does() -> None:
 
     assert not any(score.alert for score in scores[:-1])
     assert scores[-1].alert and scores[-1].direction == "down"
+    assert scores[-1].kind == "near_zero"
 
 
 def test_missing_values_are_skipped_not_scored() -> None:
