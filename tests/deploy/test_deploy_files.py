@@ -3,6 +3,7 @@ SIGTERM finish in-flight work before the kill, an HPA on CPU aimed at the Deploy
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,10 @@ def test_kubernetes_deployment_probes_health_and_outlasts_the_shutdown_grace() -
     assert container["resources"]["requests"]["cpu"]  # the HPA's utilization is relative to it
     assert set(env) <= _settings_names()
     assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    dockerfile = (DEPLOY.parent / "Dockerfile").read_text()
+    uid = re.search(r"--uid (\d+)", dockerfile)
+    assert uid is not None and pod["securityContext"]["runAsUser"] == int(uid.group(1))
+    assert "EXPOSE 3000" in dockerfile
 
 
 def test_kubernetes_service_hpa_and_secret_point_at_the_deployment() -> None:
