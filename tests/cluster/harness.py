@@ -95,16 +95,25 @@ class Cluster:
     env: dict[str, str]
     log_dir: Path
     replicas: list[Replica] = field(default_factory=list)
+    _spawned: int = 0
 
-    async def start(self, count: int, *, extra_env: Mapping[str, str] | None = None) -> list[Replica]:
-        """Start `count` replicas at once (they race to migrate the database) and wait until all are healthy."""
-        started = [await self._spawn(extra_env or {}) for _ in range(count)]
+    async def start(
+        self, count: int, *, extra_env: Mapping[str, str] | None = None, envs: Sequence[Mapping[str, str]] = ()
+    ) -> list[Replica]:
+        """Start `count` replicas at once (they race to migrate the database) and wait until all are healthy.
+
+        `envs[i]`, when given, adds to the i-th replica's environment (after `extra_env`).
+        """
+        started = [
+            await self._spawn({**(extra_env or {}), **(envs[index] if index < len(envs) else {})})
+            for index in range(count)
+        ]
         await asyncio.gather(*(self._wait_ready(replica) for replica in started))
         return started
 
     async def _spawn(self, extra_env: Mapping[str, str]) -> Replica:
-        index = len(self.replicas) + 1
-        name = f"replica-{index}"
+        self._spawned += 1
+        name = f"replica-{self._spawned}"
         port = free_port()
         log_path = self.log_dir / f"{name}.log"
         env = {**self.env, **extra_env}

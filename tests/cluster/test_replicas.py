@@ -58,7 +58,9 @@ async def test_a_burst_of_mentions_with_retries_at_other_replicas_is_answered_on
             data_dir=tmp_path,
             extra={"LOOKOUT_SCHEDULER_ENABLED": "false"},
         )
-        replicas = await cluster.start(3)
+        # Both URL forms operators write: `postgresql://` (two replicas) and `postgresql+asyncpg://` (the third).
+        asyncpg_url = cluster_database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+        replicas = await cluster.start(3, envs=[{}, {}, {"DATABASE_URL": asyncpg_url}])
         # Given 40 mentions, each delivered to one replica and, at the same moment, retried three times
         # (X-Slack-Retry-Num 1..3) at the other replicas,
         envelopes = [event_envelope(app_mention(f"question {n}")) for n in range(mentions)]
