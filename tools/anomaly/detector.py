@@ -41,7 +41,7 @@ SCALES = (1, 8, 48)
 # Smallest robust z (per scale) that can ever alert, whatever the series' history.
 MIN_DEVIATION = (4.0, 2.5, 1.5)
 # How much a deviation must exceed the largest one of the past RECORD_WINDOW.
-RECORD_MARGIN = 1.0
+RECORD_MARGIN = 1.03
 # Alerting level on the ratio for each sensitivity; the anomaly score is ratio / (1 + ratio).
 SENSITIVITY_RATIO: dict[Sensitivity, float] = {"low": 1.3, "medium": 1.0, "high": 0.75}
 # Ratio below which an incident counts as quiet (hysteresis: ending needs much less than starting).
