@@ -304,15 +304,15 @@ class AlertService:
         png = await self._chart(found)
         if png is None:
             return
-        await self._pacer.wait(channel_id)
         try:
-            await client.files_upload_v2(
-                channel=channel_id,
-                thread_ts=thread_ts,
-                content=png,
-                filename="lookout-alert.png",
-                title=f"{found.series.spec.label}: actual and expected",
-            )
+            async with self._pacer.slot(channel_id):
+                await client.files_upload_v2(
+                    channel=channel_id,
+                    thread_ts=thread_ts,
+                    content=png,
+                    filename="lookout-alert.png",
+                    title=f"{found.series.spec.label}: actual and expected",
+                )
         except SlackApiError as error:
             log.warning("could not upload the alert chart to %s: %s", channel_id, error.response.get("error"))
 

@@ -72,10 +72,16 @@ class ComposedDigest:
     report: DigestReport | None = None
 
 
+@dataclass(frozen=True)
+class _Fetched:
+    report: DigestReport
+    chart_png: bytes | None
+
+
 @dataclass
 class _CacheEntry:
     expires: datetime
-    task: asyncio.Task[DigestReport]
+    task: asyncio.Task[_Fetched]
 
 
 @dataclass
@@ -155,15 +161,15 @@ class DigestService:
             return ComposedDigest(text=messages.NO_PROPERTY, blocks=messages.problem_blocks(messages.NO_PROPERTY))
         title = target.property_name or target.site_url or "Your site"
         try:
-            report = await self._report(workspace_id, target, day=local_day - timedelta(days=1), title=title)
+            fetched = await self._report(workspace_id, target, day=local_day - timedelta(days=1), title=title)
         except (GoogleAuthExpired, ReconnectNeeded):
             text = messages.reconnect_text(title=title)
             return ComposedDigest(text=text, blocks=messages.problem_blocks(text))
-        chart_png = await self._chart(report) if self._chart is not None and report.chart_series else None
+        report = fetched.report
         return ComposedDigest(
             text=messages.digest_text(report),
             blocks=messages.digest_blocks(report),
-            chart_png=chart_png,
+            chart_png=fetched.chart_png,
             chart_title=messages.chart_title(report),
             report=report,
         )
@@ -177,15 +183,15 @@ class DigestService:
 
     async def post_now(self, client: AsyncWebClient, *, channel_id: str, digest: ComposedDigest) -> str:
         """Post a digest outside the schedule (`lookout digest`): no claim, so it never takes the day's slot."""
-        await self._pacer.wait(channel_id)
-        response = await client.chat_postMessage(
-            channel=channel_id, text=digest.text, blocks=digest.blocks, unfurl_links=False, unfurl_media=False
-        )
+        async with self._pacer.slot(channel_id):
+            response = await client.chat_postMessage(
+                channel=channel_id, text=digest.text, blocks=digest.blocks, unfurl_links=False, unfurl_media=False
+            )
         if digest.chart_png is not None:
             await self._upload_chart(client, channel_id, digest)
         return str(response.get("ts", ""))
 
-    async def _report(self, workspace_id: int, target: GoogleTarget, *, day: date, title: str) -> DigestReport:
+    async def _report(self, workspace_id: int, target: GoogleTarget, *, day: date, title: str) -> _Fetched:
         key = (workspace_id, target.property_id, target.site_url, day)
         now = self._clock()
         entry = self._cache.get(key)
@@ -200,10 +206,13 @@ class DigestService:
         self._drop_expired(now)
         return await asyncio.shield(task)
 
-    async def _fetch(self, workspace_id: int, target: DigestTarget, *, day: date) -> DigestReport:
+    async def _fetch(self, workspace_id: int, target: DigestTarget, *, day: date) -> _Fetched:
         clients = await self._google.clients_for(workspace_id=workspace_id)
         self.stats.reports_built += 1
-        return await build_report(target, day=day, ga4=clients.ga4, gsc=clients.gsc)
+        report = await build_report(target, day=day, ga4=clients.ga4, gsc=clients.gsc)
+        # Drawn once per property and day too: the chart is the costly part in CPU.
+        chart_png = await self._chart(report) if self._chart is not None and report.chart_series else None
+        return _Fetched(report=report, chart_png=chart_png)
 
     def _drop_expired(self, now: datetime) -> None:
         for key in [key for key, entry in self._cache.items() if entry.expires <= now]:
@@ -211,14 +220,14 @@ class DigestService:
 
     async def _upload_chart(self, client: AsyncWebClient, channel_id: str, digest: ComposedDigest) -> None:
         assert digest.chart_png is not None
-        await self._pacer.wait(channel_id)
         try:
-            await client.files_upload_v2(
-                channel=channel_id,
-                content=digest.chart_png,
-                filename="lookout-digest.png",
-                title=digest.chart_title,
-            )
+            async with self._pacer.slot(channel_id):
+                await client.files_upload_v2(
+                    channel=channel_id,
+                    content=digest.chart_png,
+                    filename="lookout-digest.png",
+                    title=digest.chart_title,
+                )
         except SlackApiError as error:
             # The digest itself is posted; a missing chart is not worth a retry that could double the post.
             log.warning("could not upload the digest chart to %s: %s", channel_id, error.response.get("error"))

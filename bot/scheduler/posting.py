@@ -8,8 +8,10 @@ posts when it is not there.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -17,6 +19,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.scheduler.limits import ChannelPacer
 from storage.db import Database
@@ -87,6 +90,7 @@ class ClaimedPoster:
         pacer: ChannelPacer,
         stale_after: timedelta = timedelta(seconds=60),
         max_attempts: int = 3,
+        max_sessions: int = 8,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -94,6 +98,14 @@ class ClaimedPoster:
         self._pacer = pacer
         self._stale_after = stale_after
         self._max_attempts = max_attempts
+        # Claims are tiny transactions; letting hundreds queue on the connection pool at 09:00 only churns
+        # connections (and, on SQLite, contends for the one writer), so they take turns here.
+        self._gate = asyncio.Semaphore(max_sessions)
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        async with self._gate, self._database.session() as session:
+            yield session
 
     async def post_once(
         self,
@@ -106,7 +118,7 @@ class ClaimedPoster:
         prepare: Callable[[], Awaitable[SlackPost | None]],
         thread_ts: str | None = None,
     ) -> PostOutcome:
-        async with self._database.session() as session:
+        async with self._session() as session:
             claim = await claim_post(
                 session=session,
                 workspace_id=workspace_id,
@@ -122,7 +134,7 @@ class ClaimedPoster:
             return PostOutcome(result=PostResult.HELD_ELSEWHERE)
 
         async def finish(result: PostResult, ts: str | None) -> PostOutcome:
-            async with self._database.session() as session:
+            async with self._session() as session:
                 await mark_posted(
                     session=session, claim_id=claim.claim_id, token=claim.token, message_ts=ts, now=self._clock()
                 )
@@ -151,23 +163,23 @@ class ClaimedPoster:
             return await finish(PostResult.NOTHING_TO_POST, None)
         # Renewed, not just checked: building may have outlasted `stale_after`, and a successor must not take over
         # (and post again) while this Slack call is on its way.
-        async with self._database.session() as session:
+        async with self._session() as session:
             if not await renew_claim(session=session, claim_id=claim.claim_id, token=claim.token, now=self._clock()):
                 return PostOutcome(result=PostResult.HELD_ELSEWHERE)
-        await self._pacer.wait(channel_id)
         try:
-            response = await client.chat_postMessage(
-                channel=post.channel,
-                text=post.text,
-                blocks=post.blocks,
-                thread_ts=post.thread_ts,
-                unfurl_links=False,
-                unfurl_media=False,
-                metadata={
-                    "event_type": METADATA_EVENT_TYPE,
-                    "event_payload": {"subscription_id": subscription_id, "period": period},
-                },
-            )
+            async with self._pacer.slot(channel_id):
+                response = await client.chat_postMessage(
+                    channel=post.channel,
+                    text=post.text,
+                    blocks=post.blocks,
+                    thread_ts=post.thread_ts,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    metadata={
+                        "event_type": METADATA_EVENT_TYPE,
+                        "event_payload": {"subscription_id": subscription_id, "period": period},
+                    },
+                )
         except SlackApiError as error:
             code = str(error.response.get("error", ""))
             if code in PERMANENT_ERRORS:
