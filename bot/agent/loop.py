@@ -203,9 +203,14 @@ class Agent(Generic[ContextT]):
         result = AgentResult(text="", stop=StopReason.ANSWERED, new_messages=turn)
         all_results = [part.content for message in history for part in message.tool_results if not part.is_error]
 
+        built: list[tuple[int, Grounder]] = []
+
         def grounder() -> Grounder:
-            fresh = [run.outcome.content for run in result.tool_runs if not run.outcome.is_error]
-            return Grounder([*all_results, *fresh], given=[question, system])
+            # Rebuilt only when new tool results arrived, not for every streamed line.
+            if not built or built[-1][0] != len(result.tool_runs):
+                fresh = [run.outcome.content for run in result.tool_runs if not run.outcome.is_error]
+                built[:] = [(len(result.tool_runs), Grounder([*all_results, *fresh], given=[question, system]))]
+            return built[-1][1]
 
         lines = _LineGrounder(grounder, on_event, mark=self.unverified_mark)
         tool_calls = 0
