@@ -17,7 +17,7 @@ from bot.scheduler.jobs import digest_period
 from bot.scheduler.posting import METADATA_EVENT_TYPE, PostResult
 from storage.db import Database
 from storage.repos.schedule import claim_post, get_claim
-from tests.bot.digest.world import World, make_world, serve_history
+from tests.bot.digest.world import World, make_world
 
 POSTED_ON = date(2026, 11, 20)
 REPORTED = date(2026, 11, 19)
@@ -114,7 +114,6 @@ async def test_a_digest_is_posted_once_with_its_metadata_and_chart(database: Dat
 
 async def test_a_restart_in_the_middle_of_a_digest_run_posts_each_digest_exactly_once(database: Database) -> None:
     async with make_world(database, latency=0.4) as world:
-        serve_history(world.slack)
         channels = ["C01", "C02", "C03", "C04"]
         subscriptions = {channel: await world.subscribe(channel, time_of_day="09:00") for channel in channels}
         timing = DigestTiming(window_seconds=0)
