@@ -99,6 +99,9 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
     del settings  # the detector needs no configuration
     args = _parser().parse_args(list(argv))
     started = time.perf_counter()
+    if not (args.data / "labels" / "combined_windows.json").is_file():
+        print(f"{args.data} is not a NAB-layout folder: labels/combined_windows.json is missing")
+        return 2
     corpus = load(args.data)
     if not corpus:
         print(f"no series under {args.data / 'data'}")

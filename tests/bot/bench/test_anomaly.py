@@ -103,3 +103,10 @@ def test_bench_prints_the_three_profiles_and_writes_scores(
     with (out / "artificialNoAnomaly" / "quiet.csv").open() as handle:
         assert not any(row["alert"] == "1" for row in csv.DictReader(handle))
     assert not math.isnan(float(written[-1]["anomaly_score"]))
+
+
+def test_bench_refuses_a_folder_without_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = anomaly.main(["--data", str(tmp_path)], settings=Settings(_env_file=None))  # type: ignore[call-arg]
+
+    assert code == 2
+    assert "combined_windows.json is missing" in capsys.readouterr().out
