@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.scheduler.limits import ChannelPacer
 from storage.db import Database
-from storage.repos.schedule import ClaimStatus, claim_post, mark_posted, renew_claim
+from storage.repos.schedule import ClaimStatus, claim_post, mark_posted, release_claim, renew_claim
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,14 @@ class ClaimedPoster:
                 )
                 return await finish(PostResult.GAVE_UP, None)
 
-        post = await prepare()
+        try:
+            post = await prepare()
+        except asyncio.CancelledError:
+            # Stopping (SIGTERM) before anything was posted: hand the claim back so the next leader posts it at
+            # once instead of waiting for the claim to go stale.
+            async with self._database.session() as session:
+                await release_claim(session=session, claim_id=claim.claim_id, token=claim.token)
+            raise
         if post is None:
             return await finish(PostResult.NOTHING_TO_POST, None)
         # Renewed, not just checked: building may have outlasted `stale_after`, and a successor must not take over

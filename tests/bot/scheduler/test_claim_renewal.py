@@ -4,6 +4,7 @@ however long the message took to build."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -88,4 +89,69 @@ async def test_a_slow_build_does_not_let_a_successor_post_while_the_post_is_in_f
     # then the successor sees the claim held (freshly renewed) and leaves it: the digest is posted once.
     assert sweeping.result is PostResult.HELD_ELSEWHERE
     assert posted.result is PostResult.POSTED
+    assert [call.get("text") for call in slack.ok_calls_to("chat.postMessage")] == ["Digest"]
+
+
+async def test_a_build_cut_short_by_shutdown_hands_the_claim_back(database: Database) -> None:
+    async with database.session() as session:
+        workspace = await ensure_workspace(session=session, enterprise_id=None, team_id="T0LOOKOUT")
+        assert workspace.id is not None
+        subscription = await upsert_subscription(
+            session=session,
+            workspace_id=workspace.id,
+            channel_id="C0DIGEST",
+            kind=SubscriptionKind.DIGEST,
+            time_of_day="09:00",
+            timezone="UTC",
+            sensitivity="medium",
+            created_by="U1",
+            now=datetime.now(UTC),
+        )
+        assert subscription.id is not None
+    clock = Clock()
+    async with SlowSlack(delays={}) as slack:
+        client = AsyncWebClient(token=slack.workspace.bot_token, base_url=slack.url)
+        stopping, successor = (
+            ClaimedPoster(
+                database=database, clock=clock, claimant=name, pacer=ChannelPacer(interval=0), stale_after=STALE
+            )
+            for name in ("replica-1", "replica-2")
+        )
+        building = asyncio.Event()
+
+        async def endless_build() -> SlackPost:
+            building.set()
+            await asyncio.sleep(3600)
+            raise AssertionError("not reached")
+
+        async def quick_build() -> SlackPost:
+            return SlackPost(channel="C0DIGEST", text="Digest")
+
+        def post(
+            poster: ClaimedPoster, prepare: Callable[[], Awaitable[SlackPost | None]]
+        ) -> asyncio.Task[PostOutcome]:
+            return asyncio.create_task(
+                poster.post_once(
+                    client=client,
+                    workspace_id=workspace.id or 0,
+                    subscription_id=subscription.id or 0,
+                    period="digest:2026-11-20",
+                    channel_id="C0DIGEST",
+                    prepare=prepare,
+                )
+            )
+
+        # Given a replica building a digest when its shutdown grace runs out and its run is cancelled,
+        cut_short = post(stopping, endless_build)
+        await asyncio.wait_for(building.wait(), timeout=5)
+        cut_short.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await cut_short
+
+        # when the next leader sweeps a moment later (long before the claim would have gone stale),
+        clock.now += timedelta(seconds=1)
+        outcome = await post(successor, quick_build)
+
+    # then it posts the digest at once: the claim was handed back, nothing had been posted.
+    assert outcome.result is PostResult.POSTED
     assert [call.get("text") for call in slack.ok_calls_to("chat.postMessage")] == ["Digest"]
