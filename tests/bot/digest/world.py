@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.service import AlertService
 from bot.digest.service import DigestService, GoogleClients
-from bot.fakes.slack_api import FakeSlack
+from bot.fakes.slack_api import FakeSlack, SlackCall
 from bot.google.connection import GoogleTarget
 from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster
@@ -70,6 +70,29 @@ class FakeGoogleClients:
             ga4=Ga4Client(credentials=credentials, data_api_url=self._google.url, runtime=self._runtime),
             gsc=GscClient(credentials=credentials, api_url=self._google.url, runtime=self._runtime),
         )
+
+
+def serve_history(slack: FakeSlack) -> None:
+    """Answer conversations.history from the chat.postMessage calls, metadata included, as Slack does.
+
+    FakeSlack now answers it from what it stored; this keeps answering from the calls themselves for tests that
+    post through several fakes' views (the cluster tests use it).
+    """
+
+    def history(call: SlackCall) -> dict[str, Any]:
+        channel = call.get("channel")
+        oldest = float(call.get("oldest") or 0)
+        messages = []
+        for posted in slack.ok_calls_to("chat.postMessage"):
+            ts = str(posted.response["ts"])
+            if posted.get("channel") == channel and float(ts) >= oldest and not posted.get("thread_ts"):
+                message: dict[str, Any] = {"type": "message", "ts": ts, "text": posted.get("text")}
+                if posted.get("metadata"):
+                    message["metadata"] = posted.get("metadata")
+                messages.append(message)
+        return {"ok": True, "messages": list(reversed(messages)), "has_more": False}
+
+    slack.on("conversations.history", history)
 
 
 @dataclass
