@@ -54,8 +54,9 @@ def secret_key() -> str:
 
 
 @pytest.fixture
-async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
-    """Replicas started by the test; every one is killed at the end whatever happened."""
+async def cluster(tmp_path: Path, cluster_database_url: str) -> AsyncIterator[Cluster]:
+    """Replicas started by the test; every one is killed at the end whatever happened, before their database is
+    dropped (this fixture depends on `cluster_database_url` for that order)."""
     logs = tmp_path / "logs"
     logs.mkdir()
     running = Cluster(env={}, log_dir=logs)
