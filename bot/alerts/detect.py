@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
-from tools.anomaly import AnomalyDetector, Incident, Point, Score
-from tools.anomaly.models import Direction, IncidentKind, Sensitivity, Severity, fingerprint
+from tools.anomaly import Incident, Point
+from tools.anomaly.incidents import find_incidents as detect_incidents
+from tools.anomaly.models import Direction, Sensitivity, Severity
 
 Source = Literal["ga4", "gsc"]
 Granularity = Literal["daily", "hourly"]
@@ -34,11 +35,10 @@ class Series:
 
 @dataclass(frozen=True, kw_only=True)
 class Found:
-    """One incident in one series, with the detector's scores (expected values for the chart's band)."""
+    """One incident in one series."""
 
     series: Series
     incident: Incident
-    scores: list[Score] = field(default_factory=list)
 
     @property
     def relative_change(self) -> float:
@@ -46,62 +46,15 @@ class Found:
         return abs(change) if change is not None else math.inf
 
 
-def severity_of(expected: float, actual: float, kind: IncidentKind) -> Severity:
-    if kind == "near_zero" or expected <= 0:
-        return "high"
-    change = abs(actual - expected) / expected
-    if change >= 0.5:
-        return "high"
-    if change >= 0.25:
-        return "medium"
-    return "low"
-
-
-def find_incidents(series: Series, *, sensitivity: Sensitivity) -> tuple[list[Found], list[Score]]:
-    """Every incident the streaming detector reports over the series (each point judged on its past only)."""
-    detector = AnomalyDetector(sensitivity)
-    scores: list[Score] = []
-    found: list[Found] = []
-    open_start: Score | None = None
-    open_kind: IncidentKind = "drop"
-    peak: Score | None = None
-
-    def close(end: datetime | None) -> None:
-        assert open_start is not None and peak is not None
-        direction: Direction = open_start.direction or "down"
-        expected = open_start.expected if open_start.expected is not None else 0.0
-        incident = Incident(
-            start=open_start.timestamp,
-            end=end,
-            kind=open_kind,
-            direction=direction,
-            severity=severity_of(expected, open_start.value, open_kind),
-            expected=expected,
-            actual=open_start.value,
-            peak_expected=peak.expected if peak.expected is not None else expected,
-            peak_actual=peak.value,
-            deviation=peak.deviation,
-            fingerprint=fingerprint(series.spec.key, open_kind, direction),
-        )
-        found.append(Found(series=series, incident=incident, scores=scores))
-
-    for point in series.points:
-        score = detector.update(point.timestamp, point.value)
-        scores.append(score)
-        if score.alert and score.direction is not None:
-            if open_start is not None:
-                close(point.timestamp)
-            open_start = peak = score
-            open_kind = detector.incident_kind or ("spike" if score.direction == "up" else "drop")
-        elif open_start is not None:
-            if peak is not None and abs(score.deviation) > abs(peak.deviation):
-                peak = score
-            if score.event == "recovery" or not score.in_incident:
-                close(point.timestamp)
-                open_start = peak = None
-    if open_start is not None:
-        close(None)
-    return found, scores
+def find_incidents(series: Series, *, sensitivity: Sensitivity) -> list[Found]:
+    """The detector's incidents in one series (each point judged on its past only), oldest first."""
+    incidents = detect_incidents(
+        series.points,
+        granularity=series.spec.granularity,
+        sensitivity=sensitivity,
+        series_key=series.spec.key,
+    )
+    return [Found(series=series, incident=incident) for incident in incidents]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -122,7 +122,7 @@ class AlertService:
         )
         found: list[Found] = []
         for each in series:
-            found.extend(find_incidents(each, sensitivity=sensitivity)[0])
+            found.extend(find_incidents(each, sensitivity=sensitivity))
         news = [item for item in found if self._is_news(item, sensitivity=sensitivity) and not _is_rebound(item, found)]
         try:
             client = await self._slack_client_for(subscription.workspace_id)

@@ -30,26 +30,25 @@ async def digest_chart(report: DigestReport) -> bytes | None:
 
 
 async def alert_chart(found: Found) -> bytes | None:
-    """The alerted series over the last week (hourly) or four weeks (daily), with what the detector expected."""
-    last = found.series.points[-1].timestamp
+    """The alerted series over the last week (hourly) or four weeks (daily), with the week before dashed."""
+    points = found.series.points
+    last = points[-1].timestamp
     window = ALERT_HOURLY_WINDOW if found.series.spec.granularity == "hourly" else ALERT_DAILY_WINDOW
-    scores = [score for score in found.scores if score.timestamp > last - window]
-    if len(scores) < 2:
+    by_time = {point.timestamp: point.value for point in points}
+    recent = [point for point in points if point.timestamp > last - window][-400:]
+    earlier = [(point, by_time.get(point.timestamp - timedelta(weeks=1))) for point in recent]
+    if len(recent) < 2:
         return None
-    # The chart tool takes at most 400 points per series; a week of hours is 168.
-    scores = scores[-400:]
-    actual = [ChartPoint(x=_label(score.timestamp), y=score.value) for score in scores]
-    expected = [
-        ChartPoint(x=_label(score.timestamp), y=score.expected if score.expected is not None else score.value)
-        for score in scores
-    ]
-    spec = ChartInput(
-        title=f"{found.series.spec.label}: actual and expected"[:100],
-        series=[
-            ChartSeries(name="Actual", points=actual),
-            ChartSeries(name="Expected", points=expected, compared=True),
-        ],
-    )
+    series = [ChartSeries(name="This period", points=[ChartPoint(x=_label(p.timestamp), y=p.value) for p in recent])]
+    if all(value is not None for _, value in earlier):
+        series.append(
+            ChartSeries(
+                name="A week before",
+                points=[ChartPoint(x=_label(p.timestamp), y=value or 0.0) for p, value in earlier],
+                compared=True,
+            )
+        )
+    spec = ChartInput(title=f"{found.series.spec.label}: this period and a week before"[:100], series=series)
     image = await asyncio.to_thread(render_chart, spec)
     return image.png
 

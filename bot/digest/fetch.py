@@ -34,7 +34,8 @@ from bot.digest.report import (
     pick_movers,
     top_movers,
 )
-from tools.anomaly import AnomalyDetector
+from tools.anomaly import Point
+from tools.anomaly.incidents import find_incidents
 from tools.google.errors import GoogleAccessDenied, GoogleBadRequest
 from tools.google.ga4 import Ga4Api
 from tools.google.gsc import GscApi, GscQuery
@@ -282,17 +283,27 @@ def _fill_gsc(report: DigestReport, data: _GscData) -> None:
 def detect(
     series: dict[date, float], *, day: date, label: str, kind: MetricKind, history_days: int
 ) -> DigestAnomaly | None:
-    """Run the streaming detector over the daily series; report `day` when it alerts or an incident is ongoing."""
-    detector = AnomalyDetector("medium")
-    last = None
-    for offset in range(history_days - 1, -1, -1):
-        when = day - timedelta(days=offset)
-        value = series.get(when, 0.0 if kind is MetricKind.COUNT else math.nan)
-        last = detector.update(datetime.combine(when, time()), value)
-    if last is None or not (last.alert or last.in_incident) or last.expected is None or last.direction is None:
+    """The detector's view of `day`: an incident that started that day or is still going on, if any."""
+    points = [
+        Point(
+            timestamp=datetime.combine(when, time()),
+            value=series.get(when, 0.0 if kind is MetricKind.COUNT else math.nan),
+        )
+        for when in (day - timedelta(days=offset) for offset in range(history_days - 1, -1, -1))
+    ]
+    incidents = find_incidents(points, granularity="daily", series_key=f"digest:{label}")
+    current = next(
+        (i for i in reversed(incidents) if i.start.date() == day or (i.end is None and i.start.date() <= day)), None
+    )
+    if current is None:
         return None
+    on_day = current.start.date() == day
     return DigestAnomaly(
-        metric_label=label, direction=last.direction, expected=last.expected, actual=last.value, kind=kind
+        metric_label=label,
+        direction=current.direction,
+        expected=current.expected if on_day else current.peak_expected,
+        actual=current.actual if on_day else series.get(day, current.peak_actual),
+        kind=kind,
     )
 
 

@@ -18,6 +18,7 @@ from bot.scheduler.posting import METADATA_EVENT_TYPE, PostResult
 from storage.db import Database
 from storage.repos.schedule import claim_post, get_claim
 from tests.bot.digest.world import World, make_world
+from tools.fakes.dataset import PropertyDataset, TrackingBroken
 
 POSTED_ON = date(2026, 11, 20)
 REPORTED = date(2026, 11, 19)
@@ -216,3 +217,20 @@ def test_blocks_stay_within_slack_limits_and_escape_google_values() -> None:
     assert len(blocks) <= 50
     assert all(len(text) <= 3000 for text in section_texts(blocks))
     assert "<!channel>" not in json.dumps(blocks)
+
+
+async def test_the_days_anomalies_are_in_the_digest(database: Database) -> None:
+    dataset = PropertyDataset()
+    dataset.inject(TrackingBroken(start=REPORTED, end=POSTED_ON))
+    async with make_world(database, dataset=dataset) as world:
+        composed = await world.digest_service().compose(
+            workspace_id=world.workspace_id, channel_id="C0GROWTH", local_day=POSTED_ON
+        )
+        clean = await world.digest_service().compose(
+            workspace_id=world.workspace_id, channel_id="C0GROWTH", local_day=POSTED_ON - timedelta(days=2)
+        )
+
+    assert composed is not None and clean is not None
+    text = "\n".join(section_texts(composed.blocks))
+    assert ":warning: *Sessions* on Nov 19 was far below normal" in text
+    assert ":warning:" not in "\n".join(section_texts(clean.blocks))
