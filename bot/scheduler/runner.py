@@ -17,6 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.scheduler.jobs import Daily, Every, Job
 
+ANCHOR = datetime(2024, 1, 1, tzinfo=UTC)
 Spawn = Callable[[str, Coroutine[Any, Any, None]], None]
 
 
@@ -67,6 +68,9 @@ class JobRunner:
     def job_names(self) -> list[str]:
         return [job.id for job in self._scheduler.get_jobs()]
 
+    def next_runs(self) -> dict[str, datetime | None]:
+        return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
+
     async def _fire(self, job: Job) -> None:
         self._spawn(job.name, job.run())
 
@@ -81,5 +85,7 @@ def _trigger(job: Job) -> CronTrigger | IntervalTrigger:
             timezone=ZoneInfo(schedule.timezone),
         )
     assert isinstance(schedule, Every)
-    start = datetime.now(UTC) + timedelta(seconds=schedule.offset_seconds)
+    # Anchored to a fixed instant, not to "now": rebuilding the schedule (on any subscription change) must not
+    # push an hourly check further away each time.
+    start = ANCHOR + timedelta(seconds=schedule.offset_seconds)
     return IntervalTrigger(seconds=schedule.seconds, start_date=start, timezone=UTC)

@@ -69,6 +69,10 @@ class SchedulerService:
     def scheduled_job_names(self) -> list[str]:
         return self._runner.job_names()
 
+    def next_runs(self) -> dict[str, datetime | None]:
+        """When each scheduled job fires next (None while paused)."""
+        return self._runner.next_runs()
+
     async def start(self) -> None:
         """Try for leadership now, then keep trying/renewing in the background."""
         await self._tick()

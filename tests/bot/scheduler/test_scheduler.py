@@ -35,7 +35,14 @@ class RecordingRunner:
         return PostOutcome(result=PostResult.POSTED, message_ts="1.0")
 
 
-async def _subscribe(database: Database, *, channel_id: str, time_of_day: str, timezone: str) -> int:
+async def _subscribe(
+    database: Database,
+    *,
+    channel_id: str,
+    time_of_day: str,
+    timezone: str,
+    kind: SubscriptionKind = SubscriptionKind.DIGEST,
+) -> int:
     async with database.session() as session:
         workspace = await ensure_workspace(session=session, enterprise_id=None, team_id="T1")
         assert workspace.id is not None
@@ -43,7 +50,7 @@ async def _subscribe(database: Database, *, channel_id: str, time_of_day: str, t
             session=session,
             workspace_id=workspace.id,
             channel_id=channel_id,
-            kind=SubscriptionKind.DIGEST,
+            kind=kind,
             time_of_day=time_of_day,
             timezone=timezone,
             sensitivity="medium",
@@ -138,6 +145,42 @@ async def test_the_schedule_is_rebuilt_when_subscriptions_change(database: Datab
         assert sorted(scheduler.scheduled_job_names()) == sorted(["digest:catch-up", f"digest:{subscription_id}"])
     finally:
         await scheduler.stop()
+
+
+async def test_rebuilding_the_schedule_keeps_each_alert_checks_next_run(database: Database) -> None:
+    class Checker:
+        async def check(self, subscription: ScheduledSubscription) -> None:
+            return None
+
+    planner = make_planner(
+        database=database,
+        clock=lambda: datetime.now(UTC),
+        digests=RecordingRunner(),
+        alerts=Checker(),
+        timing=DigestTiming(window_seconds=60),
+    )
+    scheduler = SchedulerService(
+        database=database, clock=lambda: datetime.now(UTC), planner=planner, renew_every=timedelta(seconds=30)
+    )
+    alerts_id = await _subscribe(
+        database, channel_id="C1", time_of_day="09:00", timezone="UTC", kind=SubscriptionKind.ALERTS
+    )
+    await scheduler.start()
+    try:
+        before = scheduler.next_runs()[f"alerts:{alerts_id}"]
+        await asyncio.sleep(1.1)
+        digest_id = await _subscribe(database, channel_id="C2", time_of_day="09:00", timezone="UTC")
+        scheduler.notify_changed()
+        for _ in range(50):
+            if f"digest:{digest_id}" in scheduler.scheduled_job_names():
+                break
+            await asyncio.sleep(0.05)
+        after = scheduler.next_runs()[f"alerts:{alerts_id}"]
+    finally:
+        await scheduler.stop()
+
+    assert before is not None and after == before
+    assert before - datetime.now(UTC) <= timedelta(hours=1)
 
 
 async def test_catch_up_posts_todays_missed_digest_but_never_yesterdays(database: Database) -> None:
