@@ -109,19 +109,31 @@ async def build_report(target: DigestTarget, *, day: date, ga4: Ga4Api | None, g
     elif gsc_data is None:
         report.gsc_problem = SectionProblem(key="gsc_not_chosen")
 
+    # Scoring the series (anomaly detection) and ranking movers is CPU work: done in a worker thread so the event
+    # loop keeps acking Slack and renewing the scheduler lease while hundreds of digests are built.
+    await asyncio.to_thread(
+        _assemble,
+        report,
+        ga4_data if isinstance(ga4_data, _Ga4Data) else None,
+        gsc_data if isinstance(gsc_data, _GscData) else None,
+        day=day,
+    )
+    return report
+
+
+def _assemble(report: DigestReport, ga4_data: _Ga4Data | None, gsc_data: _GscData | None, *, day: date) -> None:
     movers = []
-    if isinstance(ga4_data, _Ga4Data):
+    if ga4_data is not None:
         _fill_ga4(report, ga4_data, day=day)
         movers.append(top_movers(*ga4_data.channels, kind=MoverKind.CHANNEL, metric="sessions"))
         movers.append(top_movers(*ga4_data.pages, kind=MoverKind.PAGE, metric="sessions"))
-    if isinstance(gsc_data, _GscData):
+    if gsc_data is not None:
         _fill_gsc(report, gsc_data)
         if gsc_data.complete_day is not None:
             before = gsc_data.queries.get(gsc_data.complete_day - timedelta(days=7), {})
             after = gsc_data.queries.get(gsc_data.complete_day, {})
             movers.append(top_movers(before, after, kind=MoverKind.QUERY, metric="clicks", min_delta=5.0))
     report.movers = pick_movers(movers)
-    return report
 
 
 async def _none() -> None:
