@@ -23,7 +23,6 @@ from storage.repos.google import save_connection, set_property, set_site
 from storage.repos.schedule import lease_holder, upsert_subscription
 from storage.repos.workspaces import ensure_workspace
 from storage.tables.schedule import PostClaim, SubscriptionKind
-from tests.bot.digest.world import serve_history
 from tests.cluster.harness import Cluster, Replica, SlowSlack, deliver, eventually, replica_env
 from tests.helpers.app_harness import SIGNING_SECRET
 from tests.helpers.slack_requests import app_mention, event_envelope, send
@@ -250,7 +249,6 @@ async def test_the_scheduler_leader_killed_mid_run_is_replaced_and_every_digest_
     workspaces = 32
     dataset = PropertyDataset(now=datetime.now(ZoneInfo(PropertyDataset().timezone)).replace(tzinfo=None))
     async with FakeSlack() as slack, FakeGoogle(latency=GOOGLE_LATENCY_SECONDS) as google:
-        serve_history(slack)  # a new leader looks for posts a dead one made before it could record them
         for n in range(workspaces):
             google.add_dataset(dataset, property_id=f"{1000 + n}")
         cluster.env = replica_env(
