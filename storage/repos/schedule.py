@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, delete, func, or_, update
+from sqlalchemy import CursorResult, and_, case, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -471,7 +471,11 @@ async def try_acquire_lease(*, session: AsyncSession, name: str, holder: str, no
                 col(SchedulerLease.name) == name,
                 or_(col(SchedulerLease.holder) == holder, col(SchedulerLease.expires_at) < now),
             )
-            .values(holder=holder, expires_at=now + ttl)
+            .values(
+                holder=holder,
+                expires_at=now + ttl,
+                acquired_at=case((col(SchedulerLease.holder) == holder, col(SchedulerLease.acquired_at)), else_=now),
+            )
         ),
     )
     if result.rowcount == 1:
