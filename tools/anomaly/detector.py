@@ -39,7 +39,7 @@ WEEK = 7 * DAY
 # Time scales in points: a single point (spikes), a short and a long run (shifts, drifts).
 SCALES = (1, 8, 48)
 # Smallest robust z (per scale) that can ever alert, whatever the series' history.
-MIN_DEVIATION = (4.0, 2.5, 1.5)
+MIN_DEVIATION = (4.5, 3.0, 2.0)
 # How much a deviation must exceed the largest one of the past RECORD_WINDOW.
 RECORD_MARGIN = 1.03
 # Alerting level on the ratio for each sensitivity; the anomaly score is ratio / (1 + ratio).
@@ -56,6 +56,8 @@ LEVEL_MAX_POINTS = 40
 MIN_RESIDUALS = 8
 # A predictor replaces the current one when its recent error is this much smaller.
 SWITCH_GAIN = 0.85
+# How fast a rival predictor's say fades with its error relative to the chosen one's.
+RIVAL_POWER = 1.0
 # How long the largest past deviations are remembered (seconds), and the shortest time between two alerts.
 RECORD_WINDOW = 28 * DAY
 MIN_ALERT_GAP = DAY / 4
@@ -300,20 +302,22 @@ class AnomalyDetector:
         return reading
 
     def _combine(self, readings: list[_Reading]) -> _Reading:
-        """The chosen predictor's reading, its ratio averaged with the most alarmed other trusted predictor's.
+        """The chosen predictor's reading, its ratio averaged with its rivals', weighted by how well each predicts.
 
         A deviation that only one way of predicting sees is often that predictor's own mistake; one that the others
-        see as well is more likely real.
+        see as well is more likely real. A rival twice as wrong as the chosen predictor weighs a quarter as much.
         """
         chosen = readings[self._chosen]
+        chosen_error = self._predictors[self._chosen].error
         needed = _clamp(self._points_per(DAY), 10, 300)
-        others = [
-            reading.ratio
-            for index, (predictor, reading) in enumerate(zip(self._predictors, readings, strict=True))
-            if index != self._chosen and predictor.count >= needed and reading.stats
-        ]
-        if others:
-            chosen.ratio = 0.5 * (chosen.ratio + max(others))
+        total, weights = chosen.ratio, 1.0
+        for index, (predictor, reading) in enumerate(zip(self._predictors, readings, strict=True)):
+            if index == self._chosen or predictor.count < needed or not reading.stats:
+                continue
+            weight = min(1.0, chosen_error / predictor.error) ** RIVAL_POWER if predictor.error > 0 else 1.0
+            total += weight * reading.ratio
+            weights += weight
+        chosen.ratio = total / weights
         return chosen
 
     def _learn(self, predictor: _Predictor, value: float, reading: _Reading) -> None:
