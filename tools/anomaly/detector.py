@@ -13,8 +13,8 @@ How it works, and why:
   the largest deviation of that scale the series produced in the past four weeks: an alert needs a deviation that
   is both large in absolute terms and unprecedented for this series. That calibrates to each series' own tails
   (a repeat of last week's spike is not news) without fitting thresholds to any data set.
-- The chosen predictor's verdict is averaged with the most alarmed other trusted predictor's, so one predictor's own
-  blind spot (a seasonal profile that does not fit today) rarely alerts alone.
+- The chosen predictor's verdict is averaged with the other predictors', each weighted by how well it predicts
+  compared with the chosen one, so one predictor's own blind spot rarely alerts alone.
 - An incident opens with one alert, stays open while the deviation persists, and ends with a recovery event; the
   predictors keep adapting meanwhile and shifts are measured only within the new normal after an incident, so a
   lasting level shift alerts once and becomes the new normal. A drop to near zero (tracking broken) stays open until
