@@ -46,7 +46,8 @@ async def claim_all(*, session: AsyncSession, keys: Mapping[str, str]) -> set[st
     now = utcnow()
     statement = (
         insert(table)
-        .values([{"key": key, "team_id": team_id, "received_at": now} for key, team_id in keys.items()])
+        # Sorted: replicas whose batches overlap then lock the keys in one order and cannot deadlock each other.
+        .values([{"key": key, "team_id": team_id, "received_at": now} for key, team_id in sorted(keys.items())])
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(table.c.key)
     )
