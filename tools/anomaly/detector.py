@@ -13,8 +13,8 @@ How it works, and why:
   the largest deviation of that scale the series produced in the past four weeks: an alert needs a deviation that
   is both large in absolute terms and unprecedented for this series. That calibrates to each series' own tails
   (a repeat of last week's spike is not news) without fitting thresholds to any data set.
-- The chosen predictor's verdict is averaged with the other predictors', each weighted by how well it predicts
-  compared with the chosen one, so one predictor's own blind spot rarely alerts alone.
+- The chosen predictor's verdict is averaged with the most alarmed other predictor's, so one predictor's own blind
+  spot (a seasonal profile that does not fit today) rarely alerts alone.
 - An incident opens with one alert, stays open while the deviation persists, and ends with a recovery event; the
   predictors keep adapting meanwhile and shifts are measured only within the new normal after an incident, so a
   lasting level shift alerts once and becomes the new normal. A drop to near zero (tracking broken) stays open until
@@ -56,8 +56,6 @@ LEVEL_MAX_POINTS = 40
 MIN_RESIDUALS = 8
 # A predictor replaces the current one when its recent error is this much smaller.
 SWITCH_GAIN = 0.85
-# How fast a rival predictor's say fades with its error relative to the chosen one's.
-RIVAL_POWER = 1.0
 # How long the largest past deviations are remembered (seconds), and the shortest time between two alerts.
 RECORD_WINDOW = 28 * DAY
 MIN_ALERT_GAP = DAY / 4
@@ -302,22 +300,20 @@ class AnomalyDetector:
         return reading
 
     def _combine(self, readings: list[_Reading]) -> _Reading:
-        """The chosen predictor's reading, its ratio averaged with its rivals', weighted by how well each predicts.
+        """The chosen predictor's reading, its ratio averaged with the most alarmed other trusted predictor's.
 
-        A deviation that only one way of predicting sees is often that predictor's own mistake; one that the others
-        see as well is more likely real. A rival twice as wrong as the chosen predictor weighs a quarter as much.
+        A deviation that only one way of predicting sees is often that predictor's own mistake; one that another
+        sees as well is more likely real.
         """
         chosen = readings[self._chosen]
-        chosen_error = self._predictors[self._chosen].error
         needed = _clamp(self._points_per(DAY), 10, 300)
-        total, weights = chosen.ratio, 1.0
-        for index, (predictor, reading) in enumerate(zip(self._predictors, readings, strict=True)):
-            if index == self._chosen or predictor.count < needed or not reading.stats:
-                continue
-            weight = min(1.0, chosen_error / predictor.error) ** RIVAL_POWER if predictor.error > 0 else 1.0
-            total += weight * reading.ratio
-            weights += weight
-        chosen.ratio = total / weights
+        others = [
+            reading.ratio
+            for index, (predictor, reading) in enumerate(zip(self._predictors, readings, strict=True))
+            if index != self._chosen and predictor.count >= needed and reading.stats
+        ]
+        if others:
+            chosen.ratio = 0.5 * (chosen.ratio + max(others))
         return chosen
 
     def _learn(self, predictor: _Predictor, value: float, reading: _Reading) -> None:

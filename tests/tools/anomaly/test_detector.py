@@ -94,7 +94,7 @@ def test_missing_values_are_skipped_not_scored() -> None:
 
 def test_higher_sensitivity_alerts_on_smaller_deviations() -> None:
     points = daily(150, seed=9)
-    for start, factor in ((50, 1.25), (70, 1.35), (90, 1.5), (110, 1.7), (130, 2.2)):
+    for start, factor in ((51, 1.25), (72, 1.35), (93, 1.5), (114, 1.7), (135, 2.2)):  # Wednesdays
         points = scaled(points, start, start + 1, factor)
 
     alerts = {
