@@ -1,13 +1,21 @@
 """A loopback Anthropic Messages API (`POST /v1/messages`, JSON and SSE streaming) for tests and benchmarks.
 
 It checks what the real API checks and the bot could get wrong (every tool_use answered by a tool_result in the
-next user turn, object input schemas) and answers scripted replies in the real event sequence.
+next user turn, object input schemas, and the settings Claude Sonnet 5.5 / Haiku 5.5 answer 400 for: forced tool
+choice, sampling parameters, `thinking` disabled or with a budget) and answers scripted replies in the real event
+sequence, thinking blocks included. Like those models it binds each thinking block it issues to its model and to
+the conversation before it: a tool-loop request whose last tool_use turn lacks that turn's thinking blocks, a block
+that was altered, or a block whose conversation prefix changed is refused with the real 400. A block sent to another
+model is dropped without an error, as the real API does, and counted in `RecordedRequest.dropped_thinking`.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +28,8 @@ _ERROR_TYPES = {
     401: "authentication_error",
     400: "invalid_request_error",
 }
+_THINKING_TYPES = ("thinking", "redacted_thinking")
+_SAMPLING = ("temperature", "top_p", "top_k")
 
 
 def _sse(event: str, data: dict[str, Any]) -> bytes:
@@ -28,32 +38,77 @@ def _sse(event: str, data: dict[str, Any]) -> bytes:
 
 def _error_body(status: int, message: str) -> dict[str, Any]:
     error_type = _ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
-    return {"type": "error", "error": {"type": error_type, "message": message}}
+    return {
+        "type": "error",
+        "error": {"type": error_type, "message": message},
+        "request_id": f"req_{uuid.uuid4().hex[:24]}",
+    }
+
+
+def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
+    content = message.get("content")
+    return [block for block in content if isinstance(block, dict)] if isinstance(content, list) else []
 
 
 def check_request(body: dict[str, Any]) -> str | None:
-    """The validation errors the real API would answer 400 for, or None."""
+    """The validation errors the real API would answer 400 for without looking at thinking signatures, or None."""
     messages = body.get("messages") or []
     for index, message in enumerate(messages):
-        content = message.get("content")
-        blocks = content if isinstance(content, list) else []
-        calls = [block["id"] for block in blocks if block.get("type") == "tool_use"]
+        calls = [block["id"] for block in _blocks(message) if block.get("type") == "tool_use"]
         if message.get("role") == "assistant" and calls:
             following = messages[index + 1] if index + 1 < len(messages) else None
             results = [
-                block.get("tool_use_id")
-                for block in (following or {}).get("content", [])
-                if isinstance(block, dict) and block.get("type") == "tool_result"
+                block.get("tool_use_id") for block in _blocks(following or {}) if block.get("type") == "tool_result"
             ]
             if following is None or set(results) != set(calls):
                 return f"messages.{index + 1}: `tool_use` ids were found without `tool_result` blocks immediately after"
     for tool in body.get("tools") or []:
         if (tool.get("input_schema") or {}).get("type") != "object":
             return f"tools.{tool.get('name')}.input_schema.type: Input should be 'object'"
+    choice = (body.get("tool_choice") or {}).get("type")
+    if choice in ("any", "tool"):
+        return (
+            f"tool_choice: `{choice}` is not supported with this model. Use `auto` or `none`, and steer tool use "
+            "with the prompt."
+        )
+    for name in _SAMPLING:
+        if name in body:
+            return f"{name}: sampling parameters are not supported with this model; omit temperature, top_p and top_k."
+    thinking = body.get("thinking") or {}
+    if thinking.get("type") == "disabled":
+        return 'thinking.type: "disabled" is not supported with this model. Use "between_tools" to turn off up-front thinking.'
+    if thinking.get("type") == "enabled" or "budget_tokens" in thinking:
+        return 'thinking.type: "enabled" with budget_tokens is not supported with this model. Use "adaptive".'
     return None
 
 
+def prefix_hash(body: dict[str, Any], messages: list[dict[str, Any]]) -> str:
+    """What a thinking block is bound to: system prompt, tools and the messages before it (cache marks aside)."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: strip(item) for key, item in value.items() if key != "cache_control"}
+        if isinstance(value, list):
+            return [strip(item) for item in value]
+        return value
+
+    text = json.dumps(strip([body.get("system"), body.get("tools"), messages]), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedThinking:
+    model: str
+    block: dict[str, Any]  # exactly as sent
+    prefix: str
+
+
 class FakeAnthropic(LLMFakeServer):
+    def __init__(self, *, delay: float = 0.0, record: bool = True) -> None:
+        super().__init__(delay=delay, record=record)
+        self.issued_thinking: dict[str, IssuedThinking] = {}  # signature (or redacted data) → block
+        self.thinking_by_call: dict[str, list[str]] = {}  # tool_use id → the thinking keys of its response
+
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/messages", self._messages)
 
@@ -67,7 +122,7 @@ class FakeAnthropic(LLMFakeServer):
             tool_results=_tool_results(body),
         )
         self.remember(recorded)
-        recorded.rejected = check_request(body)
+        recorded.rejected = check_request(body) or self._check_thinking(body, recorded)
         if recorded.rejected:
             return web.json_response(_error_body(400, recorded.rejected), status=400)
         script = await self.next_script(recorded)
@@ -77,30 +132,114 @@ class FakeAnthropic(LLMFakeServer):
         if not recorded.streaming:
             if isinstance(script, FailMidStream):
                 return web.json_response(_error_body(529, "Overloaded"), status=529)
-            return web.json_response(_message(script, model))
-        return await self._stream(request, script, model)
+            return web.json_response(self._message(script, model, body))
+        return await self._stream(request, script, model, body)
 
-    async def _stream(self, request: web.Request, script: Reply | FailMidStream, model: str) -> web.StreamResponse:
+    def _check_thinking(self, body: dict[str, Any], recorded: RecordedRequest) -> str | None:
+        """Preserved thinking: each block must be one this server issued, unaltered, after an unchanged prefix."""
+        model = body.get("model", "claude")
+        messages = body.get("messages") or []
+        for index, message in enumerate(messages):
+            for position, block in enumerate(_blocks(message)):
+                if block.get("type") not in _THINKING_TYPES:
+                    continue
+                key = str(block.get("signature") or block.get("data") or "")
+                issued = self.issued_thinking.get(key)
+                where = f"messages.{index}.content.{position}"
+                if issued is None or issued.block != {k: v for k, v in block.items() if k != "cache_control"}:
+                    return f"{where}: Invalid `signature` in `{block.get('type')}` block."
+                if issued.model != model:
+                    recorded.dropped_thinking += 1
+                    continue
+                if issued.prefix != prefix_hash(body, messages[:index]):
+                    return (
+                        f"{where}: Invalid `signature` in `thinking` block. The block is bound to a different "
+                        'conversation. Remove the block, or set `thinking.block_binding.prefix_mismatch_behavior` to "drop_block".'
+                    )
+        # The tool loop in progress: a final assistant turn with tool_use must carry that response's thinking blocks.
+        for index in range(len(messages) - 1, -1, -1):
+            if messages[index].get("role") != "assistant":
+                continue
+            blocks = _blocks(messages[index])
+            calls = [block["id"] for block in blocks if block.get("type") == "tool_use"]
+            expected = next((self.thinking_by_call[call] for call in calls if call in self.thinking_by_call), [])
+            expected = [key for key in expected if self.issued_thinking[key].model == model]
+            sent = [str(b.get("signature") or b.get("data") or "") for b in blocks if b.get("type") in _THINKING_TYPES]
+            leading = blocks[0].get("type") if blocks else None
+            if expected and (sent != expected or leading not in _THINKING_TYPES):
+                return (
+                    f"messages.{index}.content.0.type: Expected `thinking` or `redacted_thinking`, but found "
+                    f"`{leading}`. When `thinking` is enabled, a final `assistant` message must start with a thinking "
+                    "block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). We recommend you "
+                    "include thinking blocks from previous turns."
+                )
+            break
+        return None
+
+    def _issue(self, reply: Reply, model: str, body: dict[str, Any], calls: list[str]) -> list[dict[str, Any]]:
+        """The thinking blocks of this reply, remembered with what they are bound to."""
+        prefix = prefix_hash(body, body.get("messages") or [])
+        blocks: list[dict[str, Any]] = []
+        for text in reply.thinking:
+            digest = hashlib.sha256(f"{model}|{text}|{uuid.uuid4()}".encode()).digest()
+            blocks.append({"type": "thinking", "thinking": text, "signature": base64.b64encode(digest * 4).decode()})
+        if reply.redacted_thinking:
+            blocks.append({"type": "redacted_thinking", "data": base64.b64encode(uuid.uuid4().bytes * 8).decode()})
+        keys = [str(block.get("signature") or block.get("data")) for block in blocks]
+        for key, block in zip(keys, blocks, strict=True):
+            self.issued_thinking[key] = IssuedThinking(model=model, block=block, prefix=prefix)
+        for call in calls:
+            self.thinking_by_call[call] = keys
+        return blocks
+
+    def _message(self, reply: Reply, model: str, body: dict[str, Any]) -> dict[str, Any]:
+        calls: list[dict[str, Any]] = [
+            {"type": "tool_use", "id": call.id or _tool_id(), "name": call.name, "input": call.arguments_object()}
+            for call in reply.tool_calls
+        ]
+        content = self._issue(reply, model, body, [str(call["id"]) for call in calls])
+        if reply.text:
+            content.append({"type": "text", "text": reply.text})
+        return _envelope(reply, model, content + calls)
+
+    async def _stream(
+        self, request: web.Request, script: Reply | FailMidStream, model: str, body: dict[str, Any]
+    ) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await response.prepare(request)
         reply = script if isinstance(script, Reply) else Reply(text=script.text)
-        start = _message(reply, model) | {"content": [], "stop_reason": None}
+        start = _envelope(reply, model, []) | {"stop_reason": None}
         start["usage"] = {**start["usage"], "output_tokens": 1}
         await response.write(_sse("message_start", {"type": "message_start", "message": start}))
         await response.write(_sse("ping", {"type": "ping"}))
         index = 0
+
+        async def open_block(block: dict[str, Any]) -> None:
+            event = {"type": "content_block_start", "index": index, "content_block": block}
+            await response.write(_sse("content_block_start", event))
+
+        async def delta(payload: dict[str, Any]) -> None:
+            event = {"type": "content_block_delta", "index": index, "delta": payload}
+            await response.write(_sse("content_block_delta", event))
+
+        async def close_block() -> None:
+            await response.write(_sse("content_block_stop", {"type": "content_block_stop", "index": index}))
+
+        calls = [(call, call.id or _tool_id()) for call in reply.tool_calls]
+        for block in self._issue(reply, model, body, [call_id for _, call_id in calls]):
+            if block["type"] == "redacted_thinking":
+                await open_block(block)
+            else:
+                await open_block({"type": "thinking", "thinking": "", "signature": ""})
+                for piece in text_chunks(block["thinking"]) if block["thinking"] else []:
+                    await delta({"type": "thinking_delta", "thinking": piece})
+                await delta({"type": "signature_delta", "signature": block["signature"]})
+            await close_block()
+            index += 1
         if reply.text:
-            await response.write(
-                _sse(
-                    "content_block_start",
-                    {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-                )
-            )
+            await open_block({"type": "text", "text": ""})
             for piece in text_chunks(reply.text):
-                delta = {"type": "text_delta", "text": piece}
-                await response.write(
-                    _sse("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta})
-                )
+                await delta({"type": "text_delta", "text": piece})
             if isinstance(script, FailMidStream):
                 if script.how == "disconnect":
                     return await self.drop_connection(request, response)
@@ -108,19 +247,13 @@ class FakeAnthropic(LLMFakeServer):
                 await response.write(_sse("error", error))
                 await response.write_eof()
                 return response
-            await response.write(_sse("content_block_stop", {"type": "content_block_stop", "index": 0}))
-            index = 1
-        for call in reply.tool_calls:
-            block = {"type": "tool_use", "id": call.id or _tool_id(), "name": call.name, "input": {}}
-            await response.write(
-                _sse("content_block_start", {"type": "content_block_start", "index": index, "content_block": block})
-            )
+            await close_block()
+            index += 1
+        for call, call_id in calls:
+            await open_block({"type": "tool_use", "id": call_id, "name": call.name, "input": {}})
             for piece in text_chunks(call.arguments_text(), 20):
-                delta = {"type": "input_json_delta", "partial_json": piece}
-                await response.write(
-                    _sse("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta})
-                )
-            await response.write(_sse("content_block_stop", {"type": "content_block_stop", "index": index}))
+                await delta({"type": "input_json_delta", "partial_json": piece})
+            await close_block()
             index += 1
         stop_reason = "tool_use" if reply.tool_calls else "end_turn"
         await response.write(
@@ -142,14 +275,7 @@ def _tool_id() -> str:
     return f"toolu_{uuid.uuid4().hex[:24]}"
 
 
-def _message(reply: Reply, model: str) -> dict[str, Any]:
-    content: list[dict[str, Any]] = []
-    if reply.text:
-        content.append({"type": "text", "text": reply.text})
-    for call in reply.tool_calls:
-        content.append(
-            {"type": "tool_use", "id": call.id or _tool_id(), "name": call.name, "input": call.arguments_object()}
-        )
+def _envelope(reply: Reply, model: str, content: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "id": f"msg_{uuid.uuid4().hex[:24]}",
         "type": "message",
@@ -169,10 +295,10 @@ def _message(reply: Reply, model: str) -> dict[str, Any]:
 
 def _tool_results(body: dict[str, Any]) -> list[str]:
     messages = body.get("messages") or []
-    if not messages or not isinstance(messages[-1].get("content"), list):
+    if not messages:
         return []
     results = []
-    for block in messages[-1]["content"]:
+    for block in _blocks(messages[-1]):
         if block.get("type") == "tool_result":
             content = block.get("content")
             results.append(content if isinstance(content, str) else json.dumps(content))

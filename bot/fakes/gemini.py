@@ -127,6 +127,9 @@ class FakeGemini(LLMFakeServer):
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         reply = script if isinstance(script, Reply) else Reply(text=script.text)
+        for thought in reply.thinking:
+            chunk = self._chunk(reply, model, parts=[{"text": thought, "thought": True}], final=False)
+            await response.write(f"data: {json.dumps(chunk)}\r\n\r\n".encode())
         pieces = text_chunks(reply.text, 16) if reply.text else []
         for piece in pieces:
             chunk = self._chunk(reply, model, parts=[{"text": piece}], final=False)
@@ -137,14 +140,16 @@ class FakeGemini(LLMFakeServer):
             await response.write(f"data: {json.dumps(_error(503, 'The model is overloaded.'))}\r\n\r\n".encode())
             await response.write_eof()
             return response
-        calls = [part for part in self._parts(reply) if "functionCall" in part]
+        calls = [part for part in self._parts(reply) if "functionCall" in part]  # thoughts and text went already
         final = self._chunk(reply, model, parts=calls, final=True)
         await response.write(f"data: {json.dumps(final)}\r\n\r\n".encode())
         await response.write_eof()
         return response
 
     def _parts(self, reply: Reply) -> list[dict[str, Any]]:
-        parts: list[dict[str, Any]] = [{"text": reply.text}] if reply.text else []
+        # Thought summaries (as with includeThoughts) come first, marked `thought`; they are not the answer.
+        parts: list[dict[str, Any]] = [{"text": thought, "thought": True} for thought in reply.thinking]
+        parts += [{"text": reply.text}] if reply.text else []
         for position, call in enumerate(reply.tool_calls):
             part: dict[str, Any] = {
                 "functionCall": {"name": call.name, "args": call.arguments_object(), "id": call.id or _call_id()}

@@ -40,6 +40,10 @@ class ScriptedToolCall:
 class Reply:
     text: str = ""
     tool_calls: tuple[ScriptedToolCall, ...] = ()
+    # Reasoning sent before the answer, in each provider's own form (Claude thinking blocks, Gemini thought parts,
+    # `reasoning_content` on OpenAI-compatible servers); "" is a block whose text the provider omitted.
+    thinking: tuple[str, ...] = ()
+    redacted_thinking: bool = False  # Claude only: one `redacted_thinking` block after the thinking
     input_tokens: int = 100
     output_tokens: int = 20
     cached_tokens: int = 0
@@ -72,6 +76,7 @@ class RecordedRequest:
     headers: dict[str, str]
     rejected: str | None = None  # why the fake refused the request as the real API would, if it did
     tool_results: list[str] = field(default_factory=list)  # the tool results this request carried, as text
+    dropped_thinking: int = 0  # thinking blocks of another model the fake ignored, as the real API does
 
 
 Responder = Callable[[RecordedRequest], Script]

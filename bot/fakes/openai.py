@@ -106,6 +106,8 @@ class FakeOpenAI(LLMFakeServer):
             await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
 
         await send({"role": "assistant", "content": ""})
+        for thought in reply.thinking:
+            await send({"reasoning_content": thought})
         for piece in text_chunks(reply.text) if reply.text else []:
             await send({"content": piece})
         if isinstance(script, FailMidStream):
@@ -159,6 +161,9 @@ def _chunk(completion_id: str, model: str, choices: list[dict[str, Any]]) -> dic
 
 def _completion(reply: Reply, model: str, completion_id: str) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
+    if reply.thinking:
+        # As DeepSeek-style and other reasoning servers return it, beside the answer rather than in it.
+        message["reasoning_content"] = "\n".join(reply.thinking)
     if reply.tool_calls:
         message["tool_calls"] = [
             {

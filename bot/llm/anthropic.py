@@ -2,23 +2,35 @@
 
 Prompt caching: the tool definitions, the system prompt and the conversation so far are marked as cache
 breakpoints, so each step of a tool loop re-reads the growing prefix from the cache instead of paying for it again.
+
+Thinking (Claude Sonnet 5 / 5.5, Haiku 5.5 think adaptively by default): the request leaves `thinking`, sampling
+parameters and forced tool choice out, because those return 400 on these models (and the defaults work on older
+ones). `thinking` / `redacted_thinking` blocks come back — on Sonnet 5.5 even the words between tool calls do — and
+are kept as `ThinkingPart`s, never as answer text. They go back unchanged only to the model that wrote them and only
+while everything before them is unchanged (preserved thinking: a changed prefix makes the API reject the request);
+otherwise they are left out, which the API accepts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import anthropic
 import httpx2
 
 from bot.llm.base import Completed, ErrorKind, ModelError, ModelRequest, StreamEvent, TextDelta, kind_for_status
-from bot.llm.messages import Message, ModelResponse, TextPart, ToolCallPart, ToolResultPart, Usage
+from bot.llm.messages import Message, ModelResponse, TextPart, ThinkingPart, ToolCallPart, ToolResultPart, Usage
 
+PROVIDER = "anthropic"
 _CACHE = {"type": "ephemeral"}
 _ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
+# Thinking tokens count toward max_tokens on models that think by default; without room for them a tool step can
+# end at max_tokens with thinking and no answer. The caller's budget is for the visible output on top of this.
+THINKING_HEADROOM_TOKENS = 8192
 
 
 class AnthropicModel:
@@ -51,10 +63,11 @@ class AnthropicModel:
         await self._client.close()
 
     def _body(self, request: ModelRequest) -> dict[str, Any]:
+        # No `thinking`, `temperature`/`top_p`/`top_k` and never a forced tool choice (`any`/`tool`): each is a 400 on
+        # Claude Sonnet 5.5 and Haiku 5.5, and leaving them out means adaptive thinking there and none on older models.
         body: dict[str, Any] = {
             "model": self.model,
-            "max_tokens": request.max_output_tokens,
-            "messages": _messages(request.messages),
+            "max_tokens": request.max_output_tokens + THINKING_HEADROOM_TOKENS,
         }
         if request.system:
             body["system"] = [{"type": "text", "text": request.system, "cache_control": _CACHE}]
@@ -66,15 +79,21 @@ class AnthropicModel:
             tools[-1]["cache_control"] = _CACHE
             body["tools"] = tools
             body["tool_choice"] = {"type": request.tool_choice}
+        body["messages"] = _messages(request.messages, model=self.model, head=_head(body))
         return body
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
         body = self._body(request)
+        # Thinking in the answer is bound to everything this request sent before it.
+        prefix = _prefix_hash(_head(body), body["messages"])
         started = False
         try:
             if not self.streaming:
                 message = await self._client.messages.create(**body)
-                yield Completed(self._response(message.model_dump(mode="json")))
+                response = self._response(message.model_dump(mode="json"), prefix=prefix)
+                if response.message.text:
+                    yield TextDelta(response.message.text)  # the same events as a stream, in one piece
+                yield Completed(response)
                 return
             state = _StreamState()
             stream = await self._client.messages.create(**body, stream=True)
@@ -83,7 +102,7 @@ class AnthropicModel:
                 delta = state.apply(event.model_dump(mode="json"))
                 if delta:
                     yield TextDelta(delta)
-            yield Completed(self._response(state.as_message()))
+            yield Completed(self._response(state.as_message(), prefix=prefix))
         except anthropic.APIStatusError as error:
             yield_error = _status_error(error, model=self.name, mid_stream=started)
             raise yield_error from error
@@ -93,12 +112,24 @@ class AnthropicModel:
             kind = ErrorKind.STREAM_INTERRUPTED if started else ErrorKind.CONNECTION
             raise ModelError(kind, model=self.name, detail=type(error).__name__) from error
 
-    def _response(self, wire: dict[str, Any]) -> ModelResponse:
-        parts: list[TextPart | ToolCallPart] = []
+    def _response(self, wire: dict[str, Any], *, prefix: str) -> ModelResponse:
+        parts: list[TextPart | ToolCallPart | ThinkingPart] = []
         for block in wire.get("content", []):
-            if block.get("type") == "text" and block.get("text"):
+            kind = block.get("type")
+            if kind == "text" and block.get("text"):
                 parts.append(TextPart(text=block["text"]))
-            elif block.get("type") == "tool_use":
+            elif kind in ("thinking", "redacted_thinking"):
+                parts.append(
+                    ThinkingPart(
+                        provider=PROVIDER,
+                        model=self.model,
+                        text=str(block.get("thinking") or ""),
+                        signature=str(block.get("signature") or ""),
+                        redacted_data=str(block.get("data") or "") if kind == "redacted_thinking" else None,
+                        prefix_hash=prefix,
+                    )
+                )
+            elif kind == "tool_use":
                 raw = block.get("input")
                 arguments = raw if isinstance(raw, str) else json.dumps(raw if raw is not None else {})
                 parts.append(ToolCallPart(id=block["id"], name=block["name"], arguments=arguments))
@@ -143,6 +174,11 @@ class _StreamState:
                 return str(delta["text"])
             if delta.get("type") == "input_json_delta":
                 self.json_parts.setdefault(event["index"], []).append(delta.get("partial_json", ""))
+            elif delta.get("type") == "thinking_delta":
+                # Kept for the round trip, never streamed: thinking is not part of the answer.
+                block["thinking"] = block.get("thinking", "") + str(delta.get("thinking") or "")
+            elif delta.get("type") == "signature_delta":
+                block["signature"] = str(delta.get("signature") or "")
         elif kind == "message_delta":
             self.stop_reason = event.get("delta", {}).get("stop_reason") or self.stop_reason
             self._merge_usage(event.get("usage") or {})
@@ -181,13 +217,45 @@ def _tool_id(call_id: str) -> str:
     return _ID_UNSAFE.sub("_", call_id)[:64] or "call"
 
 
-def _messages(messages: Any) -> list[dict[str, Any]]:
+def _head(body: dict[str, Any]) -> dict[str, Any]:
+    """The part of a request that every thinking block's prefix starts with."""
+    return {"system": body.get("system"), "tools": body.get("tools")}
+
+
+def _without_cache_marks(value: Any) -> Any:
+    # Cache breakpoints move to the newest block on every request; they are not part of the conversation.
+    if isinstance(value, dict):
+        return {key: _without_cache_marks(item) for key, item in value.items() if key != "cache_control"}
+    if isinstance(value, list):
+        return [_without_cache_marks(item) for item in value]
+    return value
+
+
+def _prefix_hash(head: dict[str, Any], messages: list[dict[str, Any]]) -> str:
+    text = json.dumps(_without_cache_marks([head, messages]), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _thinking_block(part: ThinkingPart) -> dict[str, Any]:
+    if part.redacted_data is not None:
+        return {"type": "redacted_thinking", "data": part.redacted_data}
+    return {"type": "thinking", "thinking": part.text, "signature": part.signature}
+
+
+def _messages(messages: Sequence[Message], *, model: str, head: dict[str, Any]) -> list[dict[str, Any]]:
     wire: list[dict[str, Any]] = []
     for message in messages:
         content: list[dict[str, Any]] = []
+        prefix = _prefix_hash(head, wire) if message.role == "assistant" else ""
         # Tool results must open a user turn, before any text.
         for part in sorted(message.parts, key=lambda p: not isinstance(p, ToolResultPart)):
-            if isinstance(part, TextPart):
+            if isinstance(part, ThinkingPart):
+                # Only to the model that wrote it (not after a fallback or a switch of depth), and only while the
+                # conversation before it is exactly what that model saw (a new day's system prompt, trimmed history
+                # or a dropped earlier block all change that; the hash then differs for every later block too).
+                if part.provider == PROVIDER and part.model == model and part.prefix_hash == prefix:
+                    content.append(_thinking_block(part))
+            elif isinstance(part, TextPart):
                 if part.text:
                     content.append({"type": "text", "text": part.text})
             elif isinstance(part, ToolCallPart):
@@ -212,6 +280,8 @@ def _messages(messages: Any) -> list[dict[str, Any]]:
         if content:
             wire.append({"role": message.role, "content": content})
     if wire:
-        last = wire[-1]["content"][-1]
-        last["cache_control"] = _CACHE
+        # Thinking blocks cannot carry a cache breakpoint; the last other block of the last turn does.
+        markable = [block for block in wire[-1]["content"] if block["type"] not in ("thinking", "redacted_thinking")]
+        if markable:
+            markable[-1]["cache_control"] = _CACHE
     return wire

@@ -94,7 +94,9 @@ class GeminiModel:
                 response = await self._client.aio.models.generate_content(
                     model=self.model, contents=contents, config=config
                 )
-                builder.add(response)
+                text = builder.add(response)
+                if text:
+                    yield TextDelta(text)  # the same events as a stream, in one piece
             else:
                 chunks = await self._client.aio.models.generate_content_stream(
                     model=self.model, contents=contents, config=config

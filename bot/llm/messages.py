@@ -60,11 +60,29 @@ class ToolResultPart(_Frozen):
     is_error: bool = False
 
 
-Part = Annotated[TextPart | ToolCallPart | ToolResultPart, Field(discriminator="kind")]
+class ThinkingPart(_Frozen):
+    """A model's reasoning block, carried with its assistant turn but opaque to everything except its provider.
+
+    Claude returns `thinking` / `redacted_thinking` blocks that must come back unchanged (with their signature) while
+    a tool loop runs, yet are bound to the model that wrote them and to the conversation before them. So each part
+    records that model and a fingerprint of the request it answered; the provider sends it back only when both still
+    match, and every other provider ignores it. Its text is never shown to anyone.
+    """
+
+    kind: Literal["thinking"] = "thinking"
+    provider: str
+    model: str
+    text: str = ""  # often empty: Claude omits thinking text by default and returns only the signature
+    signature: str = ""
+    redacted_data: str | None = None  # set for a `redacted_thinking` block (its encrypted `data`)
+    prefix_hash: str = ""  # fingerprint of the system prompt, tools and messages the block was produced after
+
+
+Part = Annotated[TextPart | ToolCallPart | ToolResultPart | ThinkingPart, Field(discriminator="kind")]
 
 
 class Message(_Frozen):
-    """One turn. User turns carry text and tool results; assistant turns carry text and tool calls."""
+    """One turn. User turns carry text and tool results; assistant turns carry text, tool calls and thinking."""
 
     role: Literal["user", "assistant"]
     parts: tuple[Part, ...]

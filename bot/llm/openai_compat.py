@@ -89,7 +89,10 @@ class OpenAICompatModel:
         try:
             if not self.streaming:
                 completion = await self._client.chat.completions.create(**body)
-                yield Completed(self._response(completion.model_dump(mode="json")))
+                response = self._response(completion.model_dump(mode="json"))
+                if response.message.text:
+                    yield TextDelta(response.message.text)  # the same events as a stream, in one piece
+                yield Completed(response)
                 return
             state = _StreamState()
             chunks = await self._client.chat.completions.create(
