@@ -88,4 +88,5 @@ async def ask(
         return 0
     finally:
         await agent.models.aclose()
+        services.google_runtime.close()
         await services.database.dispose()

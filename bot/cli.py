@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -52,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"lookout: invalid configuration in: {fields}\n")
         return 2
     configure_logging(settings.log_level)
+    # matplotlib (charts) keeps its font cache in MPLCONFIGDIR, by default under $HOME: unwritable or thrown away
+    # with the container, so every start would rebuild it on the first chart. The data directory persists.
+    os.environ.setdefault("MPLCONFIGDIR", str(settings.lookout_data_dir.resolve() / "matplotlib"))
     try:
         return _dispatch(args, settings)
     except KeyboardInterrupt:

@@ -11,18 +11,15 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.socket_mode.aiohttp import SocketModeClient
-from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.agent.wiring import install_agent
 from bot.app import build_app
 from bot.google.choices import google_home_blocks
 from bot.messages import core as messages
-from bot.metrics import Metrics
 from bot.scheduler.lifecycle import start_scheduler
 from bot.services import Services
 from bot.settings import Settings, SlackMode
@@ -33,6 +30,9 @@ from storage.db import Database
 from storage.migrate import migrate
 from storage.repos.events import purge_processed_events
 from storage.repos.workspaces import ensure_workspace
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +142,7 @@ class RunningServer:
                 await stop()
 
         await asyncio.gather(drain_handlers(), stop_lifecycles())
+        self.services.google_runtime.close()
         if self.services.slack_http is not None:
             await self.services.slack_http.close()
         await self.services.database.dispose()
@@ -170,6 +171,8 @@ async def start_server(
     logger.info("Lookout listening on :%d (%s)", bound_port, "Socket Mode" if socket_mode else "HTTP events")
     socket_handler: AsyncSocketModeHandler | None = None
     if socket_mode:
+        from bot.slack.socket_mode import CountingSocketModeHandler
+
         assert settings.slack_app_token is not None
         socket_handler = CountingSocketModeHandler(
             bolt_app, app_token=settings.slack_app_token.get_secret_value(), metrics=services.metrics
@@ -184,21 +187,6 @@ async def start_server(
         _socket_handler=socket_handler,
         _stops=stops,
     )
-
-
-class CountingSocketModeHandler(AsyncSocketModeHandler):
-    """bolt's Socket Mode handler, counting requests in the same metrics as `/slack/events`."""
-
-    def __init__(self, app: AsyncApp, *, app_token: str, metrics: Metrics) -> None:
-        super().__init__(app, app_token=app_token)
-        self._metrics = metrics
-
-    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
-        started = time.perf_counter()
-        self._metrics.events_received.labels(kind="socket").inc()
-        await super().handle(client, req)
-        self._metrics.events_acked.labels(kind="socket").inc()
-        self._metrics.ack_latency.labels(kind="socket").observe(time.perf_counter() - started)
 
 
 async def _serve(*, settings: Settings, port: int, socket_mode: bool) -> int:

@@ -19,6 +19,7 @@ from bot.slack.dedupe import EventLedger
 from bot.slack.workspaces import WorkspaceCache
 from storage.crypto import TokenCipher
 from storage.db import Database
+from tools.google.runtime import GoogleRuntime
 
 if TYPE_CHECKING:
     from bot.google.connection import GoogleConnectionService
@@ -50,3 +51,7 @@ class Services:
     slack_http: aiohttp.ClientSession | None = None
     # Google credentials and targets; one per process (refresh locks). Use `bot.google.connection.google_connections`.
     google: GoogleConnectionService | None = None
+    # Where every Google SDK call of this process runs (worker threads, quota state and the 10-concurrent-requests
+    # per property limit): one shared by the agent, digests and alerts, so the limit holds across the process.
+    # Closed by whoever closes the process (`RunningServer.stop`, `lookout digest`, `lookout ask`).
+    google_runtime: GoogleRuntime = field(default_factory=GoogleRuntime)

@@ -13,10 +13,6 @@ import re
 from datetime import date
 from typing import Any, Literal
 
-from matplotlib import dates as mdates
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 from pydantic import BaseModel, Field, model_validator
 
 from tools.base import Tool, ToolError
@@ -105,6 +101,13 @@ def _sorted_by_date(spec: ChartInput) -> ChartInput:
 
 def render_chart(spec: ChartInput) -> ChartImage:
     """Draw the chart to PNG bytes. Pure CPU work; call it from a worker thread."""
+    # Imported here, on the first chart: matplotlib costs about half a second and 50 MB that a process which never
+    # draws (or has not drawn yet) should not pay at start-up.
+    from matplotlib import dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)

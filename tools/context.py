@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tools.cache import ResultCache, WorkspaceCache
-from tools.google.ga4 import Ga4Api
-from tools.google.gsc import GscApi
+
+if TYPE_CHECKING:
+    from tools.google.ga4 import Ga4Api
+    from tools.google.gsc import GscApi
 
 SEARCH_CONSOLE_TIMEZONE = "America/Los_Angeles"  # Search Console reports days in Pacific Time
 

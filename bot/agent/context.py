@@ -52,7 +52,7 @@ class GoogleToolContexts:
         self, services: Services, *, runtime: GoogleRuntime | None = None, cache: ResultCache | None = None
     ) -> None:
         self._services = services
-        self._runtime = runtime or GoogleRuntime()
+        self._runtime = runtime or services.google_runtime
         self._cache = cache or ResultCache()
 
     async def __call__(self, *, workspace_id: int, channel_id: str | None) -> PreparedContext:

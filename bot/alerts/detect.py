@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Literal
 
 from tools.anomaly import Incident, Point
-from tools.anomaly.incidents import find_incidents as detect_incidents
 from tools.anomaly.models import Direction, Sensitivity, Severity
 
 Source = Literal["ga4", "gsc"]
@@ -48,6 +47,9 @@ class Found:
 
 def find_incidents(series: Series, *, sensitivity: Sensitivity) -> list[Found]:
     """The detector's incidents in one series (each point judged on its past only), oldest first."""
+    # The detector (numpy) loads on the first check, not when `lookout serve` starts.
+    from tools.anomaly.incidents import find_incidents as detect_incidents
+
     incidents = detect_incidents(
         series.points,
         granularity=series.spec.granularity,

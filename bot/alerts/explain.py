@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from bot.alerts.detect import AlertGroup, Found, Series
 from bot.messages import alerts as messages
-from tools.context import ToolContext
 from tools.dates import DateRangeInput
-from tools.explain import ExplainChangeInput, ExplainChangeResult, Segment, explain_change
+
+if TYPE_CHECKING:
+    from tools.context import ToolContext
+    from tools.explain import ExplainChangeResult, Segment
 
 BOT_SHARE = 0.6
 DRIVER_SHARE = 0.3
@@ -38,6 +41,9 @@ def _range(start: date, end: date, name: str) -> DateRangeInput:
 async def explain_group(
     group: AlertGroup, *, ctx: ToolContext, found: Sequence[Found], series: Sequence[Series]
 ) -> Explanation:
+    # The analysis tools (google-analytics-data) load with the first alert, not when `lookout serve` starts.
+    from tools.explain import ExplainChangeInput, explain_change
+
     primary = group.primary
     spec = primary.series.spec
     last_day = primary.series.points[-1].timestamp.date()

@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from google.analytics.data_v1beta.types import DateRange, Dimension, Metric, RunReportRequest
-
 from bot.alerts.detect import Series, SeriesSpec
-from tools.anomaly import Point
-from tools.google.ga4 import Ga4Api
-from tools.google.gsc import GscApi, GscQuery
+from tools.anomaly.models import Point
+from tools.google.gsc import GscQuery
+
+if TYPE_CHECKING:
+    from tools.google.ga4 import Ga4Api
+    from tools.google.gsc import GscApi
 
 HOURLY = SeriesSpec(key="ga4:sessions:hourly", label="Sessions", source="ga4", metric="sessions", granularity="hourly")
 DAILY_SESSIONS = SeriesSpec(
@@ -66,6 +68,9 @@ async def fetch_series(
 async def _ga4_series(
     ga4: Ga4Api, property_id: str, *, zone: ZoneInfo, local_now: datetime, history: History
 ) -> list[Series]:
+    # google-analytics-data loads with the first alert check, not when `lookout serve` starts.
+    from google.analytics.data_v1beta.types import DateRange, Dimension, Metric, RunReportRequest
+
     today = local_now.date()
     hourly_first = today - timedelta(days=history.hourly_days)
     daily_first = today - timedelta(days=history.daily_days)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from bot.digest.service import GoogleClients
 from bot.google.connection import GoogleConnectionService
 from bot.settings import Settings
-from tools.google.ga4 import Ga4Client
-from tools.google.gsc import GscClient
 from tools.google.runtime import GoogleRuntime
 
 
@@ -19,6 +17,10 @@ class ConnectionGoogleClients:
         self._runtime = runtime
 
     async def clients_for(self, *, workspace_id: int) -> GoogleClients:
+        # The SDK clients load with the first digest or alert check, not when `lookout serve` starts.
+        from tools.google.ga4 import Ga4Client
+        from tools.google.gsc import GscClient
+
         credentials = await self._connections.credentials_for(workspace_id=workspace_id)
         return GoogleClients(
             ga4=Ga4Client(credentials=credentials, data_api_url=self._settings.ga4_data_api_url, runtime=self._runtime),

@@ -14,15 +14,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-
-from google.analytics.data_v1beta.types import (
-    DateRange,
-    Dimension,
-    Metric,
-    OrderBy,
-    RunReportRequest,
-    RunReportResponse,
-)
+from typing import TYPE_CHECKING
 
 from bot.digest.report import (
     DigestAnomaly,
@@ -34,11 +26,15 @@ from bot.digest.report import (
     pick_movers,
     top_movers,
 )
-from tools.anomaly import Point
-from tools.anomaly.incidents import find_incidents
+from tools.anomaly.models import Point
 from tools.google.errors import GoogleAccessDenied, GoogleBadRequest
-from tools.google.ga4 import Ga4Api
-from tools.google.gsc import GscApi, GscQuery
+from tools.google.gsc import GscQuery
+
+if TYPE_CHECKING:
+    from google.analytics.data_v1beta.types import RunReportRequest, RunReportResponse
+
+    from tools.google.ga4 import Ga4Api
+    from tools.google.gsc import GscApi
 
 HISTORY_DAYS = 91
 CHART_DAYS = 28
@@ -145,6 +141,9 @@ async def _none() -> None:
 
 def ga4_requests(day: date) -> list[RunReportRequest]:
     """The three reports of the digest's one `batchRunReports` call."""
+    # google-analytics-data loads with the first digest, not when `lookout serve` starts.
+    from google.analytics.data_v1beta.types import DateRange, Dimension, Metric, OrderBy, RunReportRequest
+
     first = day - timedelta(days=HISTORY_DAYS - 1)
     compared = [
         DateRange(start_date=day.isoformat(), end_date=day.isoformat(), name="day"),
@@ -303,6 +302,8 @@ def detect(
         )
         for when in (day - timedelta(days=offset) for offset in range(history_days - 1, -1, -1))
     ]
+    from tools.anomaly.incidents import find_incidents  # the detector (numpy) loads on the first digest
+
     incidents = find_incidents(points, granularity="daily", series_key=f"digest:{label}")
     current = next(
         (i for i in reversed(incidents) if i.start.date() == day or (i.end is None and i.start.date() <= day)), None

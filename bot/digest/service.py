@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -32,8 +32,10 @@ from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost
 from storage.repos.schedule import ScheduledSubscription
 from tools.google.errors import GoogleAuthExpired
-from tools.google.ga4 import Ga4Api
-from tools.google.gsc import GscApi
+
+if TYPE_CHECKING:
+    from tools.google.ga4 import Ga4Api
+    from tools.google.gsc import GscApi
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import google.auth.exceptions
-import requests
-from google.auth.transport.requests import Request
-from google.oauth2.credentials import Credentials
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.google.problems import (
@@ -38,6 +35,8 @@ from storage.repos.workspaces import get_workspace_by_id
 from storage.tables.google import ConnectionStatus, GoogleConnection
 
 if TYPE_CHECKING:
+    from google.oauth2.credentials import Credentials
+
     from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -106,6 +105,8 @@ class GoogleConnectionService:
         wants to refresh them it calls back here (from its worker thread), so refreshing stays one at a time.
         """
         token = await self._access_token(workspace_id=workspace_id, rejected_token=rejected_token)
+        from google.oauth2.credentials import Credentials  # on first use: not needed to start serving
+
         credentials = Credentials(  # type: ignore[no-untyped-call]
             token=token.value,
             expiry=token.expires_at.astimezone(UTC).replace(tzinfo=None),  # google-auth compares naive UTC
@@ -175,6 +176,10 @@ class GoogleConnectionService:
                 rejected_token = None
 
     async def _refresh(self, connection: GoogleConnection) -> _Token:
+        # requests (and google-auth's transport over it) loads with the first refresh, not at start-up.
+        import requests
+        from google.oauth2.credentials import Credentials
+
         workspace_id = connection.workspace_id
         settings = self._services.settings
         assert settings.google_client_secret is not None  # _load checked google_configured
@@ -336,6 +341,9 @@ class _ThreadRefresher:
 
 
 def _refresh_blocking(credentials: Credentials) -> None:
+    import requests
+    from google.auth.transport.requests import Request
+
     with requests.Session() as session:
         credentials.refresh(Request(session=session))  # type: ignore[no-untyped-call]
 

@@ -55,7 +55,7 @@ def build_scheduled_work(services: Services, *, claimant: str | None = None) -> 
         stale_after=timedelta(seconds=services.settings.lookout_scheduler_claim_stale_seconds),
     )
     connections = google_connections(services)
-    runtime = GoogleRuntime()
+    runtime = services.google_runtime  # shared with the agent: one per-property limit for the whole process
     google = ConnectionGoogleClients(connections=connections, settings=services.settings, runtime=runtime)
 
     async def slack_client_for(workspace_id: int) -> AsyncWebClient:
@@ -115,6 +115,5 @@ async def start_scheduler(services: Services) -> Stop:
 
     async def stop() -> None:
         await scheduler.stop(grace_seconds=settings.lookout_shutdown_grace_seconds)
-        work.runtime.close()
 
     return stop

@@ -9,14 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import date
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
-import google_auth_httplib2
-import httplib2
 from google.auth import exceptions as auth_exceptions
 from google.auth.credentials import Credentials
-from googleapiclient.discovery import build
-from googleapiclient.errors import HttpError
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.google.errors import (
@@ -28,6 +24,9 @@ from tools.google.errors import (
     GoogleUnavailable,
 )
 from tools.google.runtime import GoogleRuntime
+
+if TYPE_CHECKING:
+    import google_auth_httplib2
 
 T = TypeVar("T")
 
@@ -114,6 +113,11 @@ class GscApi(Protocol):
 
 
 def translate_gsc_error(error: Exception, *, resource: str = "") -> GoogleApiError:
+    # The client's first call imported these already; importing them at module level would load
+    # google-api-python-client and httplib2 in every process that only needs `GscQuery`.
+    import httplib2
+    from googleapiclient.errors import HttpError
+
     if isinstance(error, GoogleApiError):
         return error
     if isinstance(error, auth_exceptions.RefreshError):
@@ -153,6 +157,10 @@ class GscClient:
         self._build_lock = threading.Lock()
 
     def _service_and_http(self) -> tuple[Any, google_auth_httplib2.AuthorizedHttp]:
+        import google_auth_httplib2
+        import httplib2
+        from googleapiclient.discovery import build
+
         with self._build_lock:
             if self._service is None:
                 self._service = build(

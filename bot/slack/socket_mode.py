@@ -1,0 +1,27 @@
+"""Socket Mode for `lookout serve --socket-mode`, in its own module so HTTP-mode processes never import it."""
+
+from __future__ import annotations
+
+import time
+
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+
+from bot.metrics import Metrics
+
+
+class CountingSocketModeHandler(AsyncSocketModeHandler):
+    """bolt's Socket Mode handler, counting requests in the same metrics as `/slack/events`."""
+
+    def __init__(self, app: AsyncApp, *, app_token: str, metrics: Metrics) -> None:
+        super().__init__(app, app_token=app_token)
+        self._metrics = metrics
+
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        started = time.perf_counter()
+        self._metrics.events_received.labels(kind="socket").inc()
+        await super().handle(client, req)
+        self._metrics.events_acked.labels(kind="socket").inc()
+        self._metrics.ack_latency.labels(kind="socket").observe(time.perf_counter() - started)
