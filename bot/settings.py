@@ -8,8 +8,11 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_MODELS_FAST = "anthropic:claude-haiku-4-5,gemini:gemini-2.5-flash,xai:grok-4-fast,openai:gpt-5-mini"
-DEFAULT_MODELS_DEEP = "anthropic:claude-sonnet-4-5,gemini:gemini-2.5-pro,xai:grok-4,openai:gpt-5"
+# Current generally-available models, checked 2026-11-21 against each provider's model and deprecation pages (the
+# sources are listed with the prices in bot/agent/cost.py). Gemini has no GA Pro model: Google names
+# gemini-3.8-flash as the replacement for gemini-2.5-pro, which shuts down on 2026-12-01.
+DEFAULT_MODELS_FAST = "anthropic:claude-haiku-5-5,gemini:gemini-3.5-flash-lite,xai:grok-4.3,openai:gpt-6-luna"
+DEFAULT_MODELS_DEEP = "anthropic:claude-sonnet-5-5,gemini:gemini-3.8-flash,xai:grok-4.7,openai:gpt-6-sol"
 
 
 class SlackMode(StrEnum):

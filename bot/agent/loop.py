@@ -99,6 +99,8 @@ class AgentResult:
     stop: StopReason
     new_messages: list[Message]  # this turn, to append to the stored conversation
     usage_by_model: dict[str, Usage] = field(default_factory=dict)
+    # Each model request on its own: some prices depend on the size of one request's prompt.
+    request_usages: list[tuple[str, Usage]] = field(default_factory=list)
     model: str | None = None  # the model that wrote the final answer
     fallback_from: tuple[str, ...] = ()
     tool_runs: list[ToolRun] = field(default_factory=list)
@@ -253,6 +255,7 @@ class Agent(Generic[ContextT]):
             result.model_calls += 1
             tokens += response.usage.total_tokens
             result.usage_by_model[response.model] = result.usage_by_model.get(response.model, Usage()) + response.usage
+            result.request_usages.append((response.model, response.usage))
             result.model, result.fallback_from = response.model, response.fallback_from
             turn.append(response.message)
             await lines.flush()

@@ -156,6 +156,7 @@ class AgentService(Generic[ContextT]):
             return TurnOutcome(status=TurnStatus.MODELS_FAILED, text=messages.MODELS_UNAVAILABLE, depth=depth)
 
         cost = 0.0
+        costs = self.prices.costs_by_model(result.request_usages)
         async with self.database.session() as session:
             # Re-read under a row lock: a follow-up answered meanwhile (here or on another replica) keeps its turn.
             latest = await repo.lock_conversation(
@@ -171,7 +172,7 @@ class AgentService(Generic[ContextT]):
                 ),
             )
             for model, usage in result.usage_by_model.items():
-                model_cost = self.prices.cost(model, usage)
+                model_cost = costs.get(model, 0.0)
                 cost += model_cost
                 await repo.add_usage(
                     session=session,
@@ -184,7 +185,7 @@ class AgentService(Generic[ContextT]):
                     cost_usd=model_cost,
                 )
         self._add_spent(workspace_id=workspace_id, now=now, cost=cost)
-        self._record(result, cost=cost, seconds=time.monotonic() - started)
+        self._record(result, costs=costs, seconds=time.monotonic() - started)
         if result.stop is StopReason.USER_PROBLEM:
             return TurnOutcome(
                 status=TurnStatus.USER_PROBLEM, text=result.text, result=result, depth=depth, cost_usd=cost
@@ -195,7 +196,7 @@ class AgentService(Generic[ContextT]):
         if self.metrics is not None:
             self.metrics.answers.labels(outcome=outcome).inc()
 
-    def _record(self, result: AgentResult, *, cost: float, seconds: float) -> None:
+    def _record(self, result: AgentResult, *, costs: dict[str, float], seconds: float) -> None:
         if self.metrics is None:
             return
         self.metrics.answers.labels(outcome=result.stop.value).inc()
@@ -206,7 +207,7 @@ class AgentService(Generic[ContextT]):
             self.metrics.tokens.labels(model=model, kind="input").inc(usage.input_tokens)
             self.metrics.tokens.labels(model=model, kind="output").inc(usage.output_tokens)
             self.metrics.tokens.labels(model=model, kind="cached").inc(usage.cached_tokens)
-            self.metrics.cost.labels(model=model).inc(self.prices.cost(model, usage))
+            self.metrics.cost.labels(model=model).inc(costs.get(model, 0.0))
         self.metrics.model_seconds.inc(result.model_seconds)
         self.metrics.tool_seconds.inc(result.tool_seconds)
         self.metrics.turn_seconds.observe(seconds)

@@ -1,7 +1,8 @@
 """A loopback OpenAI-compatible `POST /v1/chat/completions` (JSON and SSE chunks) for tests and benchmarks.
 
 Serves both the `openai:` and `xai:` providers. It checks what the real API checks and the bot could get wrong:
-every assistant tool call answered by a `tool` message right after it, and strict-mode schemas being strict.
+every assistant tool call answered by a `tool` message right after it, strict-mode schemas being strict, and (as
+OpenAI's GPT-6 models do) function calling on Chat Completions only with `reasoning_effort: "none"`.
 """
 
 from __future__ import annotations
@@ -60,6 +61,12 @@ def check_request(body: dict[str, Any]) -> str | None:
                 "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
                 f"'tool_call_id'. The following tool_call_ids did not have response messages: {sorted(expected - answered)}"
             )
+    model = str(body.get("model") or "")
+    if body.get("tools") and model.startswith("gpt-6") and body.get("reasoning_effort") != "none":
+        return (
+            f"Function calling with {model} on Chat Completions requires reasoning_effort 'none'. "
+            "Use the Responses API for function calling with reasoning."
+        )
     for tool in body.get("tools") or []:
         function = tool.get("function") or {}
         if function.get("strict") and (problem := _strict_problem(function.get("parameters"), "()")):

@@ -2,6 +2,10 @@
 
 Tool schemas are sent in strict mode when they can be made strict without changing their meaning; optional
 top-level arguments then become required-but-nullable, and the nulls the model sends for them are dropped again here.
+
+Reasoning: `max_completion_tokens` (not `max_tokens`, which OpenAI reasoning models refuse) caps the output, and
+OpenAI's GPT-6 models take function calls on Chat Completions only with `reasoning_effort: "none"`, so that is sent
+with tools. Reasoning text some servers return (`reasoning_content`) is never read into the answer.
 """
 
 from __future__ import annotations
@@ -81,6 +85,8 @@ class OpenAICompatModel:
                 tools.append({"type": "function", "function": function})
             body["tools"] = tools
             body["tool_choice"] = request.tool_choice
+            if self.provider == "openai" and _tools_need_no_reasoning(self.model):
+                body["reasoning_effort"] = "none"
         return body
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
@@ -190,6 +196,12 @@ class _StreamState:
         ]
         message = {"role": "assistant", "content": "".join(self.text) or None, "tool_calls": tool_calls}
         return {"choices": [{"message": message, "finish_reason": self.finish_reason}], "usage": self.usage}
+
+
+def _tools_need_no_reasoning(model: str) -> bool:
+    # gpt-6-sol / gpt-6-luna: function calling on Chat Completions requires reasoning_effort "none". (gpt-6.1-sol
+    # accepts no "none" at all, so it cannot run this tool loop over Chat Completions.)
+    return model.startswith("gpt-6-")
 
 
 def _drop_nulls(arguments: str, optionals: frozenset[str] | None) -> str:
