@@ -91,6 +91,8 @@ class FakeGemini(LLMFakeServer):
     def __init__(self, *, delay: float = 0.0, record: bool = True) -> None:
         super().__init__(delay=delay, record=record)
         self.issued_signatures: set[str] = set()
+        # As Gemini may when streaming: the turn's signature comes alone in a last chunk, on an empty text part.
+        self.late_signatures = False
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/{version}/models/{model_action}", self._generate)
@@ -141,6 +143,11 @@ class FakeGemini(LLMFakeServer):
             await response.write_eof()
             return response
         calls = [part for part in self._parts(reply) if "functionCall" in part]  # thoughts and text went already
+        if self.late_signatures and calls:
+            signature = calls[0].pop("thoughtSignature")
+            chunk = self._chunk(reply, model, parts=calls, final=False)
+            await response.write(f"data: {json.dumps(chunk)}\r\n\r\n".encode())
+            calls = [{"text": "", "thoughtSignature": signature}]
         final = self._chunk(reply, model, parts=calls, final=True)
         await response.write(f"data: {json.dumps(final)}\r\n\r\n".encode())
         await response.write_eof()

@@ -1,7 +1,9 @@
 """Gemini over the Gemini API (google-genai): the only module that knows that wire format.
 
 Two Gemini specifics live here: tool schemas are cut down to the OpenAPI subset Gemini accepts, and thought
-signatures travel with the parts they came on, because Gemini 3 rejects a replayed function call without one.
+signatures travel with the parts they came on, because Gemini 3 rejects a replayed function call without one (only
+the first of parallel calls has one; when streaming, a signature may come alone in a later empty part, and then it is
+put back on the turn's first call). Signatures go back only to Gemini; other providers ignore them.
 """
 
 from __future__ import annotations
@@ -149,8 +151,12 @@ class _ResponseBuilder:
                 if part.thought_signature
                 else None
             )
-            if part.thought:
-                continue  # thought summaries are not part of the answer
+            if part.thought or (part.function_call is None and not part.text and signature is not None):
+                # Thought summaries are not the answer, but a signature they (or an empty part streamed after the
+                # turn's parts) carry must go back with the turn.
+                if signature is not None:
+                    self._keep_signature(signature)
+                continue
             if part.function_call is not None:
                 call = part.function_call
                 self.parts.append(
@@ -170,6 +176,14 @@ class _ResponseBuilder:
                 else:
                     self.parts.append(TextPart(text=text, signature=signature))
         return delta
+
+    def _keep_signature(self, signature: Signature) -> None:
+        """A signature that came on its own belongs to the turn's first function call if that came without one."""
+        calls = [index for index, part in enumerate(self.parts) if isinstance(part, ToolCallPart)]
+        if calls and self.parts[calls[0]].signature is None:
+            self.parts[calls[0]] = self.parts[calls[0]].model_copy(update={"signature": signature})
+        else:
+            self.parts.append(TextPart(text="", signature=signature))
 
     def build(self) -> ModelResponse:
         if not self.parts and self.finish_reason == "MALFORMED_FUNCTION_CALL":
