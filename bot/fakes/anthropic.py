@@ -2,7 +2,7 @@
 
 It checks what the real API checks and the bot could get wrong (every tool_use answered by a tool_result in the
 next user turn, object input schemas, and the settings Claude Sonnet 5.5 / Haiku 5.5 answer 400 for: forced tool
-choice, sampling parameters, `thinking` disabled or with a budget) and answers scripted replies in the real event
+choice, sampling parameters, `thinking` disabled or with a budget, an assistant prefill) and answers scripted replies in the real event
 sequence, thinking blocks included. Like those models it binds each thinking block it issues to its model and to
 the conversation before it: a tool-loop request whose last tool_use turn lacks that turn's thinking blocks, a block
 that was altered, or a block whose conversation prefix changed is refused with the real 400. A block sent to another
@@ -65,6 +65,8 @@ def check_request(body: dict[str, Any]) -> str | None:
     for tool in body.get("tools") or []:
         if (tool.get("input_schema") or {}).get("type") != "object":
             return f"tools.{tool.get('name')}.input_schema.type: Input should be 'object'"
+    if messages and messages[-1].get("role") == "assistant":
+        return "messages: assistant message prefill is not supported with this model; end with a user turn."
     choice = (body.get("tool_choice") or {}).get("type")
     if choice in ("any", "tool"):
         return (
@@ -188,7 +190,7 @@ class FakeAnthropic(LLMFakeServer):
         keys = [str(block.get("signature") or block.get("data")) for block in blocks]
         for key, block in zip(keys, blocks, strict=True):
             self.issued_thinking[key] = IssuedThinking(model=model, block=block, prefix=prefix)
-        for call in calls:
+        for call in calls if keys else ():  # nothing kept without thinking, so benchmarks stay flat in memory
             self.thinking_by_call[call] = keys
         return blocks
 
