@@ -3,10 +3,11 @@
 It checks what the real API checks and the bot could get wrong (every tool_use answered by a tool_result in the
 next user turn, object input schemas, and the settings Claude Sonnet 5.5 / Haiku 5.5 answer 400 for: forced tool
 choice, sampling parameters, `thinking` disabled or with a budget, an assistant prefill) and answers scripted
-replies in the real event sequence, thinking blocks included. Like those models it binds each thinking block it issues to its model and to
-the conversation before it: a tool-loop request whose last tool_use turn lacks that turn's thinking blocks, a block
-that was altered, or a block whose conversation prefix changed is refused with the real 400. A block sent to another
-model is dropped without an error, as the real API does, and counted in `RecordedRequest.dropped_thinking`.
+replies in the real event sequence, thinking blocks included. Like those models it binds each thinking block it
+issues to its model and to the conversation before it: a tool-loop request whose last tool_use turn lacks that
+turn's thinking blocks, a block that was altered, or a block whose conversation prefix changed is refused with the
+real 400. A block sent to another model is dropped without an error, as the real API does, and counted in
+`RecordedRequest.dropped_thinking`.
 """
 
 from __future__ import annotations
