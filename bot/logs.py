@@ -42,3 +42,5 @@ def configure_logging(level: str = "INFO") -> None:
     # Library loggers that echo request bodies at DEBUG stay at INFO or above.
     for noisy in ("slack_sdk", "slack_bolt", "urllib3", "googleapiclient", "httpx", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
+    # Alembic announces each of its plugins at INFO on every start; only the migrations it runs are news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
