@@ -17,7 +17,6 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import unquote
 
@@ -34,6 +33,7 @@ from tools.fakes.google_data import (
     search_analytics_json,
     url_inspection_json,
 )
+from tools.fakes.loopback import LoopbackServer
 
 ROUTES = (
     "runReport",
@@ -154,7 +154,7 @@ _DEFAULT_MESSAGES = {
 
 
 @dataclass
-class FakeGoogle:
+class FakeGoogle(LoopbackServer):
     """`async with FakeGoogle() as google:`; register data with `add_property` / `add_site`; read `requests`."""
 
     auth: GoogleAuthorizer = field(default_factory=AnyBearerToken)
@@ -167,7 +167,6 @@ class FakeGoogle:
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _in_flight: Counter[str] = field(default_factory=Counter)
     _peak: Counter[str] = field(default_factory=Counter)
-    _runner: web.AppRunner | None = None
 
     # ----- set-up -----
     def add_property(self, property_id: str, dataset: PropertyDataset) -> None:
@@ -208,30 +207,11 @@ class FakeGoogle:
         self._peak.clear()
 
     # ----- lifecycle -----
-    async def start(self) -> None:
+    def build_app(self) -> web.Application:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         self.auth.add_routes(app)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeGoogle:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
+        return app
 
     # ----- serving -----
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:

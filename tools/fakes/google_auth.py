@@ -20,11 +20,12 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from urllib.parse import urlencode
 
 from aiohttp import web
 from multidict import MultiDictProxy
+
+from tools.fakes.loopback import LoopbackServer
 
 ANALYTICS_READONLY = "https://www.googleapis.com/auth/analytics.readonly"
 WEBMASTERS_READONLY = "https://www.googleapis.com/auth/webmasters.readonly"
@@ -132,7 +133,7 @@ class _Consent:
     error: str | None
 
 
-class FakeGoogleAuth:
+class FakeGoogleAuth(LoopbackServer):
     """Google's OAuth server plus account discovery, on loopback. Records every request and token exchange."""
 
     def __init__(self, *, client_id: str = FAKE_CLIENT_ID, client_secret: str = FAKE_CLIENT_SECRET) -> None:
@@ -150,8 +151,6 @@ class FakeGoogleAuth:
         self._codes: dict[str, _Code] = {}
         self._access_tokens: dict[str, _AccessToken] = {}
         self._consent = _Consent(email=None, granted_scopes=None, error=None)
-        self._runner: web.AppRunner | None = None
-        self.url = ""
 
     # --- Test set-up -------------------------------------------------------------------------------------
 
@@ -249,29 +248,10 @@ class FakeGoogleAuth:
             "search_console_api_url": root,
         }
 
-    async def start(self) -> None:
+    def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._record])
         self.add_routes(app)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeGoogleAuth:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
+        return app
 
     @web.middleware
     async def _record(

@@ -1,0 +1,40 @@
+"""The start/stop life cycle the Google fakes share: an aiohttp app on 127.0.0.1 at an ephemeral port."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from aiohttp import web
+
+
+class LoopbackServer:
+    """Subclasses build their app in `build_app()`; `url` is set once `start()` has bound the port."""
+
+    url: str = ""
+    _runner: web.AppRunner | None = None
+
+    def build_app(self) -> web.Application:
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.build_app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
