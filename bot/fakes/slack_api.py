@@ -530,7 +530,10 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         if not (params.get("text") or params.get("blocks") or params.get("attachments")):
             return {"ok": False, "error": "no_text"}
-        message = self._post(workspace, params)
+        return self._posted(self._post(workspace, params), workspace)
+
+    def _posted(self, message: FakeMessage, workspace: FakeWorkspace) -> JsonDict:
+        """The reply of a method that leaves a finished message: where it is and what it now says."""
         return {
             "ok": True,
             "channel": message.channel,
@@ -570,30 +573,29 @@ class FakeSlack:
         return {"ok": True, "channel": message.channel, "ts": message.ts}
 
     def _m_chat_appendStream(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
-        message = self.messages.get((str(params.get("channel", "")), str(params.get("ts", ""))))
-        if message is None:
-            return {"ok": False, "error": "message_not_found"}
-        if not message.streaming:
-            return {"ok": False, "error": "message_not_in_streaming_state"}
-        message.text += str(params.get("markdown_text") or "")
+        message = self._append_to_stream(params)
+        if isinstance(message, dict):
+            return message
         return {"ok": True, "channel": message.channel, "ts": message.ts}
 
     def _m_chat_stopStream(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        message = self._append_to_stream(params)
+        if isinstance(message, dict):
+            return message
+        if "blocks" in params:
+            message.blocks = params["blocks"]
+        message.streaming = False
+        return self._posted(message, workspace)
+
+    def _append_to_stream(self, params: JsonDict) -> FakeMessage | JsonDict:
+        """The streaming message with `markdown_text` appended, or Slack's error reply when there is none."""
         message = self.messages.get((str(params.get("channel", "")), str(params.get("ts", ""))))
         if message is None:
             return {"ok": False, "error": "message_not_found"}
         if not message.streaming:
             return {"ok": False, "error": "message_not_in_streaming_state"}
         message.text += str(params.get("markdown_text") or "")
-        if "blocks" in params:
-            message.blocks = params["blocks"]
-        message.streaming = False
-        return {
-            "ok": True,
-            "channel": message.channel,
-            "ts": message.ts,
-            "message": self._message_json(message, workspace),
-        }
+        return message
 
     def _m_assistant_threads_setStatus(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
         if not params.get("channel_id") or not params.get("thread_ts"):
