@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -24,13 +25,31 @@ if TYPE_CHECKING:
 
     from bot.services import Services
 
-    _Handler = Callable[
-        [Services, Workspace, str, dict[str, Any], AsyncWebClient, AsyncRespond | None], Awaitable[None]
-    ]
+    _Handler = Callable[["_Click"], Awaitable[None]]
 
 logger = logging.getLogger(__name__)
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+@dataclass(frozen=True)
+class _Click:
+    """One button or menu action, with the workspace it came from resolved."""
+
+    services: Services
+    workspace: Workspace
+    workspace_id: int
+    user_id: str
+    body: dict[str, Any]
+    client: AsyncWebClient
+    respond: AsyncRespond | None
+
+    async def tell(self, text: str) -> None:
+        """In place of the clicked message when Slack gave a response URL, else in the person's DM."""
+        if self.respond is not None:
+            await self.respond(text=text, replace_original=False)
+        else:
+            await self.client.chat_postMessage(channel=self.user_id, text=text)
 
 
 def register(app: AsyncApp, *, services: Services) -> None:
@@ -78,67 +97,39 @@ async def _guarded(
     )
     if workspace is None or workspace.id is None or not user_id:
         return
+    click = _Click(services, workspace, workspace.id, user_id, body, client, respond)
     try:
-        await handler(services, workspace, user_id, body, client, respond)
+        await handler(click)
     except GoogleProblem as problem:
-        await _tell(client, respond, user_id, messages.problem_text(problem.message_key, workspace_name=workspace.name))
+        await click.tell(messages.problem_text(problem.message_key, workspace_name=workspace.name))
     except Exception:
         reference = secrets.token_hex(3)
         logger.exception("Google action failed (ref %s)", reference)
-        await _tell(client, respond, user_id, core_messages.unexpected_error(reference=reference))
+        await click.tell(core_messages.unexpected_error(reference=reference))
 
 
-async def _tell(client: AsyncWebClient, respond: AsyncRespond | None, user_id: str, text: str) -> None:
-    if respond is not None:
-        await respond(text=text, replace_original=False)
-    else:
-        await client.chat_postMessage(channel=user_id, text=text)
-
-
-async def _send_connect_link(
-    services: Services,
-    workspace: Workspace,
-    user_id: str,
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond | None,
-) -> None:
+async def _send_connect_link(click: _Click) -> None:
     """A fresh consent link (state bound to the person who clicked) in their DM with the bot."""
-    assert workspace.id is not None
-    url = await oauth.start_authorization(services, workspace_id=workspace.id, user_id=user_id)
+    url = await oauth.start_authorization(click.services, workspace_id=click.workspace_id, user_id=click.user_id)
     text, blocks = messages.connect_prompt(url, reconnect=True)
-    await client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+    await click.client.chat_postMessage(channel=click.user_id, text=text, blocks=blocks)
 
 
-async def _disconnect(
-    services: Services,
-    workspace: Workspace,
-    user_id: str,
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond | None,
-) -> None:
-    assert workspace.id is not None
-    removed = await GoogleChoices(services).disconnect(workspace_id=workspace.id)
-    await client.chat_postMessage(
-        channel=user_id, text=messages.DISCONNECTED if removed else messages.NOTHING_TO_DISCONNECT
+async def _disconnect(click: _Click) -> None:
+    removed = await GoogleChoices(click.services).disconnect(workspace_id=click.workspace_id)
+    await click.client.chat_postMessage(
+        channel=click.user_id, text=messages.DISCONNECTED if removed else messages.NOTHING_TO_DISCONNECT
     )
-    if (body.get("view") or {}).get("type") == "home":
-        blocks = await google_home_blocks(services=services, workspace=workspace, user_id=user_id)
-        await client.views_publish(user_id=user_id, view=build_home_view(workspace=workspace, google_blocks=blocks))
+    if (click.body.get("view") or {}).get("type") == "home":
+        blocks = await google_home_blocks(services=click.services, workspace=click.workspace, user_id=click.user_id)
+        await click.client.views_publish(
+            user_id=click.user_id, view=build_home_view(workspace=click.workspace, google_blocks=blocks)
+        )
 
 
-async def _pick(
-    services: Services,
-    workspace: Workspace,
-    user_id: str,
-    body: dict[str, Any],
-    client: AsyncWebClient,
-    respond: AsyncRespond | None,
-) -> None:
+async def _pick(click: _Click) -> None:
     """Save the option chosen in a picker menu; the block_id says whether it is for the workspace or a channel."""
-    assert workspace.id is not None
-    [action] = body.get("actions") or [{}]
+    [action] = click.body.get("actions") or [{}]
     value = str((action.get("selected_option") or {}).get("value", ""))
     if not value:
         return
@@ -148,11 +139,9 @@ async def _pick(
     )
     if channel_id and not _CHANNEL_ID.match(channel_id):
         channel_id = ""
-    choices = GoogleChoices(services)
-    if action.get("action_id") == messages.ACTION_PICK_PROPERTY:
-        text = await choices.choose_property(
-            workspace_id=workspace.id, user_id=user_id, channel_id=channel_id, raw=value
-        )
-    else:
-        text = await choices.choose_site(workspace_id=workspace.id, user_id=user_id, channel_id=channel_id, raw=value)
-    await _tell(client, respond, user_id, text)
+    choices = GoogleChoices(click.services)
+    choose = (
+        choices.choose_property if action.get("action_id") == messages.ACTION_PICK_PROPERTY else choices.choose_site
+    )
+    text = await choose(workspace_id=click.workspace_id, user_id=click.user_id, channel_id=channel_id, raw=value)
+    await click.tell(text)
