@@ -238,13 +238,8 @@ class GoogleChoices:
         if not self._services.settings.google_configured:
             return messages.StatusView(configured=False, connected=False)
         async with self._services.database.session() as session:
-            connection = await repo.get_connection(session=session, workspace_id=workspace_id)
-            default = await repo.get_choice(session=session, workspace_id=workspace_id, channel_id=repo.DEFAULT_CHANNEL)
-            own = (
-                await repo.get_choice(session=session, workspace_id=workspace_id, channel_id=channel_id)
-                if channel_id
-                else None
-            )
+            setup = await repo.get_channel_setup(session=session, workspace_id=workspace_id, channel_id=channel_id)
+        connection, default, own = setup.connection, setup.default, setup.own
         if connection is None:
             return messages.StatusView(configured=True, connected=False)
         granted = set(connection.scopes.split())

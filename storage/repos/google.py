@@ -7,6 +7,7 @@ are conditional UPDATEs whose row count says who won.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -247,6 +248,23 @@ async def get_choice(*, session: AsyncSession, workspace_id: int, channel_id: st
         )
     )
     return result.scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class ChannelSetup:
+    """What decides where a channel's answers come from: the connection, the workspace default and its own choice."""
+
+    connection: GoogleConnection | None
+    default: GoogleChoice | None
+    own: GoogleChoice | None  # None for no channel, or a channel with no choice of its own
+
+
+async def get_channel_setup(*, session: AsyncSession, workspace_id: int, channel_id: str | None) -> ChannelSetup:
+    return ChannelSetup(
+        connection=await get_connection(session=session, workspace_id=workspace_id),
+        default=await get_choice(session=session, workspace_id=workspace_id, channel_id=DEFAULT_CHANNEL),
+        own=await get_choice(session=session, workspace_id=workspace_id, channel_id=channel_id) if channel_id else None,
+    )
 
 
 async def list_choices(*, session: AsyncSession, workspace_id: int) -> list[GoogleChoice]:
