@@ -117,14 +117,7 @@ class FakeAnthropic(LLMFakeServer):
 
     async def _messages(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
-        recorded = RecordedRequest(
-            path=request.path,
-            body=body,
-            streaming=bool(body.get("stream")),
-            headers=dict(request.headers),
-            tool_results=_tool_results(body),
-        )
-        self.remember(recorded)
+        recorded = self.remember(request, body, streaming=bool(body.get("stream")), tool_results=_tool_results(body))
         recorded.rejected = check_request(body) or self._check_thinking(body, recorded)
         if recorded.rejected:
             return web.json_response(_error_body(400, recorded.rejected), status=400)

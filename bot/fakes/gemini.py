@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, RecordedRequest, Reply, text_chunks
+from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, Reply, text_chunks
 
 _STATUS = {
     429: "RESOURCE_EXHAUSTED",
@@ -101,14 +101,9 @@ class FakeGemini(LLMFakeServer):
         model, _, action = request.match_info["model_action"].partition(":")
         streaming = action == "streamGenerateContent"
         body = await request.json()
-        recorded = RecordedRequest(
-            path=request.path_qs,
-            body=body,
-            streaming=streaming,
-            headers=dict(request.headers),
-            tool_results=_tool_results(body),
+        recorded = self.remember(
+            request, body, streaming=streaming, tool_results=_tool_results(body), path=request.path_qs
         )
-        self.remember(recorded)
         if action not in ("generateContent", "streamGenerateContent"):
             recorded.rejected = f"unknown action {action}"
             return web.json_response(_error(404, recorded.rejected), status=404)

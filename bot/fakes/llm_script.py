@@ -135,10 +135,21 @@ class LLMFakeServer:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def remember(self, recorded: RecordedRequest) -> None:
+    def remember(
+        self, request: web.Request, body: dict[str, Any], *, streaming: bool, tool_results: list[str], path: str = ""
+    ) -> RecordedRequest:
+        """Count the request and keep its record (unless `record` is off); `path` defaults to the request's."""
+        recorded = RecordedRequest(
+            path=path or request.path,
+            body=body,
+            streaming=streaming,
+            headers=dict(request.headers),
+            tool_results=tool_results,
+        )
         self.request_count += 1
         if self.record:
             self.requests.append(recorded)
+        return recorded
 
     async def next_script(self, recorded: RecordedRequest) -> Script:
         if self.delay:

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, RecordedRequest, Reply, text_chunks
+from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, Reply, text_chunks
 
 _TYPES = {429: "rate_limit_exceeded", 401: "invalid_api_key", 400: "invalid_request_error"}
 
@@ -84,14 +84,12 @@ class FakeOpenAI(LLMFakeServer):
 
     async def _completions(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
-        recorded = RecordedRequest(
-            path=request.path,
-            body=body,
+        recorded = self.remember(
+            request,
+            body,
             streaming=bool(body.get("stream")),
-            headers=dict(request.headers),
             tool_results=[m.get("content", "") for m in _trailing_tool_messages(body)],
         )
-        self.remember(recorded)
         recorded.rejected = check_request(body)
         if recorded.rejected:
             return web.json_response(_error(400, recorded.rejected), status=400)
