@@ -15,7 +15,7 @@ from bot.google import actions as google_actions
 from bot.listeners import assistant, commands, home, lifecycle, messages
 from bot.services import Services
 from bot.settings import SettingsProblem, SlackMode
-from bot.slack.clients import TOKEN_ROTATION_MINUTES, installation_store, make_web_client
+from bot.slack.clients import TOKEN_ROTATION_MINUTES, installation_store, make_web_client, token_rotator
 from bot.slack.installation_store import DatabaseOAuthStateStore
 from bot.slack.surface import BOT_SCOPES
 
@@ -67,6 +67,8 @@ def _multi_workspace_app(*, services: Services, signing_secret: str) -> AsyncApp
         cache_enabled=True,
         client=client,
     )
+    # Single-flight rotation: replicas refreshing one workspace's token together would spend its refresh token twice.
+    authorize.token_rotator = token_rotator(services)
     oauth_settings = AsyncOAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=client_secret,

@@ -16,6 +16,7 @@ from bot.listeners.replies import reply_connect_google_first
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.dedupe import EventLedger
+from bot.slack.rotation import TokenRefreshLocks
 from bot.slack.workspaces import WorkspaceCache
 from storage.crypto import TokenCipher
 from storage.db import Database
@@ -46,6 +47,8 @@ class Services:
     # Dedupe claims (group-committed) and the active workspaces seen lately: the cheap path of every mention.
     dedupe: EventLedger = field(default_factory=EventLedger)
     workspace_cache: WorkspaceCache = field(default_factory=WorkspaceCache)
+    # Slack bot-token rotation: one refresh per workspace at a time (see `bot.slack.rotation`).
+    slack_token_locks: TokenRefreshLocks = field(default_factory=TokenRefreshLocks)
     # One keep-alive HTTP session for every Slack Web API client (set by `bot.serve.start_server`, which closes
     # it); None makes each call open its own connection.
     slack_http: aiohttp.ClientSession | None = None

@@ -140,7 +140,10 @@ class FakeSlack:
         self.oauth_grants: dict[str, OAuthGrant] = {}
         self.revoked_tokens: set[str] = set()
         self._tokens: dict[str, FakeWorkspace] = {}
+        # Refresh tokens not yet spent: as on Slack, each is accepted once (then revoked for a new one).
         self._refresh_tokens: dict[str, tuple[FakeWorkspace, int]] = {}
+        # Lifetime of a token from a refresh (Slack's is 12 hours); None keeps the install grant's `expires_in`.
+        self.refreshed_token_lifetime: int | None = 12 * 3600
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._handlers: dict[str, Callable[[SlackCall], JsonDict]] = {}
         self._ts_counter = itertools.count(1)
@@ -782,6 +785,7 @@ class FakeSlack:
         if known is None:
             return {"ok": False, "error": "invalid_refresh_token"}
         workspace, expires_in = known
+        expires_in = self.refreshed_token_lifetime or expires_in
         self.revoked_tokens.add(workspace.bot_token)
         workspace.bot_token = f"xoxe.xoxb-1-fake-{workspace.team_id}-{next(self._token_counter)}"
         self._tokens[workspace.bot_token] = workspace

@@ -14,12 +14,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
-from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.metrics import Metrics
 from bot.settings import SlackMode
 from bot.slack.installation_store import DatabaseInstallationStore
+from bot.slack.rotation import SingleFlightTokenRotator
 from storage.repos.workspaces import get_workspace_by_id
 
 if TYPE_CHECKING:
@@ -103,8 +103,9 @@ def installation_store(services: Services) -> DatabaseInstallationStore:
 async def web_client_for(*, services: Services, workspace_id: int) -> AsyncWebClient:
     """The bot client for a workspace outside any incoming request (digests, alerts, scheduled posts).
 
-    In multi-workspace mode the stored bot token is refreshed first when it expires soon (token rotation) and the
-    new one saved. Raises `WorkspaceNotInstalled` when nothing may be posted there.
+    In multi-workspace mode the stored bot token is refreshed first when it expires soon (token rotation, one
+    refresh per workspace at a time across replicas) and the new one saved. Raises `WorkspaceNotInstalled` when
+    nothing may be posted there.
     """
     async with services.database.session() as session:
         workspace = await get_workspace_by_id(session=session, workspace_id=workspace_id)
@@ -123,14 +124,27 @@ async def web_client_for(*, services: Services, workspace_id: int) -> AsyncWebCl
     if bot is None:
         raise WorkspaceNotInstalled(f"workspace {workspace_id} has no Slack installation")
     if bot.bot_refresh_token is not None and settings.slack_client_id and settings.slack_client_secret is not None:
-        rotator = AsyncTokenRotator(
-            client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret.get_secret_value(),
-            client=make_web_client(services=services),
+        refreshed = await token_rotator(services).perform_bot_token_rotation(
+            bot=bot, minutes_before_expiration=TOKEN_ROTATION_MINUTES
         )
-        refreshed = await rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=TOKEN_ROTATION_MINUTES)
         if refreshed is not None:
-            await store.async_save_bot(refreshed)
-            logger.info("rotated the bot token of workspace %s", workspace_id)
             bot = refreshed
     return make_web_client(services=services, token=bot.bot_token)
+
+
+def token_rotator(services: Services) -> SingleFlightTokenRotator:
+    """The token rotator of multi-workspace mode, for bolt's authorize and for `web_client_for`.
+
+    Every instance made from one `Services` shares its locks and lease name, so they refresh one at a time.
+    """
+    settings = services.settings
+    assert settings.slack_client_id is not None and settings.slack_client_secret is not None
+    return SingleFlightTokenRotator(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        client=make_web_client(services=services),
+        database=services.database,
+        cipher=services.cipher,
+        locks=services.slack_token_locks,
+        clock=services.clock,
+    )

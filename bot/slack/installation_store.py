@@ -60,6 +60,24 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         )
 
     async def async_save_bot(self, bot: Bot) -> None:
+        """Save a rotated bot token; one rotated earlier never replaces a later one (its refresh token is spent).
+
+        bolt's authorize calls this after every rotation, which `SingleFlightTokenRotator` has already saved.
+        """
+        if bot.bot_token_expires_at is not None:
+            async with self._database.session() as session:
+                team_id = None if bot.is_enterprise_install else bot.team_id
+                workspace = await get_workspace(session=session, enterprise_id=bot.enterprise_id, team_id=team_id)
+                if workspace is not None and workspace.id is not None:
+                    await installations.store_rotated_bot_token(
+                        session=session,
+                        cipher=self._cipher,
+                        workspace_id=workspace.id,
+                        bot_token=bot.bot_token,
+                        bot_refresh_token=bot.bot_refresh_token,
+                        bot_token_expires_at=datetime.fromtimestamp(bot.bot_token_expires_at, UTC),
+                    )
+            return
         await self._save(
             enterprise_id=bot.enterprise_id,
             team_id=bot.team_id,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -104,6 +105,67 @@ async def bot_credentials_for_workspace(
         is_enterprise_install=installation.is_enterprise_install,
         installed_at=_aware(installation.installed_at),
     )
+
+
+async def acquire_token_refresh_lease(
+    *, session: AsyncSession, workspace_id: int, owner: str, now: datetime, until: datetime
+) -> bool:
+    """Take the right to rotate this workspace's bot token until `until`; False when someone else holds it."""
+    result = await session.execute(
+        update(SlackInstallation)
+        .where(
+            col(SlackInstallation.workspace_id) == workspace_id,
+            or_(
+                col(SlackInstallation.refresh_lease_until).is_(None),
+                col(SlackInstallation.refresh_lease_until) < now,
+            ),
+        )
+        .values(refresh_lease_owner=owner, refresh_lease_until=until)
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+async def release_token_refresh_lease(*, session: AsyncSession, workspace_id: int, owner: str) -> None:
+    await session.execute(
+        update(SlackInstallation)
+        .where(
+            col(SlackInstallation.workspace_id) == workspace_id,
+            col(SlackInstallation.refresh_lease_owner) == owner,
+        )
+        .values(refresh_lease_owner=None, refresh_lease_until=None)
+    )
+
+
+async def store_rotated_bot_token(
+    *,
+    session: AsyncSession,
+    cipher: TokenCipher,
+    workspace_id: int,
+    bot_token: str,
+    bot_refresh_token: str | None,
+    bot_token_expires_at: datetime,
+) -> bool:
+    """Save a rotated bot token unless the stored one lives as long or longer; False when nothing was saved.
+
+    A token that was rotated earlier can never overwrite a later one (its refresh token is already spent), so a
+    late or repeated save of the same rotation is harmless.
+    """
+    result = await session.execute(
+        update(SlackInstallation)
+        .where(
+            col(SlackInstallation.workspace_id) == workspace_id,
+            or_(
+                col(SlackInstallation.bot_token_expires_at).is_(None),
+                col(SlackInstallation.bot_token_expires_at) < bot_token_expires_at,
+            ),
+        )
+        .values(
+            bot_token_enc=cipher.encrypt(bot_token),
+            bot_refresh_token_enc=cipher.encrypt_optional(bot_refresh_token),
+            bot_token_expires_at=bot_token_expires_at,
+        )
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 async def delete_installation(*, session: AsyncSession, workspace_id: int) -> None:

@@ -28,7 +28,11 @@ class Workspace(SQLModel, table=True):
 
 
 class SlackInstallation(SQLModel, table=True):
-    """The bot's credentials in one workspace; tokens are Fernet ciphertext, never plaintext."""
+    """The bot's credentials in one workspace; tokens are Fernet ciphertext, never plaintext.
+
+    `refresh_lease_*` is a compare-and-swap lease so only one process rotates the bot token at a time: Slack
+    accepts a refresh token once, so a second concurrent refresh would leave that process with a dead token.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(sa_column=workspace_fk_column(unique=True))
@@ -42,6 +46,8 @@ class SlackInstallation(SQLModel, table=True):
     installer_user_id: str | None = Field(default=None, max_length=32)
     is_enterprise_install: bool = False
     installed_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    refresh_lease_owner: str | None = Field(default=None, max_length=64)
+    refresh_lease_until: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
 
 
 class SlackOAuthState(SQLModel, table=True):
