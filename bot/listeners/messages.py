@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.incoming import IncomingMessage
 from bot.messages import core as messages
+from bot.slack.dedupe import ClaimNotRecorded
 from bot.slack.workspaces import resolve_workspace
 from storage.repos.events import event_key, message_key
 from storage.tables.core import Workspace
@@ -95,6 +96,12 @@ async def handle_message(
                 enterprise_id=body.get("enterprise_id"),
             )
             await services.message_handler(message=message, client=client)
+        except ClaimNotRecorded:
+            # No apology: another replica may have claimed this message and be answering it, and an apology
+            # beside a real answer is worse than silence. Slack has its ack, so it will not redeliver.
+            reference = secrets.token_hex(3)
+            services.metrics.handler_errors.labels(handler=handler_name).inc()
+            logger.exception("could not record the claim on a %s: left unanswered (ref %s)", handler_name, reference)
         except Exception:
             reference = secrets.token_hex(3)
             services.metrics.handler_errors.labels(handler=handler_name).inc()

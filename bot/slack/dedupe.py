@@ -3,18 +3,30 @@
 A claim is a row in `ProcessedEvent` under a unique key, so the first claimant wins across retries, event kinds and
 replicas. Under load, every claim that arrives while a transaction is running joins the next one, so a burst of
 mentions costs a few transactions instead of one each; alone, a claim is written at once.
+
+A claim the database could not record is retried a few times, then reported as `ClaimNotRecorded`: the caller must
+then stay silent, since another replica may hold the claim and be answering (Slack already has our ack).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from storage.db import Database
 from storage.repos.events import claim_all
 
+logger = logging.getLogger(__name__)
+
 _MAX_BATCH = 500
+# Seconds between attempts: rides out a dropped pooled connection, a failover or a busy SQLite file.
+RETRY_DELAYS = (0.25, 0.75, 1.5)
+
+
+class ClaimNotRecorded(RuntimeError):
+    """The database refused the claim on every attempt; whether this caller won is unknown."""
 
 
 @dataclass
@@ -32,6 +44,19 @@ class EventLedger:
         self._flusher: asyncio.Task[None] | None = None
 
     async def claim(self, *, database: Database, keys: Mapping[str, str]) -> set[str]:
+        """The keys this caller won; raises `ClaimNotRecorded` when the database failed on every attempt."""
+        for delay in RETRY_DELAYS:
+            try:
+                return await self._claim_once(database=database, keys=keys)
+            except Exception as error:
+                logger.warning("recording a dedupe claim failed (%s); retrying in %.2f s", type(error).__name__, delay)
+                await asyncio.sleep(delay)
+        try:
+            return await self._claim_once(database=database, keys=keys)
+        except Exception as error:
+            raise ClaimNotRecorded(f"the dedupe claim failed {len(RETRY_DELAYS) + 1} times") from error
+
+    async def _claim_once(self, *, database: Database, keys: Mapping[str, str]) -> set[str]:
         loop = asyncio.get_running_loop()
         claim = _Claim(database=database, keys=dict(keys), result=loop.create_future())
         self._pending.append(claim)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from storage.tables.core import ProcessedEvent
 from tests.helpers.app_harness import RunningApp
@@ -61,3 +63,59 @@ async def test_bot_messages_are_ignored(slack_app: RunningApp) -> None:
 
     assert len(slack_app.slack.calls_to("chat.postMessage")) == 1
     assert calls[0].get("channel") == "D0ALICE"
+
+
+async def _rename_ledger(app: RunningApp, *, to: str, source: str) -> None:
+    """Make the dedupe ledger's table vanish (or come back): a real database error for the claim alone."""
+    async with app.services.database.session() as session:
+        await session.execute(text(f"ALTER TABLE {source} RENAME TO {to}"))
+
+
+async def _logged(caplog: pytest.LogCaptureFixture, fragment: str, *, timeout: float = 5.0) -> logging.LogRecord:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = [record for record in caplog.records if fragment in record.getMessage()]
+        if found:
+            return found[0]
+        assert asyncio.get_running_loop().time() < deadline, f"nothing logged with {fragment!r}"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_mention_whose_claim_cannot_be_recorded_gets_no_apology(
+    slack_app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given the database refuses every dedupe claim (another replica may still have claimed the message)
+    caplog.set_level(logging.WARNING)
+    await _rename_ledger(slack_app, source="processedevent", to="processedevent_away")
+    try:
+        # when a mention arrives
+        response = await slack_app.send_event(app_mention("how did organic do?"))
+        failure = await _logged(caplog, "left unanswered", timeout=10)
+        await slack_app.settle()
+    finally:
+        await _rename_ledger(slack_app, source="processedevent_away", to="processedevent")
+
+    # then it was acked, retried a few times, and nothing was posted: no apology that could sit beside an answer
+    assert response.status == 200
+    assert len([r for r in caplog.records if "recording a dedupe claim failed" in r.getMessage()]) == 3
+    assert slack_app.slack.calls_to("chat.postMessage") == []
+    assert failure.levelno == logging.ERROR and failure.exc_info is not None  # the stack trace, under a reference
+    metrics = (await slack_app.get("/metrics"))[1]
+    assert 'lookout_handler_errors_total{handler="mention"} 1.0' in metrics
+
+
+async def test_a_claim_that_fails_for_a_moment_is_retried_and_answered_once(
+    slack_app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    await _rename_ledger(slack_app, source="processedevent", to="processedevent_away")
+    try:
+        await slack_app.send_event(app_mention("how did organic do?"))
+        await _logged(caplog, "recording a dedupe claim failed")
+    finally:
+        await _rename_ledger(slack_app, source="processedevent_away", to="processedevent")
+
+    posts = await slack_app.wait_for_calls("chat.postMessage", timeout=10)
+
+    assert len(posts) == 1
+    assert "/lookout connect" in posts[0].get("text")

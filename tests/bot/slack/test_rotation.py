@@ -1,4 +1,4 @@
-"""Slack bot-token rotation is single-flight: replicas refreshing one workspace together spend its refresh token once."""
+"""Slack bot-token rotation is single-flight: replicas refreshing a workspace together spend its refresh token once."""
 
 from __future__ import annotations
 
