@@ -100,23 +100,19 @@ async def disconnect(request: CommandRequest) -> None:
 
 
 SUBCOMMANDS: list[Subcommand] = [
-    Subcommand(name="connect", usage="connect", summary="Connect this workspace's Google account", run=connect),
-    Subcommand(
-        name="status", usage="status", summary="Who connected Google, the property and site, token health", run=status
-    ),
+    Subcommand(name="connect", usage="connect", summary=messages.SUMMARY_CONNECT, run=connect),
+    Subcommand(name="status", usage="status", summary=messages.SUMMARY_STATUS, run=status),
     Subcommand(
         name="property",
         usage="property <GA4 property id> [here]",
-        summary="Choose the GA4 property (numeric ID), for the workspace or only this channel",
+        summary=messages.SUMMARY_PROPERTY,
         run=choose_property,
     ),
     Subcommand(
         name="site",
         usage="site <Search Console site> [here]",
-        summary="Choose the Search Console site, for the workspace or only this channel",
+        summary=messages.SUMMARY_SITE,
         run=choose_site,
     ),
-    Subcommand(
-        name="disconnect", usage="disconnect", summary="Revoke Google access and forget the choices", run=disconnect
-    ),
+    Subcommand(name="disconnect", usage="disconnect", summary=messages.SUMMARY_DISCONNECT, run=disconnect),
 ]

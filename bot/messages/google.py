@@ -71,6 +71,11 @@ NO_PROPERTY = (
 )
 NO_SITE = "Which Search Console site should I use? Run `/lookout site <url>` (e.g. `sc-domain:example.com`)."
 UNAVAILABLE = "Google didn't answer just now. Please try again in a minute."
+ACCESS_DENIED = (
+    "The connected Google account can't read this GA4 property or Search Console site any more. Ask for access "
+    "(GA4 → Admin → Property access management), or choose another with `/lookout property` or `/lookout site`."
+)
+QUOTA_EXHAUSTED = "Google's request quota for this property is used up for now. Please try again in an hour."
 
 
 def reconnect_needed(workspace_name: str) -> str:
@@ -82,13 +87,17 @@ def reconnect_needed(workspace_name: str) -> str:
 
 
 def problem_text(key: str, *, workspace_name: str = "") -> str:
-    """The text for a `GoogleProblem.key` (what the agent shows instead of an error)."""
+    """The text for a `GoogleProblem.key` or a Google tool's `ToolUserError` key (`tools.errors`), shown instead of
+    an error."""
     texts = {
         "google.not_configured": NOT_CONFIGURED,
         "google.not_connected": NOT_CONNECTED,
         "google.reconnect_needed": reconnect_needed(workspace_name),
+        "google.reconnect": reconnect_needed(workspace_name),  # a 401 from GA4 or Search Console
         "google.no_property": NO_PROPERTY,
         "google.no_site": NO_SITE,
+        "google.access_denied": ACCESS_DENIED,
+        "google.quota_exhausted": QUOTA_EXHAUSTED,
         "google.unavailable": UNAVAILABLE,
     }
     return texts.get(key, UNAVAILABLE)
@@ -389,6 +398,12 @@ def home_blocks(view: StatusView) -> Blocks:
     blocks.append({"type": "actions", "elements": buttons})
     return blocks
 
+
+SUMMARY_CONNECT = "connect this workspace's Google account"
+SUMMARY_STATUS = "who connected Google, the property and site, token health"
+SUMMARY_PROPERTY = "choose the GA4 property (numeric ID), for the workspace or only this channel"
+SUMMARY_SITE = "choose the Search Console site, for the workspace or only this channel"
+SUMMARY_DISCONNECT = "revoke Google access and forget the choices"
 
 DISCONNECTED = "Google is disconnected: I revoked Lookout's access and forgot the property and site choices."
 NOTHING_TO_DISCONNECT = "Google isn't connected for this workspace, so there's nothing to disconnect."

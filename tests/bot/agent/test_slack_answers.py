@@ -409,3 +409,24 @@ async def test_a_spent_budget_answers_plainly_without_a_model(
 
     assert answer.text.startswith("This workspace has used its AI budget for November; answers resume on Dec 1")
     assert len(fakes["anthropic"].requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        (403, "The connected Google account can't read this GA4 property or Search Console site any more"),
+        (401, "Google Analytics any more — the access was revoked or has expired"),
+        (429, "Google's request quota for this property is used up for now"),
+    ],
+)
+async def test_a_google_refusal_during_a_question_says_what_to_do_not_that_google_is_down(
+    agent_app: AgentApp, fakes: dict[str, LLMFakeServer], google: FakeGoogle, status: int, says: str
+) -> None:
+    app = await agent_app(order=("anthropic",))
+    google.fail_next("*", status=status, times=10)
+    fakes["anthropic"].script(Reply(tool_calls=(ScriptedToolCall("ga4_run_report", LAST_WEEK),)))
+
+    answer = await ask(app, "sessions last week?")
+
+    assert says in answer.text
+    assert "didn't answer just now" not in answer.text
