@@ -224,8 +224,10 @@ def footer_text(result: AgentResult, prepared: PreparedContext) -> str:
     names = {run.call.name for run in result.tool_runs if not run.outcome.is_error}
     sources = []
     if any(name.startswith("ga4_") or name == "explain_change" for name in names) and context.property_id:
-        label = prepared.property_name or "GA4"
-        sources.append(f"GA4 · {label} (properties/{context.property_id})")
+        name = prepared.property_name
+        sources.append(
+            f"GA4 · {name} (properties/{context.property_id})" if name else f"GA4 properties/{context.property_id}"
+        )
     if any(name.startswith("gsc_") for name in names) and context.site_url:
         sources.append(f"Search Console {context.site_url}")
     ranges = [_range_label(start, end) for start, end in _ranges(result.tool_runs)[:2]]

@@ -87,9 +87,11 @@ def footer(
     parts = [escape(source) for source in sources]
     parts += [escape(date_range) for date_range in date_ranges]
     model = escape(model_label)
-    if fallback_from:
-        failed = ", ".join(escape(name) for name in fallback_from)
-        model = f"answered by {model} because {failed} was unavailable"
+    failed = [escape(name) for name in dict.fromkeys(fallback_from)]  # one model may have failed twice
+    if failed:
+        verb = "was" if len(failed) == 1 else "were"
+        named = failed[0] if len(failed) == 1 else ", ".join(failed[:-1]) + " and " + failed[-1]
+        model = f"answered by {model} because {named} {verb} unavailable"
     parts.append(model)
     return " · ".join(parts)
 

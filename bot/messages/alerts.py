@@ -134,9 +134,13 @@ def alert_blocks(*, lines: list[str], context: str, incident_id: int) -> list[Bl
 
 
 def recovered(*, since: datetime, affected: timedelta, hourly: bool) -> str:
-    hours = round(affected.total_seconds() / 3600)
-    duration = f"{hours} hours" if hourly or hours < 48 else f"{round(hours / 24)} days"
+    hours = max(1, round(affected.total_seconds() / 3600))
+    duration = _count(hours, "hour") if hourly or hours < 48 else _count(round(hours / 24), "day")
     return f":white_check_mark: Back to normal since {_when(since, hourly=hourly)}, {duration} affected."
+
+
+def _count(number: int, unit: str) -> str:
+    return f"{number} {unit}" if number == 1 else f"{number} {unit}s"
 
 
 def marked_expected(*, user_id: str) -> str:

@@ -123,9 +123,7 @@ def _context(text: str) -> Block:
 
 
 def digest_blocks(report: DigestReport) -> list[Block]:
-    blocks: list[Block] = [
-        _section(f"*{escape(report.title)} — {long_day(report.day)}*  ·  GA4 + Search Console"),
-    ]
+    blocks: list[Block] = [_section(f"*{escape(report.title)} — {long_day(report.day)}*{_sources_read(report)}")]
     if report.ga4:
         lines = [metric_line(line, day=report.day, currency=report.currency) for line in report.ga4]
         blocks.append(_section("\n".join(lines)))
@@ -149,6 +147,12 @@ def digest_blocks(report: DigestReport) -> list[Block]:
     if sources:
         blocks.append(_context(" · ".join(sources) + " · `/lookout unsubscribe` to stop"))
     return blocks[:MAX_BLOCKS]
+
+
+def _sources_read(report: DigestReport) -> str:
+    """The header's "· GA4 + Search Console", naming only the sources this digest has numbers from."""
+    read = [name for name, lines in (("GA4", report.ga4), ("Search Console", report.gsc)) if lines]
+    return "  ·  " + " + ".join(read) if read else ""
 
 
 def _anomaly_day(report: DigestReport, anomaly: DigestAnomaly) -> date:
