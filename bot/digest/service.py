@@ -155,13 +155,13 @@ class DigestService:
         except GoogleNotConfigured:
             return None
         except ReconnectNeeded:
-            text = messages.reconnect_text(title="this workspace")
+            text = messages.reconnect_text(title="")
             return ComposedDigest(text=text, blocks=messages.problem_blocks(text))
         except GoogleNotConnected:
             return ComposedDigest(text=messages.NOT_CONNECTED, blocks=messages.problem_blocks(messages.NOT_CONNECTED))
         except NoPropertyChosen:
             return ComposedDigest(text=messages.NO_PROPERTY, blocks=messages.problem_blocks(messages.NO_PROPERTY))
-        title = target.property_name or target.site_url or "Your site"
+        title = target.property_name or target.site_url or messages.UNTITLED
         try:
             fetched = await self._report(workspace_id, target, day=local_day - timedelta(days=1), title=title)
         except (GoogleAuthExpired, ReconnectNeeded):

@@ -177,9 +177,14 @@ def chart_title(report: DigestReport) -> str:
     return f"Sessions, last {len(report.chart_series)} days — {report.title}"
 
 
+UNTITLED = "Your site"  # the digest's title when the property has no name and no site is chosen
+
+
 def reconnect_text(*, title: str) -> str:
+    """`title` "" when the property is not known yet."""
+    whose = f"{escape(title)}'s" if title else "this workspace's"
     return (
-        f"I can't read {escape(title)}'s Google data for today's digest — the access was revoked or has expired. "
+        f"I can't read {whose} Google data for today's digest — the access was revoked or has expired. "
         "Run `/lookout connect` to reconnect Google."
     )
 
