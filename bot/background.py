@@ -1,21 +1,127 @@
-"""Tracks work that runs after Slack was answered, so shutdown can wait for it and tests can wait until it settles."""
+"""Tracks work that runs after Slack was answered, so shutdown can wait for it and tests can wait until it settles.
+
+It also keeps acks ahead of answers under overload. Slack wants every request acked within 3 s; an answer may lag a
+few seconds. Answers (`queued_turn()`) therefore run at most `max_running` at a time, and while requests arrive
+faster than `busy_requests_per_second` (a burst this replica can only just ack) no new answer starts unless fewer
+than `max_running_busy` are running: the rest wait in arrival order and start as soon as the burst eases, or once
+they have waited `max_wait_seconds`, whatever the load. Nothing is dropped: every queued answer runs, and shutdown
+waits for the queue like for any other in-flight work.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
+# An agent turn mostly waits on models and Google, so many may run at once. In a burst the CPU goes to acks first:
+# answers start again when it eases, or after at most MAX_WAIT_SECONDS (well inside "answered within seconds").
+MAX_RUNNING = 64
+MAX_RUNNING_BUSY = 0
+BUSY_REQUESTS_PER_SECOND = 400.0
+MAX_WAIT_SECONDS = 5.0
+_WINDOW_SECONDS = 0.1
+
 
 class BackgroundWork:
-    """A counter of in-flight handlers plus the tasks spawned through it."""
+    """A counter of in-flight handlers plus the tasks spawned through it, and the answer queue."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        max_running: int = MAX_RUNNING,
+        max_running_busy: int = MAX_RUNNING_BUSY,
+        busy_requests_per_second: float = BUSY_REQUESTS_PER_SECOND,
+        max_wait_seconds: float = MAX_WAIT_SECONDS,
+    ) -> None:
         self._active = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._idle: asyncio.Event | None = None
+        self._max_running = max_running
+        self._max_running_busy = max(0, min(max_running_busy, max_running))
+        self._busy_per_window = busy_requests_per_second * _WINDOW_SECONDS
+        self._max_wait = max_wait_seconds
+        self._running = 0
+        self._waiting: deque[tuple[float, asyncio.Future[None]]] = deque()
+        self._window_start = 0.0
+        self._window_count = 0
+        self._previous_window_count = 0
+        self._timer: asyncio.TimerHandle | None = None
+
+    @property
+    def queued(self) -> int:
+        """Answers waiting for their turn."""
+        return len(self._waiting)
+
+    def note_request(self) -> None:
+        """Called for every incoming Slack request: the request rate decides whether answers must make way."""
+        now = time.monotonic()
+        if now - self._window_start >= _WINDOW_SECONDS:
+            self._previous_window_count = self._window_count if now - self._window_start < 2 * _WINDOW_SECONDS else 0
+            self._window_start, self._window_count = now, 0
+        self._window_count += 1
+
+    def _busy(self, now: float) -> bool:
+        if now - self._window_start >= 2 * _WINDOW_SECONDS:
+            return False  # nothing arrived for a whole window: the burst is over
+        return max(self._window_count, self._previous_window_count) > self._busy_per_window
+
+    @asynccontextmanager
+    async def queued_turn(self) -> AsyncIterator[None]:
+        """Wait for a free answer slot (in arrival order), hold it for the enclosed block."""
+        if self._waiting or not self._may_start(time.monotonic()):
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiting.append((time.monotonic(), future))
+            self._schedule_check()
+            try:
+                await future
+            except BaseException:
+                if future.done() and not future.cancelled():
+                    self._release()  # the slot was handed over just as we were cancelled
+                else:
+                    self._forget(future)
+                raise
+        else:
+            self._running += 1
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _may_start(self, now: float, *, waited_since: float | None = None) -> bool:
+        if self._running >= self._max_running:
+            return False
+        if waited_since is not None and now - waited_since >= self._max_wait:
+            return True
+        return not self._busy(now) or self._running < self._max_running_busy
+
+    def _release(self) -> None:
+        self._running -= 1
+        self._start_waiting()
+
+    def _forget(self, future: asyncio.Future[None]) -> None:
+        self._waiting = deque(entry for entry in self._waiting if entry[1] is not future)
+
+    def _start_waiting(self) -> None:
+        now = time.monotonic()
+        while self._waiting and self._may_start(now, waited_since=self._waiting[0][0]):
+            _, future = self._waiting.popleft()
+            if not future.done():
+                self._running += 1
+                future.set_result(None)
+        self._schedule_check()
+
+    def _schedule_check(self) -> None:
+        # While answers wait because of a burst, look again when the burst may have passed.
+        if self._waiting and self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(_WINDOW_SECONDS, self._check)
+
+    def _check(self) -> None:
+        self._timer = None
+        self._start_waiting()
 
     @property
     def active(self) -> int:

@@ -67,5 +67,20 @@ class Metrics:
             registry=self.registry,
         )
 
+        # The labelled children the front door updates on every request, looked up once per kind.
+        self._per_kind: dict[str, tuple[Counter, Counter, Histogram]] = {}
+
+    def request_metrics(self, kind: str) -> tuple[Counter, Counter, Histogram]:
+        """(received, acked, ack latency) for requests of `kind` ("event", "form" or "socket")."""
+        children = self._per_kind.get(kind)
+        if children is None:
+            children = (
+                self.events_received.labels(kind=kind),
+                self.events_acked.labels(kind=kind),
+                self.ack_latency.labels(kind=kind),
+            )
+            self._per_kind[kind] = children
+        return children
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

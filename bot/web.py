@@ -71,16 +71,19 @@ def _bind(handler: RouteHandler) -> Callable[[web.Request], Awaitable[web.Stream
 async def _slack_events(request: web.Request) -> web.Response:
     services = request.app[SERVICES_KEY]
     started = time.perf_counter()
-    kind = "event" if request.content_type == "application/json" else "form"
-    services.metrics.events_received.labels(kind=kind).inc()
+    services.background.note_request()
+    received, acked, latency = services.metrics.request_metrics(
+        "event" if request.content_type == "application/json" else "form"
+    )
+    received.inc()
     bolt_request = await to_bolt_request(request)
     bolt_response = await request.app[BOLT_APP_KEY].async_dispatch(bolt_request)
     response = await to_aiohttp_response(bolt_response)
     if response.status == 200:
-        services.metrics.events_acked.labels(kind=kind).inc()
+        acked.inc()
     else:
         services.metrics.events_rejected.labels(status=str(response.status)).inc()
-    services.metrics.ack_latency.labels(kind=kind).observe(time.perf_counter() - started)
+    latency.observe(time.perf_counter() - started)
     return response
 
 

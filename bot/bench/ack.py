@@ -4,6 +4,9 @@ Each server runs in its own process, as do the fake Slack Web API and the load g
 production neither the load nor Slack's API share the bot's event loop. Lookout runs its full stack:
 signature check, bolt authorization, metrics, then in the background the database dedupe claims and the
 threaded reply posted to the fake Slack. The bare app is a slack-bolt AsyncApp whose listener only acks.
+
+Under overload Lookout acks first and answers a few seconds later (`bot.background`), so events/s alone would hide
+the replies' cost: the report also says when the last reply of the throughput run reached Slack.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
 
 async def _bench(args: argparse.Namespace) -> int:
     results: dict[str, tuple[RunResult, RunResult, int]] = {}
+    replies_done: dict[str, float] = {}
     slack = RemoteFakeSlack()
     slack_url, bot_token = await slack.start()
     try:
@@ -79,9 +83,11 @@ async def _bench(args: argparse.Namespace) -> int:
                     url = f"http://127.0.0.1:{port}/slack/events"
                     await _run(url, events=50, concurrency=4)  # warm-up: auth.test, connection pools, caches
                     before = await slack.count_posts(at_least=50 if name == "lookout" else 0)
+                    started = time.perf_counter()
                     throughput = await _run(url, events=args.events, concurrency=args.concurrency)
                     expected = before + args.events if name == "lookout" else 0
                     await slack.count_posts(at_least=expected)  # Lookout's replies are done before the next phase
+                    replies_done[name] = time.perf_counter() - started
                     paced_events = int(args.rate * args.paced_seconds)
                     paced = await _run(url, events=paced_events, concurrency=args.concurrency, rate=args.rate)
                     after = await slack.count_posts(at_least=expected + paced_events if name == "lookout" else 0)
@@ -90,7 +96,7 @@ async def _bench(args: argparse.Namespace) -> int:
                     _stop_server(process)
     finally:
         await slack.stop()
-    _report(results, args)
+    _report(results, args, replies_done=replies_done)
     return 0
 
 
@@ -277,7 +283,9 @@ async def _serve_one(name: str, *, slack_url: str, bot_token: str, data_dir: str
 # ------------------------------------------------------------------------------------------------ report
 
 
-def _report(results: dict[str, tuple[RunResult, RunResult, int]], args: argparse.Namespace) -> None:
+def _report(
+    results: dict[str, tuple[RunResult, RunResult, int]], args: argparse.Namespace, *, replies_done: dict[str, float]
+) -> None:
     print(
         f"lookout bench ack: {args.events} signed app_mention deliveries, {args.concurrency} connections; "
         f"then {args.rate:.0f} events/s for {args.paced_seconds:.0f} s (cores: {os.cpu_count()})"
@@ -306,3 +314,9 @@ def _report(results: dict[str, tuple[RunResult, RunResult, int]], args: argparse
         )
         sent = lookout.events + lookout_paced.events
         print(f"threaded replies posted by lookout (one per mention, after the ack): {replies}/{sent}")
+        if "lookout" in replies_done:
+            print(
+                f"throughput run: last of the {lookout.events} acks after {lookout.seconds:.2f} s, "
+                f"last of the {lookout.events} replies posted after {replies_done['lookout']:.2f} s "
+                f"({lookout.events / replies_done['lookout']:.0f} answered mentions/s end to end)"
+            )

@@ -75,7 +75,9 @@ async def handle_message(
         return
     handler_name = "dm" if is_dm else "mention"
     started = time.perf_counter()
-    async with services.background.track():
+    # Counted as in-flight from here (shutdown waits for it); the answer itself waits for its turn in the queue,
+    # so a burst of mentions cannot slow the acks down (see `bot.background`).
+    async with services.background.track(), services.background.queued_turn():
         channel_id = str(event.get("channel", ""))
         thread_ts = str(event.get("thread_ts") or event.get("ts", ""))
         try:

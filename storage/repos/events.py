@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Table, delete
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
@@ -40,19 +41,22 @@ async def claim_all(*, session: AsyncSession, keys: Mapping[str, str]) -> set[st
     """Claim every key (key → team id) in one statement; returns the keys this call won, the rest were taken."""
     if not keys:
         return set()
-    table: Table = ProcessedEvent.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
-    statement = (
-        insert(table)
-        # Sorted: replicas whose batches overlap then lock the keys in one order and cannot deadlock each other.
-        .values([{"key": key, "team_id": team_id, "received_at": now} for key, team_id in sorted(keys.items())])
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(table.c.key)
-    )
-    result = await session.execute(statement)
+    # Sorted: replicas whose batches overlap then lock the keys in one order and cannot deadlock each other.
+    rows = [{"key": key, "team_id": team_id, "received_at": now} for key, team_id in sorted(keys.items())]
+    # One statement with a parameter list: SQLAlchemy's "insertmanyvalues" sends it as a multi-row INSERT (in
+    # parameter order) from a statement compiled once, instead of compiling a new VALUES list for every batch.
+    result = await session.execute(_CLAIM_STATEMENTS[session.get_bind().dialect.name == "postgresql"], rows)
     return set(result.scalars())
+
+
+def _claim_statement(insert: Callable[[Table], Any]) -> Any:
+    table: Table = ProcessedEvent.__table__  # type: ignore[attr-defined]
+    return insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+
+
+# Keyed by "is PostgreSQL"; built once so the compiled form is cached too.
+_CLAIM_STATEMENTS = {True: _claim_statement(postgres_insert), False: _claim_statement(sqlite_insert)}
 
 
 async def purge_processed_events(*, session: AsyncSession, older_than: datetime) -> int:
