@@ -12,9 +12,15 @@ _SECRET_PATTERNS = re.compile(
     r"|gAAAAA[A-Za-z0-9_\-=]{20,}|(?i:bearer)\s+[A-Za-z0-9_\-.=]+)"
 )
 
+# OAuth values in a URL's query, e.g. aiohttp's access log line for `/slack/oauth_redirect?code=…&state=…` or
+# `/google/oauth/callback?code=4%2F0A…`: a Slack code has no recognisable shape and Google's is URL-encoded there.
+_QUERY_SECRETS = re.compile(
+    r"(?i)([?&](?:code|state|refresh_token|access_token|client_secret|token|code_verifier)=)[^&\s\"']+"
+)
+
 
 def redact(text: str) -> str:
-    return _SECRET_PATTERNS.sub("[redacted]", text)
+    return _QUERY_SECRETS.sub(r"\1[redacted]", _SECRET_PATTERNS.sub("[redacted]", text))
 
 
 class RedactingFilter(logging.Filter):

@@ -16,6 +16,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.google.routes import CALLBACK_PATH, google_oauth_callback
+from bot.pages import PAGE_HEADERS
 from bot.services import Services
 
 RouteHandler = Callable[[web.Request, Services], Awaitable[web.StreamResponse]]
@@ -35,6 +36,9 @@ class Route:
 AREA_ROUTES: list[Route] = [Route("GET", CALLBACK_PATH, google_oauth_callback)]
 
 _HEALTH_TIMEOUT_SECONDS = 3.0
+# aiohttp reads at most this much of a request body, and answers 413 beyond it, before bolt checks the signature:
+# an unsigned multi-gigabyte POST cannot fill the memory. Slack's events and interactions are a few KiB.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def build_web_app(
@@ -45,7 +49,7 @@ def build_web_app(
     extra_routes: list[Route] | None = None,
 ) -> web.Application:
     """Every HTTP route; in Socket Mode events arrive over the socket, so `/slack/events` is not served."""
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES_KEY] = services
     app[BOLT_APP_KEY] = bolt_app
     if not socket_mode:
@@ -90,13 +94,17 @@ async def _slack_events(request: web.Request) -> web.Response:
 async def _slack_install(request: web.Request) -> web.Response:
     flow = request.app[BOLT_APP_KEY].oauth_flow
     assert flow is not None
-    return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+    response = await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+    response.headers.update(PAGE_HEADERS)
+    return response
 
 
 async def _slack_oauth_redirect(request: web.Request) -> web.Response:
     flow = request.app[BOLT_APP_KEY].oauth_flow
     assert flow is not None
-    return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+    response = await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+    response.headers.update(PAGE_HEADERS)
+    return response
 
 
 async def _healthz(request: web.Request) -> web.Response:

@@ -13,6 +13,7 @@ from bot.google.choices import GoogleChoices
 from bot.google.connection import GoogleConnectionService, google_connections
 from bot.google.problems import GoogleProblem, GoogleUnavailable
 from bot.messages import google as messages
+from bot.pages import PAGE_HEADERS
 from storage.repos import google as repo
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def _page(page: messages.Page, *, status: int = 200) -> web.Response:
         status=status,
         text=page.render(),
         content_type="text/html",
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"},
+        headers=dict(PAGE_HEADERS),
     )
 
 

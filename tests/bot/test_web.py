@@ -9,6 +9,7 @@ import time
 import aiohttp
 
 from bot.fakes.slack_api import FakeSlack
+from bot.web import MAX_BODY_BYTES
 from storage.db import Database
 from tests.helpers.app_harness import SIGNING_SECRET, RunningApp, StartApp
 from tests.helpers.slack_requests import app_mention, event_envelope, send, signature, url_verification
@@ -139,3 +140,39 @@ async def test_metrics_count_received_acked_deduplicated_and_handler_latency(
     assert 'lookout_slack_requests_acked_total{kind="event"} 2.0' in text
     assert 'lookout_slack_events_deduplicated_total{reason="event_id"} 1.0' in text
     assert 'lookout_handler_seconds_count{handler="mention"} 2.0' in text
+
+
+async def test_a_body_over_a_mebibyte_is_refused_before_bolt_reads_it(
+    slack_app: RunningApp, fake_slack: FakeSlack
+) -> None:
+    # given a correctly signed mention padded past the body limit (so only the size can be the reason)
+    body = json.dumps(event_envelope(app_mention("x" * (MAX_BODY_BYTES + 1))))
+
+    response = await send(slack_app.events_url, body, signing_secret=SIGNING_SECRET)
+    await asyncio.sleep(0.2)
+    await slack_app.settle()
+
+    assert response.status == 413
+    assert fake_slack.calls == []
+
+
+async def test_oauth_pages_are_not_cached_sniffed_framed_or_allowed_to_load_anything(
+    multi_workspace_app: RunningApp,
+) -> None:
+    async with aiohttp.ClientSession() as browser:
+        pages = [
+            await browser.get(
+                multi_workspace_app.url + path, params={"code": "c", "state": "forged"}, allow_redirects=False
+            )
+            for path in ("/slack/install", "/slack/oauth_redirect", "/google/oauth/callback")
+        ]
+        for page in pages:
+            page.release()
+
+    for page in pages:
+        assert page.headers["Cache-Control"] == "no-store"
+        assert page.headers["X-Content-Type-Options"] == "nosniff"
+        assert page.headers["X-Frame-Options"] == "DENY"
+        assert page.headers["Referrer-Policy"] == "no-referrer"
+        assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert [page.status for page in pages][1:] == [400, 503]  # a forged Slack state; Google not configured
