@@ -23,7 +23,7 @@ from bot.agent.loop import AgentEvent, AgentResult, AnswerDone, AnswerRestart, A
 from bot.incoming import IncomingMessage
 from bot.messages import agent as messages
 from bot.messages import google as google_messages
-from bot.slack_text import escape, safe_model_text
+from bot.slack_text import escape, safe_model_text, strip_mentions
 from tools.base import ToolUserError
 
 if TYPE_CHECKING:
@@ -354,8 +354,9 @@ class AgentMessageHandler:
                     thread_ts=message.thread_ts,
                     content=image.png,
                     filename=image.filename,
-                    title=image.title,
-                    alt_txt=image.alt_text[:1000],
+                    # Plain-text fields (entities would show as typed); the model chose the words, so no mentions.
+                    title=strip_mentions(image.title),
+                    alt_txt=strip_mentions(image.alt_text)[:1000],
                 )
             except SlackApiError:
                 log.exception("could not upload the chart")

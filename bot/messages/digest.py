@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from bot.digest.report import DigestAnomaly, DigestReport, MetricKind, MetricLine, Mover, MoverKind
-from bot.slack_text import escape
+from bot.slack_text import escape, strip_mentions
 
 Block = dict[str, Any]
 
@@ -174,7 +174,8 @@ def digest_text(report: DigestReport) -> str:
 
 
 def chart_title(report: DigestReport) -> str:
-    return f"Sessions, last {len(report.chart_series)} days — {report.title}"
+    # A file title is plain text (entities would show as typed), so the property's name only loses any mention.
+    return f"Sessions, last {len(report.chart_series)} days — {strip_mentions(report.title)}"
 
 
 UNTITLED = "Your site"  # the digest's title when the property has no name and no site is chosen

@@ -369,6 +369,27 @@ async def test_a_trend_question_gets_a_chart_in_the_thread(
     assert upload.content.startswith(b"\x89PNG")
 
 
+async def test_a_chart_title_from_the_model_cannot_ping_anyone(
+    agent_app: AgentApp, fakes: dict[str, LLMFakeServer], fake_slack: FakeSlack
+) -> None:
+    app = await agent_app(order=("anthropic",))
+    chart = {
+        "title": "<!channel> Daily sessions <@U0BOSS>",
+        "series": [{"name": "Sessions", "points": [{"x": "2026-11-13", "y": 3712}, {"x": "2026-11-14", "y": 3650}]}],
+    }
+    fakes["anthropic"].script(
+        Reply(tool_calls=(ScriptedToolCall("chart", chart),)), Reply(text="Sessions held steady.")
+    )
+
+    await ask(app, "what's the trend in sessions?")
+
+    [asked] = fake_slack.calls_to("files.getUploadURLExternal")
+    [completed] = fake_slack.calls_to("files.completeUploadExternal")
+    sent = json.dumps([asked.params, completed.params])
+    assert "Daily sessions" in sent
+    assert "<!channel>" not in sent and "<@U0BOSS>" not in sent
+
+
 async def test_a_direct_message_is_answered_the_same_way(agent_app: AgentApp, fakes: dict[str, LLMFakeServer]) -> None:
     app = await agent_app(order=("gemini",))
     fakes["gemini"].script(Reply(tool_calls=(ScriptedToolCall("ga4_run_report", LAST_WEEK),)))

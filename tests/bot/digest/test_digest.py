@@ -12,7 +12,7 @@ import pytest
 from bot.digest.jobs import DigestCatchUpJob, DigestTiming
 from bot.digest.report import DigestReport, MetricKind, Mover, MoverKind, compare
 from bot.google.problems import ReconnectNeeded
-from bot.messages.digest import digest_blocks, section_texts
+from bot.messages.digest import chart_title, digest_blocks, section_texts
 from bot.scheduler.jobs import digest_period
 from bot.scheduler.posting import METADATA_EVENT_TYPE, PostResult
 from storage.db import Database
@@ -217,6 +217,7 @@ def test_blocks_stay_within_slack_limits_and_escape_google_values() -> None:
     assert len(blocks) <= 50
     assert all(len(text) <= 3000 for text in section_texts(blocks))
     assert "<!channel>" not in json.dumps(blocks)
+    assert "<!channel>" not in chart_title(report)  # the chart's file title
 
 
 async def test_the_days_anomalies_are_in_the_digest(database: Database) -> None:
