@@ -11,9 +11,11 @@ import json
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from aiohttp import web
+
+from tools.fakes.loopback import LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def text_chunks(text: str, size: int = 12) -> list[str]:
     return [text[index : index + size] for index in range(0, len(text), size)] or [""]
 
 
-class LLMFakeServer:
+class LLMFakeServer(LoopbackServer):
     """A loopback aiohttp server; subclasses add the provider's routes and wire format."""
 
     def __init__(self, *, delay: float = 0.0, record: bool = True) -> None:
@@ -96,8 +98,6 @@ class LLMFakeServer:
         self.queue: deque[Script] = deque()
         self.responder: Responder | None = None
         self.delay = delay
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def base_url(self) -> str:
@@ -114,26 +114,10 @@ class LLMFakeServer:
     def routes(self, app: web.Application) -> None:
         raise NotImplementedError
 
-    async def start(self) -> None:
+    def build_app(self) -> web.Application:
         app = web.Application(client_max_size=32 * 1024 * 1024)
         self.routes(app)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
+        return app
 
     def remember(
         self, request: web.Request, body: dict[str, Any], *, streaming: bool, tool_results: list[str], path: str = ""

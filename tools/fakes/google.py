@@ -160,7 +160,6 @@ class FakeGoogle(LoopbackServer):
     auth: GoogleAuthorizer = field(default_factory=AnyBearerToken)
     latency: float = 0.0  # seconds added to every data request (benchmarks use 0.15)
     requests: list[RecordedRequest] = field(default_factory=list)
-    url: str = ""
     properties: dict[str, PropertyDataset] = field(default_factory=dict)
     sites: dict[str, PropertyDataset] = field(default_factory=dict)
     quotas: dict[str, PropertyQuota] = field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""The start/stop life cycle the Google fakes share: an aiohttp app on 127.0.0.1 at an ephemeral port."""
+"""The start/stop life cycle the fakes share (Google, the model APIs): an aiohttp app on 127.0.0.1, ephemeral port."""
 
 from __future__ import annotations
 
@@ -9,10 +9,15 @@ from aiohttp import web
 
 
 class LoopbackServer:
-    """Subclasses build their app in `build_app()`; `url` is set once `start()` has bound the port."""
+    """Subclasses build their app in `build_app()`; `port` and `url` are known once `start()` has bound the port."""
 
-    url: str = ""
+    port: int = 0
     _runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        """The root to give the SDK or the settings ("" before `start()`)."""
+        return f"http://127.0.0.1:{self.port}" if self.port else ""
 
     def build_app(self) -> web.Application:
         raise NotImplementedError
@@ -22,8 +27,7 @@ class LoopbackServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
         if self._runner is not None:
