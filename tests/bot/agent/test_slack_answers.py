@@ -13,11 +13,12 @@ from google.oauth2.credentials import Credentials
 from sqlmodel import select
 
 from bot.agent.context import PreparedContext
-from bot.agent.loop import AgentLimits
-from bot.agent.slack import AgentMessageHandler
+from bot.agent.loop import AgentLimits, AgentResult, StopReason, ToolRun
+from bot.agent.slack import AgentMessageHandler, footer_text
 from bot.agent.wiring import build_agent_handler
 from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, RecordedRequest, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeMessage, FakeSlack
+from bot.llm.messages import ToolCallPart
 from bot.services import Services
 from storage.tables.agent import AgentConversation, AgentFeedback
 from tests.helpers.app_harness import RunningApp, StartApp
@@ -29,6 +30,7 @@ from tests.helpers.slack_requests import (
     app_mention,
     message_im,
 )
+from tools.base import ToolOutcome
 from tools.cache import ResultCache
 from tools.context import ToolContext
 from tools.fakes.dataset import PropertyDataset
@@ -451,3 +453,18 @@ async def test_a_google_refusal_during_a_question_says_what_to_do_not_that_googl
 
     assert says in answer.text
     assert "didn't answer just now" not in answer.text
+
+
+def test_the_footer_of_a_property_without_a_name_names_it_by_its_id_once() -> None:
+    context = ToolContext.for_workspace(1, cache=ResultCache(), ga4=None, gsc=None, property_id=PROPERTY)
+    report = ToolRun(
+        call=ToolCallPart(id="call-1", name="ga4_run_report"),
+        outcome=ToolOutcome(name="ga4_run_report", is_error=False, content="{}"),
+    )
+    result = AgentResult(
+        text="", stop=StopReason.ANSWERED, new_messages=[], model=MODELS["anthropic"], tool_runs=[report]
+    )
+
+    assert footer_text(result, PreparedContext(context=context)) == "GA4 properties/123456 · Claude Haiku 4.5"
+    named = footer_text(result, PreparedContext(context=context, property_name="Acme"))
+    assert named == "GA4 · Acme (properties/123456) · Claude Haiku 4.5"
