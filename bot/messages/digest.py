@@ -18,6 +18,9 @@ Block = dict[str, Any]
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MINUS = "−"
+# The Search Console lines the post shows: with GA4's four it stays one phone screen (UX.md). Impressions and CTR
+# are still in the report.
+POSTED_GSC_KEYS = ("clicks", "position")
 
 CURRENCY_SYMBOLS = {
     "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹", "KRW": "₩", "BRL": "R$",
@@ -131,7 +134,11 @@ def digest_blocks(report: DigestReport) -> list[Block]:
         blocks.append(_context(PROBLEMS[report.ga4_problem.key]))
     if report.gsc and report.gsc_day is not None:
         blocks.append(_context(f"Search Console · {long_day(report.gsc_day)} (latest complete day)"))
-        lines = [metric_line(line, day=report.gsc_day, currency=report.currency) for line in report.gsc]
+        lines = [
+            metric_line(line, day=report.gsc_day, currency=report.currency)
+            for line in report.gsc
+            if line.key in POSTED_GSC_KEYS
+        ]
         blocks.append(_section("\n".join(lines)))
     elif report.gsc_problem is not None:
         blocks.append(_context(PROBLEMS[report.gsc_problem.key]))
