@@ -18,8 +18,8 @@ Block = dict[str, Any]
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MINUS = "−"
-# The Search Console lines the post shows: with GA4's four it stays one phone screen (UX.md). Impressions and CTR
-# are still in the report.
+# Search Console lines shown in full; the others (impressions, CTR) share one compact line so the post stays about
+# one phone screen (UX.md) without dropping numbers the digest promises.
 POSTED_GSC_KEYS = ("clicks", "position")
 
 CURRENCY_SYMBOLS = {
@@ -95,6 +95,11 @@ def metric_line(line: MetricLine, *, day: date, currency: str) -> str:
     )
 
 
+def compact_metric(line: MetricLine, *, day: date, currency: str) -> str:
+    """A secondary metric in a few words: value and change against the same weekday last week."""
+    return f"{escape(line.label)} {format_value(line, currency)} ({format_change(line, line.vs_last_week)} vs last {_weekday(day)})"
+
+
 def mover_text(mover: Mover) -> str:
     arrow = ":chart_with_upwards_trend:" if mover.delta > 0 else ":chart_with_downwards_trend:"
     amount = _signed(mover.delta, format_number(abs(mover.delta)))
@@ -140,6 +145,13 @@ def digest_blocks(report: DigestReport) -> list[Block]:
             if line.key in POSTED_GSC_KEYS
         ]
         blocks.append(_section("\n".join(lines)))
+        compact = [line for line in report.gsc if line.key not in POSTED_GSC_KEYS]
+        if compact:
+            blocks.append(
+                _context(
+                    "  ·  ".join(compact_metric(line, day=report.gsc_day, currency=report.currency) for line in compact)
+                )
+            )
     elif report.gsc_problem is not None:
         blocks.append(_context(PROBLEMS[report.gsc_problem.key]))
     if report.movers:

@@ -71,7 +71,11 @@ async def test_the_digest_numbers_match_the_dataset_for_a_known_day(database: Da
         assert f"*Sessions*  {round(_ga4_total(world, 'sessions', REPORTED)):,}" in text
         assert "Thursday Nov 19" in text and "Tuesday Nov 17 (latest complete day)" in text
         assert f"*Organic clicks*  {round(clicks):,}" in text and "*Avg. position (lower is better)*" in text
-        assert "*Impressions*" not in text and "*CTR*" not in text  # one phone screen (UX.md)
+        # Impressions and CTR ride on one compact line under the two main Search Console numbers.
+        compact = "\n".join(
+            element["text"] for block in composed.blocks if block["type"] == "context" for element in block["elements"]
+        )
+        assert "Impressions " in compact and "CTR " in compact
         # One batchRunReports and two Search Console queries: the minimum for this digest.
         assert [call.route for call in world.google.calls()].count("batchRunReports") == 1
         assert [call.route for call in world.google.calls()].count("searchAnalytics.query") == 2
