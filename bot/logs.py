@@ -31,10 +31,10 @@ class RedactingFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
-        if record.exc_info and record.exc_info[1] is not None:
-            # Exception text can quote a request body; render it now, scrubbed.
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            # Exception text can quote a request body: render it now, scrubbed. Formatters reuse `exc_text`, and
+            # `exc_info` stays for handlers that want the exception object itself.
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
         return True
 
 

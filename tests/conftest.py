@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import socket
@@ -46,6 +47,16 @@ def _no_real_network() -> Iterator[None]:
     yield
     leaked = network_guard.attempts[before:]
     assert not leaked, f"test tried to reach the real network: {leaked}"
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """`lookout …` entry points configure the root logger; keep that from leaking into later tests."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

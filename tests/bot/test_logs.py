@@ -35,3 +35,16 @@ def test_tokens_are_redacted_wherever_they_appear() -> None:
 
     for secret in ("xoxb-1-abc", "xoxe-1-def", "xoxb-1-ghi", "ya29.a0Af", "abc.def"):
         assert secret not in cleaned
+
+
+def test_an_exceptions_text_is_redacted_and_its_object_kept() -> None:
+    try:
+        raise RuntimeError("Slack said no to xoxb-9-secret")
+    except RuntimeError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), __import__("sys").exc_info())
+
+    assert RedactingFilter().filter(record)
+    rendered = logging.Formatter().format(record)
+
+    assert "xoxb-9-secret" not in rendered and "[redacted]" in rendered
+    assert record.exc_info is not None  # other handlers (and tests) still see the exception itself
