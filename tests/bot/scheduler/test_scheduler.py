@@ -114,8 +114,9 @@ async def test_a_stopping_leader_hands_over_and_the_new_leader_catches_up(databa
 
     assert took_over
     assert not standby.is_leader  # released on stop
-    # The new leader ran the catch-up sweep at once (the recording runner does not mark anything posted).
-    assert runners[1].runs == [(subscription_id, datetime.now(UTC).date())]
+    # The new leader ran the catch-up sweep at once (the recording runner does not mark anything posted). Under
+    # load a second sweep may start before the stop; that is harmless because posting goes through the claim.
+    assert set(runners[1].runs) == {(subscription_id, datetime.now(UTC).date())}
 
 
 async def test_the_schedule_is_rebuilt_when_subscriptions_change(database: Database) -> None:
