@@ -1,13 +1,12 @@
-"""The pictures in digests and alerts, drawn by the `chart` tool's renderer in a worker thread."""
+"""The pictures in digests and alerts, drawn by the `chart` tool's renderer off the event loop."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from bot.alerts.detect import Found
 from bot.digest.report import DigestReport
-from tools.chart import ChartInput, ChartPoint, ChartSeries, render_chart
+from tools.chart import ChartInput, ChartPoint, ChartSeries, render_chart_async
 
 ALERT_HOURLY_WINDOW = timedelta(days=7)
 ALERT_DAILY_WINDOW = timedelta(days=28)
@@ -25,7 +24,7 @@ async def digest_chart(report: DigestReport) -> bytes | None:
             )
         ],
     )
-    image = await asyncio.to_thread(render_chart, spec)
+    image = await render_chart_async(spec)
     return image.png
 
 
@@ -49,7 +48,7 @@ async def alert_chart(found: Found) -> bytes | None:
             )
         )
     spec = ChartInput(title=f"{found.series.spec.label}: this period and a week before"[:100], series=series)
-    image = await asyncio.to_thread(render_chart, spec)
+    image = await render_chart_async(spec)
     return image.png
 
 
