@@ -29,6 +29,7 @@ from tools.base import ToolUserError
 if TYPE_CHECKING:
     from bot.agent.context import PreparedContext, ToolContextProvider
     from bot.agent.service import AgentService
+    from bot.services import Services
     from tools.context import ToolContext
 
 log = logging.getLogger(__name__)
@@ -273,11 +274,17 @@ class AgentMessageHandler:
     """The `MessageHandler` that answers with the agent (see `bot.incoming`)."""
 
     def __init__(
-        self, *, agent: AgentService[ToolContext], contexts: ToolContextProvider, clock: Callable[[], datetime]
+        self,
+        *,
+        agent: AgentService[ToolContext],
+        contexts: ToolContextProvider,
+        clock: Callable[[], datetime],
+        services: Services | None = None,
     ) -> None:
         self.agent = agent
         self.contexts = contexts
         self.clock = clock  # Services.clock: an aware "now"
+        self.services = services  # for the property picker; without it a missing property gets the text alone
 
     async def __call__(self, *, message: IncomingMessage, client: AsyncWebClient) -> None:
         workspace_id = message.workspace.id
@@ -292,8 +299,8 @@ class AgentMessageHandler:
             prepared = await self.contexts(workspace_id=workspace_id, channel_id=None if message.is_dm else channel)
         except ToolUserError as problem:
             await status.settle()
-            text = google_messages.problem_text(problem.message_key, workspace_name=message.workspace.name)
-            await client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
+            text, blocks = await self._problem_reply(problem, message)
+            await client.chat_postMessage(channel=channel, thread_ts=thread, text=text, blocks=blocks or None)
             return
         stream = AnswerStream(
             client,
@@ -336,10 +343,39 @@ class AgentMessageHandler:
         self, message: IncomingMessage, stream: AnswerStream, result: AgentResult, prepared: PreparedContext
     ) -> None:
         if result.user_problem is not None:
-            text = google_messages.problem_text(result.user_problem.message_key, workspace_name=message.workspace.name)
-            await stream.finish(text, blocks=[])
+            text, blocks = await self._problem_reply(result.user_problem, message)
+            # The stream shows `text` itself; only what goes under it (buttons, menus) is passed on.
+            await stream.finish(text, blocks=blocks[1:])
             return
         await stream.finish(safe_model_text(result.text), blocks=answer_blocks(result, prepared))
+
+    async def _problem_reply(
+        self, problem: ToolUserError, message: IncomingMessage
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """What to say when a person must act: the text, and blocks (text first) when a button or menu helps."""
+        key, name = problem.message_key, message.workspace.name
+        if key in google_messages.RECONNECT_KEYS:
+            return google_messages.reconnect_prompt(name)
+        if key == google_messages.NO_PROPERTY_KEY and self.services is not None:
+            picker = await self._property_picker(message)
+            if picker is not None:
+                return picker
+        return google_messages.problem_text(key, workspace_name=name), []
+
+    async def _property_picker(self, message: IncomingMessage) -> tuple[str, list[dict[str, Any]]] | None:
+        """The same menus as after connecting (same action ids, so the Google listeners save the choice), for the
+        whole workspace; None when the account sees no property or Google can't be asked just now."""
+        from bot.google.choices import GoogleChoices
+        from bot.google.problems import GoogleProblem
+
+        assert self.services is not None and message.workspace.id is not None
+        try:
+            return await GoogleChoices(self.services).property_picker(workspace_id=message.workspace.id)
+        except GoogleProblem as problem:
+            log.info("no property picker (%s); answering with the text", problem.message_key)
+        except Exception:
+            log.warning("could not list GA4 properties for the picker; answering with the text", exc_info=True)
+        return None
 
     async def _upload_charts(self, client: AsyncWebClient, message: IncomingMessage, result: AgentResult) -> None:
         from tools.chart import ChartImage

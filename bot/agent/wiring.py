@@ -54,6 +54,7 @@ def build_agent_handler(
         agent=build_agent_service(services, limits=limits),
         contexts=contexts or GoogleToolContexts(services),
         clock=services.clock,
+        services=services,
     )
 
 

@@ -192,6 +192,14 @@ class GoogleChoices:
             current_site=current.site_url if current is not None else None,
         )
 
+    async def property_picker(self, *, workspace_id: int) -> tuple[str, messages.Blocks] | None:
+        """The workspace-wide picker, for a question asked before any property was chosen; None when the account
+        sees no property to offer. Raises `GoogleProblem` when Google can't be asked."""
+        properties = await self._directory.list_properties(workspace_id=workspace_id)
+        if not properties:
+            return None
+        return await self.picker(workspace_id=workspace_id, properties=properties)
+
     async def _auto_pick_property(
         self, workspace_id: int, user_id: str, properties: list[PropertySummary]
     ) -> str | None:

@@ -86,6 +86,21 @@ def reconnect_needed(workspace_name: str) -> str:
     )
 
 
+def reconnect_prompt(workspace_name: str) -> tuple[str, Blocks]:
+    """The reply to a question asked while the grant is revoked or expired: the same words, with the button that
+    DMs a fresh consent link (the action the App Home's Reconnect button uses)."""
+    text = reconnect_needed(workspace_name)
+    blocks = [
+        _section(text),
+        {"type": "actions", "elements": [_button("Reconnect Google", action_id=ACTION_CONNECT, style="primary")]},
+    ]
+    return text, blocks
+
+
+RECONNECT_KEYS = ("google.reconnect_needed", "google.reconnect")
+NO_PROPERTY_KEY = "google.no_property"
+
+
 def problem_text(key: str, *, workspace_name: str = "") -> str:
     """The text for a `GoogleProblem.key` or a Google tool's `ToolUserError` key (`tools.errors`), shown instead of
     an error."""
