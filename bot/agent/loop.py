@@ -48,6 +48,7 @@ class StopReason(StrEnum):
     TIME = "time"
     TOOL_ERRORS = "tool_errors"
     USER_PROBLEM = "user_problem"  # a tool needs a person to act (reconnect Google, choose a property)
+    REFUSED = "refused"  # the model declined (Claude's stop_reason "refusal")
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,9 @@ class Agent(Generic[ContextT]):
             await lines.flush()
 
             calls = response.message.tool_calls
+            if response.stop_reason == "refusal":
+                result.stop = StopReason.REFUSED
+                break
             if not calls:
                 result.stop = final_round_reason or StopReason.ANSWERED
                 break
@@ -307,6 +311,8 @@ class Agent(Generic[ContextT]):
         answer = "".join(lines.shown).strip()
         if result.stop is StopReason.USER_PROBLEM:
             result.text = answer
+        elif result.stop is StopReason.REFUSED:
+            result.text = messages.MODEL_DECLINED  # whatever streamed before the refusal is replaced
         else:
             if not answer:
                 answer = messages.NO_ANSWER

@@ -162,14 +162,14 @@ class AgentService(Generic[ContextT]):
             latest = await repo.lock_conversation(
                 session=session, workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts
             )
+            # A refused turn is left out of the history: carried along, it would make the follow-ups refused too.
+            kept = [] if result.stop is StopReason.REFUSED else result.new_messages
             await repo.save_conversation(
                 session=session,
                 workspace_id=workspace_id,
                 channel_id=channel_id,
                 thread_ts=thread_ts,
-                messages_json=dump_conversation(
-                    [*trim_history(load_conversation(latest.messages_json)), *result.new_messages]
-                ),
+                messages_json=dump_conversation([*trim_history(load_conversation(latest.messages_json)), *kept]),
             )
             for model, usage in result.usage_by_model.items():
                 model_cost = costs.get(model, 0.0)

@@ -47,7 +47,7 @@ from bot.settings import Settings
 SIGNING_SECRET = "bench-signing-secret"
 _ROOT = Path(__file__).resolve().parents[2]
 PROPERTY_ID = "123456"
-MODEL = "anthropic:claude-haiku-4-5"
+MODEL = "anthropic:claude-haiku-5-5"
 QUESTION = "how many sessions did we have last week?"
 LAST_WEEK = {"metrics": ["sessions"], "date_ranges": [{"start_date": "7daysAgo", "end_date": "yesterday"}]}
 

@@ -100,6 +100,17 @@ def prefix_hash(body: dict[str, Any], messages: list[dict[str, Any]]) -> str:
 
 
 @dataclass(frozen=True)
+class Refusal(Reply):
+    """A reply Claude's safety classifiers stopped: `text` (often "") streams, then `stop_reason: "refusal"`."""
+
+
+def _stop_reason(reply: Reply) -> str:
+    if isinstance(reply, Refusal):
+        return "refusal"
+    return "tool_use" if reply.tool_calls else "end_turn"
+
+
+@dataclass(frozen=True)
 class IssuedThinking:
     model: str
     block: dict[str, Any]  # exactly as sent
@@ -251,7 +262,7 @@ class FakeAnthropic(LLMFakeServer):
                 await delta({"type": "input_json_delta", "partial_json": piece})
             await close_block()
             index += 1
-        stop_reason = "tool_use" if reply.tool_calls else "end_turn"
+        stop_reason = _stop_reason(reply)
         await response.write(
             _sse(
                 "message_delta",
@@ -278,7 +289,7 @@ def _envelope(reply: Reply, model: str, content: list[dict[str, Any]]) -> dict[s
         "role": "assistant",
         "model": model,
         "content": content,
-        "stop_reason": "tool_use" if reply.tool_calls else "end_turn",
+        "stop_reason": _stop_reason(reply),
         "stop_sequence": None,
         "usage": {
             "input_tokens": reply.input_tokens - reply.cached_tokens,

@@ -53,6 +53,9 @@ def stopped_early(*, reason: str, not_run: Sequence[str]) -> str:
 
 
 NO_ANSWER = "I couldn't put an answer together from the data I fetched."
+MODEL_DECLINED = (
+    "The AI model declined to answer this request. Try rephrasing it, or ask about a specific metric and date range."
+)
 
 
 def untraced_numbers(*, count: int) -> str:
@@ -108,7 +111,7 @@ _PROVIDER_NAMES = {"anthropic": "Claude", "gemini": "Gemini", "xai": "Grok", "op
 
 
 def model_label(name: str) -> str:
-    """ "anthropic:claude-haiku-4-5" → "Claude Haiku 4.5"; "gemini:gemini-2.5-flash" → "Gemini 2.5 Flash"."""
+    """ "anthropic:claude-haiku-5-5" → "Claude Haiku 5.5"; "gemini:gemini-2.5-flash" → "Gemini 2.5 Flash"."""
     provider, _, model = name.partition(":")
     words: list[str] = []
     for word in model.split("-"):

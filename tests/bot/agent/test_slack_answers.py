@@ -16,9 +16,11 @@ from bot.agent.context import PreparedContext
 from bot.agent.loop import AgentLimits, AgentResult, StopReason, ToolRun
 from bot.agent.slack import AgentMessageHandler, footer_text
 from bot.agent.wiring import build_agent_handler
+from bot.fakes.anthropic import Refusal
 from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, RecordedRequest, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeMessage, FakeSlack
 from bot.llm.messages import ToolCallPart
+from bot.messages import agent as agent_messages
 from bot.services import Services
 from storage.tables.agent import AgentConversation, AgentFeedback
 from tests.helpers.app_harness import RunningApp, StartApp
@@ -330,6 +332,26 @@ async def test_a_follow_up_in_the_thread_keeps_the_stored_context(
     assert [m["role"] for m in sent] == ["user", "assistant", "user", "assistant", "user"]
     assert sent[-1]["content"][0]["text"] == "and is that normal?"
     assert sent[2]["content"][0]["type"] == "tool_result"
+
+
+async def test_a_refusal_says_the_model_declined_replaces_what_streamed_and_is_not_carried_into_the_thread(
+    agent_app: AgentApp, fakes: dict[str, LLMFakeServer], fake_slack: FakeSlack
+) -> None:
+    app = await agent_app(order=("anthropic",))
+    fake = fakes["anthropic"]
+    fake.script(Refusal(text="Here is how you could\n"), Reply(text="Sessions were steady."))
+
+    first = await ask(app, "something Claude won't do")
+
+    assert "Here is how you could" in fake_slack.calls_to("chat.startStream")[0].get("markdown_text")  # shown…
+    assert first.text == agent_messages.MODEL_DECLINED  # …then replaced by the honest note
+    assert agent_messages.NO_ANSWER not in posted_text(fake_slack)
+
+    await ask(app, "how were sessions?", thread_ts=first.thread_ts)
+
+    sent = fake.requests[-1].body["messages"]
+    assert [m["role"] for m in sent] == ["user"]  # the refused turn was left out of the history
+    assert sent[0]["content"][0]["text"] == "how were sessions?"
 
 
 async def test_feedback_buttons_are_stored_per_person(agent_app: AgentApp, fakes: dict[str, LLMFakeServer]) -> None:
