@@ -5,6 +5,10 @@ production neither the load nor Slack's API share the bot's event loop. Lookout 
 signature check, bolt authorization, metrics, then in the background the database dedupe claims and the
 threaded reply posted to the fake Slack. The bare app is a slack-bolt AsyncApp whose listener only acks.
 
+Each app runs `--rounds` times (default 3), alternating which goes first, and the median run is reported. With two
+or more cores the server under test is pinned to its own core and the load generator and fake Slack to another,
+identically for both apps (`--no-pin` turns this off).
+
 Under overload Lookout acks first and answers a few seconds later (`bot.background`), so events/s alone would hide
 the replies' cost: the report also says when the last reply of the throughput run reached Slack.
 """
@@ -66,38 +70,80 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
     parser.add_argument("--concurrency", "-c", type=int, default=32, help="concurrent connections")
     parser.add_argument("--rate", type=float, default=200.0, help="events per second in the paced run")
     parser.add_argument("--paced-seconds", type=float, default=10.0, help="length of the paced run")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="throughput runs per app, alternating the apps; the median is reported"
+    )
+    parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="don't pin the server under test to one core and the load generator and fake Slack to the other",
+    )
     args = parser.parse_args(list(argv))
     return asyncio.run(_bench(args))
 
 
 async def _bench(args: argparse.Namespace) -> int:
-    results: dict[str, tuple[RunResult, RunResult, int]] = {}
-    replies_done: dict[str, float] = {}
+    cores = _pin_cores(enabled=not args.no_pin)
+    rounds = max(1, args.rounds)
+    throughputs: dict[str, list[RunResult]] = {"lookout": [], "bare": []}
+    paced: dict[str, RunResult] = {}
+    replies = 0
+    posted = 0  # chat.postMessage calls the fake Slack has had so far (only Lookout posts)
+    replies_done: list[float] = []
     slack = RemoteFakeSlack()
     slack_url, bot_token = await slack.start()
     try:
-        for name in ("lookout", "bare"):
-            with tempfile.TemporaryDirectory(prefix="lookout-bench-") as data_dir:
-                process, port = await _start_server(name, slack_url=slack_url, bot_token=bot_token, data_dir=data_dir)
-                try:
-                    url = f"http://127.0.0.1:{port}/slack/events"
-                    await _run(url, events=50, concurrency=4)  # warm-up: auth.test, connection pools, caches
-                    before = await slack.count_posts(at_least=50 if name == "lookout" else 0)
-                    started = time.perf_counter()
-                    throughput = await _run(url, events=args.events, concurrency=args.concurrency)
-                    expected = before + args.events if name == "lookout" else 0
-                    await slack.count_posts(at_least=expected)  # Lookout's replies are done before the next phase
-                    replies_done[name] = time.perf_counter() - started
-                    paced_events = int(args.rate * args.paced_seconds)
-                    paced = await _run(url, events=paced_events, concurrency=args.concurrency, rate=args.rate)
-                    after = await slack.count_posts(at_least=expected + paced_events if name == "lookout" else 0)
-                    results[name] = (throughput, paced, after - before)
-                finally:
-                    _stop_server(process)
+        for round_index in range(rounds):
+            # Alternate which app goes first, so a slow start or a neighbour's burst does not always hit the same one.
+            order = ("lookout", "bare") if round_index % 2 == 0 else ("bare", "lookout")
+            for name in order:
+                is_lookout = name == "lookout"
+                with tempfile.TemporaryDirectory(prefix="lookout-bench-") as data_dir:
+                    process, port = await _start_server(
+                        name, slack_url=slack_url, bot_token=bot_token, data_dir=data_dir, core=cores[1]
+                    )
+                    try:
+                        url = f"http://127.0.0.1:{port}/slack/events"
+                        await _run(url, events=50, concurrency=4)  # warm-up: auth.test, connection pools, caches
+                        if is_lookout:
+                            posted += 50
+                        before = await slack.count_posts(at_least=posted)
+                        started = time.perf_counter()
+                        throughput = await _run(url, events=args.events, concurrency=args.concurrency)
+                        throughputs[name].append(throughput)
+                        sent = args.events
+                        # Lookout's replies are done before the next phase.
+                        after = await slack.count_posts(at_least=before + sent if is_lookout else 0)
+                        if is_lookout:
+                            replies_done.append(time.perf_counter() - started)
+                        if round_index == 0:
+                            paced_events = int(args.rate * args.paced_seconds)
+                            paced[name] = await _run(
+                                url, events=paced_events, concurrency=args.concurrency, rate=args.rate
+                            )
+                            sent += paced_events
+                            after = await slack.count_posts(at_least=before + sent if is_lookout else 0)
+                        if is_lookout:
+                            replies += after - before
+                            posted = after
+                    finally:
+                        _stop_server(process)
     finally:
         await slack.stop()
-    _report(results, args, replies_done=replies_done)
+    _report(throughputs, paced, args, cores=cores, replies=replies, replies_done=replies_done)
     return 0
+
+
+def _pin_cores(*, enabled: bool) -> tuple[set[int] | None, set[int] | None]:
+    """(load generator and fake Slack, server under test): one core each when there are two, for both apps alike."""
+    if not enabled or not hasattr(os, "sched_setaffinity"):
+        return None, None
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        return None, None
+    load, server = {available[0]}, set(available[1:])
+    os.sched_setaffinity(0, load)  # the fake Slack process, spawned next, inherits it
+    return load, server
 
 
 class RemoteFakeSlack:
@@ -220,12 +266,14 @@ async def _run(url: str, *, events: int, concurrency: int, rate: float | None = 
 # ------------------------------------------------------------------------------------------------ servers
 
 
-async def _start_server(name: str, *, slack_url: str, bot_token: str, data_dir: str) -> tuple[BaseProcess, int]:
+async def _start_server(
+    name: str, *, slack_url: str, bot_token: str, data_dir: str, core: set[int] | None
+) -> tuple[BaseProcess, int]:
     context = multiprocessing.get_context("spawn")
     ports: Queue[int] = context.Queue()
     process: BaseProcess = context.Process(
         target=_server_process,
-        args=(name, slack_url, bot_token, data_dir, ports),
+        args=(name, slack_url, bot_token, data_dir, ports, core),
         daemon=True,
     )
     process.start()
@@ -240,7 +288,11 @@ def _stop_server(process: BaseProcess) -> None:
         process.kill()
 
 
-def _server_process(name: str, slack_url: str, bot_token: str, data_dir: str, ports: Queue[int]) -> None:
+def _server_process(
+    name: str, slack_url: str, bot_token: str, data_dir: str, ports: Queue[int], core: set[int] | None
+) -> None:
+    if core is not None:
+        os.sched_setaffinity(0, core)
     asyncio.run(_serve_one(name, slack_url=slack_url, bot_token=bot_token, data_dir=data_dir, ports=ports))
 
 
@@ -284,39 +336,69 @@ async def _serve_one(name: str, *, slack_url: str, bot_token: str, data_dir: str
 
 
 def _report(
-    results: dict[str, tuple[RunResult, RunResult, int]], args: argparse.Namespace, *, replies_done: dict[str, float]
+    throughputs: dict[str, list[RunResult]],
+    paced: dict[str, RunResult],
+    args: argparse.Namespace,
+    *,
+    cores: tuple[set[int] | None, set[int] | None],
+    replies: int,
+    replies_done: list[float],
 ) -> None:
     print(
-        f"lookout bench ack: {args.events} signed app_mention deliveries, {args.concurrency} connections; "
-        f"then {args.rate:.0f} events/s for {args.paced_seconds:.0f} s (cores: {os.cpu_count()})"
+        f"lookout bench ack: {args.events} signed app_mention deliveries, {args.concurrency} connections, "
+        f"{len(throughputs['lookout'])} rounds per app (alternating which goes first; median reported); "
+        f"then {args.rate:.0f} events/s for {args.paced_seconds:.0f} s in the first round (cores: {os.cpu_count()})"
     )
+    load_core, server_core = cores
+    if server_core is not None and load_core is not None:
+        print(
+            f"pinned: server under test on CPU {_cpus(server_core)}, load generator and fake Slack on CPU "
+            f"{_cpus(load_core)} (same for both apps; --no-pin to share all cores)"
+        )
+    else:
+        print("not pinned: servers, load generator and fake Slack share all cores")
     print()
-    header = f"{'app':<22}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'paced p50':>11}{'paced p99':>11}{'errors':>8}"
+    header = (
+        f"{'app':<22}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'paced p50':>11}{'paced p99':>11}{'errors':>8}"
+        f"  events/s per round"
+    )
     print(header)
     print("-" * len(header))
     labels = {"lookout": "lookout (full stack)", "bare": "bare bolt AsyncApp"}
-    for name, (throughput, paced, _) in results.items():
+    medians: dict[str, RunResult] = {}
+    for name, runs in throughputs.items():
+        if not runs:
+            continue
+        median = medians[name] = sorted(runs, key=lambda run: run.rate)[len(runs) // 2]
+        paced_run = paced[name]
+        errors = sum(run.errors for run in runs) + paced_run.errors
         print(
-            f"{labels[name]:<22}{throughput.rate:>10.0f}{throughput.percentile(0.5):>9.1f}"
-            f"{throughput.percentile(0.99):>9.1f}{paced.percentile(0.5):>11.1f}{paced.percentile(0.99):>11.1f}"
-            f"{throughput.errors + paced.errors:>8}"
+            f"{labels[name]:<22}{median.rate:>10.0f}{median.percentile(0.5):>9.1f}{median.percentile(0.99):>9.1f}"
+            f"{paced_run.percentile(0.5):>11.1f}{paced_run.percentile(0.99):>11.1f}{errors:>8}"
+            f"  {' '.join(f'{run.rate:.0f}' for run in runs)}"
         )
-    if "lookout" in results and "bare" in results:
-        lookout, lookout_paced, replies = results["lookout"]
-        bare = results["bare"][0]
+    if "lookout" in medians and "bare" in medians:
+        lookout, bare = medians["lookout"], medians["bare"]
         ratio = lookout.rate / bare.rate if bare.rate else float("nan")
-        p99 = lookout_paced.percentile(0.99)
+        p99 = paced["lookout"].percentile(0.99)
         print()
-        print(f"throughput ratio lookout/bare: {ratio:.2f}  (target >= 0.70: {'met' if ratio >= 0.7 else 'NOT met'})")
+        print(
+            f"throughput ratio lookout/bare (medians): {ratio:.2f}  (target >= 0.70: {'met' if ratio >= 0.7 else 'NOT met'})"
+        )
         print(
             f"lookout p99 ack at {args.rate:.0f} events/s: {p99:.1f} ms  "
             f"(target < 50 ms: {'met' if p99 < 50 else 'NOT met'})"
         )
-        sent = lookout.events + lookout_paced.events
+        sent = sum(run.events for run in throughputs["lookout"]) + paced["lookout"].events
         print(f"threaded replies posted by lookout (one per mention, after the ack): {replies}/{sent}")
-        if "lookout" in replies_done:
+        if replies_done:
+            done = sorted(replies_done)[len(replies_done) // 2]
             print(
-                f"throughput run: last of the {lookout.events} acks after {lookout.seconds:.2f} s, "
-                f"last of the {lookout.events} replies posted after {replies_done['lookout']:.2f} s "
-                f"({lookout.events / replies_done['lookout']:.0f} answered mentions/s end to end)"
+                f"throughput run (median round): last of the {lookout.events} acks after {lookout.seconds:.2f} s, "
+                f"last of the {lookout.events} replies posted after {done:.2f} s "
+                f"({lookout.events / done:.0f} answered mentions/s end to end)"
             )
+
+
+def _cpus(cpus: set[int]) -> str:
+    return ",".join(str(cpu) for cpu in sorted(cpus))
