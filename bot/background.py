@@ -1,21 +1,31 @@
 """Tracks work that runs after Slack was answered, so shutdown can wait for it and tests can wait until it settles.
 
 It also keeps acks ahead of answers under overload. Slack wants every request acked within 3 s; an answer may lag a
-few seconds. Answers (`queued_turn()`) therefore run at most `max_running` at a time, and while requests arrive
-faster than `busy_requests_per_second` (a burst this replica can only just ack) no new answer starts unless fewer
-than `max_running_busy` are running: the rest wait in arrival order and start as soon as the burst eases, or once
-they have waited `max_wait_seconds`, whatever the load. Nothing is dropped: every queued answer runs, and shutdown
-waits for the queue like for any other in-flight work.
+few seconds. Answers (`submit()`) therefore run at most `max_running` at a time, and while requests arrive faster
+than `busy_requests_per_second` (a burst this replica can only just ack) no new answer starts unless fewer than
+`max_running_busy` are running: the rest wait in arrival order and start as soon as the burst eases, or once they
+have waited `max_wait_seconds`, whatever the load. Nothing is dropped: every queued answer runs, and shutdown waits
+for the queue like for any other in-flight work.
+
+A waiting answer is a small job (a function and the few fields it needs), not a suspended request handler: a
+burst queues thousands of them, and each suspended handler would keep its whole request alive (body, bolt
+context, per-request client), which the garbage collector then walks over and over while the acks wait.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
+
+logger = logging.getLogger(__name__)
+
+# What `submit` queues: called once a slot is free; the coroutine it returns is the answer.
+Job = Callable[[], Coroutine[Any, Any, None]]
 
 # An agent turn mostly waits on models and Google, so many may run at once. In a burst the CPU goes to acks first:
 # answers start again when it eases, or after at most MAX_WAIT_SECONDS (well inside "answered within seconds").
@@ -45,7 +55,7 @@ class BackgroundWork:
         self._busy_per_window = busy_requests_per_second * _WINDOW_SECONDS
         self._max_wait = max_wait_seconds
         self._running = 0
-        self._waiting: deque[tuple[float, asyncio.Future[None]]] = deque()
+        self._waiting: deque[tuple[float, Job]] = deque()
         self._window_start = 0.0
         self._window_count = 0
         self._previous_window_count = 0
@@ -69,27 +79,15 @@ class BackgroundWork:
             return False  # nothing arrived for a whole window: the burst is over
         return max(self._window_count, self._previous_window_count) > self._busy_per_window
 
-    @asynccontextmanager
-    async def queued_turn(self) -> AsyncIterator[None]:
-        """Wait for a free answer slot (in arrival order), hold it for the enclosed block."""
-        if self._waiting or not self._may_start(time.monotonic()):
-            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiting.append((time.monotonic(), future))
-            self._schedule_check()
-            try:
-                await future
-            except BaseException:
-                if future.done() and not future.cancelled():
-                    self._release()  # the slot was handed over just as we were cancelled
-                else:
-                    self._forget(future)
-                raise
-        else:
-            self._running += 1
-        try:
-            yield
-        finally:
-            self._release()
+    def submit(self, job: Job) -> None:
+        """Run `job()` as soon as an answer slot is free, after the answers queued before it.
+
+        Counted as in flight from now on (`wait_idle` waits for it). `job` handles its own errors; anything that
+        escapes is logged, never raised here.
+        """
+        self._waiting.append((time.monotonic(), job))
+        self._event().clear()
+        self._start_waiting()
 
     def _may_start(self, now: float, *, waited_since: float | None = None) -> bool:
         if self._running >= self._max_running:
@@ -98,21 +96,22 @@ class BackgroundWork:
             return True
         return not self._busy(now) or self._running < self._max_running_busy
 
-    def _release(self) -> None:
-        self._running -= 1
-        self._start_waiting()
-
-    def _forget(self, future: asyncio.Future[None]) -> None:
-        self._waiting = deque(entry for entry in self._waiting if entry[1] is not future)
-
     def _start_waiting(self) -> None:
         now = time.monotonic()
         while self._waiting and self._may_start(now, waited_since=self._waiting[0][0]):
-            _, future = self._waiting.popleft()
-            if not future.done():
-                self._running += 1
-                future.set_result(None)
+            _, job = self._waiting.popleft()
+            self._running += 1
+            self.spawn(self._run(job), name="answer")
         self._schedule_check()
+
+    async def _run(self, job: Job) -> None:
+        try:
+            await job()
+        except Exception:
+            logger.exception("a queued answer failed")
+        finally:
+            self._running -= 1
+            self._start_waiting()
 
     def _schedule_check(self) -> None:
         # While answers wait because of a burst, look again when the burst may have passed.
@@ -125,7 +124,7 @@ class BackgroundWork:
 
     @property
     def active(self) -> int:
-        return self._active + len(self._tasks)
+        return self._active + len(self._tasks) + len(self._waiting)
 
     @asynccontextmanager
     async def track(self) -> AsyncIterator[None]:

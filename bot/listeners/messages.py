@@ -1,16 +1,19 @@
 """Mentions and DMs: drop bots and duplicates, then hand the message to `services.message_handler`.
 
-Slack acks are automatic for events, so everything here runs after the HTTP answer went out. Dedupe claims two
+Slack acks are automatic for events, so everything here runs after the HTTP answer went out: the listener copies
+what the answer needs into a small `Delivery` and queues it (`bot.background`). Dedupe claims two
 keys in the database (`services.dedupe`): the delivery's `event_id` (Slack retries) and the message itself (the same
 message arriving as `app_mention` and as `message`), so one message gets one answer across retries and replicas.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import secrets
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -45,24 +48,45 @@ def without_mention(text: str, bot_user_id: str | None) -> str:
     return " ".join(text.split())
 
 
-async def claim_and_resolve(
-    *, services: Services, body: dict[str, Any], event: dict[str, Any], team_id: str
-) -> Workspace | None:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delivery:
+    """What answering one message needs, copied out of its request.
+
+    Kept small on purpose: in a burst thousands wait behind their acks (`bot.background`), and holding the whole
+    request (body, bolt context) for each would make the garbage collector slow the acks down.
+    """
+
+    event_id: str | None
+    enterprise_id: str | None
+    team_id: str
+    channel_id: str
+    user_id: str
+    text: str  # the user's words, our mention removed
+    ts: str
+    thread_ts: str
+    is_dm: bool
+    bot_user_id: str | None
+    client: AsyncWebClient
+    received: float  # time.perf_counter() when the listener ran, for the handler latency metric
+
+
+async def claim_and_resolve(*, services: Services, delivery: Delivery) -> Workspace | None:
     """The workspace to answer for, when this delivery is the first for both its event id and its message."""
-    message = message_key(team_id=team_id, channel_id=str(event.get("channel", "")), ts=str(event.get("ts", "")))
-    delivery = event_key(str(body["event_id"])) if body.get("event_id") else None
-    keys = {message: team_id} if delivery is None else {delivery: team_id, message: team_id}
+    team_id = delivery.team_id
+    message = message_key(team_id=team_id, channel_id=delivery.channel_id, ts=delivery.ts)
+    event = event_key(delivery.event_id) if delivery.event_id else None
+    keys = {message: team_id} if event is None else {event: team_id, message: team_id}
     claimed = await services.dedupe.claim(database=services.database, keys=keys)
-    if delivery is not None and delivery not in claimed:
+    if event is not None and event not in claimed:
         services.metrics.events_deduplicated.labels(reason="event_id").inc()
         return None
     if message not in claimed:
         services.metrics.events_deduplicated.labels(reason="message").inc()
         return None
-    return await resolve_workspace(services=services, enterprise_id=body.get("enterprise_id"), team_id=team_id)
+    return await resolve_workspace(services=services, enterprise_id=delivery.enterprise_id, team_id=team_id)
 
 
-async def handle_message(
+def handle_message(
     *,
     services: Services,
     body: dict[str, Any],
@@ -71,46 +95,62 @@ async def handle_message(
     context: AsyncBoltContext,
     is_dm: bool,
 ) -> None:
+    """Queue the answer to a person's message (`bot.background` starts it when its turn comes)."""
     if not is_from_a_person(event) or event.get("user") == context.bot_user_id:
         return
-    handler_name = "dm" if is_dm else "mention"
-    started = time.perf_counter()
-    # Counted as in-flight from here (shutdown waits for it); the answer itself waits for its turn in the queue,
-    # so a burst of mentions cannot slow the acks down (see `bot.background`).
-    async with services.background.track(), services.background.queued_turn():
-        channel_id = str(event.get("channel", ""))
-        thread_ts = str(event.get("thread_ts") or event.get("ts", ""))
-        try:
-            team_id = str(body.get("team_id") or event.get("team") or "")
-            workspace = await claim_and_resolve(services=services, body=body, event=event, team_id=team_id)
-            if workspace is None:
-                return
-            message = IncomingMessage(
-                workspace=workspace,
-                channel_id=channel_id,
-                user_id=str(event["user"]),
-                text=without_mention(str(event.get("text", "")), context.bot_user_id),
-                ts=str(event["ts"]),
-                thread_ts=thread_ts,
-                is_dm=is_dm,
-                bot_user_id=context.bot_user_id,
-                team_id=team_id,
-                enterprise_id=body.get("enterprise_id"),
-            )
-            await services.message_handler(message=message, client=client)
-        except ClaimNotRecorded:
-            # No apology: another replica may have claimed this message and be answering it, and an apology
-            # beside a real answer is worse than silence. Slack has its ack, so it will not redeliver.
-            reference = secrets.token_hex(3)
-            services.metrics.handler_errors.labels(handler=handler_name).inc()
-            logger.exception("could not record the claim on a %s: left unanswered (ref %s)", handler_name, reference)
-        except Exception:
-            reference = secrets.token_hex(3)
-            services.metrics.handler_errors.labels(handler=handler_name).inc()
-            logger.exception("answering a %s failed (ref %s)", handler_name, reference)
-            await _apologize(client=client, channel_id=channel_id, thread_ts=thread_ts, reference=reference)
-        finally:
-            services.metrics.handler_latency.labels(handler=handler_name).observe(time.perf_counter() - started)
+    delivery = Delivery(
+        event_id=str(body["event_id"]) if body.get("event_id") else None,
+        enterprise_id=body.get("enterprise_id"),
+        team_id=str(body.get("team_id") or event.get("team") or ""),
+        channel_id=str(event.get("channel", "")),
+        user_id=str(event["user"]),
+        text=without_mention(str(event.get("text", "")), context.bot_user_id),
+        ts=str(event.get("ts", "")),
+        thread_ts=str(event.get("thread_ts") or event.get("ts", "")),
+        is_dm=is_dm,
+        bot_user_id=context.bot_user_id,
+        client=client,
+        received=time.perf_counter(),
+    )
+    services.background.submit(functools.partial(answer, services=services, delivery=delivery))
+
+
+async def answer(*, services: Services, delivery: Delivery) -> None:
+    """Claim the message (one answer across retries and replicas), then hand it to `services.message_handler`."""
+    handler_name = "dm" if delivery.is_dm else "mention"
+    client = delivery.client
+    try:
+        workspace = await claim_and_resolve(services=services, delivery=delivery)
+        if workspace is None:
+            return
+        message = IncomingMessage(
+            workspace=workspace,
+            channel_id=delivery.channel_id,
+            user_id=delivery.user_id,
+            text=delivery.text,
+            ts=delivery.ts,
+            thread_ts=delivery.thread_ts,
+            is_dm=delivery.is_dm,
+            bot_user_id=delivery.bot_user_id,
+            team_id=delivery.team_id,
+            enterprise_id=delivery.enterprise_id,
+        )
+        await services.message_handler(message=message, client=client)
+    except ClaimNotRecorded:
+        # No apology: another replica may have claimed this message and be answering it, and an apology
+        # beside a real answer is worse than silence. Slack has its ack, so it will not redeliver.
+        reference = secrets.token_hex(3)
+        services.metrics.handler_errors.labels(handler=handler_name).inc()
+        logger.exception("could not record the claim on a %s: left unanswered (ref %s)", handler_name, reference)
+    except Exception:
+        reference = secrets.token_hex(3)
+        services.metrics.handler_errors.labels(handler=handler_name).inc()
+        logger.exception("answering a %s failed (ref %s)", handler_name, reference)
+        await _apologize(
+            client=client, channel_id=delivery.channel_id, thread_ts=delivery.thread_ts, reference=reference
+        )
+    finally:
+        services.metrics.handler_latency.labels(handler=handler_name).observe(time.perf_counter() - delivery.received)
 
 
 async def _apologize(*, client: AsyncWebClient, channel_id: str, thread_ts: str, reference: str) -> None:
@@ -127,7 +167,7 @@ def register(app: AsyncApp, *, services: Services) -> None:
     async def on_mention(
         body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        await handle_message(services=services, body=body, event=event, client=client, context=context, is_dm=False)
+        handle_message(services=services, body=body, event=event, client=client, context=context, is_dm=False)
 
     @app.event("message")
     async def on_message(
@@ -136,4 +176,4 @@ def register(app: AsyncApp, *, services: Services) -> None:
         # Channel messages only matter when they mention us, and those also arrive as `app_mention`.
         if event.get("channel_type") != "im":
             return
-        await handle_message(services=services, body=body, event=event, client=client, context=context, is_dm=True)
+        handle_message(services=services, body=body, event=event, client=client, context=context, is_dm=True)

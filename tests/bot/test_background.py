@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
 from bot.background import BackgroundWork
 
 
-async def _turn(work: BackgroundWork, name: str, log: list[str], release: asyncio.Event) -> None:
-    async with work.track(), work.queued_turn():
+def _submit(work: BackgroundWork, name: str, log: list[str], release: asyncio.Event) -> None:
+    async def answer() -> None:
         log.append(f"start {name}")
         await release.wait()
         log.append(f"end {name}")
+
+    work.submit(answer)
 
 
 async def _settle() -> None:
@@ -25,17 +28,19 @@ async def test_without_load_answers_start_at_once_up_to_the_limit_then_in_arriva
     work = BackgroundWork(max_running=2)
     log: list[str] = []
     release = asyncio.Event()
-    tasks = [asyncio.create_task(_turn(work, name, log, release)) for name in "abc"]
+    for name in "abc":
+        _submit(work, name, log, release)
     await _settle()
     assert log == ["start a", "start b"]
     assert work.queued == 1
+    assert work.active == 3
 
     release.set()
-    await asyncio.gather(*tasks)
+    assert await work.wait_idle(timeout=1)
 
     assert log.index("start c") > log.index("end a")
     assert work.queued == 0
-    assert await work.wait_idle(timeout=1)
+    assert work.active == 0
 
 
 async def test_during_a_burst_answers_wait_and_start_once_it_eases() -> None:
@@ -46,13 +51,13 @@ async def test_during_a_burst_answers_wait_and_start_once_it_eases() -> None:
     for _ in range(20):  # 20 requests in well under 100 ms: 200/s, above 50/s
         work.note_request()
 
-    task = asyncio.create_task(_turn(work, "a", log, release))
+    _submit(work, "a", log, release)
     await asyncio.sleep(0.05)
     assert log == []
     assert work.queued == 1
     assert work.active == 1  # counted as in flight: shutdown waits for it
 
-    await asyncio.wait_for(task, timeout=2)  # no request for a whole window: the burst is over
+    assert await work.wait_idle(timeout=2)  # no request for a whole window: the burst is over
     assert log == ["start a", "end a"]
 
 
@@ -71,31 +76,30 @@ async def test_an_answer_that_waited_long_enough_starts_even_while_requests_keep
 
     load = asyncio.create_task(burst())
     try:
-        task = asyncio.create_task(_turn(work, "a", log, release))
+        await asyncio.sleep(0.02)  # the burst is under way
+        _submit(work, "a", log, release)
         await asyncio.sleep(0.15)
         assert log == []
-        await asyncio.wait_for(task, timeout=2)
+        assert await work.wait_idle(timeout=2)
         assert log == ["start a", "end a"]
     finally:
         stop.set()
         await load
 
 
-async def test_a_cancelled_waiting_answer_leaves_the_queue() -> None:
+async def test_a_failing_answer_is_logged_and_the_queue_goes_on(caplog: pytest.LogCaptureFixture) -> None:
     work = BackgroundWork(max_running=1)
     log: list[str] = []
     release = asyncio.Event()
-    first = asyncio.create_task(_turn(work, "a", log, release))
-    second = asyncio.create_task(_turn(work, "b", log, release))
-    await _settle()
-    assert work.queued == 1
-
-    second.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await second
     release.set()
-    await first
 
-    assert work.queued == 0
-    assert log == ["start a", "end a"]
-    assert await work.wait_idle(timeout=1)
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    work.submit(broken)
+    _submit(work, "b", log, release)
+    with caplog.at_level(logging.ERROR, logger="bot.background"):
+        assert await work.wait_idle(timeout=1)
+
+    assert log == ["start b", "end b"]
+    assert "a queued answer failed" in caplog.text
