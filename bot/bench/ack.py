@@ -5,7 +5,7 @@ production neither the load nor Slack's API share the bot's event loop. Lookout 
 signature check, bolt authorization, metrics, then in the background the database dedupe claims and the
 threaded reply posted to the fake Slack. The bare app is a slack-bolt AsyncApp whose listener only acks.
 
-Each app runs `--rounds` times (default 3), alternating which goes first, and the median run is reported. With two
+Each app runs `--rounds` times (default 5), alternating which goes first, and the median run is reported. With two
 or more cores the server under test is pinned to its own core and the load generator and fake Slack to another,
 identically for both apps (`--no-pin` turns this off).
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -44,6 +45,7 @@ from bot.fakes.slack_api import FakeSlack
 from bot.settings import Settings
 
 SIGNING_SECRET = "bench-signing-secret"
+_WARM_UP_EVENTS = 500
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,13 @@ class RunResult:
     seconds: float
     latencies: list[float]
     errors: int
+    server_cpu_seconds: float | None = None  # CPU the server process used during the run, where /proc says
+
+    @property
+    def cpu_ms_per_event(self) -> float | None:
+        if self.server_cpu_seconds is None or not self.events:
+            return None
+        return self.server_cpu_seconds * 1000 / self.events
 
     @property
     def rate(self) -> float:
@@ -71,7 +80,7 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
     parser.add_argument("--rate", type=float, default=200.0, help="events per second in the paced run")
     parser.add_argument("--paced-seconds", type=float, default=10.0, help="length of the paced run")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="throughput runs per app, alternating the apps; the median is reported"
+        "--rounds", type=int, default=5, help="throughput runs per app, alternating the apps; the median is reported"
     )
     parser.add_argument(
         "--no-pin",
@@ -104,12 +113,18 @@ async def _bench(args: argparse.Namespace) -> int:
                     )
                     try:
                         url = f"http://127.0.0.1:{port}/slack/events"
-                        await _run(url, events=50, concurrency=4)  # warm-up: auth.test, connection pools, caches
+                        # Warm-up, for both apps alike: auth.test, connection pools, the interpreter's specialised
+                        # code paths and the allocator's memory; the first burst of a new process runs ~30% slower.
+                        await _run(url, events=_WARM_UP_EVENTS, concurrency=args.concurrency)
                         if is_lookout:
-                            posted += 50
+                            posted += _WARM_UP_EVENTS
                         before = await slack.count_posts(at_least=posted)
                         started = time.perf_counter()
+                        cpu_before = _cpu_seconds(process.pid)
                         throughput = await _run(url, events=args.events, concurrency=args.concurrency)
+                        cpu_after = _cpu_seconds(process.pid)
+                        if cpu_before is not None and cpu_after is not None:
+                            throughput = dataclasses.replace(throughput, server_cpu_seconds=cpu_after - cpu_before)
                         throughputs[name].append(throughput)
                         sent = args.events
                         # Lookout's replies are done before the next phase.
@@ -280,6 +295,16 @@ async def _start_server(
     return process, await asyncio.to_thread(ports.get, True, 120)
 
 
+def _cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process so far, from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # After the command name: state is field 3 of stat(5), utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _stop_server(process: BaseProcess) -> None:
     if process.pid is not None and process.is_alive():
         os.kill(process.pid, signal.SIGTERM)
@@ -360,7 +385,7 @@ def _report(
     print()
     header = (
         f"{'app':<22}{'events/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'paced p50':>11}{'paced p99':>11}{'errors':>8}"
-        f"  events/s per round"
+        f"{'CPU ms/ev':>11}  events/s per round"
     )
     print(header)
     print("-" * len(header))
@@ -372,9 +397,11 @@ def _report(
         median = medians[name] = sorted(runs, key=lambda run: run.rate)[len(runs) // 2]
         paced_run = paced[name]
         errors = sum(run.errors for run in runs) + paced_run.errors
+        cpu = sorted(value for run in runs if (value := run.cpu_ms_per_event) is not None)
+        cpu_text = f"{cpu[len(cpu) // 2]:.3f}" if cpu else "n/a"
         print(
             f"{labels[name]:<22}{median.rate:>10.0f}{median.percentile(0.5):>9.1f}{median.percentile(0.99):>9.1f}"
-            f"{paced_run.percentile(0.5):>11.1f}{paced_run.percentile(0.99):>11.1f}{errors:>8}"
+            f"{paced_run.percentile(0.5):>11.1f}{paced_run.percentile(0.99):>11.1f}{errors:>8}{cpu_text:>11}"
             f"  {' '.join(f'{run.rate:.0f}' for run in runs)}"
         )
     if "lookout" in medians and "bare" in medians:
