@@ -42,6 +42,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.fakes.slack_api import FakeSlack
+from bot.logs import configure_logging
 from bot.settings import Settings
 
 SIGNING_SECRET = "bench-signing-secret"
@@ -338,6 +339,9 @@ async def _serve_one(name: str, *, slack_url: str, bot_token: str, data_dir: str
             lookout_scheduler_enabled=False,
             log_level="WARNING",
         )
+        # As `lookout serve` does: among other things this sets slack_bolt's logger level, which bolt compares
+        # (not the effective level) before formatting a debug line for every middleware of every request.
+        configure_logging(settings.log_level)
         server = await start_server(settings=settings, port=0, socket_mode=False, host="127.0.0.1")
         ports.put(server.port)
         await stop.wait()
