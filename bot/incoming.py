@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -10,9 +10,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from storage.tables.core import Workspace
 
 
-@dataclass(frozen=True, kw_only=True)
-class IncomingMessage:
-    workspace: Workspace
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageFields:
+    """The message as Slack delivered it: everything answering it needs except the workspace record."""
+
     channel_id: str
     user_id: str
     text: str  # the user's words, the bot's own mention removed
@@ -22,6 +23,17 @@ class IncomingMessage:
     bot_user_id: str | None
     team_id: str
     enterprise_id: str | None = None
+
+    def for_workspace(self, workspace: Workspace) -> IncomingMessage:
+        """These fields (only these, whatever a subclass adds) as the message of `workspace`."""
+        return IncomingMessage(
+            workspace=workspace, **{field.name: getattr(self, field.name) for field in fields(MessageFields)}
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncomingMessage(MessageFields):
+    workspace: Workspace
 
 
 class MessageHandler(Protocol):

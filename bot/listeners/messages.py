@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.incoming import IncomingMessage
+from bot.incoming import MessageFields
 from bot.messages import core as messages
 from bot.slack.dedupe import ClaimNotRecorded
 from bot.slack.workspaces import resolve_workspace
@@ -49,7 +49,7 @@ def without_mention(text: str, bot_user_id: str | None) -> str:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Delivery:
+class Delivery(MessageFields):
     """What answering one message needs, copied out of its request.
 
     Kept small on purpose: in a burst thousands wait behind their acks (`bot.background`), and holding the whole
@@ -57,15 +57,6 @@ class Delivery:
     """
 
     event_id: str | None
-    enterprise_id: str | None
-    team_id: str
-    channel_id: str
-    user_id: str
-    text: str  # the user's words, our mention removed
-    ts: str
-    thread_ts: str
-    is_dm: bool
-    bot_user_id: str | None
     client: AsyncWebClient
     received: float  # time.perf_counter() when the listener ran, for the handler latency metric
 
@@ -123,19 +114,7 @@ async def answer(*, services: Services, delivery: Delivery) -> None:
         workspace = await claim_and_resolve(services=services, delivery=delivery)
         if workspace is None:
             return
-        message = IncomingMessage(
-            workspace=workspace,
-            channel_id=delivery.channel_id,
-            user_id=delivery.user_id,
-            text=delivery.text,
-            ts=delivery.ts,
-            thread_ts=delivery.thread_ts,
-            is_dm=delivery.is_dm,
-            bot_user_id=delivery.bot_user_id,
-            team_id=delivery.team_id,
-            enterprise_id=delivery.enterprise_id,
-        )
-        await services.message_handler(message=message, client=client)
+        await services.message_handler(message=delivery.for_workspace(workspace), client=client)
     except ClaimNotRecorded:
         # No apology: another replica may have claimed this message and be answering it, and an apology
         # beside a real answer is worse than silence. Slack has its ack, so it will not redeliver.
