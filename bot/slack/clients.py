@@ -18,8 +18,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.metrics import Metrics
 from bot.settings import SlackMode
-from bot.slack.installation_store import DatabaseInstallationStore
+from bot.slack.installation_store import DatabaseInstallationStore, to_bot
 from bot.slack.rotation import SingleFlightTokenRotator
+from storage.repos.installations import bot_credentials_for_workspace
 from storage.repos.workspaces import get_workspace_by_id
 
 if TYPE_CHECKING:
@@ -107,22 +108,18 @@ async def web_client_for(*, services: Services, workspace_id: int) -> AsyncWebCl
     refresh per workspace at a time across replicas) and the new one saved. Raises `WorkspaceNotInstalled` when
     nothing may be posted there.
     """
+    settings = services.settings
     async with services.database.session() as session:
         workspace = await get_workspace_by_id(session=session, workspace_id=workspace_id)
-    if workspace is None or workspace.uninstalled_at is not None:
-        raise WorkspaceNotInstalled(f"workspace {workspace_id} is not installed")
-    settings = services.settings
-    if settings.slack_mode is SlackMode.SINGLE_WORKSPACE:
-        assert settings.slack_bot_token is not None
-        return make_web_client(services=services, token=settings.slack_bot_token.get_secret_value())
-    store = installation_store(services)
-    bot = await store.async_find_bot(
-        enterprise_id=workspace.enterprise_id or None,
-        team_id=workspace.team_id or None,
-        is_enterprise_install=not workspace.team_id,
-    )
-    if bot is None:
+        if workspace is None or workspace.uninstalled_at is not None:
+            raise WorkspaceNotInstalled(f"workspace {workspace_id} is not installed")
+        if settings.slack_mode is SlackMode.SINGLE_WORKSPACE:
+            assert settings.slack_bot_token is not None
+            return make_web_client(services=services, token=settings.slack_bot_token.get_secret_value())
+        found = await bot_credentials_for_workspace(session=session, cipher=services.cipher, workspace=workspace)
+    if found is None:
         raise WorkspaceNotInstalled(f"workspace {workspace_id} has no Slack installation")
+    bot = to_bot(found)
     if bot.bot_refresh_token is not None and settings.slack_client_id and settings.slack_client_secret is not None:
         refreshed = await token_rotator(services).perform_bot_token_rotation(
             bot=bot, minutes_before_expiration=TOKEN_ROTATION_MINUTES
