@@ -20,8 +20,9 @@ class CountingSocketModeHandler(AsyncSocketModeHandler):
         self._metrics = metrics
 
     async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        received, acked, ack_latency = self._metrics.request_metrics("socket")
         started = time.perf_counter()
-        self._metrics.events_received.labels(kind="socket").inc()
+        received.inc()
         await super().handle(client, req)
-        self._metrics.events_acked.labels(kind="socket").inc()
-        self._metrics.ack_latency.labels(kind="socket").observe(time.perf_counter() - started)
+        acked.inc()
+        ack_latency.observe(time.perf_counter() - started)
