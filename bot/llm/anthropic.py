@@ -22,7 +22,17 @@ from typing import Any
 import anthropic
 import httpx2
 
-from bot.llm.base import Completed, ErrorKind, ModelError, ModelRequest, StreamEvent, TextDelta, kind_for_status
+from bot.llm.base import (
+    Completed,
+    ErrorKind,
+    ModelError,
+    ModelRequest,
+    StreamEvent,
+    TextDelta,
+    error_envelope,
+    status_error,
+    transport_error,
+)
 from bot.llm.messages import Message, ModelResponse, TextPart, ThinkingPart, ToolCallPart, ToolResultPart, Usage
 
 PROVIDER = "anthropic"
@@ -104,13 +114,21 @@ class AnthropicModel:
                     yield TextDelta(delta)
             yield Completed(self._response(state.as_message(), prefix=prefix))
         except anthropic.APIStatusError as error:
-            yield_error = _status_error(error, model=self.name, mid_stream=started)
-            raise yield_error from error
+            envelope = error_envelope(error.body)
+            error_type = str(envelope.get("type", ""))
+            message = str(envelope.get("message", ""))
+            raise status_error(
+                self.name,
+                error.status_code,
+                message=message,
+                error_type=error_type,
+                detail=error_type,
+                mid_stream=started,
+            ) from error
         except anthropic.APITimeoutError as error:
             raise ModelError(ErrorKind.TIMEOUT, model=self.name) from error
         except (anthropic.APIConnectionError, httpx2.HTTPError) as error:
-            kind = ErrorKind.STREAM_INTERRUPTED if started else ErrorKind.CONNECTION
-            raise ModelError(kind, model=self.name, detail=type(error).__name__) from error
+            raise transport_error(self.name, started=started, detail=type(error).__name__) from error
 
     def _response(self, wire: dict[str, Any], *, prefix: str) -> ModelResponse:
         parts: list[TextPart | ToolCallPart | ThinkingPart] = []
@@ -199,18 +217,6 @@ class _StreamState:
                 block = {**block, "input": joined or json.dumps(block.get("input") or {})}
             content.append(block)
         return {"content": content, "usage": self.usage, "stop_reason": self.stop_reason}
-
-
-def _status_error(error: anthropic.APIStatusError, *, model: str, mid_stream: bool) -> ModelError:
-    body = error.body if isinstance(error.body, dict) else {}
-    detail = body.get("error", body) if isinstance(body.get("error", body), dict) else {}
-    error_type = str(detail.get("type", ""))
-    message = str(detail.get("message", ""))
-    status = error.status_code
-    kind = kind_for_status(status, message, error_type=error_type)
-    if mid_stream and kind is ErrorKind.BAD_REQUEST:
-        kind = ErrorKind.STREAM_INTERRUPTED
-    return ModelError(kind, model=model, status=status, detail=error_type)
 
 
 def _tool_id(call_id: str) -> str:

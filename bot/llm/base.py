@@ -149,3 +149,26 @@ def kind_for_status(status: int, message: str = "", *, error_type: str = "") -> 
     if status == 413 or any(marker in lowered for marker in _CONTEXT_MARKERS):
         return ErrorKind.CONTEXT_TOO_LONG
     return ErrorKind.BAD_REQUEST
+
+
+def error_envelope(body: object) -> dict[str, Any]:
+    """A provider's error object from an error response body (`{"error": {...}}` or the object itself); {} if none."""
+    outer = body if isinstance(body, dict) else {}
+    inner = outer.get("error", outer)
+    return inner if isinstance(inner, dict) else {}
+
+
+def status_error(
+    model: str, status: int | None, *, message: str, error_type: str, detail: str, mid_stream: bool = False
+) -> ModelError:
+    """An HTTP error response as a ModelError. A bad request after the stream began is a broken stream."""
+    kind = kind_for_status(int(status or 0), message, error_type=error_type)
+    if mid_stream and kind is ErrorKind.BAD_REQUEST:
+        kind = ErrorKind.STREAM_INTERRUPTED
+    return ModelError(kind, model=model, status=status, detail=detail)
+
+
+def transport_error(model: str, *, started: bool, detail: str = "") -> ModelError:
+    """The connection failed: before any of the response (CONNECTION) or part way through it (STREAM_INTERRUPTED)."""
+    kind = ErrorKind.STREAM_INTERRUPTED if started else ErrorKind.CONNECTION
+    return ModelError(kind, model=model, detail=detail)

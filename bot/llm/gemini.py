@@ -20,7 +20,16 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from bot.llm.base import Completed, ErrorKind, ModelError, ModelRequest, StreamEvent, TextDelta, kind_for_status
+from bot.llm.base import (
+    Completed,
+    ErrorKind,
+    ModelError,
+    ModelRequest,
+    StreamEvent,
+    TextDelta,
+    status_error,
+    transport_error,
+)
 from bot.llm.messages import Message, ModelResponse, Signature, TextPart, ToolCallPart, ToolResultPart, Usage
 from bot.llm.schema import inline_refs
 
@@ -109,15 +118,15 @@ class GeminiModel:
                     if delta:
                         yield TextDelta(delta)
         except genai_errors.APIError as error:
-            kind = kind_for_status(int(error.code or 0), str(error.message or ""), error_type=str(error.status or ""))
-            if started and kind is ErrorKind.BAD_REQUEST:
-                kind = ErrorKind.STREAM_INTERRUPTED
-            raise ModelError(kind, model=self.name, status=error.code, detail=str(error.status or "")) from error
+            error_type = str(error.status or "")
+            message = str(error.message or "")
+            raise status_error(
+                self.name, error.code, message=message, error_type=error_type, detail=error_type, mid_stream=started
+            ) from error
         except (TimeoutError, httpx2.TimeoutException) as error:
             raise ModelError(ErrorKind.TIMEOUT, model=self.name) from error
         except (aiohttp.ClientError, httpx2.HTTPError, genai_errors.UnknownApiResponseError) as error:
-            kind = ErrorKind.STREAM_INTERRUPTED if started else ErrorKind.CONNECTION
-            raise ModelError(kind, model=self.name, detail=type(error).__name__) from error
+            raise transport_error(self.name, started=started, detail=type(error).__name__) from error
         yield Completed(builder.build())
 
 

@@ -17,7 +17,17 @@ from typing import Any
 import httpx2
 import openai
 
-from bot.llm.base import Completed, ErrorKind, ModelError, ModelRequest, StreamEvent, TextDelta, kind_for_status
+from bot.llm.base import (
+    Completed,
+    ErrorKind,
+    ModelError,
+    ModelRequest,
+    StreamEvent,
+    TextDelta,
+    error_envelope,
+    status_error,
+    transport_error,
+)
 from bot.llm.messages import Message, ModelResponse, TextPart, ToolCallPart, ToolResultPart, Usage
 from bot.llm.schema import inline_refs
 
@@ -111,26 +121,21 @@ class OpenAICompatModel:
                     yield TextDelta(delta)
             yield Completed(self._response(state.as_completion()))
         except openai.APIStatusError as error:
-            body_error = error.body if isinstance(error.body, dict) else {}
-            inner = body_error.get("error", body_error)
-            detail = inner if isinstance(inner, dict) else {}
-            kind = kind_for_status(
+            envelope = error_envelope(error.body)
+            raise status_error(
+                self.name,
                 error.status_code,
-                str(detail.get("message", "")),
-                error_type=str(detail.get("type") or detail.get("code") or ""),
-            )
-            raise ModelError(
-                kind, model=self.name, status=error.status_code, detail=str(detail.get("type", ""))
+                message=str(envelope.get("message", "")),
+                error_type=str(envelope.get("type") or envelope.get("code") or ""),
+                detail=str(envelope.get("type", "")),
             ) from error
         except openai.APITimeoutError as error:
             raise ModelError(ErrorKind.TIMEOUT, model=self.name) from error
         except openai.APIConnectionError as error:
-            kind = ErrorKind.STREAM_INTERRUPTED if started else ErrorKind.CONNECTION
-            raise ModelError(kind, model=self.name) from error
+            raise transport_error(self.name, started=started) from error
         except (openai.APIError, httpx2.HTTPError) as error:
             # An error object inside the stream (no HTTP status), or the connection dropping mid-stream.
-            kind = ErrorKind.STREAM_INTERRUPTED if started else ErrorKind.CONNECTION
-            raise ModelError(kind, model=self.name, detail=type(error).__name__) from error
+            raise transport_error(self.name, started=started, detail=type(error).__name__) from error
 
     def _response(self, completion: dict[str, Any]) -> ModelResponse:
         choice = (completion.get("choices") or [{}])[0]
