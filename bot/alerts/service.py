@@ -9,6 +9,7 @@ Posting goes through the same exactly-once claims as digests, so restarts and re
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import statistics
 from collections.abc import Awaitable, Callable, Sequence
@@ -120,10 +121,9 @@ class AlertService:
         sensitivity: Sensitivity = (
             subscription.sensitivity if subscription.sensitivity in ("low", "medium", "high") else "medium"  # type: ignore[assignment]
         )
-        found: list[Found] = []
-        for each in series:
-            found.extend(find_incidents(each, sensitivity=sensitivity))
-        news = [item for item in found if self._is_news(item, sensitivity=sensitivity) and not _is_rebound(item, found)]
+        # Scoring the series is CPU work: done in a worker thread, as the digest does, so the event loop keeps
+        # acking Slack and renewing the scheduler lease.
+        found, news = await asyncio.to_thread(self._detect, series, sensitivity=sensitivity)
         try:
             client = await self._slack_client_for(subscription.workspace_id)
         except LookupError:
@@ -150,6 +150,14 @@ class AlertService:
         return CheckResult(alerts=alerts, recoveries=recoveries)
 
     # ------------------------------------------------------------------------------------------------ deciding
+
+    def _detect(self, series: Sequence[Series], *, sensitivity: Sensitivity) -> tuple[list[Found], list[Found]]:
+        """Every incident in `series`, and those among them that are news."""
+        found: list[Found] = []
+        for each in series:
+            found.extend(find_incidents(each, sensitivity=sensitivity))
+        news = [item for item in found if self._is_news(item, sensitivity=sensitivity) and not _is_rebound(item, found)]
+        return found, news
 
     def _is_news(self, item: Found, *, sensitivity: Sensitivity) -> bool:
         incident = item.incident
