@@ -17,7 +17,7 @@ class Responder(Protocol):
 
     async def __call__(
         self,
-        text: str | None = None,
+        text: str = "",
         *,
         blocks: Sequence[dict[str, Any]] | None = None,
         response_type: str | None = None,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands.base import Responder
 from bot.commands.router import CommandRouter, collect_subcommands
 from bot.slack.surface import COMMAND
 
@@ -33,25 +31,8 @@ def register(app: AsyncApp, *, services: Services, router: CommandRouter | None 
                     team_id=body.get("team_id"),
                     user_id=str(body.get("user_id", "")),
                     channel_id=str(body.get("channel_id", "")),
-                    respond=_as_responder(respond),
+                    respond=respond,
                     client=client,
                 )
             finally:
                 services.metrics.handler_latency.labels(handler="command").observe(time.perf_counter() - started)
-
-
-def _as_responder(respond: AsyncRespond) -> Responder:
-    """bolt's `respond`, narrowed to the `Responder` protocol the subcommands use."""
-
-    async def responder(
-        text: str | None = None,
-        *,
-        blocks: Sequence[dict[str, Any]] | None = None,
-        response_type: str | None = None,
-        replace_original: bool | None = None,
-    ) -> Any:
-        return await respond(
-            text=text or "", blocks=blocks, response_type=response_type, replace_original=replace_original
-        )
-
-    return responder
