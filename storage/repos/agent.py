@@ -7,18 +7,17 @@ Usage rows are incremented with an UPDATE (`x = x + n`) so concurrent turns on s
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.tables.agent import AgentConversation, AgentFeedback, ModelUsage
-from storage.tables.base import utcnow
+from storage.tables.base import rowcount, utcnow
 
 
 async def get_conversation(
@@ -86,10 +85,8 @@ async def save_conversation(
         "updated_at": now,
     }
     for _ in range(2):
-        result = cast(
-            CursorResult[Any], await session.execute(update(AgentConversation).where(*where).values(**changes))
-        )
-        if result.rowcount:
+        result = await session.execute(update(AgentConversation).where(*where).values(**changes))
+        if rowcount(result):
             return
         try:
             async with session.begin_nested():
@@ -188,8 +185,8 @@ async def add_usage(
         col(ModelUsage.model) == model,
     )
     for _ in range(2):
-        result = cast(CursorResult[Any], await session.execute(update(ModelUsage).where(*where).values(**increments)))
-        if result.rowcount:
+        result = await session.execute(update(ModelUsage).where(*where).values(**increments))
+        if rowcount(result):
             return
         try:
             async with session.begin_nested():

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.tables.base import utcnow
+from storage.tables.base import rowcount, utcnow
 from storage.tables.core import ProcessedEvent
 
 
@@ -34,7 +34,7 @@ async def claim(*, session: AsyncSession, key: str, team_id: str = "") -> bool:
         .on_conflict_do_nothing(index_elements=["key"])
     )
     result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def claim_all(*, session: AsyncSession, keys: Mapping[str, str]) -> set[str]:
@@ -62,4 +62,4 @@ _CLAIM_STATEMENTS = {True: _claim_statement(postgres_insert), False: _claim_stat
 async def purge_processed_events(*, session: AsyncSession, older_than: datetime) -> int:
     """Forget claims older than Slack's retry window; returns how many were removed."""
     result = await session.execute(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < older_than))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return rowcount(result)

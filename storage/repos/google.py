@@ -8,30 +8,23 @@ are conditional UPDATEs whose row count says who won.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, or_, select
 
+from storage.tables.base import aware_utc, rowcount
 from storage.tables.google import ConnectionStatus, GoogleChoice, GoogleConnection, GoogleOAuthState
 
 DEFAULT_CHANNEL = ""  # the `channel_id` of the workspace-wide choice
 
 
 def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands timestamps back without a zone; every timestamp we store is UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-async def _rowcount(session: AsyncSession, statement: Any) -> int:
-    result = cast(CursorResult[Any], await session.execute(statement))
-    return result.rowcount
+    """`aware_utc`, passing None through."""
+    return None if value is None else aware_utc(value)
 
 
 # --- OAuth states -------------------------------------------------------------------------------------------
@@ -68,15 +61,16 @@ async def consume_oauth_state(*, session: AsyncSession, state: str, now: datetim
     The conditional UPDATE is the single-use guarantee: of two callbacks racing with the same state, in one
     process or two, exactly one sees a row count of 1.
     """
-    claimed = await _rowcount(
-        session,
-        update(GoogleOAuthState)
-        .where(
-            col(GoogleOAuthState.state) == state,
-            col(GoogleOAuthState.used_at).is_(None),
-            col(GoogleOAuthState.expires_at) > now,
+    claimed = rowcount(
+        await session.execute(
+            update(GoogleOAuthState)
+            .where(
+                col(GoogleOAuthState.state) == state,
+                col(GoogleOAuthState.used_at).is_(None),
+                col(GoogleOAuthState.expires_at) > now,
+            )
+            .values(used_at=now)
         )
-        .values(used_at=now),
     )
     if claimed != 1:
         return None
@@ -86,7 +80,7 @@ async def consume_oauth_state(*, session: AsyncSession, state: str, now: datetim
 
 async def delete_stale_oauth_states(*, session: AsyncSession, before: datetime) -> int:
     """Forget states that expired before `before` (used ones included): they can never be consumed again."""
-    return await _rowcount(session, delete(GoogleOAuthState).where(col(GoogleOAuthState.expires_at) < before))
+    return rowcount(await session.execute(delete(GoogleOAuthState).where(col(GoogleOAuthState.expires_at) < before)))
 
 
 # --- The connection -----------------------------------------------------------------------------------------
@@ -147,18 +141,19 @@ async def acquire_refresh_lease(
     *, session: AsyncSession, workspace_id: int, owner: str, now: datetime, until: datetime
 ) -> bool:
     """Take the right to refresh this workspace's access token until `until`; False when someone else holds it."""
-    taken = await _rowcount(
-        session,
-        update(GoogleConnection)
-        .where(
-            col(GoogleConnection.workspace_id) == workspace_id,
-            col(GoogleConnection.status) == ConnectionStatus.HEALTHY.value,
-            or_(
-                col(GoogleConnection.refresh_lease_until).is_(None),
-                col(GoogleConnection.refresh_lease_until) < now,
-            ),
+    taken = rowcount(
+        await session.execute(
+            update(GoogleConnection)
+            .where(
+                col(GoogleConnection.workspace_id) == workspace_id,
+                col(GoogleConnection.status) == ConnectionStatus.HEALTHY.value,
+                or_(
+                    col(GoogleConnection.refresh_lease_until).is_(None),
+                    col(GoogleConnection.refresh_lease_until) < now,
+                ),
+            )
+            .values(refresh_lease_owner=owner, refresh_lease_until=until)
         )
-        .values(refresh_lease_owner=owner, refresh_lease_until=until),
     )
     return taken == 1
 
@@ -191,11 +186,14 @@ async def store_refreshed_token(
     }
     if refresh_token_enc is not None:
         values["refresh_token_enc"] = refresh_token_enc  # Google rotated it
-    stored = await _rowcount(
-        session,
-        update(GoogleConnection)
-        .where(col(GoogleConnection.workspace_id) == workspace_id, col(GoogleConnection.refresh_lease_owner) == owner)
-        .values(**values),
+    stored = rowcount(
+        await session.execute(
+            update(GoogleConnection)
+            .where(
+                col(GoogleConnection.workspace_id) == workspace_id, col(GoogleConnection.refresh_lease_owner) == owner
+            )
+            .values(**values)
+        )
     )
     return stored == 1
 
@@ -213,14 +211,15 @@ async def mark_needs_reconnect(*, session: AsyncSession, workspace_id: int, now:
             refresh_lease_until=None,
         )
     )
-    first = await _rowcount(
-        session,
-        update(GoogleConnection)
-        .where(
-            col(GoogleConnection.workspace_id) == workspace_id,
-            col(GoogleConnection.reconnect_notified_at).is_(None),
+    first = rowcount(
+        await session.execute(
+            update(GoogleConnection)
+            .where(
+                col(GoogleConnection.workspace_id) == workspace_id,
+                col(GoogleConnection.reconnect_notified_at).is_(None),
+            )
+            .values(reconnect_notified_at=now)
         )
-        .values(reconnect_notified_at=now),
     )
     return first == 1
 

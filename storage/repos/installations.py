@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, cast
+from datetime import datetime
 
-from sqlalchemy import CursorResult, delete, or_, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.crypto import TokenCipher
 from storage.repos.workspaces import ensure_workspace, get_workspace
+from storage.tables.base import aware_utc, rowcount
 from storage.tables.core import SlackInstallation, SlackOAuthState, Workspace
 
 
@@ -96,14 +96,14 @@ async def bot_credentials_for_workspace(
         bot_refresh_token=cipher.decrypt_optional(installation.bot_refresh_token_enc),
         bot_token_expires_at=None
         if installation.bot_token_expires_at is None
-        else _aware(installation.bot_token_expires_at),
+        else aware_utc(installation.bot_token_expires_at),
         app_id=installation.app_id,
         bot_id=installation.bot_id,
         bot_user_id=installation.bot_user_id,
         bot_scopes=installation.bot_scopes,
         installer_user_id=installation.installer_user_id,
         is_enterprise_install=installation.is_enterprise_install,
-        installed_at=_aware(installation.installed_at),
+        installed_at=aware_utc(installation.installed_at),
     )
 
 
@@ -122,7 +122,7 @@ async def acquire_token_refresh_lease(
         )
         .values(refresh_lease_owner=owner, refresh_lease_until=until)
     )
-    return cast(CursorResult[Any], result).rowcount == 1
+    return rowcount(result) == 1
 
 
 async def release_token_refresh_lease(*, session: AsyncSession, workspace_id: int, owner: str) -> None:
@@ -165,7 +165,7 @@ async def store_rotated_bot_token(
             bot_token_expires_at=bot_token_expires_at,
         )
     )
-    return cast(CursorResult[Any], result).rowcount == 1
+    return rowcount(result) == 1
 
 
 async def delete_installation(*, session: AsyncSession, workspace_id: int) -> None:
@@ -186,9 +186,4 @@ async def consume_oauth_state(*, session: AsyncSession, state: str, now: datetim
     await session.execute(delete(SlackOAuthState).where(col(SlackOAuthState.expires_at) < now))
     if expires_at is None:
         return False
-    return _aware(expires_at) > now
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; they were written in UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware_utc(expires_at) > now

@@ -10,15 +10,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, case, delete, func, or_, update
+from sqlalchemy import and_, case, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from storage.tables.base import aware_utc, rowcount
 from storage.tables.core import Workspace
 from storage.tables.schedule import (
     AlertFeedback,
@@ -110,15 +110,12 @@ async def list_subscriptions(*, session: AsyncSession, workspace_id: int) -> lis
 
 async def delete_channel_subscriptions(*, session: AsyncSession, workspace_id: int, channel_id: str) -> int:
     """Remove every subscription of the channel; their claims, incidents and feedback go with them."""
-    result = cast(
-        CursorResult[Any],
-        await session.execute(
-            delete(Subscription).where(
-                col(Subscription.workspace_id) == workspace_id, col(Subscription.channel_id) == channel_id
-            )
-        ),
+    result = await session.execute(
+        delete(Subscription).where(
+            col(Subscription.workspace_id) == workspace_id, col(Subscription.channel_id) == channel_id
+        )
     )
-    return int(result.rowcount or 0)
+    return rowcount(result)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -245,25 +242,22 @@ async def claim_post(
     assert existing.id is not None
     if existing.posted_at is not None:
         return Claim(status=ClaimStatus.POSTED, claim_id=existing.id)
-    previous_claimed_at = _aware(existing.claimed_at)
+    previous_claimed_at = aware_utc(existing.claimed_at)
     if previous_claimed_at > now - stale_after:
         return Claim(status=ClaimStatus.HELD, claim_id=existing.id)
     # Read before the UPDATE: the ORM synchronizes `existing` with the values it sets.
     attempts = existing.attempts + 1
     # Compare-and-set on the old token: of several processes taking over at once, exactly one wins.
-    result = cast(
-        CursorResult[Any],
-        await session.execute(
-            update(PostClaim)
-            .where(
-                col(PostClaim.id) == existing.id,
-                col(PostClaim.token) == existing.token,
-                col(PostClaim.posted_at).is_(None),
-            )
-            .values(token=token, claimed_by=claimant, claimed_at=now, attempts=attempts)
-        ),
+    result = await session.execute(
+        update(PostClaim)
+        .where(
+            col(PostClaim.id) == existing.id,
+            col(PostClaim.token) == existing.token,
+            col(PostClaim.posted_at).is_(None),
+        )
+        .values(token=token, claimed_by=claimant, claimed_at=now, attempts=attempts)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         return Claim(status=ClaimStatus.HELD, claim_id=existing.id)
     return Claim(
         status=ClaimStatus.TAKEN_OVER,
@@ -293,30 +287,24 @@ async def renew_claim(*, session: AsyncSession, claim_id: int, token: str, now: 
     (slow Google, a busy process), so the holder renews just before it posts: from then on nobody can take the
     claim over for another `stale_after`, which is ample for one Slack call.
     """
-    result = cast(
-        CursorResult[Any],
-        await session.execute(
-            update(PostClaim)
-            .where(col(PostClaim.id) == claim_id, col(PostClaim.token) == token, col(PostClaim.posted_at).is_(None))
-            .values(claimed_at=now)
-        ),
+    result = await session.execute(
+        update(PostClaim)
+        .where(col(PostClaim.id) == claim_id, col(PostClaim.token) == token, col(PostClaim.posted_at).is_(None))
+        .values(claimed_at=now)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 async def mark_posted(
     *, session: AsyncSession, claim_id: int, token: str, message_ts: str | None, now: datetime
 ) -> bool:
     """Record that the period is done (`message_ts` None when it ended without a post, e.g. channel gone)."""
-    result = cast(
-        CursorResult[Any],
-        await session.execute(
-            update(PostClaim)
-            .where(col(PostClaim.id) == claim_id, col(PostClaim.token) == token, col(PostClaim.posted_at).is_(None))
-            .values(posted_at=now, message_ts=message_ts)
-        ),
+    result = await session.execute(
+        update(PostClaim)
+        .where(col(PostClaim.id) == claim_id, col(PostClaim.token) == token, col(PostClaim.posted_at).is_(None))
+        .values(posted_at=now, message_ts=message_ts)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 async def release_claim(*, session: AsyncSession, claim_id: int, token: str) -> None:
@@ -357,11 +345,6 @@ async def posted_subscription_ids(*, session: AsyncSession, periods: Sequence[tu
         )
         done.update(int(value) for value in rows.scalars().all())
     return done
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns; everything stored is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -463,22 +446,19 @@ async def active_feedback(
 
 async def try_acquire_lease(*, session: AsyncSession, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
     """Take or renew the named lease: succeeds when it is free, expired, or already ours."""
-    result = cast(
-        CursorResult[Any],
-        await session.execute(
-            update(SchedulerLease)
-            .where(
-                col(SchedulerLease.name) == name,
-                or_(col(SchedulerLease.holder) == holder, col(SchedulerLease.expires_at) < now),
-            )
-            .values(
-                holder=holder,
-                expires_at=now + ttl,
-                acquired_at=case((col(SchedulerLease.holder) == holder, col(SchedulerLease.acquired_at)), else_=now),
-            )
-        ),
+    result = await session.execute(
+        update(SchedulerLease)
+        .where(
+            col(SchedulerLease.name) == name,
+            or_(col(SchedulerLease.holder) == holder, col(SchedulerLease.expires_at) < now),
+        )
+        .values(
+            holder=holder,
+            expires_at=now + ttl,
+            acquired_at=case((col(SchedulerLease.holder) == holder, col(SchedulerLease.acquired_at)), else_=now),
+        )
     )
-    if result.rowcount == 1:
+    if rowcount(result) == 1:
         return True
     existing = await session.get(SchedulerLease, name)
     if existing is not None:
@@ -504,6 +484,6 @@ async def lease_holder(*, session: AsyncSession, name: str, now: datetime) -> st
             select(SchedulerLease).where(col(SchedulerLease.name) == name).execution_options(populate_existing=True)
         )
     ).scalar_one_or_none()
-    if lease is None or _aware(lease.expires_at) <= now:
+    if lease is None or aware_utc(lease.expires_at) <= now:
         return None
     return lease.holder

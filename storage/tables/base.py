@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer
+from sqlalchemy import Column, CursorResult, DateTime, ForeignKey, Integer, Result
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def aware_utc(value: datetime) -> datetime:
+    """SQLite hands timestamps back without a zone, even from timezone-aware columns; every timestamp we store is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (what a compare-and-set checks to know whether it won)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def timestamp_column(*, nullable: bool = False, index: bool = False) -> Any:
