@@ -252,7 +252,12 @@ def _messages(messages: Sequence[Message], *, model: str, head: dict[str, Any]) 
     wire: list[dict[str, Any]] = []
     for message in messages:
         content: list[dict[str, Any]] = []
-        prefix = _prefix_hash(head, wire) if message.role == "assistant" else ""
+        # Hashing the prefix is costly and only thinking this model wrote is compared with it.
+        ours = any(
+            isinstance(part, ThinkingPart) and part.provider == PROVIDER and part.model == model
+            for part in message.parts
+        )
+        prefix = _prefix_hash(head, wire) if message.role == "assistant" and ours else ""
         # Tool results must open a user turn, before any text.
         for part in sorted(message.parts, key=lambda p: not isinstance(p, ToolResultPart)):
             if isinstance(part, ThinkingPart):
