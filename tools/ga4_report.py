@@ -13,7 +13,7 @@ import difflib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from google.analytics.data_v1beta.types import (
     CheckCompatibilityRequest,
@@ -24,6 +24,7 @@ from google.analytics.data_v1beta.types import (
     Metric,
     MetricAggregation,
     MetricType,
+    RunRealtimeReportResponse,
     RunReportRequest,
     RunReportResponse,
 )
@@ -444,6 +445,47 @@ def parse_value(raw: str, kind: str) -> Value:
     return round(number, 4)
 
 
+RawRow = tuple[list[str], list[str]]
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A GA4 report's headers, and each row's (dimension values, metric values) as the API sent them."""
+
+    dimensions: list[str]
+    metrics: list[MetricHeader]
+    rows: list[RawRow]
+    totals: list[RawRow]
+
+    def typed_rows(self) -> list[dict[str, Value]]:
+        """Each row as {dimension: value, metric: value typed by `parse_value`}."""
+        typed = []
+        for dimension_values, metric_values in self.rows:
+            item: dict[str, Value] = dict(zip(self.dimensions, dimension_values, strict=True))
+            for header, value in zip(self.metrics, metric_values, strict=True):
+                item[header.name] = parse_value(value, header.type)
+            typed.append(item)
+        return typed
+
+
+def read_table(response: RunReportResponse | RunRealtimeReportResponse) -> RawTable:
+    """The report's headers and values, read through the raw protobuf message.
+
+    proto-plus wraps every field access: reading 10,000 rows through it costs ~10x what the raw message does.
+    """
+    raw: Any = type(response).pb(response)
+    return RawTable(
+        dimensions=[header.name for header in raw.dimension_headers],
+        metrics=[MetricHeader(name=h.name, type=TYPE_NAMES.get(h.type_, "standard")) for h in raw.metric_headers],
+        rows=[_raw_row(row) for row in raw.rows],
+        totals=[_raw_row(row) for row in raw.totals],
+    )
+
+
+def _raw_row(row: Any) -> RawRow:
+    return [value.value for value in row.dimension_values], [value.value for value in row.metric_values]
+
+
 # ----- running ---------------------------------------------------------------------------------------------------
 
 
@@ -516,23 +558,14 @@ def _prepare(spec: ReportSpec, catalog: Ga4Catalog, *, ctx: ToolContext, resourc
 
 
 def _parse(response: RunReportResponse, prepared: _Prepared, ctx: ToolContext) -> ParsedReport:
-    dimensions = [header.name for header in response.dimension_headers]
-    metrics = [MetricHeader(name=h.name, type=TYPE_NAMES.get(h.type_, "standard")) for h in response.metric_headers]
-    rows: list[dict[str, Value]] = []
-    for row in response.rows:
-        item: dict[str, Value] = {
-            name: value.value for name, value in zip(dimensions, row.dimension_values, strict=True)
-        }
-        for header, value in zip(metrics, row.metric_values, strict=True):
-            item[header.name] = parse_value(value.value, header.type)
-        rows.append(item)
+    table = read_table(response)
+    dimensions, metrics = table.dimensions, table.metrics
+    rows = table.typed_rows()
     totals = []
-    for total in response.totals:
-        labels = [value.value for value in total.dimension_values]
+    for labels, raw_values in table.totals:
         date_range = labels[dimensions.index("dateRange")] if "dateRange" in dimensions else None
         values = {
-            header.name: parse_value(value.value, header.type)
-            for header, value in zip(metrics, total.metric_values, strict=True)
+            header.name: parse_value(value, header.type) for header, value in zip(metrics, raw_values, strict=True)
         }
         totals.append(
             ReportTotals(date_range=date_range, values={k: v for k, v in values.items() if not isinstance(v, str)})

@@ -19,7 +19,6 @@ from tools.context import ToolContext
 from tools.dates import DateRangeInput, ResolvedDateRange, previous_period, resolve_range
 from tools.errors import google_errors
 from tools.ga4_report import (
-    TYPE_NAMES,
     FilterExpression,
     Ga4Field,
     MetricHeader,
@@ -29,6 +28,7 @@ from tools.ga4_report import (
     Value,
     load_catalog,
     parse_value,
+    read_table,
     require_ga4,
     run_report,
     trim_rows,
@@ -218,25 +218,20 @@ async def ga4_realtime(args: Ga4RealtimeInput, ctx: ToolContext) -> RealtimeResu
     async def fetch() -> RealtimeResult:
         async with google_errors():
             response = await ga4.run_realtime_report(request)
-        metrics = [MetricHeader(name=h.name, type=TYPE_NAMES.get(h.type_, "standard")) for h in response.metric_headers]
-        dims = [h.name for h in response.dimension_headers]
-        rows: list[dict[str, Value]] = []
-        for row in response.rows:
-            item: dict[str, Value] = {d: v.value for d, v in zip(dims, row.dimension_values, strict=True)}
-            for header, value in zip(metrics, row.metric_values, strict=True):
-                item[header.name] = parse_value(value.value, header.type)
-            rows.append(item)
+        table = read_table(response)
+        metrics = table.metrics
+        rows = table.typed_rows()
         total_values: dict[str, int | float] = dict.fromkeys((m.name for m in metrics), 0)
-        if response.totals:
-            for header, value in zip(metrics, response.totals[0].metric_values, strict=True):
-                parsed = parse_value(value.value, header.type)
+        if table.totals:
+            for header, value in zip(metrics, table.totals[0][1], strict=True):
+                parsed = parse_value(value, header.type)
                 total_values[header.name] = parsed if not isinstance(parsed, str) else 0
         shown = trim_rows(rows, ctx.result_budget_chars)
         count = int(response.row_count)
         return RealtimeResult(
             property_id=resource.removeprefix("properties/"),
             window=f"the last {args.minutes} minutes",
-            dimensions=dims,
+            dimensions=table.dimensions,
             metrics=metrics,
             rows=shown,
             totals=ReportTotals(values=total_values),

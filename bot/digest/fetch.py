@@ -14,7 +14,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.digest.report import (
     DigestAnomaly,
@@ -33,6 +33,7 @@ from tools.google.gsc import GscQuery
 if TYPE_CHECKING:
     from google.analytics.data_v1beta.types import RunReportRequest
 
+    from tools.ga4_report import RawRow
     from tools.google.ga4 import Ga4Api
     from tools.google.gsc import GscApi
 
@@ -178,34 +179,33 @@ def ga4_requests(day: date) -> list[RunReportRequest]:
 
 
 async def _fetch_ga4(ga4: Ga4Api, property_id: str, *, day: date) -> _Ga4Data:
-    responses = await ga4.batch_run_reports(property_id, ga4_requests(day))
-    # Read through the raw protobuf messages: proto-plus wraps every field access (~15 ms of event-loop CPU per
-    # digest for these ~500 rows, the largest share of a digest's CPU after the chart).
-    daily_report, channel_report, page_report = (type(response).pb(response) for response in responses)
+    from tools.ga4_report import read_table  # with google-analytics-data, on the first digest
+
+    daily_report, channel_report, page_report = await ga4.batch_run_reports(property_id, ga4_requests(day))
     daily: dict[str, dict[date, float]] = {name: {} for name, _, _ in GA4_METRICS}
-    for row in daily_report.rows:
-        text = row.dimension_values[0].value
+    for dimension_values, metric_values in read_table(daily_report).rows:
+        text = dimension_values[0]
         when = date(int(text[:4]), int(text[4:6]), int(text[6:8]))
-        for (name, _, _), value in zip(GA4_METRICS, row.metric_values, strict=False):
-            daily[name][when] = _number(value.value)
+        for (name, _, _), value in zip(GA4_METRICS, metric_values, strict=False):
+            daily[name][when] = _number(value)
     currency = daily_report.metadata.currency_code or None
     return _Ga4Data(
-        daily=daily, channels=_split_ranges(channel_report), pages=_split_ranges(page_report), currency=currency
+        daily=daily,
+        channels=_split_ranges(read_table(channel_report).rows),
+        pages=_split_ranges(read_table(page_report).rows),
+        currency=currency,
     )
 
 
-def _split_ranges(report: Any) -> tuple[dict[str, float], dict[str, float]]:
-    """(week before, day) values per segment of a two-range report (GA4 appends a `dateRange` dimension).
-
-    `report` is the raw protobuf RunReportResponse, whose runtime-built class has no type information.
-    """
+def _split_ranges(rows: list[RawRow]) -> tuple[dict[str, float], dict[str, float]]:
+    """(week before, day) values per segment of a two-range report (GA4 appends a `dateRange` dimension)."""
     day: dict[str, float] = {}
     week_before: dict[str, float] = {}
-    for row in report.rows:
-        label = row.dimension_values[0].value
-        which = row.dimension_values[-1].value if len(row.dimension_values) > 1 else "day"
+    for dimension_values, metric_values in rows:
+        label = dimension_values[0]
+        which = dimension_values[-1] if len(dimension_values) > 1 else "day"
         target = week_before if which in ("week_before", "date_range_1") else day
-        target[label] = target.get(label, 0.0) + _number(row.metric_values[0].value)
+        target[label] = target.get(label, 0.0) + _number(metric_values[0])
     return week_before, day
 
 
