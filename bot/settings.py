@@ -138,8 +138,3 @@ class Settings(BaseSettings):
         if bool(self.google_client_id) != (self.google_client_secret is not None):
             problems.append("Google sign-in needs both GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.")
         return problems
-
-    def require_valid(self, *, socket_mode: bool = False) -> None:
-        problems = self.problems(socket_mode=socket_mode)
-        if problems:
-            raise SettingsProblem("\n".join(f"- {problem}" for problem in problems))

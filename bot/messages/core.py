@@ -15,7 +15,6 @@ def connect_google_first(*, user_id: str) -> str:
     )
 
 
-ASSISTANT_GREETING = "Hi! Ask me about your GA4 traffic or Search Console performance."
 SUGGESTED_PROMPTS_TITLE = "Try asking"
 SUGGESTED_PROMPTS: tuple[tuple[str, str], ...] = (
     ("Last week's traffic", "How did our traffic do last week compared with the week before?"),
@@ -37,10 +36,6 @@ HELP_SUMMARY = "show this list"
 
 def unknown_subcommand(*, name: str) -> str:
     return f"I don't know `/lookout {escape(name)}`. Here is what I can do:"
-
-
-def usage(*, usage_line: str, summary: str) -> str:
-    return f"Usage: `/lookout {usage_line}` — {summary}"
 
 
 def unexpected_error(*, reference: str) -> str:
