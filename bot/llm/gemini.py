@@ -27,6 +27,7 @@ from bot.llm.base import (
     ModelRequest,
     StreamEvent,
     TextDelta,
+    ToolSpec,
     status_error,
     transport_error,
 )
@@ -63,6 +64,7 @@ class GeminiModel:
                 retry_options=types.HttpRetryOptions(attempts=1),
             ),
         )
+        self._schemas: dict[str, tuple[dict[str, Any], types.Schema]] = {}
 
     @property
     def name(self) -> str:
@@ -70,6 +72,14 @@ class GeminiModel:
 
     async def aclose(self) -> None:
         await self._client.aio.aclose()
+
+    def _schema(self, tool: ToolSpec) -> types.Schema:
+        """The tool's schema as Gemini takes it, converted again only when the tool's parameters object changes."""
+        cached = self._schemas.get(tool.name)
+        if cached is None or cached[0] is not tool.parameters:
+            cached = (tool.parameters, types.Schema.model_validate(gemini_schema(tool.parameters)))
+            self._schemas[tool.name] = cached
+        return cached[1]
 
     def _config(self, request: ModelRequest) -> types.GenerateContentConfig:
         config = types.GenerateContentConfig(
@@ -82,9 +92,7 @@ class GeminiModel:
                 types.Tool(
                     function_declarations=[
                         types.FunctionDeclaration(
-                            name=tool.name,
-                            description=tool.description,
-                            parameters=types.Schema.model_validate(gemini_schema(tool.parameters)),
+                            name=tool.name, description=tool.description, parameters=self._schema(tool)
                         )
                         for tool in request.tools
                     ]

@@ -24,6 +24,7 @@ from bot.llm.base import (
     ModelRequest,
     StreamEvent,
     TextDelta,
+    ToolSpec,
     error_envelope,
     status_error,
     transport_error,
@@ -62,6 +63,7 @@ class OpenAICompatModel:
             timeout=httpx2.Timeout(timeout, connect=5.0),
         )
         self._nullable_optionals: dict[str, frozenset[str]] = {}
+        self._strict_schemas: dict[str, tuple[dict[str, Any], tuple[dict[str, Any], frozenset[str]] | None]] = {}
 
     @property
     def name(self) -> str:
@@ -69,6 +71,14 @@ class OpenAICompatModel:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+    def _strict_schema(self, tool: ToolSpec) -> tuple[dict[str, Any], frozenset[str]] | None:
+        """`strict_schema` of the tool, computed again only when the tool's parameters object changes."""
+        cached = self._strict_schemas.get(tool.name)
+        if cached is None or cached[0] is not tool.parameters:
+            cached = (tool.parameters, strict_schema(tool.parameters))
+            self._strict_schemas[tool.name] = cached
+        return cached[1]
 
     def _body(self, request: ModelRequest) -> dict[str, Any]:
         messages: list[dict[str, Any]] = []
@@ -84,7 +94,7 @@ class OpenAICompatModel:
             tools = []
             for tool in request.tools:
                 function: dict[str, Any] = {"name": tool.name, "description": tool.description}
-                strict = strict_schema(tool.parameters) if self.strict_tools else None
+                strict = self._strict_schema(tool) if self.strict_tools else None
                 if strict is not None:
                     schema, optionals = strict
                     function |= {"parameters": schema, "strict": True}
