@@ -258,14 +258,10 @@ async def _gsc_breakdowns(
             {"startDate": period.start_date, "endDate": period.end_date, "dimensions": dims, "rowLimit": rows}
         )
 
-    jobs = [
-        fetch_gsc(ctx, query(p, [d], EXPLAIN_ROWS), max_rows=EXPLAIN_ROWS)
-        for d in dimensions
-        for p in (current, previous)
-    ]
+    jobs = [fetch_gsc(ctx, query(p, [d], EXPLAIN_ROWS)) for d in dimensions for p in (current, previous)]
     jobs += [
-        fetch_gsc(ctx, query(current, ["date"], 1000), max_rows=1000),
-        fetch_gsc(ctx, query(previous, [], 1), max_rows=1),
+        fetch_gsc(ctx, query(current, ["date"], 1000)),
+        fetch_gsc(ctx, query(previous, [], 1)),
     ]
     answers = await asyncio.gather(*jobs)
     dated, before_total = answers[-2], answers[-1]

@@ -128,7 +128,7 @@ async def ga4_compare_periods(args: Ga4ComparePeriodsInput, ctx: ToolContext) ->
             ),
         ],
         dimension_filter=args.dimension_filter,
-        limit=min(10_000, args.limit * 4),
+        limit=args.limit * 4,
     )
     report = await run_report(ctx, spec)
     kinds = {m.name: m.type for m in report.metrics}

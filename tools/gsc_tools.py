@@ -54,14 +54,14 @@ def gsc_range(start: str, end: str, *, ctx: ToolContext, name: str | None = None
     )
 
 
-async def fetch_gsc(ctx: ToolContext, query: GscQuery, *, max_rows: int) -> GscQueryResponse:
-    """One (possibly paged) searchAnalytics query, from the workspace cache when asked recently."""
+async def fetch_gsc(ctx: ToolContext, query: GscQuery) -> GscQueryResponse:
+    """One searchAnalytics query (`query.row_limit` rows at most), from the workspace cache when asked recently."""
     gsc, site = require_gsc(ctx)
-    key = f"gsc:query:{site}:{max_rows}:{json.dumps(query.body(), sort_keys=True)}"
+    key = f"gsc:query:{site}:{json.dumps(query.body(), sort_keys=True)}"
 
     async def fetch() -> GscQueryResponse:
         async with google_errors():
-            return await gsc.search_analytics(site, query, max_rows=max_rows)
+            return await gsc.search_analytics(site, query)
 
     return await ctx.cache.get_or_fetch(key, fetch, ttl=GSC_TTL)
 
@@ -144,16 +144,14 @@ async def gsc_search_analytics(args: GscSearchAnalyticsInput, ctx: ToolContext) 
         "type": args.search_type,
         "dimensionFilterGroups": args.dimension_filter_groups,
     }
-    query = GscQuery.model_validate(
-        {**base, "dimensions": args.dimensions, "rowLimit": min(args.row_limit, MAX_ROW_LIMIT)}
-    )
+    query = GscQuery.model_validate({**base, "dimensions": args.dimensions, "rowLimit": args.row_limit})
     # Totals: the same filters with no dimension (and `date` so firstIncompleteDate is reported).
     totals_query = GscQuery.model_validate({**base, "dimensions": [], "rowLimit": 1})
     dated_query = GscQuery.model_validate({**base, "dimensions": ["date"], "rowLimit": 1000})
-    jobs = [fetch_gsc(ctx, query, max_rows=args.row_limit), fetch_gsc(ctx, totals_query, max_rows=1)]
+    jobs = [fetch_gsc(ctx, query), fetch_gsc(ctx, totals_query)]
     if "date" not in args.dimensions:
         # firstIncompleteDate only comes back for date-grouped queries.
-        jobs.append(fetch_gsc(ctx, dated_query, max_rows=1000))
+        jobs.append(fetch_gsc(ctx, dated_query))
     response, totals, *dated = await asyncio.gather(*jobs)
     first_incomplete = response.first_incomplete_date or (dated[0].first_incomplete_date if dated else None)
     rows = []
@@ -261,10 +259,10 @@ async def gsc_compare_periods(args: GscComparePeriodsInput, ctx: ToolContext) ->
         )
 
     now, before, now_total, before_total = await asyncio.gather(
-        fetch_gsc(ctx, query(current, [args.dimension], COMPARE_ROWS), max_rows=COMPARE_ROWS),
-        fetch_gsc(ctx, query(previous, [args.dimension], COMPARE_ROWS), max_rows=COMPARE_ROWS),
-        fetch_gsc(ctx, query(current, ["date"], 1000), max_rows=1000),
-        fetch_gsc(ctx, query(previous, [], 1), max_rows=1),
+        fetch_gsc(ctx, query(current, [args.dimension], COMPARE_ROWS)),
+        fetch_gsc(ctx, query(previous, [args.dimension], COMPARE_ROWS)),
+        fetch_gsc(ctx, query(current, ["date"], 1000)),
+        fetch_gsc(ctx, query(previous, [], 1)),
     )
     current_rows = {row.keys[0]: row for row in now.rows if row.keys}
     previous_rows = {row.keys[0]: row for row in before.rows if row.keys}
