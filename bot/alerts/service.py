@@ -252,7 +252,7 @@ class AlertService:
             source = "GA4" if primary.series.spec.source == "ga4" else "Search Console"
             context = messages.source_context(source=source, sensitivity=subscription.sensitivity)
             blocks = messages.alert_blocks(lines=lines, context=context, incident_id=stored.id)
-            return SlackPost(channel=subscription.channel_id, text=head, blocks=blocks)
+            return SlackPost(text=head, blocks=blocks)
 
         outcome = await self._poster.post_once(
             client=client,
@@ -292,7 +292,7 @@ class AlertService:
             end = match.incident.end
             hourly = match.series.spec.granularity == "hourly"
             text = messages.recovered(since=end, affected=end - match.incident.start, hourly=hourly)
-            follow_up = SlackPost(channel=subscription.channel_id, text=text, thread_ts=stored.message_ts)
+            follow_up = SlackPost(text=text)
             outcome = await self._poster.post_once(
                 client=client,
                 workspace_id=subscription.workspace_id,

@@ -134,7 +134,7 @@ class DigestService:
             if digest is None:
                 return None
             composed.append(digest)
-            return SlackPost(channel=subscription.channel_id, text=digest.text, blocks=digest.blocks)
+            return SlackPost(text=digest.text, blocks=digest.blocks)
 
         outcome = await self._poster.post_once(
             client=client,

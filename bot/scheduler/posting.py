@@ -50,12 +50,11 @@ PERMANENT_ERRORS = frozenset(
 
 @dataclass(frozen=True, kw_only=True)
 class SlackPost:
-    """A message ready to post. Text and blocks are already escaped by the `bot.messages` renderers."""
+    """A message ready to post where `post_once` is told to. Text and blocks are already escaped by the
+    `bot.messages` renderers."""
 
-    channel: str
     text: str
     blocks: list[dict[str, Any]] | None = None
-    thread_ts: str | None = None
 
 
 class PostResult(StrEnum):
@@ -176,10 +175,10 @@ class ClaimedPoster:
         try:
             async with self._pacer.slot(channel_id):
                 response = await client.chat_postMessage(
-                    channel=post.channel,
+                    channel=channel_id,
                     text=post.text,
                     blocks=post.blocks,
-                    thread_ts=post.thread_ts,
+                    thread_ts=thread_ts,
                     unfurl_links=False,
                     unfurl_media=False,
                     metadata={

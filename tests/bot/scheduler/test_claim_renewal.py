@@ -58,7 +58,7 @@ async def test_a_slow_build_does_not_let_a_successor_post_while_the_post_is_in_f
 
         async def slow_build() -> SlackPost:
             clock.now += STALE * 2  # building took longer than a claim stays fresh
-            return SlackPost(channel="C0DIGEST", text="Digest")
+            return SlackPost(text="Digest")
 
         def post(
             poster: ClaimedPoster, prepare: Callable[[], Awaitable[SlackPost | None]]
@@ -80,7 +80,7 @@ async def test_a_slow_build_does_not_let_a_successor_post_while_the_post_is_in_f
 
         # when a successor sweeps for due digests a little later,
         async def quick_build() -> SlackPost:
-            return SlackPost(channel="C0DIGEST", text="Digest again")
+            return SlackPost(text="Digest again")
 
         clock.now += timedelta(seconds=1)
         sweeping = await post(successor, quick_build)
@@ -125,7 +125,7 @@ async def test_a_build_cut_short_by_shutdown_hands_the_claim_back(database: Data
             raise AssertionError("not reached")
 
         async def quick_build() -> SlackPost:
-            return SlackPost(channel="C0DIGEST", text="Digest")
+            return SlackPost(text="Digest")
 
         def post(
             poster: ClaimedPoster, prepare: Callable[[], Awaitable[SlackPost | None]]
