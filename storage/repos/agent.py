@@ -72,39 +72,18 @@ async def lock_conversation(
 async def save_conversation(
     *, session: AsyncSession, workspace_id: int, channel_id: str, thread_ts: str, messages_json: str
 ) -> None:
-    """Create or replace the thread's conversation (one row per thread), counting the turn."""
-    now = utcnow()
-    where = (
-        col(AgentConversation.workspace_id) == workspace_id,
-        col(AgentConversation.channel_id) == channel_id,
-        col(AgentConversation.thread_ts) == thread_ts,
+    """Replace the thread's conversation, counting the turn; the row is the one `lock_conversation` created and
+    locked earlier in the same transaction."""
+    result = await session.execute(
+        update(AgentConversation)
+        .where(
+            col(AgentConversation.workspace_id) == workspace_id,
+            col(AgentConversation.channel_id) == channel_id,
+            col(AgentConversation.thread_ts) == thread_ts,
+        )
+        .values(messages_json=messages_json, turns=col(AgentConversation.turns) + 1, updated_at=utcnow())
     )
-    changes: dict[str, Any] = {
-        "messages_json": messages_json,
-        "turns": col(AgentConversation.turns) + 1,
-        "updated_at": now,
-    }
-    for _ in range(2):
-        result = await session.execute(update(AgentConversation).where(*where).values(**changes))
-        if rowcount(result):
-            return
-        try:
-            async with session.begin_nested():
-                session.add(
-                    AgentConversation(
-                        workspace_id=workspace_id,
-                        channel_id=channel_id,
-                        thread_ts=thread_ts,
-                        messages_json=messages_json,
-                        turns=1,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-            return
-        except IntegrityError:
-            continue  # another replica created the thread's row first: update it
-    raise RuntimeError("could not save the conversation")
+    assert rowcount(result) == 1, "save_conversation needs the row lock_conversation holds"
 
 
 async def record_feedback(
