@@ -38,6 +38,11 @@ class CommandRequest:
     respond: Responder
     client: AsyncWebClient
 
+    @property
+    def workspace_id(self) -> int:
+        assert self.workspace.id is not None  # a workspace resolved by the router is stored
+        return self.workspace.id
+
 
 @dataclass(frozen=True, kw_only=True)
 class Subcommand:

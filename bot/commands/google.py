@@ -16,11 +16,6 @@ _HERE = {"here", "channel"}
 _RESET = {"reset", "clear"}
 
 
-def _workspace_id(request: CommandRequest) -> int:
-    assert request.workspace.id is not None  # a workspace resolved by the router is stored
-    return request.workspace.id
-
-
 async def _answer_problem(request: CommandRequest, problem: GoogleProblem) -> None:
     await request.respond(messages.problem_text(problem.message_key, workspace_name=request.workspace.name))
 
@@ -29,7 +24,7 @@ async def connect(request: CommandRequest) -> None:
     if request.args:
         await request.respond(messages.USAGE["connect"])
         return
-    workspace_id = _workspace_id(request)
+    workspace_id = request.workspace_id
     try:
         url = await oauth.start_authorization(
             request.services, workspace_id=workspace_id, user_id=request.user_id, channel_id=request.channel_id
@@ -47,7 +42,7 @@ async def connect(request: CommandRequest) -> None:
 
 async def status(request: CommandRequest) -> None:
     view = await GoogleChoices(request.services).status_view(
-        workspace_id=_workspace_id(request), channel_id=request.channel_id or None
+        workspace_id=request.workspace_id, channel_id=request.channel_id or None
     )
     text, blocks = messages.status(view)
     await request.respond(text, blocks=blocks)
@@ -64,7 +59,7 @@ async def _choose(request: CommandRequest, *, kind: Literal["property", "site"])
     words, here = _split_scope(request.args)
     channel_id = request.channel_id if here else ""
     choices = GoogleChoices(request.services)
-    workspace_id = _workspace_id(request)
+    workspace_id = request.workspace_id
     try:
         if not words:
             text, blocks = await choices.picker(workspace_id=workspace_id, channel_id=channel_id)
@@ -95,7 +90,7 @@ async def disconnect(request: CommandRequest) -> None:
     if request.args:
         await request.respond(messages.USAGE["disconnect"])
         return
-    removed = await GoogleChoices(request.services).disconnect(workspace_id=_workspace_id(request))
+    removed = await GoogleChoices(request.services).disconnect(workspace_id=request.workspace_id)
     await request.respond(messages.DISCONNECTED if removed else messages.NOTHING_TO_DISCONNECT)
 
 

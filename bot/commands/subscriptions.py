@@ -121,16 +121,11 @@ async def _property_timezone(request: CommandRequest, channel_id: str) -> str | 
 
     try:
         target = await google_connections(request.services).resolve_target(
-            workspace_id=_workspace_id(request), channel_id=channel_id
+            workspace_id=request.workspace_id, channel_id=channel_id
         )
     except GoogleProblem:
         return None
     return target.timezone
-
-
-def _workspace_id(request: CommandRequest) -> int:
-    assert request.workspace.id is not None
-    return request.workspace.id
 
 
 async def _run_digest(request: CommandRequest) -> None:
@@ -165,7 +160,7 @@ async def _run_digest(request: CommandRequest) -> None:
     async with request.services.database.session() as session:
         await upsert_subscription(
             session=session,
-            workspace_id=_workspace_id(request),
+            workspace_id=request.workspace_id,
             channel_id=channel_id,
             kind=SubscriptionKind.DIGEST,
             time_of_day=time_of_day,
@@ -210,7 +205,7 @@ async def _run_alerts(request: CommandRequest) -> None:
     async with request.services.database.session() as session:
         await upsert_subscription(
             session=session,
-            workspace_id=_workspace_id(request),
+            workspace_id=request.workspace_id,
             channel_id=channel_id,
             kind=SubscriptionKind.ALERTS,
             time_of_day=DEFAULT_TIME,
@@ -224,7 +219,7 @@ async def _run_alerts(request: CommandRequest) -> None:
 
 async def _run_list(request: CommandRequest) -> None:
     async with request.services.database.session() as session:
-        subscriptions = await list_subscriptions(session=session, workspace_id=_workspace_id(request))
+        subscriptions = await list_subscriptions(session=session, workspace_id=request.workspace_id)
     if not subscriptions:
         await request.respond(messages.NO_SUBSCRIPTIONS)
         return
@@ -251,7 +246,7 @@ async def _run_unsubscribe(request: CommandRequest) -> None:
         return
     async with request.services.database.session() as session:
         count = await delete_channel_subscriptions(
-            session=session, workspace_id=_workspace_id(request), channel_id=channel_id
+            session=session, workspace_id=request.workspace_id, channel_id=channel_id
         )
     await request.respond(messages.unsubscribed(channel_id=channel_id, count=count))
 
