@@ -338,8 +338,7 @@ class Agent(Generic[ContextT]):
 
     async def _run_tools(self, calls: Sequence[ToolCallPart], context: ContextT) -> list[ToolRun]:
         async def one(call: ToolCallPart) -> ToolRun:
-            arguments: Any = call.arguments_object()
-            outcome = await self.tools.run(call.name, arguments if arguments is not None else call.arguments, context)
+            outcome = await self.tools.run(call.name, call.arguments or "{}", context)
             return ToolRun(call=call, outcome=outcome)
 
         gathered = await asyncio.gather(*(one(call) for call in calls), return_exceptions=True)

@@ -270,13 +270,12 @@ def _messages(messages: Sequence[Message], *, model: str, head: dict[str, Any]) 
                 if part.text:
                     content.append({"type": "text", "text": part.text})
             elif isinstance(part, ToolCallPart):
-                arguments = part.arguments_object()
                 content.append(
                     {
                         "type": "tool_use",
                         "id": _tool_id(part.id),
                         "name": part.name,
-                        "input": arguments if arguments is not None else {"invalid_json": part.arguments},
+                        "input": part.arguments_for_replay(),
                     }
                 )
             else:

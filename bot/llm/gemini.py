@@ -230,15 +230,10 @@ def _contents(messages: Sequence[Message]) -> list[types.Content]:
                 if part.text or signature:
                     parts.append(types.Part(text=part.text, thought_signature=signature))
             elif isinstance(part, ToolCallPart):
-                arguments = part.arguments_object()
                 signature = _signature_bytes(part.signature)
                 parts.append(
                     types.Part(
-                        function_call=types.FunctionCall(
-                            id=part.id,
-                            name=part.name,
-                            args=arguments if arguments is not None else {"invalid_json": part.arguments},
-                        ),
+                        function_call=types.FunctionCall(id=part.id, name=part.name, args=part.arguments_for_replay()),
                         thought_signature=signature or base64.urlsafe_b64decode(_SKIP_SIGNATURE),
                     )
                 )

@@ -49,6 +49,11 @@ class ToolCallPart(_Frozen):
             return None
         return value if isinstance(value, dict) else None
 
+    def arguments_for_replay(self) -> dict[str, object]:
+        """The arguments as the object a provider takes back; text that is not one is kept under "invalid_json"."""
+        arguments = self.arguments_object()
+        return arguments if arguments is not None else {"invalid_json": self.arguments}
+
 
 class ToolResultPart(_Frozen):
     """What a tool returned (or the error the model should fix), paired with its call by `call_id`."""
