@@ -22,8 +22,7 @@ from tools.base import Tool, ToolError
 from tools.context import ToolContext
 from tools.dates import DateRangeInput, ResolvedDateRange, previous_period, resolve_range
 from tools.ga4_report import ADDITIVE_TYPES, ParsedReport, ReportSpec, load_catalog, require_ga4, run_reports
-from tools.google.gsc import GscQuery
-from tools.gsc_tools import fetch_gsc, gsc_range, require_gsc
+from tools.gsc_tools import fetch_gsc, gsc_period_totals, gsc_query, gsc_range, require_gsc
 
 GA4_DIMENSIONS = ("sessionDefaultChannelGroup", "sessionSourceMedium", "deviceCategory", "country", "landingPage")
 GSC_DIMENSIONS = ("query", "page", "country", "device")
@@ -252,21 +251,11 @@ async def _gsc_breakdowns(
     for dimension in dimensions:
         if dimension not in GSC_DIMENSIONS:
             raise ToolError(f"Unknown Search Console dimension {dimension!r}; use {', '.join(GSC_DIMENSIONS)}.")
-
-    def query(period: ResolvedDateRange, dims: list[str], rows: int) -> GscQuery:
-        return GscQuery.model_validate(
-            {"startDate": period.start_date, "endDate": period.end_date, "dimensions": dims, "rowLimit": rows}
-        )
-
-    jobs = [fetch_gsc(ctx, query(p, [d], EXPLAIN_ROWS)) for d in dimensions for p in (current, previous)]
-    jobs += [
-        fetch_gsc(ctx, query(current, ["date"], 1000)),
-        fetch_gsc(ctx, query(previous, [], 1)),
-    ]
-    answers = await asyncio.gather(*jobs)
-    dated, before_total = answers[-2], answers[-1]
-    total_current = sum(getattr(row, metric) for row in dated.rows)
-    total_previous = sum(getattr(row, metric) for row in before_total.rows)
+    jobs = [fetch_gsc(ctx, gsc_query(p, [d], EXPLAIN_ROWS)) for d in dimensions for p in (current, previous)]
+    answers, totals = await asyncio.gather(asyncio.gather(*jobs), gsc_period_totals(ctx, current, previous))
+    dated = totals.current
+    total_current = totals.current_sum(metric)
+    total_previous = sum(getattr(row, metric) for row in totals.previous.rows)
     breakdowns = []
     for index, dimension in enumerate(dimensions):
         now, before = answers[2 * index], answers[2 * index + 1]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -64,6 +66,55 @@ async def fetch_gsc(ctx: ToolContext, query: GscQuery) -> GscQueryResponse:
             return await gsc.search_analytics(site, query)
 
     return await ctx.cache.get_or_fetch(key, fetch, ttl=GSC_TTL)
+
+
+def gsc_query(
+    period: ResolvedDateRange,
+    dimensions: Sequence[str],
+    row_limit: int,
+    *,
+    filters: Sequence[GscFilterGroup] = (),
+    search_type: GscSearchType = "web",
+) -> GscQuery:
+    """A searchAnalytics query over `period`."""
+    return GscQuery.model_validate(
+        {
+            "startDate": period.start_date,
+            "endDate": period.end_date,
+            "type": search_type,
+            "dimensions": list(dimensions),
+            "dimensionFilterGroups": list(filters),
+            "rowLimit": row_limit,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class GscPeriodTotals:
+    """`current` by date (so firstIncompleteDate is reported); `previous` as one row with no dimension."""
+
+    current: GscQueryResponse
+    previous: GscQueryResponse
+
+    def current_sum(self, metric: str) -> float:
+        """`metric` (clicks or impressions) summed over the current period's days."""
+        total: float = sum(getattr(row, metric) for row in self.current.rows)
+        return total
+
+
+async def gsc_period_totals(
+    ctx: ToolContext,
+    current: ResolvedDateRange,
+    previous: ResolvedDateRange,
+    *,
+    filters: Sequence[GscFilterGroup] = (),
+) -> GscPeriodTotals:
+    """The totals of two periods compared with each other."""
+    now, before = await asyncio.gather(
+        fetch_gsc(ctx, gsc_query(current, ["date"], 1000, filters=filters)),
+        fetch_gsc(ctx, gsc_query(previous, [], 1, filters=filters)),
+    )
+    return GscPeriodTotals(current=now, previous=before)
 
 
 def _incomplete_note(first_incomplete: date | None, period: ResolvedDateRange) -> str | None:
@@ -138,16 +189,11 @@ def _totals(response: GscQueryResponse) -> GscTotals:
 async def gsc_search_analytics(args: GscSearchAnalyticsInput, ctx: ToolContext) -> GscResult:
     _, site = require_gsc(ctx)
     period = gsc_range(args.start_date, args.end_date, ctx=ctx)
-    base = {
-        "startDate": period.start_date,
-        "endDate": period.end_date,
-        "type": args.search_type,
-        "dimensionFilterGroups": args.dimension_filter_groups,
-    }
-    query = GscQuery.model_validate({**base, "dimensions": args.dimensions, "rowLimit": args.row_limit})
+    filters, search_type = args.dimension_filter_groups, args.search_type
+    query = gsc_query(period, args.dimensions, args.row_limit, filters=filters, search_type=search_type)
     # Totals: the same filters with no dimension (and `date` so firstIncompleteDate is reported).
-    totals_query = GscQuery.model_validate({**base, "dimensions": [], "rowLimit": 1})
-    dated_query = GscQuery.model_validate({**base, "dimensions": ["date"], "rowLimit": 1000})
+    totals_query = gsc_query(period, [], 1, filters=filters, search_type=search_type)
+    dated_query = gsc_query(period, ["date"], 1000, filters=filters, search_type=search_type)
     jobs = [fetch_gsc(ctx, query), fetch_gsc(ctx, totals_query)]
     if "date" not in args.dimensions:
         # firstIncompleteDate only comes back for date-grouped queries.
@@ -246,23 +292,11 @@ async def gsc_compare_periods(args: GscComparePeriodsInput, ctx: ToolContext) ->
         previous = gsc_range(args.previous.start_date, args.previous.end_date, ctx=ctx, name="previous")
     else:
         previous = previous_period(current)
-
-    def query(period: ResolvedDateRange, dimensions: list[str], rows: int) -> GscQuery:
-        return GscQuery.model_validate(
-            {
-                "startDate": period.start_date,
-                "endDate": period.end_date,
-                "dimensions": dimensions,
-                "dimensionFilterGroups": args.dimension_filter_groups,
-                "rowLimit": rows,
-            }
-        )
-
-    now, before, now_total, before_total = await asyncio.gather(
-        fetch_gsc(ctx, query(current, [args.dimension], COMPARE_ROWS)),
-        fetch_gsc(ctx, query(previous, [args.dimension], COMPARE_ROWS)),
-        fetch_gsc(ctx, query(current, ["date"], 1000)),
-        fetch_gsc(ctx, query(previous, [], 1)),
+    filters = args.dimension_filter_groups
+    now, before, totals = await asyncio.gather(
+        fetch_gsc(ctx, gsc_query(current, [args.dimension], COMPARE_ROWS, filters=filters)),
+        fetch_gsc(ctx, gsc_query(previous, [args.dimension], COMPARE_ROWS, filters=filters)),
+        gsc_period_totals(ctx, current, previous, filters=filters),
     )
     current_rows = {row.keys[0]: row for row in now.rows if row.keys}
     previous_rows = {row.keys[0]: row for row in before.rows if row.keys}
@@ -304,17 +338,17 @@ async def gsc_compare_periods(args: GscComparePeriodsInput, ctx: ToolContext) ->
     new = sorted((c for c in changes if c.key not in previous_rows), key=lambda c: -c.clicks)[: args.top]
     lost = sorted((c for c in changes if c.key not in current_rows), key=lambda c: -c.clicks_previous)[: args.top]
     totals_now = GscTotals(
-        clicks=round(sum(r.clicks for r in now_total.rows)),
-        impressions=round(sum(r.impressions for r in now_total.rows)),
+        clicks=round(totals.current_sum("clicks")),
+        impressions=round(totals.current_sum("impressions")),
         ctr=0.0,
         position=0.0,
     )
     if totals_now.impressions:
         totals_now.ctr = round(totals_now.clicks / totals_now.impressions, 4)
-        weighted = sum(r.position * r.impressions for r in now_total.rows)
+        weighted = sum(r.position * r.impressions for r in totals.current.rows)
         totals_now.position = round(weighted / totals_now.impressions, 2)
     notes = []
-    note = _incomplete_note(now_total.first_incomplete_date, current)
+    note = _incomplete_note(totals.current.first_incomplete_date, current)
     if note:
         notes.append(note)
     if len(now.rows) >= COMPARE_ROWS or len(before.rows) >= COMPARE_ROWS:
@@ -325,7 +359,7 @@ async def gsc_compare_periods(args: GscComparePeriodsInput, ctx: ToolContext) ->
         current=current,
         previous=previous,
         totals_current=totals_now,
-        totals_previous=_totals(before_total),
+        totals_previous=_totals(totals.previous),
         gaining=gaining,
         losing=losing,
         new=new,
