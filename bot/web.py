@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 from bot.google.routes import CALLBACK_PATH, google_oauth_callback
 from bot.pages import PAGE_HEADERS
@@ -56,8 +58,8 @@ def build_web_app(
         app.router.add_post("/slack/events", _slack_events)
     oauth_flow = bolt_app.oauth_flow
     if oauth_flow is not None:
-        app.router.add_get(oauth_flow.install_path, _slack_install)
-        app.router.add_get(oauth_flow.redirect_uri_path, _slack_oauth_redirect)
+        app.router.add_get(oauth_flow.install_path, _oauth_page(oauth_flow.handle_installation))
+        app.router.add_get(oauth_flow.redirect_uri_path, _oauth_page(oauth_flow.handle_callback))
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
     for route in [*AREA_ROUTES, *(extra_routes or [])]:
@@ -91,20 +93,17 @@ async def _slack_events(request: web.Request) -> web.Response:
     return response
 
 
-async def _slack_install(request: web.Request) -> web.Response:
-    flow = request.app[BOLT_APP_KEY].oauth_flow
-    assert flow is not None
-    response = await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
-    response.headers.update(PAGE_HEADERS)
-    return response
+def _oauth_page(
+    handle: Callable[[AsyncBoltRequest], Awaitable[BoltResponse]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A route for one step of bolt's "Add to Slack" flow (install page or redirect), with our page headers."""
 
+    async def page(request: web.Request) -> web.Response:
+        response = await to_aiohttp_response(await handle(await to_bolt_request(request)))
+        response.headers.update(PAGE_HEADERS)
+        return response
 
-async def _slack_oauth_redirect(request: web.Request) -> web.Response:
-    flow = request.app[BOLT_APP_KEY].oauth_flow
-    assert flow is not None
-    response = await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
-    response.headers.update(PAGE_HEADERS)
-    return response
+    return page
 
 
 async def _healthz(request: web.Request) -> web.Response:
