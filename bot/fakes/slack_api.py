@@ -17,11 +17,12 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
+
+from tools.fakes.loopback import LoopbackServer
 
 JsonDict = dict[str, Any]
 
@@ -111,7 +112,7 @@ class FakeMessage:
     history: list[str] = field(default_factory=list)
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     """The fake Slack Web API server. Use `async with FakeSlack() as slack:` or `await start()` / `await stop()`."""
 
     def __init__(
@@ -151,49 +152,35 @@ class FakeSlack:
         self._changed = asyncio.Condition() if _loop_running() else None
         self.socket_acks: list[JsonDict] = []
         self._sockets: list[web.WebSocketResponse] = []
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
         self.workspace = self.add_workspace(
             team_id=team_id, team_name=team_name, bot_token=bot_token, bot_user_id=bot_user_id, bot_id=bot_id
         )
 
     # ---------------------------------------------------------------- lifecycle
 
-    async def start(self) -> FakeSlack:
+    async def start(self) -> None:
         if self._changed is None:
             self._changed = asyncio.Condition()
+        await super().start()
+
+    def build_app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_post("/response/{key}", self._handle_response_url)
         app.router.add_get("/socket-mode", self._handle_socket_mode)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = int(self._runner.addresses[0][1])
-        return self
+        return app
 
     async def stop(self) -> None:
         for socket in list(self._sockets):
             await socket.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeSlack:
-        return await self.start()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.stop()
+        await super().stop()
 
     @property
     def root_url(self) -> str:
-        if self._port is None:
+        if not self.port:
             raise RuntimeError("FakeSlack is not started")
-        return f"http://127.0.0.1:{self._port}/"
+        return f"{super().url}/"
 
     @property
     def url(self) -> str:
