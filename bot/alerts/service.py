@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.detect import AlertGroup, Found, Series, find_incidents, group_incidents, measure
@@ -26,7 +25,6 @@ from bot.alerts.series import History, fetch_series
 from bot.digest.service import GoogleClientFactory, SlackClientFor, TargetResolver
 from bot.google.problems import GoogleProblem
 from bot.messages import alerts as messages
-from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost
 from storage.db import Database
 from storage.repos.schedule import (
@@ -80,7 +78,6 @@ class AlertService:
         google: GoogleClientFactory,
         slack_client_for: SlackClientFor,
         poster: ClaimedPoster,
-        pacer: ChannelPacer,
         clock: Callable[[], datetime],
         cache: ResultCache | None = None,
         chart: ChartRenderer | None = None,
@@ -91,7 +88,6 @@ class AlertService:
         self._google = google
         self._slack_client_for = slack_client_for
         self._poster = poster
-        self._pacer = pacer
         self._clock = clock
         self._cache = cache or ResultCache()
         self._chart = chart
@@ -312,17 +308,15 @@ class AlertService:
         png = await self._chart(found)
         if png is None:
             return
-        try:
-            async with self._pacer.slot(channel_id):
-                await client.files_upload_v2(
-                    channel=channel_id,
-                    thread_ts=thread_ts,
-                    content=png,
-                    filename="lookout-alert.png",
-                    title=f"{found.series.spec.label}: actual and expected",
-                )
-        except SlackApiError as error:
-            log.warning("could not upload the alert chart to %s: %s", channel_id, error.response.get("error"))
+        await self._poster.upload_chart(
+            client,
+            channel_id=channel_id,
+            content=png,
+            filename="lookout-alert.png",
+            title=f"{found.series.spec.label}: actual and expected",
+            what="alert",
+            thread_ts=thread_ts,
+        )
 
 
 def _ready(post: SlackPost) -> Callable[[], Awaitable[SlackPost | None]]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.digest.fetch import DigestTarget, build_report
@@ -102,16 +101,15 @@ class DigestService:
         google: GoogleClientFactory,
         slack_client_for: SlackClientFor,
         poster: ClaimedPoster,
-        pacer: ChannelPacer,
         clock: Callable[[], datetime],
         chart: ChartRenderer | None = None,
         cache_ttl: timedelta = timedelta(minutes=15),
+        pacer: ChannelPacer | None = None,  # unused (the poster paces); accepted while bot/bench/digest.py passes it
     ) -> None:
         self._targets = targets
         self._google = google
         self._slack_client_for = slack_client_for
         self._poster = poster
-        self._pacer = pacer
         self._clock = clock
         self._chart = chart
         self._cache_ttl = cache_ttl
@@ -185,13 +183,12 @@ class DigestService:
 
     async def post_now(self, client: AsyncWebClient, *, channel_id: str, digest: ComposedDigest) -> str:
         """Post a digest outside the schedule (`lookout digest`): no claim, so it never takes the day's slot."""
-        async with self._pacer.slot(channel_id):
-            response = await client.chat_postMessage(
-                channel=channel_id, text=digest.text, blocks=digest.blocks, unfurl_links=False, unfurl_media=False
-            )
+        ts = await self._poster.post_unclaimed(
+            client, channel_id=channel_id, post=SlackPost(text=digest.text, blocks=digest.blocks)
+        )
         if digest.chart_png is not None:
             await self._upload_chart(client, channel_id, digest)
-        return str(response.get("ts", ""))
+        return ts
 
     async def _report(self, workspace_id: int, target: GoogleTarget, *, day: date, title: str) -> _Fetched:
         key = (workspace_id, target.property_id, target.site_url, day)
@@ -222,14 +219,11 @@ class DigestService:
 
     async def _upload_chart(self, client: AsyncWebClient, channel_id: str, digest: ComposedDigest) -> None:
         assert digest.chart_png is not None
-        try:
-            async with self._pacer.slot(channel_id):
-                await client.files_upload_v2(
-                    channel=channel_id,
-                    content=digest.chart_png,
-                    filename="lookout-digest.png",
-                    title=digest.chart_title,
-                )
-        except SlackApiError as error:
-            # The digest itself is posted; a missing chart is not worth a retry that could double the post.
-            log.warning("could not upload the digest chart to %s: %s", channel_id, error.response.get("error"))
+        await self._poster.upload_chart(
+            client,
+            channel_id=channel_id,
+            content=digest.chart_png,
+            filename="lookout-digest.png",
+            title=digest.chart_title,
+            what="digest",
+        )

@@ -66,7 +66,6 @@ def build_scheduled_work(services: Services, *, claimant: str | None = None) -> 
         google=google,
         slack_client_for=slack_client_for,
         poster=poster,
-        pacer=pacer,
         clock=services.clock,
         chart=digest_chart,
     )
@@ -76,7 +75,6 @@ def build_scheduled_work(services: Services, *, claimant: str | None = None) -> 
         google=google,
         slack_client_for=slack_client_for,
         poster=poster,
-        pacer=pacer,
         clock=services.clock,
         cache=ResultCache(),
         chart=alert_chart,

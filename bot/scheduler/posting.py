@@ -173,19 +173,16 @@ class ClaimedPoster:
             if not await renew_claim(session=session, claim_id=claim.claim_id, token=claim.token, now=self._clock()):
                 return PostOutcome(result=PostResult.HELD_ELSEWHERE)
         try:
-            async with self._pacer.slot(channel_id):
-                response = await client.chat_postMessage(
-                    channel=channel_id,
-                    text=post.text,
-                    blocks=post.blocks,
-                    thread_ts=thread_ts,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                    metadata={
-                        "event_type": METADATA_EVENT_TYPE,
-                        "event_payload": {"subscription_id": subscription_id, "period": period},
-                    },
-                )
+            ts = await self._send(
+                client,
+                channel_id=channel_id,
+                post=post,
+                thread_ts=thread_ts,
+                metadata={
+                    "event_type": METADATA_EVENT_TYPE,
+                    "event_payload": {"subscription_id": subscription_id, "period": period},
+                },
+            )
         except SlackApiError as error:
             code = str(error.response.get("error", ""))
             if code in PERMANENT_ERRORS:
@@ -193,7 +190,53 @@ class ClaimedPoster:
                 return await finish(PostResult.GAVE_UP, None)
             log.warning("scheduled post %s/%s failed (%s); will retry", subscription_id, period, code)
             return PostOutcome(result=PostResult.FAILED)
-        return await finish(PostResult.POSTED, str(response.get("ts", "")) or None)
+        return await finish(PostResult.POSTED, ts or None)
+
+    async def post_unclaimed(self, client: AsyncWebClient, *, channel_id: str, post: SlackPost) -> str:
+        """Post outside the schedule (`lookout digest`): no claim, so it never takes a period's slot. Its ts."""
+        return await self._send(client, channel_id=channel_id, post=post)
+
+    async def upload_chart(
+        self,
+        client: AsyncWebClient,
+        *,
+        channel_id: str,
+        content: bytes,
+        filename: str,
+        title: str,
+        what: str,
+        thread_ts: str | None = None,
+    ) -> None:
+        """Upload `what`'s chart to the channel. The message it goes with is already posted, so a failure is logged,
+        not raised: a missing chart is not worth a retry that could double the post."""
+        try:
+            async with self._pacer.slot(channel_id):
+                await client.files_upload_v2(
+                    channel=channel_id, thread_ts=thread_ts, content=content, filename=filename, title=title
+                )
+        except SlackApiError as error:
+            log.warning("could not upload the %s chart to %s: %s", what, channel_id, error.response.get("error"))
+
+    async def _send(
+        self,
+        client: AsyncWebClient,
+        *,
+        channel_id: str,
+        post: SlackPost,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        async with self._pacer.slot(channel_id):
+            response = await client.chat_postMessage(
+                channel=channel_id,
+                text=post.text,
+                blocks=post.blocks,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata=metadata,
+            )
+        return str(response.get("ts", ""))
 
 
 async def find_earlier_post(

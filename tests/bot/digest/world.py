@@ -123,7 +123,6 @@ class World:
             google=FakeGoogleClients(self.google, self.runtime),
             slack_client_for=slack_client_for,
             poster=poster,
-            pacer=pacer,
             clock=self.clock,
             chart=chart,
         )
@@ -143,7 +142,6 @@ class World:
             google=FakeGoogleClients(self.google, self.runtime),
             slack_client_for=slack_client_for,
             poster=poster,
-            pacer=pacer,
             clock=self.clock,
             policy=policy,
         )
