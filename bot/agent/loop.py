@@ -99,7 +99,6 @@ class AgentResult:
     text: str  # the answer as shown: grounded (untraced numbers marked), plus a note when it stopped early
     stop: StopReason
     new_messages: list[Message]  # this turn, to append to the stored conversation
-    usage_by_model: dict[str, Usage] = field(default_factory=dict)
     # Each model request on its own: some prices depend on the size of one request's prompt.
     request_usages: list[tuple[str, Usage]] = field(default_factory=list)
     model: str | None = None  # the model that wrote the final answer
@@ -113,11 +112,12 @@ class AgentResult:
     tool_seconds: float = 0.0  # waiting on tools (mostly Google)
 
     @property
-    def usage(self) -> Usage:
-        total = Usage()
-        for usage in self.usage_by_model.values():
-            total = total + usage
-        return total
+    def usage_by_model(self) -> dict[str, Usage]:
+        """The requests' usage summed per model, the models in the order they first answered."""
+        totals: dict[str, Usage] = {}
+        for model, usage in self.request_usages:
+            totals[model] = totals.get(model, Usage()) + usage
+        return totals
 
 
 class _LineGrounder:
@@ -255,7 +255,6 @@ class Agent(Generic[ContextT]):
                 result.model_seconds += time.perf_counter() - started - (lines.emit_seconds - emitted)
             result.model_calls += 1
             tokens += response.usage.total_tokens
-            result.usage_by_model[response.model] = result.usage_by_model.get(response.model, Usage()) + response.usage
             result.request_usages.append((response.model, response.usage))
             result.model, result.fallback_from = response.model, response.fallback_from
             turn.append(response.message)

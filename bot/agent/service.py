@@ -147,16 +147,17 @@ class AgentService(Generic[ContextT]):
         history = trim_history(load_conversation(stored.messages_json)) if stored else []
 
         agent = Agent(model=FallbackModel(chain), tools=self.tools, limits=self.limits, specs=self._specs)
-        kwargs = {"on_event": on_event} if on_event is not None else {}
         try:
-            result = await agent.run(question, system=system_prompt(facts), context=context, history=history, **kwargs)
+            result = await agent.run(
+                question, system=system_prompt(facts), context=context, history=history, on_event=on_event
+            )
         except AllModelsFailed as error:
             log.error("no model answered: %s", error)
             self._count("models_failed")
             return TurnOutcome(status=TurnStatus.MODELS_FAILED, text=messages.MODELS_UNAVAILABLE, depth=depth)
 
-        cost = 0.0
         costs = self.prices.costs_by_model(result.request_usages)
+        cost = sum(costs.values())
         async with self.database.session() as session:
             # Re-read under a row lock: a follow-up answered meanwhile (here or on another replica) keeps its turn.
             latest = await repo.lock_conversation(
@@ -172,8 +173,6 @@ class AgentService(Generic[ContextT]):
                 messages_json=dump_conversation([*trim_history(load_conversation(latest.messages_json)), *kept]),
             )
             for model, usage in result.usage_by_model.items():
-                model_cost = costs.get(model, 0.0)
-                cost += model_cost
                 await repo.add_usage(
                     session=session,
                     workspace_id=workspace_id,
@@ -182,7 +181,7 @@ class AgentService(Generic[ContextT]):
                     input_tokens=usage.input_tokens,
                     output_tokens=usage.output_tokens,
                     cached_tokens=usage.cached_tokens,
-                    cost_usd=model_cost,
+                    cost_usd=costs.get(model, 0.0),
                 )
         self._add_spent(workspace_id=workspace_id, now=now, cost=cost)
         self._record(result, costs=costs, seconds=time.monotonic() - started)

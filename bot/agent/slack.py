@@ -310,7 +310,6 @@ class AgentMessageHandler:
             user_id=message.user_id,
             status=status,
         )
-        done: list[AgentResult] = []
 
         async def on_event(event: AgentEvent) -> None:
             if isinstance(event, ToolsStarted):
@@ -321,7 +320,6 @@ class AgentMessageHandler:
                 stream.restart()
             elif isinstance(event, AnswerDone):
                 # Finish the message before the conversation and usage are stored: the person sees it sooner.
-                done.append(event.result)
                 await self._finish(message, stream, event.result, prepared)
 
         outcome = await self.agent.answer(
@@ -334,10 +332,10 @@ class AgentMessageHandler:
             on_event=on_event,
             new_thread=message.thread_ts == message.ts,
         )
-        if not done:
+        if outcome.result is None:
             await stream.finish(outcome.text, blocks=[])  # our own sentences (budget, no model): already safe
             return
-        await self._upload_charts(client, message, done[0])
+        await self._upload_charts(client, message, outcome.result)
 
     async def _finish(
         self, message: IncomingMessage, stream: AnswerStream, result: AgentResult, prepared: PreparedContext
