@@ -34,6 +34,12 @@ class ResolvedDateRange(BaseModel):
     def label(self) -> str:
         return f"{self.start_date.isoformat()} to {self.end_date.isoformat()}"
 
+    def as_input(self) -> DateRangeInput:
+        """These exact dates as a report asks for them, under the same name."""
+        return DateRangeInput(
+            start_date=self.start_date.isoformat(), end_date=self.end_date.isoformat(), name=self.name
+        )
+
 
 def parse_date(value: str, *, today: date, field: str) -> date:
     text = value.strip()
@@ -81,3 +87,18 @@ def previous_period(current: ResolvedDateRange, *, name: str = "previous") -> Re
     """The same number of days immediately before `current`."""
     end = current.start_date - timedelta(days=1)
     return ResolvedDateRange(name=name, start_date=end - timedelta(days=current.days - 1), end_date=end)
+
+
+def resolve_periods(
+    current: DateRangeInput,
+    previous: DateRangeInput | None,
+    *,
+    today: date,
+    latest: date | None = None,
+    earliest: date | None = None,
+) -> tuple[ResolvedDateRange, ResolvedDateRange]:
+    """Two periods to compare, named current and previous; `previous` defaults to the same number of days before."""
+    now = resolve_range(current, today=today, name="current", latest=latest, earliest=earliest)
+    if previous is None:
+        return now, previous_period(now)
+    return now, resolve_range(previous, today=today, name="previous", latest=latest, earliest=earliest)

@@ -20,9 +20,9 @@ from pydantic import BaseModel, Field
 
 from tools.base import Tool, ToolError
 from tools.context import ToolContext
-from tools.dates import DateRangeInput, ResolvedDateRange, previous_period, resolve_range
+from tools.dates import DateRangeInput, ResolvedDateRange, resolve_periods
 from tools.ga4_report import ADDITIVE_TYPES, ParsedReport, ReportSpec, load_catalog, require_ga4, run_reports
-from tools.gsc_tools import fetch_gsc, gsc_period_totals, gsc_query, gsc_range, require_gsc
+from tools.gsc_tools import fetch_gsc, gsc_period_totals, gsc_periods, gsc_query, require_gsc
 
 GA4_DIMENSIONS = ("sessionDefaultChannelGroup", "sessionSourceMedium", "deviceCategory", "country", "landingPage")
 GSC_DIMENSIONS = ("query", "page", "country", "device")
@@ -177,14 +177,7 @@ async def _ga4_breakdowns(
             f"{resolved} is a ratio or average, which does not split into segment contributions. Explain its parts "
             "instead (e.g. engagedSessions and sessions for engagementRate), or use ga4_compare_periods."
         )
-    ranges = [
-        DateRangeInput(
-            start_date=current.start_date.isoformat(), end_date=current.end_date.isoformat(), name="current"
-        ),
-        DateRangeInput(
-            start_date=previous.start_date.isoformat(), end_date=previous.end_date.isoformat(), name="previous"
-        ),
-    ]
+    ranges = [current.as_input(), previous.as_input()]
     wanted = [catalog.resolve(d, "dimension", notes) for d in dimensions]
     crossed = "sessionDefaultChannelGroup" in wanted or "landingPage" in wanted
     specs: list[ReportSpec] = []
@@ -284,21 +277,12 @@ async def explain_change(args: ExplainChangeInput, ctx: ToolContext) -> ExplainC
     if source == "gsc":
         if args.metric not in GSC_METRICS:
             raise ToolError("For Search Console, explain clicks or impressions (ctr and position are not additive).")
-        current = gsc_range(args.current.start_date, args.current.end_date, ctx=ctx, name="current")
-        previous = (
-            gsc_range(args.previous.start_date, args.previous.end_date, ctx=ctx, name="previous")
-            if args.previous
-            else previous_period(current)
-        )
+        current, previous = gsc_periods(args.current, args.previous, ctx=ctx)
         dimensions = args.dimensions or list(GSC_DIMENSIONS)
         totals = await _gsc_breakdowns(ctx, args.metric, current, previous, dimensions)
     else:
         require_ga4(ctx)
-        today = ctx.property_today()
-        current = resolve_range(args.current, today=today, name="current")
-        previous = (
-            resolve_range(args.previous, today=today, name="previous") if args.previous else previous_period(current)
-        )
+        current, previous = resolve_periods(args.current, args.previous, today=ctx.property_today())
         dimensions = args.dimensions or list(GA4_DIMENSIONS)
         totals = await _ga4_breakdowns(ctx, args.metric, current, previous, dimensions)
     total_current, total_previous, breakdowns, notes = totals

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from tools.base import Tool, ToolError
 from tools.context import ToolContext
-from tools.dates import DateRangeInput, ResolvedDateRange, previous_period, resolve_range
+from tools.dates import DateRangeInput, ResolvedDateRange, resolve_periods
 from tools.errors import google_errors
 from tools.ga4_report import (
     FilterExpression,
@@ -113,20 +113,11 @@ def _number(value: Value | None) -> float:
 
 
 async def ga4_compare_periods(args: Ga4ComparePeriodsInput, ctx: ToolContext) -> ComparisonResult:
-    today = ctx.property_today()
-    current = resolve_range(args.current, today=today, name="current")
-    previous = resolve_range(args.previous, today=today, name="previous") if args.previous else previous_period(current)
+    current, previous = resolve_periods(args.current, args.previous, today=ctx.property_today())
     spec = ReportSpec(
         metrics=args.metrics,
         dimensions=args.dimensions,
-        date_ranges=[
-            DateRangeInput(
-                start_date=current.start_date.isoformat(), end_date=current.end_date.isoformat(), name="current"
-            ),
-            DateRangeInput(
-                start_date=previous.start_date.isoformat(), end_date=previous.end_date.isoformat(), name="previous"
-            ),
-        ],
+        date_ranges=[current.as_input(), previous.as_input()],
         dimension_filter=args.dimension_filter,
         limit=args.limit * 4,
     )

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from tools.base import Tool, ToolError, ToolUserError
 from tools.context import ToolContext
-from tools.dates import DateRangeInput, ResolvedDateRange, previous_period, resolve_range
+from tools.dates import DateRangeInput, ResolvedDateRange, resolve_periods, resolve_range
 from tools.errors import NO_SITE, NOT_CONNECTED, google_errors
 from tools.ga4_report import trim_rows
 from tools.google.gsc import (
@@ -54,6 +54,14 @@ def gsc_range(start: str, end: str, *, ctx: ToolContext, name: str | None = None
         latest=today,
         earliest=today - timedelta(days=HISTORY_DAYS),
     )
+
+
+def gsc_periods(
+    current: DateRangeInput, previous: DateRangeInput | None, *, ctx: ToolContext
+) -> tuple[ResolvedDateRange, ResolvedDateRange]:
+    """Two periods to compare, checked like `gsc_range`; `previous` defaults to the same number of days before."""
+    today = ctx.search_console_today()
+    return resolve_periods(current, previous, today=today, latest=today, earliest=today - timedelta(days=HISTORY_DAYS))
 
 
 async def fetch_gsc(ctx: ToolContext, query: GscQuery) -> GscQueryResponse:
@@ -287,11 +295,7 @@ COMPARE_ROWS = 5000
 
 async def gsc_compare_periods(args: GscComparePeriodsInput, ctx: ToolContext) -> GscComparison:
     _, site = require_gsc(ctx)
-    current = gsc_range(args.current.start_date, args.current.end_date, ctx=ctx, name="current")
-    if args.previous is not None:
-        previous = gsc_range(args.previous.start_date, args.previous.end_date, ctx=ctx, name="previous")
-    else:
-        previous = previous_period(current)
+    current, previous = gsc_periods(args.current, args.previous, ctx=ctx)
     filters = args.dimension_filter_groups
     now, before, totals = await asyncio.gather(
         fetch_gsc(ctx, gsc_query(current, [args.dimension], COMPARE_ROWS, filters=filters)),
