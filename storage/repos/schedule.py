@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, case, delete, func, or_, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -232,14 +232,8 @@ async def claim_post(
         return Claim(status=ClaimStatus.CLAIMED, claim_id=claim.id, token=token)
     except IntegrityError:
         pass
-    existing = (
-        await session.execute(
-            select(PostClaim)
-            .where(col(PostClaim.subscription_id) == subscription_id, col(PostClaim.period) == period)
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one()
-    assert existing.id is not None
+    existing = await get_claim(session=session, subscription_id=subscription_id, period=period)
+    assert existing is not None and existing.id is not None
     if existing.posted_at is not None:
         return Claim(status=ClaimStatus.POSTED, claim_id=existing.id)
     previous_claimed_at = aware_utc(existing.claimed_at)
@@ -250,11 +244,7 @@ async def claim_post(
     # Compare-and-set on the old token: of several processes taking over at once, exactly one wins.
     result = await session.execute(
         update(PostClaim)
-        .where(
-            col(PostClaim.id) == existing.id,
-            col(PostClaim.token) == existing.token,
-            col(PostClaim.posted_at).is_(None),
-        )
+        .where(*_held(existing.id, existing.token))
         .values(token=token, claimed_by=claimant, claimed_at=now, attempts=attempts)
     )
     if rowcount(result) != 1:
@@ -268,15 +258,14 @@ async def claim_post(
     )
 
 
+def _held(claim_id: int, token: str) -> tuple[ColumnElement[bool], ...]:
+    """The claim is still this token's and not posted yet: what every step of a claimant compares and sets on."""
+    return col(PostClaim.id) == claim_id, col(PostClaim.token) == token, col(PostClaim.posted_at).is_(None)
+
+
 async def still_holds_claim(*, session: AsyncSession, claim_id: int, token: str) -> bool:
     """Checked right before posting: a claimant that stalled past the lease must not post over its successor."""
-    row = (
-        await session.execute(
-            select(col(PostClaim.id)).where(
-                col(PostClaim.id) == claim_id, col(PostClaim.token) == token, col(PostClaim.posted_at).is_(None)
-            )
-        )
-    ).first()
+    row = (await session.execute(select(col(PostClaim.id)).where(*_held(claim_id, token)))).first()
     return row is not None
 
 
@@ -287,11 +276,7 @@ async def renew_claim(*, session: AsyncSession, claim_id: int, token: str, now: 
     (slow Google, a busy process), so the holder renews just before it posts: from then on nobody can take the
     claim over for another `stale_after`, which is ample for one Slack call.
     """
-    result = await session.execute(
-        update(PostClaim)
-        .where(col(PostClaim.id) == claim_id, col(PostClaim.token) == token, col(PostClaim.posted_at).is_(None))
-        .values(claimed_at=now)
-    )
+    result = await session.execute(update(PostClaim).where(*_held(claim_id, token)).values(claimed_at=now))
     return rowcount(result) == 1
 
 
@@ -300,20 +285,14 @@ async def mark_posted(
 ) -> bool:
     """Record that the period is done (`message_ts` None when it ended without a post, e.g. channel gone)."""
     result = await session.execute(
-        update(PostClaim)
-        .where(col(PostClaim.id) == claim_id, col(PostClaim.token) == token, col(PostClaim.posted_at).is_(None))
-        .values(posted_at=now, message_ts=message_ts)
+        update(PostClaim).where(*_held(claim_id, token)).values(posted_at=now, message_ts=message_ts)
     )
     return rowcount(result) == 1
 
 
 async def release_claim(*, session: AsyncSession, claim_id: int, token: str) -> None:
     """Give an unposted claim back (a transient failure before posting) so the next sweep retries at once."""
-    await session.execute(
-        delete(PostClaim).where(
-            col(PostClaim.id) == claim_id, col(PostClaim.token) == token, col(PostClaim.posted_at).is_(None)
-        )
-    )
+    await session.execute(delete(PostClaim).where(*_held(claim_id, token)))
 
 
 async def get_claim(*, session: AsyncSession, subscription_id: int, period: str) -> PostClaim | None:
