@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -20,14 +20,11 @@ from bot.slack.rotation import TokenRefreshLocks
 from bot.slack.workspaces import WorkspaceCache
 from storage.crypto import TokenCipher
 from storage.db import Database
+from storage.tables.base import utcnow
 from tools.google.runtime import GoogleRuntime
 
 if TYPE_CHECKING:
     from bot.google.connection import GoogleConnectionService
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -37,7 +34,7 @@ class Services:
     settings: Settings
     database: Database
     cipher: TokenCipher
-    clock: Callable[[], datetime] = field(default=_utcnow)
+    clock: Callable[[], datetime] = field(default=utcnow)
     # What answers a mention or DM; the agent's handler replaces this default in `bot.serve.build_services`.
     message_handler: MessageHandler = field(default=reply_connect_google_first)
     # The Google part of the App Home tab; the Google connection replaces this default in `build_services`.

@@ -18,14 +18,11 @@ from storage.db import Database
 from storage.repos import installations
 from storage.repos.installations import BotCredentials
 from storage.repos.workspaces import get_workspace
+from storage.tables.base import utcnow
 
 logger = logging.getLogger(__name__)
 
 OAUTH_STATE_LIFETIME = timedelta(minutes=10)
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _expires_at(epoch: int | None) -> datetime | None:
@@ -135,13 +132,13 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     async def _credentials(
         self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None
     ) -> BotCredentials | None:
-        async with self._database.session() as session:
-            return await installations.find_bot_credentials(
-                session=session,
-                cipher=self._cipher,
-                enterprise_id=enterprise_id,
-                team_id=None if is_enterprise_install else team_id,
-            )
+        return await read_bot_credentials(
+            database=self._database,
+            cipher=self._cipher,
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )
 
     async def async_find_bot(
         self,
@@ -197,6 +194,24 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             await self.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
 
 
+async def read_bot_credentials(
+    *,
+    database: Database,
+    cipher: TokenCipher,
+    enterprise_id: str | None,
+    team_id: str | None,
+    is_enterprise_install: bool | None,
+) -> BotCredentials | None:
+    """The installed workspace's bot credentials, read in a session of their own; an org-wide install has no team."""
+    async with database.session() as session:
+        return await installations.find_bot_credentials(
+            session=session,
+            cipher=cipher,
+            enterprise_id=enterprise_id,
+            team_id=None if is_enterprise_install else team_id,
+        )
+
+
 def to_bot(found: BotCredentials) -> Bot:
     return Bot(
         app_id=found.app_id,
@@ -217,7 +232,7 @@ def to_bot(found: BotCredentials) -> Bot:
 class DatabaseOAuthStateStore(AsyncOAuthStateStore):
     """Single-use, expiring `state` values for "Add to Slack", shared by every replica through the database."""
 
-    def __init__(self, *, database: Database, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, *, database: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self._database = database
         self._clock = clock
 

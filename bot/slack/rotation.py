@@ -20,6 +20,7 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.installation_store import read_bot_credentials
 from storage.repos import installations
 from storage.repos.installations import BotCredentials
 
@@ -115,13 +116,13 @@ class SingleFlightTokenRotator(AsyncTokenRotator):
                 await asyncio.sleep(_LEASE_POLL_SECONDS)
 
     async def _read(self, bot: Bot) -> BotCredentials | None:
-        async with self._database.session() as session:
-            return await installations.find_bot_credentials(
-                session=session,
-                cipher=self._cipher,
-                enterprise_id=bot.enterprise_id,
-                team_id=None if bot.is_enterprise_install else bot.team_id,
-            )
+        return await read_bot_credentials(
+            database=self._database,
+            cipher=self._cipher,
+            enterprise_id=bot.enterprise_id,
+            team_id=bot.team_id,
+            is_enterprise_install=bot.is_enterprise_install,
+        )
 
     async def _refresh_under_lease(self, workspace_id: int, *, asked: Bot, minutes: int) -> Bot | None:
         try:
