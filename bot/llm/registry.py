@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from pydantic import SecretStr
 
 from bot.llm.base import ChatModel
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PROVIDERS = ("anthropic", "gemini", "xai", "openai")
+# Each provider's API key (None when not configured) and base URL in the settings.
+_ACCESS: dict[str, Callable[[Settings], tuple[SecretStr | None, str | None]]] = {
+    "anthropic": lambda settings: (settings.anthropic_api_key, settings.anthropic_base_url),
+    "gemini": lambda settings: (settings.gemini_api_key, settings.google_gemini_base_url),
+    "xai": lambda settings: (settings.xai_api_key, settings.xai_base_url),
+    "openai": lambda settings: (settings.openai_api_key, settings.openai_base_url),
+}
+PROVIDERS = tuple(_ACCESS)
 
 
 class Depth(StrEnum):
@@ -44,60 +54,32 @@ def parse_model_list(text: str) -> list[ModelRef]:
 
 
 def provider_configured(settings: Settings, provider: str) -> bool:
-    keys = {
-        "anthropic": settings.anthropic_api_key,
-        "gemini": settings.gemini_api_key,
-        "xai": settings.xai_api_key,
-        "openai": settings.openai_api_key,
-    }
-    return keys.get(provider) is not None
+    return provider in _ACCESS and _ACCESS[provider](settings)[0] is not None
 
 
-def build_model(settings: Settings, ref: ModelRef, *, timeout: float = 60.0, streaming: bool = True) -> ChatModel:
+def build_model(settings: Settings, ref: ModelRef) -> ChatModel:
     """One chat model; the provider's SDK is imported here, on first use, never at start-up."""
-    if ref.provider == "anthropic" and settings.anthropic_api_key is not None:
+    key, base_url = _ACCESS[ref.provider](settings) if ref.provider in _ACCESS else (None, None)
+    if key is None:
+        raise ValueError(f"provider {ref.provider} is not configured")
+    if ref.provider == "anthropic":
         from bot.llm.anthropic import AnthropicModel
 
-        return AnthropicModel(
-            ref.model,
-            api_key=settings.anthropic_api_key.get_secret_value(),
-            base_url=settings.anthropic_base_url,
-            timeout=timeout,
-            streaming=streaming,
-        )
-    if ref.provider == "gemini" and settings.gemini_api_key is not None:
+        return AnthropicModel(ref.model, api_key=key.get_secret_value(), base_url=base_url)
+    if ref.provider == "gemini":
         from bot.llm.gemini import GeminiModel
 
-        return GeminiModel(
-            ref.model,
-            api_key=settings.gemini_api_key.get_secret_value(),
-            base_url=settings.google_gemini_base_url,
-            timeout=timeout,
-            streaming=streaming,
-        )
-    if ref.provider in ("xai", "openai"):
-        key = settings.xai_api_key if ref.provider == "xai" else settings.openai_api_key
-        if key is not None:
-            from bot.llm.openai_compat import OpenAICompatModel
+        return GeminiModel(ref.model, api_key=key.get_secret_value(), base_url=base_url)
+    from bot.llm.openai_compat import OpenAICompatModel
 
-            return OpenAICompatModel(
-                ref.model,
-                provider=ref.provider,
-                api_key=key.get_secret_value(),
-                base_url=settings.xai_base_url if ref.provider == "xai" else settings.openai_base_url,
-                timeout=timeout,
-                streaming=streaming,
-            )
-    raise ValueError(f"provider {ref.provider} is not configured")
+    return OpenAICompatModel(ref.model, provider=ref.provider, api_key=key.get_secret_value(), base_url=base_url)
 
 
 class ModelRegistry:
     """The configured model chains, built once per process and reused (clients keep their connection pools)."""
 
-    def __init__(self, settings: Settings, *, timeout: float = 60.0, streaming: bool = True) -> None:
+    def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._timeout = timeout
-        self._streaming = streaming
         self._models: dict[str, ChatModel] = {}
 
     def refs(self, depth: Depth) -> list[ModelRef]:
@@ -110,7 +92,7 @@ class ModelRegistry:
         for ref in self.refs(depth):
             key = str(ref)
             if key not in self._models:
-                self._models[key] = build_model(self._settings, ref, timeout=self._timeout, streaming=self._streaming)
+                self._models[key] = build_model(self._settings, ref)
             models.append(self._models[key])
         return models
 
