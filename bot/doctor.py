@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from bot.logs import redact
 from bot.settings import Settings, SlackMode
-from storage.crypto import SecretKeyError, TokenCipher
+from storage.crypto import SecretKeyError, TokenCipher, key_path
 from storage.db import Database
 from storage.migrate import alembic_config
 
@@ -79,7 +79,7 @@ async def _check_secret_key(settings: Settings) -> list[Check]:
         except SecretKeyError:
             return [Check("secret key", Status.FAIL, "LOOKOUT_SECRET_KEY is not a Fernet key")]
         return [Check("secret key", Status.OK, "LOOKOUT_SECRET_KEY is set")]
-    key_file = settings.lookout_data_dir / "secret.key"
+    key_file = key_path(settings.lookout_data_dir)
     if key_file.exists():
         mode = key_file.stat().st_mode & 0o777
         status = Status.OK if mode == 0o600 else Status.WARN

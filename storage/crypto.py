@@ -45,25 +45,30 @@ class TokenCipher:
         return None if ciphertext is None else self.decrypt(ciphertext)
 
 
+def key_path(data_dir: Path) -> Path:
+    """Where the key generated when LOOKOUT_SECRET_KEY is not set lives."""
+    return data_dir / "secret.key"
+
+
 def load_or_create_key(*, configured: str | None, data_dir: Path) -> bytes:
     """The configured key, or one generated once into `data_dir/secret.key` (mode 0600)."""
     if configured:
         return configured.strip().encode()
-    key_path = data_dir / "secret.key"
-    if key_path.exists():
-        return key_path.read_bytes().strip()
+    key_file = key_path(data_dir)
+    if key_file.exists():
+        return key_file.read_bytes().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
     key = Fernet.generate_key()
     # O_EXCL: two processes starting together must not each write a different key.
     try:
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return key_path.read_bytes().strip()
+        return key_file.read_bytes().strip()
     with os.fdopen(fd, "wb") as handle:
         handle.write(key)
     logger.warning(
         "LOOKOUT_SECRET_KEY is not set: generated a key into %s. Back it up; without it stored tokens are lost. "
         "Set LOOKOUT_SECRET_KEY when running several replicas.",
-        key_path,
+        key_file,
     )
     return key
