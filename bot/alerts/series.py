@@ -31,7 +31,6 @@ DAILY_KEY_EVENTS = SeriesSpec(
 DAILY_CLICKS = SeriesSpec(
     key="gsc:clicks:daily", label="Organic clicks", source="gsc", metric="clicks", granularity="daily"
 )
-SPECS = {spec.key: spec for spec in (HOURLY, DAILY_SESSIONS, DAILY_KEY_EVENTS, DAILY_CLICKS)}
 GA4_PROCESSING_HOURS = 1  # hours before the current one that GA4 may still be filling in
 
 

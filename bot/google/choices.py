@@ -71,10 +71,6 @@ class GoogleChoices:
         self._connections = connections or google_connections(services)
         self._directory = GoogleDirectory(self._connections, services.settings)
 
-    @property
-    def connections(self) -> GoogleConnectionService:
-        return self._connections
-
     async def choose_property(self, *, workspace_id: int, user_id: str, channel_id: str, raw: str) -> str:
         """Validate and save; returns the text to answer with. Raises `GoogleProblem` when Google can't be used."""
         parsed = parse_property_id(raw)

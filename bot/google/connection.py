@@ -25,7 +25,6 @@ from bot.google.problems import (
     GoogleNotConnected,
     GoogleUnavailable,
     NoPropertyChosen,
-    NoSiteChosen,
     ReconnectNeeded,
 )
 from bot.messages import google as messages
@@ -63,20 +62,11 @@ class GoogleTarget:
     timezone: str | None  # the property's reporting timezone (IANA)
     currency: str | None  # the property's currency (ISO 4217)
 
-    @property
-    def property_resource(self) -> str | None:
-        return None if self.property_id is None else f"properties/{self.property_id}"
-
     def require_property(self) -> str:
         """The numeric property id, or `NoPropertyChosen` for the person to fix."""
         if self.property_id is None:
             raise NoPropertyChosen
         return self.property_id
-
-    def require_site(self) -> str:
-        if self.site_url is None:
-            raise NoSiteChosen
-        return self.site_url
 
 
 @dataclass(frozen=True)
@@ -277,8 +267,8 @@ class GoogleConnectionService:
         """The property and site this channel uses: its own choice field by field, else the workspace default.
 
         Raises `GoogleNotConfigured`, `GoogleNotConnected`, `ReconnectNeeded` or `NoPropertyChosen` (neither a
-        property nor a site is chosen). A target may still lack one of the two: use `require_property()` /
-        `require_site()`.
+        property nor a site is chosen). A target may still lack one of the two: use `require_property()` for the
+        property.
         """
         if not self._services.settings.google_configured:
             raise GoogleNotConfigured

@@ -42,12 +42,6 @@ class NoPropertyChosen(GoogleProblem):
     key = "google.no_property"
 
 
-class NoSiteChosen(GoogleProblem):
-    """Connected, but no Search Console site has been chosen for this channel."""
-
-    key = "google.no_site"
-
-
 class GoogleUnavailable(GoogleProblem):
     """Google could not be reached or answered an unexpected error; trying again later may work."""
 

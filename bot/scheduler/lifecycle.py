@@ -39,7 +39,6 @@ class ScheduledWork:
 
     digests: DigestService
     alerts: AlertService
-    pacer: ChannelPacer
     claimant: str
     runtime: GoogleRuntime
 
@@ -79,7 +78,7 @@ def build_scheduled_work(services: Services, *, claimant: str | None = None) -> 
         cache=ResultCache(),
         chart=alert_chart,
     )
-    return ScheduledWork(digests=digests, alerts=alerts, pacer=pacer, claimant=claimant, runtime=runtime)
+    return ScheduledWork(digests=digests, alerts=alerts, claimant=claimant, runtime=runtime)
 
 
 async def start_scheduler(services: Services) -> Stop:

@@ -1,4 +1,4 @@
-"""Pacing for outgoing work: Slack's ~1 message per second per channel, and bounded concurrency per key."""
+"""Pacing for outgoing work: Slack's ~1 message per second per channel."""
 
 from __future__ import annotations
 
@@ -35,19 +35,3 @@ class ChannelPacer:
                 yield
             finally:
                 self._next_free[channel_key] = self._monotonic() + self._interval
-
-
-class KeyedLimiter:
-    """At most `limit` concurrent holders per key (e.g. per Google property), created on demand."""
-
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._semaphores: dict[str, asyncio.Semaphore] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        semaphore = self._semaphores.get(key)
-        if semaphore is None:
-            semaphore = self._semaphores[key] = asyncio.Semaphore(self._limit)
-        async with semaphore:
-            yield

@@ -73,9 +73,6 @@ class PostOutcome:
     message_ts: str | None = None
 
 
-ClientProvider = Callable[[int], Awaitable[AsyncWebClient]]
-
-
 class ClaimedPoster:
     """Posts (subscription, period) messages at most once across processes and restarts, and at least once unless
     Slack refuses permanently or `max_attempts` claimants in a row fail."""
