@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -417,8 +417,8 @@ class ParsedReport:
         )
 
 
-def trim_rows(rows: Sequence[dict[str, Value]], budget_chars: int) -> list[dict[str, Value]]:
-    """As many leading rows as fit in `budget_chars` of JSON."""
+def trim_rows(rows: Iterable[dict[str, Value]], budget_chars: int) -> list[dict[str, Value]]:
+    """As many leading rows as fit in `budget_chars` of JSON; reads `rows` only as far as that."""
     kept: list[dict[str, Value]] = []
     used = 0
     for row in rows:

@@ -144,8 +144,7 @@ async def ga4_compare_periods(args: Ga4ComparePeriodsInput, ctx: ToolContext) ->
     rows.sort(key=lambda r: abs(float(r.metrics[first].change)), reverse=True)
     rows = rows[: args.limit]
     totals = {m: change(report.total(m, "current"), report.total(m, "previous"), kinds[m]) for m in names}
-    dumped = [r.model_dump() for r in rows]
-    shown = len(trim_rows(dumped, ctx.result_budget_chars))
+    shown = len(trim_rows((r.model_dump() for r in rows), ctx.result_budget_chars))
     more = f"{len(paired) - shown} more segments not shown." if len(paired) > shown else None
     return ComparisonResult(
         property_id=report.property_id,

@@ -28,6 +28,7 @@ from tools.google.gsc import (
     GscFilterGroup,
     GscQuery,
     GscQueryResponse,
+    GscRow,
     GscSearchType,
 )
 
@@ -208,28 +209,29 @@ async def gsc_search_analytics(args: GscSearchAnalyticsInput, ctx: ToolContext) 
         jobs.append(fetch_gsc(ctx, dated_query))
     response, totals, *dated = await asyncio.gather(*jobs)
     first_incomplete = response.first_incomplete_date or (dated[0].first_incomplete_date if dated else None)
-    rows = []
-    for row in response.rows:
+
+    def row_out(row: GscRow) -> GscRowOut:
         keys = dict(zip(args.dimensions, row.keys, strict=False))
         incomplete = None
         if "date" in keys and first_incomplete is not None:
             incomplete = date.fromisoformat(keys["date"]) >= first_incomplete
-        rows.append(
-            GscRowOut(
-                keys=keys,
-                clicks=round(row.clicks),
-                impressions=round(row.impressions),
-                ctr=round(row.ctr, 4),
-                position=round(row.position, 2),
-                incomplete=incomplete or None,
-            )
+        return GscRowOut(
+            keys=keys,
+            clicks=round(row.clicks),
+            impressions=round(row.impressions),
+            ctr=round(row.ctr, 4),
+            position=round(row.position, 2),
+            incomplete=incomplete or None,
         )
-    dumped = [row.model_dump(exclude_none=True) for row in rows]
+
+    # Only the rows that fit the budget are turned into results (a query may fetch 25,000).
+    dumped = (row_out(row).model_dump(exclude_none=True) for row in response.rows)
     shown = len(trim_rows(dumped, ctx.result_budget_chars))
+    fetched = len(response.rows)
     more_parts = []
-    if len(rows) > shown:
-        more_parts.append(f"{len(rows) - shown} more rows fetched but not shown")
-    if len(rows) >= args.row_limit:
+    if fetched > shown:
+        more_parts.append(f"{fetched - shown} more rows fetched but not shown")
+    if fetched >= args.row_limit:
         more_parts.append("there may be more rows beyond row_limit (Search Console gives no total row count)")
     notes = []
     note = _incomplete_note(first_incomplete, period)
@@ -241,8 +243,8 @@ async def gsc_search_analytics(args: GscSearchAnalyticsInput, ctx: ToolContext) 
         search_type=args.search_type,
         dimensions=list(args.dimensions),
         totals=_totals(totals),
-        rows=rows[:shown],
-        rows_fetched=len(rows),
+        rows=[row_out(row) for row in response.rows[:shown]],
+        rows_fetched=fetched,
         rows_shown=shown,
         more_rows="; ".join(more_parts) + "." if more_parts else None,
         first_incomplete_date=first_incomplete if first_incomplete and first_incomplete <= period.end_date else None,
