@@ -24,19 +24,6 @@ def message_key(*, team_id: str, channel_id: str, ts: str) -> str:
     return f"message:{team_id}:{channel_id}:{ts}"
 
 
-async def claim(*, session: AsyncSession, key: str, team_id: str = "") -> bool:
-    """True for the first claimant of `key`, False for everyone after (the unique key decides, not a read)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(ProcessedEvent)
-        .values(key=key, team_id=team_id, received_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    result = await session.execute(statement)
-    return bool(rowcount(result))
-
-
 async def claim_all(*, session: AsyncSession, keys: Mapping[str, str]) -> set[str]:
     """Claim every key (key → team id) in one statement; returns the keys this call won, the rest were taken."""
     if not keys:

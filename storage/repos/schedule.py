@@ -90,15 +90,6 @@ async def find_subscription(
     return result.scalar_one_or_none()
 
 
-async def get_subscription(*, session: AsyncSession, workspace_id: int, subscription_id: int) -> Subscription | None:
-    result = await session.execute(
-        select(Subscription).where(
-            col(Subscription.id) == subscription_id, col(Subscription.workspace_id) == workspace_id
-        )
-    )
-    return result.scalar_one_or_none()
-
-
 async def list_subscriptions(*, session: AsyncSession, workspace_id: int) -> list[Subscription]:
     result = await session.execute(
         select(Subscription)
