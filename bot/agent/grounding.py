@@ -49,10 +49,6 @@ class GroundingReport:
     checked: int
     untraced: tuple[str, ...]
 
-    @property
-    def ok(self) -> bool:
-        return not self.untraced
-
 
 def extract_numbers(text: str) -> list[NumberMention]:
     """Every checkable number in `text`, with how precisely it was written."""

@@ -178,14 +178,12 @@ class Agent(Generic[ContextT]):
         tools: ToolRegistry[ContextT],
         limits: AgentLimits = DEFAULT_LIMITS,
         clock: Callable[[], float] = time.monotonic,
-        unverified_mark: str = messages.UNVERIFIED_MARK,
         specs: Sequence[ToolSpec] | None = None,
     ) -> None:
         self.model = model
         self.tools = tools
         self.limits = limits
         self.clock = clock
-        self.unverified_mark = unverified_mark
         # Generating JSON schemas is costly (milliseconds per tool): callers that run many turns pass them in.
         self._specs = list(specs) if specs is not None else tool_specs(tools)
 
@@ -215,7 +213,7 @@ class Agent(Generic[ContextT]):
                 built[:] = [(len(result.tool_runs), Grounder([*all_results, *fresh], given=[question, system]))]
             return built[-1][1]
 
-        lines = _LineGrounder(grounder, on_event, mark=self.unverified_mark)
+        lines = _LineGrounder(grounder, on_event, mark=messages.UNVERIFIED_MARK)
         tool_calls = 0
         tool_errors = 0
         tokens = 0
@@ -343,8 +341,6 @@ class Agent(Generic[ContextT]):
         gathered = await asyncio.gather(*(one(call) for call in calls), return_exceptions=True)
         runs: list[ToolRun] = []
         for item in gathered:
-            if isinstance(item, ToolUserError):
-                raise item
             if isinstance(item, BaseException):
                 raise item
             runs.append(item)

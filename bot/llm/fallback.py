@@ -31,9 +31,8 @@ FALLBACK_KINDS = frozenset(kind for kind in ErrorKind if kind is not ErrorKind.C
 class FallbackModel:
     """A chain of models tried in order for each request."""
 
-    def __init__(self, models: Sequence[ChatModel], *, fallback_on: frozenset[ErrorKind] = FALLBACK_KINDS) -> None:
+    def __init__(self, models: Sequence[ChatModel]) -> None:
         self.models = list(models)
-        self.fallback_on = fallback_on
 
     @property
     def name(self) -> str:
@@ -54,7 +53,7 @@ class FallbackModel:
                     yield event
             except ModelError as error:
                 errors.append(error)
-                if error.kind not in self.fallback_on:
+                if error.kind not in FALLBACK_KINDS:
                     raise AllModelsFailed(errors) from error
                 log.warning("model %s failed (%s); trying the next model", error.model, error.kind.value)
                 if streamed:

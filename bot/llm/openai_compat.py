@@ -50,12 +50,10 @@ class OpenAICompatModel:
         timeout: float = 60.0,
         max_retries: int = 0,
         streaming: bool = True,
-        strict_tools: bool = True,
     ) -> None:
         self.model = model
         self.provider = provider
         self.streaming = streaming
-        self.strict_tools = strict_tools
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
             base_url=base_url,
@@ -94,7 +92,7 @@ class OpenAICompatModel:
             tools = []
             for tool in request.tools:
                 function: dict[str, Any] = {"name": tool.name, "description": tool.description}
-                strict = self._strict_schema(tool) if self.strict_tools else None
+                strict = self._strict_schema(tool)
                 if strict is not None:
                     schema, optionals = strict
                     function |= {"parameters": schema, "strict": True}

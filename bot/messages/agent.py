@@ -45,7 +45,6 @@ def stopped_early(*, reason: str, not_run: Sequence[str]) -> str:
         "tokens": "this conversation reached its size limit",
         "time": "I ran out of time",
         "tool_errors": "my data queries kept failing",
-        "model_failed": "the AI model stopped answering",
     }.get(reason, "I had to stop early")
     if not_run:
         return f"_This answer is incomplete: {why}, so I could not run {_purposes(not_run)}. Try a narrower question._"
@@ -102,7 +101,6 @@ def footer(
 FEEDBACK_UP = "👍"
 FEEDBACK_DOWN = "👎"
 FEEDBACK_THANKS = "Thanks for the feedback!"
-CHART_TITLE = "Chart"
 
 
 EMPTY_QUESTION = "Ask me something about your GA4 or Search Console data, e.g. “How did organic traffic do last week?”"
