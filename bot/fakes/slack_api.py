@@ -131,6 +131,7 @@ class FakeSlack(LoopbackServer):
         self.client_secret = client_secret
         self.app_token = app_token
         self.calls: list[SlackCall] = []
+        self._calls_by_method: defaultdict[str, list[SlackCall]] = defaultdict(list)  # the same calls, by method
         self.responses: list[ResponseUrlPost] = []
         self.uploads: dict[str, UploadedFile] = {}
         self.messages: dict[tuple[str, str], FakeMessage] = {}
@@ -303,7 +304,7 @@ class FakeSlack(LoopbackServer):
 
     def calls_to(self, method: str) -> list[SlackCall]:
         """Every recorded call of `method`, in arrival order, including ones the fake failed on purpose."""
-        return [call for call in self.calls if call.method == method]
+        return list(self._calls_by_method[method])
 
     def ok_calls_to(self, method: str) -> list[SlackCall]:
         return [call for call in self.calls_to(method) if call.ok]
@@ -322,7 +323,7 @@ class FakeSlack(LoopbackServer):
 
     async def wait_for_calls(self, method: str, count: int = 1, *, timeout: float = 5.0) -> list[SlackCall]:  # noqa: ASYNC109
         """Wait until at least `count` calls of `method` arrived; raise `TimeoutError` otherwise."""
-        await self._wait_until(lambda: len(self.calls_to(method)) >= count, timeout=timeout)
+        await self._wait_until(lambda: len(self._calls_by_method[method]) >= count, timeout=timeout)
         return self.calls_to(method)
 
     async def wait_for_responses(self, count: int = 1, *, key: str | None = None, timeout: float = 5.0) -> list[Any]:  # noqa: ASYNC109
@@ -399,17 +400,17 @@ class FakeSlack(LoopbackServer):
         headers = dict(request.headers.items())
         token = _bearer(request.headers.get("Authorization")) or params.pop("token", None)
         status, body, extra_headers = self._answer(method, params, token, request.headers.get("Authorization"))
-        self.calls.append(
-            SlackCall(
-                method=method,
-                params=params,
-                headers=headers,
-                token=token,
-                status=status,
-                response=body,
-                at=time.monotonic(),
-            )
+        call = SlackCall(
+            method=method,
+            params=params,
+            headers=headers,
+            token=token,
+            status=status,
+            response=body,
+            at=time.monotonic(),
         )
+        self.calls.append(call)
+        self._calls_by_method[method].append(call)
         await self._notify()
         return web.json_response(body, status=status, headers=extra_headers)
 
