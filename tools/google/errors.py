@@ -31,3 +31,16 @@ class GoogleQuotaExhausted(GoogleApiError):
 
 class GoogleUnavailable(GoogleApiError):
     """5xx or no answer after retries: Google is having trouble; trying later may work."""
+
+
+_BY_STATUS: dict[int, type[GoogleApiError]] = {
+    400: GoogleBadRequest,
+    401: GoogleAuthExpired,
+    403: GoogleAccessDenied,
+    429: GoogleQuotaExhausted,
+}
+
+
+def error_for_status(status: int, message: str, *, resource: str, other: type[GoogleApiError]) -> GoogleApiError:
+    """The error for an HTTP status Google answered with; `other` for a status with no type of its own."""
+    return _BY_STATUS.get(status, other)(message, status=status, resource=resource)

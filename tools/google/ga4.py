@@ -8,6 +8,7 @@ later calls for that property go one at a time with a pause, and `quota_status()
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
@@ -29,17 +30,12 @@ from google.api_core.client_options import ClientOptions
 from google.auth import exceptions as auth_exceptions
 from google.auth.credentials import Credentials
 
-from tools.google.errors import (
-    GoogleAccessDenied,
-    GoogleApiError,
-    GoogleAuthExpired,
-    GoogleBadRequest,
-    GoogleQuotaExhausted,
-    GoogleUnavailable,
-)
+from tools.google.errors import GoogleApiError, GoogleAuthExpired, GoogleUnavailable, error_for_status
 from tools.google.runtime import GoogleRuntime, QuotaStatus
 
 T = TypeVar("T")
+Request = TypeVar("Request", RunReportRequest, RunRealtimeReportRequest)
+Response = TypeVar("Response", RunReportResponse, RunRealtimeReportResponse)
 
 LOW_TOKENS_PER_HOUR = 4_000  # 10 % of a standard property's hourly tokens
 LOW_TOKENS_PER_DAY = 20_000  # 10 % of a standard property's daily tokens
@@ -78,15 +74,7 @@ def translate_ga4_error(error: Exception, *, resource: str = "") -> GoogleApiErr
     if isinstance(error, core_exceptions.GoogleAPICallError):
         status = int(error.code or 0)
         message = str(error.message or error)
-        if status == 400:
-            return GoogleBadRequest(message, status=status, resource=resource)
-        if status == 401:
-            return GoogleAuthExpired(message, status=status, resource=resource)
-        if status == 403:
-            return GoogleAccessDenied(message, status=status, resource=resource)
-        if status == 429:
-            return GoogleQuotaExhausted(message, status=status, resource=resource)
-        return GoogleUnavailable(message, status=status, resource=resource)
+        return error_for_status(status, message, resource=resource, other=GoogleUnavailable)
     if isinstance(error, auth_exceptions.TransportError | ConnectionError | OSError):
         return GoogleUnavailable(f"Could not reach Google: {type(error).__name__}", resource=resource)
     # requests' ConnectionError is an OSError subclass; anything else is a bug and keeps its type.
@@ -132,26 +120,29 @@ class Ga4Client:
         return self._runtime.quotas.get(property_name(property_id))
 
     async def _call(self, resource: str, fn: Callable[[], T]) -> T:
+        translate = functools.partial(translate_ga4_error, resource=resource)
         status = self._runtime.quotas.get(resource)
         if status is not None and status.low:
             async with self._runtime.slow_lane(resource):
                 await asyncio.sleep(self._low_quota_pause)
-                return await self._runtime.call(
-                    resource, fn, translate=lambda e: translate_ga4_error(e, resource=resource)
-                )
-        return await self._runtime.call(resource, fn, translate=lambda e: translate_ga4_error(e, resource=resource))
+                return await self._runtime.call(resource, fn, translate=translate)
+        return await self._runtime.call(resource, fn, translate=translate)
 
     def _record_quota(self, resource: str, quota: PropertyQuota | None) -> None:
         if quota is not None and "tokens_per_hour" in quota:
             self._runtime.quotas[resource] = _quota_status(quota)
 
-    async def run_report(self, request: RunReportRequest) -> RunReportResponse:
-        request = RunReportRequest(request)
+    async def _report(self, request: Request, run: Callable[..., Response]) -> Response:
+        """`run` on a copy of `request` for its property, asking for (and recording) the property's quota."""
+        request = type(request)(request)
         request.property = property_name(request.property)
         request.return_property_quota = True
-        response = await self._call(request.property, lambda: self._client.run_report(request=request))
+        response = await self._call(request.property, lambda: run(request=request))
         self._record_quota(request.property, response.property_quota)
         return response
+
+    async def run_report(self, request: RunReportRequest) -> RunReportResponse:
+        return await self._report(request, self._client.run_report)
 
     async def batch_run_reports(
         self, property_id: str, requests: Sequence[RunReportRequest]
@@ -177,12 +168,7 @@ class Ga4Client:
         return reports
 
     async def run_realtime_report(self, request: RunRealtimeReportRequest) -> RunRealtimeReportResponse:
-        request = RunRealtimeReportRequest(request)
-        request.property = property_name(request.property)
-        request.return_property_quota = True
-        response = await self._call(request.property, lambda: self._client.run_realtime_report(request=request))
-        self._record_quota(request.property, response.property_quota)
-        return response
+        return await self._report(request, self._client.run_realtime_report)
 
     async def get_metadata(self, property_id: str) -> Metadata:
         resource = property_name(property_id)

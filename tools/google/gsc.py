@@ -16,12 +16,11 @@ from google.auth.credentials import Credentials
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.google.errors import (
-    GoogleAccessDenied,
     GoogleApiError,
     GoogleAuthExpired,
     GoogleBadRequest,
-    GoogleQuotaExhausted,
     GoogleUnavailable,
+    error_for_status,
 )
 from tools.google.runtime import GoogleRuntime
 
@@ -125,15 +124,8 @@ def translate_gsc_error(error: Exception, *, resource: str = "") -> GoogleApiErr
     if isinstance(error, HttpError):
         status = int(error.resp.status)
         message = str(error.reason)
-        kinds: dict[int, type[GoogleApiError]] = {
-            400: GoogleBadRequest,
-            401: GoogleAuthExpired,
-            403: GoogleAccessDenied,
-            429: GoogleQuotaExhausted,
-        }
-        return kinds.get(status, GoogleUnavailable if status >= 500 else GoogleBadRequest)(
-            message, status=status, resource=resource
-        )
+        other = GoogleUnavailable if status >= 500 else GoogleBadRequest
+        return error_for_status(status, message, resource=resource, other=other)
     if isinstance(error, httplib2.HttpLib2Error | auth_exceptions.TransportError | OSError):
         return GoogleUnavailable(f"Could not reach Google: {type(error).__name__}", resource=resource)
     raise error
