@@ -72,15 +72,7 @@ class GoogleToolContexts:
             if target.site_url
             else None
         )
-        context = ToolContext.for_workspace(
-            workspace_id,
-            cache=self._cache,
-            ga4=ga4,
-            gsc=gsc,
-            property_id=target.property_id,
-            site_url=target.site_url,
-            clock=self._services.clock,
-            timezone=target.timezone,
-            currency=target.currency,
+        context = target.tool_context(
+            cache=self._cache, ga4=ga4, gsc=gsc, clock=self._services.clock, timezone=target.timezone
         )
         return PreparedContext(context=context, property_name=target.property_name)

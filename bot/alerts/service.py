@@ -124,16 +124,8 @@ class AlertService:
             client = await self._slack_client_for(subscription.workspace_id)
         except LookupError:
             return CheckResult(alerts=[], recoveries=[])
-        ctx = ToolContext.for_workspace(
-            subscription.workspace_id,
-            cache=self._cache,
-            ga4=clients.ga4,
-            gsc=clients.gsc,
-            property_id=target.property_id,
-            site_url=target.site_url,
-            clock=self._clock,
-            timezone=timezone,
-            currency=target.currency,
+        ctx = target.tool_context(
+            cache=self._cache, ga4=clients.ga4, gsc=clients.gsc, clock=self._clock, timezone=timezone
         )
         alerts = []
         for group in group_incidents(news):

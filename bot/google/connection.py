@@ -32,11 +32,15 @@ from bot.slack.clients import WorkspaceNotInstalled, web_client_for
 from storage.repos import google as repo
 from storage.repos.workspaces import get_workspace_by_id
 from storage.tables.google import ConnectionStatus, GoogleConnection
+from tools.context import ToolContext
 
 if TYPE_CHECKING:
     from google.oauth2.credentials import Credentials
 
     from bot.services import Services
+    from tools.cache import ResultCache
+    from tools.google.ga4 import Ga4Api
+    from tools.google.gsc import GscApi
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +71,29 @@ class GoogleTarget:
         if self.property_id is None:
             raise NoPropertyChosen
         return self.property_id
+
+    def tool_context(
+        self,
+        *,
+        cache: ResultCache,
+        ga4: Ga4Api | None,
+        gsc: GscApi | None,
+        clock: Callable[[], datetime],
+        timezone: str | None,
+    ) -> ToolContext:
+        """The tools' context for reading this target with these clients, in `timezone` (the property's own, or the
+        caller's fallback for it)."""
+        return ToolContext.for_workspace(
+            self.workspace_id,
+            cache=cache,
+            ga4=ga4,
+            gsc=gsc,
+            property_id=self.property_id,
+            site_url=self.site_url,
+            clock=clock,
+            timezone=timezone,
+            currency=self.currency,
+        )
 
 
 @dataclass(frozen=True)
