@@ -27,8 +27,6 @@ class ResultCache:
     monotonic: Callable[[], float] = time.monotonic
     _entries: OrderedDict[tuple[int, str], tuple[float, Any]] = field(default_factory=OrderedDict)
     _pending: dict[tuple[int, str], asyncio.Future[Any]] = field(default_factory=dict)
-    hits: int = 0
-    misses: int = 0
 
     def for_workspace(self, workspace_id: int) -> WorkspaceCache:
         return WorkspaceCache(self, workspace_id)
@@ -61,13 +59,10 @@ class ResultCache:
     async def _get_or_fetch(self, key: tuple[int, str], ttl: float, fetch: Callable[[], Awaitable[T]]) -> T:
         found, value = self._get(key)
         if found:
-            self.hits += 1
             return value  # type: ignore[no-any-return]
         pending = self._pending.get(key)
         if pending is not None:
-            self.hits += 1
             return await asyncio.shield(pending)
-        self.misses += 1
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:

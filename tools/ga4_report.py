@@ -1,9 +1,9 @@
 """GA4 reports done right for a model: validated names, exact dates, typed values, sized results, cached, batched.
 
-`run_reports(ctx, specs)` is the one path to GA4 reports for every tool (and the digest): names are checked
-against the property's cached metadata (with renamed names mapped and close matches suggested), relative dates are
-resolved in the property's time zone, identical reports come from the workspace's cache, and the rest go out in
-as few `batchRunReports` calls as possible.
+`run_reports(ctx, specs)` is the one path to GA4 reports for every tool: names are checked against the property's
+cached metadata (with renamed names mapped and close matches suggested), relative dates are resolved in the
+property's time zone, identical reports come from the workspace's cache, and the rest go out in as few
+`batchRunReports` calls as possible. The digest sends its own fixed requests and reads them with `read_table`.
 """
 
 from __future__ import annotations
@@ -617,10 +617,7 @@ async def _explain_incompatibility(ga4: Ga4Api, request: RunReportRequest, error
 
 
 async def run_reports(ctx: ToolContext, specs: Sequence[ReportSpec]) -> list[ParsedReport]:
-    """Run several reports needed together: cached ones from the workspace cache, the rest in batchRunReports.
-
-    This is the helper the digest uses to fetch several metrics/periods in one round trip.
-    """
+    """Run several reports needed together: cached ones from the workspace cache, the rest in batchRunReports."""
     ga4, resource = require_ga4(ctx)
     catalog = await load_catalog(ctx)
     prepared = [_prepare(spec, catalog, ctx=ctx, resource=resource) for spec in specs]

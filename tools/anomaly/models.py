@@ -13,8 +13,6 @@ IncidentKind = Literal["drop", "spike", "level_shift", "near_zero"]
 Severity = Literal["low", "medium", "high"]
 Event = Literal["alert", "recovery"]
 
-SENSITIVITIES: tuple[Sensitivity, ...] = ("low", "medium", "high")
-
 
 @dataclass(frozen=True, slots=True)
 class Point:

@@ -84,11 +84,9 @@ def translate_ga4_error(error: Exception, *, resource: str = "") -> GoogleApiErr
 def _quota_status(quota: PropertyQuota) -> QuotaStatus:
     hour = int(quota.tokens_per_hour.remaining)
     day = int(quota.tokens_per_day.remaining)
-    concurrent = int(quota.concurrent_requests.remaining)
     return QuotaStatus(
         tokens_per_hour_remaining=hour,
         tokens_per_day_remaining=day,
-        concurrent_remaining=concurrent,
         low=hour < LOW_TOKENS_PER_HOUR or day < LOW_TOKENS_PER_DAY,
     )
 

@@ -78,7 +78,6 @@ class GscQueryResponse(_Wire):
     rows: list[GscRow] = Field(default_factory=list)
     response_aggregation_type: str | None = Field(default=None, alias="responseAggregationType")
     first_incomplete_date: date | None = None
-    pages_fetched: int = 1
 
 
 class IndexStatus(_Wire):
@@ -178,7 +177,6 @@ class GscClient:
         start = query.start_row
         rows: list[GscRow] = []
         merged: GscQueryResponse | None = None
-        pages = 0
         while len(rows) < wanted:
             body = query.model_copy(update={"row_limit": page_size, "start_row": start}).body()
 
@@ -188,7 +186,6 @@ class GscClient:
                 return result
 
             raw = await self._call(site_url, execute)
-            pages += 1
             page = GscQueryResponse.model_validate(raw)
             metadata = raw.get("metadata") or {}
             if merged is None:
@@ -201,7 +198,6 @@ class GscClient:
             start += len(page.rows)
         assert merged is not None
         merged.rows = rows[:wanted]
-        merged.pages_fetched = pages
         return merged
 
     async def inspect_url(self, site_url: str, url: str) -> UrlInspection:

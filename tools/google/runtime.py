@@ -30,7 +30,6 @@ class QuotaStatus:
 
     tokens_per_hour_remaining: int
     tokens_per_day_remaining: int
-    concurrent_remaining: int
     low: bool
 
     def describe(self) -> str:
