@@ -96,7 +96,7 @@ class GoogleChoices:
         )
 
     async def choose_site(self, *, workspace_id: int, user_id: str, channel_id: str, raw: str) -> str:
-        sites = [site for site in await self._directory.list_sites(workspace_id=workspace_id) if site.usable]
+        sites = await self._directory.list_sites(workspace_id=workspace_id)
         visible = {site.site_url for site in sites}
         chosen = next((candidate for candidate in site_candidates(raw) if candidate in visible), None)
         if chosen is None:
@@ -122,7 +122,7 @@ class GoogleChoices:
     async def offer_choices(self, *, workspace_id: int, user_id: str) -> None:
         """After connecting: keep choices the account can still see, auto-pick a lone option, else DM a picker."""
         properties = await self._directory.list_properties(workspace_id=workspace_id)
-        sites = [site for site in await self._directory.list_sites(workspace_id=workspace_id) if site.usable]
+        sites = await self._directory.list_sites(workspace_id=workspace_id)
         async with self._services.database.session() as session:
             default = await repo.get_choice(session=session, workspace_id=workspace_id, channel_id=repo.DEFAULT_CHANNEL)
         current_property = default.property_id if default is not None else None
@@ -172,7 +172,7 @@ class GoogleChoices:
         if properties is None:
             properties = await self._directory.list_properties(workspace_id=workspace_id)
         if sites is None:
-            sites = [site for site in await self._directory.list_sites(workspace_id=workspace_id) if site.usable]
+            sites = await self._directory.list_sites(workspace_id=workspace_id)
         async with self._services.database.session() as session:
             current = await repo.get_choice(session=session, workspace_id=workspace_id, channel_id=channel_id)
         return messages.picker(

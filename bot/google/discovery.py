@@ -138,8 +138,10 @@ class GoogleDirectory:
         )
 
     async def list_sites(self, *, workspace_id: int) -> list[Site]:
+        """The Search Console sites this account can read data from (`Site.usable`)."""
         body = await self._get(workspace_id, f"{self._search_console_root}/webmasters/v3/sites", {})
-        return [Site(site_url=s.siteUrl, permission_level=s.permissionLevel) for s in _parse(_Sites, body).siteEntry]
+        sites = [Site(site_url=s.siteUrl, permission_level=s.permissionLevel) for s in _parse(_Sites, body).siteEntry]
+        return [site for site in sites if site.usable]
 
     async def _get(self, workspace_id: int, url: str, params: dict[str, str]) -> Any:
         credentials = await self._connections.credentials_for(workspace_id=workspace_id)
