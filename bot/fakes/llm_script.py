@@ -99,15 +99,6 @@ class LLMFakeServer(LoopbackServer):
         self.responder: Responder | None = None
         self.delay = delay
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def url(self) -> str:
-        """The value for the SDK's base-URL setting."""
-        return self.base_url
-
     def script(self, *items: Script) -> None:
         self.queue.extend(items)
 

@@ -77,7 +77,7 @@ def check_request(body: dict[str, Any]) -> str | None:
 class FakeOpenAI(LLMFakeServer):
     @property
     def url(self) -> str:
-        return f"{self.base_url}/v1"
+        return f"{super().url}/v1"
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._completions)
