@@ -35,6 +35,7 @@ from storage.repos.schedule import (
     open_incidents,
     set_incident_message,
 )
+from storage.tables.base import aware_utc
 from storage.tables.schedule import AlertIncident
 from tools.anomaly.models import Sensitivity, Severity
 from tools.cache import ResultCache
@@ -171,9 +172,9 @@ class AlertService:
                 ):
                     return True
             for incident in await open_incidents(session=session, subscription_id=subscription_id):
-                if incident.direction == group.direction and abs(_aware(incident.started_at) - started_at) <= timedelta(
-                    days=2
-                ):
+                if incident.direction == group.direction and abs(
+                    aware_utc(incident.started_at) - started_at
+                ) <= timedelta(days=2):
                     return True  # the same event, already alerted from another series
         return False
 
@@ -271,7 +272,7 @@ class AlertService:
                     item
                     for item in found
                     if item.incident.fingerprint == stored.fingerprint
-                    and _to_utc(item.incident.start, timezone) == _aware(stored.started_at)
+                    and _to_utc(item.incident.start, timezone) == aware_utc(stored.started_at)
                 ),
                 None,
             )
@@ -349,7 +350,3 @@ def _to_utc(moment: datetime, timezone: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
     return moment.astimezone(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
