@@ -1,6 +1,5 @@
 """`/lookout digest|alerts|subscriptions|unsubscribe`: what is stored, what the person is told, what Slack was asked."""
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,12 +26,6 @@ class Responses:
 
     async def __call__(self, text: str | None = None, **_: Any) -> None:
         self.texts.append(text or "")
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -76,14 +69,14 @@ def test_channels_arrive_escaped_or_plain(word: str, expected: tuple[str | None,
 
 
 async def test_a_digest_subscription_is_stored_with_its_time_and_timezone(
-    database: Database, cipher: TokenCipher, slack: FakeSlack, workspace: Workspace
+    database: Database, cipher: TokenCipher, fake_slack: FakeSlack, workspace: Workspace
 ) -> None:
     responses = await run(
         "digest",
         "<#C0GROWTH|growth> 8:30 Europe/Paris",
         database=database,
         cipher=cipher,
-        slack=slack,
+        slack=fake_slack,
         workspace=workspace,
     )
     async with database.session() as session:
@@ -92,15 +85,15 @@ async def test_a_digest_subscription_is_stored_with_its_time_and_timezone(
     assert [(s.channel_id, s.kind, s.time_of_day, s.timezone, s.created_by) for s in stored] == [
         ("C0GROWTH", "digest", "08:30", "Europe/Paris", "U0ALICE")
     ]
-    assert [call.get("channel") for call in slack.calls_to("conversations.info")] == ["C0GROWTH"]
+    assert [call.get("channel") for call in fake_slack.calls_to("conversations.info")] == ["C0GROWTH"]
     assert "08:30" in responses.texts[0] and "<#C0GROWTH>" in responses.texts[0]
 
 
 async def test_without_google_the_digest_defaults_to_nine_utc_and_says_so(
-    database: Database, cipher: TokenCipher, slack: FakeSlack, workspace: Workspace
+    database: Database, cipher: TokenCipher, fake_slack: FakeSlack, workspace: Workspace
 ) -> None:
     responses = await run(
-        "digest", "<#C0GROWTH|growth>", database=database, cipher=cipher, slack=slack, workspace=workspace
+        "digest", "<#C0GROWTH|growth>", database=database, cipher=cipher, slack=fake_slack, workspace=workspace
     )
     async with database.session() as session:
         stored = await list_subscriptions(session=session, workspace_id=workspace.id or 0)
@@ -119,9 +112,9 @@ async def test_without_google_the_digest_defaults_to_nine_utc_and_says_so(
     ],
 )
 async def test_invalid_input_gets_usage_help_and_stores_nothing(
-    text: str, hint: str, database: Database, cipher: TokenCipher, slack: FakeSlack, workspace: Workspace
+    text: str, hint: str, database: Database, cipher: TokenCipher, fake_slack: FakeSlack, workspace: Workspace
 ) -> None:
-    responses = await run("digest", text, database=database, cipher=cipher, slack=slack, workspace=workspace)
+    responses = await run("digest", text, database=database, cipher=cipher, slack=fake_slack, workspace=workspace)
     async with database.session() as session:
         stored = await list_subscriptions(session=session, workspace_id=workspace.id or 0)
 
@@ -131,17 +124,17 @@ async def test_invalid_input_gets_usage_help_and_stores_nothing(
 
 
 async def test_a_channel_the_bot_is_not_in_gets_invite_instructions(
-    database: Database, cipher: TokenCipher, slack: FakeSlack, workspace: Workspace
+    database: Database, cipher: TokenCipher, fake_slack: FakeSlack, workspace: Workspace
 ) -> None:
-    slack.add_channel("C0OUTSIDE", name="outside")
-    slack.channels["C0OUTSIDE"]["is_member"] = False
-    slack.fail_next("conversations.info", error="channel_not_found")
+    fake_slack.add_channel("C0OUTSIDE", name="outside")
+    fake_slack.channels["C0OUTSIDE"]["is_member"] = False
+    fake_slack.fail_next("conversations.info", error="channel_not_found")
 
     private = await run(
-        "alerts", "<#G0SECRET|secret>", database=database, cipher=cipher, slack=slack, workspace=workspace
+        "alerts", "<#G0SECRET|secret>", database=database, cipher=cipher, slack=fake_slack, workspace=workspace
     )
     not_member = await run(
-        "alerts", "<#C0OUTSIDE|outside> high", database=database, cipher=cipher, slack=slack, workspace=workspace
+        "alerts", "<#C0OUTSIDE|outside> high", database=database, cipher=cipher, slack=fake_slack, workspace=workspace
     )
     async with database.session() as session:
         stored = await list_subscriptions(session=session, workspace_id=workspace.id or 0)
@@ -152,9 +145,9 @@ async def test_a_channel_the_bot_is_not_in_gets_invite_instructions(
 
 
 async def test_a_plain_channel_name_is_looked_up(
-    database: Database, cipher: TokenCipher, slack: FakeSlack, workspace: Workspace
+    database: Database, cipher: TokenCipher, fake_slack: FakeSlack, workspace: Workspace
 ) -> None:
-    slack.on(
+    fake_slack.on(
         "conversations.list",
         lambda call: {
             "ok": True,
@@ -162,8 +155,8 @@ async def test_a_plain_channel_name_is_looked_up(
             "response_metadata": {"next_cursor": ""},
         },
     )
-    await run("alerts", "#growth low", database=database, cipher=cipher, slack=slack, workspace=workspace)
-    missing = await run("alerts", "#nope", database=database, cipher=cipher, slack=slack, workspace=workspace)
+    await run("alerts", "#growth low", database=database, cipher=cipher, slack=fake_slack, workspace=workspace)
+    missing = await run("alerts", "#nope", database=database, cipher=cipher, slack=fake_slack, workspace=workspace)
     async with database.session() as session:
         stored = await list_subscriptions(session=session, workspace_id=workspace.id or 0)
 
@@ -172,9 +165,9 @@ async def test_a_plain_channel_name_is_looked_up(
 
 
 async def test_listing_and_unsubscribing(
-    database: Database, cipher: TokenCipher, slack: FakeSlack, workspace: Workspace
+    database: Database, cipher: TokenCipher, fake_slack: FakeSlack, workspace: Workspace
 ) -> None:
-    common = {"database": database, "cipher": cipher, "slack": slack, "workspace": workspace}
+    common = {"database": database, "cipher": cipher, "slack": fake_slack, "workspace": workspace}
     await run("digest", "<#C0GROWTH|growth> 07:15 Asia/Tokyo", **common)  # type: ignore[arg-type]
     await run("alerts", "<#C0GROWTH|growth> medium", **common)  # type: ignore[arg-type]
     listing = await run("subscriptions", "", **common)  # type: ignore[arg-type]
