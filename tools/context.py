@@ -77,15 +77,14 @@ class ToolContext:
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo("UTC")
 
+    def _now(self) -> datetime:
+        """The clock's time; a naive one is taken as UTC."""
+        now = self.clock()
+        return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+
     def property_today(self) -> date:
         """Today in the property's time zone (UTC when it is not known)."""
-        now = self.clock()
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=UTC)
-        return now.astimezone(self.zone()).date()
+        return self._now().astimezone(self.zone()).date()
 
     def search_console_today(self) -> date:
-        now = self.clock()
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=UTC)
-        return now.astimezone(ZoneInfo(SEARCH_CONSOLE_TIMEZONE)).date()
+        return self._now().astimezone(ZoneInfo(SEARCH_CONSOLE_TIMEZONE)).date()

@@ -160,10 +160,8 @@ class Ga4Catalog:
             raise ToolError(
                 f"{raw} is a {'metric' if kind == 'dimension' else 'dimension'}, not a {kind}. Move it to the {'metrics' if kind == 'dimension' else 'dimensions'} list."
             )
-        candidates = list(own)
-        lowered = {key.lower(): key for key in candidates}
-        close = [lowered[c] for c in difflib.get_close_matches(raw.lower(), list(lowered), n=5, cutoff=0.55)]
-        close += [c for c in candidates if raw.lower() in c.lower() and c not in close][: 5 - len(close)]
+        close = [by_case[c] for c in difflib.get_close_matches(raw.lower(), list(by_case), n=5, cutoff=0.55)]
+        close += [c for c in own if raw.lower() in c.lower() and c not in close][: 5 - len(close)]
         hint = f" Closest valid {kind}s: {', '.join(close)}." if close else ""
         raise ToolError(f"Unknown {kind} {raw!r} for this property.{hint} Use ga4_metadata to search all {kind}s.")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from tools.anomaly.detector import AnomalyDetector
@@ -75,12 +75,14 @@ def find_incidents(
             continue
         current.ratios.append(_ratio(score.anomaly_score))
         if score.event == "recovery":
-            incidents.append(_close(current, end=score.timestamp, persistent_needed=persistent_needed))
+            incidents.append(
+                _close(current, end=score.timestamp, persistent_needed=persistent_needed, series_key=series_key)
+            )
             current = None
     if current is not None:
-        incidents.append(_close(current, end=None, persistent_needed=persistent_needed))
+        incidents.append(_close(current, end=None, persistent_needed=persistent_needed, series_key=series_key))
     return [
-        replace(incident, fingerprint=make_fingerprint(series_key, incident.kind, incident.direction))
+        incident
         for incident in incidents
         if max(abs(incident.expected), abs(incident.actual), abs(incident.peak_actual)) >= min_volume
     ]
@@ -98,7 +100,7 @@ def _ratio(anomaly_score: float) -> float:
     return anomaly_score / (1.0 - anomaly_score) if anomaly_score < 1.0 else math.inf
 
 
-def _close(current: _Open, *, end: datetime | None, persistent_needed: int) -> Incident:
+def _close(current: _Open, *, end: datetime | None, persistent_needed: int, series_key: str) -> Incident:
     kind = current.kind
     if kind != "near_zero" and current.persistent + 1 >= persistent_needed:
         kind = "level_shift"
@@ -116,7 +118,7 @@ def _close(current: _Open, *, end: datetime | None, persistent_needed: int) -> I
         peak_expected=peak_expected,
         peak_actual=peak.value,
         deviation=peak.deviation,
-        fingerprint="",
+        fingerprint=make_fingerprint(series_key, kind, current.direction),
     )
 
 
