@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.incoming import IncomingMessage
 from bot.messages import alerts as messages
-from bot.slack.workspaces import resolve_workspace
+from bot.slack.workspaces import resolve_action_workspace
 from storage.db import Database
 from storage.repos.schedule import add_feedback, close_incident, get_incident
 from storage.tables.schedule import AlertFeedback, AlertIncident, FeedbackKind
@@ -85,12 +85,7 @@ def register(app: AsyncApp, *, services: Services) -> None:
 
 
 async def _context(services: Services, body: dict[str, Any]) -> tuple[Any, int, str] | None:
-    enterprise = body.get("enterprise") or {}
-    workspace = await resolve_workspace(
-        services=services,
-        enterprise_id=enterprise.get("id") if isinstance(enterprise, dict) else None,
-        team_id=(body.get("team") or {}).get("id"),
-    )
+    workspace = await resolve_action_workspace(services=services, body=body)
     actions = body.get("actions") or []
     user_id = str((body.get("user") or {}).get("id", ""))
     if workspace is None or workspace.id is None or not actions or not user_id:

@@ -17,7 +17,7 @@ from bot.google.problems import GoogleProblem
 from bot.listeners.home import build_home_view
 from bot.messages import core as core_messages
 from bot.messages import google as messages
-from bot.slack.workspaces import resolve_workspace
+from bot.slack.workspaces import resolve_action_workspace
 from storage.tables.core import Workspace
 
 if TYPE_CHECKING:
@@ -89,12 +89,7 @@ async def _guarded(
 ) -> None:
     """Resolve the workspace, run the handler, and turn any failure into a message key or an apology."""
     user_id = str(body.get("user", {}).get("id", ""))
-    enterprise = body.get("enterprise") or {}
-    workspace = await resolve_workspace(
-        services=services,
-        enterprise_id=enterprise.get("id") if isinstance(enterprise, dict) else None,
-        team_id=(body.get("team") or {}).get("id"),
-    )
+    workspace = await resolve_action_workspace(services=services, body=body)
     if workspace is None or workspace.id is None or not user_id:
         return
     click = _Click(services, workspace, workspace.id, user_id, body, client, respond)

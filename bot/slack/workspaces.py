@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,6 +52,16 @@ async def resolve_workspace(*, services: Services, enterprise_id: str | None, te
     if workspace is not None:
         services.workspace_cache.put(workspace)
     return workspace
+
+
+async def resolve_action_workspace(*, services: Services, body: dict[str, Any]) -> Workspace | None:
+    """`resolve_workspace` for a Block Kit action, from its payload's `enterprise` and `team`."""
+    enterprise = body.get("enterprise") or {}
+    return await resolve_workspace(
+        services=services,
+        enterprise_id=enterprise.get("id") if isinstance(enterprise, dict) else None,
+        team_id=(body.get("team") or {}).get("id"),
+    )
 
 
 async def find_active_workspace(
