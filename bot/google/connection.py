@@ -96,6 +96,15 @@ class GoogleTarget:
         )
 
 
+def _usable(connection: GoogleConnection | None) -> GoogleConnection:
+    """The workspace's connection, or `GoogleNotConnected` / `ReconnectNeeded` when it cannot be used."""
+    if connection is None:
+        raise GoogleNotConnected
+    if connection.status != ConnectionStatus.HEALTHY.value:
+        raise ReconnectNeeded
+    return connection
+
+
 @dataclass(frozen=True)
 class _Token:
     value: str
@@ -149,11 +158,7 @@ class GoogleConnectionService:
             raise GoogleNotConfigured
         async with self._services.database.session() as session:
             connection = await repo.get_connection(session=session, workspace_id=workspace_id)
-        if connection is None:
-            raise GoogleNotConnected
-        if connection.status != ConnectionStatus.HEALTHY.value:
-            raise ReconnectNeeded
-        return connection
+        return _usable(connection)
 
     def _fresh_token(self, connection: GoogleConnection, rejected_token: str | None) -> _Token | None:
         expires_at = repo.as_utc(connection.access_token_expires_at)
@@ -301,11 +306,8 @@ class GoogleConnectionService:
             raise GoogleNotConfigured
         async with self._services.database.session() as session:
             setup = await repo.get_channel_setup(session=session, workspace_id=workspace_id, channel_id=channel_id)
-        connection, default, own = setup.connection, setup.default, setup.own
-        if connection is None:
-            raise GoogleNotConnected
-        if connection.status != ConnectionStatus.HEALTHY.value:
-            raise ReconnectNeeded
+        _usable(setup.connection)
+        default, own = setup.default, setup.own
         property_row = own if own is not None and own.property_id else default
         site_row = own if own is not None and own.site_url else default
         property_id = property_row.property_id if property_row is not None else None
