@@ -19,15 +19,10 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
-import hmac
-import json
 import multiprocessing
 import os
-import signal
 import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
@@ -41,11 +36,18 @@ from cryptography.fernet import Fernet
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.bench._common import (
+    SIGNING_SECRET,
+    percentile_ms,
+    serve_until_sigterm,
+    signed_mention,
+    start_server_process,
+    stop_server_process,
+)
 from bot.fakes.slack_api import FakeSlack
 from bot.logs import configure_logging
 from bot.settings import Settings
 
-SIGNING_SECRET = "bench-signing-secret"
 _WARM_UP_EVENTS = 500
 
 
@@ -68,10 +70,7 @@ class RunResult:
         return self.events / self.seconds if self.seconds else 0.0
 
     def percentile(self, fraction: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+        return percentile_ms(self.latencies, fraction)
 
 
 def main(argv: Sequence[str], *, settings: Settings) -> int:
@@ -109,8 +108,8 @@ async def _bench(args: argparse.Namespace) -> int:
             for name in order:
                 is_lookout = name == "lookout"
                 with tempfile.TemporaryDirectory(prefix="lookout-bench-") as data_dir:
-                    process, port = await _start_server(
-                        name, slack_url=slack_url, bot_token=bot_token, data_dir=data_dir, core=cores[1]
+                    process, port = await start_server_process(
+                        _server_process, name, slack_url, bot_token, data_dir, cores[1]
                     )
                     try:
                         url = f"http://127.0.0.1:{port}/slack/events"
@@ -143,7 +142,7 @@ async def _bench(args: argparse.Namespace) -> int:
                             replies += after - before
                             posted = after
                     finally:
-                        _stop_server(process)
+                        await stop_server_process(process)
     finally:
         await slack.stop()
     _report(throughputs, paced, args, cores=cores, replies=replies, replies_done=replies_done)
@@ -205,42 +204,12 @@ def _fake_slack_process(commands: Queue[float | None], answers: Queue[Any]) -> N
     asyncio.run(serve())
 
 
-def _mention_envelope() -> dict[str, Any]:
-    ts = f"{time.time():.6f}"
-    return {
-        "token": "bench",
-        "team_id": "T0LOOKOUT",
-        "api_app_id": "A0LOOKOUT",
-        "type": "event_callback",
-        "event_id": "Ev" + uuid.uuid4().hex[:12].upper(),
-        "event_time": int(time.time()),
-        "event": {
-            "type": "app_mention",
-            "user": "U0ALICE",
-            "text": "<@U0LOOKOUT> how did organic traffic do last week?",
-            "ts": ts,
-            "channel": "C0GROWTH",
-            "event_ts": ts,
-            "team": "T0LOOKOUT",
-        },
-        "authorizations": [{"team_id": "T0LOOKOUT", "user_id": "U0LOOKOUT", "is_bot": True}],
-    }
-
-
-def _signed(envelope: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
-    body = json.dumps(envelope)
-    timestamp = str(int(time.time()))
-    digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    headers = {
-        "Content-Type": "application/json",
-        "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": f"v0={digest}",
-    }
-    return body.encode(), headers
+def _delivery() -> tuple[bytes, dict[str, str]]:
+    return signed_mention(text="<@U0LOOKOUT> how did organic traffic do last week?", ts=f"{time.time():.6f}")
 
 
 async def _run(url: str, *, events: int, concurrency: int, rate: float | None = None) -> RunResult:
-    deliveries = [_signed(_mention_envelope()) for _ in range(events)]
+    deliveries = [_delivery() for _ in range(events)]
     latencies: list[float] = []
     errors = 0
     connector = aiohttp.TCPConnector(limit=concurrency)
@@ -282,20 +251,6 @@ async def _run(url: str, *, events: int, concurrency: int, rate: float | None = 
 # ------------------------------------------------------------------------------------------------ servers
 
 
-async def _start_server(
-    name: str, *, slack_url: str, bot_token: str, data_dir: str, core: set[int] | None
-) -> tuple[BaseProcess, int]:
-    context = multiprocessing.get_context("spawn")
-    ports: Queue[int] = context.Queue()
-    process: BaseProcess = context.Process(
-        target=_server_process,
-        args=(name, slack_url, bot_token, data_dir, ports, core),
-        daemon=True,
-    )
-    process.start()
-    return process, await asyncio.to_thread(ports.get, True, 120)
-
-
 def _cpu_seconds(pid: int | None) -> float | None:
     """User + system CPU time of a process so far, from /proc (None where there is no /proc)."""
     try:
@@ -306,16 +261,8 @@ def _cpu_seconds(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _stop_server(process: BaseProcess) -> None:
-    if process.pid is not None and process.is_alive():
-        os.kill(process.pid, signal.SIGTERM)
-    process.join(timeout=30)
-    if process.is_alive():
-        process.kill()
-
-
 def _server_process(
-    name: str, slack_url: str, bot_token: str, data_dir: str, ports: Queue[int], core: set[int] | None
+    name: str, slack_url: str, bot_token: str, data_dir: str, core: set[int] | None, ports: Queue[int]
 ) -> None:
     if core is not None:
         os.sched_setaffinity(0, core)
@@ -323,8 +270,6 @@ def _server_process(
 
 
 async def _serve_one(name: str, *, slack_url: str, bot_token: str, data_dir: str, ports: Queue[int]) -> None:
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     if name == "lookout":
         from bot.serve import start_server
 
@@ -343,8 +288,7 @@ async def _serve_one(name: str, *, slack_url: str, bot_token: str, data_dir: str
         # (not the effective level) before formatting a debug line for every middleware of every request.
         configure_logging(settings.log_level)
         server = await start_server(settings=settings, port=0, socket_mode=False, host="127.0.0.1")
-        ports.put(server.port)
-        await stop.wait()
+        await serve_until_sigterm(ports, server.port)
         await server.stop(grace_seconds=10)
         return
     bare = AsyncApp(signing_secret=SIGNING_SECRET, client=AsyncWebClient(token=bot_token, base_url=slack_url))
@@ -356,8 +300,7 @@ async def _serve_one(name: str, *, slack_url: str, bot_token: str, data_dir: str
     runner = web.AppRunner(bare.web_app(path="/slack/events"), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host="127.0.0.1", port=0).start()
-    ports.put(int(runner.addresses[0][1]))
-    await stop.wait()
+    await serve_until_sigterm(ports, int(runner.addresses[0][1]))
     await runner.cleanup()
 
 

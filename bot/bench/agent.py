@@ -14,10 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import hashlib
-import hmac
-import json
-import multiprocessing
 import os
 import re
 import signal
@@ -27,11 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any
@@ -39,12 +33,19 @@ from typing import Any
 import aiohttp
 from cryptography.fernet import Fernet
 
+from bot.bench._common import (
+    SIGNING_SECRET,
+    percentile_ms,
+    serve_until_sigterm,
+    signed_mention,
+    start_server_process,
+    stop_server_process,
+)
 from bot.fakes.anthropic import FakeAnthropic
 from bot.fakes.llm_script import RecordedRequest, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeSlack
 from bot.settings import Settings
 
-SIGNING_SECRET = "bench-signing-secret"
 _ROOT = Path(__file__).resolve().parents[2]
 PROPERTY_ID = "123456"
 MODEL = "anthropic:claude-haiku-5-5"
@@ -110,36 +111,6 @@ def _instrument(slack: FakeSlack, finished: Finished) -> None:
     slack.on("assistant.threads.setStatus", lambda call: {"ok": True})
 
 
-def _mention(thread_ts: str) -> tuple[bytes, dict[str, str]]:
-    envelope = {
-        "token": "bench",
-        "team_id": "T0LOOKOUT",
-        "api_app_id": "A0LOOKOUT",
-        "type": "event_callback",
-        "event_id": "Ev" + uuid.uuid4().hex[:12].upper(),
-        "event_time": int(time.time()),
-        "event": {
-            "type": "app_mention",
-            "user": "U0ALICE",
-            "text": f"<@U0LOOKOUT> {QUESTION}",
-            "ts": thread_ts,
-            "channel": "C0GROWTH",
-            "event_ts": thread_ts,
-            "team": "T0LOOKOUT",
-        },
-        "authorizations": [{"team_id": "T0LOOKOUT", "user_id": "U0LOOKOUT", "is_bot": True}],
-    }
-    body = json.dumps(envelope)
-    timestamp = str(int(time.time()))
-    digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    headers = {
-        "Content-Type": "application/json",
-        "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": f"v0={digest}",
-    }
-    return body.encode(), headers
-
-
 _ts_counter = iter(range(1, 10**9))
 
 
@@ -187,14 +158,11 @@ async def _serve_bot(config: dict[str, Any], ports: Queue[int]) -> None:
     from bot.agent.wiring import build_agent_handler
     from bot.serve import build_services, start_server
 
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     settings = Settings(_env_file=None, **config["settings"])
     services = build_services(settings)
     services.message_handler = build_agent_handler(services, contexts=_BenchContexts(config["google_url"]))
     server = await start_server(settings=settings, port=0, socket_mode=False, host="127.0.0.1", services=services)
-    ports.put(server.port)
-    await stop.wait()
+    await serve_until_sigterm(ports, server.port)
     await server.stop(grace_seconds=10)
 
 
@@ -224,7 +192,7 @@ async def _metric(http: aiohttp.ClientSession, url: str, name: str) -> float:
 async def _conversation(http: aiohttp.ClientSession, url: str, finished: Finished) -> float:
     thread_ts = _new_ts()
     done = finished.expect(thread_ts)
-    body, headers = _mention(thread_ts)
+    body, headers = signed_mention(text=f"<@U0LOOKOUT> {QUESTION}", ts=thread_ts)
     started = time.perf_counter()
     async with http.post(url, data=body, headers=headers) as response:
         await response.read()
@@ -264,20 +232,12 @@ async def _bench(args: argparse.Namespace) -> int:
                     "log_level": "WARNING",
                 },
             }
-            context = multiprocessing.get_context("spawn")
-            ports: Queue[int] = context.Queue()
-            process: BaseProcess = context.Process(target=_bot_process, args=(config, ports), daemon=True)
-            process.start()
+            process, port = await start_server_process(_bot_process, config)
             try:
-                port = await asyncio.to_thread(ports.get, True, 120)
                 assert process.pid is not None
                 report = await _drive(args, port=port, pid=process.pid, finished=finished)
             finally:
-                if process.pid is not None and process.is_alive():
-                    os.kill(process.pid, signal.SIGTERM)
-                await asyncio.to_thread(process.join, 30)
-                if process.is_alive():
-                    process.kill()
+                await stop_server_process(process)
     _print_report(args, report, ready, model_requests=claude.request_count)
     return 0
 
@@ -369,11 +329,6 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000 if ordered else float("nan")
-
-
 def _print_report(args: argparse.Namespace, report: dict[str, Any], ready: list[float], *, model_requests: int) -> None:
     samples: list[Sample] = report["samples"]
     overhead = [sample.overhead for sample in samples]
@@ -383,11 +338,11 @@ def _print_report(args: argparse.Namespace, report: dict[str, Any], ready: list[
     print(f"{'measure':<52}{'value':>14}{'target':>12}")
     print("-" * 78)
     print(
-        f"{'overhead p50 (mention → final message, − model/Google)':<52}{_percentile(overhead, 0.5):>11.1f} ms{'< 30 ms':>12}"
+        f"{'overhead p50 (mention → final message, − model/Google)':<52}{percentile_ms(overhead, 0.5):>11.1f} ms{'< 30 ms':>12}"
     )
-    print(f"{'overhead p99':<52}{_percentile(overhead, 0.99):>11.1f} ms{'':>12}")
-    print(f"{'end to end p50 (incl. fake model + GA4 time)':<52}{_percentile(total, 0.5):>11.1f} ms{'':>12}")
-    print(f"{'end to end p99':<52}{_percentile(total, 0.99):>11.1f} ms{'':>12}")
+    print(f"{'overhead p99':<52}{percentile_ms(overhead, 0.99):>11.1f} ms{'':>12}")
+    print(f"{'end to end p50 (incl. fake model + GA4 time)':<52}{percentile_ms(total, 0.5):>11.1f} ms{'':>12}")
+    print(f"{'end to end p99':<52}{percentile_ms(total, 0.99):>11.1f} ms{'':>12}")
     rss: dict[int, float] = report["rss"]
     print(f"{'RSS after warm-up (20 conversations)':<52}{report['rss_warm']:>11.1f} MB{'':>12}")
     for checkpoint, value in rss.items():
