@@ -70,6 +70,8 @@ async def _ga4_series(
     # google-analytics-data loads with the first alert check, not when `lookout serve` starts.
     from google.analytics.data_v1beta.types import DateRange, Dimension, Metric, RunReportRequest
 
+    from tools.ga4_report import read_table
+
     today = local_now.date()
     hourly_first = today - timedelta(days=history.hourly_days)
     daily_first = today - timedelta(days=history.daily_days)
@@ -91,9 +93,9 @@ async def _ga4_series(
     # Timestamps are the property's wall-clock hours (naive), as GA4 reports them: seasonality follows the local
     # working day across daylight-saving changes instead of shifting by an hour twice a year.
     hourly: dict[datetime, float] = {}
-    for row in hourly_report.rows:
-        stamp = datetime.strptime(row.dimension_values[0].value, "%Y%m%d%H")
-        hourly[stamp] = hourly.get(stamp, 0.0) + float(row.metric_values[0].value or 0)
+    for dimension_values, metric_values in read_table(hourly_report).rows:
+        stamp = datetime.strptime(dimension_values[0], "%Y%m%d%H")
+        hourly[stamp] = hourly.get(stamp, 0.0) + float(metric_values[0] or 0)
     last_complete_hour = local_now.replace(minute=0, second=0, microsecond=0, tzinfo=None) - timedelta(
         hours=GA4_PROCESSING_HOURS + 1
     )
@@ -106,10 +108,10 @@ async def _ga4_series(
 
     sessions: dict[date, float] = {}
     key_events: dict[date, float] = {}
-    for row in daily_report.rows:
-        day = datetime.strptime(row.dimension_values[0].value, "%Y%m%d").date()
-        sessions[day] = float(row.metric_values[0].value or 0)
-        key_events[day] = float(row.metric_values[1].value or 0)
+    for dimension_values, metric_values in read_table(daily_report).rows:
+        day = datetime.strptime(dimension_values[0], "%Y%m%d").date()
+        sessions[day] = float(metric_values[0] or 0)
+        key_events[day] = float(metric_values[1] or 0)
     days = [daily_first + timedelta(days=n) for n in range((yesterday - daily_first).days + 1)]
     return [
         Series(spec=HOURLY, points=hourly_points),

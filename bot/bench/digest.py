@@ -290,7 +290,6 @@ async def _run(args: argparse.Namespace) -> None:
                 google=Clients(google.url, runtime),
                 slack_client_for=slack_client_for,
                 poster=ClaimedPoster(database=database, clock=clock, claimant="bench", pacer=pacer),
-                pacer=pacer,
                 clock=clock,
                 chart=None if args.no_chart else digest_chart,
             )

@@ -27,7 +27,6 @@ from bot.google.problems import (
 )
 from bot.messages import digest as messages
 from bot.scheduler.jobs import digest_period
-from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost
 from storage.repos.schedule import ScheduledSubscription
 from tools.google.errors import GoogleAuthExpired
@@ -104,7 +103,6 @@ class DigestService:
         clock: Callable[[], datetime],
         chart: ChartRenderer | None = None,
         cache_ttl: timedelta = timedelta(minutes=15),
-        pacer: ChannelPacer | None = None,  # unused (the poster paces); accepted while bot/bench/digest.py passes it
     ) -> None:
         self._targets = targets
         self._google = google
