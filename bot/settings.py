@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Current generally-available models, checked 2026-11-21 against each provider's model and deprecation pages (the
@@ -27,7 +28,11 @@ class SettingsProblem(ValueError):
 class Settings(BaseSettings):
     """Configuration of one Lookout process. Build it once with `Settings()` and pass it down."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False)
+    # A blank value (`SLACK_CLIENT_ID=` in a copied .env template) means "not set", from any source: the environment
+    # and the .env file are skipped by `env_ignore_empty`, arguments and whitespace-only values by `_blank_is_unset`.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     database_url: str = "sqlite:///data/lookout.db"
     lookout_secret_key: SecretStr | None = None
@@ -87,6 +92,15 @@ class Settings(BaseSettings):
     # Keep it below the orchestrator's kill deadline (Kubernetes terminationGracePeriodSeconds minus preStop).
     lookout_shutdown_grace_seconds: float = 25.0
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, values: Any) -> Any:
+        # Otherwise an empty secret counts as set (`SecretStr("")` is not None) and the mode checks contradict
+        # each other; a blank number or URL would fail validation instead of taking its default.
+        if isinstance(values, dict):
+            return {key: value for key, value in values.items() if not _blank(value)}
+        return values
+
     @field_validator("slack_api_url")
     @classmethod
     def _slack_api_url_ends_with_slash(cls, value: str) -> str:
@@ -138,3 +152,9 @@ class Settings(BaseSettings):
         if bool(self.google_client_id) != (self.google_client_secret is not None):
             problems.append("Google sign-in needs both GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET.")
         return problems
+
+
+def _blank(value: object) -> bool:
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return isinstance(value, str) and not value.strip()
