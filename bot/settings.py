@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # that overrides or extends the built-in price table.
     lookout_model_prices: str | None = None
 
+    # When set, `GET /metrics` answers only requests carrying `Authorization: Bearer <this token>`.
+    lookout_metrics_token: SecretStr | None = None
+
     # The scheduler can be switched off on replicas that should only answer events.
     lookout_scheduler_enabled: bool = True
     # Leadership lease: a dead leader is replaced within this plus a quarter of it (renewal interval).

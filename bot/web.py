@@ -7,6 +7,7 @@ Other areas add their routes to `AREA_ROUTES` with one line each: `Route("GET", 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -119,4 +120,20 @@ async def _healthz(request: web.Request) -> web.Response:
 
 async def _metrics(request: web.Request) -> web.Response:
     services = request.app[SERVICES_KEY]
+    if not metrics_authorized(request, services=services):
+        return web.Response(status=401, text="401: Unauthorized", headers={"WWW-Authenticate": "Bearer"})
     return web.Response(body=services.metrics.render(), headers={"Content-Type": services.metrics.content_type})
+
+
+def metrics_authorized(request: web.Request, *, services: Services) -> bool:
+    """True when LOOKOUT_METRICS_TOKEN is unset, or the request carries it as a bearer token.
+
+    Compared in constant time (`hmac.compare_digest`), so the answer's timing says nothing about the token.
+    """
+    token = services.settings.lookout_metrics_token
+    if token is None:
+        return True
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode())

@@ -176,3 +176,21 @@ async def test_oauth_pages_are_not_cached_sniffed_framed_or_allowed_to_load_anyt
         assert page.headers["Referrer-Policy"] == "no-referrer"
         assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     assert [page.status for page in pages][1:] == [400, 503]  # a forged Slack state; Google not configured
+
+
+async def test_metrics_need_the_bearer_token_when_one_is_set(start_app: StartApp) -> None:
+    # given an operator who set LOOKOUT_METRICS_TOKEN
+    app = await start_app(lookout_metrics_token="s3cret-scrape-token")
+
+    async def scrape(headers: dict[str, str]) -> int:
+        async with aiohttp.ClientSession() as session, session.get(app.url + "/metrics", headers=headers) as response:
+            body = await response.text()
+            assert ("lookout_slack_requests_received_total" in body) == (response.status == 200)
+            return response.status
+
+    # then a scrape without it, with a wrong one or another scheme is refused; the right one is served
+    assert await scrape({}) == 401
+    assert await scrape({"Authorization": "Bearer wrong"}) == 401
+    assert await scrape({"Authorization": "Basic s3cret-scrape-token"}) == 401
+    assert await scrape({"Authorization": "Bearer s3cret-scrape-token"}) == 200
+    assert await scrape({"Authorization": "bearer s3cret-scrape-token"}) == 200
