@@ -15,7 +15,9 @@ from bot.agent.service import TurnStatus
 from bot.agent.wiring import build_agent_service
 from bot.messages import agent as messages
 from bot.messages import google as google_messages
+from bot.messages import operator as operator_messages
 from bot.settings import Settings
+from storage.migrate import prepare_database
 from storage.repos.workspaces import get_workspace
 from tools.base import ToolUserError
 
@@ -32,20 +34,24 @@ async def ask(
     team_id: str,
     channel_id: str | None,
     contexts: ToolContextProvider | None = None,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
     from bot.agent.context import GoogleToolContexts
     from bot.agent.slack import footer_text
     from bot.serve import build_services
 
+    # Looked up now, not bound as defaults at import: a caller (or pytest) may have replaced them since.
+    out, err = out or sys.stdout, err or sys.stderr
     services = build_services(settings)
     agent = build_agent_service(services)
     try:
+        # A fresh install has no tables yet; like `serve` and `digest`, bring the schema up to date first.
+        await prepare_database(services.database, wait_seconds=settings.lookout_database_wait_seconds)
         async with services.database.session() as session:
             workspace = await get_workspace(session=session, enterprise_id=None, team_id=team_id)
         if workspace is None or workspace.id is None:
-            err.write(f"lookout ask: no workspace with team id {team_id} (install Lookout there first)\n")
+            err.write(operator_messages.no_such_workspace(team_id=team_id) + "\n")
             return 2
         provider = contexts or GoogleToolContexts(services)
         try:

@@ -56,8 +56,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     # matplotlib (charts) keeps its font cache in MPLCONFIGDIR, by default under $HOME: unwritable or thrown away
     # with the container, so every start would rebuild it on the first chart. The data directory persists.
     os.environ.setdefault("MPLCONFIGDIR", str(settings.lookout_data_dir.resolve() / "matplotlib"))
+    from storage.reachability import DatabaseUnavailable
+
     try:
         return _dispatch(args, settings)
+    except DatabaseUnavailable as unavailable:
+        # Something the operator can fix: one line saying what and where, not a traceback.
+        from bot.messages.operator import database_unavailable
+
+        sys.stderr.write(database_unavailable(url=unavailable.url, problem=unavailable.problem) + "\n")
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -7,10 +7,11 @@ import logging
 import sys
 from zoneinfo import ZoneInfo
 
+from bot.messages import operator as operator_messages
 from bot.scheduler.lifecycle import build_scheduled_work
 from bot.settings import Settings
 from bot.slack.clients import WorkspaceNotInstalled, web_client_for
-from storage.migrate import migrate
+from storage.migrate import prepare_database
 from storage.repos.schedule import find_subscription
 from storage.repos.workspaces import get_workspace
 from storage.tables.schedule import SubscriptionKind
@@ -24,11 +25,11 @@ async def digest(*, settings: Settings, team_id: str, channel_id: str, dry_run: 
 
     services = build_services(settings)
     try:
-        await migrate(services.database)
+        await prepare_database(services.database, wait_seconds=settings.lookout_database_wait_seconds)
         async with services.database.session() as session:
             workspace = await get_workspace(session=session, enterprise_id=None, team_id=team_id)
             if workspace is None or workspace.id is None:
-                sys.stderr.write(f"lookout: no workspace with team id {team_id} is installed here\n")
+                sys.stderr.write(operator_messages.no_such_workspace(team_id=team_id) + "\n")
                 return 2
             subscription = await find_subscription(
                 session=session, workspace_id=workspace.id, channel_id=channel_id, kind=SubscriptionKind.DIGEST

@@ -17,10 +17,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Connection
 
 from bot.logs import redact
+from bot.messages import operator as operator_messages
 from bot.settings import Settings, SlackMode
 from storage.crypto import SecretKeyError, TokenCipher, key_path
 from storage.db import Database
 from storage.migrate import alembic_config
+from storage.reachability import DatabaseUnavailable, check_database
 
 _TIMEOUT_SECONDS = 5.0
 
@@ -90,8 +92,13 @@ async def _check_secret_key(settings: Settings) -> list[Check]:
 async def _check_database(settings: Settings) -> list[Check]:
     database = Database(settings.database_url)
     try:
-        if not await database.ping():
-            return [Check("database", Status.FAIL, f"cannot connect to {database.url.render_as_string()}")]
+        try:
+            await check_database(database)
+        except DatabaseUnavailable as unavailable:
+            hint = operator_messages.database_hint(unavailable.problem)
+            return [
+                Check("database", Status.FAIL, f"cannot connect to {unavailable.url} ({unavailable.problem}): {hint}")
+            ]
         async with database.engine.connect() as connection:
             current, head = await connection.run_sync(_revisions)
     finally:

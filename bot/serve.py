@@ -28,7 +28,7 @@ from bot.slack.clients import make_web_client, new_slack_http_session
 from bot.web import build_web_app
 from storage.crypto import TokenCipher, load_or_create_key
 from storage.db import Database
-from storage.migrate import migrate
+from storage.migrate import prepare_database
 from storage.repos.events import purge_processed_events
 from storage.repos.workspaces import ensure_workspace
 
@@ -68,7 +68,7 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
 async def migrate_only(*, settings: Settings) -> int:
     database = Database(settings.database_url)
     try:
-        await migrate(database)
+        await prepare_database(database, wait_seconds=settings.lookout_database_wait_seconds)
     finally:
         await database.dispose()
     logger.info("database schema is up to date")
@@ -161,11 +161,20 @@ async def start_server(
     host: str = "0.0.0.0",  # noqa: S104 - a server listens on all interfaces
     services: Services | None = None,
 ) -> RunningServer:
-    """Migrate, then start serving. `port=0` picks a free port (see `RunningServer.port`)."""
+    """Migrate, then start serving. `port=0` picks a free port (see `RunningServer.port`).
+
+    Raises `DatabaseUnavailable` (after closing what it opened) when the database cannot be used.
+    """
     services = services or build_services(settings)
+    try:
+        await prepare_database(services.database, wait_seconds=settings.lookout_database_wait_seconds)
+    except BaseException:
+        # Nothing may be left open: an unclosed pool or session makes the interpreter's exit spew tracebacks.
+        services.google_runtime.close()
+        await services.database.dispose()
+        raise
     if services.slack_http is None:
         services.slack_http = new_slack_http_session()
-    await migrate(services.database)
     if settings.slack_mode is SlackMode.SINGLE_WORKSPACE:
         await _register_single_workspace(services)
     bolt_app = build_app(services=services)

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite:///data/lookout.db"
+    # At start, how long to keep retrying (with backoff) a database that does not answer yet, e.g. PostgreSQL still
+    # starting beside Lookout; 0 reports it at once and exits non-zero.
+    lookout_database_wait_seconds: float = 0.0
     lookout_secret_key: SecretStr | None = None
     lookout_data_dir: Path = Path("data")
     port: int = 3000

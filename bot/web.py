@@ -21,6 +21,7 @@ from slack_bolt.response import BoltResponse
 from bot.google.routes import CALLBACK_PATH, google_oauth_callback
 from bot.pages import PAGE_HEADERS
 from bot.services import Services
+from storage.reachability import DatabaseProblem, DatabaseUnavailable, check_database
 
 RouteHandler = Callable[[web.Request, Services], Awaitable[web.StreamResponse]]
 
@@ -110,12 +111,16 @@ def _oauth_page(
 async def _healthz(request: web.Request) -> web.Response:
     services = request.app[SERVICES_KEY]
     try:
-        healthy = await asyncio.wait_for(services.database.ping(), timeout=_HEALTH_TIMEOUT_SECONDS)
+        async with asyncio.timeout(_HEALTH_TIMEOUT_SECONDS):
+            await check_database(services.database)
     except TimeoutError:
-        healthy = False
-    if healthy:
+        problem = DatabaseProblem.TIMEOUT
+    except DatabaseUnavailable as unavailable:
+        problem = unavailable.problem
+    else:
         return web.json_response({"status": "ok", "database": "ok"})
-    return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    # Says why (never where: the URL stays in the operator's log), so a probe's output is enough to start looking.
+    return web.json_response({"status": "unavailable", "database": "unreachable", "reason": problem.value}, status=503)
 
 
 async def _metrics(request: web.Request) -> web.Response:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -21,15 +22,33 @@ def async_url(database_url: str) -> URL:
     return url
 
 
+def display_url(database_url: str) -> str:
+    """The URL as the operator wrote it, minus any password (in the authority or as a query parameter)."""
+    url = make_url(database_url)
+    bare = URL.create(
+        drivername=url.drivername,
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query={key: value for key, value in url.query.items() if key.lower() != "password"},
+    )
+    return bare.render_as_string(hide_password=False)
+
+
 class Database:
     """Owns the engine; hands out sessions. One per process, created in the entry point."""
 
     def __init__(self, database_url: str, *, echo: bool = False) -> None:
         self.url = async_url(database_url)
+        # Where the database is, as the operator wrote it, for messages and logs: never with its password.
+        self.display_url = display_url(database_url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.is_postgres = self.url.get_backend_name() == "postgresql"
         if self.is_sqlite and self.url.database and self.url.database != ":memory:":
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            # When this fails the first connection says so, and the caller turns that into one line for the operator.
+            with contextlib.suppress(OSError):
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict[str, object] = {"echo": echo}
         if self.is_postgres:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
@@ -45,14 +64,6 @@ class Database:
         """A session in a transaction: committed on success, rolled back on error."""
         async with self._sessions() as session, session.begin():
             yield session
-
-    async def ping(self) -> bool:
-        try:
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception:
-            return False
-        return True
 
     async def dispose(self) -> None:
         await self.engine.dispose()

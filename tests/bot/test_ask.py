@@ -10,8 +10,10 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.ask import ask
+from bot.cli import main
 from bot.fakes.anthropic import FakeAnthropic
 from bot.fakes.llm_script import Reply, ScriptedToolCall
+from bot.messages import operator as operator_messages
 from bot.settings import Settings
 from storage.db import Database
 from storage.repos.workspaces import ensure_workspace
@@ -83,3 +85,20 @@ async def test_ask_for_an_unknown_workspace_says_so(database_url: str, tmp_path:
     assert code == 2
     assert "no workspace with team id T0NOPE" in err.getvalue()
     assert claude.requests == []
+
+
+def test_ask_on_a_fresh_install_migrates_and_says_the_team_is_not_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A fresh install: no database file yet, nothing ever served.
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/fresh/lookout.db")
+    monkeypatch.setenv("LOOKOUT_DATA_DIR", str(tmp_path / "data"))
+
+    code = main(["ask", "how was last week?", "--team", "T0NOTHERE"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    assert operator_messages.no_such_workspace(team_id="T0NOTHERE") in err.splitlines()
+    assert "T0NOTHERE" in err and "install Lookout" in err

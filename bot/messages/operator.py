@@ -1,0 +1,44 @@
+"""What `lookout` tells an operator in the terminal when it cannot do its job: one line, what is wrong, what to check.
+
+These lines go to stderr (and the log); never a secret, never a traceback for a problem the operator can fix.
+"""
+
+from __future__ import annotations
+
+from storage.reachability import DatabaseProblem
+
+_WAIT_HINT = "set LOOKOUT_DATABASE_WAIT_SECONDS to wait for it at start"
+_DATABASE_HINTS = {
+    DatabaseProblem.REFUSED: f"is the database server running and listening on that host and port? ({_WAIT_HINT})",
+    DatabaseProblem.UNREACHABLE: "check the host in DATABASE_URL and the network or firewall between Lookout and it",
+    DatabaseProblem.CONNECTION_LOST: "the server closed the connection: check the database server's log",
+    DatabaseProblem.UNKNOWN_HOST: "check the host name in DATABASE_URL",
+    DatabaseProblem.TIMEOUT: "check the host and port in DATABASE_URL and any firewall in between",
+    DatabaseProblem.AUTH: "check the user name and password in DATABASE_URL (and pg_hba.conf on the server)",
+    DatabaseProblem.NO_DATABASE: "create the database (createdb NAME) or fix its name in DATABASE_URL",
+    DatabaseProblem.STARTING: f"wait until it has started, or {_WAIT_HINT}",
+    DatabaseProblem.TOO_MANY_CONNECTIONS: (
+        "raise max_connections on the server or put PgBouncer in front (each replica uses up to 20)"
+    ),
+    DatabaseProblem.CANNOT_OPEN: "check that the directory in DATABASE_URL exists and Lookout's user can write to it",
+    DatabaseProblem.READ_ONLY: (
+        "make the database file and its directory writable by Lookout's user (SQLite), or point DATABASE_URL at "
+        "a server that accepts writes (PostgreSQL)"
+    ),
+    DatabaseProblem.OTHER: "the log above has the details",
+}
+
+
+def database_unavailable(*, url: str, problem: DatabaseProblem) -> str:
+    return f"lookout: cannot use the database at {url} ({problem.value}): {_DATABASE_HINTS[problem]}."
+
+
+def database_hint(problem: DatabaseProblem) -> str:
+    return _DATABASE_HINTS[problem]
+
+
+def no_such_workspace(*, team_id: str) -> str:
+    return (
+        f"lookout: no workspace with team id {team_id} is installed here: install Lookout in that workspace first, "
+        "or check the id (the T… in https://app.slack.com/client/T…/…)."
+    )
