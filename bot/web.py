@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,12 +22,16 @@ from slack_bolt.response import BoltResponse
 from bot.google.routes import CALLBACK_PATH, google_oauth_callback
 from bot.pages import PAGE_HEADERS
 from bot.services import Services
+from bot.slack import intake
+from bot.slack.intake import JSON_TYPE, Refused
 from storage.reachability import DatabaseProblem, DatabaseUnavailable, check_database
 
 RouteHandler = Callable[[web.Request, Services], Awaitable[web.StreamResponse]]
 
 SERVICES_KEY = web.AppKey("services", Services)
 BOLT_APP_KEY = web.AppKey("bolt_app", AsyncApp)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,8 @@ class Route:
 AREA_ROUTES: list[Route] = [Route("GET", CALLBACK_PATH, google_oauth_callback)]
 
 _HEALTH_TIMEOUT_SECONDS = 3.0
-# aiohttp reads at most this much of a request body, and answers 413 beyond it, before bolt checks the signature:
-# an unsigned multi-gigabyte POST cannot fill the memory. Slack's events and interactions are a few KiB.
+# aiohttp reads at most this much of a request body, and it is refused (413) beyond it, before the signature is
+# checked: an unsigned multi-gigabyte POST cannot fill the memory. Slack's events and interactions are a few KiB.
 MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -81,18 +86,45 @@ async def _slack_events(request: web.Request) -> web.Response:
     started = time.perf_counter()
     services.background.note_request()
     received, acked, latency = services.metrics.request_metrics(
-        "event" if request.content_type == "application/json" else "form"
+        "event" if request.content_type == JSON_TYPE else "form"
     )
     received.inc()
-    bolt_request = await to_bolt_request(request)
-    bolt_response = await request.app[BOLT_APP_KEY].async_dispatch(bolt_request)
-    response = await to_aiohttp_response(bolt_response)
+    try:
+        response = await _let_in(request, services=services)
+    except Refused as refused:
+        # One INFO line, never the body: a stranger's junk is not an operator's problem, but a flood shows here.
+        logger.info("refused a request to /slack/events: %s (HTTP %d)", refused.reason, refused.status)
+        response = web.json_response({"error": "invalid request"}, status=refused.status)
     if response.status == 200:
         acked.inc()
     else:
         services.metrics.events_rejected.labels(status=str(response.status)).inc()
     latency.observe(time.perf_counter() - started)
     return response
+
+
+async def _let_in(request: web.Request, *, services: Services) -> web.Response:
+    """Verify, then parse, then let bolt dispatch (see `bot.slack.intake`); raises `Refused`."""
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise Refused(413, f"body over {MAX_BODY_BYTES} bytes") from None
+    intake.verify(
+        signing_secret=services.settings.slack_signing_secret,
+        body=body,
+        timestamp=request.headers.get("X-Slack-Request-Timestamp"),
+        signature=request.headers.get("X-Slack-Signature"),
+    )
+    text, kind, payload = intake.parse(body=body, content_type=request.content_type)
+    if kind == "app_rate_limited":
+        # Slack stopped sending this workspace's events for a minute: worth an operator's attention, not a retry.
+        logger.warning("Slack rate-limited event delivery for team %s", payload.get("team_id"))
+        return web.Response(status=200)
+    bolt_request = intake.bolt_request(
+        text=text, kind=kind, payload=payload, query=request.query_string, headers=request.headers
+    )
+    bolt_response = await request.app[BOLT_APP_KEY].async_dispatch(bolt_request)
+    return await to_aiohttp_response(bolt_response)
 
 
 def _oauth_page(

@@ -1,0 +1,228 @@
+"""The front door of `/slack/events`: check Slack's signature on the raw bytes first, then decode and parse.
+
+bolt parses a body the moment it is handed one, before its own signature check, so malformed JSON from anyone used
+to make a 500 and a traceback. Here nothing of a body is decoded before its signature holds, and a signed body that
+is not a Slack request of a kind Lookout takes is refused with a 4xx (`Refused`), which the route logs in one INFO
+line. What passes is a dict of the shape bolt indexes into, handed to bolt as its own request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any, Literal
+from urllib.parse import parse_qsl
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+# Slack's replay window: a request signed longer ago than this is refused whatever its signature.
+MAX_SIGNATURE_AGE_SECONDS = 5 * 60
+JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+# Requests that name no workspace by design; every other kind must, or no installation could answer it.
+_NO_WORKSPACE_KINDS = frozenset({"url_verification", "ssl_check"})
+
+
+class Refused(Exception):
+    """The request is not let in: `status` is the HTTP answer, `reason` the operator's log line (never the body)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+# ------------------------------------------------------------------------------------------------ shapes
+# Only what bolt and our listeners index into is checked; everything else Slack sends passes untouched.
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class _Ids(_Shape):
+    """A `team`, `enterprise`, `user` or `channel` object of an interaction payload."""
+
+    id: str | None = None
+    team_id: str | None = None
+    enterprise_id: str | None = None
+
+
+class _Authorization(_Shape):
+    enterprise_id: str | None = None
+    team_id: str | None = None
+    is_enterprise_install: bool | None = None
+
+
+class _Event(_Shape):
+    type: str
+
+
+class _EventCallback(_Shape):
+    type: Literal["event_callback"]
+    event: _Event
+    team_id: str | None = None
+    enterprise_id: str | None = None
+    authorizations: list[_Authorization] | None = None
+
+
+class _UrlVerification(_Shape):
+    type: Literal["url_verification"]
+    challenge: str
+
+
+class _RateLimited(_Shape):
+    type: Literal["app_rate_limited"]
+    team_id: str | None = None
+
+
+class _View(_Shape):
+    callback_id: str = ""
+    team_id: str | None = None
+    app_installed_team_id: str | None = None
+
+
+class _Interaction(_Shape):
+    type: str
+    team: _Ids | str | None = None
+    enterprise: _Ids | str | None = None
+    user: _Ids | str | None = None
+    channel: _Ids | str | None = None
+    view: _View | None = None
+    authorizations: list[_Authorization] | None = None
+
+
+class _Action(_Shape):
+    action_id: str
+
+
+class _BlockActions(_Interaction):
+    actions: list[_Action] = Field(min_length=1)
+
+
+class _ViewPayload(_Interaction):
+    view: _View
+
+
+class _CallbackPayload(_Interaction):
+    callback_id: str
+
+
+class _Suggestion(_Interaction):
+    action_id: str
+
+
+_INTERACTIONS: dict[str, type[_Interaction]] = {
+    "block_actions": _BlockActions,
+    "block_suggestion": _Suggestion,
+    "view_submission": _ViewPayload,
+    "view_closed": _ViewPayload,
+    "shortcut": _CallbackPayload,
+    "message_action": _CallbackPayload,
+    "interactive_message": _CallbackPayload,
+    "dialog_submission": _CallbackPayload,
+    "dialog_cancellation": _CallbackPayload,
+    "dialog_suggestion": _CallbackPayload,
+}
+_JSON_KINDS: dict[str, type[_Shape]] = {
+    "event_callback": _EventCallback,
+    "url_verification": _UrlVerification,
+    "app_rate_limited": _RateLimited,
+}
+
+
+# ------------------------------------------------------------------------------------------------ steps
+
+
+def verify(
+    *,
+    signing_secret: SecretStr | None,
+    body: bytes,
+    timestamp: str | None,
+    signature: str | None,
+    now: float | None = None,
+) -> None:
+    """Refuse (401) unless `signature` is Slack's HMAC of this exact body, made within the last five minutes.
+
+    Computed here on the raw bytes (slack_sdk's verifier decodes the body as UTF-8 first, and so raises on
+    bytes that are not text): `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{body}` keyed by the signing secret.
+    """
+    if signing_secret is None or not signing_secret.get_secret_value():
+        raise Refused(401, "SLACK_SIGNING_SECRET is not set, so no request can be verified")
+    if not timestamp or not (timestamp.isascii() and timestamp.isdigit()):
+        raise Refused(401, "missing or malformed X-Slack-Request-Timestamp")
+    if not signature or not signature.isascii():
+        raise Refused(401, "missing or malformed X-Slack-Signature")
+    if abs((time.time() if now is None else now) - int(timestamp)) > MAX_SIGNATURE_AGE_SECONDS:
+        raise Refused(401, "stale signature (a replay, or this machine's clock is off)")
+    digest = hmac.new(
+        signing_secret.get_secret_value().encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256
+    ).hexdigest()
+    if not hmac.compare_digest(f"v0={digest}".encode(), signature.encode()):
+        raise Refused(401, "bad signature")
+
+
+def parse(*, body: bytes, content_type: str) -> tuple[str, str, dict[str, Any]]:
+    """A verified body as (text, kind, payload); refuses (4xx) anything Slack would not send to this URL."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused(400, "body is not UTF-8") from None
+    if content_type == JSON_TYPE:
+        payload = _json_object(text, what="body")
+        kind = str(payload.get("type", ""))
+        _check(_JSON_KINDS.get(kind), payload, kind=kind)
+        return text, kind, payload
+    if content_type == FORM_TYPE:
+        fields = dict(parse_qsl(text, keep_blank_values=True))
+        if "payload" in fields:
+            payload = _json_object(fields["payload"], what="payload field")
+            kind = str(payload.get("type", ""))
+            _check(_INTERACTIONS.get(kind), payload, kind=kind)
+            return text, kind, payload
+        if "ssl_check" in fields:
+            return text, "ssl_check", fields
+        if fields.get("command"):
+            return text, "command", fields
+        raise Refused(400, "form body is neither a slash command nor an interaction")
+    raise Refused(415, f"content type {content_type or 'none'} is not one Slack sends")
+
+
+def bolt_request(*, text: str, kind: str, payload: dict[str, Any], query: str, headers: Any) -> AsyncBoltRequest:
+    """The request bolt dispatches, carrying our parse; refuses (400) one that names no workspace."""
+    request = AsyncBoltRequest(body=text, query=query, headers=headers)
+    if request.body != payload:
+        # bolt takes any form body containing the word "payload" for an interaction and reads it as {} when there
+        # is no such field: `/lookout site https://acme.com/payload` would be lost. Our parse is the right one.
+        request.body = payload
+        request.context = build_async_context(AsyncBoltContext({}), payload)
+    context = request.context
+    if kind not in _NO_WORKSPACE_KINDS and not (context.team_id or context.enterprise_id):
+        raise Refused(400, f"{kind} request names no team or enterprise")
+    return request
+
+
+def _json_object(text: str, *, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise Refused(400, f"{what} is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise Refused(400, f"{what} is JSON but not an object")
+    return value
+
+
+def _check(shape: type[_Shape] | None, payload: dict[str, Any], *, kind: str) -> None:
+    if shape is None:
+        raise Refused(400, f"unknown request type {kind[:40]!r}")
+    try:
+        shape.model_validate(payload)
+    except ValidationError as error:
+        fields = ", ".join(".".join(str(part) for part in problem["loc"]) for problem in error.errors()[:3])
+        raise Refused(400, f"{kind} request of an unexpected shape ({fields})") from None

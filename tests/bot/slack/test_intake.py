@@ -1,0 +1,137 @@
+"""Verify first, then parse: junk at `/slack/events`, signed or not, gets a 4xx and at most one INFO line."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+
+import aiohttp
+import pytest
+
+from bot.fakes.slack_api import FakeSlack
+from tests.helpers.app_harness import SIGNING_SECRET, RunningApp
+from tests.helpers.slack_requests import app_mention, event_envelope, send, slash_command_body
+
+FORM = "application/x-www-form-urlencoded"
+JUNK: list[tuple[str, bytes, str]] = [
+    ("malformed JSON", b'{"type": "event_callback", "event": {', "application/json"),
+    ("a JSON array", b'[{"type": "event_callback"}]', "application/json"),
+    ("a JSON string", b'"event_callback"', "application/json"),
+    ("invalid UTF-8", b'{"type": "event_callback", "text": "\xff\xfe\xc3"}', "application/json"),
+    ("a payload field that is not JSON", b"payload=%7Bnot+json", FORM),
+    ("a payload field that is a JSON list", b"payload=%5B1%2C2%5D", FORM),
+    ("a form body that is neither command nor interaction", b"hello=world", FORM),
+    ("XML", b"<event><type>event_callback</type></event>", "application/xml"),
+]
+
+
+def _problems(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.levelno >= logging.WARNING or record.exc_info]
+
+
+async def _post(app: RunningApp, body: bytes, content_type: str, *, signed: bool) -> int:
+    # The helper signs text; these bodies may not be text, so sign the bytes by hand the way Slack does.
+    headers = {"Content-Type": content_type}
+    if signed:
+        timestamp = str(int(time.time()))
+        digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+        headers |= {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}"}
+    async with aiohttp.ClientSession() as session, session.post(app.events_url, data=body, headers=headers) as r:
+        await r.read()
+        return r.status
+
+
+@pytest.mark.parametrize(("what", "body", "content_type"), JUNK, ids=[case[0] for case in JUNK])
+async def test_unsigned_junk_is_refused_before_it_is_read(
+    slack_app: RunningApp,
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+    what: str,
+    body: bytes,
+    content_type: str,
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    status = await _post(slack_app, body, content_type, signed=False)
+
+    assert status == 401, what
+    assert _problems(caplog) == []
+    assert len([r for r in caplog.records if r.name == "bot.web"]) == 1
+    assert fake_slack.calls == []
+
+
+@pytest.mark.parametrize(("what", "body", "content_type"), JUNK, ids=[case[0] for case in JUNK])
+async def test_signed_junk_gets_a_4xx_and_one_info_line(
+    slack_app: RunningApp,
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+    what: str,
+    body: bytes,
+    content_type: str,
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    status = await _post(slack_app, body, content_type, signed=True)
+
+    assert status == (415 if content_type == "application/xml" else 400), what
+    assert _problems(caplog) == []
+    assert [r.levelno for r in caplog.records if r.name.startswith(("bot", "slack_bolt"))] == [logging.INFO]
+    assert fake_slack.calls == []
+
+
+async def test_malformed_signature_headers_are_a_401_not_a_crash(
+    slack_app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = json.dumps(event_envelope(app_mention()))
+    for headers in (
+        {"X-Slack-Request-Timestamp": "yesterday", "X-Slack-Signature": "v0=00"},
+        {"X-Slack-Request-Timestamp": "1531420618", "X-Slack-Signature": "v0=\u00e9t\u00e9"},
+    ):
+        response = await send(
+            slack_app.events_url, body, signing_secret=SIGNING_SECRET, signed=False, extra_headers=headers
+        )
+        assert response.status == 401
+    assert _problems(caplog) == []
+
+
+async def test_a_signed_event_naming_no_workspace_is_a_400(slack_app: RunningApp, fake_slack: FakeSlack) -> None:
+    envelope = event_envelope(app_mention())
+    envelope.pop("team_id")
+    envelope.pop("authorizations")
+    envelope["event"].pop("team")
+
+    response = await slack_app.sender.envelope(envelope)
+
+    assert response.status == 400
+    assert fake_slack.calls == []
+
+
+async def test_a_signed_block_action_without_actions_is_a_400(slack_app: RunningApp) -> None:
+    payload = {"type": "block_actions", "team": {"id": "T0LOOKOUT"}, "user": {"id": "U0ALICE"}, "actions": []}
+    body = f"payload={json.dumps(payload)}"
+
+    response = await send(slack_app.events_url, body, signing_secret=SIGNING_SECRET, content_type=FORM)
+
+    assert response.status == 400
+
+
+async def test_a_slash_command_mentioning_payload_still_reaches_the_command(
+    slack_app: RunningApp, fake_slack: FakeSlack
+) -> None:
+    # bolt alone reads any form body containing the word "payload" as an empty interaction
+    response = await slack_app.command("payload")
+    answers = await fake_slack.wait_for_responses(1)
+
+    assert response.status == 200
+    assert "I don't know `/lookout payload`" in answers[0].body["text"]
+
+
+async def test_a_slash_command_is_still_a_form_post(slack_app: RunningApp) -> None:
+    body = slash_command_body("help", response_url=slack_app.sender.response_url)
+
+    as_json = await send(slack_app.events_url, body, signing_secret=SIGNING_SECRET, content_type="application/json")
+
+    assert as_json.status == 400
