@@ -12,19 +12,23 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from bot.agent.wiring import install_agent
 from bot.app import build_app
 from bot.google.choices import google_home_blocks
 from bot.messages import core as messages
+from bot.messages import operator as operator_messages
 from bot.scheduler.lifecycle import start_scheduler
 from bot.services import Services
 from bot.settings import Settings, SlackMode
 from bot.slack.clients import make_web_client, new_slack_http_session
+from bot.slack.errors import REFUSED_TOKEN_ERRORS, error_code
 from bot.web import build_web_app
 from storage.crypto import TokenCipher, load_or_create_key
 from storage.db import Database
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 Stop = Callable[[], Awaitable[None]]
 # A long-running part started beside the HTTP server (the scheduler, housekeeping); returns how to stop it.
@@ -105,12 +110,41 @@ async def start_ledger_purge(services: Services) -> Stop:
 LIFECYCLES: list[Lifecycle] = [start_ledger_purge, start_scheduler]
 
 
+class SlackTokenRefused(RuntimeError):
+    """Slack refused a configured token at start: the process must not serve (every command would fail)."""
+
+    def __init__(self, *, variable: str, error: str) -> None:
+        super().__init__(f"Slack refused {variable} ({error})")
+        self.variable = variable
+        self.error = error
+
+
+class SlackUnreachable(RuntimeError):
+    """Slack could not be asked about a configured token at start (network, 5xx after retries)."""
+
+    def __init__(self, *, variable: str, reason: str) -> None:
+        super().__init__(f"could not check {variable} with Slack ({reason})")
+        self.variable = variable
+        self.reason = reason
+
+
 def serve(*, settings: Settings, port: int | None, socket_mode: bool) -> int:
     problems = settings.problems(socket_mode=socket_mode)
     if problems:
         sys.stderr.write(messages.newcomer_checklist(problems=problems, public_url=settings.base_url))
         return 2
-    return asyncio.run(_serve(settings=settings, port=port or settings.port, socket_mode=socket_mode))
+    try:
+        return asyncio.run(_serve(settings=settings, port=port or settings.port, socket_mode=socket_mode))
+    except SlackTokenRefused as refused:
+        # Fail fast rather than serve a bot whose every reply Slack refuses (docs/deployment.md).
+        sys.stderr.write(operator_messages.slack_token_refused(variable=refused.variable, error=refused.error) + "\n")
+        return 1
+    except SlackUnreachable as unreachable:
+        line = operator_messages.slack_unreachable(
+            variable=unreachable.variable, api_url=settings.slack_api_url, reason=unreachable.reason
+        )
+        sys.stderr.write(line + "\n")
+        return 1
 
 
 @dataclass
@@ -147,10 +181,7 @@ class RunningServer:
                 await stop()
 
         await asyncio.gather(drain_handlers(), stop_lifecycles())
-        self.services.google_runtime.close()
-        if self.services.slack_http is not None:
-            await self.services.slack_http.close()
-        await self.services.database.dispose()
+        await _release(self.services)
 
 
 async def start_server(
@@ -168,15 +199,16 @@ async def start_server(
     services = services or build_services(settings)
     try:
         await prepare_database(services.database, wait_seconds=settings.lookout_database_wait_seconds)
+        if services.slack_http is None:
+            services.slack_http = new_slack_http_session()
+        if settings.slack_mode is SlackMode.SINGLE_WORKSPACE:
+            await _register_single_workspace(services)
+        if socket_mode:
+            await _check_app_token(services)
     except BaseException:
         # Nothing may be left open: an unclosed pool or session makes the interpreter's exit spew tracebacks.
-        services.google_runtime.close()
-        await services.database.dispose()
+        await _release(services)
         raise
-    if services.slack_http is None:
-        services.slack_http = new_slack_http_session()
-    if settings.slack_mode is SlackMode.SINGLE_WORKSPACE:
-        await _register_single_workspace(services)
     bolt_app = build_app(services=services)
     runner = web.AppRunner(build_web_app(services=services, bolt_app=bolt_app, socket_mode=socket_mode))
     await runner.setup()
@@ -234,15 +266,44 @@ async def _serve(*, settings: Settings, port: int, socket_mode: bool) -> int:
     return 0
 
 
+async def _release(services: Services) -> None:
+    services.google_runtime.close()
+    if services.slack_http is not None:
+        await services.slack_http.close()
+    await services.database.dispose()
+
+
+async def _verified(call: Awaitable[_T], *, variable: str) -> _T:
+    """`call`'s result; a refusal raises `SlackTokenRefused`, any other failure `SlackUnreachable`."""
+    try:
+        return await call
+    except SlackApiError as error:
+        code = error_code(error)
+        if code in REFUSED_TOKEN_ERRORS:
+            raise SlackTokenRefused(variable=variable, error=code) from error
+        raise SlackUnreachable(variable=variable, reason=code) from error
+    except (aiohttp.ClientError, TimeoutError, OSError) as error:
+        raise SlackUnreachable(variable=variable, reason=type(error).__name__) from error
+
+
+async def _check_app_token(services: Services) -> None:
+    """Ask for a Socket Mode URL once ourselves: slack_sdk's client retries a refused app token every 10 s forever,
+    logging each time, while the HTTP routes report healthy. The URL is left unused and simply expires."""
+    assert services.settings.slack_app_token is not None
+    token = services.settings.slack_app_token.get_secret_value()
+    client = make_web_client(services=services, token=token)
+    await _verified(client.apps_connections_open(app_token=token), variable="SLACK_APP_TOKEN")
+
+
 async def _register_single_workspace(services: Services) -> None:
-    """Record the one workspace (and clear an earlier uninstall: the operator installed the app again)."""
+    """Record the one workspace (and clear an earlier uninstall: the operator installed the app again).
+
+    Raises `SlackTokenRefused` when Slack refuses SLACK_BOT_TOKEN and `SlackUnreachable` when Slack cannot be asked
+    (after the client's own retries): serving on would be a bot that acks every request and can answer none.
+    """
     assert services.settings.slack_bot_token is not None
     client = make_web_client(services=services, token=services.settings.slack_bot_token.get_secret_value())
-    try:
-        identity = await client.auth_test()
-    except Exception:
-        logger.exception("SLACK_BOT_TOKEN was refused by Slack (auth.test); check it with `lookout doctor`")
-        return
+    identity = await _verified(client.auth_test(), variable="SLACK_BOT_TOKEN")
     async with services.database.session() as session:
         await ensure_workspace(
             session=session,

@@ -42,3 +42,21 @@ def no_such_workspace(*, team_id: str) -> str:
         f"lookout: no workspace with team id {team_id} is installed here: install Lookout in that workspace first, "
         "or check the id (the T… in https://app.slack.com/client/T…/…)."
     )
+
+
+def slack_token_refused(*, variable: str, error: str) -> str:
+    if variable == "SLACK_APP_TOKEN":
+        where = "create an app-level token (xapp-…) with connections:write under Basic Information → App-Level Tokens"
+    else:
+        where = (
+            "copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page (reinstall the app to "
+            "the workspace if it was removed or its token revoked)"
+        )
+    return f"lookout: Slack refused {variable} ({error}): {where}, then start again."
+
+
+def slack_unreachable(*, variable: str, api_url: str, reason: str) -> str:
+    return (
+        f"lookout: could not check {variable} with Slack at {api_url} ({reason}): check the network and "
+        "SLACK_API_URL (and https://slack-status.com), then start again."
+    )

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.cli import main
 from bot.fakes.slack_api import FakeSlack
-from bot.serve import build_services, start_server
+from bot.messages import operator as operator_messages
+from bot.serve import SlackTokenRefused, SlackUnreachable, build_services, start_server
 from storage.db import Database
 from tests.helpers.app_harness import settings_for_tests
 from tests.helpers.slack_requests import app_mention, event_envelope
@@ -76,3 +81,99 @@ async def test_socket_mode_answers_a_mention_and_still_serves_health(
     assert posts[0].get("thread_ts") == envelope["event"]["ts"]
     assert health_status == 200
     assert events_status in (404, 405)
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "token_revoked"])
+async def test_a_refused_bot_token_stops_the_start_before_anything_listens(
+    fake_slack: FakeSlack, database: Database, tmp_path: Path, error: str
+) -> None:
+    settings = settings_for_tests(
+        slack=fake_slack,
+        database_url=database.url.render_as_string(hide_password=False),
+        data_dir=tmp_path,
+        slack_bot_token="xoxb-1-wrong-or-revoked",
+    )
+    if error == "token_revoked":
+        fake_slack.add_workspace(team_id="T0OLD", bot_token="xoxb-1-wrong-or-revoked")
+        fake_slack.revoke("xoxb-1-wrong-or-revoked")
+
+    with pytest.raises(SlackTokenRefused) as refused:
+        await start_server(
+            settings=settings,
+            port=0,
+            socket_mode=False,
+            host="127.0.0.1",
+            services=build_services(settings, database=database),
+        )
+
+    assert (refused.value.variable, refused.value.error) == ("SLACK_BOT_TOKEN", error)
+
+
+async def test_slack_failing_at_start_is_not_taken_for_a_refused_token(
+    fake_slack: FakeSlack, database: Database, tmp_path: Path
+) -> None:
+    settings = settings_for_tests(
+        slack=fake_slack, database_url=database.url.render_as_string(hide_password=False), data_dir=tmp_path
+    )
+    fake_slack.http_error_next("auth.test", status=503, times=10)
+
+    with pytest.raises(SlackUnreachable) as unreachable:
+        await start_server(
+            settings=settings,
+            port=0,
+            socket_mode=False,
+            host="127.0.0.1",
+            services=build_services(settings, database=database),
+        )
+
+    assert unreachable.value.reason == "http_503"
+
+
+async def test_serve_with_a_refused_bot_token_exits_with_one_line(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    environment = {
+        **{name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "PYTHONPATH")},
+        "DATABASE_URL": f"sqlite:///{tmp_path}/lookout.db",
+        "LOOKOUT_SECRET_KEY": Fernet.generate_key().decode(),
+        "SLACK_BOT_TOKEN": "xoxb-1-not-this-one",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": fake_slack.url,
+        "LOOKOUT_SCHEDULER_ENABLED": "false",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", "--port", "0",
+        cwd=tmp_path, env=environment, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        pytest.fail("lookout serve kept running with a token Slack refuses")
+
+    lines = [line for line in stderr.decode().splitlines() if " alembic." not in line]
+    assert process.returncode == 1
+    assert lines == [operator_messages.slack_token_refused(variable="SLACK_BOT_TOKEN", error="invalid_auth")]
+    assert "xoxb-1-not-this-one" not in stderr.decode()
+
+
+async def test_a_refused_app_token_stops_a_socket_mode_start(
+    fake_slack: FakeSlack, database: Database, tmp_path: Path
+) -> None:
+    settings = settings_for_tests(
+        slack=fake_slack,
+        database_url=database.url.render_as_string(hide_password=False),
+        data_dir=tmp_path,
+        slack_app_token="xapp-1-not-the-app-token",
+        slack_signing_secret=None,
+    )
+
+    with pytest.raises(SlackTokenRefused) as refused:
+        await start_server(
+            settings=settings,
+            port=0,
+            socket_mode=True,
+            host="127.0.0.1",
+            services=build_services(settings, database=database),
+        )
+
+    assert (refused.value.variable, refused.value.error) == ("SLACK_APP_TOKEN", "invalid_auth")
