@@ -16,9 +16,22 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.bench.anomaly_cv import category_of, choose_level, cross_validate, raw_scores
 from bot.settings import Settings
+from tools.anomaly.alerting import MEDIUM_LEVEL, level_for
 from tools.anomaly.detector import AnomalyDetector
-from tools.anomaly.nab import PROFILES, ScoredFile, best_threshold, normalise, prepare, score_detections
+from tools.anomaly.models import Sensitivity
+from tools.anomaly.nab import (
+    PROFILES,
+    ScoredFile,
+    best_threshold,
+    count_detections,
+    normalise,
+    prepare,
+    score_detections,
+)
+
+QUIET_CATEGORY = "artificialNoAnomaly"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +47,23 @@ class Series:
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """The detector's output on one series: an anomaly score and an alert flag per row."""
+    """The detector's output on one series: an anomaly score and an alert flag per row, at each level."""
 
     name: str
     scores: np.ndarray
-    alerts: np.ndarray
+    alerts: np.ndarray  # at the default (medium) sensitivity
+    alerts_by_level: dict[float, np.ndarray]
     seconds: float
+
+
+# Alert levels scored in one pass: a geometric grid (for choosing the medium level by cross-validation) plus what
+# each sensitivity uses today.
+LEVEL_GRID = tuple(round(2 ** (i / 6), 4) for i in range(-6, 7))
+SENSITIVITIES: tuple[Sensitivity, ...] = ("low", "medium", "high")
+
+
+def _levels() -> tuple[float, ...]:
+    return tuple(sorted({*LEVEL_GRID, *(level_for(s) for s in SENSITIVITIES)}))
 
 
 def _parse_time(text: str) -> datetime:
@@ -65,16 +89,26 @@ def load(data_dir: Path) -> list[Series]:
 
 
 def detect(series: Series) -> Run:
-    """Runs the default-sensitivity detector point by point, as the bot would, seeing only the past."""
+    """Runs the default-sensitivity detector point by point, as the bot would, seeing only the past; the same
+    readings also go through an incident tracker per level of `_levels()`."""
     started = time.perf_counter()
-    detector = AnomalyDetector()
+    levels = _levels()
+    detector = AnomalyDetector(also_levels=levels)
     scores = np.zeros(len(series.values))
     alerts = np.zeros(len(series.values), dtype=bool)
+    by_level = np.zeros((len(levels), len(series.values)), dtype=bool)
     for i, (timestamp, value) in enumerate(zip(series.timestamps, series.values, strict=True)):
         result = detector.update(timestamp, value)
         scores[i] = result.anomaly_score if result.scored else 0.0
         alerts[i] = result.alert
-    return Run(series.name, scores, alerts, time.perf_counter() - started)
+        by_level[:, i] = detector.also_alerts
+    return Run(
+        series.name,
+        scores,
+        alerts,
+        {level: by_level[j] for j, level in enumerate(levels)},
+        time.perf_counter() - started,
+    )
 
 
 def _write(out_dir: Path, series: Series, run: Run) -> None:
@@ -91,7 +125,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lookout bench anomaly", description=__doc__)
     parser.add_argument("--data", required=True, type=Path, help="NAB-layout folder (data/ and labels/)")
     parser.add_argument("--out", type=Path, default=None, help="write OUT/<category>/<file>.csv with the scores")
+    parser.add_argument(
+        "--cv", action="store_true", help="also score the medium level chosen leaving each category out"
+    )
     parser.add_argument("--details", action="store_true", help="also print per-file alert counts and scores")
+    parser.add_argument("--workers", type=int, default=None, help="processes to use (default: one per core)")
     return parser
 
 
@@ -106,21 +144,27 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
     if not corpus:
         print(f"no series under {args.data / 'data'}")
         return 1
-    workers = max(1, min(os.cpu_count() or 1, len(corpus)))
+    workers = max(1, min(args.workers or os.cpu_count() or 1, len(corpus)))
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            runs = list(pool.map(detect, corpus))
+            runs = list(pool.map(detect, sorted(corpus, key=lambda s: -len(s.values))))
+        by_name = {run.name: run for run in runs}
+        runs = [by_name[series.name] for series in corpus]
     else:
         runs = [detect(series) for series in corpus]
     files: list[ScoredFile] = [prepare(series.timestamps, series.windows) for series in corpus]
     if args.out is not None:
         for series, run in zip(corpus, runs, strict=True):
             _write(args.out, series, run)
+    _report(corpus, runs, files, details=args.details)
+    if args.cv:
+        _report_cv(runs, files)
+    print(f"wall time: {time.perf_counter() - started:.1f} s ({workers} processes)")
+    return 0
 
+
+def _report(corpus: list[Series], runs: list[Run], files: list[ScoredFile], *, details: bool) -> None:
     windows = sum(f.windows for f in files)
-    alerts = int(sum(int(run.alerts.sum()) for run in runs))
-    quiet_files = [run for run in runs if run.name.startswith("artificialNoAnomaly/")]
-    quiet_alerts = int(sum(int(run.alerts.sum()) for run in quiet_files))
     print(f"NAB benchmark: {len(corpus)} files, {windows} windows, {sum(len(s.values) for s in corpus)} rows")
     print(f"{'profile':<16}{'alerts (medium)':>18}{'best threshold':>18}{'threshold':>12}")
     for profile in PROFILES:
@@ -129,11 +173,50 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
         print(
             f"{profile.name:<16}{normalise(raw, files, profile):>18.1f}{best.normalised:>18.1f}{best.threshold:>12.3f}"
         )
-    print(f"alerts: {alerts} in total, {quiet_alerts} on artificialNoAnomaly")
-    if args.details:
-        standard = PROFILES[0]
+    standard = PROFILES[0]
+    print("in-sample standard by category (alerts at medium):")
+    for category in sorted({category_of(run.name) for run in runs}):
+        members = [(f, run) for f, run in zip(files, runs, strict=True) if category_of(run.name) == category]
+        raw = sum(score_detections(f, run.alerts, standard) for f, run in members)
+        alerts = sum(int(run.alerts.sum()) for _, run in members)
+        score = (
+            f"{normalise(raw, [f for f, _ in members], standard):.1f}" if any(f.windows for f, _ in members) else "-"
+        )
+        print(f"  {category:<24}{score:>8}   alerts {alerts}")
+    print(f"{'sensitivity':<16}{'level':>8}{'alerts':>9}{'in windows':>12}{'outside':>9}{'windows found':>16}")
+    for sensitivity in SENSITIVITIES:
+        level = level_for(sensitivity)
+        counts = [count_detections(f, run.alerts_by_level[level]) for f, run in zip(files, runs, strict=True)]
+        inside = sum(c.inside for c in counts)
+        outside = sum(c.outside for c in counts)
+        found = sum(c.windows_found for c in counts)
+        total = sum(int(run.alerts_by_level[level].sum()) for run in runs)
+        print(f"{sensitivity:<16}{level:>8.3f}{total:>9}{inside:>12}{outside:>9}{f'{found}/{windows}':>16}")
+    alerts = int(sum(int(run.alerts.sum()) for run in runs))
+    quiet_alerts = sum(int(run.alerts.sum()) for run in runs if category_of(run.name) == QUIET_CATEGORY)
+    print(f"alerts: {alerts} in total, {quiet_alerts} on {QUIET_CATEGORY}")
+    if details:
         for f, run in zip(files, runs, strict=True):
             raw = score_detections(f, run.alerts, standard)
             print(f"  {run.name:<50} windows {f.windows}  alerts {int(run.alerts.sum()):>3}  raw {raw:+7.3f}")
-    print(f"wall time: {time.perf_counter() - started:.1f} s ({workers} processes)")
-    return 0
+
+
+def _report_cv(runs: list[Run], files: list[ScoredFile]) -> None:
+    names = [run.name for run in runs]
+    by_level = {level: [run.alerts_by_level[level] for run in runs] for level in LEVEL_GRID}
+    every = np.ones(len(runs), dtype=bool)
+    print("leave one category out (medium level chosen on the other categories, scored on this one):")
+    print(f"  {'held-out category':<24}{'level':>8}{'standard':>10}{'alerts':>8}")
+    results = {
+        profile.name: cross_validate(names=names, files=files, alerts_by_level=by_level, profile=profile)
+        for profile in PROFILES
+    }
+    for held in results[PROFILES[0].name].held_out:
+        score = f"{held.normalised:.1f}" if held.normalised is not None else "-"
+        print(f"  {held.category:<24}{held.level:>8.3f}{score:>10}{held.alerts:>8}")
+    for profile in PROFILES:
+        print(f"cross-validated {profile.name}: {results[profile.name].pooled:.1f}")
+    quiet = sum(h.alerts for h in results[PROFILES[0].name].held_out if h.category == QUIET_CATEGORY)
+    print(f"cross-validated alerts on {QUIET_CATEGORY}: {quiet}")
+    chosen = choose_level(raw_scores(files, by_level, PROFILES[0]), every)
+    print(f"medium level chosen on every category: {chosen:.3f} (shipped: {MEDIUM_LEVEL:.3f})")

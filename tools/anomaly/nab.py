@@ -6,6 +6,10 @@ to 0 at its right edge); a window without detection costs the false-negative wei
 window costs the false-positive weight times a sigmoid of its distance past the preceding window (a full weight
 when no window precedes it). Totals are normalised so that detecting nothing scores 0 and detecting every window at
 its left edge scores 100.
+
+Checked line by line against numenta/NAB's `nab/sweeper.py` (`calcSweepScore`, `calcScoreByThreshold`) and
+`nab/runner.py` (`normalize`: the null detector's total and `windows × tpWeight`) at commit ea702d7; the tests
+compare this vectorised form with a row-by-row transcription of those rules.
 """
 
 from __future__ import annotations
@@ -41,8 +45,8 @@ PROBATION_MAX_ROWS = 750
 
 
 def scaled_sigmoid(position: float) -> float:
-    """2·sigmoid(−5·position) − 1, and −1 from three window-lengths past a window on."""
-    if position >= 3.0:
+    """2·sigmoid(−5·position) − 1, and −1 beyond three window-lengths past a window (NAB's `scaledSigmoid`)."""
+    if position > 3.0:
         return -1.0
     return 2.0 / (1.0 + math.exp(5.0 * position)) - 1.0
 
@@ -75,7 +79,10 @@ def prepare(timestamps: Sequence[datetime], windows: Sequence[tuple[datetime, da
     bounds: list[tuple[int, int]] = []
     for start, end in sorted(windows):
         left = bisect_left(timestamps, start)
-        right = bisect_right(timestamps, end) - 1
+        # NAB finds a window's right edge with list.index: the first row at that time when a timestamp repeats.
+        right = bisect_left(timestamps, end)
+        if right >= n or timestamps[right] != end:
+            right = bisect_right(timestamps, end) - 1
         if left <= right:
             bounds.append((left, right))
     window_of = np.full(n, -1, dtype=np.int64)
@@ -117,6 +124,22 @@ def score_detections(scored: ScoredFile, detections: np.ndarray, profile: Profil
         else:
             total -= profile.fn
     return total
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Detections after the probation: windows found, detections inside windows, detections outside them."""
+
+    windows_found: int
+    inside: int
+    outside: int
+
+
+def count_detections(scored: ScoredFile, detections: np.ndarray) -> Counts:
+    hits = detections[scored.rows].astype(bool)
+    found = {int(w) for w in scored.window[hits] if w >= 0}
+    inside = int((hits & (scored.window >= 0)).sum())
+    return Counts(windows_found=len(found), inside=inside, outside=int(hits.sum()) - inside)
 
 
 def null_score(files: Sequence[ScoredFile], profile: Profile) -> float:

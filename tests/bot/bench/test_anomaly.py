@@ -13,6 +13,8 @@ import pytest
 
 from bot.bench import anomaly
 from bot.settings import Settings
+from tools.anomaly.alerting import level_for
+from tools.anomaly.detector import AnomalyDetector
 from tools.anomaly.nab import PROFILES, normalise, prepare, scaled_sigmoid, score_detections
 
 START = datetime(2014, 4, 1)
@@ -110,3 +112,37 @@ def test_bench_refuses_a_folder_without_labels(tmp_path: Path, capsys: pytest.Ca
 
     assert code == 2
     assert "combined_windows.json is missing" in capsys.readouterr().out
+
+
+def test_cv_prints_each_held_out_category_and_the_pooled_line(
+    nab_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = anomaly.main(["--data", str(nab_folder), "--cv"], settings=Settings(_env_file=None))  # type: ignore[call-arg]
+
+    printed = capsys.readouterr().out
+    assert code == 0
+    held = {line.split()[0]: line.split()[1:] for line in printed.splitlines() if line.startswith("  artificial")}
+    assert set(held) == {"artificialNoAnomaly", "artificialWithAnomaly"}
+    assert held["artificialNoAnomaly"][1] == "-"  # no windows: only its alerts count
+    pooled = [line for line in printed.splitlines() if line.startswith("cross-validated standard: ")]
+    assert len(pooled) == 1
+    assert 0.0 <= float(pooled[0].split(": ")[1]) <= 100.0
+    assert "cross-validated alerts on artificialNoAnomaly: 0" in printed
+    for sensitivity in ("low", "medium", "high"):
+        assert any(line.startswith(sensitivity) for line in printed.splitlines())
+
+
+@pytest.mark.parametrize("sensitivity", ["low", "medium", "high"])
+def test_each_level_alerts_exactly_as_the_detector_at_that_sensitivity(nab_folder: Path, sensitivity: str) -> None:
+    series = next(s for s in anomaly.load(nab_folder) if s.name.startswith("artificialWithAnomaly"))
+    values = list(series.values)
+    values[900] += 60  # a second, smaller incident so the levels disagree somewhere
+    series = anomaly.Series(series.name, series.timestamps, series.raw_timestamps, values, series.windows)
+
+    run = anomaly.detect(series)
+    detector = AnomalyDetector(sensitivity)  # type: ignore[arg-type]
+    alone = np.array([detector.update(t, v).alert for t, v in zip(series.timestamps, values, strict=True)])
+
+    assert np.array_equal(run.alerts_by_level[level_for(sensitivity)], alone)  # type: ignore[arg-type]
+    if sensitivity == "medium":
+        assert np.array_equal(run.alerts, alone)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from tools.anomaly.nab import (
     PROFILES,
+    Profile,
     best_threshold,
     normalise,
     prepare,
@@ -44,7 +46,7 @@ def test_scaled_sigmoid_matches_its_definition() -> None:
     assert scaled_sigmoid(-0.5) == pytest.approx(0.84828, abs=1e-5)
     assert scaled_sigmoid(0.0) == 0.0
     assert scaled_sigmoid(1.0) == pytest.approx(-0.98661, abs=1e-5)
-    assert scaled_sigmoid(3.0) == -1.0
+    assert scaled_sigmoid(4.0) == -1.0
 
 
 def test_probation_is_fifteen_percent_capped_at_750_rows() -> None:
@@ -107,3 +109,66 @@ def test_the_best_threshold_is_the_one_that_separates_windows_from_noise() -> No
 
     assert best.threshold == 0.9
     assert best.raw == pytest.approx(score_detections(files[0], scores >= 0.9, STANDARD))
+
+
+def _nab_reference(
+    timestamps: list[datetime], detections: np.ndarray, windows: list[tuple[datetime, datetime]], profile: Profile
+) -> float:
+    """NAB's own rules, row by row as numenta/NAB's `Sweeper.calcSweepScore` and `calcScoreByThreshold` apply them:
+    enter a window on its exact start time, find its right edge with `list.index`, leave it after its end time."""
+    pending = sorted(windows)
+    max_tp = scaled_sigmoid(-1.0)
+    probation = min(math.floor(0.15 * len(timestamps)), 0.15 * 5000)
+    current: tuple[datetime, datetime] | None = None
+    right = width = 0.0
+    previous_right: int | None = None
+    previous_width = 0.0
+    parts: dict[str, float] = {"fp": 0.0}
+    for i, moment in enumerate(timestamps):
+        if pending and moment == pending[0][0]:
+            current = pending.pop(0)
+            right = float(timestamps.index(current[1]))
+            width = right - timestamps.index(current[0]) + 1
+        name = None
+        if current is not None:
+            name = str(current[0])
+            weighted = scaled_sigmoid(-(right - i + 1) / width) * profile.tp / max_tp
+        elif previous_right is None:
+            weighted = -1.0 * profile.fp
+        else:
+            weighted = scaled_sigmoid(abs(previous_right - i) / (previous_width - 1)) * profile.fp
+        if i >= probation:
+            if name is not None:
+                parts.setdefault(name, -profile.fn)
+                if detections[i]:
+                    parts[name] = max(parts[name], weighted)
+            elif detections[i]:
+                parts["fp"] += weighted
+        if current is not None and moment == current[1]:
+            previous_right, previous_width = i, width
+            current = None
+    return sum(parts.values())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_scorer_agrees_with_nab_row_by_row(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 1200
+    times = _times(n)
+    # A repeated timestamp, as in two realAdExchange and two realTraffic files, right on a window's right edge.
+    times[700] = times[699]
+    times = sorted(times)
+    windows = [(times[150], times[260]), (times[600], times[699]), (times[1000], times[1080])]
+    detections = rng.random(n) < 0.01
+    detections[[155, 1075]] = True
+    scored = prepare(times, windows)
+
+    for profile in PROFILES:
+        assert score_detections(scored, detections, profile) == pytest.approx(
+            _nab_reference(times, detections, windows, profile)
+        )
+
+
+def test_a_detection_exactly_three_window_lengths_past_a_window_is_not_yet_a_full_false_positive() -> None:
+    assert -1.0 < scaled_sigmoid(3.0) < -0.99999
+    assert scaled_sigmoid(3.0001) == -1.0

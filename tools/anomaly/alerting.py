@@ -1,0 +1,107 @@
+"""Turning readings into incidents: when one opens (one alert), what kind it is, and when it has recovered.
+
+This is the only half of detection that depends on the alert level, and it is cheap, so one series' readings can
+be replayed under several levels (the benchmark chooses the default level by cross-validation this way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tools.anomaly.models import Event, IncidentKind, Sensitivity
+from tools.anomaly.surprise import DAY, SCALES, Reading, clamp
+
+# The ratio at which an incident opens at medium sensitivity. Chosen by the leave-one-category-out procedure of
+# `lookout bench anomaly --cv` run on the whole development split (see docs/anomaly.md); not a per-file fit.
+MEDIUM_LEVEL = 1.0
+# Low and high sensitivity move the level by fixed factors around medium: fewer, larger incidents, or more, smaller.
+SENSITIVITY_FACTOR: dict[Sensitivity, float] = {"low": 1.3, "medium": 1.0, "high": 0.75}
+# Ratio below which an incident counts as quiet (hysteresis: ending needs much less than starting).
+QUIET_SHARE = 0.6
+NEAR_ZERO_SHARE = 0.1
+# Shortest time between two alerts, and how long the open incident must stay quiet to end (seconds).
+MIN_ALERT_GAP = DAY / 4
+QUIET_SPAN = 3 * 3600.0
+
+
+def level_for(sensitivity: Sensitivity, *, medium: float = MEDIUM_LEVEL) -> float:
+    return medium * SENSITIVITY_FACTOR[sensitivity]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """The tracker's verdict on one point: the ratio it judged by, an alert, a recovery, the open incident."""
+
+    ratio: float
+    deviation: float
+    alert: bool
+    event: Event | None
+    in_incident: bool
+    kind: IncidentKind | None
+
+
+class IncidentTracker:
+    """One alert per incident, a recovery when it ends, and no second alert for the same shift.
+
+    After an incident ends, a shift statistic still compares the new normal with the old one for a while: it is
+    ignored until its window holds only post-incident points, so a lasting level shift alerts once.
+    """
+
+    def __init__(self, level: float) -> None:
+        self.level = level
+        self.in_incident = False
+        self.kind: IncidentKind | None = None
+        self._baseline = 0.0
+        self._quiet = 0
+        self._since_alert = 10**9
+        self._since_recovery = 10**9
+        self._grace = 0
+
+    def step(self, value: float, reading: Reading | None, *, scored: bool, level_points: int) -> Step:
+        if reading is None or not reading.ratios:
+            return Step(0.0, 0.0, False, None, self.in_incident, self.kind if self.in_incident else None)
+        self._since_alert += 1
+        self._since_recovery += 1
+        if self._grace > 0:
+            self._grace -= 1
+        ratio, deviation = 0.0, 0.0
+        for k, each, stat in zip(SCALES, reading.ratios, reading.stats, strict=True):
+            if k > 1 and self._since_recovery < 2 * k:
+                continue
+            if each > ratio:
+                ratio, deviation = each, stat
+        alert, event = self._advance(value, reading, ratio, deviation, scored=scored, level_points=level_points)
+        return Step(ratio, deviation, alert, event, self.in_incident, self.kind if self.in_incident else None)
+
+    def _advance(
+        self, value: float, reading: Reading, ratio: float, deviation: float, *, scored: bool, level_points: int
+    ) -> tuple[bool, Event | None]:
+        per_second = 1.0 / reading.step if reading.step > 0 else 0.0
+        if self.in_incident:
+            # A collapse ends when the values come back; anything else when the deviation has faded.
+            quiet = value > 0.5 * self._baseline if self.kind == "near_zero" else ratio < QUIET_SHARE * self.level
+            self._quiet = self._quiet + 1 if quiet else 0
+            needed = 1 if self.kind == "near_zero" else int(clamp(QUIET_SPAN * per_second, 2, 24))
+            if self._quiet >= needed:
+                self.in_incident = False
+                self._quiet = 0
+                self._grace = level_points if self.kind == "near_zero" else 0
+                self._since_recovery = 0
+                return False, "recovery"
+            return False, None
+        gap = clamp(MIN_ALERT_GAP * per_second, 1, 1_000)
+        if not scored or self._grace > 0 or self._since_alert < gap or ratio < self.level:
+            return False, None
+        expected = reading.expected if reading.expected is not None else value
+        self.in_incident = True
+        self._quiet = 0
+        self._since_alert = 0
+        self._baseline = expected
+        material = expected > 0 and (expected - value) > 3 * reading.spread
+        if material and value <= NEAR_ZERO_SHARE * expected:
+            self.kind = "near_zero"
+        elif deviation > 0:
+            self.kind = "spike"
+        else:
+            self.kind = "drop"
+        return True, "alert"

@@ -1,0 +1,301 @@
+"""How surprising each point of a series is, given only the points before it: the threshold-free half of detection.
+
+Nothing here knows about alert levels or incidents, so the same readings can be replayed under any alerting rule
+(the benchmark's cross-validation relies on this: a rule picked on some series is scored on others without running
+the model again).
+
+How it works, and why:
+- The sampling interval is inferred from the timestamps (median gap), never assumed, so 5-minute, irregular,
+  hourly and daily series all work.
+- Several predictors run side by side: the recent level alone, and the recent level plus a daily or a weekly
+  seasonal profile (the median of the values at the same time of day / of the week on the previous days / weeks).
+  The one with the smallest recent error is used, which is how seasonality is inferred rather than assumed.
+- Residuals are scaled by a robust spread (MAD of past residuals) with noise floors (a share of the level, and the
+  Poisson spread for small counts) so that flat or tiny series do not alert on noise.
+- Deviations are read at three time scales: the point itself (spikes, dips), and the shift between the median level
+  of the last k points and of the k points before them (level shifts, drifts). Each is compared with the largest
+  deviation of that scale the series produced in the past four weeks: a reading is large only when the deviation
+  is both large in absolute terms and unprecedented for this series. That calibrates to each series' own tails
+  (a repeat of last week's spike is not news) without fitting thresholds to any data set.
+- The chosen predictor's ratio is averaged with the most alarmed other predictor's, so one predictor's own blind
+  spot (a seasonal profile that does not fit today) rarely looks alarming alone.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+DAY = 86_400.0
+WEEK = 7 * DAY
+
+# Time scales in points: a single point (spikes), a short and a long run (shifts, drifts).
+SCALES = (1, 8, 48)
+# Smallest robust z (per scale) that can ever look alarming, whatever the series' history.
+MIN_DEVIATION = (4.5, 3.0, 2.0)
+# How much a deviation must exceed the largest one of the past RECORD_WINDOW.
+RECORD_MARGIN = 1.03
+REL_NOISE_FLOOR = 0.005
+# Recent points whose median (after removing the seasonal profile) is the current level.
+LEVEL_SPAN = 6 * 3600.0
+LEVEL_MIN_POINTS = 7
+LEVEL_MAX_POINTS = 40
+# Residuals needed before a predictor's deviations are trusted.
+MIN_RESIDUALS = 8
+# A predictor replaces the current one when its recent error is this much smaller.
+SWITCH_GAIN = 0.85
+# How long the largest past deviations are remembered (seconds).
+RECORD_WINDOW = 28 * DAY
+
+
+def clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    n = len(ordered)
+    mid = n // 2
+    if n % 2:
+        return ordered[mid]
+    return 0.5 * (ordered[mid - 1] + ordered[mid])
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the model makes of one point.
+
+    `ratios[i]` is how far the deviation at time scale `SCALES[i]` went past this series' own precedent (1.0 = just
+    as far as the largest one of the past four weeks, or as the absolute minimum); `stats[i]` is that deviation,
+    signed, in robust spreads. `spread` is the residual spread of the predictor in use; `step` the sampling
+    interval (seconds) inferred so far. A point that was not scored (warm-up, missing value) has no reading.
+    """
+
+    expected: float | None
+    ratios: tuple[float, ...]
+    stats: tuple[float, ...]
+    spread: float
+    step: float
+
+
+class _Predictor:
+    """One way to predict the next value: the recent level, plus (optionally) a seasonal profile of given period."""
+
+    def __init__(self, period: float | None, *, lookbacks: int, min_found: int) -> None:
+        self.period = period
+        self.lookbacks = lookbacks
+        self.min_found = min_found
+        self.levels: list[float] = []
+        self.residuals: list[float] = []
+        self.error = 0.0
+        self.count = 0
+        self.scale = 0.0
+        self.records = [0.0 for _ in SCALES]
+        self.maxima: list[deque[tuple[int, float]]] = [deque() for _ in SCALES]
+        self.position = 0
+
+
+class _Guess:
+    """What one predictor makes of the current point."""
+
+    __slots__ = ("expected", "ratios", "seasonal", "stats")
+
+    def __init__(self, seasonal: float | None, expected: float | None) -> None:
+        self.seasonal = seasonal
+        self.expected = expected
+        self.stats: list[float] = []
+        self.ratios: list[float] = []
+
+
+class SurpriseModel:
+    """Online model: `update` reads a point against the past, then learns from it (`None` while it cannot judge)."""
+
+    def __init__(self) -> None:
+        self._t: list[float] = []
+        self._x: list[float] = []
+        self._gaps: list[float] = []
+        self.step = 0.0
+        self._predictors = [
+            _Predictor(None, lookbacks=0, min_found=0),
+            _Predictor(DAY, lookbacks=7, min_found=2),
+            _Predictor(WEEK, lookbacks=4, min_found=2),
+        ]
+        self._chosen = 0
+        self._typical = 0.0
+        self._is_count = True
+
+    def points_per(self, seconds: float) -> float:
+        return seconds / self.step if self.step > 0 else 1.0
+
+    def level_points(self) -> int:
+        return int(clamp(self.points_per(LEVEL_SPAN), LEVEL_MIN_POINTS, LEVEL_MAX_POINTS))
+
+    def skip(self, t: float) -> None:
+        """A missing or excluded point: it moves time on but teaches nothing."""
+        self._track_step(t)
+        self._append(t, math.nan)
+
+    def update(self, t: float, value: float) -> Reading:
+        self._track_step(t)
+        if value < 0 or value != round(value):
+            self._is_count = False
+        guesses = [self._guess(predictor, t, value) for predictor in self._predictors]
+        reading = self._combine(guesses)
+        for predictor, guess in zip(self._predictors, guesses, strict=True):
+            self._learn(predictor, value, guess)
+        self._append(t, value)
+        self._choose()
+        return reading
+
+    # -- sampling and history -----------------------------------------------------------------------------------
+
+    def _track_step(self, t: float) -> None:
+        if self._t and t > self._t[-1]:
+            self._gaps.append(t - self._t[-1])
+            if len(self._gaps) > 256:
+                del self._gaps[:128]
+            if len(self._gaps) < 64 or len(self._gaps) % 32 == 0:
+                self.step = median(self._gaps)
+
+    def _append(self, t: float, value: float) -> None:
+        self._t.append(t)
+        self._x.append(value)
+        keep = int(clamp(self.points_per(5 * WEEK), 2_000, 40_000))
+        if len(self._t) > keep + 2_000:
+            del self._t[: len(self._t) - keep]
+            del self._x[: len(self._x) - keep]
+
+    # -- prediction ---------------------------------------------------------------------------------------------
+
+    def _seasonal(self, predictor: _Predictor, t: float) -> float | None:
+        period = predictor.period
+        if period is None:
+            return 0.0
+        if self.step <= 0 or self.step * 4 > period:
+            return None
+        tolerance = 0.6 * self.step
+        times, values = self._t, self._x
+        found: list[float] = []
+        for back in range(1, predictor.lookbacks + 1):
+            target = t - back * period
+            if not times or target < times[0] - tolerance:
+                break
+            i = bisect_left(times, target)
+            best, best_gap = -1, tolerance
+            for j in (i - 1, i):
+                if 0 <= j < len(times):
+                    gap = abs(times[j] - target)
+                    if gap <= best_gap and not math.isnan(values[j]):
+                        best, best_gap = j, gap
+            if best >= 0:
+                found.append(values[best])
+        if len(found) < predictor.min_found:
+            return None
+        return median(found)
+
+    def _guess(self, predictor: _Predictor, t: float, value: float) -> _Guess:
+        seasonal = self._seasonal(predictor, t)
+        if seasonal is None or not predictor.levels:
+            return _Guess(seasonal, None)
+        expected = seasonal + median(predictor.levels[-self.level_points() :])
+        guess = _Guess(seasonal, expected)
+        if predictor.count < MIN_RESIDUALS:
+            return guess
+        floor = max(1e-9, REL_NOISE_FLOOR * self._typical)
+        if self._is_count:
+            floor = max(floor, math.sqrt(max(expected, 1.0)))
+        scale = max(predictor.scale, floor)
+        for index, k in enumerate(SCALES):
+            if k == 1:
+                stat = (value - expected) / scale
+            elif len(predictor.levels) >= 2 * k:
+                levels = predictor.levels
+                now = median([*levels[-(k - 1) :], value - seasonal])
+                before = median(levels[-2 * k + 1 : -k + 1])
+                stat = (now - before) / scale
+            else:
+                stat = 0.0
+            guess.stats.append(stat)
+            reference = max(MIN_DEVIATION[index], RECORD_MARGIN * predictor.records[index])
+            guess.ratios.append(abs(stat) / reference)
+        return guess
+
+    def _combine(self, guesses: list[_Guess]) -> Reading:
+        """The chosen predictor's ratios, each averaged with the most alarmed other trusted predictor's.
+
+        A deviation that only one way of predicting sees is often that predictor's own mistake; one that another
+        sees as well is more likely real.
+        """
+        chosen = guesses[self._chosen]
+        spread = self._predictors[self._chosen].scale
+        if not chosen.ratios:
+            return Reading(chosen.expected, (), (), spread, self.step)
+        needed = clamp(self.points_per(DAY), 10, 300)
+        others = [
+            guess.ratios
+            for index, (predictor, guess) in enumerate(zip(self._predictors, guesses, strict=True))
+            if index != self._chosen and predictor.count >= needed and guess.ratios
+        ]
+        ratios = chosen.ratios
+        if others:
+            ratios = [0.5 * (mine + max(other[i] for other in others)) for i, mine in enumerate(ratios)]
+        return Reading(chosen.expected, tuple(ratios), tuple(chosen.stats), spread, self.step)
+
+    def _learn(self, predictor: _Predictor, value: float, guess: _Guess) -> None:
+        if guess.seasonal is not None:
+            predictor.levels.append(value - guess.seasonal)
+            keep = 4 * max(LEVEL_MAX_POINTS, SCALES[-1])
+            if len(predictor.levels) > keep:
+                del predictor.levels[: keep // 2]
+        if guess.expected is None:
+            return
+        residual = value - guess.expected
+        alpha = 1.0 / clamp(self.points_per(2 * DAY), 10, 500)
+        predictor.error = (
+            abs(residual) if predictor.count == 0 else (1 - alpha) * predictor.error + alpha * abs(residual)
+        )
+        predictor.count += 1
+        predictor.residuals.append(residual)
+        window = int(clamp(self.points_per(WEEK), 30, 2_000))
+        if len(predictor.residuals) > 2 * window:
+            del predictor.residuals[: len(predictor.residuals) - window]
+        if predictor.count < 100 or predictor.count % 10 == 0:
+            self._rescale(predictor, window)
+        if guess.stats:
+            horizon = int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000))
+            predictor.position += 1
+            for index, stat in enumerate(guess.stats):
+                maxima = predictor.maxima[index]
+                while maxima and maxima[0][0] <= predictor.position - horizon:
+                    maxima.popleft()
+                size = abs(stat)
+                while maxima and maxima[-1][1] <= size:
+                    maxima.pop()
+                maxima.append((predictor.position, size))
+                predictor.records[index] = maxima[0][1] if maxima else 0.0
+
+    def _rescale(self, predictor: _Predictor, window: int) -> None:
+        residuals = np.asarray(predictor.residuals[-window:])
+        centre = float(np.median(residuals))
+        spread = np.abs(residuals - centre)
+        mad = 1.4826 * float(np.median(spread))
+        if mad <= 0:
+            mad = 1.2533 * float(np.mean(spread))
+        predictor.scale = mad
+        values = np.asarray(self._x[-window:])
+        values = values[~np.isnan(values)]
+        if values.size:
+            self._typical = float(np.median(np.abs(values)))
+
+    def _choose(self) -> None:
+        needed = clamp(self.points_per(DAY), 10, 300)
+        current = self._predictors[self._chosen]
+        for index, predictor in enumerate(self._predictors):
+            if index == self._chosen or predictor.count < needed:
+                continue
+            if predictor.error < SWITCH_GAIN * current.error:
+                self._chosen, current = index, predictor
