@@ -70,13 +70,15 @@ class Reading:
     """What the model makes of one point.
 
     `ratios[i]` is how far the deviation at time scale `SCALES[i]` went past this series' own precedent (1.0 = just
-    as far as the largest one of the past four weeks, or as the absolute minimum); `stats[i]` is that deviation,
-    signed, in robust spreads. `spread` is the residual spread of the predictor in use; `step` the sampling
+    as far as the largest one of the past four weeks, or as the absolute minimum) for the predictor in use;
+    `other_ratios` the same for the most alarmed other trusted predictor (empty when none is trusted yet);
+    `stats[i]` is the deviation, signed, in robust spreads. `spread` is the residual spread of the predictor in use; `step` the sampling
     interval (seconds) inferred so far. A point that was not scored (warm-up, missing value) has no reading.
     """
 
     expected: float | None
     ratios: tuple[float, ...]
+    other_ratios: tuple[float, ...]
     stats: tuple[float, ...]
     spread: float
     step: float
@@ -225,25 +227,23 @@ class SurpriseModel:
         return guess
 
     def _combine(self, guesses: list[_Guess]) -> Reading:
-        """The chosen predictor's ratios, each averaged with the most alarmed other trusted predictor's.
+        """The chosen predictor's ratios, and per scale the most alarmed other trusted predictor's.
 
         A deviation that only one way of predicting sees is often that predictor's own mistake; one that another
-        sees as well is more likely real.
+        sees as well is more likely real, so the tracker averages the two.
         """
         chosen = guesses[self._chosen]
         spread = self._predictors[self._chosen].scale
         if not chosen.ratios:
-            return Reading(chosen.expected, (), (), spread, self.step)
+            return Reading(chosen.expected, (), (), (), spread, self.step)
         needed = clamp(self.points_per(DAY), 10, 300)
         others = [
             guess.ratios
             for index, (predictor, guess) in enumerate(zip(self._predictors, guesses, strict=True))
             if index != self._chosen and predictor.count >= needed and guess.ratios
         ]
-        ratios = chosen.ratios
-        if others:
-            ratios = [0.5 * (mine + max(other[i] for other in others)) for i, mine in enumerate(ratios)]
-        return Reading(chosen.expected, tuple(ratios), tuple(chosen.stats), spread, self.step)
+        other = tuple(max(each[i] for each in others) for i in range(len(SCALES))) if others else ()
+        return Reading(chosen.expected, tuple(chosen.ratios), other, tuple(chosen.stats), spread, self.step)
 
     def _learn(self, predictor: _Predictor, value: float, guess: _Guess) -> None:
         if guess.seasonal is not None:
