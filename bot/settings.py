@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     ga4_data_api_url: str = "https://analyticsdata.googleapis.com"
     ga4_admin_api_url: str = "https://analyticsadmin.googleapis.com"
     search_console_api_url: str = "https://searchconsole.googleapis.com"
+    # The longest one Google request (token refresh, a GA4 report, a Search Console query) may hold up an answer;
+    # past it the person hears "Google didn't answer, try again" instead of waiting.
+    google_timeout_seconds: float = Field(default=20.0, gt=0)
 
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None

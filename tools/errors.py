@@ -22,11 +22,13 @@ NOT_CONNECTED = "google.not_connected"  # no Google connection for the workspace
 NO_PROPERTY = "google.no_property"  # connected, but no GA4 property chosen (/lookout property)
 NO_SITE = "google.no_site"  # connected, but no Search Console site chosen (/lookout site)
 ACCESS_DENIED = "google.access_denied"  # 403 on the chosen property or site
-RECONNECT = "google.reconnect"  # 401 / refresh token revoked or expired
+# 401 even after the SDK renewed the token and retried: fresh tokens are refused (a clock or token-endpoint fault).
+# Never "reconnect": a revoked grant shows up when renewing, as Google's invalid_grant.
+TOKEN_REJECTED = "google.token_rejected"
 QUOTA_EXHAUSTED = "google.quota_exhausted"  # 429 after retries
 UNAVAILABLE = "google.unavailable"  # 5xx / unreachable after retries
 
-USER_ERROR_KEYS = (NOT_CONNECTED, NO_PROPERTY, NO_SITE, ACCESS_DENIED, RECONNECT, QUOTA_EXHAUSTED, UNAVAILABLE)
+USER_ERROR_KEYS = (NOT_CONNECTED, NO_PROPERTY, NO_SITE, ACCESS_DENIED, TOKEN_REJECTED, QUOTA_EXHAUSTED, UNAVAILABLE)
 
 
 def to_tool_error(error: GoogleApiError) -> ToolError | ToolUserError:
@@ -35,7 +37,7 @@ def to_tool_error(error: GoogleApiError) -> ToolError | ToolUserError:
     if isinstance(error, GoogleAccessDenied):
         return ToolUserError(ACCESS_DENIED, f"access denied to {error.resource}")
     if isinstance(error, GoogleAuthExpired):
-        return ToolUserError(RECONNECT, "Google authorization expired or was revoked")
+        return ToolUserError(TOKEN_REJECTED, "Google refused freshly renewed access tokens")
     if isinstance(error, GoogleQuotaExhausted):
         return ToolUserError(QUOTA_EXHAUSTED, f"quota exhausted for {error.resource}")
     if isinstance(error, GoogleUnavailable):

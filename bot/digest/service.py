@@ -29,7 +29,6 @@ from bot.messages import digest as messages
 from bot.scheduler.jobs import digest_period
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost
 from storage.repos.schedule import ScheduledSubscription
-from tools.google.errors import GoogleAuthExpired
 
 if TYPE_CHECKING:
     from tools.google.ga4 import Ga4Api
@@ -160,7 +159,7 @@ class DigestService:
         title = target.property_name or target.site_url or messages.UNTITLED
         try:
             fetched = await self._report(workspace_id, target, day=local_day - timedelta(days=1), title=title)
-        except (GoogleAuthExpired, ReconnectNeeded):
+        except ReconnectNeeded:  # only Google's invalid_grant: a 401 to fresh tokens is not a revoked grant
             text = messages.reconnect_text(title=title)
             return ComposedDigest(text=text, blocks=messages.problem_blocks(text))
         report = fetched.report

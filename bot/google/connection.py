@@ -1,4 +1,5 @@
-"""A workspace's Google credentials: refreshed once at a time, and turned into "reconnect" when Google says no.
+"""A workspace's Google credentials: refreshed once at a time, every auth failure classified and logged once, and
+"reconnect" only when Google said `invalid_grant`.
 
 `GoogleConnectionService` is the only way code gets Google credentials or the property/site to use, and both
 are looked up by the same `workspace_id`, so no path can pair one workspace's property with another's grant.
@@ -9,24 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import google.auth.exceptions
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.google import oauth
 from bot.google.problems import (
     GoogleNotConfigured,
     GoogleNotConnected,
+    GoogleProblem,
+    GoogleTokenRejected,
     GoogleUnavailable,
     NoPropertyChosen,
     ReconnectNeeded,
 )
+from bot.google.tokens import DEFAULT_LIFETIME, AccessToken, WorkspaceCredentials
 from bot.messages import google as messages
 from bot.slack.clients import WorkspaceNotInstalled, web_client_for
 from storage.repos import google as repo
@@ -35,8 +38,6 @@ from storage.tables.google import ConnectionStatus, GoogleConnection
 from tools.context import ToolContext
 
 if TYPE_CHECKING:
-    from google.oauth2.credentials import Credentials
-
     from bot.services import Services
     from tools.cache import ResultCache
     from tools.google.ga4 import Ga4Api
@@ -44,12 +45,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Refresh this long before Google's expiry, so a token handed out stays valid for a whole agent turn and
-# google-auth (which refreshes 3m45s early) never tries to refresh it on its own.
-REFRESH_MARGIN = timedelta(minutes=5)
 LEASE_LENGTH = timedelta(seconds=45)
 _LEASE_POLL_SECONDS = 0.2
-_REFRESH_TIMEOUT_SECONDS = 60.0
+# What an operator should check, by failure class (the log line's tail).
+_OPERATOR_HINTS = {
+    "invalid_grant": "the grant was revoked or expired; the workspace must reconnect Google",
+    "invalid_client": "check GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET and GOOGLE_TOKEN_URL on this server",
+    "transient": "Google's token endpoint failed or was slow; retried on the next request",
+    "clock": "check this server's clock (NTP) and what answers at GOOGLE_TOKEN_URL",
+}
 
 SlackClientFor = Callable[[int], Awaitable[AsyncWebClient | None]]
 """Given a workspace id, a Web API client authorised for it (None when the workspace has no usable install)."""
@@ -105,12 +109,6 @@ def _usable(connection: GoogleConnection | None) -> GoogleConnection:
     return connection
 
 
-@dataclass(frozen=True)
-class _Token:
-    value: str
-    expires_at: datetime
-
-
 class GoogleConnectionService:
     """Credentials and targets for every workspace of this process."""
 
@@ -119,28 +117,25 @@ class GoogleConnectionService:
         self._slack_client_for = slack_client_for
         self._locks: dict[int, asyncio.Lock] = {}
         self._owner = uuid.uuid4().hex  # this process's name on the refresh lease
+        self._failing: dict[int, str] = {}  # workspace → the auth failure class last logged for it
 
     # --- Credentials -------------------------------------------------------------------------------------
 
-    async def credentials_for(self, *, workspace_id: int, rejected_token: str | None = None) -> Credentials:
-        """Credentials with an access token valid for at least five minutes.
+    async def credentials_for(self, *, workspace_id: int, rejected_token: str | None = None) -> WorkspaceCredentials:
+        """Credentials whose access token is usable now, renewed through this service whenever it is due.
 
-        Raises `GoogleNotConfigured`, `GoogleNotConnected`, `ReconnectNeeded` (the grant is dead; the person who
-        connected has been told once) or `GoogleUnavailable`. Pass `rejected_token` when Google answered 401 to
-        that token, to force a new one. The credentials carry no refresh token: if a Google client library
-        wants to refresh them it calls back here (from its worker thread), so refreshing stays one at a time.
+        Raises `GoogleNotConfigured`, `GoogleNotConnected`, `ReconnectNeeded` (Google said `invalid_grant`; the
+        person who connected has been told once), `GoogleClientRejected`, `GoogleTokenRejected` or
+        `GoogleUnavailable`. Pass `rejected_token` when Google answered 401 to that token, to force a new one.
+        The credentials carry no refresh token: a Google client library that wants a new token calls back here
+        (from its worker thread), so refreshing stays one at a time.
         """
         token = await self._access_token(workspace_id=workspace_id, rejected_token=rejected_token)
-        from google.oauth2.credentials import Credentials  # on first use: not needed to start serving
 
-        credentials = Credentials(  # type: ignore[no-untyped-call]
-            token=token.value,
-            expiry=token.expires_at.astimezone(UTC).replace(tzinfo=None),  # google-auth compares naive UTC
-            token_uri=self._services.settings.google_token_url,
-        )
-        loop = asyncio.get_running_loop()
-        credentials.refresh_handler = _ThreadRefresher(self, workspace_id, loop, credentials)
-        return credentials
+        async def renew(held: str | None) -> AccessToken:
+            return await self._access_token(workspace_id=workspace_id, rejected_token=held)
+
+        return WorkspaceCredentials(token, renew=renew, clock=self._services.clock, loop=asyncio.get_running_loop())
 
     async def note_success(self, *, workspace_id: int) -> None:
         """Record a successful Google call (shown by `/lookout status`)."""
@@ -160,30 +155,37 @@ class GoogleConnectionService:
             connection = await repo.get_connection(session=session, workspace_id=workspace_id)
         return _usable(connection)
 
-    def _fresh_token(self, connection: GoogleConnection, rejected_token: str | None) -> _Token | None:
+    def _stored_token(self, connection: GoogleConnection) -> AccessToken | None:
         expires_at = repo.as_utc(connection.access_token_expires_at)
         if connection.access_token_enc is None or expires_at is None:
             return None
-        if expires_at - REFRESH_MARGIN <= self._services.clock():
-            return None
+        issued_at = repo.as_utc(connection.access_token_issued_at) or expires_at - DEFAULT_LIFETIME
         value = self._services.cipher.decrypt(connection.access_token_enc)
-        if rejected_token is not None and value == rejected_token:
-            return None
-        return _Token(value=value, expires_at=expires_at)
+        return AccessToken(value=value, issued_at=issued_at, expires_at=expires_at)
 
-    async def _access_token(self, *, workspace_id: int, rejected_token: str | None) -> _Token:
+    async def _access_token(self, *, workspace_id: int, rejected_token: str | None) -> AccessToken:
+        """A usable token: the stored one while it is not due (and not the rejected one), else a renewed one.
+
+        Renewal is single-flight: one coroutine per workspace in this process (the lock), one process at a time
+        (the lease in the database). A caller that waited while someone else renewed takes that token, whatever
+        its lifetime, instead of renewing again; a renewal's own token is returned even if it is already due.
+        """
         connection = await self._load(workspace_id)
-        token = self._fresh_token(connection, rejected_token)
-        if token is not None:
-            return token
-        # One coroutine per workspace in this process; the database lease extends that to other processes.
+        stored = self._stored_token(connection)
+        if rejected_token is not None and stored is not None and stored.value == rejected_token:
+            self._note_rejected(workspace_id, stored)
+        if stored is not None and stored.value != rejected_token and not stored.due(self._services.clock()):
+            return stored
+        seen = connection.access_token_enc
         async with self._lock(workspace_id):
             deadline = time.monotonic() + LEASE_LENGTH.total_seconds() * 2
             while True:
                 connection = await self._load(workspace_id)
-                token = self._fresh_token(connection, rejected_token)
-                if token is not None:
-                    return token
+                stored = self._stored_token(connection)
+                if stored is not None and stored.value != rejected_token:
+                    renewed_meanwhile = connection.access_token_enc != seen
+                    if renewed_meanwhile or not stored.due(self._services.clock()):
+                        return stored
                 now = self._services.clock()
                 async with self._services.database.session() as session:
                     leased = await repo.acquire_refresh_lease(
@@ -192,71 +194,92 @@ class GoogleConnectionService:
                 if leased:
                     return await self._refresh(connection)
                 if time.monotonic() > deadline:
-                    raise GoogleUnavailable("another process holds the refresh lease")
+                    problem = GoogleUnavailable("another process held the refresh lease too long")
+                    self._log_failure(workspace_id, problem)
+                    raise problem
                 # Someone else is refreshing: their token will appear in the row (or their lease will lapse).
                 await asyncio.sleep(_LEASE_POLL_SECONDS)
-                rejected_token = None
 
-    async def _refresh(self, connection: GoogleConnection) -> _Token:
-        # requests (and google-auth's transport over it) loads with the first refresh, not at start-up.
-        import requests
-        from google.oauth2.credentials import Credentials
-
+    async def _refresh(self, connection: GoogleConnection) -> AccessToken:
         workspace_id = connection.workspace_id
-        settings = self._services.settings
-        assert settings.google_client_secret is not None  # _load checked google_configured
-        credentials = Credentials(  # type: ignore[no-untyped-call]
-            token=None,
-            refresh_token=self._services.cipher.decrypt(connection.refresh_token_enc),
-            token_uri=settings.google_token_url,
-            client_id=settings.google_client_id,
-            client_secret=settings.google_client_secret.get_secret_value(),
-        )
+        cipher = self._services.cipher
+        issued_at = self._services.clock()
         try:
-            await asyncio.to_thread(_refresh_blocking, credentials)
-        except google.auth.exceptions.RefreshError as error:
-            if _is_invalid_grant(error):
-                # Marking the grant dead also drops the lease, in one statement: no other process can slip
-                # in between and try the dead refresh token again.
-                await self._grant_is_dead(connection)
-                raise ReconnectNeeded from None
-            await self._release(workspace_id)
-            logger.warning("Refreshing Google access for workspace %s failed: %s", workspace_id, _error_code(error))
-            raise GoogleUnavailable from None
-        except (google.auth.exceptions.TransportError, requests.RequestException) as error:
-            await self._release(workspace_id)
-            logger.warning("Google token endpoint unreachable for workspace %s: %s", workspace_id, type(error).__name__)
-            raise GoogleUnavailable from None
-        except BaseException:
-            await self._release(workspace_id)
+            answer = await oauth.refresh_access_token(
+                self._services, refresh_token=cipher.decrypt(connection.refresh_token_enc)
+            )
+        except ReconnectNeeded as problem:
+            self._log_failure(workspace_id, problem)
+            # Marking the grant dead also drops the lease, in one statement: no other process can slip in
+            # between and try the dead refresh token again.
+            await self._grant_is_dead(connection)
             raise
-        assert credentials.token is not None
-        expiry = credentials.expiry
-        expires_at = (
-            expiry.replace(tzinfo=UTC) if expiry is not None else self._services.clock() + timedelta(minutes=55)
+        except BaseException as error:
+            await self._release(workspace_id)
+            if isinstance(error, GoogleProblem):
+                self._log_failure(workspace_id, error)
+            raise
+        token = AccessToken(
+            value=answer.access_token, issued_at=issued_at, expires_at=issued_at + timedelta(seconds=answer.expires_in)
         )
-        rotated = credentials.refresh_token
+        dead_on_arrival = token.expires_at <= self._services.clock()
+        if dead_on_arrival:
+            # Still used (Google says it is valid), but an operator should know why tokens never last.
+            self._log_failure(
+                workspace_id,
+                GoogleTokenRejected(f"token endpoint issued a token already expired (expires_in={answer.expires_in})"),
+            )
+        rotated = answer.refresh_token
         new_refresh = None
-        if rotated and rotated != self._services.cipher.decrypt(connection.refresh_token_enc):
-            new_refresh = self._services.cipher.encrypt(rotated)
+        if rotated and rotated != cipher.decrypt(connection.refresh_token_enc):
+            new_refresh = cipher.encrypt(rotated)
         async with self._services.database.session() as session:
             stored = await repo.store_refreshed_token(
                 session=session,
                 workspace_id=workspace_id,
                 owner=self._owner,
-                access_token_enc=self._services.cipher.encrypt(credentials.token),
-                expires_at=expires_at,
+                access_token_enc=cipher.encrypt(token.value),
+                issued_at=token.issued_at,
+                expires_at=token.expires_at,
                 refresh_token_enc=new_refresh,
                 now=self._services.clock(),
             )
         if not stored:
             # Our lease lapsed mid-refresh and someone else took over; the token is still valid to use.
             logger.info("Google refresh lease for workspace %s lapsed before the token was stored", workspace_id)
-        return _Token(value=credentials.token, expires_at=expires_at)
+        if not dead_on_arrival:
+            self._log_recovery(workspace_id)
+        return token
 
     async def _release(self, workspace_id: int) -> None:
         async with self._services.database.session() as session:
             await repo.release_refresh_lease(session=session, workspace_id=workspace_id, owner=self._owner)
+
+    def _note_rejected(self, workspace_id: int, token: AccessToken) -> None:
+        """Google answered 401 to the stored token: expected once it is past `expires_at` by Google's clock, a sign
+        of a skewed clock (or a lying token endpoint) while ours says it is not even due."""
+        if not token.due(self._services.clock()):
+            self._log_failure(
+                workspace_id, GoogleTokenRejected("Google rejected an access token this server considers fresh")
+            )
+
+    def _log_failure(self, workspace_id: int, problem: GoogleProblem) -> None:
+        """One warning per workspace each time the kind of failure changes (no token or secret in it)."""
+        if self._failing.get(workspace_id) == problem.failure:
+            return
+        self._failing[workspace_id] = problem.failure
+        logger.warning(
+            "Google auth failed for workspace %s [%s]: %s — %s",
+            workspace_id,
+            problem.failure,
+            problem.detail or problem.key,
+            _OPERATOR_HINTS.get(problem.failure, ""),
+        )
+
+    def _log_recovery(self, workspace_id: int) -> None:
+        was = self._failing.pop(workspace_id, None)
+        if was is not None:
+            logger.info("Google auth works again for workspace %s (was failing: %s)", workspace_id, was)
 
     async def _grant_is_dead(self, connection: GoogleConnection) -> None:
         """Mark the connection, and tell the person who connected — once, whichever process sees it first."""
@@ -268,11 +291,7 @@ class GoogleConnectionService:
             workspace = await get_workspace_by_id(session=session, workspace_id=workspace_id)
         if not first:
             return
-        logger.warning(
-            "Google refused the grant of workspace %s (invalid_grant): marked needs-reconnect, telling %s",
-            workspace_id,
-            connection.connected_by_user_id,
-        )
+        logger.info("Workspace %s marked needs-reconnect; telling %s", workspace_id, connection.connected_by_user_id)
         text, blocks = messages.reconnect_dm(workspace.name if workspace is not None else "")
         await self.send_dm(workspace_id=workspace_id, user_id=connection.connected_by_user_id, text=text, blocks=blocks)
 
@@ -322,55 +341,6 @@ class GoogleConnectionService:
             timezone=property_row.property_timezone if property_row is not None else None,
             currency=property_row.property_currency if property_row is not None else None,
         )
-
-
-class _ThreadRefresher:
-    """google-auth's `refresh_handler`: lets a sync Google client (in a worker thread) ask the service for a new token."""
-
-    def __init__(
-        self,
-        service: GoogleConnectionService,
-        workspace_id: int,
-        loop: asyncio.AbstractEventLoop,
-        credentials: Credentials,
-    ) -> None:
-        self._service = service
-        self._workspace_id = workspace_id
-        self._loop = loop
-        self._credentials = credentials
-        self._loop_thread = threading.get_ident()  # built on the loop's thread, in credentials_for
-
-    def __call__(self, request: object, scopes: object = None) -> tuple[str, datetime]:
-        if threading.get_ident() == self._loop_thread:
-            # Blocking here would deadlock the loop; async callers use credentials_for(rejected_token=...).
-            raise google.auth.exceptions.RefreshError(  # type: ignore[no-untyped-call]
-                "refresh Google credentials with credentials_for, not on the loop"
-            )
-        future = asyncio.run_coroutine_threadsafe(
-            self._service._access_token(workspace_id=self._workspace_id, rejected_token=self._credentials.token),
-            self._loop,
-        )
-        token = future.result(timeout=_REFRESH_TIMEOUT_SECONDS)
-        return token.value, token.expires_at.astimezone(UTC).replace(tzinfo=None)
-
-
-def _refresh_blocking(credentials: Credentials) -> None:
-    import requests
-    from google.auth.transport.requests import Request
-
-    with requests.Session() as session:
-        credentials.refresh(Request(session=session))  # type: ignore[no-untyped-call]
-
-
-def _error_code(error: google.auth.exceptions.RefreshError) -> str:
-    data = error.args[1] if len(error.args) > 1 else None
-    if isinstance(data, dict):
-        return str(data.get("error", "unknown"))
-    return "unknown"
-
-
-def _is_invalid_grant(error: google.auth.exceptions.RefreshError) -> bool:
-    return _error_code(error) == "invalid_grant"
 
 
 def google_connections(services: Services) -> GoogleConnectionService:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -13,7 +14,13 @@ from urllib.parse import urlencode
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
-from bot.google.problems import GoogleNotConfigured, GoogleUnavailable
+from bot.google.problems import (
+    GoogleClientRejected,
+    GoogleNotConfigured,
+    GoogleProblem,
+    GoogleUnavailable,
+    ReconnectNeeded,
+)
 from bot.services import Services
 from storage.repos import google as repo
 
@@ -24,6 +31,8 @@ WEBMASTERS_READONLY = "https://www.googleapis.com/auth/webmasters.readonly"
 SCOPES: tuple[str, ...] = (ANALYTICS_READONLY, WEBMASTERS_READONLY)
 STATE_LIFETIME = timedelta(minutes=10)
 _TIMEOUT = aiohttp.ClientTimeout(total=30)
+# The token endpoint's OAuth error codes that mean this server's client id/secret is wrong, not the person's grant.
+_CLIENT_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
 
 
 class TokenResponse(BaseModel):
@@ -141,6 +150,62 @@ async def exchange_code(services: Services, *, code: str, code_verifier: str) ->
     except ValidationError:
         logger.warning("Google's token response had an unexpected shape")
         raise CodeExchangeFailed("invalid_response") from None
+
+
+async def refresh_access_token(services: Services, *, refresh_token: str) -> TokenResponse:
+    """Trade the refresh token for a new access token at GOOGLE_TOKEN_URL.
+
+    Every failure comes out classified: `ReconnectNeeded` only when Google answered `invalid_grant`;
+    `GoogleClientRejected` for this server's OAuth client (invalid_client, unauthorized_client, other 4xx);
+    `GoogleUnavailable` for 5xx, 429, timeouts, refused connections and answers that are not a token.
+    The error's `detail` says what Google answered (status and OAuth error code, never a token).
+    """
+    client_id, client_secret = _client(services)
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+        "client_id": client_id,
+        "client_secret": client_secret,
+    }
+    try:
+        async with (
+            # A refresh holds up a question: past the timeout, "try again shortly" beats keeping the person waiting.
+            aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=services.settings.google_timeout_seconds)
+            ) as http,
+            http.post(
+                services.settings.google_token_url, data=form, headers={"Accept": "application/json"}
+            ) as response,
+        ):
+            status = response.status
+            text = await response.text()
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise GoogleUnavailable(f"token endpoint unreachable: {type(error).__name__}") from None
+    return _token_or_problem(status, text)
+
+
+def _token_or_problem(status: int, text: str) -> TokenResponse:
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    code = str(body.get("error", "")) if isinstance(body, dict) else ""
+    problem: GoogleProblem
+    if status == 200:
+        try:
+            return TokenResponse.model_validate(body)
+        except ValidationError:
+            problem = GoogleUnavailable("token endpoint answered 200 without a usable token")
+    elif status == 429 or status >= 500:
+        problem = GoogleUnavailable(f"token endpoint answered HTTP {status} {code}".rstrip())
+    elif code == "invalid_grant":
+        problem = ReconnectNeeded(f"token endpoint answered HTTP {status} invalid_grant")
+    elif code in _CLIENT_ERRORS or 400 <= status < 500:
+        # Any other refusal of a well-formed refresh is about how this server asks (client, URL), not the grant.
+        problem = GoogleClientRejected(f"token endpoint answered HTTP {status} {code or 'without an OAuth error'}")
+    else:
+        problem = GoogleUnavailable(f"token endpoint answered HTTP {status}")
+    raise problem
 
 
 async def revoke(services: Services, *, token: str) -> bool:

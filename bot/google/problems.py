@@ -13,6 +13,8 @@ class GoogleProblem(ToolUserError):
     """A Google problem only a person can fix."""
 
     key = "google.problem"
+    # Which kind of Google auth failure this is, for the one log line an operator reads (see `AuthFailure`).
+    failure = "other"
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(self.key, detail)
@@ -31,9 +33,29 @@ class GoogleNotConnected(GoogleProblem):
 
 
 class ReconnectNeeded(GoogleProblem):
-    """Google answered `invalid_grant`: the access was revoked or expired; someone must connect again."""
+    """Google answered `invalid_grant`: the access was revoked or expired; someone must connect again.
+
+    Only Google's own `invalid_grant` raises this: nothing else may tell a person their grant is dead.
+    """
 
     key = "google.reconnect_needed"
+    failure = "invalid_grant"
+
+
+class GoogleClientRejected(GoogleProblem):
+    """Google refused this Lookout's OAuth client (`invalid_client`, `unauthorized_client`): a wrong or deleted
+    GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET. An admin fixes the server; reconnecting would not help."""
+
+    key = "google.client_rejected"
+    failure = "invalid_client"
+
+
+class GoogleTokenRejected(GoogleProblem):
+    """Google rejected access tokens it had just issued, or issued them already expired by this server's clock:
+    the server's clock (or whatever sits at GOOGLE_TOKEN_URL) is off. The grant itself is fine."""
+
+    key = "google.token_rejected"
+    failure = "clock"
 
 
 class NoPropertyChosen(GoogleProblem):
@@ -43,6 +65,7 @@ class NoPropertyChosen(GoogleProblem):
 
 
 class GoogleUnavailable(GoogleProblem):
-    """Google could not be reached or answered an unexpected error; trying again later may work."""
+    """Google could not be reached, was too slow, or answered 5xx/429 or garbage; trying again shortly may work."""
 
     key = "google.unavailable"
+    failure = "transient"

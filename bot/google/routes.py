@@ -105,6 +105,7 @@ async def handle_callback(
             refresh_token_enc=services.cipher.encrypt(tokens.refresh_token),
             access_token_enc=services.cipher.encrypt(tokens.access_token),
             access_token_expires_at=now + _lifetime(tokens),
+            access_token_issued_at=now,
             scopes=" ".join(granted),
             connected_by_user_id=user_id,
             connected_at=now,

@@ -75,6 +75,16 @@ ACCESS_DENIED = (
     "The connected Google account can't read this GA4 property or Search Console site any more. Ask for access "
     "(GA4 → Admin → Property access management), or choose another with `/lookout property` or `/lookout site`."
 )
+CLIENT_REJECTED = (
+    "Google refused this Lookout server's OAuth client, so I can't read Google data right now. Your Google "
+    "connection is fine, there's nothing to reconnect: an admin must fix `GOOGLE_CLIENT_ID` / "
+    "`GOOGLE_CLIENT_SECRET` on the Lookout server (`lookout doctor` checks them)."
+)
+TOKEN_REJECTED = (
+    "Google rejected the access it had just granted me, so I can't read Google data right now. Your Google "
+    "connection is fine, there's nothing to reconnect: an admin should check the Lookout server's clock (NTP) "
+    "and `GOOGLE_TOKEN_URL`."
+)
 QUOTA_EXHAUSTED = "Google's request quota for this property is used up for now. Please try again in an hour."
 
 
@@ -97,7 +107,7 @@ def reconnect_prompt(workspace_name: str) -> tuple[str, Blocks]:
     return text, blocks
 
 
-RECONNECT_KEYS = ("google.reconnect_needed", "google.reconnect")
+RECONNECT_KEYS = ("google.reconnect_needed",)  # only Google's own invalid_grant
 NO_PROPERTY_KEY = "google.no_property"
 
 
@@ -108,7 +118,8 @@ def problem_text(key: str, *, workspace_name: str = "") -> str:
         "google.not_configured": NOT_CONFIGURED,
         "google.not_connected": NOT_CONNECTED,
         "google.reconnect_needed": reconnect_needed(workspace_name),
-        "google.reconnect": reconnect_needed(workspace_name),  # a 401 from GA4 or Search Console
+        "google.client_rejected": CLIENT_REJECTED,
+        "google.token_rejected": TOKEN_REJECTED,
         "google.no_property": NO_PROPERTY,
         "google.no_site": NO_SITE,
         "google.access_denied": ACCESS_DENIED,

@@ -99,6 +99,7 @@ async def save_connection(
     access_token_enc: str | None,
     access_token_expires_at: datetime | None,
     scopes: str,
+    access_token_issued_at: datetime | None = None,
     connected_by_user_id: str,
     connected_at: datetime,
     google_email: str | None = None,
@@ -108,6 +109,7 @@ async def save_connection(
         "refresh_token_enc": refresh_token_enc,
         "access_token_enc": access_token_enc,
         "access_token_expires_at": access_token_expires_at,
+        "access_token_issued_at": access_token_issued_at,
         "scopes": scopes,
         "connected_by_user_id": connected_by_user_id,
         "connected_at": connected_at,
@@ -175,11 +177,13 @@ async def store_refreshed_token(
     expires_at: datetime | None,
     refresh_token_enc: str | None,
     now: datetime,
+    issued_at: datetime | None = None,
 ) -> bool:
     """Save a refreshed access token and release the lease; False when the lease was lost (nothing saved)."""
     values: dict[str, Any] = {
         "access_token_enc": access_token_enc,
         "access_token_expires_at": expires_at,
+        "access_token_issued_at": issued_at,
         "refresh_lease_owner": None,
         "refresh_lease_until": None,
         "last_success_at": now,
@@ -207,6 +211,7 @@ async def mark_needs_reconnect(*, session: AsyncSession, workspace_id: int, now:
             status=ConnectionStatus.NEEDS_RECONNECT.value,
             access_token_enc=None,
             access_token_expires_at=None,
+            access_token_issued_at=None,
             refresh_lease_owner=None,
             refresh_lease_until=None,
         )

@@ -27,6 +27,8 @@ class GoogleConnection(SQLModel, table=True):
     refresh_token_enc: str
     access_token_enc: str | None = None
     access_token_expires_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    # When the access token was asked for: with the expiry, its lifetime, which sets when to renew it.
+    access_token_issued_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
     scopes: str = Field(default="")  # space-separated, as granted by Google
     google_email: str | None = Field(default=None, max_length=320)
     connected_by_user_id: str = Field(max_length=32)

@@ -13,6 +13,7 @@ Point the settings at it with `settings_overrides()`.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -140,7 +141,9 @@ class FakeGoogleAuth(LoopbackServer):
         self.client_id = client_id
         self.client_secret = client_secret
         self.accounts: dict[str, FakeGoogleAccount] = {}
-        self.access_token_lifetime = 3599  # seconds, like Google
+        self.access_token_lifetime = 3599  # seconds, like Google: the `expires_in` of every token issued
+        self.token_latency = 0.0  # seconds the token endpoint waits before answering (a slow Google)
+        self._token_failures: list[tuple[int, str | None]] = []  # (status, OAuth error code or None for HTML)
         # Caps the page size of accountSummaries so tests can force several pages.
         self.account_summaries_page_cap = 200
         self.authorization_requests: list[AuthorizationRequest] = []
@@ -206,6 +209,12 @@ class FakeGoogleAuth(LoopbackServer):
         """Every access token issued so far is now past its expiry (the data routes answer 401)."""
         for token in self._access_tokens.values():
             token.expires_at = 0
+
+    def fail_token_requests(self, *, status: int, error: str | None = None, times: int = 1) -> None:
+        """The next `times` calls of the token endpoint answer `status`: with Google's OAuth error JSON for
+        `error` (`invalid_grant`, `invalid_client`…), or with an HTML error page when `error` is None (a 5xx
+        from a load balancer)."""
+        self._token_failures.extend([(status, error)] * times)
 
     def refresh_exchanges(self) -> list[TokenExchange]:
         return [e for e in self.exchanges if e.grant_type == "refresh_token"]
@@ -343,6 +352,16 @@ class FakeGoogleAuth(LoopbackServer):
         form = await request.post()
         params = {key: str(value) for key, value in form.items()}
         grant_type = params.get("grant_type", "")
+        if self.token_latency:
+            await asyncio.sleep(self.token_latency)
+        if self._token_failures:
+            status, error = self._token_failures.pop(0)
+            if error is not None:
+                return self._token_error(grant_type, params, status, error, "Scripted failure.")
+            self._log(
+                TokenExchange(grant_type=grant_type, params=params, status=status, error=None, account_email=None)
+            )
+            return web.Response(status=status, text="<html><body>Server Error</body></html>", content_type="text/html")
         client_id, client_secret = _client_credentials(request, form)
         if client_id != self.client_id or client_secret != self.client_secret:
             return self._token_error(grant_type, params, 401, "invalid_client", "Unauthorized")

@@ -460,7 +460,8 @@ async def test_a_spent_budget_answers_plainly_without_a_model(
     ("status", "says"),
     [
         (403, "The connected Google account can't read this GA4 property or Search Console site any more"),
-        (401, "Google Analytics any more — the access was revoked or has expired"),
+        # A 401 that outlived the SDK's refresh-and-retry: fresh tokens refused, which no reconnect would fix.
+        (401, "Google rejected the access it had just granted me"),
         (429, "Google's request quota for this property is used up for now"),
     ],
 )

@@ -3,9 +3,10 @@ gets the property picker in the thread, revoked Google access gets the Reconnect
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from bot.fakes.slack_api import FakeMessage, FakeSlack
 from bot.google.problems import NoPropertyChosen
 from bot.messages import google as google_messages
 from bot.services import Services
+from storage.repos.google import get_connection
 from tests.bot.google.test_slack_flow import _buttons, _connect, _dms, _workspace_id
 from tests.helpers.app_harness import RunningApp, StartApp
 from tests.helpers.slack_requests import DEFAULT_CHANNEL, DEFAULT_TEAM, DEFAULT_USER, app_mention, send
@@ -42,8 +44,9 @@ def _auth(google: FakeGoogle) -> FakeGoogleAuth:
     return google.auth
 
 
-async def _start(start_app: StartApp, google: FakeGoogle, claude: LLMFakeServer) -> RunningApp:
+async def _start(start_app: StartApp, google: FakeGoogle, claude: LLMFakeServer, **extra: Any) -> RunningApp:
     return await start_app(
+        **extra,
         **_auth(google).settings_overrides(google.url),
         anthropic_api_key="test-key",
         anthropic_base_url=claude.url,
@@ -204,3 +207,84 @@ async def test_when_google_cannot_list_properties_the_question_gets_the_text(
 
     assert reply.text == google_messages.NO_PROPERTY
     assert not _menus(reply.blocks)
+
+
+def _shown(reply: FakeMessage) -> str:
+    """Everything a person reads in the message: its blocks' text (Slack shows `text` only without blocks)."""
+    if not reply.blocks:
+        return reply.text
+    return json.dumps(reply.blocks, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(("lifetime", "skew_minutes"), [(1, 0), (60, 0), (299, 0), (3599, 0), (60, 7), (60, -7)])
+async def test_google_tokens_of_any_lifetime_and_a_skewed_clock_still_answer_from_ga4(
+    start_app: StartApp,
+    google: FakeGoogle,
+    fakes: dict[str, LLMFakeServer],
+    fake_slack: FakeSlack,
+    lifetime: int,
+    skew_minutes: int,
+) -> None:
+    auth = _auth(google)
+    auth.add_account("ana@acme.test", properties=[FakeProperty("111", "Acme")])
+    google.add_property("111", PropertyDataset(seed=1, now=NOW, days=30))
+    auth.access_token_lifetime = lifetime
+    claude = fakes["anthropic"]
+    claude.script(
+        Reply(tool_calls=(ScriptedToolCall("ga4_run_report", LAST_WEEK),)),
+        Reply(tool_calls=(ScriptedToolCall("ga4_run_report", LAST_WEEK | {"dimensions": ["date"]}),)),
+        Reply(text="Sessions held steady last week."),
+    )
+
+    def skewed(services: Services) -> None:
+        services.clock = lambda: datetime.now(UTC) + timedelta(minutes=skew_minutes)
+
+    app = await _start(start_app, google, claude, configure=skewed)
+    await _connect(app, auth, "ana@acme.test")
+    dms_before = len(_dms(fake_slack))
+
+    reply = await _ask(app, "sessions last week?")
+
+    assert "Sessions held steady last week." in reply.text
+    assert "revoked" not in _shown(reply)
+    assert len(google.calls("runReport")) == 2  # both reports reached GA4
+    assert len(_dms(fake_slack)) == dms_before
+    async with app.services.database.session() as session:
+        connection = await get_connection(session=session, workspace_id=await _workspace_id(app))
+    assert connection is not None and connection.status == "healthy"
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "expected", "not_expected"),
+    [
+        (401, "invalid_client", "an admin must fix `GOOGLE_CLIENT_ID`", "revoked"),
+        (500, None, "Google didn't answer just now", "revoked"),
+        (400, "invalid_grant", "the access was revoked or has expired", "admin"),
+    ],
+)
+async def test_each_google_auth_failure_gets_its_own_message_once(
+    start_app: StartApp,
+    google: FakeGoogle,
+    fakes: dict[str, LLMFakeServer],
+    status: int,
+    error: str | None,
+    expected: str,
+    not_expected: str,
+) -> None:
+    auth = _auth(google)
+    auth.add_account("ana@acme.test", properties=[FakeProperty("111", "Acme")])
+    google.add_property("111", PropertyDataset(seed=1, now=NOW, days=30))
+    auth.access_token_lifetime = 1
+    claude = fakes["anthropic"]
+    claude.responder = lambda recorded: Reply(tool_calls=(ScriptedToolCall("ga4_run_report", LAST_WEEK),))
+    app = await _start(start_app, google, claude)
+    await _connect(app, auth, "ana@acme.test")
+    await asyncio.sleep(0.6)  # the 1 s token is due: the question needs a refresh
+    auth.fail_token_requests(status=status, error=error, times=5)
+
+    reply = await _ask(app, "sessions last week?")
+
+    shown = _shown(reply)
+    assert shown.count(expected) == 1, shown
+    assert not_expected not in shown
+    assert google.calls("runReport") == []

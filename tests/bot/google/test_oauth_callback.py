@@ -199,9 +199,10 @@ async def test_the_refresh_token_is_never_in_the_database_file_or_the_logs(
     caplog.set_level(logging.DEBUG)
     _one_property_account(bench)
     workspace_id = await bench.workspace("T1")
-    bench.google.access_token_lifetime = 60  # forces a refresh on first use
+    bench.google.access_token_lifetime = 60
 
     await bench.connect(workspace_id, "ana@acme.test")
+    bench.clock.advance(timedelta(seconds=40))  # the token is due: the first use refreshes it
     credentials = await bench.connections.credentials_for(workspace_id=workspace_id)
 
     [refresh_token] = bench.google.refresh_tokens_issued()

@@ -13,7 +13,7 @@ def test_every_google_tool_problem_has_its_own_text_not_the_google_is_down_one()
         if key != "google.unavailable":
             assert google.problem_text(key, workspace_name="Acme") != google.UNAVAILABLE, key
 
-    assert "Acme's Google Analytics any more" in google.problem_text("google.reconnect", workspace_name="Acme")
+    assert "Acme's Google Analytics any more" in google.problem_text("google.reconnect_needed", workspace_name="Acme")
 
 
 def test_the_footer_names_every_model_that_failed_once_with_the_right_verb() -> None:
