@@ -8,6 +8,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
+from bot.access import home as access_home
+from bot.access.middleware import AccessMiddleware
 from bot.agent import wiring as agent_wiring
 from bot.alerts import actions as alert_actions
 from bot.commands.router import CommandRouter
@@ -96,6 +98,8 @@ def _multi_workspace_app(*, services: Services, signing_secret: str) -> AsyncApp
 
 
 def register_listeners(app: AsyncApp, *, services: Services, router: CommandRouter | None = None) -> None:
+    # Every button and modal submission passes the role check first (the router checks slash commands).
+    app.middleware(AccessMiddleware(services=services))
     messages.register(app, services=services)
     commands.register(app, services=services, router=router)
     home.register(app, services=services)
@@ -103,4 +107,5 @@ def register_listeners(app: AsyncApp, *, services: Services, router: CommandRout
     assistant.register(app, services=services)
     google_actions.register(app, services=services)
     alert_actions.register(app, services=services)
+    access_home.register(app, services=services, publish_home=home.publish_home)
     agent_wiring.register(app, services=services)

@@ -66,6 +66,23 @@ class Metrics:
             ["method", "error"],
             registry=self.registry,
         )
+        self.access_refused = Counter(
+            "lookout_access_refused",
+            "Requests refused by the role check, by what they needed and why (bot.access.gate).",
+            ["capability", "reason"],
+            registry=self.registry,
+        )
+        self.retention_purges = Counter(
+            "lookout_retention_purges",
+            "Retention purges this replica ran (at most one per day across replicas).",
+            registry=self.registry,
+        )
+        self.retention_deleted = Counter(
+            "lookout_retention_deleted_rows",
+            "Rows the retention purge deleted, by table.",
+            ["table"],
+            registry=self.registry,
+        )
 
         # The labelled children the front door updates on every request, looked up once per kind.
         self._per_kind: dict[str, tuple[Counter, Counter, Histogram]] = {}

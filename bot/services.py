@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
+from bot.access.people import PeopleDirectory
 from bot.background import BackgroundWork
 from bot.incoming import MessageHandler
 from bot.listeners.home import GoogleHomeBlocks, google_not_connected_blocks
@@ -44,6 +45,8 @@ class Services:
     # Dedupe claims (group-committed) and the active workspaces seen lately: the cheap path of every mention.
     dedupe: EventLedger = field(default_factory=EventLedger)
     workspace_cache: WorkspaceCache = field(default_factory=WorkspaceCache)
+    # Who is an admin or a guest, and who is in a user group, as Slack said a few minutes ago (`bot.access`).
+    people: PeopleDirectory = field(default_factory=PeopleDirectory)
     # Slack bot-token rotation: one refresh per workspace at a time (see `bot.slack.rotation`).
     slack_token_locks: TokenRefreshLocks = field(default_factory=TokenRefreshLocks)
     # One keep-alive HTTP session for every Slack Web API client (set by `bot.serve.start_server`, which closes

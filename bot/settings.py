@@ -83,6 +83,15 @@ class Settings(BaseSettings):
     # that overrides or extends the built-in price table.
     lookout_model_prices: str | None = None
 
+    # Single-workspace mode: the Slack user id of the person who installed the app. Like the installer recorded by
+    # "Add to Slack" in multi-workspace mode, they are a Lookout manager from the start.
+    lookout_installer_user_id: str | None = None
+
+    # How long conversation text and tool results are kept (days), and model usage counts (calendar months,
+    # the current one included); the leader purges older rows once a day.
+    lookout_retention_text_days: int = Field(default=90, ge=1)
+    lookout_retention_usage_months: int = Field(default=13, ge=1)
+
     # When set, `GET /metrics` answers only requests carrying `Authorization: Bearer <this token>`.
     lookout_metrics_token: SecretStr | None = None
 

@@ -146,12 +146,18 @@ from typing import Any  # noqa: E402
 
 from bot.fakes.slack_api import FakeSlack  # noqa: E402
 from tests.helpers.app_harness import RunningApp, running_app  # noqa: E402
+from tests.helpers.slack_requests import DEFAULT_USER  # noqa: E402
 
 
 @pytest.fixture
 async def fake_slack() -> AsyncIterator[FakeSlack]:
-    """The fake Slack Web API on loopback; `fake_slack.url` is a SLACK_API_URL."""
+    """The fake Slack Web API on loopback; `fake_slack.url` is a SLACK_API_URL.
+
+    Its default person (`DEFAULT_USER`, Alice) is a workspace admin, so she may change settings; anyone else is an
+    ordinary member unless a test says otherwise (`fake_slack.add_user(..., is_restricted=True)`).
+    """
     async with FakeSlack() as slack:
+        slack.add_user(DEFAULT_USER, name="Alice", is_admin=True)
         yield slack
 
 

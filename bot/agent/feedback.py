@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ACTION_FEEDBACK_UP = "agent_feedback_up"
-ACTION_FEEDBACK_DOWN = "agent_feedback_down"
+ACTION_FEEDBACK_UP = messages.ACTION_FEEDBACK_UP
+ACTION_FEEDBACK_DOWN = messages.ACTION_FEEDBACK_DOWN
 
 
 async def store_vote(*, services: Services, body: dict[str, Any], rating: int) -> bool:

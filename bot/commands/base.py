@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.access.policy import Capability
 from bot.services import Services
 from storage.tables.core import Workspace
 
@@ -50,3 +51,5 @@ class Subcommand:
     usage: str  # e.g. "property <GA4 property id>"
     summary: str  # one line for `/lookout help`
     run: Callable[[CommandRequest], Awaitable[None]]
+    # Who may run it (`bot.access.policy`): a subcommand changes settings unless it says otherwise.
+    needs: Capability = Capability.SETTINGS

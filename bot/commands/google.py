@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from bot.access.policy import Capability
 from bot.commands.base import CommandRequest, Subcommand
 from bot.google import oauth
 from bot.google.choices import GoogleChoices
@@ -96,7 +97,7 @@ async def disconnect(request: CommandRequest) -> None:
 
 SUBCOMMANDS: list[Subcommand] = [
     Subcommand(name="connect", usage="connect", summary=messages.SUMMARY_CONNECT, run=connect),
-    Subcommand(name="status", usage="status", summary=messages.SUMMARY_STATUS, run=status),
+    Subcommand(name="status", usage="status", summary=messages.SUMMARY_STATUS, run=status, needs=Capability.EVERYONE),
     Subcommand(
         name="property",
         usage="property <GA4 property id> [here]",

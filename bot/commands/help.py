@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.access.policy import Capability
 from bot.commands.base import CommandRequest, Subcommand
 from bot.messages import core as messages
 
@@ -18,6 +19,8 @@ def build_help(subcommands: Sequence[Subcommand]) -> Subcommand:
     async def run(request: CommandRequest) -> None:
         await request.respond(messages.help_text(lines=help_lines(listed)))
 
-    help_command = Subcommand(name="help", usage="help", summary=messages.HELP_SUMMARY, run=run)
+    help_command = Subcommand(
+        name="help", usage="help", summary=messages.HELP_SUMMARY, run=run, needs=Capability.EVERYONE
+    )
     listed = [*subcommands, help_command]
     return help_command

@@ -13,6 +13,8 @@ from types import ModuleType
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.access import gate
+from bot.access.policy import Capability, Surface
 from bot.commands import google, subscriptions
 from bot.commands.base import CommandRequest, Responder, Subcommand
 from bot.commands.help import build_help, help_lines
@@ -68,8 +70,14 @@ class CommandRouter:
             await respond(f"{messages.unknown_subcommand(name=words[0])}\n\n{self.help_text()}")
             return
         workspace = await resolve_workspace(services=services, enterprise_id=enterprise_id, team_id=team_id)
-        if workspace is None:
+        if workspace is None or workspace.id is None:
             await respond(messages.WORKSPACE_NOT_INSTALLED)
+            return
+        refusal = await gate.check(
+            services=services, workspace=workspace, user_id=user_id, capability=subcommand.needs, client=client
+        )
+        if refusal is not None:
+            await respond(refusal.text)
             return
         request = CommandRequest(
             services=services,
@@ -83,6 +91,15 @@ class CommandRouter:
         )
         try:
             await subcommand.run(request)
+            if subcommand.needs in (Capability.SETTINGS, Capability.ADMIN):
+                await gate.record_change(
+                    services=services,
+                    workspace_id=workspace.id,
+                    user_id=user_id,
+                    surface=Surface.SLASH,
+                    action=name,
+                    detail=f"/lookout {text.strip()}",
+                )
         except Exception:
             reference = secrets.token_hex(3)
             services.metrics.handler_errors.labels(handler=f"command:{name}").inc()

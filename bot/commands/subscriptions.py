@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.access.policy import Capability
 from bot.commands.base import CommandRequest, Subcommand
 from bot.messages import subscriptions as messages
 from storage.repos.schedule import delete_channel_subscriptions, list_subscriptions, upsert_subscription
@@ -255,7 +256,11 @@ SUBCOMMANDS: list[Subcommand] = [
     Subcommand(name="digest", usage=messages.DIGEST_USAGE, summary=messages.DIGEST_SUMMARY, run=_run_digest),
     Subcommand(name="alerts", usage=messages.ALERTS_USAGE, summary=messages.ALERTS_SUMMARY, run=_run_alerts),
     Subcommand(
-        name="subscriptions", usage=messages.SUBSCRIPTIONS_USAGE, summary=messages.SUBSCRIPTIONS_SUMMARY, run=_run_list
+        name="subscriptions",
+        usage=messages.SUBSCRIPTIONS_USAGE,
+        summary=messages.SUBSCRIPTIONS_SUMMARY,
+        run=_run_list,
+        needs=Capability.EVERYONE,
     ),
     Subcommand(
         name="unsubscribe", usage=messages.UNSUBSCRIBE_USAGE, summary=messages.UNSUBSCRIBE_SUMMARY, run=_run_unsubscribe

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from bot.fakes.slack_openid import AUTHORIZE_PATH, FakeSlackOpenID
 from tools.fakes.loopback import LoopbackServer
 
 JsonDict = dict[str, Any]
@@ -139,6 +140,10 @@ class FakeSlack(LoopbackServer):
         self.users: dict[str, JsonDict] = {}
         self.channels: dict[str, JsonDict] = {}
         self.channel_members: dict[str, list[str]] = {}
+        self.usergroups: dict[str, JsonDict] = {}
+        self.usergroup_members: dict[str, list[str]] = {}
+        # Sign in with Slack (`/openid/connect/authorize`, `openid.connect.token`); `sign_in_as` picks the person.
+        self.openid = FakeSlackOpenID(client_id=client_id, client_secret=client_secret)
         self.oauth_grants: dict[str, OAuthGrant] = {}
         self.revoked_tokens: set[str] = set()
         self._tokens: dict[str, FakeWorkspace] = {}
@@ -163,6 +168,7 @@ class FakeSlack(LoopbackServer):
         if self._changed is None:
             self._changed = asyncio.Condition()
         await super().start()
+        self.openid.issuer = self.root_url.rstrip("/")
 
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
@@ -170,6 +176,7 @@ class FakeSlack(LoopbackServer):
         app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_post("/response/{key}", self._handle_response_url)
         app.router.add_get("/socket-mode", self._handle_socket_mode)
+        app.router.add_get(AUTHORIZE_PATH, self.openid.authorize)
         return app
 
     async def stop(self) -> None:
@@ -251,18 +258,89 @@ class FakeSlack(LoopbackServer):
         self.oauth_grants[code] = grant
         return grant
 
-    def add_user(self, user_id: str, *, name: str = "", tz: str = "Europe/Paris", is_bot: bool = False) -> None:
-        self.users[user_id] = {
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str = "",
+        tz: str = "Europe/Paris",
+        is_bot: bool = False,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        is_primary_owner: bool = False,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
+        team_id: str | None = None,
+        org_admin: bool = False,
+        org_owner: bool = False,
+    ) -> JsonDict:
+        """A person as `users.info` describes them (an ordinary full member unless told otherwise).
+
+        The role fields are Slack's: `is_admin` / `is_owner` / `is_primary_owner` for workspace admins and owners,
+        `is_restricted` (multi-channel guest) and `is_ultra_restricted` (single-channel guest); on Enterprise Grid
+        (`team_id` of a workspace with an `enterprise_id`) an `enterprise_user` object carries the org-level
+        `is_admin` / `is_owner`.
+        """
+        team = team_id or self.workspace.team_id
+        workspace = next((w for w in self._tokens.values() if w.team_id == team), self.workspace)
+        user: JsonDict = {
             "id": user_id,
-            "team_id": self.workspace.team_id,
+            "team_id": team,
             "name": name or user_id.lower(),
+            "deleted": False,
+            "color": "9f69e7",
             "real_name": name or user_id,
             "tz": tz,
+            "tz_label": "Central European Time",
             "tz_offset": 3600,
+            "is_admin": is_admin or is_owner,
+            "is_owner": is_owner or is_primary_owner,
+            "is_primary_owner": is_primary_owner,
+            "is_restricted": is_restricted or is_ultra_restricted,
+            "is_ultra_restricted": is_ultra_restricted,
             "is_bot": is_bot,
-            "deleted": False,
-            "profile": {"display_name": name or user_id, "real_name": name or user_id},
+            "is_app_user": False,
+            "updated": 1700000000,
+            "profile": {"display_name": name or user_id, "real_name": name or user_id, "team": team},
         }
+        if workspace.enterprise_id:
+            user["enterprise_user"] = {
+                "id": user_id,
+                "enterprise_id": workspace.enterprise_id,
+                "enterprise_name": workspace.enterprise_id,
+                "is_admin": org_admin or org_owner,
+                "is_owner": org_owner,
+                "teams": [team],
+            }
+        self.users[user_id] = user
+        return user
+
+    def add_usergroup(self, group_id: str, *, handle: str, members: list[str], name: str = "") -> None:
+        """A user group (`usergroups.list`, `usergroups.users.list`)."""
+        self.usergroups[group_id] = {
+            "id": group_id,
+            "team_id": self.workspace.team_id,
+            "is_usergroup": True,
+            "is_subteam": True,
+            "name": name or handle,
+            "description": "",
+            "handle": handle,
+            "is_external": False,
+            "date_create": 1700000000,
+            "date_update": 1700000000,
+            "date_delete": 0,
+            "auto_type": None,
+            "created_by": "U0INSTALLER",
+            "updated_by": "U0INSTALLER",
+            "deleted_by": None,
+            "prefs": {"channels": [], "groups": []},
+            "user_count": len(members),
+        }
+        self.usergroup_members[group_id] = list(members)
+
+    def sign_in_as(self, user_id: str, *, team_id: str | None = None, name: str = "", email: str = "") -> None:
+        """The browser that opens `/openid/connect/authorize` is signed in to Slack as this person."""
+        self.openid.sign_in_as(user_id, team_id=team_id or self.workspace.team_id, name=name, email=email)
 
     def add_channel(self, channel_id: str, *, name: str = "", members: list[str] | None = None) -> None:
         self.channels[channel_id] = {
@@ -427,6 +505,9 @@ class FakeSlack(LoopbackServer):
             return 200, self._oauth_v2_access(params, authorization), {}
         if method == "apps.uninstall":
             return 200, self._apps_uninstall(params, authorization), {}
+        if method == "openid.connect.token":
+            credentials_ok = self._client_credentials_ok(params, authorization)
+            return 200, self.openid.token(params, credentials_ok=credentials_ok), {}
         if method == "api.test":
             return 200, {"ok": True, "args": {k: v for k, v in params.items() if isinstance(v, str)}}, {}
         if token is None:
@@ -693,6 +774,22 @@ class FakeSlack(LoopbackServer):
         if user_id not in self.users:
             self.add_user(user_id)
         return {"ok": True, "user": self.users[user_id]}
+
+    def _m_usergroups_list(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        include_users = str(params.get("include_users", "")).lower() in ("1", "true")
+        groups = []
+        for group_id, group in self.usergroups.items():
+            entry = dict(group)
+            if include_users:
+                entry["users"] = list(self.usergroup_members.get(group_id, []))
+            groups.append(entry)
+        return {"ok": True, "usergroups": groups}
+
+    def _m_usergroups_users_list(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        group_id = str(params.get("usergroup", ""))
+        if group_id not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.usergroup_members.get(group_id, []))}
 
     def _m_reactions_add(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
         if not params.get("channel") or not params.get("timestamp") or not params.get("name"):

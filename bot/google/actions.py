@@ -12,9 +12,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.google import oauth
-from bot.google.choices import GoogleChoices, google_home_blocks
+from bot.google.choices import GoogleChoices
 from bot.google.problems import GoogleProblem
-from bot.listeners.home import build_home_view
+from bot.listeners.home import publish_home
 from bot.messages import core as core_messages
 from bot.messages import google as messages
 from bot.slack.workspaces import resolve_action_workspace
@@ -116,9 +116,8 @@ async def _disconnect(click: _Click) -> None:
         channel=click.user_id, text=messages.DISCONNECTED if removed else messages.NOTHING_TO_DISCONNECT
     )
     if (click.body.get("view") or {}).get("type") == "home":
-        blocks = await google_home_blocks(services=click.services, workspace=click.workspace, user_id=click.user_id)
-        await click.client.views_publish(
-            user_id=click.user_id, view=build_home_view(workspace=click.workspace, google_blocks=blocks)
+        await publish_home(
+            services=click.services, client=click.client, workspace=click.workspace, user_id=click.user_id
         )
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.access.home import access_home_blocks
 from bot.messages import core as messages
 from bot.slack.workspaces import resolve_workspace
 from storage.tables.core import Workspace
@@ -36,8 +37,11 @@ async def google_not_connected_blocks(*, services: Services, workspace: Workspac
     return [_section(messages.HOME_GOOGLE_NOT_CONNECTED)]
 
 
-def build_home_view(*, workspace: Workspace, google_blocks: list[Block]) -> dict[str, Any]:
-    """The whole Home tab view from its parts: intro, installation status, Google status, next steps."""
+def build_home_view(
+    *, workspace: Workspace, google_blocks: list[Block], access_blocks: list[Block] | None = None
+) -> dict[str, Any]:
+    """The whole Home tab view from its parts: intro, installation status, Google status, who can change settings,
+    next steps."""
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": messages.HOME_TITLE}},
         _section(messages.HOME_INTRO),
@@ -46,11 +50,20 @@ def build_home_view(*, workspace: Workspace, google_blocks: list[Block]) -> dict
         {"type": "header", "text": {"type": "plain_text", "text": messages.HOME_GOOGLE_HEADER}},
         *google_blocks,
         {"type": "divider"},
+        *([*access_blocks, {"type": "divider"}] if access_blocks else []),
         {"type": "header", "text": {"type": "plain_text", "text": messages.HOME_NEXT_STEPS_HEADER}},
         _section(messages.HOME_NEXT_STEPS),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": messages.HOME_HELP_FOOTER}]},
     ]
     return {"type": "home", "blocks": blocks}
+
+
+async def publish_home(*, services: Services, client: AsyncWebClient, workspace: Workspace, user_id: str) -> None:
+    """Build this person's Home tab (what they see depends on their role) and publish it."""
+    google_blocks = await services.home_google_blocks(services=services, workspace=workspace, user_id=user_id)
+    access_blocks = await access_home_blocks(services=services, workspace=workspace, user_id=user_id, client=client)
+    view = build_home_view(workspace=workspace, google_blocks=google_blocks, access_blocks=access_blocks)
+    await client.views_publish(user_id=user_id, view=view)
 
 
 def _section(text: str) -> Block:
@@ -59,7 +72,7 @@ def _section(text: str) -> Block:
 
 def register(app: AsyncApp, *, services: Services) -> None:
     @app.event("app_home_opened")
-    async def publish_home(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_home_opened(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return
         started = time.perf_counter()
@@ -70,12 +83,8 @@ def register(app: AsyncApp, *, services: Services) -> None:
                 )
                 if workspace is None:
                     return
-                user_id = str(event.get("user", ""))
-                google_blocks = await services.home_google_blocks(
-                    services=services, workspace=workspace, user_id=user_id
-                )
-                await client.views_publish(
-                    user_id=user_id, view=build_home_view(workspace=workspace, google_blocks=google_blocks)
+                await publish_home(
+                    services=services, client=client, workspace=workspace, user_id=str(event.get("user", ""))
                 )
             except Exception:
                 services.metrics.handler_errors.labels(handler="home").inc()

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.access import gate
+from bot.access.policy import Capability
 from bot.incoming import MessageFields
 from bot.messages import core as messages
 from bot.slack.dedupe import ClaimNotRecorded
@@ -114,6 +116,12 @@ async def answer(*, services: Services, delivery: Delivery) -> None:
         workspace = await claim_and_resolve(services=services, delivery=delivery)
         if workspace is None:
             return
+        refusal = await gate.check(
+            services=services, workspace=workspace, user_id=delivery.user_id, capability=Capability.ASK, client=client
+        )
+        if refusal is not None:
+            await _decline(delivery=delivery, text=refusal.text)
+            return
         await services.message_handler(message=delivery.for_workspace(workspace), client=client)
     except ClaimNotRecorded:
         # No apology: another replica may have claimed this message and be answering it, and an apology
@@ -130,6 +138,16 @@ async def answer(*, services: Services, delivery: Delivery) -> None:
         )
     finally:
         services.metrics.handler_latency.labels(handler=handler_name).observe(time.perf_counter() - delivery.received)
+
+
+async def _decline(*, delivery: Delivery, text: str) -> None:
+    """Tell only the person (ephemeral in a channel, in the DM itself) why there is no answer."""
+    if delivery.is_dm:
+        await delivery.client.chat_postMessage(channel=delivery.channel_id, thread_ts=delivery.thread_ts, text=text)
+    else:
+        await delivery.client.chat_postEphemeral(
+            channel=delivery.channel_id, user=delivery.user_id, thread_ts=delivery.thread_ts, text=text
+        )
 
 
 async def _apologize(*, client: AsyncWebClient, channel_id: str, thread_ts: str, reference: str) -> None:

@@ -6,6 +6,10 @@ from collections.abc import Sequence
 
 from bot.slack_text import escape
 
+# The 👍/👎 buttons under an answer (bot.agent.feedback listens for them).
+ACTION_FEEDBACK_UP = "agent_feedback_up"
+ACTION_FEEDBACK_DOWN = "agent_feedback_down"
+
 STATUS_THINKING = "Thinking…"
 STATUS_TOOLS = {
     "ga4_run_report": "Looking at GA4…",

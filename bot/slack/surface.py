@@ -17,7 +17,8 @@ BOT_SCOPES: tuple[str, ...] = (
     "im:read",  # conversations.info on DMs
     "im:write",  # a DM to the person who connected Google when access breaks
     "reactions:write",  # reactions.add (👀 while working)
-    "users:read",  # users.info (time zones for digests)
+    "usergroups:read",  # usergroups.list / usergroups.users.list (a user group named as Lookout managers)
+    "users:read",  # users.info (time zones for digests; admin, owner and guest flags for the role check)
 )
 
 BOT_EVENTS: tuple[str, ...] = (

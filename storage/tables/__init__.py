@@ -1,5 +1,6 @@
 """All tables, imported here so `SQLModel.metadata` (Alembic's target) knows every one of them."""
 
+from storage.tables.access import SettingsChange, WorkspaceAccess
 from storage.tables.agent import AgentConversation, AgentFeedback, ModelUsage
 from storage.tables.core import ProcessedEvent, SlackInstallation, SlackOAuthState, Workspace
 from storage.tables.google import GoogleChoice, GoogleConnection, GoogleOAuthState
@@ -17,8 +18,10 @@ __all__ = [
     "PostClaim",
     "ProcessedEvent",
     "SchedulerLease",
+    "SettingsChange",
     "SlackInstallation",
     "SlackOAuthState",
     "Subscription",
     "Workspace",
+    "WorkspaceAccess",
 ]

@@ -51,6 +51,10 @@ class GoogleOAuthState(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     expires_at: datetime = Field(sa_column=timestamp_column(index=True))
     used_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    # Sign in with Slack binds the consent to its person: the id_token must carry this nonce, and only a state
+    # created once the right Slack user signed in (`verified_at` set) may complete at Google's callback.
+    nonce: str = Field(default="", max_length=64)
+    verified_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
 
 
 class GoogleChoice(SQLModel, table=True):

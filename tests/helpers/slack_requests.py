@@ -231,8 +231,10 @@ def block_actions_body(
     channel_id: str = DEFAULT_CHANNEL,
     message_ts: str | None = None,
     view: JsonDict | None = None,
+    selected_value: str | None = None,
 ) -> str:
-    """The form-encoded `payload=` body of a `block_actions` interaction (a button click)."""
+    """The form-encoded `payload=` body of a `block_actions` interaction (a button click, or with `selected_value`
+    a choice in a static menu). A click in App Home (`view` of type "home") carries no `response_url`, as on Slack."""
     payload: JsonDict = {
         "type": "block_actions",
         "user": {"id": user_id, "username": "alice", "name": "alice", "team_id": team_id},
@@ -251,8 +253,18 @@ def block_actions_body(
                 "type": "button",
                 "action_ts": new_ts(),
             }
+            if selected_value is None
+            else {
+                "action_id": action_id,
+                "block_id": block_id,
+                "type": "static_select",
+                "selected_option": {"text": {"type": "plain_text", "text": selected_value}, "value": selected_value},
+                "action_ts": new_ts(),
+            }
         ],
     }
+    if view is not None and view.get("type") == "home":
+        del payload["response_url"]
     if view is not None:
         payload["container"] = {"type": "view", "view_id": view.get("id", "V0HOME")}
         payload["view"] = view
@@ -261,6 +273,42 @@ def block_actions_body(
         payload["container"] = {"type": "message", "message_ts": ts, "channel_id": channel_id, "is_ephemeral": False}
         payload["channel"] = {"id": channel_id, "name": "growth"}
         payload["message"] = {"type": "message", "ts": ts, "text": ""}
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission_body(
+    *,
+    callback_id: str,
+    values: JsonDict,
+    team_id: str = DEFAULT_TEAM,
+    user_id: str = DEFAULT_USER,
+    blocks: list[JsonDict] | None = None,
+) -> str:
+    """The form-encoded `payload=` body of a `view_submission` (a modal's Submit); `values` is `view.state.values`."""
+    payload: JsonDict = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "lookout-test"},
+        "user": {"id": user_id, "username": "alice", "name": "alice", "team_id": team_id},
+        "api_app_id": DEFAULT_APP,
+        "token": "legacy-verification-token",
+        "trigger_id": f"{next(_ts_counter)}.{team_id}.{uuid.uuid4().hex[:16]}",
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": {
+            "id": f"V{uuid.uuid4().hex[:10].upper()}",
+            "team_id": team_id,
+            "type": "modal",
+            "callback_id": callback_id,
+            "blocks": blocks or [],
+            "private_metadata": "",
+            "state": {"values": values},
+            "hash": "1700000000.abcdef",
+            "title": {"type": "plain_text", "text": "Lookout"},
+            "app_id": DEFAULT_APP,
+            "bot_id": "B0LOOKOUT",
+        },
+        "response_urls": [],
+    }
     return urlencode({"payload": json.dumps(payload)})
 
 
@@ -348,6 +396,15 @@ class SlackSender:
 
     async def action(self, *, action_id: str, response_url: str | None = None, **fields: Any) -> SlackResponse:
         body = block_actions_body(action_id=action_id, response_url=response_url or self.response_url, **fields)
+        return await send(
+            self.events_url,
+            body,
+            signing_secret=self.signing_secret,
+            content_type="application/x-www-form-urlencoded",
+        )
+
+    async def view_submission(self, *, callback_id: str, values: JsonDict, **fields: Any) -> SlackResponse:
+        body = view_submission_body(callback_id=callback_id, values=values, **fields)
         return await send(
             self.events_url,
             body,

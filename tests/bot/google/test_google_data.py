@@ -46,8 +46,8 @@ async def test_each_workspace_reads_only_its_own_property_and_refreshes_through_
     auth = google.auth
     assert isinstance(auth, FakeGoogleAuth)
     app = await start_app(mode="multi", **auth.settings_overrides(google.url))
-    fake_slack.add_oauth_code("code-acme", team_id="T0ACME")
-    fake_slack.add_oauth_code("code-globex", team_id="T0GLOBEX")
+    fake_slack.add_oauth_code("code-acme", team_id="T0ACME", installer_user_id="U0ANA")
+    fake_slack.add_oauth_code("code-globex", team_id="T0GLOBEX", installer_user_id="U0BO")
     await install(app, code="code-acme")
     await install(app, code="code-globex")
     await _connect(app, auth, "ana@acme.test", team_id="T0ACME", user_id="U0ANA")  # type: ignore[arg-type]

@@ -39,7 +39,14 @@ async def _lookout(app: RunningApp, text: str, **fields: Any) -> dict[str, Any]:
 
 
 def _buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [element for block in blocks if block["type"] == "actions" for element in block["elements"]]
+    """The Google buttons among `blocks` (App Home also offers admins its "Choose managers" button)."""
+    return [
+        element
+        for block in blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"].startswith("google_")
+    ]
 
 
 async def _browser_consents(app: RunningApp, authorization_url: str) -> tuple[int, str, str]:
@@ -257,8 +264,9 @@ async def test_two_workspaces_each_use_their_own_google_account(
         "bo@globex.test", properties=[FakeProperty("222", "Globex")], sites=[FakeSite("sc-domain:globex.test")]
     )
     app = await start_app(mode="multi", **google.settings_overrides())
-    fake_slack.add_oauth_code("code-acme", team_id="T0ACME", team_name="Acme")
-    fake_slack.add_oauth_code("code-globex", team_id="T0GLOBEX", team_name="Globex")
+    # each workspace's installer connects it (the installer is a Lookout manager from the start)
+    fake_slack.add_oauth_code("code-acme", team_id="T0ACME", team_name="Acme", installer_user_id="U0ANA")
+    fake_slack.add_oauth_code("code-globex", team_id="T0GLOBEX", team_name="Globex", installer_user_id="U0BO")
     assert (await install(app, code="code-acme"))[0] < 400
     assert (await install(app, code="code-globex"))[0] < 400
 
