@@ -1,5 +1,6 @@
-"""Lookout managers and guest access per workspace, the settings-change trail, and consent states bound to their
-person by Sign in with Slack (a nonce and the time the right Slack user signed in).
+"""Roles: Lookout managers and guest access, the settings-change trail, consent states bound by Sign in with Slack.
+
+Consent states get a nonce and the time the right Slack user signed in (`verified_at`).
 
 Revision ID: 0007_roles
 Revises: 0006_slack_token_lease
