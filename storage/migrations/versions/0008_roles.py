@@ -2,8 +2,8 @@
 
 Consent states get a nonce and the time the right Slack user signed in (`verified_at`).
 
-Revision ID: 0007_roles
-Revises: 0006_slack_token_lease
+Revision ID: 0008_roles
+Revises: 0007_google_token_issued_at
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0007_roles"
-down_revision: str | None = "0006_slack_token_lease"
+revision: str = "0008_roles"
+down_revision: str | None = "0007_google_token_issued_at"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
