@@ -18,10 +18,10 @@ from bot.agent.loop import DEFAULT_LIMITS, Agent, AgentLimits, AgentResult, Even
 from bot.agent.metrics import AgentMetrics
 from bot.agent.prompt import PromptFacts, system_prompt
 from bot.agent.routing import depth_for
-from bot.llm.base import AllModelsFailed
-from bot.llm.fallback import FallbackModel
+from bot.llm.base import ADMIN_KINDS, AllModelsFailed
+from bot.llm.fallback import FallbackModel, KeyWatch
 from bot.llm.messages import Message, dump_conversation, load_conversation
-from bot.llm.registry import Depth, ModelRegistry
+from bot.llm.registry import API_KEY_VARIABLES, Depth, ModelRegistry
 from bot.messages import agent as messages
 from storage.db import Database
 from storage.repos import agent as repo
@@ -64,6 +64,22 @@ def trim_history(history: Sequence[Message], *, max_chars: int = HISTORY_CHAR_BU
     return []
 
 
+def models_failed_text(error: AllModelsFailed) -> str:
+    """Why no model answered, honestly: a rejected key needs an admin (which provider, which variable); only an
+    outage (429, 5xx, timeouts, garbage) is worth trying again in a few minutes."""
+    rejected: dict[str, str] = {}
+    outage = False
+    for failure in error.errors:
+        provider = failure.model.partition(":")[0]
+        if failure.kind in ADMIN_KINDS:
+            rejected[messages.provider_label(provider)] = API_KEY_VARIABLES.get(provider, "")
+        else:
+            outage = True
+    if not rejected:
+        return messages.MODELS_UNAVAILABLE
+    return messages.models_key_rejected(rejected=list(rejected.items()), others_down=outage)
+
+
 def next_month_label(moment: datetime) -> str:
     year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
     return datetime(year, month, 1).strftime("%b 1")
@@ -90,6 +106,7 @@ class AgentService(Generic[ContextT]):
         self.metrics = metrics
         self.limits = limits
         self._spent: dict[tuple[int, str], tuple[float, float]] = {}  # (workspace, month) → (expires, usd)
+        self._keys = KeyWatch()  # providers whose key was rejected, logged once per change
 
     async def month_spent(self, *, workspace_id: int, now: datetime) -> float:
         """The workspace's model cost this month, re-read from the database at most every `SPENT_TTL_SECONDS`.
@@ -146,7 +163,9 @@ class AgentService(Generic[ContextT]):
                 )
         history = trim_history(load_conversation(stored.messages_json)) if stored else []
 
-        agent = Agent(model=FallbackModel(chain), tools=self.tools, limits=self.limits, specs=self._specs)
+        agent = Agent(
+            model=FallbackModel(chain, keys=self._keys), tools=self.tools, limits=self.limits, specs=self._specs
+        )
         try:
             result = await agent.run(
                 question, system=system_prompt(facts), context=context, history=history, on_event=on_event
@@ -154,7 +173,7 @@ class AgentService(Generic[ContextT]):
         except AllModelsFailed as error:
             log.error("no model answered: %s", error)
             self._count("models_failed")
-            return TurnOutcome(status=TurnStatus.MODELS_FAILED, text=messages.MODELS_UNAVAILABLE, depth=depth)
+            return TurnOutcome(status=TurnStatus.MODELS_FAILED, text=models_failed_text(error), depth=depth)
 
         costs = self.prices.costs_by_model(result.request_usages)
         cost = sum(costs.values())

@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, RecordedRequest, Reply, text_chunks
+from bot.fakes.llm_script import Fail, FailMidStream, Garbage, LLMFakeServer, RecordedRequest, Reply, text_chunks
 
 _ERROR_TYPES = {
     429: "rate_limit_error",
@@ -135,6 +135,8 @@ class FakeAnthropic(LLMFakeServer):
         script = await self.next_script(recorded)
         if isinstance(script, Fail):
             return web.json_response(_error_body(script.status, script.message), status=script.status)
+        if isinstance(script, Garbage):
+            return await self.garbage(request, script, streaming=recorded.streaming)
         model = body.get("model", "claude")
         if not recorded.streaming:
             if isinstance(script, FailMidStream):
@@ -250,6 +252,9 @@ class FakeAnthropic(LLMFakeServer):
             if isinstance(script, FailMidStream):
                 if script.how == "disconnect":
                     return await self.drop_connection(request, response)
+                if script.how == "eof":
+                    await response.write_eof()
+                    return response
                 error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
                 await response.write(_sse("error", error))
                 await response.write_eof()

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, Reply, text_chunks
+from bot.fakes.llm_script import Fail, FailMidStream, Garbage, LLMFakeServer, Reply, text_chunks
 
 _STATUS = {
     429: "RESOURCE_EXHAUSTED",
@@ -117,6 +117,8 @@ class FakeGemini(LLMFakeServer):
         if isinstance(script, Fail):
             message = "The model is overloaded. Please try again later." if script.status == 503 else script.message
             return web.json_response(_error(script.status, message), status=script.status)
+        if isinstance(script, Garbage):
+            return await self.garbage(request, script, streaming=streaming)
         if not streaming:
             if isinstance(script, FailMidStream):
                 return web.json_response(_error(503, "The model is overloaded."), status=503)
@@ -134,6 +136,9 @@ class FakeGemini(LLMFakeServer):
         if isinstance(script, FailMidStream):
             if script.how == "disconnect":
                 return await self.drop_connection(request, response)
+            if script.how == "eof":
+                await response.write_eof()
+                return response
             await response.write(f"data: {json.dumps(_error(503, 'The model is overloaded.'))}\r\n\r\n".encode())
             await response.write_eof()
             return response

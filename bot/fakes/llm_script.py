@@ -61,13 +61,25 @@ class Fail:
 
 @dataclass(frozen=True)
 class FailMidStream:
-    """Stream `text`, then break: with the provider's in-stream error event, or by dropping the connection."""
+    """Stream `text`, then break: with the provider's in-stream error event, by dropping the connection, or by
+    ending the stream cleanly without its closing events ("eof", as a proxy that times out a response does)."""
 
     text: str = "Partial answer"
-    how: Literal["error_event", "disconnect"] = "error_event"
+    how: Literal["error_event", "disconnect", "eof"] = "error_event"
 
 
-Script = Reply | Fail | FailMidStream
+@dataclass(frozen=True)
+class Garbage:
+    """A 200 that is not what the API sends: "json" is a malformed JSON body (even to a streaming request, as a
+    misbehaving proxy does); "events" is an event stream whose event carries malformed JSON."""
+
+    how: Literal["json", "events"] = "json"
+
+
+Script = Reply | Fail | FailMidStream | Garbage
+
+# Cut mid-object, the way a truncated body or a corrupted event looks on the wire.
+_BROKEN_JSON = '{"id": "resp_01", "type": "message", "content": [{"type": "text", "text": "Sessions were 4,2'
 
 
 @dataclass
@@ -134,6 +146,17 @@ class LLMFakeServer(LoopbackServer):
         if self.responder is not None:
             return self.responder(recorded)
         return Fail(status=500, message="fake: no scripted reply left")
+
+    @staticmethod
+    async def garbage(request: web.Request, script: Garbage, *, streaming: bool) -> web.StreamResponse:
+        """Answer 200 with `script`'s kind of garbage (the same bytes for every provider: none of them parses it)."""
+        if script.how == "json" or not streaming:
+            return web.Response(status=200, text=_BROKEN_JSON, content_type="application/json")
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await response.prepare(request)
+        await response.write(f"event: content_block_delta\ndata: {_BROKEN_JSON}\n\n".encode())
+        await response.write_eof()
+        return response
 
     @staticmethod
     async def drop_connection(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, Reply, text_chunks
+from bot.fakes.llm_script import Fail, FailMidStream, Garbage, LLMFakeServer, Reply, text_chunks
 
 _TYPES = {429: "rate_limit_exceeded", 401: "invalid_api_key", 400: "invalid_request_error"}
 
@@ -96,6 +96,8 @@ class FakeOpenAI(LLMFakeServer):
         script = await self.next_script(recorded)
         if isinstance(script, Fail):
             return web.json_response(_error(script.status, script.message), status=script.status)
+        if isinstance(script, Garbage):
+            return await self.garbage(request, script, streaming=recorded.streaming)
         model = body.get("model", "model")
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:20]}"
         if not recorded.streaming:
@@ -118,6 +120,9 @@ class FakeOpenAI(LLMFakeServer):
         if isinstance(script, FailMidStream):
             if script.how == "disconnect":
                 return await self.drop_connection(request, response)
+            if script.how == "eof":
+                await response.write_eof()
+                return response
             await response.write(f"data: {json.dumps(_error(500, 'The server had an error'))}\n\n".encode())
             await response.write_eof()
             return response

@@ -29,7 +29,9 @@ from bot.llm.base import (
     ModelRequest,
     StreamEvent,
     TextDelta,
+    ended_early,
     error_envelope,
+    malformed_error,
     status_error,
     transport_error,
 )
@@ -112,6 +114,8 @@ class AnthropicModel:
                 delta = state.apply(event.model_dump(mode="json"))
                 if delta:
                     yield TextDelta(delta)
+            if not state.stopped:
+                raise ended_early(self.name, expected="message_stop")
             yield Completed(self._response(state.as_message(), prefix=prefix))
         except anthropic.APIStatusError as error:
             envelope = error_envelope(error.body)
@@ -129,6 +133,8 @@ class AnthropicModel:
             raise ModelError(ErrorKind.TIMEOUT, model=self.name) from error
         except (anthropic.APIConnectionError, httpx2.HTTPError) as error:
             raise transport_error(self.name, started=started, detail=type(error).__name__) from error
+        except (ValueError, KeyError) as error:  # JSON or pydantic decoding of a body or event that is not the API's
+            raise malformed_error(self.name, error) from error
 
     def _response(self, wire: dict[str, Any], *, prefix: str) -> ModelResponse:
         parts: list[TextPart | ToolCallPart | ThinkingPart] = []
@@ -176,10 +182,13 @@ class _StreamState:
         self.json_parts: dict[int, list[str]] = {}
         self.usage: dict[str, int] = {}
         self.stop_reason = ""
+        self.stopped = False  # saw message_stop: without it the stream was cut
 
     def apply(self, event: dict[str, Any]) -> str:
         kind = event.get("type")
-        if kind == "message_start":
+        if kind == "message_stop":
+            self.stopped = True
+        elif kind == "message_start":
             self._merge_usage(event.get("message", {}).get("usage") or {})
         elif kind == "content_block_start":
             self.blocks[event["index"]] = dict(event["content_block"])

@@ -81,6 +81,8 @@ class ErrorKind(StrEnum):
     TIMEOUT = "timeout"
     CONNECTION = "connection"
     STREAM_INTERRUPTED = "stream_interrupted"
+    # A 200 that is not the API's format (malformed JSON, a broken event): the provider is faulty right now.
+    MALFORMED_RESPONSE = "malformed_response"
     AUTH = "auth"
     BAD_REQUEST = "bad_request"
     CONTEXT_TOO_LONG = "context_too_long"
@@ -94,8 +96,12 @@ RETRYABLE_KINDS = frozenset(
         ErrorKind.TIMEOUT,
         ErrorKind.CONNECTION,
         ErrorKind.STREAM_INTERRUPTED,
+        ErrorKind.MALFORMED_RESPONSE,
     }
 )
+
+# Failures that make a provider unusable until someone acts (a key revoked, expired or wrong), not for a while.
+ADMIN_KINDS = frozenset({ErrorKind.AUTH})
 
 
 class ModelError(Exception):
@@ -133,6 +139,21 @@ _CONTEXT_MARKERS = (
 )
 
 
+# How providers say a key is wrong when the status alone does not: Gemini answers an invalid or expired key with
+# 400 INVALID_ARGUMENT "API key not valid" (reason API_KEY_INVALID), xAI with 400 "Incorrect API key provided".
+_KEY_MARKERS = (
+    "authentication",
+    "permission",
+    "api key not valid",
+    "api_key_invalid",
+    "api key expired",
+    "incorrect api key",
+    "invalid api key",
+    "invalid_api_key",
+    "invalid x-api-key",
+)
+
+
 def kind_for_status(status: int, message: str = "", *, error_type: str = "") -> ErrorKind:
     """Map an HTTP status (and the provider's error type or message) onto the taxonomy."""
     lowered = f"{error_type} {message}".lower()
@@ -144,7 +165,7 @@ def kind_for_status(status: int, message: str = "", *, error_type: str = "") -> 
         return ErrorKind.TIMEOUT
     if status >= 500:
         return ErrorKind.SERVER_ERROR
-    if status in (401, 403) or "authentication" in lowered or "permission" in lowered:
+    if status in (401, 403) or any(marker in lowered for marker in _KEY_MARKERS):
         return ErrorKind.AUTH
     if status == 413 or any(marker in lowered for marker in _CONTEXT_MARKERS):
         return ErrorKind.CONTEXT_TOO_LONG
@@ -166,6 +187,16 @@ def status_error(
     if mid_stream and kind is ErrorKind.BAD_REQUEST:
         kind = ErrorKind.STREAM_INTERRUPTED
     return ModelError(kind, model=model, status=status, detail=detail)
+
+
+def malformed_error(model: str, error: Exception) -> ModelError:
+    """The provider answered 200 with something that is not its API's format (or a stream ended early)."""
+    return ModelError(ErrorKind.MALFORMED_RESPONSE, model=model, detail=type(error).__name__)
+
+
+def ended_early(model: str, *, expected: str) -> ModelError:
+    """The event stream ended cleanly but without its closing event: the answer is cut, not finished."""
+    return ModelError(ErrorKind.STREAM_INTERRUPTED, model=model, detail=f"stream ended before {expected}")
 
 
 def transport_error(model: str, *, started: bool, detail: str = "") -> ModelError:

@@ -28,6 +28,8 @@ from bot.llm.base import (
     StreamEvent,
     TextDelta,
     ToolSpec,
+    ended_early,
+    malformed_error,
     status_error,
     transport_error,
 )
@@ -125,6 +127,8 @@ class GeminiModel:
                     delta = builder.add(chunk)
                     if delta:
                         yield TextDelta(delta)
+                if not builder.finish_reason:
+                    raise ended_early(self.name, expected="a finishReason")
         except genai_errors.APIError as error:
             error_type = str(error.status or "")
             message = str(error.message or "")
@@ -133,8 +137,11 @@ class GeminiModel:
             ) from error
         except (TimeoutError, httpx2.TimeoutException) as error:
             raise ModelError(ErrorKind.TIMEOUT, model=self.name) from error
-        except (aiohttp.ClientError, httpx2.HTTPError, genai_errors.UnknownApiResponseError) as error:
+        except (aiohttp.ClientError, httpx2.HTTPError) as error:
             raise transport_error(self.name, started=started, detail=type(error).__name__) from error
+        except (genai_errors.UnknownApiResponseError, ValueError, KeyError) as error:
+            # A 200 whose body or event is not the API's JSON (the SDK's own error for it, or the decoder's).
+            raise malformed_error(self.name, error) from error
         yield Completed(builder.build())
 
 

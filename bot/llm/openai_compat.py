@@ -25,7 +25,9 @@ from bot.llm.base import (
     StreamEvent,
     TextDelta,
     ToolSpec,
+    ended_early,
     error_envelope,
+    malformed_error,
     status_error,
     transport_error,
 )
@@ -127,6 +129,8 @@ class OpenAICompatModel:
                 delta = state.apply(chunk.model_dump(mode="json"))
                 if delta:
                     yield TextDelta(delta)
+            if not state.finish_reason:
+                raise ended_early(self.name, expected="a finish_reason")
             yield Completed(self._response(state.as_completion()))
         except openai.APIStatusError as error:
             envelope = error_envelope(error.body)
@@ -144,6 +148,8 @@ class OpenAICompatModel:
         except (openai.APIError, httpx2.HTTPError) as error:
             # An error object inside the stream (no HTTP status), or the connection dropping mid-stream.
             raise transport_error(self.name, started=started, detail=type(error).__name__) from error
+        except (ValueError, KeyError) as error:  # JSON or pydantic decoding of a body or chunk that is not the API's
+            raise malformed_error(self.name, error) from error
 
     def _response(self, completion: dict[str, Any]) -> ModelResponse:
         choice = (completion.get("choices") or [{}])[0]

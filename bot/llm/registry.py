@@ -22,6 +22,13 @@ _ACCESS: dict[str, Callable[[Settings], tuple[SecretStr | None, str | None]]] = 
     "openai": lambda settings: (settings.openai_api_key, settings.openai_base_url),
 }
 PROVIDERS = tuple(_ACCESS)
+# Where an admin fixes each provider's key (the settings' environment variables).
+API_KEY_VARIABLES = {
+    "anthropic": "ANTHROPIC_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "xai": "XAI_API_KEY",
+    "openai": "OPENAI_API_KEY",
+}
 
 
 class Depth(StrEnum):

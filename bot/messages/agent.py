@@ -69,6 +69,24 @@ def untraced_numbers(*, count: int) -> str:
 UNVERIFIED_MARK = " _(unverified)_"
 
 MODELS_UNAVAILABLE = "Sorry, none of the AI models I use are answering right now. Please try again in a few minutes."
+
+
+def models_key_rejected(*, rejected: Sequence[tuple[str, str]], others_down: bool) -> str:
+    """No model answered and at least one provider refused its API key: `rejected` is (provider, variable)."""
+    named = [f"{escape(label)} (`{escape(variable)}`)" if variable else escape(label) for label, variable in rejected]
+    providers = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    keys = "key" if len(named) == 1 else "keys"
+    text = (
+        f"I can't answer right now: the AI provider rejected this Lookout's API {keys} for {providers}. "
+        f"An admin must fix the {keys} on the Lookout server"
+    )
+    if others_down:
+        return (
+            text + "; meanwhile the other AI models I use aren't answering either. Please try again in a few minutes."
+        )
+    return text + "; trying again won't help until then."
+
+
 NO_MODEL_CONFIGURED = (
     "No AI model is configured for this Lookout: an admin needs to set an API key "
     "(ANTHROPIC_API_KEY, GEMINI_API_KEY, XAI_API_KEY or OPENAI_API_KEY)."
@@ -110,6 +128,11 @@ FEEDBACK_THANKS = "Thanks for the feedback!"
 EMPTY_QUESTION = "Ask me something about your GA4 or Search Console data, e.g. “How did organic traffic do last week?”"
 
 _PROVIDER_NAMES = {"anthropic": "Claude", "gemini": "Gemini", "xai": "Grok", "openai": "OpenAI"}
+
+
+def provider_label(provider: str) -> str:
+    """ "anthropic" → "Claude": the name a marketer knows the provider by."""
+    return _PROVIDER_NAMES.get(provider, provider)
 
 
 def model_label(name: str) -> str:
