@@ -14,7 +14,7 @@ from bot.agent import wiring as agent_wiring
 from bot.alerts import actions as alert_actions
 from bot.commands.router import CommandRouter
 from bot.google import actions as google_actions
-from bot.listeners import assistant, commands, home, lifecycle, messages
+from bot.listeners import assistant, commands, fallbacks, home, lifecycle, messages
 from bot.services import Services
 from bot.settings import SettingsProblem, SlackMode
 from bot.slack.clients import TOKEN_ROTATION_MINUTES, installation_store, make_web_client, token_rotator
@@ -109,3 +109,5 @@ def register_listeners(app: AsyncApp, *, services: Services, router: CommandRout
     alert_actions.register(app, services=services)
     access_home.register(app, services=services, publish_home=home.publish_home)
     agent_wiring.register(app, services=services)
+    # Last: it acks whatever the listeners above did not take (bolt tries listeners in registration order).
+    fallbacks.register(app, services=services)

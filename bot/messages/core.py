@@ -42,7 +42,24 @@ def unexpected_error(*, reference: str) -> str:
     return f"Sorry, something went wrong on my side (ref {escape(reference)}). Please try again."
 
 
+def unknown_command(*, command: str) -> str:
+    return f"I don't answer `{escape(command)}` any more. `/lookout help` lists what I can do."
+
+
 WORKSPACE_NOT_INSTALLED = "Lookout isn't installed in this workspace any more. Ask an admin to add it again."
+
+# ---------------------------------------------------------------- outdated buttons, forms and shortcuts
+
+STALE_BUTTON = (
+    "That button is from an older version of this message and doesn't do anything any more. "
+    "`/lookout help` or my Home tab shows what you can do now."
+)
+STALE_FORM_TITLE = "Lookout"
+STALE_FORM = (
+    "This form is from an older version of Lookout and can't be saved. Close it and start again from "
+    "`/lookout help` or my Home tab."
+)
+STALE_SHORTCUT = "That shortcut isn't one of mine any more. `/lookout help` lists what I can do."
 
 # ---------------------------------------------------------------- App Home
 
