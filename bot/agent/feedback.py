@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.messages import agent as messages
-from bot.slack.workspaces import resolve_workspace
+from bot.slack.workspaces import resolve_owner
 from storage.repos import agent as repo
 
 if TYPE_CHECKING:
@@ -22,9 +22,8 @@ ACTION_FEEDBACK_UP = messages.ACTION_FEEDBACK_UP
 ACTION_FEEDBACK_DOWN = messages.ACTION_FEEDBACK_DOWN
 
 
-async def store_vote(*, services: Services, body: dict[str, Any], rating: int) -> bool:
+async def store_vote(*, services: Services, body: dict[str, Any], context: AsyncBoltContext, rating: int) -> bool:
     """Record the vote in `body` (a block_actions payload); False when it cannot be attributed."""
-    team = body.get("team") or {}
     user = body.get("user") or {}
     channel = body.get("channel") or (body.get("container") or {})
     message = body.get("message") or {}
@@ -34,11 +33,7 @@ async def store_vote(*, services: Services, body: dict[str, Any], rating: int) -
     actions = body.get("actions") or [{}]
     if not (channel_id and message_ts and user_id):
         return False
-    workspace = await resolve_workspace(
-        services=services,
-        enterprise_id=(body.get("enterprise") or {}).get("id"),
-        team_id=team.get("id") or user.get("team_id"),
-    )
+    workspace = await resolve_owner(services=services, context=context)
     if workspace is None or workspace.id is None:
         return False
     async with services.database.session() as session:
@@ -55,10 +50,12 @@ async def store_vote(*, services: Services, body: dict[str, Any], rating: int) -
 
 
 def register(app: AsyncApp, *, services: Services) -> None:
-    async def vote(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, rating: int) -> None:
+    async def vote(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext, rating: int
+    ) -> None:
         await ack()
         async with services.background.track():
-            if not await store_vote(services=services, body=body, rating=rating):
+            if not await store_vote(services=services, body=body, context=context, rating=rating):
                 return
             try:
                 await client.chat_postEphemeral(
@@ -71,9 +68,13 @@ def register(app: AsyncApp, *, services: Services) -> None:
                 log.info("could not thank for the feedback")
 
     @app.action(ACTION_FEEDBACK_UP)
-    async def feedback_up(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await vote(ack, body, client, 1)
+    async def feedback_up(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await vote(ack, body, client, context, 1)
 
     @app.action(ACTION_FEEDBACK_DOWN)
-    async def feedback_down(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await vote(ack, body, client, -1)
+    async def feedback_down(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await vote(ack, body, client, context, -1)

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.incoming import IncomingMessage
 from bot.messages import alerts as messages
-from bot.slack.workspaces import resolve_action_workspace
+from bot.slack.workspaces import resolve_owner
 from storage.db import Database
 from storage.repos.schedule import add_feedback, close_incident, get_incident
 from storage.tables.schedule import AlertFeedback, AlertIncident, FeedbackKind
@@ -66,26 +66,26 @@ def register(app: AsyncApp, *, services: Services) -> None:
     """Listen for the three alert buttons (action ids in `bot.messages.alerts`)."""
 
     @app.action(messages.ACTION_EXPECTED)
-    async def expected(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def expected(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
         async with services.background.track():
-            await _feedback(services, body, client, FeedbackKind.EXPECTED)
+            await _feedback(services, body, context, client, FeedbackKind.EXPECTED)
 
     @app.action(messages.ACTION_MUTE)
-    async def mute(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def mute(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
         async with services.background.track():
-            await _feedback(services, body, client, FeedbackKind.MUTE)
+            await _feedback(services, body, context, client, FeedbackKind.MUTE)
 
     @app.action(messages.ACTION_ASK)
-    async def ask(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def ask(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
         async with services.background.track():
-            await _ask(services, body, client)
+            await _ask(services, body, context, client)
 
 
-async def _context(services: Services, body: dict[str, Any]) -> tuple[Any, int, str] | None:
-    workspace = await resolve_action_workspace(services=services, body=body)
+async def _context(services: Services, body: dict[str, Any], context: AsyncBoltContext) -> tuple[Any, int, str] | None:
+    workspace = await resolve_owner(services=services, context=context)
     actions = body.get("actions") or []
     user_id = str((body.get("user") or {}).get("id", ""))
     if workspace is None or workspace.id is None or not actions or not user_id:
@@ -97,8 +97,10 @@ async def _context(services: Services, body: dict[str, Any]) -> tuple[Any, int, 
     return workspace, incident_id, user_id
 
 
-async def _feedback(services: Services, body: dict[str, Any], client: AsyncWebClient, kind: FeedbackKind) -> None:
-    found = await _context(services, body)
+async def _feedback(
+    services: Services, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient, kind: FeedbackKind
+) -> None:
+    found = await _context(services, body, context)
     if found is None:
         return
     workspace, incident_id, user_id = found
@@ -126,8 +128,8 @@ async def _feedback(services: Services, body: dict[str, Any], client: AsyncWebCl
         log.warning("could not update the alert message: %s", error.response.get("error"))
 
 
-async def _ask(services: Services, body: dict[str, Any], client: AsyncWebClient) -> None:
-    found = await _context(services, body)
+async def _ask(services: Services, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    found = await _context(services, body, context)
     if found is None:
         return
     workspace, incident_id, user_id = found
@@ -144,7 +146,7 @@ async def _ask(services: Services, body: dict[str, Any], client: AsyncWebClient)
         thread_ts=incident.message_ts,
         is_dm=False,
         bot_user_id=None,
-        team_id=workspace.team_id,
+        team_id=str((body.get("user") or {}).get("team_id") or workspace.team_id),
         enterprise_id=workspace.enterprise_id or None,
     )
     await services.message_handler(message=message, client=client)

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.google import oauth
@@ -17,7 +17,7 @@ from bot.google.problems import GoogleProblem
 from bot.listeners.home import publish_home
 from bot.messages import core as core_messages
 from bot.messages import google as messages
-from bot.slack.workspaces import resolve_action_workspace
+from bot.slack.workspaces import resolve_owner
 from storage.tables.core import Workspace
 
 if TYPE_CHECKING:
@@ -60,36 +60,47 @@ def register(app: AsyncApp, *, services: Services) -> None:
         await ack()  # a link button: the browser does the work
 
     @app.action(messages.ACTION_CONNECT)
-    async def connect(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def connect(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
         async with services.background.track():
-            await _guarded(services, body, client, None, _send_connect_link)
+            await _guarded(services, body, context, client, None, _send_connect_link)
 
     @app.action(messages.ACTION_DISCONNECT)
-    async def disconnect(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def disconnect(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         await ack()
         async with services.background.track():
-            await _guarded(services, body, client, None, _disconnect)
+            await _guarded(services, body, context, client, None, _disconnect)
 
     @app.action(messages.ACTION_PICK_PROPERTY)
-    async def pick_property(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+    async def pick_property(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
         await ack()
         async with services.background.track():
-            await _guarded(services, body, client, respond, _pick)
+            await _guarded(services, body, context, client, respond, _pick)
 
     @app.action(messages.ACTION_PICK_SITE)
-    async def pick_site(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+    async def pick_site(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
         await ack()
         async with services.background.track():
-            await _guarded(services, body, client, respond, _pick)
+            await _guarded(services, body, context, client, respond, _pick)
 
 
 async def _guarded(
-    services: Services, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond | None, handler: _Handler
+    services: Services,
+    body: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    respond: AsyncRespond | None,
+    handler: _Handler,
 ) -> None:
     """Resolve the workspace, run the handler, and turn any failure into a message key or an apology."""
     user_id = str(body.get("user", {}).get("id", ""))
-    workspace = await resolve_action_workspace(services=services, body=body)
+    workspace = await resolve_owner(services=services, context=context)
     if workspace is None or workspace.id is None or not user_id:
         return
     click = _Click(services, workspace, workspace.id, user_id, body, client, respond)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands.router import CommandRouter, collect_subcommands
 from bot.slack.surface import COMMAND
+from bot.slack.workspaces import owner_of
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -19,16 +20,19 @@ def register(app: AsyncApp, *, services: Services, router: CommandRouter | None 
     commands = router or CommandRouter(collect_subcommands())
 
     @app.command(COMMAND)
-    async def lookout(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+    async def lookout(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         await ack()
+        owner = owner_of(context)
         started = time.perf_counter()
         async with services.background.track():
             try:
                 await commands.dispatch(
                     services=services,
                     text=str(body.get("text", "")),
-                    enterprise_id=body.get("enterprise_id") or None,
-                    team_id=body.get("team_id"),
+                    enterprise_id=owner.enterprise_id,
+                    team_id=owner.team_id,
                     user_id=str(body.get("user_id", "")),
                     channel_id=str(body.get("channel_id", "")),
                     respond=respond,

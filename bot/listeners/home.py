@@ -10,12 +10,12 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access.home import access_home_blocks
 from bot.messages import core as messages
-from bot.slack.workspaces import resolve_workspace
+from bot.slack.workspaces import resolve_owner
 from storage.tables.core import Workspace
 
 if TYPE_CHECKING:
@@ -72,15 +72,13 @@ def _section(text: str) -> Block:
 
 def register(app: AsyncApp, *, services: Services) -> None:
     @app.event("app_home_opened")
-    async def on_home_opened(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_home_opened(event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
         started = time.perf_counter()
         async with services.background.track():
             try:
-                workspace = await resolve_workspace(
-                    services=services, enterprise_id=body.get("enterprise_id"), team_id=body.get("team_id")
-                )
+                workspace = await resolve_owner(services=services, context=context)
                 if workspace is None:
                     return
                 await publish_home(

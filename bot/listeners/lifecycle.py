@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.settings import SlackMode
+from bot.slack.workspaces import owner_of
 from storage.repos.workspaces import delete_workspace, get_workspace, mark_uninstalled
 
 if TYPE_CHECKING:
@@ -38,25 +39,20 @@ async def forget_workspace(*, services: Services, enterprise_id: str | None, tea
     return True
 
 
-def _workspace_key(body: dict[str, Any]) -> tuple[str | None, str | None]:
-    authorizations = body.get("authorizations") or [{}]
-    if authorizations[0].get("is_enterprise_install"):
-        return body.get("enterprise_id"), None
-    return body.get("enterprise_id"), body.get("team_id")
-
-
 def register(app: AsyncApp, *, services: Services) -> None:
     @app.event("app_uninstalled")
-    async def on_app_uninstalled(body: dict[str, Any]) -> None:
+    async def on_app_uninstalled(context: AsyncBoltContext) -> None:
+        # The installation the event was delivered for, never the envelope's team (another organisation's, in the
+        # shape Slack uses for Slack Connect channels): an uninstall must not erase someone else's workspace.
+        owner = owner_of(context)
         async with services.background.track():
-            enterprise_id, team_id = _workspace_key(body)
-            await forget_workspace(services=services, enterprise_id=enterprise_id, team_id=team_id)
+            await forget_workspace(services=services, enterprise_id=owner.enterprise_id, team_id=owner.team_id)
 
     @app.event("tokens_revoked")
-    async def on_tokens_revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def on_tokens_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
         # Only the bot token matters: Lookout never holds user tokens.
         if not (event.get("tokens") or {}).get("bot"):
             return
+        owner = owner_of(context)
         async with services.background.track():
-            enterprise_id, team_id = _workspace_key(body)
-            await forget_workspace(services=services, enterprise_id=enterprise_id, team_id=team_id)
+            await forget_workspace(services=services, enterprise_id=owner.enterprise_id, team_id=owner.team_id)

@@ -24,7 +24,7 @@ from bot.access.policy import Capability
 from bot.incoming import MessageFields
 from bot.messages import core as messages
 from bot.slack.dedupe import ClaimNotRecorded
-from bot.slack.workspaces import resolve_workspace
+from bot.slack.workspaces import WorkspaceKey, owner_of, resolve_key
 from storage.repos.events import event_key, message_key
 from storage.tables.core import Workspace
 
@@ -44,6 +44,17 @@ def is_from_a_person(event: dict[str, Any]) -> bool:
     return event.get("subtype") in _ANSWERABLE_SUBTYPES and bool(event.get("user"))
 
 
+def asker_team(*, body: dict[str, Any], event: dict[str, Any], owner: WorkspaceKey) -> str:
+    """The team of the person who wrote (Slack's `recipient_team_id` when streaming the answer to them).
+
+    In a Slack Connect channel that may be another organisation's team; it never decides whose data answers.
+    """
+    for candidate in (event.get("user_team"), event.get("team"), owner.team_id, body.get("team_id")):
+        if isinstance(candidate, str) and candidate.startswith("T"):
+            return candidate
+    return owner.team_id or ""
+
+
 def without_mention(text: str, bot_user_id: str | None) -> str:
     if bot_user_id:
         text = re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", "", text)
@@ -59,16 +70,21 @@ class Delivery(MessageFields):
     """
 
     event_id: str | None
+    owner: WorkspaceKey  # the workspace that answers (`bot.slack.workspaces.owner_of`), not the envelope's team
     client: AsyncWebClient
     received: float  # time.perf_counter() when the listener ran, for the handler latency metric
 
 
 async def claim_and_resolve(*, services: Services, delivery: Delivery) -> Workspace | None:
-    """The workspace to answer for, when this delivery is the first for both its event id and its message."""
-    team_id = delivery.team_id
-    message = message_key(team_id=team_id, channel_id=delivery.channel_id, ts=delivery.ts)
+    """The workspace to answer for, when this delivery is the first for both its event id and its message.
+
+    Both keys name the owning workspace, the same one whose data, token and budget answer (a message in a Slack
+    Connect channel is claimed once per installation that owns an answer to it).
+    """
+    owner = delivery.owner.label
+    message = message_key(team_id=owner, channel_id=delivery.channel_id, ts=delivery.ts)
     event = event_key(delivery.event_id) if delivery.event_id else None
-    keys = {message: team_id} if event is None else {event: team_id, message: team_id}
+    keys = {message: owner} if event is None else {event: owner, message: owner}
     claimed = await services.dedupe.claim(database=services.database, keys=keys)
     if event is not None and event not in claimed:
         services.metrics.events_deduplicated.labels(reason="event_id").inc()
@@ -76,7 +92,7 @@ async def claim_and_resolve(*, services: Services, delivery: Delivery) -> Worksp
     if message not in claimed:
         services.metrics.events_deduplicated.labels(reason="message").inc()
         return None
-    return await resolve_workspace(services=services, enterprise_id=delivery.enterprise_id, team_id=team_id)
+    return await resolve_key(services=services, key=delivery.owner)
 
 
 def handle_message(
@@ -91,10 +107,12 @@ def handle_message(
     """Queue the answer to a person's message (`bot.background` starts it when its turn comes)."""
     if not is_from_a_person(event) or event.get("user") == context.bot_user_id:
         return
+    owner = owner_of(context)
     delivery = Delivery(
         event_id=str(body["event_id"]) if body.get("event_id") else None,
-        enterprise_id=body.get("enterprise_id"),
-        team_id=str(body.get("team_id") or event.get("team") or ""),
+        owner=owner,
+        enterprise_id=owner.enterprise_id,
+        team_id=asker_team(body=body, event=event, owner=owner),
         channel_id=str(event.get("channel", "")),
         user_id=str(event["user"]),
         text=without_mention(str(event.get("text", "")), context.bot_user_id),

@@ -1,10 +1,20 @@
-"""Which workspace an incoming request belongs to, honouring uninstalls."""
+"""Which workspace an incoming request belongs to, honouring uninstalls.
+
+One rule decides it for every request (event, slash command, action, view): the installation bolt authorised the
+request with (`owner_of`). Its Google connection, settings, dedupe keys and usage budget are that workspace's, and
+its bot token is the one bolt put in the request's client, so an answer can never mix two workspaces. In a Slack
+Connect channel the event's envelope names the workspace where it happened while `authorizations[0]` names the
+installation Slack delivered it for; the installation wins: the channel gets that workspace's data, posted with that
+workspace's token, never the other organisation's (docs/security.md).
+"""
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from slack_bolt.context.async_context import AsyncBoltContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings, SlackMode
@@ -54,14 +64,37 @@ async def resolve_workspace(*, services: Services, enterprise_id: str | None, te
     return workspace
 
 
-async def resolve_action_workspace(*, services: Services, body: dict[str, Any]) -> Workspace | None:
-    """`resolve_workspace` for a Block Kit action, from its payload's `enterprise` and `team`."""
-    enterprise = body.get("enterprise") or {}
-    return await resolve_workspace(
-        services=services,
-        enterprise_id=enterprise.get("id") if isinstance(enterprise, dict) else None,
-        team_id=(body.get("team") or {}).get("id"),
-    )
+@dataclass(frozen=True, slots=True)
+class WorkspaceKey:
+    """A workspace as stored: an org-wide (Enterprise Grid) install has an enterprise id and no team id."""
+
+    enterprise_id: str | None
+    team_id: str | None
+
+    @property
+    def label(self) -> str:
+        """Short and unique, for dedupe keys and log lines."""
+        return f"{self.enterprise_id or '-'}/{self.team_id or '-'}"
+
+
+def owner_of(context: AsyncBoltContext) -> WorkspaceKey:
+    """The workspace that owns this request: the one whose installation bolt looked up to authorise it.
+
+    bolt reads these ids once per request (`authorizations[0]` before the envelope for events, the view's
+    `app_installed_team_id` for modals opened across a Slack Connect channel, `enterprise`/`team` for actions)
+    and hands exactly them to the installation store; an org-wide install is stored without a team.
+    """
+    team_id = None if context.is_enterprise_install else context.team_id
+    return WorkspaceKey(enterprise_id=context.enterprise_id or None, team_id=team_id or None)
+
+
+async def resolve_owner(*, services: Services, context: AsyncBoltContext) -> Workspace | None:
+    """`resolve_workspace` for the workspace that owns this request (`owner_of`)."""
+    return await resolve_key(services=services, key=owner_of(context))
+
+
+async def resolve_key(*, services: Services, key: WorkspaceKey) -> Workspace | None:
+    return await resolve_workspace(services=services, enterprise_id=key.enterprise_id, team_id=key.team_id)
 
 
 async def find_active_workspace(

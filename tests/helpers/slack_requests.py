@@ -198,8 +198,9 @@ def slash_command_body(
     user_id: str = DEFAULT_USER,
     channel_id: str = DEFAULT_CHANNEL,
     enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> str:
-    """The form-encoded body of a slash command invocation."""
+    """The form-encoded body of a slash command invocation (`is_enterprise_install`: an org-wide install's)."""
     fields = {
         "token": "legacy-verification-token",
         "team_id": team_id,
@@ -211,7 +212,7 @@ def slash_command_body(
         "command": command,
         "text": text,
         "api_app_id": DEFAULT_APP,
-        "is_enterprise_install": "false",
+        "is_enterprise_install": "true" if is_enterprise_install else "false",
         "response_url": response_url,
         "trigger_id": f"{next(_ts_counter)}.{team_id}.{uuid.uuid4().hex[:16]}",
     }
