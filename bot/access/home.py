@@ -9,14 +9,14 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any, Protocol
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import gate
 from bot.access.policy import Capability
 from bot.messages import access as messages
-from bot.slack.workspaces import resolve_action_workspace
+from bot.slack.workspaces import resolve_owner
 from storage.repos import access as repo
 
 if TYPE_CHECKING:
@@ -163,20 +163,24 @@ def register(app: AsyncApp, *, services: Services, publish_home: HomePublisher) 
     """The "Choose managers" button and its modal's submission (both for admins: `bot.access.middleware` checks)."""
 
     @app.action(messages.ACTION_EDIT_MANAGERS)
-    async def edit_managers(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def edit_managers(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         await ack()
         async with services.background.track():
-            workspace = await resolve_action_workspace(services=services, body=body)
+            workspace = await resolve_owner(services=services, context=context)
             if workspace is None or workspace.id is None:
                 return
             view = await managers_modal(services=services, workspace_id=workspace.id, client=client)
             await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(messages.VIEW_MANAGERS)
-    async def save_managers(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def save_managers(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         await ack()
         async with services.background.track():
-            workspace = await resolve_action_workspace(services=services, body=body)
+            workspace = await resolve_owner(services=services, context=context)
             user_id = str((body.get("user") or {}).get("id", ""))
             if workspace is None or workspace.id is None or not user_id:
                 return

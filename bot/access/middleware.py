@@ -22,7 +22,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.access import gate
 from bot.access.policy import OPENS_A_MODAL, Capability, action_needs, interaction_surface, view_needs
 from bot.messages import access as messages
-from bot.slack.workspaces import resolve_action_workspace
+from bot.slack.workspaces import resolve_owner
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -46,7 +46,7 @@ class AccessMiddleware(AsyncMiddleware):
         services = self._services
         user_id = str((body.get("user") or {}).get("id", ""))
         client = req.context.client
-        workspace = await resolve_action_workspace(services=services, body=body)
+        workspace = await resolve_owner(services=services, context=req.context)
         if workspace is None or workspace.id is None or not user_id or client is None:
             return await next()  # the listeners ignore requests from no known workspace or person
         name, needs, detail = _what(body)

@@ -58,7 +58,7 @@ async def test_a_button_from_an_old_home_tab_is_acked_quietly(slack_app: Running
 
     assert response.status == 200
     assert fake_slack.responses == []
-    assert [call.method for call in fake_slack.calls] == ["auth.test"]  # bolt's own check of the token, no post
+    assert not [call.method for call in fake_slack.calls if call.method.startswith(("chat.", "views."))]
 
 
 async def test_an_unknown_form_is_replaced_by_a_modal_saying_it_is_outdated(slack_app: RunningApp) -> None:
