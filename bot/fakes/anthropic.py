@@ -118,13 +118,41 @@ class IssuedThinking:
 
 
 class FakeAnthropic(LLMFakeServer):
-    def __init__(self, *, delay: float = 0.0, record: bool = True) -> None:
-        super().__init__(delay=delay, record=record)
+    def __init__(self, *, delay: float = 0.0, record: bool = True, api_key: str | None = None) -> None:
+        super().__init__(delay=delay, record=record, api_key=api_key)
         self.issued_thinking: dict[str, IssuedThinking] = {}  # signature (or redacted data) → block
         self.thinking_by_call: dict[str, list[str]] = {}  # tool_use id → the thinking keys of its response
 
+    listed_models = ("claude-haiku-5-5", "claude-sonnet-5-5")
+
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/messages", self._messages)
+        app.router.add_get("/v1/models", self._models)
+
+    def presented_key(self, request: web.Request) -> str | None:
+        # `x-api-key`, or a bearer token (the SDK sends its key that way since 2.x).
+        header = request.headers.get("Authorization", "")
+        bearer = header[7:].strip() if header.lower().startswith("bearer ") else None
+        return request.headers.get("x-api-key") or bearer
+
+    def key_refused(self, presented: str | None) -> web.Response:
+        return web.json_response(_error_body(401, "invalid x-api-key"), status=401)
+
+    async def _models(self, request: web.Request) -> web.Response:
+        """`GET /v1/models`: one page of model objects, newest first, with the cursor fields."""
+        limit = int(request.query.get("limit", "20"))
+        data = [
+            {"type": "model", "id": name, "display_name": name, "created_at": "2026-09-01T00:00:00Z"}
+            for name in self.listed_models[:limit]
+        ]
+        return web.json_response(
+            {
+                "data": data,
+                "has_more": len(self.listed_models) > limit,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+            }
+        )
 
     async def _messages(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()

@@ -88,14 +88,54 @@ def check_request(body: dict[str, Any], issued: set[str]) -> str | None:
 
 
 class FakeGemini(LLMFakeServer):
-    def __init__(self, *, delay: float = 0.0, record: bool = True) -> None:
-        super().__init__(delay=delay, record=record)
+    def __init__(self, *, delay: float = 0.0, record: bool = True, api_key: str | None = None) -> None:
+        super().__init__(delay=delay, record=record, api_key=api_key)
         self.issued_signatures: set[str] = set()
         # As Gemini may when streaming: the turn's signature comes alone in a last chunk, on an empty text part.
         self.late_signatures = False
 
+    listed_models = ("gemini-3.5-flash-lite", "gemini-3.8-flash")
+
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/{version}/models/{model_action}", self._generate)
+        app.router.add_get("/{version}/models", self._models)
+
+    def presented_key(self, request: web.Request) -> str | None:
+        return request.headers.get("x-goog-api-key") or request.query.get("key")
+
+    def key_refused(self, presented: str | None) -> web.Response:
+        # What Gemini answers a key it does not know: 400, not 401.
+        message = "API key not valid. Please pass a valid API key."
+        body = _error(400, message)
+        body["error"]["details"] = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "API_KEY_INVALID",
+                "domain": "googleapis.com",
+                "metadata": {"service": "generativelanguage.googleapis.com"},
+            },
+            {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US", "message": message},
+        ]
+        return web.json_response(body, status=400)
+
+    async def _models(self, request: web.Request) -> web.Response:
+        """`GET /v1beta/models`: one page of model resources (`pageSize`, `nextPageToken`)."""
+        size = int(request.query.get("pageSize", "50"))
+        start = int(request.query.get("pageToken", "0") or 0)
+        page = self.listed_models[start : start + size]
+        body: dict[str, Any] = {
+            "models": [
+                {
+                    "name": f"models/{name}",
+                    "displayName": name,
+                    "supportedGenerationMethods": ["generateContent", "countTokens"],
+                }
+                for name in page
+            ]
+        }
+        if start + size < len(self.listed_models):
+            body["nextPageToken"] = str(start + size)
+        return web.json_response(body)
 
     async def _generate(self, request: web.Request) -> web.StreamResponse:
         model, _, action = request.match_info["model_action"].partition(":")

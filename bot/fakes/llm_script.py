@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -96,14 +96,28 @@ class RecordedRequest:
 Responder = Callable[[RecordedRequest], Script]
 
 
+def masked(key: str | None) -> str:
+    """A key as providers quote it back in their errors: its first and last two characters."""
+    return f"{(key or '')[:2]}***{(key or '')[-2:]}"
+
+
 def text_chunks(text: str, size: int = 12) -> list[str]:
     return [text[index : index + size] for index in range(0, len(text), size)] or [""]
 
 
 class LLMFakeServer(LoopbackServer):
-    """A loopback aiohttp server; subclasses add the provider's routes and wire format."""
+    """A loopback aiohttp server; subclasses add the provider's routes and wire format.
 
-    def __init__(self, *, delay: float = 0.0, record: bool = True) -> None:
+    With `api_key` set, every request must present that key where the provider expects it (`presented_key`), or it
+    gets the provider's own answer to a bad key (`key_refused`) and nothing else happens.
+    """
+
+    # The models `GET …/models` lists (what the list-models call of each provider answers).
+    listed_models: tuple[str, ...] = ()
+
+    def __init__(self, *, delay: float = 0.0, record: bool = True, api_key: str | None = None) -> None:
+        self.api_key = api_key
+        self.key_checks = 0  # requests whose key was checked (every request when `api_key` is set)
         self.requests: list[RecordedRequest] = []
         self.record = record  # benchmarks turn recording off so the fake's memory stays flat
         self.request_count = 0
@@ -118,9 +132,26 @@ class LLMFakeServer(LoopbackServer):
         raise NotImplementedError
 
     def build_app(self) -> web.Application:
-        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app = web.Application(client_max_size=32 * 1024 * 1024, middlewares=[self._check_key])
         self.routes(app)
         return app
+
+    def presented_key(self, request: web.Request) -> str | None:
+        raise NotImplementedError
+
+    def key_refused(self, presented: str | None) -> web.Response:
+        raise NotImplementedError
+
+    @web.middleware
+    async def _check_key(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if self.api_key is not None:
+            self.key_checks += 1
+            presented = self.presented_key(request)
+            if presented != self.api_key:
+                return self.key_refused(presented)
+        return await handler(request)
 
     def remember(
         self, request: web.Request, body: dict[str, Any], *, streaming: bool, tool_results: list[str], path: str = ""

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.fakes.llm_script import Fail, FailMidStream, Garbage, LLMFakeServer, Reply, text_chunks
+from bot.fakes.llm_script import Fail, FailMidStream, Garbage, LLMFakeServer, Reply, masked, text_chunks
 
 _TYPES = {429: "rate_limit_exceeded", 401: "invalid_api_key", 400: "invalid_request_error"}
 
@@ -75,12 +75,50 @@ def check_request(body: dict[str, Any]) -> str | None:
 
 
 class FakeOpenAI(LLMFakeServer):
+    """OpenAI's Chat Completions; `xai=True` answers a bad key the way xAI's compatible endpoint does (a 400)."""
+
+    listed_models = ("gpt-6-luna", "gpt-6-sol")
+
+    def __init__(self, *, delay: float = 0.0, record: bool = True, api_key: str | None = None, xai: bool = False):
+        super().__init__(delay=delay, record=record, api_key=api_key)
+        self.xai = xai
+
     @property
     def url(self) -> str:
         return f"{super().url}/v1"
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._completions)
+        app.router.add_get("/v1/models", self._models)
+
+    def presented_key(self, request: web.Request) -> str | None:
+        header = request.headers.get("Authorization", "")
+        return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+    def key_refused(self, presented: str | None) -> web.Response:
+        if self.xai:
+            return web.json_response(
+                {
+                    "code": "Client specified an invalid argument",
+                    "error": f"Incorrect API key provided: {masked(presented)}. You can obtain an API key from "
+                    "https://console.x.ai.",
+                },
+                status=400,
+            )
+        message = (
+            f"Incorrect API key provided: {masked(presented)}. You can find your API key at "
+            "https://platform.openai.com/account/api-keys."
+        )
+        body = {
+            "error": {"message": message, "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}
+        }
+        return web.json_response(body, status=401)
+
+    async def _models(self, request: web.Request) -> web.Response:
+        data = [
+            {"id": name, "object": "model", "created": 1767225600, "owned_by": "system"} for name in self.listed_models
+        ]
+        return web.json_response({"object": "list", "data": data})
 
     async def _completions(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()

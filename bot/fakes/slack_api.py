@@ -506,7 +506,7 @@ class FakeSlack(LoopbackServer):
         if method == "apps.uninstall":
             return 200, self._apps_uninstall(params, authorization), {}
         if method == "openid.connect.token":
-            credentials_ok = self._client_credentials_ok(params, authorization)
+            credentials_ok = self._client_credentials_error(params, authorization) is None
             return 200, self.openid.token(params, credentials_ok=credentials_ok), {}
         if method == "api.test":
             return 200, {"ok": True, "args": {k: v for k, v in params.items() if isinstance(v, str)}}, {}
@@ -828,16 +828,19 @@ class FakeSlack(LoopbackServer):
 
     # ---------------------------------------------------------------- OAuth
 
-    def _client_credentials_ok(self, params: JsonDict, authorization: str | None) -> bool:
+    def _client_credentials_error(self, params: JsonDict, authorization: str | None) -> str | None:
+        """Slack's error for the app's client id and secret, None when both are right."""
         client_id, client_secret = params.get("client_id"), params.get("client_secret")
         if authorization and authorization.lower().startswith("basic "):
             decoded = base64.b64decode(authorization.split(" ", 1)[1]).decode()
             client_id, _, client_secret = decoded.partition(":")
-        return client_id == self.client_id and client_secret == self.client_secret
+        if client_id != self.client_id:
+            return "invalid_client_id"
+        return "bad_client_secret" if client_secret != self.client_secret else None
 
     def _oauth_v2_access(self, params: JsonDict, authorization: str | None) -> JsonDict:
-        if not self._client_credentials_ok(params, authorization):
-            return {"ok": False, "error": "invalid_client_id"}
+        if failure := self._client_credentials_error(params, authorization):
+            return {"ok": False, "error": failure}
         if params.get("grant_type") == "refresh_token":
             return self._refresh(str(params.get("refresh_token", "")))
         grant = self.oauth_grants.pop(str(params.get("code", "")), None)
@@ -891,8 +894,8 @@ class FakeSlack(LoopbackServer):
         }
 
     def _apps_uninstall(self, params: JsonDict, authorization: str | None) -> JsonDict:
-        if not self._client_credentials_ok(params, authorization):
-            return {"ok": False, "error": "invalid_client_id"}
+        if failure := self._client_credentials_error(params, authorization):
+            return {"ok": False, "error": failure}
         token = _bearer(authorization) or params.get("token")
         if token:
             self.revoked_tokens.add(str(token))

@@ -60,6 +60,11 @@ def parse_model_list(text: str) -> list[ModelRef]:
     return refs
 
 
+def provider_access(settings: Settings, provider: str) -> tuple[SecretStr | None, str | None]:
+    """The provider's API key (None when not configured) and base URL (None for the SDK's default)."""
+    return _ACCESS[provider](settings)
+
+
 def provider_configured(settings: Settings, provider: str) -> bool:
     return provider in _ACCESS and _ACCESS[provider](settings)[0] is not None
 

@@ -60,3 +60,42 @@ def slack_unreachable(*, variable: str, api_url: str, reason: str) -> str:
         f"lookout: could not check {variable} with Slack at {api_url} ({reason}): check the network and "
         "SLACK_API_URL (and https://slack-status.com), then start again."
     )
+
+
+# ---------------------------------------------------------------- `lookout doctor`: where each credential comes from
+
+SLACK_BOT_TOKEN_SOURCE = (
+    "copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page into SLACK_BOT_TOKEN"
+)
+SLACK_APP_TOKEN_SOURCE = (
+    "create an app-level token (xapp-…) with connections:write under Basic Information → App-Level Tokens and set "
+    "SLACK_APP_TOKEN"
+)
+SLACK_CLIENT_ID_SOURCE = "copy the Client ID from Basic Information → App Credentials into SLACK_CLIENT_ID"
+SLACK_CLIENT_SECRET_SOURCE = "copy the Client Secret from Basic Information → App Credentials into SLACK_CLIENT_SECRET"
+SLACK_SIGNING_SECRET_UNCHECKED = (
+    "set; only a request from Slack can prove it (401s on /slack/events in the log mean it is wrong: copy the Signing "
+    "Secret from Basic Information → App Credentials)"
+)
+GOOGLE_CLIENT_SOURCE = (
+    "copy the OAuth 2.0 web client's ID and secret from Google Cloud console → APIs & Services → Credentials into "
+    "GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET"
+)
+GOOGLE_CLIENT_UNAUTHORIZED = (
+    "this client may not use refresh tokens: create a client of type 'Web application' and set GOOGLE_CLIENT_ID "
+    "and GOOGLE_CLIENT_SECRET"
+)
+MODEL_KEY_SOURCES = {
+    "anthropic": ("ANTHROPIC_API_KEY", "create a key at https://console.anthropic.com/settings/keys"),
+    "gemini": ("GEMINI_API_KEY", "create a key at https://aistudio.google.com/apikey"),
+    "xai": ("XAI_API_KEY", "create a key at https://console.x.ai"),
+    "openai": ("OPENAI_API_KEY", "use a key of the server at OPENAI_BASE_URL (https://platform.openai.com/api-keys)"),
+}
+
+
+def credential_refused(*, variable: str, reason: str, source: str) -> str:
+    return f"{variable} refused ({reason}): {source}"
+
+
+def credential_unchecked(*, variable: str, reason: str) -> str:
+    return f"{variable} could not be checked ({reason}); run `lookout doctor` again later"
