@@ -1,6 +1,6 @@
 """What anomaly alerts say: the headline, the likely cause, the drivers, the buttons, and the recovery follow-up.
 
-Values from Google (segment names, page paths) are escaped; numbers are ours.
+Values from Google (segment names, page paths, the property's name) go through `inert`; numbers are ours.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.slack_text import escape
+from bot.slack_text import escape, inert
 
 Block = dict[str, Any]
 
@@ -66,7 +66,8 @@ def _share(share: float) -> str:
 
 
 def _segment(value: str) -> str:
-    return f"`{escape(value)}`" if value.startswith("/") or " × /" in value else f"*{escape(value)}*"
+    # A segment is GA4's or Search Console's text (a page path, a source, a query): shown, never a link.
+    return f"`{inert(value)}`" if value.startswith("/") or " × /" in value else f"*{inert(value)}*"
 
 
 def cause_bots(*, segment: str, share: float) -> str:
@@ -106,11 +107,11 @@ def _dimension_label(dimension: str) -> str:
 
 
 def also_moved(labels: list[str]) -> str:
-    return "Also affected: " + ", ".join(escape(label) for label in labels) + "."
+    return "Also affected: " + ", ".join(inert(label) for label in labels) + "."
 
 
 def source_context(*, source: str, sensitivity: str) -> str:
-    return f"{escape(source)} · sensitivity {escape(sensitivity)} · one alert per incident"
+    return f"{inert(source)} · sensitivity {escape(sensitivity)} · one alert per incident"
 
 
 def alert_blocks(*, lines: list[str], context: str, incident_id: int) -> list[Block]:

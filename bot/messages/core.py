@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack_text import escape
+from bot.slack_text import escape, inert
 
 # ---------------------------------------------------------------- mentions and DMs before Google is connected
 
@@ -35,7 +35,7 @@ HELP_SUMMARY = "show this list"
 
 
 def unknown_subcommand(*, name: str) -> str:
-    return f"I don't know `/lookout {escape(name)}`. Here is what I can do:"
+    return f"I don't know `/lookout {inert(name)}`. Here is what I can do:"
 
 
 def unexpected_error(*, reference: str) -> str:
@@ -43,7 +43,7 @@ def unexpected_error(*, reference: str) -> str:
 
 
 def unknown_command(*, command: str) -> str:
-    return f"I don't answer `{escape(command)}` any more. `/lookout help` lists what I can do."
+    return f"I don't answer `{inert(command)}` any more. `/lookout help` lists what I can do."
 
 
 WORKSPACE_NOT_INSTALLED = "Lookout isn't installed in this workspace any more. Ask an admin to add it again."

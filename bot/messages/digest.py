@@ -1,7 +1,7 @@
 """What the morning digest looks like in Slack: Block Kit built from a `DigestReport`, within Slack's limits.
 
-Every value that came from Google (titles, page paths, queries, channel names) goes through `escape`; numbers
-are formatted for the property's currency.
+Every value that came from Google (the property's name, page paths, queries, sources) goes through `inert`, so it
+can neither ping nor become a link; numbers are formatted for the property's currency.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from bot.digest.report import DigestAnomaly, DigestReport, MetricKind, MetricLine, Mover, MoverKind
-from bot.slack_text import escape, strip_mentions
+from bot.slack_text import escape, inert, strip_mentions
 
 Block = dict[str, Any]
 
@@ -104,11 +104,11 @@ def mover_text(mover: Mover) -> str:
     arrow = ":chart_with_upwards_trend:" if mover.delta > 0 else ":chart_with_downwards_trend:"
     amount = _signed(mover.delta, format_number(abs(mover.delta)))
     if mover.kind is MoverKind.PAGE:
-        label = f"`{escape(mover.label)}`"
+        label = f"`{inert(mover.label)}`"
     elif mover.kind is MoverKind.QUERY:
-        label = f":mag: “{escape(mover.label)}”"
+        label = f":mag: “{inert(mover.label)}”"
     else:
-        label = escape(mover.label)
+        label = inert(mover.label)
     return f"{arrow} {label} {amount} {escape(mover.metric)}"
 
 
@@ -131,7 +131,7 @@ def _context(text: str) -> Block:
 
 
 def digest_blocks(report: DigestReport) -> list[Block]:
-    blocks: list[Block] = [_section(f"*{escape(report.title)} — {long_day(report.day)}*{_sources_read(report)}")]
+    blocks: list[Block] = [_section(f"*{inert(report.title)} — {long_day(report.day)}*{_sources_read(report)}")]
     if report.ga4:
         lines = [metric_line(line, day=report.day, currency=report.currency) for line in report.ga4]
         blocks.append(_section("\n".join(lines)))
@@ -160,7 +160,7 @@ def digest_blocks(report: DigestReport) -> list[Block]:
         blocks.append(_section("\n".join(anomaly_text(a, day=_anomaly_day(report, a)) for a in report.anomalies)))
     sources = []
     if report.property_label:
-        sources.append(f"GA4 {escape(report.property_label)}")
+        sources.append(f"GA4 {inert(report.property_label)}")
     if report.site_label:
         sources.append(f"Search Console {escape(report.site_label)}")
     if sources:
@@ -183,7 +183,7 @@ def _anomaly_day(report: DigestReport, anomaly: DigestAnomaly) -> date:
 def digest_text(report: DigestReport) -> str:
     """The notification / fallback text of the digest message."""
     sessions = next((line for line in report.ga4 if line.key == "sessions"), None)
-    head = f"{escape(report.title)} digest for {long_day(report.day)}"
+    head = f"{inert(report.title)} digest for {long_day(report.day)}"
     if sessions is None:
         return head
     return (
@@ -202,7 +202,7 @@ UNTITLED = "Your site"  # the digest's title when the property has no name and n
 
 def reconnect_text(*, title: str) -> str:
     """`title` "" when the property is not known yet."""
-    whose = f"{escape(title)}'s" if title else "this workspace's"
+    whose = f"{inert(title)}'s" if title else "this workspace's"
     return (
         f"I can't read {whose} Google data for today's digest — the access was revoked or has expired. "
         "Run `/lookout connect` to reconnect Google."

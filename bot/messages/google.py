@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.slack_text import escape
+from bot.slack_text import escape, inert
 
 Blocks = list[dict[str, Any]]  # Block Kit JSON, exactly as Slack takes it
 
@@ -199,7 +199,7 @@ def connected_dm(*, email: str | None) -> str:
 def auto_selected(*, property_label: str | None, site_url: str | None) -> str:
     parts = []
     if property_label:
-        parts.append(f"GA4 property *{escape(property_label)}*")
+        parts.append(f"GA4 property *{inert(property_label)}*")
     if site_url:
         parts.append(f"Search Console site `{escape(site_url)}`")
     if not parts:
@@ -294,26 +294,26 @@ SITE_USAGE = (
 
 def measurement_id_refused(value: str) -> str:
     return (
-        f"`{escape(value)}` is a measurement ID. I need the numeric property ID: {PROPERTY_ID_HELP}. "
+        f"`{inert(value)}` is a measurement ID. I need the numeric property ID: {PROPERTY_ID_HELP}. "
         "Then run `/lookout property 123456789`."
     )
 
 
 def universal_analytics_refused(value: str) -> str:
     return (
-        f"`{escape(value)}` is a Universal Analytics ID, and Universal Analytics no longer collects data. "
+        f"`{inert(value)}` is a Universal Analytics ID, and Universal Analytics no longer collects data. "
         f"I need the numeric ID of a GA4 property: {PROPERTY_ID_HELP}."
     )
 
 
 def not_a_property_id(value: str) -> str:
-    return f"`{escape(value)}` isn't a GA4 property ID. I need the numeric property ID: {PROPERTY_ID_HELP}."
+    return f"`{inert(value)}` isn't a GA4 property ID. I need the numeric property ID: {PROPERTY_ID_HELP}."
 
 
 def property_not_visible(property_id: str, *, email: str | None) -> str:
     account = f" ({escape(email)})" if email else ""
     return (
-        f"The connected Google account{account} can't see GA4 property `{escape(property_id)}`. "
+        f"The connected Google account{account} can't see GA4 property `{inert(property_id)}`. "
         "Check the number, or ask for access to that property in GA4 → Admin → Property access management."
     )
 
@@ -328,7 +328,7 @@ def site_not_visible(site: str, *, email: str | None, available: list[str]) -> s
 
 
 def property_chosen(*, name: str | None, property_id: str, channel_id: str) -> str:
-    label = f"*{escape(name)}* (`properties/{escape(property_id)}`)" if name else f"`properties/{escape(property_id)}`"
+    label = f"*{inert(name)}* (`properties/{escape(property_id)}`)" if name else f"`properties/{escape(property_id)}`"
     where = f"in <#{escape(channel_id)}>" if channel_id else "for this workspace"
     return f"Got it: I'll use GA4 property {label} {where}."
 
@@ -379,12 +379,12 @@ def _status_lines(view: StatusView) -> list[str]:
         f"*Google:* {health}",
         f"Connected by {who}{account} on {_when(view.connected_at)}",
         f"Last successful Google call: {_when(view.last_success_at)}",
-        f"Workspace property: {escape(view.default_property) if view.default_property else 'not chosen'}"
+        f"Workspace property: {inert(view.default_property) if view.default_property else 'not chosen'}"
         f" · site: {escape(view.default_site) if view.default_site else 'not chosen'}",
     ]
     if view.channel_id:
         if view.channel_property or view.channel_site:
-            own_property = escape(view.channel_property) if view.channel_property else "workspace's"
+            own_property = inert(view.channel_property) if view.channel_property else "workspace's"
             own_site = escape(view.channel_site) if view.channel_site else "workspace's"
             lines.append(f"<#{escape(view.channel_id)}> uses property: {own_property} · site: {own_site}")
         else:

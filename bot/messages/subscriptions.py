@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack_text import escape
+from bot.slack_text import escape, inert
 
 DIGEST_USAGE = "digest #channel [HH:MM] [IANA timezone]"
 DIGEST_SUMMARY = "post a daily GA4 + Search Console digest in a channel (default 09:00, the property's timezone)"
@@ -27,25 +27,25 @@ NEED_CHANNEL = "Which channel? Mention it with `#`, e.g. `#marketing`."
 
 def unknown_channel(*, name: str) -> str:
     return (
-        f"I can't find a channel called `{escape(name)}`. If it's private, invite me first "
+        f"I can't find a channel called `{inert(name)}`. If it's private, invite me first "
         f"(`/invite @Lookout` in that channel), then try again."
     )
 
 
 def bad_time(*, value: str) -> str:
-    return f"`{escape(value)}` isn't a time I understand. Use 24-hour `HH:MM`, e.g. `09:00` or `17:30`."
+    return f"`{inert(value)}` isn't a time I understand. Use 24-hour `HH:MM`, e.g. `09:00` or `17:30`."
 
 
 def bad_timezone(*, value: str) -> str:
-    return f"`{escape(value)}` isn't an IANA timezone. Use a name like `Europe/Paris`, `America/New_York` or `UTC`."
+    return f"`{inert(value)}` isn't an IANA timezone. Use a name like `Europe/Paris`, `America/New_York` or `UTC`."
 
 
 def bad_sensitivity(*, value: str) -> str:
-    return f"`{escape(value)}` isn't a sensitivity. Use `low` (fewest alerts), `medium` or `high` (most alerts)."
+    return f"`{inert(value)}` isn't a sensitivity. Use `low` (fewest alerts), `medium` or `high` (most alerts)."
 
 
 def unexpected_words(*, words: str) -> str:
-    return f"I didn't understand `{escape(words)}`."
+    return f"I didn't understand `{inert(words)}`."
 
 
 def not_a_member(*, channel_id: str) -> str:
