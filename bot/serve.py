@@ -35,6 +35,7 @@ from storage.db import Database
 from storage.migrate import prepare_database
 from storage.repos.events import purge_processed_events
 from storage.repos.workspaces import ensure_workspace
+from tools.google.runtime import GoogleRuntime
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -65,6 +66,7 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
         database=database or Database(settings.database_url),
         cipher=TokenCipher(key),
         home_google_blocks=google_home_blocks,
+        google_runtime=GoogleRuntime(timeout=settings.google_timeout_seconds),
     )
     install_agent(services)
     return services

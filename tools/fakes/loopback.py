@@ -23,7 +23,9 @@ class LoopbackServer:
         raise NotImplementedError
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.build_app(), access_log=None)
+        # A client that gave up (a timeout) cancels its request's handler, as it ends the work of a real server:
+        # otherwise a deliberately slow answer would hold the fake's shutdown for its whole delay.
+        self._runner = web.AppRunner(self.build_app(), access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

@@ -135,7 +135,7 @@ class Ga4Client:
         request = type(request)(request)
         request.property = property_name(request.property)
         request.return_property_quota = True
-        response = await self._call(request.property, lambda: run(request=request))
+        response = await self._call(request.property, lambda: run(request=request, timeout=self._runtime.timeout))
         self._record_quota(request.property, response.property_quota)
         return response
 
@@ -157,7 +157,9 @@ class Ga4Client:
 
         async def one(chunk: list[RunReportRequest]) -> list[RunReportResponse]:
             batch = BatchRunReportsRequest(property=resource, requests=chunk)
-            answer = await self._call(resource, lambda: self._client.batch_run_reports(request=batch))
+            answer = await self._call(
+                resource, lambda: self._client.batch_run_reports(request=batch, timeout=self._runtime.timeout)
+            )
             return list(answer.reports)
 
         reports = [report for chunk in await asyncio.gather(*(one(c) for c in chunks)) for report in chunk]
@@ -171,9 +173,14 @@ class Ga4Client:
     async def get_metadata(self, property_id: str) -> Metadata:
         resource = property_name(property_id)
         request = GetMetadataRequest(name=f"{resource}/metadata")
-        return await self._call(resource, lambda: self._client.get_metadata(request=request))
+        return await self._call(
+            resource, lambda: self._client.get_metadata(request=request, timeout=self._runtime.timeout)
+        )
 
     async def check_compatibility(self, request: CheckCompatibilityRequest) -> CheckCompatibilityResponse:
         request = CheckCompatibilityRequest(request)
         request.property = property_name(request.property)
-        return await self._call(request.property, lambda: self._client.check_compatibility(request=request))
+        return await self._call(
+            request.property,
+            lambda: self._client.check_compatibility(request=request, timeout=self._runtime.timeout),
+        )

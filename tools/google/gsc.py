@@ -137,13 +137,11 @@ class GscClient:
     the discovery document's paths (`webmasters/v3/...`, `v1/urlInspection/...`) are resolved against it.
     """
 
-    def __init__(
-        self, *, credentials: Credentials, api_url: str, runtime: GoogleRuntime | None = None, timeout: float = 60.0
-    ) -> None:
+    def __init__(self, *, credentials: Credentials, api_url: str, runtime: GoogleRuntime | None = None) -> None:
         self._credentials = credentials
         self._api_url = api_url.rstrip("/") + "/"
         self._runtime = runtime or GoogleRuntime()
-        self._timeout = timeout
+        self._timeout = self._runtime.timeout  # the socket gives up with the call, freeing the worker thread
         self._service: Any = None
         self._build_lock = threading.Lock()
 

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 MAX_CONCURRENT_PER_PROPERTY = 10
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (0.5, 1.5, 4.0)
+DEFAULT_TIMEOUT = 20.0
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,13 @@ class QuotaStatus:
 
 @dataclass
 class GoogleRuntime:
-    """One per process: `max_threads` worker threads, `per_resource` concurrent calls per property or site."""
+    """One per process: `max_threads` worker threads, `per_resource` concurrent calls per property or site, and
+    `timeout` seconds at most for one call, its retries included (GOOGLE_TIMEOUT_SECONDS)."""
 
     max_threads: int = 32
     per_resource: int = MAX_CONCURRENT_PER_PROPERTY
     retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS
+    timeout: float = DEFAULT_TIMEOUT
     _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _limits: dict[tuple[int, str], asyncio.Semaphore] = field(default_factory=dict, init=False, repr=False)
     _slow: dict[tuple[int, str], asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
@@ -74,7 +77,17 @@ class GoogleRuntime:
         """Run `fn` in a worker thread under `resource`'s limit; retry 429/5xx with jittered backoff.
 
         `translate` maps the SDK's exception to a `GoogleApiError`; only quota and availability errors are retried.
+        A call that has no answer within `timeout` seconds (retries included) is `GoogleUnavailable`: a person is
+        waiting, and "Google didn't answer, try again" beats a minute of silence.
         """
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._call(resource, fn, translate=translate)
+        except TimeoutError:
+            logger.warning("google call for %s had no answer within %gs", resource, self.timeout)
+            raise GoogleUnavailable(f"No answer from Google within {self.timeout:g}s", resource=resource) from None
+
+    async def _call(self, resource: str, fn: Callable[[], T], *, translate: Callable[[Exception], GoogleApiError]) -> T:
         loop = asyncio.get_running_loop()
         attempt = 0
         while True:

@@ -99,6 +99,7 @@ async def agent_app(
 
     async def start(*, order: tuple[str, ...] = ("anthropic", "gemini", "xai"), **options: Any) -> RunningApp:
         limits: AgentLimits | None = options.pop("limits", None)
+        contexts.runtime.timeout = options.pop("google_timeout", contexts.runtime.timeout)
         models = ",".join(MODELS[name] for name in order)
 
         def configure(services: Services) -> None:
