@@ -57,6 +57,7 @@ def _checks() -> list[Callable[[Settings], Awaitable[list[Check]]]]:
         check_slack_credentials,
         _check_public_url,
         check_google_client,
+        _check_sign_in_with_slack,
         _check_google_apis,
         check_model_keys,
     ]
@@ -133,6 +134,17 @@ async def _check_public_url(settings: Settings) -> list[Check]:
     if check.status is Status.FAIL:
         return [Check("public URL", Status.WARN, check.detail + " (is `lookout serve` running?)", required=False)]
     return [check]
+
+
+async def _check_sign_in_with_slack(settings: Settings) -> list[Check]:
+    """Consent links are bound to their person with Sign in with Slack, which needs the app's client pair."""
+    if not settings.google_configured or settings.slack_sign_in_configured:
+        return []
+    detail = (
+        "SLACK_CLIENT_ID/SECRET not set: consent links cannot be bound to their person, so /lookout connect "
+        "hands out none (set the app's client pair beside SLACK_BOT_TOKEN)"
+    )
+    return [Check("Sign in with Slack", Status.WARN, detail, required=False)]
 
 
 async def _check_google_apis(settings: Settings) -> list[Check]:

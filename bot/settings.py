@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -142,19 +143,42 @@ class Settings(BaseSettings):
         return None
 
     @property
+    def slack_sign_in_configured(self) -> bool:
+        """Sign in with Slack (which binds a Google consent link to its person) needs the app's client pair; in
+        single-workspace mode it is optional beside SLACK_BOT_TOKEN."""
+        return bool(self.slack_client_id) and self.slack_client_secret is not None
+
+    @property
+    def slack_openid_authorize_url(self) -> str:
+        """Slack's Sign in with Slack page, the sibling of SLACK_AUTHORIZE_URL (`…/openid/connect/authorize`)."""
+        parts = urlsplit(self.slack_authorize_url)
+        path = parts.path
+        suffix = "oauth/v2/authorize"
+        base = path[: -len(suffix)] if path.endswith(suffix) else "/"
+        return urlunsplit((parts.scheme, parts.netloc, base + "openid/connect/authorize", "", ""))
+
+    @property
+    def slack_openid_issuer(self) -> str:
+        """The `iss` of Slack's id_tokens: the origin of SLACK_AUTHORIZE_URL (`https://slack.com`)."""
+        parts = urlsplit(self.slack_authorize_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def slack_openid_redirect_uri(self) -> str:
+        return f"{self.base_url}/slack/openid/callback"
+
+    @property
     def google_configured(self) -> bool:
         return bool(self.google_client_id) and self.google_client_secret is not None
 
     def problems(self, *, socket_mode: bool = False) -> list[str]:
         """What is missing or contradictory for serving in the chosen mode; empty when all is well."""
         problems: list[str] = []
-        multi_partial = bool(self.slack_client_id) != (self.slack_client_secret is not None)
-        if self.slack_bot_token is not None and (self.slack_client_id or self.slack_client_secret):
-            problems.append(
-                "Set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET "
-                "(many workspaces), not both."
-            )
-        elif multi_partial:
+        # With SLACK_BOT_TOKEN the client pair is optional: it only enables Sign in with Slack (consent links).
+        client_partial = bool(self.slack_client_id) != (self.slack_client_secret is not None)
+        if client_partial and self.slack_bot_token is not None:
+            problems.append("Sign in with Slack needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
+        elif client_partial:
             problems.append("Multi-workspace mode needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.")
         elif self.slack_mode is None:
             problems.append(

@@ -19,6 +19,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.google.consent_link import SIGN_IN_CALLBACK_PATH, consent_link_start, slack_sign_in_callback
+from bot.google.oauth import START_PATH
 from bot.google.routes import CALLBACK_PATH, google_oauth_callback
 from bot.pages import PAGE_HEADERS
 from bot.services import Services
@@ -42,7 +44,11 @@ class Route:
 
 
 # Routes contributed by other areas, e.g. Route("GET", "/google/oauth/callback", google_oauth_callback).
-AREA_ROUTES: list[Route] = [Route("GET", CALLBACK_PATH, google_oauth_callback)]
+AREA_ROUTES: list[Route] = [
+    Route("GET", START_PATH, consent_link_start),
+    Route("GET", SIGN_IN_CALLBACK_PATH, slack_sign_in_callback),
+    Route("GET", CALLBACK_PATH, google_oauth_callback),
+]
 
 _HEALTH_TIMEOUT_SECONDS = 3.0
 # aiohttp reads at most this much of a request body, and it is refused (413) beyond it, before the signature is

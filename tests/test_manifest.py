@@ -8,7 +8,9 @@ from typing import Any
 import yaml
 
 from bot.fakes.slack_api import FakeSlack
+from bot.google.consent_link import SIGN_IN_CALLBACK_PATH
 from bot.messages import core as messages
+from bot.slack.sign_in import SCOPES as SIGN_IN_SCOPES
 from bot.slack.surface import BOT_EVENTS, BOT_SCOPES, COMMAND
 from tests.helpers.app_harness import RunningApp
 
@@ -29,7 +31,8 @@ def test_every_scope_event_and_command_the_code_uses_is_declared() -> None:
     commands = {command["command"]: command for command in manifest["features"]["slash_commands"]}
     assert commands[COMMAND]["url"].endswith("/slack/events")
     assert commands[COMMAND]["should_escape"] is True
-    assert "user" not in manifest["oauth_config"]["scopes"]
+    # the only user scope is Sign in with Slack's, which binds a Google consent link to its person
+    assert manifest["oauth_config"]["scopes"]["user"] == list(SIGN_IN_SCOPES)
 
 
 def test_one_request_url_serves_events_commands_and_interactivity() -> None:
@@ -38,7 +41,9 @@ def test_one_request_url_serves_events_commands_and_interactivity() -> None:
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["interactivity"]["request_url"].endswith("/slack/events")
     assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
-    assert load()["oauth_config"]["redirect_urls"][0].endswith("/slack/oauth_redirect")
+    redirects = load()["oauth_config"]["redirect_urls"]
+    assert redirects[0].endswith("/slack/oauth_redirect")
+    assert redirects[1].endswith(SIGN_IN_CALLBACK_PATH)
 
 
 def test_app_home_bot_user_and_agent_view_with_the_bots_suggested_prompts() -> None:

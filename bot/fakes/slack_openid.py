@@ -83,7 +83,7 @@ class FakeSlackOpenID:
         state = query.get("state", "")
         if self.deny_next or self.signed_in is None:
             self.deny_next = False
-            return web.HTTPFound(_with_query(redirect_uri, {"error": "access_denied", "state": state}))
+            return _found(_with_query(redirect_uri, {"error": "access_denied", "state": state}))
         code = f"{next(self._counter)}.{secrets.token_hex(16)}"
         self._grants[code] = _Grant(
             identity=self.signed_in,
@@ -93,7 +93,7 @@ class FakeSlackOpenID:
             scopes=scopes,
             expires=time.time() + CODE_LIFETIME_SECONDS,
         )
-        return web.HTTPFound(_with_query(redirect_uri, {"code": code, "state": state}))
+        return _found(_with_query(redirect_uri, {"code": code, "state": state}))
 
     def token(self, params: JsonDict, *, credentials_ok: bool) -> JsonDict:
         """`openid.connect.token`: the code is single-use and bound to the redirect_uri it was issued for."""
@@ -140,3 +140,7 @@ class FakeSlackOpenID:
 
 def _with_query(url: str, params: dict[str, str]) -> str:
     return url + ("&" if "?" in url else "?") + urlencode(params)
+
+
+def _found(location: str) -> web.Response:
+    return web.Response(status=302, headers={"Location": location})

@@ -15,6 +15,7 @@ import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from bot.google.problems import (
+    ConsentCannotBeBound,
     GoogleClientRejected,
     GoogleNotConfigured,
     GoogleProblem,
@@ -69,11 +70,16 @@ class Pkce:
     challenge: str
 
 
-def new_pkce() -> Pkce:
-    """RFC 7636 S256: a 86-character verifier and its SHA-256, base64url without padding."""
-    verifier = secrets.token_urlsafe(64)  # 86 chars of [A-Za-z0-9_-], inside the allowed 43-128
+def pkce_challenge(verifier: str) -> str:
+    """RFC 7636 S256: the verifier's SHA-256, base64url without padding."""
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return Pkce(verifier=verifier, challenge=base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii"))
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def new_pkce() -> Pkce:
+    """A 86-character verifier and its S256 challenge."""
+    verifier = secrets.token_urlsafe(64)  # 86 chars of [A-Za-z0-9_-], inside the allowed 43-128
+    return Pkce(verifier=verifier, challenge=pkce_challenge(verifier))
 
 
 def _client(services: Services) -> tuple[str, str]:
@@ -83,10 +89,20 @@ def _client(services: Services) -> tuple[str, str]:
     return settings.google_client_id, settings.google_client_secret.get_secret_value()
 
 
+START_PATH = "/google/oauth/start"
+
+
 async def start_authorization(services: Services, *, workspace_id: int, user_id: str, channel_id: str = "") -> str:
-    """Store a fresh state for this workspace and person, and return Google's consent URL for it."""
-    client_id, _ = _client(services)
-    pkce = new_pkce()
+    """Store a fresh state for this workspace and person, and return the consent link to hand them.
+
+    The link leads to Lookout (`/google/oauth/start`), which first has the person sign in with Slack and sends only
+    the person who asked on to Google's consent page (`bot.google.consent_link`). Raises `ConsentCannotBeBound`
+    when Sign in with Slack is not configured, so no link that anyone could use is ever handed out.
+    """
+    _client(services)
+    if not services.settings.slack_sign_in_configured:
+        raise ConsentCannotBeBound
+    verifier = new_pkce().verifier  # its challenge goes to Google only after the person signed in with Slack
     state = secrets.token_urlsafe(32)
     now = services.clock()
     async with services.database.session() as session:
@@ -96,12 +112,19 @@ async def start_authorization(services: Services, *, workspace_id: int, user_id:
             state=state,
             user_id=user_id,
             channel_id=channel_id,
-            code_verifier_enc=services.cipher.encrypt(pkce.verifier),
+            code_verifier_enc=services.cipher.encrypt(verifier),
             created_at=now,
             expires_at=now + STATE_LIFETIME,
+            nonce=secrets.token_urlsafe(24),
         )
         # Old states can never be used again; clearing them here keeps the table small without a job.
         await repo.delete_stale_oauth_states(session=session, before=now - STATE_LIFETIME)
+    return f"{services.settings.base_url}{START_PATH}?{urlencode({'state': state})}"
+
+
+def consent_url(services: Services, *, state: str, code_verifier: str) -> str:
+    """Google's consent page for a verified state (the PKCE challenge is derived from the stored verifier)."""
+    client_id, _ = _client(services)
     params = {
         "client_id": client_id,
         "redirect_uri": services.settings.google_redirect_uri,
@@ -111,7 +134,7 @@ async def start_authorization(services: Services, *, workspace_id: int, user_id:
         "prompt": "consent",
         "include_granted_scopes": "true",
         "state": state,
-        "code_challenge": pkce.challenge,
+        "code_challenge": pkce_challenge(code_verifier),
         "code_challenge_method": "S256",
     }
     separator = "&" if "?" in services.settings.google_auth_url else "?"

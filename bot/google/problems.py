@@ -26,6 +26,13 @@ class GoogleNotConfigured(GoogleProblem):
     key = "google.not_configured"
 
 
+class ConsentCannotBeBound(GoogleProblem):
+    """Sign in with Slack is not configured (no SLACK_CLIENT_ID / SLACK_CLIENT_SECRET), so a consent link could not
+    be tied to the person who asked for it; no link is handed out."""
+
+    key = "google.consent_unbound"
+
+
 class GoogleNotConnected(GoogleProblem):
     """Nobody has connected Google for this workspace yet (or it was disconnected)."""
 

@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.google import oauth
 from bot.google.choices import GoogleChoices
 from bot.google.connection import GoogleConnectionService, google_connections
+from bot.google.consent_link import SIGN_IN_CALLBACK_PATH, consent_link_start, slack_sign_in_callback
 from bot.google.problems import GoogleProblem, GoogleUnavailable
 from bot.messages import google as messages
 from bot.pages import PAGE_HEADERS
@@ -34,7 +35,15 @@ def add_google_routes(
     async def callback(request: web.Request) -> web.Response:
         return await handle_callback(services, request, connections=service)
 
+    async def start(request: web.Request) -> web.Response:
+        return await consent_link_start(request, services)
+
+    async def signed_in(request: web.Request) -> web.Response:
+        return await slack_sign_in_callback(request, services)
+
     app.router.add_get(CALLBACK_PATH, callback)
+    app.router.add_get(oauth.START_PATH, start)
+    app.router.add_get(SIGN_IN_CALLBACK_PATH, signed_in)
 
 
 async def google_oauth_callback(request: web.Request, services: Services) -> web.Response:

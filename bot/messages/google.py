@@ -71,6 +71,10 @@ NO_PROPERTY = (
 )
 NO_SITE = "Which Search Console site should I use? Run `/lookout site <url>` (e.g. `sc-domain:example.com`)."
 UNAVAILABLE = "Google didn't answer just now. Please try again in a minute."
+CONSENT_UNBOUND = (
+    "I can't hand out a Google consent link yet: this Lookout can't check who opens it. An admin needs to set "
+    "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (the app's Basic Information → App Credentials) and restart Lookout."
+)
 ACCESS_DENIED = (
     "The connected Google account can't read this GA4 property or Search Console site any more. Ask for access "
     "(GA4 → Admin → Property access management), or choose another with `/lookout property` or `/lookout site`."
@@ -116,6 +120,7 @@ def problem_text(key: str, *, workspace_name: str = "") -> str:
     an error."""
     texts = {
         "google.not_configured": NOT_CONFIGURED,
+        "google.consent_unbound": CONSENT_UNBOUND,
         "google.not_connected": NOT_CONNECTED,
         "google.reconnect_needed": reconnect_needed(workspace_name),
         "google.client_rejected": CLIENT_REJECTED,
@@ -475,6 +480,21 @@ PAGE_DENIED = Page(
 PAGE_EXCHANGE_FAILED = Page(
     title="Google didn't confirm the sign-in",
     body="Google didn't accept this sign-in, and nothing was stored. Go back to Slack and run /lookout connect again.",
+)
+PAGE_SIGN_IN_CANCELLED = Page(
+    title="Not connected",
+    body="Signing in with Slack was cancelled, so nothing was connected. Go back to Slack and open the link again "
+    "when you're ready.",
+)
+PAGE_SIGN_IN_FAILED = Page(
+    title="Slack didn't confirm who you are",
+    body="Slack didn't confirm your sign-in, so nothing was connected. Go back to Slack and open the link again, "
+    "or run /lookout connect for a new one.",
+)
+PAGE_WRONG_PERSON = Page(
+    title="This link is for someone else",
+    body="This Google connection link was made for another person in Slack, so it can't be used from your account "
+    "and nothing was connected. If you are a Lookout manager, run /lookout connect in Slack to get your own link.",
 )
 PAGE_NOT_CONFIGURED = Page(
     title="Google isn't set up",

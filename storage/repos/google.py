@@ -40,6 +40,7 @@ async def create_oauth_state(
     code_verifier_enc: str,
     created_at: datetime,
     expires_at: datetime,
+    nonce: str = "",
 ) -> GoogleOAuthState:
     row = GoogleOAuthState(
         state=state,
@@ -49,17 +50,31 @@ async def create_oauth_state(
         code_verifier_enc=code_verifier_enc,
         created_at=created_at,
         expires_at=expires_at,
+        nonce=nonce,
     )
     session.add(row)
     await session.flush()
     return row
 
 
-async def consume_oauth_state(*, session: AsyncSession, state: str, now: datetime) -> GoogleOAuthState | None:
-    """Mark the state used and return it, or None when it is unknown, expired or already used.
+async def find_link_state(*, session: AsyncSession, state: str, now: datetime) -> GoogleOAuthState | None:
+    """The unverified, unused, unexpired state behind a consent link (`/google/oauth/start`), or None."""
+    statement = select(GoogleOAuthState).where(
+        col(GoogleOAuthState.state) == state,
+        col(GoogleOAuthState.used_at).is_(None),
+        col(GoogleOAuthState.verified_at).is_(None),
+        col(GoogleOAuthState.expires_at) > now,
+    )
+    return (await session.execute(statement)).scalars().first()
 
-    The conditional UPDATE is the single-use guarantee: of two callbacks racing with the same state, in one
-    process or two, exactly one sees a row count of 1.
+
+async def verify_link_state(
+    *, session: AsyncSession, state: str, new_state: str, now: datetime, expires_at: datetime
+) -> GoogleOAuthState | None:
+    """The link's person signed in with Slack: spend the link's state and issue `new_state`, verified, for Google.
+
+    Only the verified state is ever sent to Google, so a copy of the link cannot finish someone else's consent.
+    None when the link's state was already spent (two sign-ins racing: one wins) or expired.
     """
     claimed = rowcount(
         await session.execute(
@@ -67,6 +82,45 @@ async def consume_oauth_state(*, session: AsyncSession, state: str, now: datetim
             .where(
                 col(GoogleOAuthState.state) == state,
                 col(GoogleOAuthState.used_at).is_(None),
+                col(GoogleOAuthState.verified_at).is_(None),
+                col(GoogleOAuthState.expires_at) > now,
+            )
+            .values(used_at=now)
+        )
+    )
+    if claimed != 1:
+        return None
+    link = (await session.execute(select(GoogleOAuthState).where(col(GoogleOAuthState.state) == state))).scalar_one()
+    verified = GoogleOAuthState(
+        state=new_state,
+        workspace_id=link.workspace_id,
+        user_id=link.user_id,
+        channel_id=link.channel_id,
+        code_verifier_enc=link.code_verifier_enc,
+        created_at=now,
+        expires_at=expires_at,
+        nonce=link.nonce,
+        verified_at=now,
+    )
+    session.add(verified)
+    await session.flush()
+    return verified
+
+
+async def consume_oauth_state(*, session: AsyncSession, state: str, now: datetime) -> GoogleOAuthState | None:
+    """Mark the verified state used and return it, or None when it is unknown, unverified, expired or used.
+
+    The conditional UPDATE is the single-use guarantee: of two callbacks racing with the same state, in one
+    process or two, exactly one sees a row count of 1. Only a state issued after the link's person signed in
+    with Slack (`verify_link_state`) can complete.
+    """
+    claimed = rowcount(
+        await session.execute(
+            update(GoogleOAuthState)
+            .where(
+                col(GoogleOAuthState.state) == state,
+                col(GoogleOAuthState.used_at).is_(None),
+                col(GoogleOAuthState.verified_at).is_not(None),
                 col(GoogleOAuthState.expires_at) > now,
             )
             .values(used_at=now)

@@ -91,11 +91,11 @@ def settings_for_tests(
         "slack_authorize_url": slack.root_url + "oauth/v2/authorize",
         "lookout_scheduler_enabled": False,
     }
+    # The client pair is the multi-workspace install's; beside a bot token it is Sign in with Slack's (consent links).
+    values["slack_client_id"] = slack.client_id
+    values["slack_client_secret"] = slack.client_secret
     if mode == "single":
         values["slack_bot_token"] = slack.workspace.bot_token
-    else:
-        values["slack_client_id"] = slack.client_id
-        values["slack_client_secret"] = slack.client_secret
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

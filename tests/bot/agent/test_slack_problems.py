@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 
 from bot.agent.context import PreparedContext
@@ -22,6 +23,7 @@ from bot.services import Services
 from storage.repos.google import get_connection
 from tests.bot.google.test_slack_flow import _buttons, _connect, _dms, _workspace_id
 from tests.helpers.app_harness import RunningApp, StartApp
+from tests.helpers.consent import google_consent_url
 from tests.helpers.slack_requests import DEFAULT_CHANNEL, DEFAULT_TEAM, DEFAULT_USER, app_mention, send
 from tools.fakes.dataset import PropertyDataset
 from tools.fakes.google import FakeGoogle
@@ -181,7 +183,11 @@ async def test_revoked_access_shows_the_reconnect_button_on_each_question_but_dm
     await app.settle()
     [link] = _buttons(_dms(fake_slack)[-1]["blocks"])
     assert link["action_id"] == google_messages.ACTION_CONNECT_LINK
-    assert link["url"].startswith(auth.settings_overrides(google.url)["google_auth_url"])
+    # which leads the person who clicked (and only them: Sign in with Slack) to Google's consent page
+    assert link["url"].startswith(app.url + "/google/oauth/start?state=")
+    async with aiohttp.ClientSession() as browser:
+        consent = await google_consent_url(browser, link["url"], slack=fake_slack, user_id=DEFAULT_USER)
+    assert consent.startswith(auth.settings_overrides(google.url)["google_auth_url"])
 
 
 async def test_when_google_cannot_list_properties_the_question_gets_the_text(

@@ -20,7 +20,8 @@ from bot.services import Services
 from bot.settings import Settings
 from storage.crypto import TokenCipher
 from storage.db import Database
-from storage.repos.workspaces import ensure_workspace
+from storage.repos.workspaces import ensure_workspace, get_workspace_by_id
+from tests.helpers.consent import google_consent_url
 from tools.fakes.google_auth import FakeGoogleAuth
 
 
@@ -55,10 +56,24 @@ class GoogleBench:
             assert workspace.id is not None
             return workspace.id
 
-    async def authorization_url(self, workspace_id: int, user_id: str = "U1", channel_id: str = "C1") -> str:
+    async def link(self, workspace_id: int, user_id: str = "U1", channel_id: str = "C1") -> str:
+        """The consent link `/lookout connect` hands `user_id`."""
         return await oauth.start_authorization(
             self.services, workspace_id=workspace_id, user_id=user_id, channel_id=channel_id
         )
+
+    async def authorization_url(self, workspace_id: int, user_id: str = "U1", channel_id: str = "C1") -> str:
+        """Google's consent page, where the link takes `user_id` once they signed in with Slack as themselves."""
+        link = await self.link(workspace_id, user_id, channel_id)
+        return await google_consent_url(
+            self.http, link, slack=self.slack, user_id=user_id, team_id=await self._team(workspace_id)
+        )
+
+    async def _team(self, workspace_id: int) -> str:
+        async with self.services.database.session() as session:
+            workspace = await get_workspace_by_id(session=session, workspace_id=workspace_id)
+        assert workspace is not None
+        return workspace.team_id
 
     async def consent(self, authorization_url: str) -> str:
         """The browser on Google's consent page: returns where Google redirects back (our callback URL)."""
@@ -89,8 +104,11 @@ async def bench(database: Database, cipher: TokenCipher) -> AsyncIterator[Google
             _env_file=None,  # type: ignore[call-arg]
             database_url=str(database.url),
             slack_bot_token=slack.workspace.bot_token,
+            slack_client_id=slack.client_id,  # Sign in with Slack binds each consent link to its person
+            slack_client_secret=slack.client_secret,
             slack_signing_secret="secret",
             slack_api_url=slack.url,
+            slack_authorize_url=slack.root_url + "oauth/v2/authorize",
             **google.settings_overrides(),
         )
         clock = Clock()

@@ -18,6 +18,7 @@ from storage.repos import google as repo
 from storage.repos.workspaces import get_workspace
 from tests.bot.slack.test_oauth_install import all_stored_text, install
 from tests.helpers.app_harness import RunningApp, StartApp
+from tests.helpers.consent import google_consent_url
 from tests.helpers.slack_requests import DEFAULT_CHANNEL, DEFAULT_TEAM, DEFAULT_USER, app_home_opened, send
 from tools.fakes.google_auth import ANALYTICS_READONLY, WEBMASTERS_READONLY, FakeGoogleAuth, FakeProperty, FakeSite
 
@@ -49,9 +50,12 @@ def _buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-async def _browser_consents(app: RunningApp, authorization_url: str) -> tuple[int, str, str]:
-    """Follow the Connect button through Google's consent page back to Lookout's callback."""
+async def _browser_consents(
+    app: RunningApp, link: str, *, user_id: str = DEFAULT_USER, team_id: str = DEFAULT_TEAM
+) -> tuple[int, str, str]:
+    """Follow the Connect button, signed in to Slack as `user_id`, through Google's consent page back to Lookout."""
     async with aiohttp.ClientSession() as browser:
+        authorization_url = await google_consent_url(browser, link, slack=app.slack, user_id=user_id, team_id=team_id)
         async with browser.get(authorization_url, allow_redirects=False) as consent:
             assert consent.status == 302
             callback = consent.headers["Location"]
@@ -64,7 +68,8 @@ async def _connect(app: RunningApp, google: FakeGoogleAuth, email: str, **fields
     answer = await _lookout(app, "connect", **fields)
     [button] = _buttons(answer["blocks"])
     google.consent_as(email)
-    result = await _browser_consents(app, button["url"])
+    person = {"user_id": fields.get("user_id", DEFAULT_USER), "team_id": fields.get("team_id", DEFAULT_TEAM)}
+    result = await _browser_consents(app, button["url"], **person)
     await app.settle()
     return result
 
@@ -81,19 +86,26 @@ async def test_connect_then_auto_selection_then_status(start_app: StartApp, goog
     )
     app = await start_app(**google.settings_overrides())
 
-    # /lookout connect answers a Connect Google button leading to Google's consent page
+    # /lookout connect answers a Connect Google button: Lookout's link, which leads its person to Google's consent page
     answer = await _lookout(app, "connect")
     [button] = _buttons(answer["blocks"])
     assert button["text"]["text"] == "Connect Google"
-    params = {key: values[0] for key, values in parse_qs(urlsplit(button["url"]).query).items()}
-    assert button["url"].startswith(google.url + "/o/oauth2/v2/auth?")
+    assert button["url"].startswith(app.url + "/google/oauth/start?state=")
+    async with aiohttp.ClientSession() as browser:
+        consent = await google_consent_url(browser, button["url"], slack=app.slack, user_id=DEFAULT_USER)
+    params = {key: values[0] for key, values in parse_qs(urlsplit(consent).query).items()}
+    assert consent.startswith(google.url + "/o/oauth2/v2/auth?")
     assert params["redirect_uri"] == app.url + "/google/oauth/callback"
     assert params["scope"].split() == [ANALYTICS_READONLY, WEBMASTERS_READONLY]
     assert (params["access_type"], params["prompt"], params["code_challenge_method"]) == ("offline", "consent", "S256")
 
     # the person consents; Google sends them back with a code
     google.consent_as("ana@acme.test")
-    status, page, _ = await _browser_consents(app, button["url"])
+    async with aiohttp.ClientSession() as browser:
+        async with browser.get(consent, allow_redirects=False) as google_page:
+            callback = google_page.headers["Location"]
+        async with browser.get(callback, allow_redirects=False) as page_response:
+            status, page = page_response.status, await page_response.text()
     await app.settle()
 
     assert status == 200 and "go back to Slack" in page
