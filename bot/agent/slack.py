@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from pydantic import BaseModel
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -23,6 +24,8 @@ from bot.agent.loop import AgentEvent, AgentResult, AnswerDone, AnswerRestart, A
 from bot.incoming import IncomingMessage
 from bot.messages import agent as messages
 from bot.messages import google as google_messages
+from bot.slack.errors import error_code
+from bot.slack.writes import post_once
 from bot.slack_text import escape, safe_model_text, strip_mentions
 from tools.base import ToolUserError
 
@@ -62,9 +65,9 @@ class StatusIndicator:
                 status=status,
                 loading_messages=list(messages.LOADING_MESSAGES),
             )
-        except SlackApiError as error:
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
             # Not fatal: the answer still comes; some workspaces allow statuses only in assistant threads.
-            log.info("could not set the status: %s", error.response.get("error"))
+            log.info("could not set the status: %s", _describe(error))
 
     async def settle(self) -> None:
         if self._last is not None:
@@ -76,6 +79,12 @@ class AnswerStream:
 
     Text is sent at most every `_SEND_INTERVAL_SECONDS`; whatever is left goes out with the final call, so a
     quick answer costs one start and one stop call.
+
+    Slack failing on the way never costs the answer and never doubles it. Calls that add text (start, append,
+    stop with text, post) are never repeated blindly: a failed start falls back to a post (`post_once`, which looks
+    for its own message before posting again), and a failed append or stop ends the stream and writes the whole text
+    with `chat.update`, which may be repeated safely. The client itself retries what is safe to retry
+    (`bot.slack.writes`).
     """
 
     def __init__(
@@ -132,12 +141,13 @@ class AnswerStream:
                 recipient_user_id=self._user,
             )
             self.ts, self.streaming = str(response["ts"]), True
-        except SlackApiError as error:
-            log.info("streaming unavailable (%s); posting and updating instead", error.response.get("error"))
-            response = await self._client.chat_postMessage(
-                channel=self._channel, thread_ts=self._thread, text=text, blocks=[_markdown(text)]
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            # A refusal (streaming not enabled) or a failure (a 5xx page): post and update instead. A start that
+            # failed ambiguously may have left an empty streaming message behind; Slack ends it on its own.
+            log.info("streaming unavailable (%s); posting and updating instead", _describe(error))
+            self.ts = await post_once(
+                self._client, channel_id=self._channel, thread_ts=self._thread, text=text, blocks=[_markdown(text)]
             )
-            self.ts = str(response["ts"])
         self._sent = text
         self._last_send = self._clock()
 
@@ -146,46 +156,73 @@ class AnswerStream:
         if self.streaming and self._text.startswith(self._sent):
             pending = self._text[len(self._sent) :]
             if pending:
-                await self._client.chat_appendStream(channel=self._channel, ts=self.ts, markdown_text=pending)
-        elif not self.streaming:
-            await self._update(self._text, blocks=None)
+                try:
+                    await self._client.chat_appendStream(channel=self._channel, ts=self.ts, markdown_text=pending)
+                except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+                    # Whether the text landed is unknown: never append it again; the whole text goes out by update.
+                    log.info("appending to the stream failed (%s); updating the message instead", _describe(error))
+                    await self._leave_stream()
+        if not self.streaming:
+            await self._update(self._text, blocks=None, final=False)
         self._sent = self._text
         self._last_send = self._clock()
 
-    async def _update(self, text: str, *, blocks: list[dict[str, Any]] | None) -> None:
+    async def _leave_stream(self) -> None:
+        """End the stream without adding text (its state is unknown after a failure); later text goes by update."""
         assert self.ts is not None
-        await self._client.chat_update(
-            channel=self._channel, ts=self.ts, text=text, blocks=[_markdown(text), *(blocks or [])]
-        )
+        self.streaming = False
+        try:
+            await self._client.chat_stopStream(channel=self._channel, ts=self.ts)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            log.info("stopping the stream failed (%s); it may already be stopped", _describe(error))
+
+    async def _update(self, text: str, *, blocks: list[dict[str, Any]] | None, final: bool = True) -> None:
+        assert self.ts is not None
+        try:
+            await self._client.chat_update(
+                channel=self._channel, ts=self.ts, text=text, blocks=[_markdown(text), *(blocks or [])]
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            if final:
+                raise
+            # An intermediate edit only shows progress: the final one carries the whole text.
+            log.info("updating the answer in progress failed (%s)", _describe(error))
 
     async def finish(self, final_text: str, *, blocks: list[dict[str, Any]]) -> str:
         """End the message with `final_text` as the whole answer and `blocks` (footer, buttons) under it."""
         if self.ts is None:
             if self._status is not None:
                 await self._status.settle()
-            response = await self._client.chat_postMessage(
-                channel=self._channel,
+            self.ts = await post_once(
+                self._client,
+                channel_id=self._channel,
                 thread_ts=self._thread,
                 text=final_text,
                 blocks=[_markdown(final_text), *blocks],
             )
-            self.ts = str(response["ts"])
             return self.ts
         if self.streaming:
-            self.streaming = False
             rest = None
             if not self._void and final_text.startswith(self._sent):
                 rest = final_text[len(self._sent) :]
             elif not self._void and final_text.startswith(self._sent.rstrip()):
                 rest = final_text[len(self._sent.rstrip()) :]
             if rest is not None:
-                await self._client.chat_stopStream(
-                    channel=self._channel, ts=self.ts, markdown_text=rest or None, blocks=blocks
-                )
-                return self.ts
-            await self._client.chat_stopStream(channel=self._channel, ts=self.ts, blocks=blocks)
+                try:
+                    await self._client.chat_stopStream(
+                        channel=self._channel, ts=self.ts, markdown_text=rest or None, blocks=blocks
+                    )
+                    self.streaming = False
+                    return self.ts
+                except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+                    log.info("ending the stream failed (%s); updating the message instead", _describe(error))
+            await self._leave_stream()
         await self._update(final_text, blocks=blocks)
         return self.ts
+
+
+def _describe(error: BaseException) -> str:
+    return error_code(error) if isinstance(error, SlackApiError) else type(error).__name__
 
 
 def _markdown(text: str) -> dict[str, Any]:
@@ -291,7 +328,7 @@ class AgentMessageHandler:
         assert workspace_id is not None
         channel, thread = message.channel_id, message.thread_ts
         if not message.text.strip():
-            await client.chat_postMessage(channel=channel, thread_ts=thread, text=messages.EMPTY_QUESTION)
+            await post_once(client, channel_id=channel, thread_ts=thread, text=messages.EMPTY_QUESTION)
             return
         status = StatusIndicator(client, channel_id=channel, thread_ts=thread)
         status.set(messages.STATUS_THINKING)
@@ -300,7 +337,7 @@ class AgentMessageHandler:
         except ToolUserError as problem:
             await status.settle()
             text, blocks = await self._problem_reply(problem, message)
-            await client.chat_postMessage(channel=channel, thread_ts=thread, text=text, blocks=blocks or None)
+            await post_once(client, channel_id=channel, thread_ts=thread, text=text, blocks=blocks or None)
             return
         stream = AnswerStream(
             client,

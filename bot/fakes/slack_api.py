@@ -2,8 +2,8 @@
 
 Point `SLACK_API_URL` (or an `AsyncWebClient(base_url=...)`) at `fake.url` and the real slack_sdk talks to it:
 form or JSON bodies in, `{"ok": true, ...}` out, `Authorization: Bearer` checked against the tokens it issued.
-Every call is recorded; failures (429 with `Retry-After`, `{"ok": false, "error": ...}`) can be queued per method;
-`response_url` posts land in a sink.
+Every call is recorded; failures (429 with `Retry-After`, `{"ok": false, "error": ...}`, a bare 5xx, an HTML error
+page, each optionally after the method did its work) can be queued per method; `response_url` posts land in a sink.
 """
 
 from __future__ import annotations
@@ -97,6 +97,16 @@ class _Failure:
     status: int
     error: str | None
     retry_after: int | None
+    page: str | None = None  # an HTML error page instead of Slack's JSON
+    content_type: str = "text/html"
+    after_processing: bool = False  # the method did its work before the failure was answered
+
+
+# What a load balancer in front of the Web API answers during an incident.
+ERROR_PAGE = (
+    "<!DOCTYPE html><html><head><title>Server Error | Slack</title></head><body><h1>Server Error</h1>"
+    "<p>It seems like there’s a problem on our end. Please try again in a few moments.</p></body></html>"
+)
 
 
 @dataclass
@@ -369,10 +379,41 @@ class FakeSlack(LoopbackServer):
         for _ in range(times):
             self._failures[method].append(_Failure(status=429, error="ratelimited", retry_after=retry_after))
 
-    def http_error_next(self, method: str, *, status: int = 500, times: int = 1) -> None:
-        """The next `times` calls of `method` answer a bare HTTP error status."""
+    def http_error_next(
+        self, method: str, *, status: int = 500, times: int = 1, after_processing: bool = False
+    ) -> None:
+        """The next `times` calls of `method` answer a bare HTTP error status (`{"ok": false}`).
+
+        With `after_processing`, the call does its work first (the message is posted) and only the answer fails,
+        which Slack documents as possible for its 5xx errors.
+        """
         for _ in range(times):
-            self._failures[method].append(_Failure(status=status, error=None, retry_after=None))
+            failure = _Failure(status=status, error=None, retry_after=None, after_processing=after_processing)
+            self._failures[method].append(failure)
+
+    def error_page_next(
+        self,
+        method: str,
+        *,
+        status: int = 500,
+        times: int = 1,
+        content_type: str = "text/html",
+        after_processing: bool = False,
+    ) -> None:
+        """The next `times` calls of `method` answer an HTML error page, not JSON (a proxy or load balancer's).
+
+        `content_type="application/json"` mislabels the page, as some proxies do; `after_processing` as above.
+        """
+        for _ in range(times):
+            failure = _Failure(
+                status=status,
+                error=None,
+                retry_after=None,
+                page=ERROR_PAGE,
+                content_type=content_type,
+                after_processing=after_processing,
+            )
+            self._failures[method].append(failure)
 
     def on(self, method: str, handler: Callable[[SlackCall], JsonDict]) -> None:
         """Answer `method` with `handler(call)` (the JSON body) instead of the built-in behaviour."""
@@ -477,7 +518,14 @@ class FakeSlack(LoopbackServer):
         params = await _read_params(request)
         headers = dict(request.headers.items())
         token = _bearer(request.headers.get("Authorization")) or params.pop("token", None)
-        status, body, extra_headers = self._answer(method, params, token, request.headers.get("Authorization"))
+        queue = self._failures.get(method)
+        failure = queue.popleft() if queue else None
+        if failure is None or failure.after_processing:
+            status, body, extra_headers = self._answer(method, params, token, request.headers.get("Authorization"))
+        if failure is not None:
+            status = failure.status
+            extra_headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            body = {"ok": False, "error": failure.error} if failure.error else {"ok": False}
         call = SlackCall(
             method=method,
             params=params,
@@ -490,17 +538,13 @@ class FakeSlack(LoopbackServer):
         self.calls.append(call)
         self._calls_by_method[method].append(call)
         await self._notify()
+        if failure is not None and failure.page is not None:
+            return web.Response(status=status, body=failure.page.encode(), content_type=failure.content_type)
         return web.json_response(body, status=status, headers=extra_headers)
 
     def _answer(
         self, method: str, params: JsonDict, token: str | None, authorization: str | None
     ) -> tuple[int, JsonDict, dict[str, str]]:
-        queue = self._failures.get(method)
-        if queue:
-            failure = queue.popleft()
-            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
-            body: JsonDict = {"ok": False, "error": failure.error} if failure.error else {"ok": False}
-            return failure.status, body, headers
         if method in ("oauth.v2.access", "oauth.v2.exchange"):
             return 200, self._oauth_v2_access(params, authorization), {}
         if method == "apps.uninstall":

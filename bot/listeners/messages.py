@@ -25,6 +25,7 @@ from bot.incoming import MessageFields
 from bot.messages import core as messages
 from bot.slack.dedupe import ClaimNotRecorded
 from bot.slack.workspaces import WorkspaceKey, owner_of, resolve_key
+from bot.slack.writes import post_once
 from storage.repos.events import event_key, message_key
 from storage.tables.core import Workspace
 
@@ -161,7 +162,7 @@ async def answer(*, services: Services, delivery: Delivery) -> None:
 async def _decline(*, delivery: Delivery, text: str) -> None:
     """Tell only the person (ephemeral in a channel, in the DM itself) why there is no answer."""
     if delivery.is_dm:
-        await delivery.client.chat_postMessage(channel=delivery.channel_id, thread_ts=delivery.thread_ts, text=text)
+        await post_once(delivery.client, channel_id=delivery.channel_id, thread_ts=delivery.thread_ts, text=text)
     else:
         await delivery.client.chat_postEphemeral(
             channel=delivery.channel_id, user=delivery.user_id, thread_ts=delivery.thread_ts, text=text
@@ -170,8 +171,8 @@ async def _decline(*, delivery: Delivery, text: str) -> None:
 
 async def _apologize(*, client: AsyncWebClient, channel_id: str, thread_ts: str, reference: str) -> None:
     try:
-        await client.chat_postMessage(
-            channel=channel_id, thread_ts=thread_ts, text=messages.unexpected_error(reference=reference)
+        await post_once(
+            client, channel_id=channel_id, thread_ts=thread_ts, text=messages.unexpected_error(reference=reference)
         )
     except Exception:
         logger.exception("could not post the apology (ref %s)", reference)

@@ -7,10 +7,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -20,6 +17,7 @@ from bot.metrics import Metrics
 from bot.settings import SlackMode
 from bot.slack.installation_store import DatabaseInstallationStore, to_bot
 from bot.slack.rotation import SingleFlightTokenRotator
+from bot.slack.writes import TransientErrorRetryHandler
 from storage.repos.installations import bot_credentials_for_workspace
 from storage.repos.workspaces import get_workspace_by_id
 
@@ -74,11 +72,12 @@ class ApiErrorCounter(AsyncRetryHandler):
 
 
 def retry_handlers(metrics: Metrics) -> list[AsyncRetryHandler]:
-    """The handlers every client gets: count errors, wait out 429s (Retry-After), retry dropped connections."""
+    """The handlers every client gets: count errors, wait out 429s (Retry-After), retry what is safe to retry
+    (`bot.slack.writes`: `ratelimited`, connections that never opened, and 5xx only where a repeat is harmless)."""
     return [
         ApiErrorCounter(metrics),
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-        AsyncConnectionErrorRetryHandler(max_retry_count=1),
+        TransientErrorRetryHandler(),
     ]
 
 

@@ -8,14 +8,17 @@ COMMAND = "/lookout"
 BOT_SCOPES: tuple[str, ...] = (
     "app_mentions:read",  # app_mention
     "assistant:write",  # agent view: assistant.threads.setStatus / setSuggestedPrompts / setTitle
+    "channels:history",  # conversations.replies / history: find our own post after an ambiguous 5xx, never twice
     "channels:read",  # conversations.info / members for digest and alert channels
     "chat:write",  # chat.postMessage / update / delete / postEphemeral / startStream / appendStream / stopStream
     "commands",  # /lookout
     "files:write",  # files.getUploadURLExternal / completeUploadExternal (charts)
+    "groups:history",  # the same in private channels
     "groups:read",  # conversations.info / members for private channels
     "im:history",  # message.im
     "im:read",  # conversations.info on DMs
     "im:write",  # a DM to the person who connected Google when access breaks
+    "mpim:history",  # the same in group DMs
     "reactions:write",  # reactions.add (👀 while working)
     "usergroups:read",  # usergroups.list / usergroups.users.list (a user group named as Lookout managers)
     "users:read",  # users.info (time zones for digests; admin, owner and guest flags for the role check)
