@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Longer questions get a polite "too long" instead of an answer (see `answer`).
+MAX_QUESTION_CHARS = 4000
+
 # Message subtypes that are a person writing; edits, deletions, joins and bot posts are not questions.
 _ANSWERABLE_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
@@ -140,6 +143,11 @@ async def answer(*, services: Services, delivery: Delivery) -> None:
         )
         if refusal is not None:
             await _decline(delivery=delivery, text=refusal.text)
+            return
+        if len(delivery.text) > MAX_QUESTION_CHARS:
+            # Slack allows 40,000 characters; a question that long is a paste, and reading it would cost a model
+            # call. Say so plainly instead of spending the workspace's budget on it.
+            await _decline(delivery=delivery, text=messages.question_too_long(limit=MAX_QUESTION_CHARS))
             return
         await services.message_handler(message=delivery.for_workspace(workspace), client=client)
     except ClaimNotRecorded:

@@ -15,6 +15,13 @@ def connect_google_first(*, user_id: str) -> str:
     )
 
 
+def question_too_long(*, limit: int) -> str:
+    return (
+        f"That message is too long for me to answer (over {limit:,} characters). "
+        "Ask the question in a sentence or two, and I'll look it up."
+    )
+
+
 SUGGESTED_PROMPTS_TITLE = "Try asking"
 SUGGESTED_PROMPTS: tuple[tuple[str, str], ...] = (
     ("Last week's traffic", "How did our traffic do last week compared with the week before?"),

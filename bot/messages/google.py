@@ -325,7 +325,8 @@ def property_not_visible(property_id: str, *, email: str | None) -> str:
 
 def site_not_visible(site: str, *, email: str | None, available: list[str]) -> str:
     account = f" ({escape(email)})" if email else ""
-    text = f"The connected Google account{account} can't see the Search Console site `{escape(site)}`."
+    # `site` is what the person typed (the sites Google lists are shown as they are: those are verified).
+    text = f"The connected Google account{account} can't see the Search Console site `{inert(site)}`."
     if available:
         listed = ", ".join(f"`{escape(s)}`" for s in available[:10])
         text += f" It can see: {listed}."
