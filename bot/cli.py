@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -37,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--team", required=True)
     digest.add_argument("--channel", required=True)
     digest.add_argument("--dry-run", action="store_true", help="print the Block Kit JSON instead of posting")
+
+    export = commands.add_parser("export", help="write everything stored about a workspace as JSON (no tokens)")
+    export.add_argument("--team", required=True, help="Slack team id of the workspace")
+    export.add_argument("--out", type=Path, default=None, help="file to write (default: stdout)")
+
+    purge = commands.add_parser("purge", help="delete a workspace and everything stored about it")
+    purge.add_argument("--team", required=True, help="Slack team id of the workspace")
 
     bench = commands.add_parser("bench", help="run a benchmark and print a table")
     bench.add_argument("name", choices=BENCHMARKS)
@@ -92,6 +100,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.digest_command import digest
 
         return asyncio.run(digest(settings=settings, team_id=args.team, channel_id=args.channel, dry_run=args.dry_run))
+    if args.command == "export":
+        from bot.retention.workspace_data import export
+
+        return asyncio.run(export(settings=settings, team_id=args.team, out_path=args.out))
+    if args.command == "purge":
+        from bot.retention.workspace_data import purge
+
+        return asyncio.run(purge(settings=settings, team_id=args.team))
     if args.command == "bench":
         import importlib
 

@@ -99,3 +99,18 @@ def credential_refused(*, variable: str, reason: str, source: str) -> str:
 
 def credential_unchecked(*, variable: str, reason: str) -> str:
     return f"{variable} could not be checked ({reason}); run `lookout doctor` again later"
+
+
+def exported(*, team_id: str, path: str, rows: int) -> str:
+    return f"lookout: wrote everything stored about workspace {team_id} ({rows} rows, tokens omitted) to {path}"
+
+
+def purged(*, team_id: str, counts: dict[str, int], google_revoked: bool | None) -> str:
+    """`google_revoked`: True revoked at Google, False Google did not confirm it, None nothing was connected."""
+    removed = ", ".join(f"{count} {table}" for table, count in counts.items() if count) or "no rows besides it"
+    google = {
+        True: " The Google grant was revoked at Google.",
+        False: " Google did not confirm revoking the grant: remove Lookout at myaccount.google.com/permissions.",
+        None: "",
+    }[google_revoked]
+    return f"lookout: deleted workspace {team_id} and everything stored about it ({removed}).{google}"

@@ -16,6 +16,7 @@ from bot.digest.clients import ConnectionGoogleClients
 from bot.digest.jobs import DigestTiming
 from bot.digest.service import DigestService
 from bot.google.connection import google_connections
+from bot.retention.job import RetentionJob
 from bot.scheduler.leadership import replica_id
 from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.plan import make_planner
@@ -103,6 +104,15 @@ async def start_scheduler(services: Services) -> Stop:
             alerts=work.alerts,
             timing=DigestTiming(window_seconds=settings.lookout_digest_spread_seconds),
             catch_up_every_seconds=settings.lookout_digest_catch_up_seconds,
+            housekeeping=[
+                RetentionJob(
+                    database=services.database,
+                    clock=services.clock,
+                    text_days=settings.lookout_retention_text_days,
+                    usage_months=settings.lookout_retention_usage_months,
+                    metrics=services.metrics,
+                )
+            ],
         ),
         lease_ttl=lease,
         renew_every=lease / 4,

@@ -23,18 +23,20 @@ def make_planner(
     alerts: AlertChecker | None,
     timing: DigestTiming,
     catch_up_every_seconds: float = 30.0,
+    housekeeping: Sequence[Job] = (),
 ) -> Planner:
+    """`housekeeping` jobs (the retention purge) run on the leader like the others, and at once when it leads."""
     catch_up = DigestCatchUpJob(
         database=database, runner=digests, clock=clock, timing=timing, every_seconds=catch_up_every_seconds
     )
 
     def plan(subscriptions: Sequence[ScheduledSubscription]) -> JobPlan:
-        jobs: list[Job] = [catch_up]
+        jobs: list[Job] = [catch_up, *housekeeping]
         for subscription in subscriptions:
             if subscription.kind is SubscriptionKind.DIGEST:
                 jobs.append(DigestJob(subscription, runner=digests, clock=clock, timing=timing))
             elif alerts is not None:
                 jobs.append(AlertCheckJob(subscription, checker=alerts))
-        return JobPlan(jobs=jobs, on_leadership=[catch_up])
+        return JobPlan(jobs=jobs, on_leadership=[catch_up, *housekeeping])
 
     return plan

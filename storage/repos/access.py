@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.tables.access import SettingsChange, WorkspaceAccess
-from storage.tables.base import rowcount
 from storage.tables.core import SlackInstallation
 
 
@@ -67,9 +65,3 @@ async def recent_changes(*, session: AsyncSession, workspace_id: int, limit: int
         .limit(limit)
     )
     return list((await session.execute(statement)).scalars())
-
-
-async def delete_changes_before(*, session: AsyncSession, before: datetime) -> int:
-    """Retention: forget settings changes older than `before`, in every workspace."""
-    result = await session.execute(delete(SettingsChange).where(col(SettingsChange.created_at) < before))
-    return rowcount(result)

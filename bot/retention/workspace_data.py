@@ -1,0 +1,95 @@
+"""`lookout export --team T [--out FILE]` and `lookout purge --team T`: everything stored about one workspace, as
+JSON, and its deletion. Operator tools; tokens are never exported (the export says which columns it left out)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.messages import operator as operator_messages
+from bot.settings import Settings
+from storage.repos import google as google_repo
+from storage.repos import retention as repo
+from storage.repos.workspaces import delete_workspace, get_workspace
+from storage.tables.core import Workspace
+
+EXPORT_FORMAT = "lookout-export/1"
+TOKENS_OMITTED = (
+    "Slack and Google tokens, and OAuth PKCE verifiers, are never exported: these encrypted columns were left out."
+)
+
+
+def build_export(*, workspace: Workspace, rows: dict[str, list[dict[str, Any]]], now: datetime) -> dict[str, Any]:
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": now.isoformat(),
+        "workspace": repo.workspace_record(workspace),
+        "tables": rows,
+        "omitted": {"note": TOKENS_OMITTED, "columns": repo.secret_columns()},
+    }
+
+
+async def export(*, settings: Settings, team_id: str, out_path: Path | None, out: TextIO | None = None) -> int:
+    from bot.serve import build_services
+    from storage.migrate import prepare_database
+
+    out = out or sys.stdout
+    services = build_services(settings)
+    try:
+        await prepare_database(services.database, wait_seconds=settings.lookout_database_wait_seconds)
+        async with services.database.session() as session:
+            workspace = await get_workspace(session=session, enterprise_id=None, team_id=team_id)
+            if workspace is None or workspace.id is None:
+                sys.stderr.write(operator_messages.no_such_workspace(team_id=team_id) + "\n")
+                return 2
+            rows = await repo.workspace_rows(session=session, workspace_id=workspace.id)
+        document = json.dumps(build_export(workspace=workspace, rows=rows, now=services.clock()), indent=2)
+        if out_path is None:
+            out.write(document + "\n")
+        else:
+            # What people asked and what the data said: readable by its owner only.
+            descriptor = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(document + "\n")
+            sys.stderr.write(operator_messages.exported(team_id=team_id, path=str(out_path), rows=_total(rows)) + "\n")
+        return 0
+    finally:
+        services.google_runtime.close()
+        await services.database.dispose()
+
+
+async def purge(*, settings: Settings, team_id: str, out: TextIO | None = None) -> int:
+    """Revoke the workspace's Google grant at Google (best effort), then delete the workspace and every row of it."""
+    from bot.google import oauth
+    from bot.serve import build_services
+    from storage.migrate import prepare_database
+
+    out = out or sys.stdout
+    services = build_services(settings)
+    try:
+        await prepare_database(services.database, wait_seconds=settings.lookout_database_wait_seconds)
+        async with services.database.session() as session:
+            workspace = await get_workspace(session=session, enterprise_id=None, team_id=team_id)
+            if workspace is None or workspace.id is None:
+                sys.stderr.write(operator_messages.no_such_workspace(team_id=team_id) + "\n")
+                return 2
+            counts = await repo.count_workspace_rows(session=session, workspace_id=workspace.id)
+            connection = await google_repo.get_connection(session=session, workspace_id=workspace.id)
+        revoked: bool | None = None
+        if connection is not None and settings.google_configured:
+            revoked = await oauth.revoke(services, token=services.cipher.decrypt(connection.refresh_token_enc))
+        async with services.database.session() as session:
+            await delete_workspace(session=session, workspace_id=workspace.id)
+        out.write(operator_messages.purged(team_id=team_id, counts=counts, google_revoked=revoked) + "\n")
+        return 0
+    finally:
+        services.google_runtime.close()
+        await services.database.dispose()
+
+
+def _total(rows: dict[str, list[dict[str, Any]]]) -> int:
+    return sum(len(table) for table in rows.values())

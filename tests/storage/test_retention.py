@@ -1,0 +1,48 @@
+"""The retention purge deletes exactly what is past its limit, in every workspace; the month arithmetic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storage.db import Database
+from storage.repos.retention import first_kept_month, purge_expired
+from storage.repos.workspaces import ensure_workspace
+from tests.helpers import retention_data
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("now", "months", "expected"),
+    [
+        (datetime(2026, 11, 21, tzinfo=UTC), 13, "2025-11"),
+        (datetime(2026, 1, 1, tzinfo=UTC), 13, "2025-01"),
+        (datetime(2026, 1, 31, tzinfo=UTC), 1, "2026-01"),
+        (datetime(2026, 12, 31, tzinfo=UTC), 12, "2026-01"),
+    ],
+)
+def test_the_first_month_kept_counts_the_current_month(now: datetime, months: int, expected: str) -> None:
+    assert first_kept_month(now, months=months) == expected
+
+
+async def test_exactly_what_is_past_retention_is_deleted_in_every_workspace(database: Database) -> None:
+    async with database.session() as session:
+        ids = []
+        for team in ("T1", "T2"):
+            workspace = await ensure_workspace(session=session, enterprise_id=None, team_id=team)
+            await session.flush()
+            assert workspace.id is not None
+            ids.append(workspace.id)
+    expected = retention_data.Remaining(threads=set(), months=set(), trail=set())
+    for workspace_id in ids:
+        expected = await retention_data.seed(database, workspace_id=workspace_id, now=NOW)
+
+    async with database.session() as session:
+        deleted = await purge_expired(
+            session=session, text_before=NOW - timedelta(days=90), usage_from_month=first_kept_month(NOW, months=13)
+        )
+
+    assert deleted == {"agentconversation": 4, "modelusage": 4, "settingschange": 2}
+    assert await retention_data.remaining(database) == expected
