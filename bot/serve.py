@@ -27,6 +27,7 @@ from bot.messages import operator as operator_messages
 from bot.scheduler.lifecycle import start_scheduler
 from bot.services import Services
 from bot.settings import Settings, SlackMode
+from bot.slack.abandoned import start_abandoned_sweep
 from bot.slack.clients import make_web_client, new_slack_http_session
 from bot.slack.errors import REFUSED_TOKEN_ERRORS, error_code
 from bot.web import build_web_app
@@ -109,7 +110,7 @@ async def start_ledger_purge(services: Services) -> Stop:
 
 
 # Started in order after migrations, stopped in reverse order on shutdown. The scheduler adds itself here.
-LIFECYCLES: list[Lifecycle] = [start_ledger_purge, start_scheduler]
+LIFECYCLES: list[Lifecycle] = [start_ledger_purge, start_abandoned_sweep, start_scheduler]
 
 
 class SlackTokenRefused(RuntimeError):

@@ -26,8 +26,7 @@ from bot.messages import core as messages
 from bot.slack.dedupe import ClaimNotRecorded
 from bot.slack.workspaces import WorkspaceKey, owner_of, resolve_key
 from bot.slack.writes import post_once
-from storage.repos.events import event_key, message_key
-from storage.tables.core import Workspace
+from storage.repos.events import Place, event_key, message_key
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -79,8 +78,9 @@ class Delivery(MessageFields):
     received: float  # time.perf_counter() when the listener ran, for the handler latency metric
 
 
-async def claim_and_resolve(*, services: Services, delivery: Delivery) -> Workspace | None:
-    """The workspace to answer for, when this delivery is the first for both its event id and its message.
+async def claim(*, services: Services, delivery: Delivery) -> set[str]:
+    """The delivery's keys, when this delivery is the first for both its event id and its message (or the claims
+    it repeats were abandoned by a process that died); empty when it is a duplicate.
 
     Both keys name the owning workspace, the same one whose data, token and budget answer (a message in a Slack
     Connect channel is claimed once per installation that owns an answer to it).
@@ -89,14 +89,17 @@ async def claim_and_resolve(*, services: Services, delivery: Delivery) -> Worksp
     message = message_key(team_id=owner, channel_id=delivery.channel_id, ts=delivery.ts)
     event = event_key(delivery.event_id) if delivery.event_id else None
     keys = {message: owner} if event is None else {event: owner, message: owner}
-    claimed = await services.dedupe.claim(database=services.database, keys=keys)
+    place = Place(channel_id=delivery.channel_id, thread_ts=delivery.thread_ts)
+    claimed = await services.dedupe.claim(database=services.database, keys=keys, places={message: place})
     if event is not None and event not in claimed:
         services.metrics.events_deduplicated.labels(reason="event_id").inc()
-        return None
-    if message not in claimed:
+    elif message not in claimed:
         services.metrics.events_deduplicated.labels(reason="message").inc()
-        return None
-    return await resolve_key(services=services, key=delivery.owner)
+    else:
+        return claimed
+    if claimed:  # won one key but not the other: nothing to answer, so the won claim is over too
+        await services.dedupe.finish(database=services.database, keys=claimed)
+    return set()
 
 
 def handle_message(
@@ -133,13 +136,39 @@ def handle_message(
 async def answer(*, services: Services, delivery: Delivery) -> None:
     """Claim the message (one answer across retries and replicas), then hand it to `services.message_handler`."""
     handler_name = "dm" if delivery.is_dm else "mention"
-    client = delivery.client
     try:
-        workspace = await claim_and_resolve(services=services, delivery=delivery)
+        claimed = await claim(services=services, delivery=delivery)
+        if not claimed:
+            return
+        try:
+            async with services.dedupe.hold(database=services.database, keys=claimed):
+                await _answer_claimed(services=services, delivery=delivery)
+        finally:
+            # Answered, apologised for, or nothing to say: never taken over. A process killed before this line
+            # leaves the claim unfinished, and its lease running out lets a redelivery or the sweep take it.
+            await services.dedupe.finish(database=services.database, keys=claimed)
+    except ClaimNotRecorded:
+        # No apology: another replica may have claimed this message and be answering it, and an apology
+        # beside a real answer is worse than silence. Slack has its ack, so it will not redeliver.
+        reference = secrets.token_hex(3)
+        services.metrics.handler_errors.labels(handler=handler_name).inc()
+        logger.exception("could not record the claim on a %s: left unanswered (ref %s)", handler_name, reference)
+    finally:
+        services.metrics.handler_latency.labels(handler=handler_name).observe(time.perf_counter() - delivery.received)
+
+
+async def _answer_claimed(*, services: Services, delivery: Delivery) -> None:
+    handler_name = "dm" if delivery.is_dm else "mention"
+    try:
+        workspace = await resolve_key(services=services, key=delivery.owner)
         if workspace is None:
             return
         refusal = await gate.check(
-            services=services, workspace=workspace, user_id=delivery.user_id, capability=Capability.ASK, client=client
+            services=services,
+            workspace=workspace,
+            user_id=delivery.user_id,
+            capability=Capability.ASK,
+            client=delivery.client,
         )
         if refusal is not None:
             await _decline(delivery=delivery, text=refusal.text)
@@ -149,22 +178,14 @@ async def answer(*, services: Services, delivery: Delivery) -> None:
             # call. Say so plainly instead of spending the workspace's budget on it.
             await _decline(delivery=delivery, text=messages.question_too_long(limit=MAX_QUESTION_CHARS))
             return
-        await services.message_handler(message=delivery.for_workspace(workspace), client=client)
-    except ClaimNotRecorded:
-        # No apology: another replica may have claimed this message and be answering it, and an apology
-        # beside a real answer is worse than silence. Slack has its ack, so it will not redeliver.
-        reference = secrets.token_hex(3)
-        services.metrics.handler_errors.labels(handler=handler_name).inc()
-        logger.exception("could not record the claim on a %s: left unanswered (ref %s)", handler_name, reference)
+        await services.message_handler(message=delivery.for_workspace(workspace), client=delivery.client)
     except Exception:
         reference = secrets.token_hex(3)
         services.metrics.handler_errors.labels(handler=handler_name).inc()
         logger.exception("answering a %s failed (ref %s)", handler_name, reference)
         await _apologize(
-            client=client, channel_id=delivery.channel_id, thread_ts=delivery.thread_ts, reference=reference
+            client=delivery.client, channel_id=delivery.channel_id, thread_ts=delivery.thread_ts, reference=reference
         )
-    finally:
-        services.metrics.handler_latency.labels(handler=handler_name).observe(time.perf_counter() - delivery.received)
 
 
 async def _decline(*, delivery: Delivery, text: str) -> None:

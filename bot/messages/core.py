@@ -53,6 +53,10 @@ def unknown_command(*, command: str) -> str:
     return f"I don't answer `{inert(command)}` any more. `/lookout help` lists what I can do."
 
 
+def interrupted_answer(*, reference: str) -> str:
+    return f"Sorry, I was interrupted before I could answer this (ref {escape(reference)}). Please ask me again."
+
+
 WORKSPACE_NOT_INSTALLED = "Lookout isn't installed in this workspace any more. Ask an admin to add it again."
 
 # ---------------------------------------------------------------- outdated buttons, forms and shortcuts

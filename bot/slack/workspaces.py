@@ -76,6 +76,14 @@ class WorkspaceKey:
         """Short and unique, for dedupe keys and log lines."""
         return f"{self.enterprise_id or '-'}/{self.team_id or '-'}"
 
+    @classmethod
+    def from_label(cls, label: str) -> WorkspaceKey:
+        enterprise_id, _, team_id = label.partition("/")
+        return cls(
+            enterprise_id=None if enterprise_id in ("", "-") else enterprise_id,
+            team_id=None if team_id in ("", "-") else team_id,
+        )
+
 
 def owner_of(context: AsyncBoltContext) -> WorkspaceKey:
     """The workspace that owns this request: the one whose installation bolt looked up to authorise it.

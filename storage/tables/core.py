@@ -68,3 +68,11 @@ class ProcessedEvent(SQLModel, table=True):
     key: str = Field(max_length=255, unique=True)
     team_id: str = Field(default="", max_length=32, index=True)
     received_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))
+    # At least once for the person, one answer in the thread: a claim is in progress until `done_at`, its holder
+    # renewing `lease_until` while it works. One whose lease ran out unfinished (its process died) is taken over
+    # by Slack's redelivery, or swept: the thread gets one apology. Rows without a lease are plain dedupe marks.
+    lease_until: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True, index=True))
+    done_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    # Where to apologise for an abandoned message claim (its channel and thread).
+    channel_id: str | None = Field(default=None, max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
