@@ -148,11 +148,26 @@ async def answer(*, services: Services, delivery: Delivery) -> None:
             # leaves the claim unfinished, and its lease running out lets a redelivery or the sweep take it.
             await services.dedupe.finish(database=services.database, keys=claimed)
     except ClaimNotRecorded:
-        # No apology: another replica may have claimed this message and be answering it, and an apology
-        # beside a real answer is worse than silence. Slack has its ack, so it will not redeliver.
         reference = secrets.token_hex(3)
         services.metrics.handler_errors.labels(handler=handler_name).inc()
-        logger.exception("could not record the claim on a %s: left unanswered (ref %s)", handler_name, reference)
+        if not services.database.is_sqlite:
+            # No apology: another replica may have claimed this message and be answering it, and an apology
+            # beside a real answer is worse than silence. Slack has its ack, so it will not redeliver.
+            logger.exception("could not record the claim on a %s: left unanswered (ref %s)", handler_name, reference)
+            return
+        # SQLite serves one process: nobody else can be answering, so the person hears why there is no answer.
+        logger.exception(
+            "could not record the claim on a %s: the database is unavailable (ref %s)", handler_name, reference
+        )
+        try:
+            await post_once(
+                delivery.client,
+                channel_id=delivery.channel_id,
+                thread_ts=delivery.thread_ts,
+                text=messages.database_unavailable(reference=reference),
+            )
+        except Exception:
+            logger.exception("could not say that the database is unavailable (ref %s)", reference)
     finally:
         services.metrics.handler_latency.labels(handler=handler_name).observe(time.perf_counter() - delivery.received)
 

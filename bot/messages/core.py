@@ -57,6 +57,13 @@ def interrupted_answer(*, reference: str) -> str:
     return f"Sorry, I was interrupted before I could answer this (ref {escape(reference)}). Please ask me again."
 
 
+def database_unavailable(*, reference: str) -> str:
+    return (
+        f"Sorry, I can't answer right now: my database isn't available (ref {escape(reference)}). "
+        "Please try again in a few minutes."
+    )
+
+
 WORKSPACE_NOT_INSTALLED = "Lookout isn't installed in this workspace any more. Ask an admin to add it again."
 
 # ---------------------------------------------------------------- outdated buttons, forms and shortcuts

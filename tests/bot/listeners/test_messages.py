@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
+from storage.db import Database
 from storage.tables.core import ProcessedEvent
-from tests.helpers.app_harness import RunningApp
+from tests.helpers.app_harness import RunningApp, StartApp
 from tests.helpers.slack_requests import app_mention, event_envelope, message_channel, message_im, new_ts
 
 
@@ -84,6 +86,8 @@ async def _logged(caplog: pytest.LogCaptureFixture, fragment: str, *, timeout: f
 async def test_a_mention_whose_claim_cannot_be_recorded_gets_no_apology(
     slack_app: RunningApp, caplog: pytest.LogCaptureFixture
 ) -> None:
+    if slack_app.services.database.is_sqlite:
+        pytest.skip("SQLite serves one process: nobody else can hold the claim (next test)")
     # given the database refuses every dedupe claim (another replica may still have claimed the message)
     caplog.set_level(logging.WARNING)
     await _rename_ledger(slack_app, source="processedevent", to="processedevent_away")
@@ -102,6 +106,34 @@ async def test_a_mention_whose_claim_cannot_be_recorded_gets_no_apology(
     assert failure.levelno == logging.ERROR and failure.exc_info is not None  # the stack trace, under a reference
     metrics = (await slack_app.get("/metrics"))[1]
     assert 'lookout_handler_errors_total{handler="mention"} 1.0' in metrics
+
+
+async def test_on_sqlite_a_mention_whose_claim_cannot_be_recorded_hears_why(
+    start_app: StartApp, database: Database, tmp_path: Path
+) -> None:
+    if not database.is_sqlite:
+        pytest.skip("several replicas may share PostgreSQL: silence (previous test)")
+    app = await start_app()
+    blocker = tmp_path / "gone"
+    blocker.write_text("the database's directory is now a file")
+    # given the SQLite file can no longer be opened (its volume went away)
+    app.services.database = Database(f"sqlite:///{blocker}/lookout.db")
+    try:
+        await app.send_event(app_mention("how did organic do?"))
+        posts = await app.slack.wait_for_calls("chat.postMessage", timeout=10)
+        health = await app.get("/healthz")
+        await app.settle()
+    finally:
+        await app.services.database.dispose()
+        app.services.database = database  # and it comes back
+    await app.send_event(app_mention("and now?"))
+    await app.wait_for_calls("chat.postMessage", 2)
+
+    # then the person heard why, once; /healthz said so; and once the database was back the bot answered again
+    assert len(posts) == 1
+    assert "my database isn't available" in posts[0].get("text")
+    assert health[0] == 503 and "cannot open the database file" in health[1]
+    assert "/lookout connect" in app.slack.calls_to("chat.postMessage")[1].get("text")
 
 
 async def test_a_claim_that_fails_for_a_moment_is_retried_and_answered_once(
