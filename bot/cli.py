@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     purge = commands.add_parser("purge", help="delete a workspace and everything stored about it")
     purge.add_argument("--team", required=True, help="Slack team id of the workspace")
 
+    demo = commands.add_parser("demo", help="today's digest and alert for the built-in sample property, no set-up")
+    demo.add_argument("--out", type=Path, default=Path("demo-out"), help="where to write the charts (PNG)")
+    demo.add_argument("--ask", default=None, metavar="QUESTION", help="also answer a question about the sample data")
+
     bench = commands.add_parser("bench", help="run a benchmark and print a table")
     bench.add_argument("name", choices=BENCHMARKS)
     bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments for that benchmark")
@@ -108,6 +112,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.retention.workspace_data import purge
 
         return asyncio.run(purge(settings=settings, team_id=args.team))
+    if args.command == "demo":
+        from bot.demo import demo
+
+        return asyncio.run(demo(settings=settings, out_dir=args.out, question=args.ask))
     if args.command == "bench":
         import importlib
 

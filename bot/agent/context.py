@@ -6,6 +6,7 @@ channel, or a problem a person must fix"; tests and benchmarks supply contexts p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -18,6 +19,7 @@ from tools.google.gsc import GscClient
 from tools.google.runtime import GoogleRuntime
 
 if TYPE_CHECKING:
+    from bot.google.sample import SampleGoogle
     from bot.services import Services
 
 
@@ -27,6 +29,7 @@ class PreparedContext:
 
     context: ToolContext
     property_name: str | None = None
+    sample: bool = False  # the built-in sample property: the footer says so
 
     def facts(self, now: datetime) -> PromptFacts:
         return PromptFacts(
@@ -43,6 +46,30 @@ class ToolContextProvider(Protocol):
     """A context for this workspace and channel; raises a `ToolUserError` (e.g. a `GoogleProblem`) otherwise."""
 
     async def __call__(self, *, workspace_id: int, channel_id: str | None) -> PreparedContext: ...
+
+
+class SampleToolContexts:
+    """Every workspace reads the built-in sample property (`lookout demo --ask`)."""
+
+    def __init__(
+        self, *, sample: SampleGoogle, clock: Callable[[], datetime], cache: ResultCache | None = None
+    ) -> None:
+        self._sample = sample
+        self._clock = clock
+        self._cache = cache or ResultCache()
+
+    async def __call__(self, *, workspace_id: int, channel_id: str | None) -> PreparedContext:
+        del channel_id
+        return sample_context(self._sample, workspace_id=workspace_id, cache=self._cache, clock=self._clock)
+
+
+def sample_context(
+    sample: SampleGoogle, *, workspace_id: int, cache: ResultCache, clock: Callable[[], datetime]
+) -> PreparedContext:
+    target = sample.target(workspace_id=workspace_id)
+    clients = sample.clients()
+    context = target.tool_context(cache=cache, ga4=clients.ga4, gsc=clients.gsc, clock=clock, timezone=target.timezone)
+    return PreparedContext(context=context, property_name=target.property_name, sample=True)
 
 
 class GoogleToolContexts:

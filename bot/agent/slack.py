@@ -24,6 +24,7 @@ from bot.agent.loop import AgentEvent, AgentResult, AnswerDone, AnswerRestart, A
 from bot.incoming import IncomingMessage
 from bot.messages import agent as messages
 from bot.messages import google as google_messages
+from bot.messages.sample import SAMPLE_NOTE
 from bot.slack.errors import error_code
 from bot.slack.writes import post_once
 from bot.slack_text import escape, safe_model_text, strip_mentions
@@ -260,7 +261,7 @@ def _range_label(start: date, end: date) -> str:
 def footer_text(result: AgentResult, prepared: PreparedContext) -> str:
     context = prepared.context
     names = {run.call.name for run in result.tool_runs if not run.outcome.is_error}
-    sources = []
+    sources = [SAMPLE_NOTE] if prepared.sample else []
     if any(name.startswith("ga4_") or name == "explain_change" for name in names) and context.property_id:
         name = prepared.property_name
         sources.append(

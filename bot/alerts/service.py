@@ -1,28 +1,25 @@
-"""The hourly alert check for one subscription: fetch, detect, decide, post one alert per incident, follow up on
-recovery.
+"""The hourly alert check for one subscription: draft what is news (`bot.alerts.draft`), then post one alert per
+incident and follow up on recovery.
 
-Deciding is where alert fatigue is fought: only recent incidents, large enough for the sensitivity and above the
-series' noise floor; several series moved by one event make one alert; an incident overlapping one already
-alerted is not alerted again; "Expected" and "Mute 7 days" answers suppress similar alerts until they expire.
-Posting goes through the same exactly-once claims as digests, so restarts and replicas never double an alert.
+"Expected" and "Mute 7 days" answers suppress similar alerts until they expire, and an incident overlapping one
+already alerted is not alerted again. Posting goes through the same exactly-once claims as digests, so restarts and
+replicas never double an alert.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import statistics
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts.detect import AlertGroup, Found, Series, find_incidents, group_incidents, measure
-from bot.alerts.explain import Explanation, explain_group
-from bot.alerts.series import History, fetch_series
-from bot.digest.service import GoogleClientFactory, SlackClientFor, TargetResolver
+from bot.alerts.detect import AlertGroup, Found
+from bot.alerts.draft import AlertPolicy, Scan, as_sensitivity, draft, scan
+from bot.digest.compose import GoogleClientFactory, TargetResolver
+from bot.digest.service import SlackClientFor
 from bot.google.problems import GoogleProblem
 from bot.messages import alerts as messages
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost
@@ -32,36 +29,22 @@ from storage.repos.schedule import (
     active_feedback,
     close_incident,
     create_incident,
+    incidents_started_since,
     open_incidents,
     set_incident_message,
 )
 from storage.tables.base import aware_utc
 from storage.tables.schedule import AlertIncident
-from tools.anomaly.models import Sensitivity, Severity
 from tools.cache import ResultCache
 from tools.context import ToolContext
 from tools.google.errors import GoogleApiError
 
+__all__ = ["AlertPolicy", "AlertService", "CheckResult"]
+
 log = logging.getLogger(__name__)
 
-SEVERITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
-# The least severe incident each sensitivity alerts on.
-MIN_SEVERITY: dict[str, Severity] = {"low": "high", "medium": "medium", "high": "low"}
-# A move smaller than this many typical periods of the series is noise, whatever the detector says.
-NOISE_FLOOR = {"hourly": 1.0, "daily": 0.2}
-MIN_ABSOLUTE_DEVIATION = 10.0
-REBOUND_WINDOW = timedelta(days=2)
-
 ChartRenderer = Callable[[Found], Awaitable[bytes | None]]
-
-
-@dataclass(frozen=True, kw_only=True)
-class AlertPolicy:
-    """How recent an incident must be to be news when first seen (relative to the series' last complete point)."""
-
-    recent_hourly: timedelta = timedelta(hours=24)
-    recent_daily: timedelta = timedelta(days=4)
-    history: History = field(default_factory=History)
+SAME_EVENT = timedelta(days=2)  # incidents of one direction starting this close together are one event
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,25 +85,20 @@ class AlertService:
             )
             clients = await self._google.clients_for(workspace_id=subscription.workspace_id)
             timezone = target.timezone or "UTC"
-            series = await fetch_series(
+            scanned = await scan(
                 ga4=clients.ga4,
                 gsc=clients.gsc,
                 property_id=target.property_id,
                 site_url=target.site_url,
                 timezone=timezone,
                 now=self._clock(),
-                history=self._policy.history,
+                sensitivity=as_sensitivity(subscription.sensitivity),
+                policy=self._policy,
             )
         except (GoogleProblem, GoogleApiError) as problem:
             # Nothing to alert on without data; the Google connection tells the person who connected it.
             log.info("alert check for subscription %s skipped: %s", subscription.id, type(problem).__name__)
             return CheckResult(alerts=[], recoveries=[])
-        sensitivity: Sensitivity = (
-            subscription.sensitivity if subscription.sensitivity in ("low", "medium", "high") else "medium"  # type: ignore[assignment]
-        )
-        # Scoring the series is CPU work: done in a worker thread, as the digest does, so the event loop keeps
-        # acking Slack and renewing the scheduler lease.
-        found, news = await asyncio.to_thread(self._detect, series, sensitivity=sensitivity)
         try:
             client = await self._slack_client_for(subscription.workspace_id)
         except LookupError:
@@ -129,39 +107,14 @@ class AlertService:
             cache=self._cache, ga4=clients.ga4, gsc=clients.gsc, clock=self._clock, timezone=timezone
         )
         alerts = []
-        for group in group_incidents(news):
+        for group in scanned.groups:
             alerts.append(
-                await self._alert(
-                    subscription, group, client=client, ctx=ctx, found=news, series=series, timezone=timezone
-                )
+                await self._alert(subscription, group, client=client, ctx=ctx, scanned=scanned, timezone=timezone)
             )
-        recoveries = await self._follow_up(subscription, found=found, client=client, timezone=timezone)
+        recoveries = await self._follow_up(subscription, found=scanned.found, client=client, timezone=timezone)
         return CheckResult(alerts=alerts, recoveries=recoveries)
 
     # ------------------------------------------------------------------------------------------------ deciding
-
-    def _detect(self, series: Sequence[Series], *, sensitivity: Sensitivity) -> tuple[list[Found], list[Found]]:
-        """Every incident in `series`, and those among them that are news."""
-        found: list[Found] = []
-        for each in series:
-            found.extend(find_incidents(each, sensitivity=sensitivity))
-        news = [item for item in found if self._is_news(item, sensitivity=sensitivity) and not _is_rebound(item, found)]
-        return found, news
-
-    def _is_news(self, item: Found, *, sensitivity: Sensitivity) -> bool:
-        incident = item.incident
-        spec = item.series.spec
-        last = item.series.points[-1].timestamp
-        recent = self._policy.recent_hourly if spec.granularity == "hourly" else self._policy.recent_daily
-        if incident.start < last - recent:
-            return False
-        size = measure(item)
-        # Both the detector and the plain size of the move must call it serious enough for the sensitivity.
-        severity = min(SEVERITY_RANK[incident.severity], SEVERITY_RANK[size.severity])
-        if severity < SEVERITY_RANK[MIN_SEVERITY[sensitivity]]:
-            return False
-        typical = statistics.median([p.value for p in item.series.points if p.value > 0] or [0.0])
-        return size.deviation >= max(MIN_ABSOLUTE_DEVIATION, NOISE_FLOOR[spec.granularity] * typical)
 
     async def _suppressed(self, subscription_id: int, group: AlertGroup, *, started_at: datetime) -> bool:
         now = self._clock()
@@ -171,12 +124,16 @@ class AlertService:
                     session=session, subscription_id=subscription_id, fingerprint=fingerprint, now=now
                 ):
                     return True
-            for incident in await open_incidents(session=session, subscription_id=subscription_id):
-                if incident.direction == group.direction and abs(
-                    aware_utc(incident.started_at) - started_at
-                ) <= timedelta(days=2):
-                    return True  # the same event, already alerted from another series
-        return False
+            nearby = await incidents_started_since(
+                session=session, subscription_id=subscription_id, since=started_at - SAME_EVENT
+            )
+        # One alert per event: an incident alerted (open, or already recovered) moving the same way and starting
+        # within two days is the same event, seen again in another series (the daily series reports a spike the
+        # hourly one alerted) or again after a night's lull (bots that follow the day's rhythm).
+        return any(
+            incident.direction == group.direction and abs(aware_utc(incident.started_at) - started_at) <= SAME_EVENT
+            for incident in nearby
+        )
 
     # ------------------------------------------------------------------------------------------------ posting
 
@@ -187,8 +144,7 @@ class AlertService:
         *,
         client: AsyncWebClient,
         ctx: ToolContext,
-        found: Sequence[Found],
-        series: Sequence[Series],
+        scanned: Scan,
         timezone: str,
     ) -> PostOutcome:
         primary = group.primary
@@ -200,25 +156,7 @@ class AlertService:
         async def prepare() -> SlackPost | None:
             if await self._suppressed(subscription.id, group, started_at=started_at):
                 return None
-            try:
-                explanation = await explain_group(group, ctx=ctx, found=found, series=series)
-            except Exception:
-                log.exception("could not explain alert %s; posting it without drivers", period)
-                explanation = Explanation(lines=[], cause="unknown")
-            hourly = primary.series.spec.granularity == "hourly"
-            head = messages.headline(
-                label=primary.series.spec.label,
-                kind=incident.kind,
-                direction=incident.direction,
-                start=incident.start,
-                expected=incident.expected,
-                actual=incident.actual,
-                hourly=hourly,
-            )
-            lines = [head, *explanation.lines]
-            also = sorted({item.series.spec.label + _granularity_note(item) for item in group.also})
-            if also:
-                lines.append(messages.also_moved(also))
+            drafted = await draft(group, ctx=ctx, scanned=scanned, sensitivity=subscription.sensitivity)
             async with self._database.session() as session:
                 stored = await create_incident(
                     session=session,
@@ -232,16 +170,14 @@ class AlertService:
                         severity=incident.severity,
                         started_at=started_at,
                         opened_at=self._clock(),
-                        summary=head,
+                        summary=drafted.headline,
                         similar_keys="\n".join(similar_keys(group)),
                     ),
                 )
             created.append(stored)
             assert stored.id is not None
-            source = "GA4" if primary.series.spec.source == "ga4" else "Search Console"
-            context = messages.source_context(source=source, sensitivity=subscription.sensitivity)
-            blocks = messages.alert_blocks(lines=lines, context=context, incident_id=stored.id)
-            return SlackPost(text=head, blocks=blocks)
+            blocks = messages.alert_blocks(lines=drafted.lines, context=drafted.context, incident_id=stored.id)
+            return SlackPost(text=drafted.headline, blocks=blocks)
 
         outcome = await self._poster.post_once(
             client=client,
@@ -319,17 +255,6 @@ def _ready(post: SlackPost) -> Callable[[], Awaitable[SlackPost | None]]:
     return prepare
 
 
-def _is_rebound(item: Found, found: Sequence[Found]) -> bool:
-    """A move against an incident of the same metric that began shortly before is the baseline settling back (the
-    detector learned the first incident's level), not news: the recovery follow-up already covers it."""
-    for other in found:
-        if other.series.spec.metric != item.series.spec.metric or other.incident.direction == item.incident.direction:
-            continue
-        if other.incident.start <= item.incident.start <= other.incident.start + REBOUND_WINDOW:
-            return True
-    return False
-
-
 def similarity_key(found: Found) -> str:
     """What a person means by "similar" when muting: the same metric moving the same way, hourly or daily,
     whatever shape the detector gave it."""
@@ -339,10 +264,6 @@ def similarity_key(found: Found) -> str:
 
 def similar_keys(group: AlertGroup) -> list[str]:
     return sorted({similarity_key(item) for item in (group.primary, *group.also)})
-
-
-def _granularity_note(found: Found) -> str:
-    return " (hourly)" if found.series.spec.granularity == "hourly" else " (daily)"
 
 
 def _to_utc(moment: datetime, timezone: str) -> datetime:

@@ -203,8 +203,8 @@ async def _conversation(http: aiohttp.ClientSession, url: str, finished: Finishe
 
 
 async def _bench(args: argparse.Namespace) -> int:
-    from tools.fakes.dataset import PropertyDataset
     from tools.fakes.google import FakeGoogle
+    from tools.sample.dataset import PropertyDataset
 
     finished = Finished()
     dataset = PropertyDataset(seed=5, now=datetime.now(UTC).replace(tzinfo=None), days=60)

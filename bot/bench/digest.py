@@ -34,9 +34,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.digest.charts import digest_chart
 from bot.digest.jobs import DigestJob, DigestTiming
-from bot.digest.service import DigestService, GoogleClients
+from bot.digest.service import DigestService
 from bot.fakes.slack_api import FakeSlack
-from bot.google.connection import GoogleTarget
+from bot.google.connection import GoogleClients, GoogleTarget
 from bot.scheduler.jobs import digest_due_at
 from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult
@@ -47,11 +47,11 @@ from storage.repos.schedule import ScheduledSubscription, list_scheduled_subscri
 from storage.repos.workspaces import ensure_workspace
 from storage.tables.schedule import SubscriptionKind
 from tools.chart import shutdown_chart_renderer
-from tools.fakes.dataset import PropertyDataset
 from tools.fakes.google import FakeGoogle
 from tools.google.ga4 import Ga4Client
 from tools.google.gsc import GscClient
 from tools.google.runtime import GoogleRuntime
+from tools.sample.dataset import PropertyDataset
 
 DUE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # the fake dataset's "today"; digests report Nov 19
 POST_METHODS = ("chat.postMessage", "files.completeUploadExternal")

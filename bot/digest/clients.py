@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.digest.service import GoogleClients
-from bot.google.connection import GoogleConnectionService
+from bot.google.connection import GoogleClients, GoogleConnectionService
 from bot.settings import Settings
 from tools.google.runtime import GoogleRuntime
 

@@ -57,6 +57,7 @@ class DigestTarget:
     property_id: str | None
     site_url: str | None
     currency: str
+    sample: bool = False
 
 
 @dataclass(kw_only=True)
@@ -82,6 +83,7 @@ async def build_report(target: DigestTarget, *, day: date, ga4: Ga4Api | None, g
         currency=target.currency,
         property_label=None if target.property_id is None else f"properties/{target.property_id}",
         site_label=target.site_url,
+        sample=target.sample,
     )
     ga4_task = (
         _fetch_ga4(ga4, target.property_id, day=day) if ga4 is not None and target.property_id is not None else None
@@ -318,13 +320,13 @@ def detect(
     if current is None:
         return None
     on_day = current.start.date() == day
-    return DigestAnomaly(
-        metric_label=label,
-        direction=current.direction,
-        expected=current.expected if on_day else current.peak_expected,
-        actual=current.actual if on_day else series.get(day, current.peak_actual),
-        kind=kind,
-    )
+    expected = current.expected if on_day else current.peak_expected
+    actual = current.actual if on_day else series.get(day, current.peak_actual)
+    if (actual - expected > 0) != (current.direction == "up"):
+        # An incident still open from earlier days, but the reported day no longer deviates its way: saying "far
+        # above normal" beside a lower number would be false, and the detector has no other expectation to offer.
+        return None
+    return DigestAnomaly(metric_label=label, direction=current.direction, expected=expected, actual=actual, kind=kind)
 
 
 def _number(text: str) -> float:

@@ -104,6 +104,7 @@ class DigestReport:
     movers: list[Mover] = field(default_factory=list)
     anomalies: list[DigestAnomaly] = field(default_factory=list)
     chart_series: list[tuple[date, float]] = field(default_factory=list)  # sessions, last 28 days
+    sample: bool = False  # made from the built-in sample property, and must say so
 
 
 def same_weekday_history(day: date, weeks: int) -> list[date]:

@@ -1,94 +1,32 @@
-"""Building and posting one channel's digest: resolve what to read, fetch (once per property and day), render, post.
+"""Posting one channel's digest, exactly once across processes; composing it is `bot.digest.compose`'s.
 
 `DigestService.run_digest` is what the scheduler calls; `compose` is shared with `lookout digest --dry-run`.
-Channels of one workspace that read the same property share one fetch, so ten channels cost one set of calls.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.digest.fetch import DigestTarget, build_report
-from bot.digest.report import DigestReport
-from bot.google.connection import GoogleTarget
-from bot.google.problems import (
-    GoogleNotConfigured,
-    GoogleNotConnected,
-    GoogleProblem,
-    NoPropertyChosen,
-    ReconnectNeeded,
+from bot.digest.compose import (
+    ChartRenderer,
+    ComposedDigest,
+    DigestComposer,
+    FetchStats,
+    GoogleClientFactory,
+    TargetResolver,
 )
-from bot.messages import digest as messages
+from bot.google.connection import GoogleTarget
 from bot.scheduler.jobs import digest_period
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost
 from storage.repos.schedule import ScheduledSubscription
 
-if TYPE_CHECKING:
-    from tools.google.ga4 import Ga4Api
-    from tools.google.gsc import GscApi
-
 log = logging.getLogger(__name__)
 
-Block = dict[str, Any]
-ChartRenderer = Callable[[DigestReport], Awaitable[bytes | None]]
-"""Draws the digest's chart (PNG), or None when there is nothing worth drawing."""
-
-
-class TargetResolver(Protocol):
-    """`GoogleConnectionService` is the real one."""
-
-    async def resolve_target(self, *, workspace_id: int, channel_id: str | None) -> GoogleTarget: ...
-
-
-@dataclass(frozen=True, kw_only=True)
-class GoogleClients:
-    ga4: Ga4Api
-    gsc: GscApi
-
-
-class GoogleClientFactory(Protocol):
-    async def clients_for(self, *, workspace_id: int) -> GoogleClients: ...
-
-
 SlackClientFor = Callable[[int], Awaitable[AsyncWebClient]]
-
-
-@dataclass(frozen=True, kw_only=True)
-class ComposedDigest:
-    """A digest ready to post: fallback text, blocks, an optional chart, and the report behind it."""
-
-    text: str
-    blocks: list[Block]
-    chart_png: bytes | None = None
-    chart_title: str = ""
-    report: DigestReport | None = None
-
-
-@dataclass(frozen=True)
-class _Fetched:
-    report: DigestReport
-    chart_png: bytes | None
-
-
-@dataclass
-class _CacheEntry:
-    expires: datetime
-    task: asyncio.Task[_Fetched]
-
-
-@dataclass
-class FetchStats:
-    """What the digest fetches cost, for `lookout bench digest`."""
-
-    reports_built: int = 0
-    cache_hits: int = 0
 
 
 class DigestService:
@@ -103,15 +41,13 @@ class DigestService:
         chart: ChartRenderer | None = None,
         cache_ttl: timedelta = timedelta(minutes=15),
     ) -> None:
-        self._targets = targets
-        self._google = google
+        self._composer = DigestComposer(targets=targets, google=google, clock=clock, chart=chart, cache_ttl=cache_ttl)
         self._slack_client_for = slack_client_for
         self._poster = poster
-        self._clock = clock
-        self._chart = chart
-        self._cache_ttl = cache_ttl
-        self._cache: dict[tuple[int, str | None, str | None, date], _CacheEntry] = {}
-        self.stats = FetchStats()
+
+    @property
+    def stats(self) -> FetchStats:
+        return self._composer.stats
 
     async def run_digest(self, subscription: ScheduledSubscription, *, local_day: date) -> PostOutcome:
         """Post `local_day`'s digest in the subscription's channel, exactly once across processes."""
@@ -144,39 +80,12 @@ class DigestService:
         return outcome
 
     async def compose(self, *, workspace_id: int, channel_id: str, local_day: date) -> ComposedDigest | None:
-        """The digest a channel gets on `local_day` (reporting the day before); None when nothing should be posted."""
-        try:
-            target = await self._targets.resolve_target(workspace_id=workspace_id, channel_id=channel_id)
-        except GoogleNotConfigured:
-            return None
-        except ReconnectNeeded:
-            text = messages.reconnect_text(title="")
-            return ComposedDigest(text=text, blocks=messages.problem_blocks(text))
-        except GoogleNotConnected:
-            return ComposedDigest(text=messages.NOT_CONNECTED, blocks=messages.problem_blocks(messages.NOT_CONNECTED))
-        except NoPropertyChosen:
-            return ComposedDigest(text=messages.NO_PROPERTY, blocks=messages.problem_blocks(messages.NO_PROPERTY))
-        title = target.property_name or target.site_url or messages.UNTITLED
-        try:
-            fetched = await self._report(workspace_id, target, day=local_day - timedelta(days=1), title=title)
-        except ReconnectNeeded:  # only Google's invalid_grant: a 401 to fresh tokens is not a revoked grant
-            text = messages.reconnect_text(title=title)
-            return ComposedDigest(text=text, blocks=messages.problem_blocks(text))
-        report = fetched.report
-        return ComposedDigest(
-            text=messages.digest_text(report),
-            blocks=messages.digest_blocks(report),
-            chart_png=fetched.chart_png,
-            chart_title=messages.chart_title(report),
-            report=report,
-        )
+        """`DigestComposer.compose`."""
+        return await self._composer.compose(workspace_id=workspace_id, channel_id=channel_id, local_day=local_day)
 
     async def resolve_quietly(self, *, workspace_id: int, channel_id: str) -> GoogleTarget | None:
-        """The channel's Google target, or None when the connection has a problem (the digest will say which)."""
-        try:
-            return await self._targets.resolve_target(workspace_id=workspace_id, channel_id=channel_id)
-        except GoogleProblem:
-            return None
+        """`DigestComposer.resolve_quietly`."""
+        return await self._composer.resolve_quietly(workspace_id=workspace_id, channel_id=channel_id)
 
     async def post_now(self, client: AsyncWebClient, *, channel_id: str, digest: ComposedDigest) -> str:
         """Post a digest outside the schedule (`lookout digest`): no claim, so it never takes the day's slot."""
@@ -186,33 +95,6 @@ class DigestService:
         if digest.chart_png is not None:
             await self._upload_chart(client, channel_id, digest)
         return ts
-
-    async def _report(self, workspace_id: int, target: GoogleTarget, *, day: date, title: str) -> _Fetched:
-        key = (workspace_id, target.property_id, target.site_url, day)
-        now = self._clock()
-        entry = self._cache.get(key)
-        if entry is not None and entry.expires > now and not (entry.task.done() and entry.task.exception()):
-            self.stats.cache_hits += 1
-            return await asyncio.shield(entry.task)
-        digest_target = DigestTarget(
-            title=title, property_id=target.property_id, site_url=target.site_url, currency=target.currency or ""
-        )
-        task = asyncio.create_task(self._fetch(workspace_id, digest_target, day=day))
-        self._cache[key] = _CacheEntry(expires=now + self._cache_ttl, task=task)
-        self._drop_expired(now)
-        return await asyncio.shield(task)
-
-    async def _fetch(self, workspace_id: int, target: DigestTarget, *, day: date) -> _Fetched:
-        clients = await self._google.clients_for(workspace_id=workspace_id)
-        self.stats.reports_built += 1
-        report = await build_report(target, day=day, ga4=clients.ga4, gsc=clients.gsc)
-        # Drawn once per property and day too: the chart is the costly part in CPU.
-        chart_png = await self._chart(report) if self._chart is not None and report.chart_series else None
-        return _Fetched(report=report, chart_png=chart_png)
-
-    def _drop_expired(self, now: datetime) -> None:
-        for key in [key for key, entry in self._cache.items() if entry.expires <= now]:
-            del self._cache[key]
 
     async def _upload_chart(self, client: AsyncWebClient, channel_id: str, digest: ComposedDigest) -> None:
         assert digest.chart_png is not None

@@ -69,6 +69,7 @@ class GoogleTarget:
     site_url: str | None
     timezone: str | None  # the property's reporting timezone (IANA)
     currency: str | None  # the property's currency (ISO 4217)
+    sample: bool = False  # the built-in sample property (`/lookout connect demo`), not the workspace's own data
 
     def require_property(self) -> str:
         """The numeric property id, or `NoPropertyChosen` for the person to fix."""
@@ -98,6 +99,14 @@ class GoogleTarget:
             timezone=timezone,
             currency=self.currency,
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoogleClients:
+    """The GA4 and Search Console clients one workspace reads with (its own grant's, or the sample property's)."""
+
+    ga4: Ga4Api
+    gsc: GscApi
 
 
 def _usable(connection: GoogleConnection | None) -> GoogleConnection:

@@ -14,12 +14,18 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Each provider's API key (None when not configured) and base URL in the settings.
+# Each provider's API key (None when not configured) and base URL in the settings, and the key's variable name.
 _ACCESS: dict[str, Callable[[Settings], tuple[SecretStr | None, str | None]]] = {
     "anthropic": lambda settings: (settings.anthropic_api_key, settings.anthropic_base_url),
     "gemini": lambda settings: (settings.gemini_api_key, settings.google_gemini_base_url),
     "xai": lambda settings: (settings.xai_api_key, settings.xai_base_url),
     "openai": lambda settings: (settings.openai_api_key, settings.openai_base_url),
+}
+KEY_VARIABLES: dict[str, str] = {
+    "anthropic": "ANTHROPIC_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "xai": "XAI_API_KEY",
+    "openai": "OPENAI_API_KEY",
 }
 PROVIDERS = tuple(_ACCESS)
 # Where an admin fixes each provider's key (the settings' environment variables).

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.messages.sample import SAMPLE_NOTE
 from bot.slack_text import escape, inert
 
 Block = dict[str, Any]
@@ -110,8 +111,10 @@ def also_moved(labels: list[str]) -> str:
     return "Also affected: " + ", ".join(inert(label) for label in labels) + "."
 
 
-def source_context(*, source: str, sensitivity: str) -> str:
-    return f"{inert(source)} · sensitivity {escape(sensitivity)} · one alert per incident"
+def source_context(*, source: str, sensitivity: str, sample: bool = False) -> str:
+    """`sample`: the alert was made from the built-in sample property, and says so first."""
+    text = f"{inert(source)} · sensitivity {escape(sensitivity)} · one alert per incident"
+    return f"{SAMPLE_NOTE} · {text}" if sample else text
 
 
 def alert_blocks(*, lines: list[str], context: str, incident_id: int) -> list[Block]:

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from bot.digest.report import DigestAnomaly, DigestReport, MetricKind, MetricLine, Mover, MoverKind
+from bot.messages.sample import SAMPLE_DIGEST
 from bot.slack_text import escape, inert, strip_mentions
 
 Block = dict[str, Any]
@@ -132,6 +133,8 @@ def _context(text: str) -> Block:
 
 def digest_blocks(report: DigestReport) -> list[Block]:
     blocks: list[Block] = [_section(f"*{inert(report.title)} — {long_day(report.day)}*{_sources_read(report)}")]
+    if report.sample:
+        blocks.append(_context(SAMPLE_DIGEST))
     if report.ga4:
         lines = [metric_line(line, day=report.day, currency=report.currency) for line in report.ga4]
         blocks.append(_section("\n".join(lines)))
@@ -183,7 +186,7 @@ def _anomaly_day(report: DigestReport, anomaly: DigestAnomaly) -> date:
 def digest_text(report: DigestReport) -> str:
     """The notification / fallback text of the digest message."""
     sessions = next((line for line in report.ga4 if line.key == "sessions"), None)
-    head = f"{inert(report.title)} digest for {long_day(report.day)}"
+    head = f"{inert(report.title)} digest for {long_day(report.day)}" + (" (sample data)" if report.sample else "")
     if sessions is None:
         return head
     return (

@@ -330,6 +330,18 @@ async def open_incidents(*, session: AsyncSession, subscription_id: int) -> list
     return list(result.scalars().all())
 
 
+async def incidents_started_since(
+    *, session: AsyncSession, subscription_id: int, since: datetime
+) -> list[AlertIncident]:
+    """The subscription's incidents that started at or after `since`, open or closed."""
+    result = await session.execute(
+        select(AlertIncident).where(
+            col(AlertIncident.subscription_id) == subscription_id, col(AlertIncident.started_at) >= since
+        )
+    )
+    return list(result.scalars().all())
+
+
 async def find_incident(
     *, session: AsyncSession, subscription_id: int, fingerprint: str, started_at: datetime
 ) -> AlertIncident | None:

@@ -26,8 +26,8 @@ from storage.tables.schedule import PostClaim, SubscriptionKind
 from tests.cluster.harness import Cluster, Replica, SlowSlack, deliver, eventually, replica_env
 from tests.helpers.app_harness import SIGNING_SECRET
 from tests.helpers.slack_requests import app_mention, event_envelope, send
-from tools.fakes.dataset import PropertyDataset
 from tools.fakes.google import FakeGoogle
+from tools.sample.dataset import PropertyDataset
 
 pytestmark = pytest.mark.postgres
 

@@ -12,10 +12,10 @@ from google.oauth2.credentials import Credentials
 from tools.base import ToolRegistry
 from tools.cache import ResultCache
 from tools.context import ToolContext
-from tools.fakes.dataset import PropertyDataset
 from tools.fakes.google import FakeGoogle
 from tools.google import Ga4Client, GoogleRuntime, GscClient
 from tools.registry import default_registry
+from tools.sample.dataset import PropertyDataset
 
 PROPERTY_ID = "123456"
 NOW = datetime(2026, 11, 20, 15, 30)

@@ -6,8 +6,8 @@ from datetime import date
 
 from tools.context import ToolContext
 from tools.explain import ExplainChangeInput, explain_change, page_group
-from tools.fakes.dataset import BotSpike, OrganicDrop, PropertyDataset, TrackingBroken
 from tools.fakes.google import FakeGoogle
+from tools.sample.dataset import BotSpike, OrganicDrop, PropertyDataset, TrackingBroken
 
 CURRENT = {"start_date": "2026-11-09", "end_date": "2026-11-15"}
 

@@ -10,10 +10,10 @@ from google.analytics.data_v1beta.types import DateRange, Dimension, Metric, Run
 from google.oauth2.credentials import Credentials
 
 from tests.tools.conftest import PROPERTY_ID
-from tools.fakes.dataset import PropertyDataset
 from tools.fakes.google import FakeGoogle
 from tools.fakes.google_auth import FakeGoogleAuth, FakeProperty, FakeSite
 from tools.google import Ga4Client, GoogleAccessDenied, GoogleAuthExpired, GoogleRuntime, GscClient, GscQuery
+from tools.sample.dataset import PropertyDataset
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ async def test_hourly_report_shows_broken_tracking_hours_and_adds_up_to_the_day(
 ) -> None:
     from datetime import date
 
-    from tools.fakes.dataset import TrackingBroken
+    from tools.sample.dataset import TrackingBroken
 
     dataset.inject(TrackingBroken(start=date(2026, 11, 17), end=date(2026, 11, 17), hours=(9, 10, 11)))
     hourly = report()

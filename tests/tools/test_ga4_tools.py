@@ -11,8 +11,8 @@ from tests.tools.conftest import PROPERTY_ID
 from tools.base import ToolRegistry, ToolUserError
 from tools.context import ToolContext
 from tools.errors import ACCESS_DENIED, NO_PROPERTY
-from tools.fakes.dataset import PropertyDataset
 from tools.fakes.google import FakeGoogle, report_bodies
+from tools.sample.dataset import PropertyDataset
 
 
 async def run(
@@ -279,7 +279,7 @@ async def test_compare_periods_sorts_by_size_of_change(
 ) -> None:
     from datetime import date
 
-    from tools.fakes.dataset import BotSpike
+    from tools.sample.dataset import BotSpike
 
     dataset.inject(BotSpike(start=date(2026, 11, 13), end=date(2026, 11, 19), country="Singapore"))
 

@@ -9,7 +9,6 @@ import pytest
 from google.analytics.data_v1beta.types import DateRange, Metric, RunReportRequest
 
 from tests.tools.conftest import PROPERTY_ID
-from tools.fakes.dataset import PropertyDataset
 from tools.fakes.google import FakeGoogle
 from tools.google import (
     Ga4Client,
@@ -19,6 +18,7 @@ from tools.google import (
     GscClient,
     GscQuery,
 )
+from tools.sample.dataset import PropertyDataset
 
 
 def sessions_request(start: str = "7daysAgo") -> RunReportRequest:

@@ -6,8 +6,8 @@ import json
 
 from tools.base import ToolRegistry
 from tools.context import ToolContext
-from tools.fakes.dataset import IndexStatus, PropertyDataset
 from tools.fakes.google import FakeGoogle
+from tools.sample.dataset import IndexStatus, PropertyDataset
 
 
 async def run(
@@ -95,7 +95,7 @@ async def test_compare_periods_lists_losers_of_an_organic_drop(
 ) -> None:
     from datetime import date
 
-    from tools.fakes.dataset import OrganicDrop
+    from tools.sample.dataset import OrganicDrop
 
     dataset.inject(OrganicDrop(start=date(2026, 11, 6), page_prefix="/blog/", remaining=0.4))
 

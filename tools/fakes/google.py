@@ -1,7 +1,7 @@
 """One loopback aiohttp server for every Google API Lookout calls, used by tests and benchmarks alike.
 
 It serves the GA4 Data API v1beta and Search Console (searchAnalytics.query, urlInspection) from `PropertyDataset`s
-in their real REST wire formats (see `tools.fakes.google_data`), records every request, can add latency, inject
+in their real REST wire formats (see `tools.sample.wire`), records every request, can add latency, inject
 errors for the next N requests of a route, simulates GA4 property token quotas, and tracks peak concurrent requests
 per property or site. Access control is pluggable: by default any `Bearer` token sees everything; the OAuth fake
 (`tools.fakes.google_auth.FakeGoogleAuth`) plugs in as `auth=` and adds its own routes (token, revoke, Admin API,
@@ -22,8 +22,9 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from tools.fakes.dataset import PropertyDataset
-from tools.fakes.google_data import (
+from tools.fakes.loopback import LoopbackServer
+from tools.sample.dataset import PropertyDataset
+from tools.sample.wire import (
     ApiError,
     Json,
     check_compatibility_json,
@@ -33,7 +34,6 @@ from tools.fakes.google_data import (
     search_analytics_json,
     url_inspection_json,
 )
-from tools.fakes.loopback import LoopbackServer
 
 ROUTES = (
     "runReport",

@@ -7,7 +7,7 @@ threads with its own authorized HTTP object. Search Analytics pages with `startR
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
@@ -110,6 +110,41 @@ class GscApi(Protocol):
     async def inspect_url(self, site_url: str, url: str) -> UrlInspection: ...
 
 
+async def paged_search_analytics(
+    query: GscQuery, *, max_rows: int | None, fetch: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+) -> GscQueryResponse:
+    """Run `query` through `fetch` (one searchAnalytics.query body in, its JSON answer out), a page at a time until
+    `max_rows` (default: the query's rowLimit) rows or the last page; shared by every `GscApi`."""
+    wanted = max_rows if max_rows is not None else query.row_limit
+    page_size = min(query.row_limit, wanted, MAX_ROW_LIMIT)
+    start = query.start_row
+    rows: list[GscRow] = []
+    merged: GscQueryResponse | None = None
+    while len(rows) < wanted:
+        raw = await fetch(query.model_copy(update={"row_limit": page_size, "start_row": start}).body())
+        page = GscQueryResponse.model_validate(raw)
+        metadata = raw.get("metadata") or {}
+        if merged is None:
+            merged = page
+        if metadata.get("firstIncompleteDate"):
+            merged.first_incomplete_date = date.fromisoformat(str(metadata["firstIncompleteDate"]))
+        rows.extend(page.rows)
+        if len(page.rows) < page_size:
+            break
+        start += len(page.rows)
+    assert merged is not None
+    merged.rows = rows[:wanted]
+    return merged
+
+
+def read_inspection(raw: dict[str, Any]) -> UrlInspection:
+    """An `index:inspect` answer as a `UrlInspection`."""
+    result = raw.get("inspectionResult") or {}
+    inspection = UrlInspection.model_validate(result)
+    inspection.mobile_usability_verdict = (result.get("mobileUsabilityResult") or {}).get("verdict")
+    return inspection
+
+
 def translate_gsc_error(error: Exception, *, resource: str = "") -> GoogleApiError:
     # The client's first call imported these already; importing them at module level would load
     # google-api-python-client and httplib2 in every process that only needs `GscQuery`.
@@ -170,33 +205,16 @@ class GscClient:
         self, site_url: str, query: GscQuery, *, max_rows: int | None = None
     ) -> GscQueryResponse:
         """One query; with `max_rows` above the page size, further pages are fetched with `startRow`."""
-        wanted = max_rows if max_rows is not None else query.row_limit
-        page_size = min(query.row_limit, wanted, MAX_ROW_LIMIT)
-        start = query.start_row
-        rows: list[GscRow] = []
-        merged: GscQueryResponse | None = None
-        while len(rows) < wanted:
-            body = query.model_copy(update={"row_limit": page_size, "start_row": start}).body()
 
-            def execute(body: dict[str, Any] = body) -> dict[str, Any]:
+        async def fetch(body: dict[str, Any]) -> dict[str, Any]:
+            def execute() -> dict[str, Any]:
                 service, http = self._service_and_http()
                 result: dict[str, Any] = service.searchanalytics().query(siteUrl=site_url, body=body).execute(http=http)
                 return result
 
-            raw = await self._call(site_url, execute)
-            page = GscQueryResponse.model_validate(raw)
-            metadata = raw.get("metadata") or {}
-            if merged is None:
-                merged = page
-            if metadata.get("firstIncompleteDate"):
-                merged.first_incomplete_date = date.fromisoformat(str(metadata["firstIncompleteDate"]))
-            rows.extend(page.rows)
-            if len(page.rows) < page_size:
-                break
-            start += len(page.rows)
-        assert merged is not None
-        merged.rows = rows[:wanted]
-        return merged
+            return await self._call(site_url, execute)
+
+        return await paged_search_analytics(query, max_rows=max_rows, fetch=fetch)
 
     async def inspect_url(self, site_url: str, url: str) -> UrlInspection:
         def execute() -> dict[str, Any]:
@@ -205,8 +223,4 @@ class GscClient:
             result: dict[str, Any] = service.urlInspection().index().inspect(body=body).execute(http=http)
             return result
 
-        raw = await self._call(site_url, execute)
-        result = raw.get("inspectionResult") or {}
-        inspection = UrlInspection.model_validate(result)
-        inspection.mobile_usability_verdict = (result.get("mobileUsabilityResult") or {}).get("verdict")
-        return inspection
+        return read_inspection(await self._call(site_url, execute))

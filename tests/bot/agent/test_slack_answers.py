@@ -35,9 +35,9 @@ from tests.helpers.slack_requests import (
 from tools.base import ToolOutcome
 from tools.cache import ResultCache
 from tools.context import ToolContext
-from tools.fakes.dataset import PropertyDataset
 from tools.fakes.google import FakeGoogle
 from tools.google import Ga4Client, GoogleRuntime, GscClient
+from tools.sample.dataset import PropertyDataset
 
 NOW = datetime(2026, 11, 20, 15, 30)
 PROPERTY = "123456"

@@ -25,9 +25,9 @@ from tests.bot.google.test_slack_flow import _buttons, _connect, _dms, _workspac
 from tests.helpers.app_harness import RunningApp, StartApp
 from tests.helpers.consent import google_consent_url
 from tests.helpers.slack_requests import DEFAULT_CHANNEL, DEFAULT_TEAM, DEFAULT_USER, app_mention, send
-from tools.fakes.dataset import PropertyDataset
 from tools.fakes.google import FakeGoogle
 from tools.fakes.google_auth import FakeGoogleAuth, FakeProperty, FakeSite
+from tools.sample.dataset import PropertyDataset
 
 NOW = datetime(2026, 11, 20, 15, 30)
 MODEL = "anthropic:claude-haiku-5-5"

@@ -15,9 +15,9 @@ from bot.fakes.slack_api import FakeSlack
 from tests.bot.google.test_slack_flow import _connect
 from tests.helpers.app_harness import StartApp
 from tests.helpers.slack_requests import DEFAULT_CHANNEL, app_mention
-from tools.fakes.dataset import PropertyDataset
 from tools.fakes.google import FakeGoogle
 from tools.fakes.google_auth import FakeGoogleAuth, FakeProperty
+from tools.sample.dataset import PropertyDataset
 
 NOW = datetime(2026, 11, 20, 15, 30)
 LAST_WEEK = {"metrics": ["sessions"], "date_ranges": [{"start_date": "7daysAgo", "end_date": "yesterday"}]}

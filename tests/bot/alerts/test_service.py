@@ -13,7 +13,7 @@ from bot.messages.alerts import ACTION_ASK, ACTION_EXPECTED, ACTION_MUTE
 from storage.db import Database
 from storage.tables.schedule import FeedbackKind, SubscriptionKind
 from tests.bot.digest.world import World, make_world
-from tools.fakes.dataset import BotSpike, Incident, OrganicDrop, PropertyDataset, TrackingBroken
+from tools.sample.dataset import BotSpike, Incident, OrganicDrop, PropertyDataset, TrackingBroken
 
 
 def _alerts(world: World) -> list[Any]:

@@ -18,7 +18,7 @@ from bot.scheduler.posting import METADATA_EVENT_TYPE, PostResult
 from storage.db import Database
 from storage.repos.schedule import claim_post, get_claim
 from tests.bot.digest.world import World, make_world
-from tools.fakes.dataset import PropertyDataset, TrackingBroken
+from tools.sample.dataset import PropertyDataset, TrackingBroken
 
 POSTED_ON = date(2026, 11, 20)
 REPORTED = date(2026, 11, 19)

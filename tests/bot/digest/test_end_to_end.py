@@ -14,9 +14,9 @@ from storage.repos.schedule import list_subscriptions
 from tests.bot.google.test_slack_flow import _connect, _lookout, _workspace_id
 from tests.helpers.app_harness import StartApp
 from tests.helpers.slack_requests import DEFAULT_TEAM
-from tools.fakes.dataset import PropertyDataset
 from tools.fakes.google import FakeGoogle
 from tools.fakes.google_auth import FakeGoogleAuth, FakeProperty, FakeSite
+from tools.sample.dataset import PropertyDataset
 
 ZONE = "America/New_York"
 

@@ -13,20 +13,20 @@ from google.oauth2.credentials import Credentials
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.service import AlertService
-from bot.digest.service import DigestService, GoogleClients
+from bot.digest.service import DigestService
 from bot.fakes.slack_api import FakeSlack, SlackCall
-from bot.google.connection import GoogleTarget
+from bot.google.connection import GoogleClients, GoogleTarget
 from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster
 from storage.db import Database
 from storage.repos.schedule import ScheduledSubscription, get_scheduled_subscription, upsert_subscription
 from storage.repos.workspaces import ensure_workspace
 from storage.tables.schedule import SubscriptionKind
-from tools.fakes.dataset import PropertyDataset
 from tools.fakes.google import FakeGoogle
 from tools.google.ga4 import Ga4Client
 from tools.google.gsc import GscClient
 from tools.google.runtime import GoogleRuntime
+from tools.sample.dataset import PropertyDataset
 
 PROPERTY_ID = "123456"
 # The dataset's "now" is 2026-11-20 15:30 in New York; digests post on Nov 20 and report Nov 19.

@@ -13,10 +13,10 @@ from bot.google.connection import google_connections
 from tests.bot.google.test_slack_flow import _connect, _workspace_id
 from tests.bot.slack.test_oauth_install import install
 from tests.helpers.app_harness import StartApp
-from tools.fakes.dataset import PropertyDataset
 from tools.fakes.google import FakeGoogle
 from tools.fakes.google_auth import FakeGoogleAuth, FakeProperty
 from tools.google import Ga4Client, GoogleAccessDenied, GoogleRuntime
+from tools.sample.dataset import PropertyDataset
 
 NOW = datetime(2026, 11, 20, 15, 30)
 

@@ -1,7 +1,8 @@
-"""The GA4 Data API v1beta and Search Console wire formats, answered from a `PropertyDataset`.
+"""The GA4 Data API v1beta and Search Console wire formats, answered from a `PropertyDataset`: the one report engine.
 
 Pure functions from a decoded JSON request body to a JSON-ready response, raising `ApiError` with Google's error
-shape when a request would be rejected. `tools.fakes.google.FakeGoogle` puts them behind HTTP routes.
+shape when a request would be rejected. `tools.fakes.google.FakeGoogle` puts them behind HTTP routes for tests;
+`tools.sample.clients` answers the SDK clients' own request objects with them in process, for the sample property.
 """
 
 from __future__ import annotations
@@ -14,15 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.fakes.dataset import (
-    COUNTRIES,
-    DEVICES,
-    GSC_DEVICES,
-    PAGES,
-    SOURCE_MEDIUMS,
-    IntArray,
-    PropertyDataset,
-)
+from tools.sample.dataset import IntArray, PropertyDataset
 
 Json = dict[str, Any]
 
@@ -100,14 +93,6 @@ DAY, SM, DEV, CTY, PAGE, HOUR = range(6)
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def _content_group(path: str) -> str:
-    if path.startswith("/blog/"):
-        return "blog"
-    if path.startswith("/docs/"):
-        return "docs"
-    return "marketing"
-
-
 @dataclass(frozen=True)
 class DimensionDef:
     api_name: str
@@ -166,7 +151,7 @@ def _dimension_defs() -> list[DimensionDef]:
             "customEvent:content_group",
             "Content group",
             "Custom",
-            "Event-scoped custom dimension: blog, docs or marketing.",
+            "Event-scoped custom dimension: the section of the site a page belongs to.",
             (PAGE,),
             custom=True,
         ),
@@ -338,12 +323,6 @@ def _metric_defs() -> list[MetricDef]:
 
 DIMENSIONS: dict[str, DimensionDef] = {d.api_name: d for d in _dimension_defs()}
 METRICS: dict[str, MetricDef] = {m.api_name: m for m in _metric_defs()}
-ITEMS: tuple[tuple[str, float], ...] = (
-    ("Pro plan (annual)", 0.46),
-    ("Pro plan (monthly)", 0.27),
-    ("Team plan (annual)", 0.18),
-    ("Analytics audit", 0.09),
-)
 DATE_DIMENSIONS = {"date", "dateHour", "hour", "dayOfWeek", "dayOfWeekName", "yearMonth", "isoYearIsoWeek"}
 REALTIME_DIMENSIONS = ("country", "deviceCategory", "unifiedScreenName", "minutesAgo", "platform")
 REALTIME_METRICS = {
@@ -496,7 +475,7 @@ class _Labels:
         if name == "hour":
             return f"{index[HOUR]:02d}"
         if name in ("sessionDefaultChannelGroup", "sessionSource", "sessionMedium", "sessionSourceMedium"):
-            sm = SOURCE_MEDIUMS[index[SM]]
+            sm = ds.catalog.source_mediums[index[SM]]
             return {
                 "sessionDefaultChannelGroup": sm.channel,
                 "sessionSource": sm.source,
@@ -504,12 +483,12 @@ class _Labels:
                 "sessionSourceMedium": sm.label,
             }[name]
         if name == "deviceCategory":
-            return DEVICES[index[DEV]]
+            return ds.catalog.devices[index[DEV]]
         if name == "country":
-            return COUNTRIES[index[CTY]][0]
+            return ds.catalog.countries[index[CTY]][0]
         if name == "countryId":
-            return COUNTRIES[index[CTY]][1]
-        path = PAGES[index[PAGE]][0]
+            return ds.catalog.countries[index[CTY]][1]
+        path = ds.catalog.pages[index[PAGE]][0]
         if name in ("landingPage", "pagePath"):
             return path
         if name == "landingPagePlusQueryString":
@@ -517,7 +496,7 @@ class _Labels:
         if name == "pageTitle":
             return ds.page_title(path)
         if name == "customEvent:content_group":
-            return _content_group(path)
+            return ds.catalog.content_group(path)
         raise ApiError(400, f"Field {name} is not a valid dimension.")
 
 
@@ -619,10 +598,13 @@ def _dimension_mask(expression: Json, labels: _Labels, shape: tuple[int, ...]) -
 
 
 def _split_hours(values: IntArray, weights: np.ndarray[Any, np.dtype[np.float64]]) -> IntArray:
-    """Split per-day counts (day axis first) across 24 hours so the hours sum exactly to the day (largest remainder)."""
-    norm = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
-    extra_dims = values.ndim - 1
-    w = norm.reshape((norm.shape[0],) + (1,) * extra_dims + (24,))
+    """Split per-day counts across 24 hours so the hours sum exactly to the day (largest remainder).
+
+    `values` has the day axis first and the page axis last; `weights` is (days, pages, 24).
+    """
+    norm = weights / np.maximum(weights.sum(axis=-1, keepdims=True), 1e-12)
+    middle_dims = values.ndim - 2
+    w = norm.reshape((norm.shape[0],) + (1,) * middle_dims + norm.shape[1:])
     raw = values[..., None] * w
     floor = np.floor(raw)
     remainder = (values - floor.sum(axis=-1)).astype(np.int64)
@@ -676,9 +658,15 @@ def _aggregate(
         values = cube.atoms[name][first : last + 1]
         if mask is not None:
             values = np.where(mask, values, 0)
-        summed = values.sum(axis=drop)
         if hourly:
-            summed = _split_hours(summed, cube.hour_weights[first : last + 1])
+            # Each landing page has its own hours (a tracking break may hit one page group for a few hours only), so
+            # days are split into hours page by page, and pages summed afterwards when not asked for.
+            summed = values.sum(axis=tuple(axis for axis in drop if axis != PAGE))
+            summed = _split_hours(summed, cube.page_hour_weights[first : last + 1])
+            if PAGE in drop:
+                summed = summed.sum(axis=-2)
+        else:
+            summed = values.sum(axis=drop)
         reduced[name] = np.asarray(summed, dtype=np.int64)
     kept_axes = cube_axes + ([HOUR] if hourly else [])
     groups: dict[tuple[str, ...], dict[str, float]] = {}
@@ -753,7 +741,7 @@ def run_report_json(dataset: PropertyDataset, body: Json, *, property_quota: Jso
             dimension_filter=dimension_filter,
         )
         if item_request:
-            groups = _split_items(groups, base_dims, group_dims)
+            groups = _split_items(groups, base_dims, group_dims, items=dataset.catalog.items)
         range_rows: list[_Row] = []
         for key, atoms in groups.items():
             dims = dict(zip(group_dims, key, strict=True))
@@ -814,13 +802,17 @@ def run_report_json(dataset: PropertyDataset, body: Json, *, property_quota: Jso
 
 
 def _split_items(
-    groups: dict[tuple[str, ...], dict[str, float]], base_dims: Sequence[str], group_dims: Sequence[str]
+    groups: dict[tuple[str, ...], dict[str, float]],
+    base_dims: Sequence[str],
+    group_dims: Sequence[str],
+    *,
+    items: Sequence[tuple[str, float]],
 ) -> dict[tuple[str, ...], dict[str, float]]:
     """Item rows: each group's purchases and revenue split across the catalog by fixed shares."""
     out: dict[tuple[str, ...], dict[str, float]] = {}
     for key, atoms in groups.items():
         base = dict(zip(base_dims, key, strict=True))
-        for item, share in ITEMS:
+        for item, share in items:
             values = {name: float(np.floor(value * share)) for name, value in atoms.items()}
             full = {**base, "itemName": item}
             out_key = tuple(full[d] for d in group_dims)
@@ -906,9 +898,9 @@ def realtime_json(dataset: PropertyDataset, body: Json, *, property_quota: Json 
         if not low <= minutes_ago <= high:
             continue
         labels = {
-            "country": COUNTRIES[country][0],
-            "deviceCategory": DEVICES[device],
-            "unifiedScreenName": dataset.page_title(PAGES[page][0]),
+            "country": dataset.catalog.countries[country][0],
+            "deviceCategory": dataset.catalog.devices[device],
+            "unifiedScreenName": dataset.page_title(dataset.catalog.pages[page][0]),
             "minutesAgo": f"{minutes_ago:02d}",
             "platform": "web",
         }
@@ -961,8 +953,8 @@ def _gsc_label(dataset: PropertyDataset, days: Sequence[date], name: str, index:
     if name == "page":
         return dataset.query_pages[index[1]]
     if name == "country":
-        return COUNTRIES[index[2]][2]
-    return GSC_DEVICES[index[3]]
+        return dataset.catalog.countries[index[2]][2]
+    return dataset.catalog.gsc_devices[index[3]]
 
 
 _GSC_AXIS = {"date": 0, "query": 1, "page": 1, "country": 2, "device": 3}
