@@ -120,7 +120,7 @@ def newcomer_checklist(*, problems: list[str], public_url: str) -> str:
         f"     {public_url}/slack/install to add it to a workspace.\n"
         f"  3. Request URL (Event Subscriptions, Interactivity, Slash Commands): {public_url}/slack/events\n"
         "     (or run with --socket-mode and SLACK_APP_TOKEN to skip the public URL).\n"
-        "  4. Put the variables in .env (template: deploy/lookout.env.example; README.md explains them), then\n"
+        "  4. Put the variables in .env (copy .env.example: it lists every variable; README.md explains them), then\n"
         "     `make run` again.\n"
         "     `lookout doctor` checks the configuration without starting.\n"
     )
