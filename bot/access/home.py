@@ -18,6 +18,7 @@ from bot.access.policy import Capability
 from bot.messages import access as messages
 from bot.slack.workspaces import resolve_owner
 from storage.repos import access as repo
+from storage.tables.base import aware_utc
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -67,7 +68,9 @@ async def access_home_blocks(
                 session=session, workspace_id=workspace.id, limit=messages.HOME_TRAIL_ENTRIES
             )
         lines = [
-            messages.trail_line(user_id=c.user_id, surface=c.surface, action=c.action, detail=c.detail, at=c.created_at)
+            messages.trail_line(
+                user_id=c.user_id, surface=c.surface, action=c.action, detail=c.detail, at=aware_utc(c.created_at)
+            )
             for c in changes
         ]
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": messages.HOME_TRAIL_HEADER}})

@@ -303,7 +303,7 @@ class FakeSlack(LoopbackServer):
             "tz": tz,
             "tz_label": "Central European Time",
             "tz_offset": 3600,
-            "is_admin": is_admin or is_owner,
+            "is_admin": is_admin or is_owner or is_primary_owner,
             "is_owner": is_owner or is_primary_owner,
             "is_primary_owner": is_primary_owner,
             "is_restricted": is_restricted or is_ultra_restricted,

@@ -81,13 +81,24 @@ EDIT_MANAGERS_BUTTON = "Choose managers"
 HOME_TRAIL_HEADER = "Recent settings changes"
 HOME_TRAIL_EMPTY = "_No settings changes recorded yet._"
 
-SURFACE_NAMES = {"slash": "slash command", "app_home": "App Home", "modal": "modal", "action": "button"}
+SURFACE_NAMES = {"slash": "slash command", "app_home": "App Home", "modal": "form", "action": "button"}
+# Buttons and forms by their ids, as a person would name them (slash commands show as typed).
+ACTION_NAMES = {
+    VIEW_MANAGERS: "Lookout managers",
+    "google_connect": "Connect Google",
+    "google_disconnect": "Disconnect Google",
+    "google_pick_property": "GA4 property",
+    "google_pick_site": "Search Console site",
+}
 
 
 def trail_line(*, user_id: str, surface: str, action: str, detail: str, at: datetime) -> str:
-    when = at.strftime("%Y-%m-%d %H:%M UTC")
+    """One change: when (in the reader's time zone), who, what, from where."""
+    stamp = int(at.timestamp())
+    when = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{at.strftime('%Y-%m-%d %H:%M UTC')}>"
+    what = escape(ACTION_NAMES.get(action, action))
     said = f" `{escape(detail[:150])}`" if detail else ""
-    return f"• {when} · <@{escape(user_id)}> · {escape(action)}{said} · {SURFACE_NAMES.get(surface, escape(surface))}"
+    return f"• {when} · <@{escape(user_id)}> · {what}{said} · {SURFACE_NAMES.get(surface, escape(surface))}"
 
 
 # ---------------------------------------------------------------- the managers modal

@@ -123,3 +123,74 @@ async def test_history_and_replies_return_what_the_bot_posted(fake_slack: FakeSl
     assert [m["text"] for m in history["messages"]] == ["later", "digest"]
     assert history["messages"][1]["metadata"]["event_type"] == "lookout_digest"
     assert [m["text"] for m in replies["messages"]] == ["digest", "in thread"]
+
+
+async def test_users_info_carries_slacks_role_fields_and_grid_org_roles(fake_slack: FakeSlack) -> None:
+    fake_slack.add_user("U0OWNER", is_primary_owner=True)
+    fake_slack.add_user("U0GUEST", is_ultra_restricted=True)
+    client = client_for(fake_slack)
+
+    owner = (await client.users_info(user="U0OWNER"))["user"]
+    guest = (await client.users_info(user="U0GUEST"))["user"]
+    member = (await client.users_info(user="U0NEW"))["user"]  # unknown people are ordinary members
+    fake_slack.workspace.enterprise_id = "E0GRID"
+    fake_slack.add_user("U0ORG", org_owner=True)
+    org = (await client.users_info(user="U0ORG"))["user"]
+
+    assert (owner["is_admin"], owner["is_owner"], owner["is_primary_owner"]) == (True, True, True)
+    assert (guest["is_restricted"], guest["is_ultra_restricted"]) == (True, True)
+    assert (member["is_admin"], member["is_restricted"], "enterprise_user" in member) == (False, False, False)
+    assert org["enterprise_user"]["enterprise_id"] == "E0GRID"
+    assert (org["is_admin"], org["enterprise_user"]["is_admin"], org["enterprise_user"]["is_owner"]) == (
+        False,
+        True,
+        True,
+    )
+
+
+async def test_usergroups_are_listed_with_their_members(fake_slack: FakeSlack) -> None:
+    fake_slack.add_usergroup("S0GROWTH", handle="growth-leads", members=["U1", "U2"])
+    client = client_for(fake_slack)
+
+    groups = (await client.usergroups_list())["usergroups"]
+    members = (await client.usergroups_users_list(usergroup="S0GROWTH"))["users"]
+    with pytest.raises(SlackApiError) as unknown:
+        await client.usergroups_users_list(usergroup="S0NOPE")
+
+    assert [(g["id"], g["handle"], g["user_count"]) for g in groups] == [("S0GROWTH", "growth-leads", 2)]
+    assert members == ["U1", "U2"]
+    assert unknown.value.response["error"] == "no_such_subteam"
+
+
+async def test_sign_in_with_slack_gives_an_id_token_for_whoever_is_signed_in(fake_slack: FakeSlack) -> None:
+    import base64
+    import json
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    import aiohttp
+
+    fake_slack.sign_in_as("U0ALICE")
+    query = {
+        "response_type": "code",
+        "scope": "openid",
+        "client_id": fake_slack.client_id,
+        "state": "s1",
+        "nonce": "n1",
+        "redirect_uri": "http://127.0.0.1:1/back",
+    }
+    async with aiohttp.ClientSession() as browser:
+        url = f"{fake_slack.root_url}openid/connect/authorize?{urlencode(query)}"
+        async with browser.get(url, allow_redirects=False) as page:
+            back = parse_qs(urlsplit(page.headers["Location"]).query)
+    client = AsyncWebClient(base_url=fake_slack.url)
+    kwargs = {"client_id": fake_slack.client_id, "client_secret": fake_slack.client_secret}
+    answer = await client.openid_connect_token(**kwargs, code=back["code"][0], redirect_uri=query["redirect_uri"])
+    with pytest.raises(SlackApiError) as reused:
+        await client.openid_connect_token(**kwargs, code=back["code"][0], redirect_uri=query["redirect_uri"])
+
+    payload = answer["id_token"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert back["state"] == ["s1"] and answer["token_type"] == "Bearer"
+    assert (claims["https://slack.com/user_id"], claims["https://slack.com/team_id"]) == ("U0ALICE", "T0LOOKOUT")
+    assert (claims["aud"], claims["nonce"], claims["iss"]) == (fake_slack.client_id, "n1", fake_slack.root_url[:-1])
+    assert reused.value.response["error"] == "invalid_code"
