@@ -41,6 +41,7 @@ from bot.bench._common import (
     start_server_process,
     stop_server_process,
 )
+from bot.bench.tokens import request_input_tokens, tool_tokens
 from bot.fakes.anthropic import FakeAnthropic
 from bot.fakes.llm_script import RecordedRequest, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeSlack
@@ -66,8 +67,23 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
 # ------------------------------------------------------------------------------------------------ the fakes
 
 
+@dataclass
+class PromptSize:
+    """Input tokens of the first conversation's model requests (the prompt is the same for every conversation)."""
+
+    requests: list[tuple[int, int]] = field(default_factory=list)  # (input tokens, of which tool definitions)
+
+    def see(self, body: dict[str, Any]) -> None:
+        if len(self.requests) < 2:
+            self.requests.append((request_input_tokens(body), tool_tokens(body)))
+
+
+PROMPT_SIZE = PromptSize()
+
+
 def _script(recorded: RecordedRequest) -> Reply:
     """First step: ask for last week's sessions; second step (a tool result came back): answer with the total."""
+    PROMPT_SIZE.see(recorded.body)
     if not recorded.tool_results:
         return Reply(tool_calls=(ScriptedToolCall("ga4_run_report", LAST_WEEK),), input_tokens=2500, output_tokens=40)
     match = re.search(r'"sessions":\s*(\d+)', recorded.tool_results[0])
@@ -359,6 +375,12 @@ def _print_report(args: argparse.Namespace, report: dict[str, Any], ready: list[
     print(f"{'conversations (memory run, concurrency ' + str(args.concurrency) + ')':<52}{report['done']:>14,}")
     print(f"{'throughput in the memory run':<52}{rate:>10.1f} /s")
     print(f"{'model requests served by the fake':<52}{model_requests:>14,}")
+    if PROMPT_SIZE.requests:
+        first, tools = PROMPT_SIZE.requests[0]
+        turn = sum(tokens for tokens, _ in PROMPT_SIZE.requests)
+        print(f"{'input tokens per simple question (cl100k, 1st request)':<52}{first:>14,}")
+        print(f"{'  of which tool definitions':<52}{tools:>14,}")
+        print(f"{'input tokens per simple question (whole turn)':<52}{turn:>14,}")
 
 
 if __name__ == "__main__":
