@@ -43,8 +43,51 @@ class Tool(Generic[InputT, ContextT]):
     run: Callable[[InputT, ContextT], Awaitable[BaseModel]]
 
     def json_schema(self) -> dict[str, Any]:
-        """JSON schema of the input, generated from the model so it can never drift from the code."""
-        return self.input_model.model_json_schema()
+        """JSON schema of the input, generated from the model so it can never drift from the code, then compacted:
+        every tool schema is sent with every model request, so what tells the model nothing is left out."""
+        return compact_schema(self.input_model.model_json_schema())
+
+
+# Schema keywords that say nothing to a model: pydantic's titles repeat the property names, and the input model's
+# own docstring repeats the tool's description.
+_SCHEMA_CHILDREN = ("items", "not", "additionalProperties")
+_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+
+
+def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` without titles, without the top-level description, and with `X | None = None` written as plain `X`.
+
+    A property that is not required is optional already; the `{"type": "null"}` branch and `"default": null` only
+    cost tokens. Validation is unchanged: it is the pydantic model, not this schema, that checks the arguments.
+    Property *names* are never touched (a tool may well have an argument called `title`).
+    """
+
+    def node(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}
+        for key, child in value.items():
+            if key == "title" and isinstance(child, str):
+                continue
+            if key in ("properties", "$defs") and isinstance(child, dict):
+                out[key] = {name: node(sub) for name, sub in child.items()}
+            elif key in _SCHEMA_CHILDREN:
+                out[key] = node(child)
+            elif key in _SCHEMA_LISTS and isinstance(child, list):
+                out[key] = [node(sub) for sub in child]
+            else:
+                out[key] = child
+        options = out.get("anyOf")
+        if isinstance(options, list) and out.get("default", ...) is None:
+            kept = [option for option in options if option != {"type": "null"}]
+            if len(kept) == 1:
+                del out["anyOf"], out["default"]
+                out = {**kept[0], **out}
+        return out
+
+    compacted: dict[str, Any] = node(schema)
+    compacted.pop("description", None)
+    return compacted
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
+from tools.base import ToolUserError
 from tools.cache import ResultCache
+from tools.context import ToolContext
 from tools.registry import default_registry
 
 STABLE = {
@@ -56,3 +62,27 @@ async def test_cache_entries_expire_and_stay_per_workspace() -> None:
     cache.clear_workspace(1)
     assert one.peek("k") == (False, None)
     assert two.peek("k") == (False, None)  # workspace 2's entry expired too (same clock)
+
+
+def test_schemas_carry_no_titles_or_null_branches_but_keep_property_names() -> None:
+    registry = default_registry()
+
+    text = json.dumps([tool.json_schema() for tool in registry.all()])
+    assert '"title": "' not in text.replace('"title": {"type"', "")  # only the chart's `title` argument remains
+    assert '{"type": "null"}' not in text
+    chart = registry.get("chart").json_schema()
+    assert "title" in chart["properties"]
+    report = registry.get("ga4_run_report").json_schema()
+    assert report["properties"]["limit"]["type"] == "integer"
+    assert "description" not in report  # the tool's description says it once
+
+
+async def test_a_compacted_optional_argument_still_accepts_null() -> None:
+    """Validation is the input model's: leaving null out of the schema does not make null an error."""
+    registry = default_registry()
+    ctx = ToolContext.for_workspace(1, cache=ResultCache(), ga4=None, gsc=None)
+
+    arguments = {"metrics": ["sessions"], "date_ranges": [{"start_date": "yesterday", "end_date": "yesterday"}]}
+
+    with pytest.raises(ToolUserError):  # past validation, to "connect Google first"
+        await registry.run("ga4_run_report", {**arguments, "limit": None}, ctx)
