@@ -157,7 +157,7 @@ class GscRowOut(BaseModel):
     clicks: int
     impressions: int
     ctr: float = Field(description="Clicks / impressions, 0–1.")
-    position: float = Field(description="Average position; 1 is the top, lower is better.")
+    position: float | None = Field(description="Average position; 1 is the top. None for Discover and Google News.")
     incomplete: bool | None = Field(default=None, description="True for days Search Console is still processing.")
 
 
@@ -165,7 +165,7 @@ class GscTotals(BaseModel):
     clicks: int
     impressions: int
     ctr: float
-    position: float
+    position: float | None
 
 
 class GscResult(BaseModel):
@@ -195,8 +195,29 @@ def _totals(response: GscQueryResponse) -> GscTotals:
     )
 
 
+NO_QUERY_TYPES = ("discover", "googleNews")
+
+
+def check_search_type_rules(args: GscSearchAnalyticsInput) -> None:
+    """Google's rules, checked before asking so the model learns the fix in one step."""
+    filtered = {f.dimension for group in args.dimension_filter_groups for f in group.filters}
+    if "searchAppearance" in args.dimensions and len(args.dimensions) > 1:
+        raise ToolError(
+            "searchAppearance cannot be grouped with other dimensions in one request. Group by searchAppearance "
+            "alone first, then filter on one appearance (dimension_filter_groups with dimension searchAppearance, "
+            "operator equals) and group by the other dimensions."
+        )
+    if args.search_type in NO_QUERY_TYPES and ("query" in args.dimensions or "query" in filtered):
+        raise ToolError(
+            f"Search Console reports no queries (and no average position) for {args.search_type}: group or filter "
+            "by page, country, device or date instead."
+        )
+
+
 async def gsc_search_analytics(args: GscSearchAnalyticsInput, ctx: ToolContext) -> GscResult:
     _, site = require_gsc(ctx)
+    check_search_type_rules(args)
+    has_position = args.search_type not in NO_QUERY_TYPES
     period = gsc_range(args.start_date, args.end_date, ctx=ctx)
     filters, search_type = args.dimension_filter_groups, args.search_type
     query = gsc_query(period, args.dimensions, args.row_limit, filters=filters, search_type=search_type)
@@ -220,7 +241,7 @@ async def gsc_search_analytics(args: GscSearchAnalyticsInput, ctx: ToolContext) 
             clicks=round(row.clicks),
             impressions=round(row.impressions),
             ctr=round(row.ctr, 4),
-            position=round(row.position, 2),
+            position=round(row.position, 2) if has_position else None,
             incomplete=incomplete or None,
         )
 
@@ -242,7 +263,7 @@ async def gsc_search_analytics(args: GscSearchAnalyticsInput, ctx: ToolContext) 
         date_range=period,
         search_type=args.search_type,
         dimensions=list(args.dimensions),
-        totals=_totals(totals),
+        totals=_totals(totals) if has_position else _totals(totals).model_copy(update={"position": None}),
         rows=[row_out(row) for row in response.rows[:shown]],
         rows_fetched=fetched,
         rows_shown=shown,
@@ -409,13 +430,15 @@ def absolute_url(site: str, url: str) -> str:
     return base + url
 
 
-async def gsc_inspect_url(args: GscInspectUrlInput, ctx: ToolContext) -> UrlInspectionResult:
-    gsc, site = require_gsc(ctx)
-    url = absolute_url(site, args.url.strip())
+async def inspect_cached(ctx: ToolContext, gsc: GscApi, site: str, url: str) -> UrlInspectionResult:
+    """One URL inspection, from the workspace cache when done within the hour (each costs URL Inspection quota).
+
+    Raises Google's errors untranslated, so a caller inspecting many pages can stop at a quota error and keep the
+    pages it has.
+    """
 
     async def fetch() -> UrlInspectionResult:
-        async with google_errors():
-            inspection = await gsc.inspect_url(site, url)
+        inspection = await gsc.inspect_url(site, url)
         status = inspection.index_status
         return UrlInspectionResult(
             site_url=site,
@@ -434,6 +457,13 @@ async def gsc_inspect_url(args: GscInspectUrlInput, ctx: ToolContext) -> UrlInsp
         )
 
     return await ctx.cache.get_or_fetch(f"gsc:inspect:{site}:{url}", fetch, ttl=INSPECT_TTL)
+
+
+async def gsc_inspect_url(args: GscInspectUrlInput, ctx: ToolContext) -> UrlInspectionResult:
+    gsc, site = require_gsc(ctx)
+    url = absolute_url(site, args.url.strip())
+    async with google_errors():
+        return await inspect_cached(ctx, gsc, site, url)
 
 
 GSC_TOOLS: list[Tool[Any, ToolContext]] = [

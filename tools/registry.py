@@ -8,9 +8,10 @@ from tools.context import ToolContext
 from tools.explain import EXPLAIN_TOOLS
 from tools.ga4_tools import GA4_TOOLS
 from tools.gsc_tools import GSC_TOOLS
+from tools.gsc_workflows import GSC_WORKFLOW_TOOLS
 
 
 def default_registry() -> ToolRegistry[ToolContext]:
     """ga4_run_report, ga4_compare_periods, ga4_realtime, ga4_metadata, gsc_search_analytics, gsc_compare_periods,
-    gsc_inspect_url, explain_change, chart."""
-    return ToolRegistry([*GA4_TOOLS, *GSC_TOOLS, *EXPLAIN_TOOLS, *CHART_TOOLS])
+    gsc_inspect_url, gsc_workflow, explain_change, chart."""
+    return ToolRegistry([*GA4_TOOLS, *GSC_TOOLS, *GSC_WORKFLOW_TOOLS, *EXPLAIN_TOOLS, *CHART_TOOLS])

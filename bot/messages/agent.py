@@ -14,6 +14,8 @@ STATUS_THINKING = "Thinking…"
 STATUS_TOOLS = {
     "ga4_run_report": "Looking at GA4…",
     "gsc_search_analytics": "Looking at Search Console…",
+    "gsc_workflow": "Looking at Search Console…",
+    "ga4_workflow": "Looking at GA4…",
 }
 STATUS_TOOLS_DEFAULT = "Looking at the data…"
 LOADING_MESSAGES = ("Looking at GA4…", "Checking Search Console…", "Crunching the numbers…")
@@ -22,6 +24,8 @@ LOADING_MESSAGES = ("Looking at GA4…", "Checking Search Console…", "Crunchin
 TOOL_PURPOSE = {
     "ga4_run_report": "a GA4 report",
     "gsc_search_analytics": "a Search Console query",
+    "gsc_workflow": "a Search Console check",
+    "ga4_workflow": "a GA4 key-event, funnel or AI-traffic report",
 }
 
 

@@ -1,6 +1,7 @@
 """One loopback aiohttp server for every Google API Lookout calls, used by tests and benchmarks alike.
 
-It serves the GA4 Data API v1beta and Search Console (searchAnalytics.query, urlInspection) from `PropertyDataset`s
+It serves the GA4 Data API v1beta and Search Console (searchAnalytics.query, urlInspection with its quota,
+sitemaps.list) from `PropertyDataset`s
 in their real REST wire formats (see `tools.sample.wire`), records every request, can add latency, inject
 errors for the next N requests of a route, simulates GA4 property token quotas, and tracks peak concurrent requests
 per property or site. Access control is pluggable: by default any `Bearer` token sees everything; the OAuth fake
@@ -24,6 +25,7 @@ from aiohttp import web
 
 from tools.fakes.loopback import LoopbackServer
 from tools.sample.dataset import PropertyDataset
+from tools.sample.search_console import search_analytics_json, sitemaps_json, url_inspection_json
 from tools.sample.wire import (
     ApiError,
     Json,
@@ -31,8 +33,6 @@ from tools.sample.wire import (
     metadata_json,
     realtime_json,
     run_report_json,
-    search_analytics_json,
-    url_inspection_json,
 )
 
 ROUTES = (
@@ -43,11 +43,13 @@ ROUTES = (
     "checkCompatibility",
     "searchAnalytics.query",
     "urlInspection.index.inspect",
+    "sitemaps.list",
 )
 _GA4_POST = re.compile(r"^/v1beta/properties/(?P<id>[^/:]+):(?P<method>[A-Za-z]+)$")
 _GA4_METADATA = re.compile(r"^/v1beta/properties/(?P<id>[^/:]+)/metadata$")
 _GSC_QUERY = re.compile(r"^/webmasters/v3/sites/(?P<site>[^/]+)/searchAnalytics/query$")
 _INSPECT = "/v1/urlInspection/index:inspect"
+_SITEMAPS = re.compile(r"^/webmasters/v3/sites/(?P<site>[^/]+)/sitemaps$")
 
 
 class GoogleAuthorizer(Protocol):
@@ -139,6 +141,26 @@ class PropertyQuota:
 
 
 @dataclass
+class InspectionQuota:
+    """URL Inspection's per-site quota: 2,000 inspections a day and 600 a minute (Search Console API limits).
+
+    The fake's "day" is its lifetime; the minute is a sliding window.
+    """
+
+    per_day: int = 2000
+    per_minute: int = 600
+    used: list[float] = field(default_factory=list)
+
+    def spend(self, site_url: str) -> None:
+        now = time.monotonic()
+        recent = sum(1 for moment in self.used if now - moment < 60.0)
+        if len(self.used) >= self.per_day or recent >= self.per_minute:
+            # Google's answer, as quoted in public bug reports: 429 RESOURCE_EXHAUSTED naming the property.
+            raise ApiError(429, f"Quota exceeded for {site_url}.")
+        self.used.append(now)
+
+
+@dataclass
 class _Failure:
     status: int
     remaining: int
@@ -163,6 +185,7 @@ class FakeGoogle(LoopbackServer):
     properties: dict[str, PropertyDataset] = field(default_factory=dict)
     sites: dict[str, PropertyDataset] = field(default_factory=dict)
     quotas: dict[str, PropertyQuota] = field(default_factory=dict)
+    inspection_quotas: dict[str, InspectionQuota] = field(default_factory=dict)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _in_flight: Counter[str] = field(default_factory=Counter)
     _peak: Counter[str] = field(default_factory=Counter)
@@ -188,6 +211,9 @@ class FakeGoogle(LoopbackServer):
 
     def quota(self, property_id: str) -> PropertyQuota:
         return self.quotas.setdefault(property_id, PropertyQuota())
+
+    def inspection_quota(self, site_url: str) -> InspectionQuota:
+        return self.inspection_quotas.setdefault(site_url, InspectionQuota())
 
     # ----- what happened -----
     def calls(self, route: str | None = None, *, resource: str | None = None) -> list[RecordedRequest]:
@@ -227,6 +253,9 @@ class FakeGoogle(LoopbackServer):
         match = _GSC_QUERY.match(path)
         if match and request.method == "POST":
             return await self._serve_site(request, "searchAnalytics.query", unquote(match.group("site")))
+        match = _SITEMAPS.match(path)
+        if match and request.method == "GET":
+            return await self._serve_site(request, "sitemaps.list", unquote(match.group("site")))
         if path == _INSPECT and request.method == "POST":
             body = await self._json(request)
             return await self._serve_site(request, "urlInspection.index.inspect", str(body.get("siteUrl", "")))
@@ -334,6 +363,9 @@ class FakeGoogle(LoopbackServer):
         async def answer(body: Json) -> Json:
             if route == "searchAnalytics.query":
                 return search_analytics_json(dataset, body)
+            if route == "sitemaps.list":
+                return sitemaps_json(dataset)
+            self.inspection_quota(site_url).spend(site_url)
             return url_inspection_json(dataset, body)
 
         return await self._serve(request, route, site_url, answer)

@@ -71,7 +71,7 @@ class GscRow(_Wire):
     clicks: float = 0.0
     impressions: float = 0.0
     ctr: float = 0.0
-    position: float = 0.0
+    position: float = 0.0  # Discover and Google News report none: 0 then
 
 
 class GscQueryResponse(_Wire):
@@ -100,6 +100,30 @@ class UrlInspection(_Wire):
     mobile_usability_verdict: str | None = None
 
 
+class SitemapContent(_Wire):
+    type: str = "web"
+    submitted: int = 0
+
+
+class Sitemap(_Wire):
+    """One entry of sitemaps.list (`WmxSitemap`); int64 counts arrive as strings and are read as numbers."""
+
+    path: str
+    type: str | None = None
+    last_submitted: str | None = Field(default=None, alias="lastSubmitted")
+    last_downloaded: str | None = Field(default=None, alias="lastDownloaded")
+    is_pending: bool = Field(default=False, alias="isPending")
+    is_sitemaps_index: bool = Field(default=False, alias="isSitemapsIndex")
+    warnings: int = 0
+    errors: int = 0
+    contents: list[SitemapContent] = Field(default_factory=list)
+
+
+def read_sitemaps(raw: dict[str, Any]) -> list[Sitemap]:
+    """A sitemaps.list answer (`{"sitemap": [...]}`, no key at all when the site has none)."""
+    return [Sitemap.model_validate(entry) for entry in raw.get("sitemap") or []]
+
+
 class GscApi(Protocol):
     """What the tools need from Search Console; `GscClient` is the real one."""
 
@@ -108,6 +132,8 @@ class GscApi(Protocol):
     ) -> GscQueryResponse: ...
 
     async def inspect_url(self, site_url: str, url: str) -> UrlInspection: ...
+
+    async def list_sitemaps(self, site_url: str) -> list[Sitemap]: ...
 
 
 async def paged_search_analytics(
@@ -224,3 +250,11 @@ class GscClient:
             return result
 
         return read_inspection(await self._call(site_url, execute))
+
+    async def list_sitemaps(self, site_url: str) -> list[Sitemap]:
+        def execute() -> dict[str, Any]:
+            service, http = self._service_and_http()
+            result: dict[str, Any] = service.sitemaps().list(siteUrl=site_url).execute(http=http)
+            return result
+
+        return read_sitemaps(await self._call(site_url, execute))

@@ -25,9 +25,18 @@ from google.analytics.data_v1beta.types import (
 
 from tools.google.errors import GoogleAccessDenied, GoogleUnavailable, error_for_status
 from tools.google.ga4 import property_name
-from tools.google.gsc import GscQuery, GscQueryResponse, UrlInspection, paged_search_analytics, read_inspection
+from tools.google.gsc import (
+    GscQuery,
+    GscQueryResponse,
+    Sitemap,
+    UrlInspection,
+    paged_search_analytics,
+    read_inspection,
+    read_sitemaps,
+)
 from tools.google.runtime import QuotaStatus
 from tools.sample.dataset import PropertyDataset
+from tools.sample.search_console import search_analytics_json, sitemaps_json, url_inspection_json
 from tools.sample.wire import (
     ApiError,
     Json,
@@ -35,8 +44,6 @@ from tools.sample.wire import (
     metadata_json,
     realtime_json,
     run_report_json,
-    search_analytics_json,
-    url_inspection_json,
 )
 
 T = TypeVar("T")
@@ -151,3 +158,7 @@ class SampleGsc:
         self._check(site_url)
         body = {"inspectionUrl": url, "siteUrl": site_url}
         return read_inspection(await _answer(site_url, lambda: url_inspection_json(self._dataset(), body)))
+
+    async def list_sitemaps(self, site_url: str) -> list[Sitemap]:
+        self._check(site_url)
+        return read_sitemaps(await _answer(site_url, lambda: sitemaps_json(self._dataset())))

@@ -114,12 +114,57 @@ class GscCube:
 
 
 @dataclass
+class GscRankings:
+    """Search Console atoms by ranking: axis 1 of `cube` is one (query, page) pair per entry of `queries`/`pages`."""
+
+    queries: list[str]
+    pages: list[str]  # paths
+    cube: GscCube
+
+
+@dataclass
 class IndexStatus:
     verdict: str = "PASS"
     coverage_state: str = "Submitted and indexed"
     indexing_state: str = "INDEXING_ALLOWED"
     robots_txt_state: str = "ALLOWED"
     page_fetch_state: str = "SUCCESSFUL"
+
+
+@dataclass(frozen=True)
+class SharedRanking:
+    """A second page of the site ranking for a query (keyword cannibalization): it takes `share` of the query's
+    impressions and a smaller share of its clicks, `position_offset` places lower. Totals do not change."""
+
+    query: str
+    page: str
+    share: float = 0.35
+    position_offset: float = 4.0
+
+
+@dataclass(frozen=True)
+class Sitemap:
+    """One submitted sitemap as Search Console's sitemaps.list reports it."""
+
+    path: str
+    submitted: int
+    days_since_download: int = 1
+    errors: int = 0
+    warnings: int = 0
+    is_pending: bool = False
+    is_index: bool = False
+
+
+# Rich-result types Search Console reports as searchAppearance, by page: (appearance, share of its impressions).
+SEARCH_APPEARANCES: dict[str, tuple[tuple[str, float], ...]] = {
+    "/pricing": (("REVIEW_SNIPPET", 0.55),),
+    "/blog/ga4-migration-guide": (("VIDEO", 0.22),),
+    "/blog/utm-parameters": (("VIDEO", 0.12),),
+    "/docs/api": (("TRANSLATED_RESULT", 0.06),),
+}
+# Discover shows the blog's articles to people who did not search: clicks and impressions per page relative to
+# the page's web-search ones (Discover reports no queries and no position).
+DISCOVER_SHARE = {"/blog/": 0.4}
 
 
 @dataclass
@@ -142,8 +187,13 @@ class PropertyDataset:
     page_titles: dict[str, str] = field(default_factory=dict)
     query_texts: dict[str, str] = field(default_factory=dict)
     index_statuses: dict[str, IndexStatus] = field(default_factory=dict)
+    shared_rankings: list[SharedRanking] = field(default_factory=list)
+    sitemaps: list[Sitemap] = field(
+        default_factory=lambda: [Sitemap("/sitemap.xml", submitted=9), Sitemap("/blog/sitemap.xml", submitted=8)]
+    )
     _ga4: Ga4Cube | None = field(default=None, init=False, repr=False)
     _gsc: GscCube | None = field(default=None, init=False, repr=False)
+    _rankings: GscRankings | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.site_url = self.site_url or self.catalog.site_url
@@ -155,6 +205,16 @@ class PropertyDataset:
         self.incidents.append(incident)
         self._ga4 = None
         self._gsc = None
+        self._rankings = None
+
+    def share_ranking(self, ranking: SharedRanking) -> None:
+        """Let a second page rank for one of the site's queries (cannibalization)."""
+        if ranking.query not in {query for query, _, _, _ in self.catalog.queries}:
+            raise KeyError(f"unknown query {ranking.query!r}")
+        if ranking.page not in self.pages:
+            raise KeyError(f"unknown page {ranking.page!r}")
+        self.shared_rankings.append(ranking)
+        self._rankings = None
 
     def set_page_title(self, path: str, title: str) -> None:
         """Replace a page's title (e.g. with prompt-injection text) everywhere GA4 reports `pageTitle`."""
@@ -224,6 +284,42 @@ class PropertyDataset:
         if self._gsc is None:
             self._gsc = self._build_gsc()
         return self._gsc
+
+    def gsc_rankings(self) -> GscRankings:
+        """The Search Console cube by ranking (query, page) instead of by query: each shared ranking takes its part
+        of its query's cells; every total stays what `gsc()` says."""
+        if self._rankings is None:
+            self._rankings = self._build_rankings()
+        return self._rankings
+
+    def _build_rankings(self) -> GscRankings:
+        cube = self.gsc()
+        texts = [query for query, _, _, _ in self.catalog.queries]
+        queries, pages = list(self.queries), [path for _, path, _, _ in self.catalog.queries]
+        # Copied: `gsc()` is shared and keeps its numbers.
+        parts = {name: [values.copy()] for name, values in cube.atoms.items()}
+        for ranking in self.shared_rankings:
+            index = texts.index(ranking.query)
+            primary = {name: values[0][:, index] for name, values in parts.items()}
+            impressions = np.floor(primary["impressions"] * ranking.share).astype(np.int64)
+            # Lower down the page, a smaller share of the clicks: half the impression share.
+            clicks = np.minimum(np.floor(primary["clicks"] * ranking.share / 2).astype(np.int64), impressions)
+            mean = primary["positionSum"] / np.maximum(primary["impressions"], 1)
+            position_sum = np.round(impressions * (mean + 100 * ranking.position_offset)).astype(np.int64)
+            taken = {"impressions": impressions, "clicks": clicks, "positionSum": position_sum}
+            for name, values in parts.items():
+                values[0][:, index] -= taken[name]
+                values.append(taken[name][:, None])
+            queries.append(self.query_texts.get(ranking.query, ranking.query))
+            pages.append(ranking.page)
+        atoms = {name: np.concatenate(values, axis=1) for name, values in parts.items()}
+        return GscRankings(queries=queries, pages=pages, cube=GscCube(days=cube.days, atoms=atoms))
+
+    def search_appearances(self, page: str) -> tuple[tuple[str, float], ...]:
+        return SEARCH_APPEARANCES.get(page, ())
+
+    def discover_share(self, page: str) -> float:
+        return next((share for prefix, share in DISCOVER_SHARE.items() if page.startswith(prefix)), 0.0)
 
     def day_index(self, day: date) -> int:
         return (day - self.first_day).days

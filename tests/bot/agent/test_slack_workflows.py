@@ -1,0 +1,49 @@
+"""Workflow tools answered through Slack: a signed mention → the agent → the model asks for a workflow → the fake
+Google serves it → the answer streams into the thread with the right status and footer."""
+
+from __future__ import annotations
+
+import json
+
+from bot.fakes.llm_script import LLMFakeServer, RecordedRequest, Reply, ScriptedToolCall
+from bot.fakes.slack_api import FakeSlack
+from tests.bot.agent.test_slack_answers import SITE, AgentApp, ask, footer
+from tests.bot.agent.test_slack_answers import agent_app as agent_app
+from tests.bot.agent.test_slack_answers import dataset as dataset
+from tests.bot.agent.test_slack_answers import google as google
+from tools.fakes.google import FakeGoogle
+
+
+def answer_with_top_query(recorded: RecordedRequest) -> Reply:
+    result = json.loads(recorded.tool_results[0])
+    top = result["rows"][0]
+    return Reply(
+        text=(
+            f"Your best striking-distance query is **{top['query']}**: position {top['position']} with "
+            f"{top['impressions']:,} impressions and {top['clicks']:,} clicks."
+        )
+    )
+
+
+async def test_a_striking_distance_question_is_answered_with_the_search_console_workflow(
+    agent_app: AgentApp,
+    fakes: dict[str, LLMFakeServer],
+    google: FakeGoogle,
+    fake_slack: FakeSlack,
+) -> None:
+    app = await agent_app(order=("anthropic",))
+    claude = fakes["anthropic"]
+    claude.script(Reply(tool_calls=(ScriptedToolCall("gsc_workflow", {"workflow": "striking_distance"}),)))
+    claude.responder = answer_with_top_query
+
+    answer = await ask(app, "which queries are almost on page one?")
+
+    offered = {tool["name"] for tool in claude.requests[0].body["tools"]}
+    assert {"gsc_workflow", "ga4_run_report", "gsc_search_analytics"} <= offered
+    sent = google.calls("searchAnalytics.query")[0].body
+    assert sent["dimensions"] == ["query", "page"]
+    top = json.loads(claude.requests[1].tool_results[0])["rows"][0]
+    assert f"**{top['query']}**" in answer.text and f"{top['impressions']:,} impressions" in answer.text
+    statuses = [call.get("status") for call in fake_slack.calls_to("assistant.threads.setStatus")]
+    assert "Looking at Search Console…" in statuses
+    assert footer(answer).startswith(f"_Search Console {SITE} · Oct 21–Nov 17")
