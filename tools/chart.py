@@ -18,7 +18,7 @@ import re
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import date
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 
 
 class ChartPoint(BaseModel):
-    x: str = Field(description="A date (YYYY-MM-DD or GA4's YYYYMMDD) or a category label.")
+    x: str = Field(
+        description="A date (YYYY-MM-DD or GA4's YYYYMMDD), an hour (YYYY-MM-DD HH:MM or GA4's YYYYMMDDHH) or a label."
+    )
     y: float
 
 
@@ -53,11 +55,20 @@ class ChartSeries(BaseModel):
     )
 
 
+class Highlight(BaseModel):
+    """A stretch of the x axis to shade, e.g. an anomaly: from `start` to `end` (both x values of the chart)."""
+
+    start: str
+    end: str
+    label: str = Field(default="Unusual", max_length=40)
+
+
 class ChartInput(BaseModel):
     title: str = Field(max_length=100)
     kind: Literal["line", "bar"] = "line"
     series: list[ChartSeries] = Field(min_length=1, max_length=6)
     y_label: str | None = Field(default=None, max_length=40)
+    highlight: Highlight | None = Field(default=None, description="Optional stretch to shade on a dated line chart.")
 
     @model_validator(mode="after")
     def _has_primary(self) -> ChartInput:
@@ -81,16 +92,64 @@ class ChartImage(BaseModel):
 
 
 _COMPACT_DATE = re.compile(r"^\d{8}$")
+_COMPACT_HOUR = re.compile(r"^\d{10}$")  # GA4's dateHour
+_DATE_IN_TEXT = re.compile(r"\b(\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?|\d{10}|\d{8})\b")
 
 
-def _as_date(text: str) -> date | None:
+def _as_moment(text: str) -> datetime | None:
+    """A date or an hour in any form GA4, Search Console or the bot writes them; None for a category label."""
     value = text.strip()
-    if _COMPACT_DATE.match(value):
+    if _COMPACT_HOUR.match(value):
+        value = f"{value[:4]}-{value[4:6]}-{value[6:8]} {value[8:]}:00"
+    elif _COMPACT_DATE.match(value):
         value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    if not value[:1].isdigit():
+        return None
     try:
-        return date.fromisoformat(value)
+        return datetime.fromisoformat(value)
     except ValueError:
         return None
+
+
+def _is_midnight_form(text: str) -> bool:
+    """A plain date (no time of day written)."""
+    value = text.strip()
+    return bool(_COMPACT_DATE.match(value)) or (len(value) == 10 and value[4] == "-")
+
+
+def readable(text: str) -> str:
+    """`20261123` or `2026-11-23` → `Nov 23`; an hour → `Nov 23 14:00`; anything else unchanged."""
+    moment = _as_moment(text)
+    if moment is None:
+        return text
+    day = f"{moment.strftime('%b')} {moment.day}"
+    return day if _is_midnight_form(text) else f"{day} {moment.strftime('%H:%M')}"
+
+
+def readable_title(title: str) -> str:
+    """A title with every date in it written as people write them."""
+    return _DATE_IN_TEXT.sub(lambda match: readable(match.group(1)), title)
+
+
+def legend_label(series: ChartSeries) -> str:
+    """A comparison series names the dates it shows: "Previous 28 days (Sep 25 – Oct 22)"."""
+    if series.compared and _as_moment(series.points[0].x) is not None:
+        return f"{series.name} ({readable(series.points[0].x)} – {readable(series.points[-1].x)})"
+    return series.name
+
+
+def _shade(axes: Any, highlight: Highlight) -> str | None:
+    """Shade the highlighted stretch; its description for the alt text, or None when its ends are not dates."""
+    start, end = _as_moment(highlight.start), _as_moment(highlight.end)
+    if start is None or end is None:
+        return None
+    end = max(start, end)
+    if _is_midnight_form(highlight.start) and _is_midnight_form(highlight.end):
+        # Daily points sit at midnight: shade whole days around them, so a one-day stretch is visible.
+        start, end = start - timedelta(hours=12), end + timedelta(hours=12)
+    axes.axvspan(start, end, color="#d62728", alpha=0.12, linewidth=0, label=highlight.label)
+    first, last = readable(highlight.start), readable(highlight.end)
+    return f"{highlight.label} on {first}" if first == last else f"{highlight.label} from {first} to {last}"
 
 
 def _human(value: float, _: object = None) -> str:
@@ -110,11 +169,18 @@ def _sorted_by_date(spec: ChartInput) -> ChartInput:
     """Report rows often come sorted by a metric; a time series must be drawn in date order."""
     series = []
     for item in spec.series:
-        if all(_as_date(p.x) is not None for p in item.points):
-            points = sorted(item.points, key=lambda p: _as_date(p.x) or date.min)
+        if all(_as_moment(p.x) is not None for p in item.points):
+            points = sorted(item.points, key=lambda p: _as_moment(p.x) or datetime.min)
             item = item.model_copy(update={"points": points})
         series.append(item)
     return spec.model_copy(update={"series": series})
+
+
+def _date_ticks(moment: float, _: object = None) -> str:
+    from matplotlib import dates as mdates
+
+    when = mdates.num2date(moment)  # type: ignore[no-untyped-call]
+    return f"{when.strftime('%b')} {when.day}"
 
 
 def render_chart(spec: ChartInput) -> ChartImage:
@@ -131,18 +197,18 @@ def render_chart(spec: ChartInput) -> ChartImage:
     axes = figure.add_subplot(1, 1, 1)
     spec = _sorted_by_date(spec)
     primary = next(series for series in spec.series if not series.compared)
-    primary_dates = [_as_date(p.x) for p in primary.points]
-    dated = all(d is not None for d in primary_dates)
-    positions: list[Any] = list(primary_dates) if dated else list(range(len(primary.points)))
+    primary_moments = [_as_moment(p.x) for p in primary.points]
+    dated = all(d is not None for d in primary_moments)
+    hourly = dated and not all(_is_midnight_form(p.x) for p in primary.points)
+    positions: list[Any] = list(primary_moments) if dated else list(range(len(primary.points)))
+    title = readable_title(spec.title)
 
     width = 0.8 / max(1, len(spec.series))
     for index, series in enumerate(spec.series):
         color = PALETTE[index % len(PALETTE)]
         ys = [p.y for p in series.points][: len(positions)]
         xs = positions[: len(ys)]
-        label = series.name
-        if series.compared and series.points and _as_date(series.points[0].x) is not None:
-            label = f"{series.name} ({series.points[0].x} – {series.points[-1].x})"
+        label = legend_label(series)
         if spec.kind == "line":
             style = "--" if series.compared else "-"
             axes.plot(
@@ -160,17 +226,22 @@ def render_chart(spec: ChartInput) -> ChartImage:
                 alpha=0.6 if series.compared else 0.95,
             )
     if spec.kind == "bar":
-        labels = [str(d) if dated else p.x for d, p in zip(primary_dates, primary.points, strict=True)]
+        labels = [readable(p.x) for p in primary.points]
         axes.set_xticks(list(range(len(labels))))
         axes.set_xticklabels(
             [label[:18] for label in labels],
             rotation=30 if len(labels) > 6 else 0,
             ha="right" if len(labels) > 6 else "center",
         )
+    elif hourly:
+        # Days are what a reader navigates by; the hours in between are marked without labels.
+        axes.xaxis.set_major_locator(mdates.DayLocator())  # type: ignore[no-untyped-call]
+        axes.xaxis.set_major_formatter(FuncFormatter(_date_ticks))
+        axes.xaxis.set_minor_locator(mdates.HourLocator(byhour=(6, 12, 18)))  # type: ignore[no-untyped-call]
     elif dated:
         locator = mdates.AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
         axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+        axes.xaxis.set_major_formatter(FuncFormatter(_date_ticks))
     else:
         # At most ~MAX_LINE_TICKS labels: an hourly week (168 points) labelled at every point is an unreadable smear.
         step = -(-len(positions) // MAX_LINE_TICKS)
@@ -178,14 +249,15 @@ def render_chart(spec: ChartInput) -> ChartImage:
         axes.set_xticklabels([p.x[:18] for p in primary.points][::step], rotation=30, ha="right")
     axes.yaxis.set_major_formatter(FuncFormatter(_human))
     axes.set_ylim(bottom=min(0.0, *(p.y for s in spec.series for p in s.points)))
-    axes.set_title(spec.title, fontsize=15, loc="left", pad=12)
+    shaded = _shade(axes, spec.highlight) if dated and spec.kind == "line" and spec.highlight is not None else None
+    axes.set_title(title, fontsize=15, loc="left", pad=12)
     if spec.y_label:
         axes.set_ylabel(spec.y_label, fontsize=12)
     axes.tick_params(labelsize=11)
     axes.grid(axis="y", alpha=0.3)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    if len(spec.series) > 1:
+    if len(spec.series) > 1 or shaded is not None:
         axes.legend(fontsize=11, frameon=False, loc="best")
     if dated and spec.kind == "line":
         left = LEFT_IN + (LEFT_LABEL_IN if spec.y_label else 0.0)
@@ -202,12 +274,14 @@ def render_chart(spec: ChartInput) -> ChartImage:
     # tight_layout leaves a placeholder layout engine behind.
     canvas.print_png(buffer, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})  # type: ignore[no-untyped-call]
     png = buffer.getvalue()
-    slug = re.sub(r"[^a-z0-9]+", "-", spec.title.lower()).strip("-")[:50] or "chart"
-    first, last = primary.points[0].x, primary.points[-1].x
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:50] or "chart"
+    first, last = readable(primary.points[0].x), readable(primary.points[-1].x)
     names = [series.name for series in spec.series]
-    alt = f"{spec.kind} chart '{spec.title}': {', '.join(names)} from {first} to {last}"
+    alt = f"{spec.kind} chart '{title}': {', '.join(names)} from {first} to {last}"
+    if shaded is not None:
+        alt += f"; shaded: {shaded}"
     return ChartImage(
-        title=spec.title,
+        title=title,
         filename=f"{slug}.png",
         kind=spec.kind,
         width_px=int(WIDTH_IN * DPI),

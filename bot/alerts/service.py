@@ -242,7 +242,7 @@ class AlertService:
             channel_id=channel_id,
             content=png,
             filename="lookout-alert.png",
-            title=f"{found.series.spec.label}: actual and expected",
+            title=messages.chart_title(label=found.series.spec.label, hourly=found.series.spec.granularity == "hourly"),
             what="alert",
             thread_ts=thread_ts,
         )

@@ -2,34 +2,46 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot.alerts.detect import Found
 from bot.digest.report import DigestReport
-from tools.chart import ChartInput, ChartPoint, ChartSeries, render_chart_async
+from bot.messages import alerts as alert_messages
+from bot.messages import digest as digest_messages
+from tools.chart import ChartInput, ChartPoint, ChartSeries, Highlight, render_chart_async
 
 ALERT_HOURLY_WINDOW = timedelta(days=7)
 ALERT_DAILY_WINDOW = timedelta(days=28)
 
 
 async def digest_chart(report: DigestReport) -> bytes | None:
-    """Sessions over the last 28 days."""
+    spec = digest_chart_spec(report)
+    return None if spec is None else (await render_chart_async(spec)).png
+
+
+def digest_chart_spec(report: DigestReport) -> ChartInput | None:
+    """Sessions over the last 28 days, titled as the upload is."""
     if len(report.chart_series) < 2:
         return None
-    spec = ChartInput(
-        title=f"Sessions, last {len(report.chart_series)} days",
+    return ChartInput(
+        title=digest_messages.chart_title(report)[:100],
         series=[
             ChartSeries(
                 name="Sessions", points=[ChartPoint(x=day.isoformat(), y=value) for day, value in report.chart_series]
             )
         ],
     )
-    image = await render_chart_async(spec)
-    return image.png
 
 
 async def alert_chart(found: Found) -> bytes | None:
-    """The alerted series over the last week (hourly) or four weeks (daily), with the week before dashed."""
+    spec = alert_chart_spec(found)
+    return None if spec is None else (await render_chart_async(spec)).png
+
+
+def alert_chart_spec(found: Found) -> ChartInput | None:
+    """The alerted series over the last week (hourly) or four weeks (daily), with the week before dashed and the
+    incident's stretch shaded, titled as the upload is."""
     points = found.series.points
     last = points[-1].timestamp
     window = ALERT_HOURLY_WINDOW if found.series.spec.granularity == "hourly" else ALERT_DAILY_WINDOW
@@ -38,19 +50,33 @@ async def alert_chart(found: Found) -> bytes | None:
     earlier = [(point, by_time.get(point.timestamp - timedelta(weeks=1))) for point in recent]
     if len(recent) < 2:
         return None
+    _label = _labeller(found)
     series = [ChartSeries(name="This period", points=[ChartPoint(x=_label(p.timestamp), y=p.value) for p in recent])]
     if all(value is not None for _, value in earlier):
         series.append(
             ChartSeries(
                 name="A week before",
-                points=[ChartPoint(x=_label(p.timestamp), y=value or 0.0) for p, value in earlier],
+                # Its own dates (drawn aligned with this period's), so the legend names the week it shows.
+                points=[ChartPoint(x=_label(p.timestamp - timedelta(weeks=1)), y=value or 0.0) for p, value in earlier],
                 compared=True,
             )
         )
-    spec = ChartInput(title=f"{found.series.spec.label}: this period and a week before"[:100], series=series)
-    image = await render_chart_async(spec)
-    return image.png
+    incident = found.incident
+    return ChartInput(
+        title=alert_messages.chart_title(
+            label=found.series.spec.label, hourly=found.series.spec.granularity == "hourly"
+        )[:100],
+        series=series,
+        highlight=Highlight(
+            start=_label(max(incident.start, recent[0].timestamp)),
+            end=_label(incident.end or last),
+            label=alert_messages.CHART_HIGHLIGHT,
+        ),
+    )
 
 
-def _label(moment: object) -> str:
-    return str(moment)[:16]
+def _labeller(found: Found) -> Callable[[datetime], str]:
+    """Hours as `YYYY-MM-DD HH:MM`, days as `YYYY-MM-DD`: the chart writes each as people read it."""
+    if found.series.spec.granularity == "hourly":
+        return lambda moment: moment.strftime("%Y-%m-%d %H:%M")
+    return lambda moment: moment.date().isoformat()

@@ -117,6 +117,18 @@ def source_context(*, source: str, sensitivity: str, sample: bool = False) -> st
     return f"{SAMPLE_NOTE} · {text}" if sample else text
 
 
+CHART_HIGHLIGHT = "Unusual"
+
+
+def chart_title(*, label: str, hourly: bool) -> str:
+    """Plain text (a file title shows entities as typed): the metric label is ours, not Google's."""
+    return (
+        f"{label} per hour, last 7 days (dashed: the week before)"
+        if hourly
+        else (f"{label} per day, last 4 weeks (dashed: the week before)")
+    )
+
+
 def alert_blocks(*, lines: list[str], context: str, incident_id: int) -> list[Block]:
     value = str(incident_id)
     return [

@@ -127,7 +127,7 @@ class World:
             chart=chart,
         )
 
-    def alert_service(self, *, claimant: str = "replica-1", policy: Any = None) -> AlertService:
+    def alert_service(self, *, claimant: str = "replica-1", policy: Any = None, chart: Any = None) -> AlertService:
         pacer = ChannelPacer(interval=0.0)
         poster = ClaimedPoster(
             database=self.database, clock=self.clock, claimant=claimant, pacer=pacer, stale_after=timedelta(seconds=60)
@@ -144,6 +144,7 @@ class World:
             poster=poster,
             clock=self.clock,
             policy=policy,
+            chart=chart,
         )
 
     async def subscribe(
