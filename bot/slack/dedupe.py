@@ -55,6 +55,11 @@ class EventLedger:
         self._pending: list[_Claim] = []
         self._flusher: asyncio.Task[None] | None = None
         self.lease = timedelta(seconds=lease_seconds)
+        # Claims being answered, per database (keyed by id): key → how many holders.
+        self._held: dict[int, tuple[Database, dict[str, int]]] = {}
+        self._renewer: asyncio.Task[None] | None = None
+        self._finishing: list[tuple[Database, list[str], asyncio.Future[None]]] = []
+        self._finisher: asyncio.Task[None] | None = None
 
     async def claim(
         self, *, database: Database, keys: Mapping[str, str], places: Mapping[str, Place] | None = None
@@ -76,31 +81,65 @@ class EventLedger:
 
     @contextlib.asynccontextmanager
     async def hold(self, *, database: Database, keys: Collection[str]) -> AsyncIterator[None]:
-        """Renew the lease on `keys` while the block runs (an answer being written), so nobody takes them over."""
+        """Keep the lease on `keys` while the block runs (an answer being written), so nobody takes them over.
 
-        async def renew() -> None:
-            while True:
-                await asyncio.sleep(self.lease.total_seconds() / 3)
-                try:
-                    async with database.session() as session:
-                        await renew_claims(session=session, keys=keys, lease_until=utcnow() + self.lease)
-                except Exception as error:
-                    logger.warning("renewing an answer's claim failed (%s)", type(error).__name__)
-
-        task = asyncio.get_running_loop().create_task(renew(), name="claim-renewal")
+        One renewal loop serves every held claim of the process: an UPDATE per database every third of the lease,
+        not a task and a transaction per answer.
+        """
+        held = self._held.setdefault(id(database), (database, {}))[1]
+        for key in keys:
+            held[key] = held.get(key, 0) + 1
+        if self._renewer is None or self._renewer.done():
+            self._renewer = asyncio.get_running_loop().create_task(self._renew(), name="claim-renewal")
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for key in keys:
+                held[key] -= 1
+                if not held[key]:
+                    del held[key]
+            if not any(keys for _, keys in self._held.values()) and self._renewer is not None:
+                self._renewer.cancel()  # nothing left to renew; the next hold starts it again
+                self._renewer = None
+
+    async def _renew(self) -> None:
+        while any(keys for _, keys in self._held.values()):
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            for database, keys in list(self._held.values()):
+                if not keys:
+                    continue
+                try:
+                    async with database.session() as session:
+                        await renew_claims(session=session, keys=list(keys), lease_until=utcnow() + self.lease)
+                except Exception as error:
+                    logger.warning("renewing %d answers' claims failed (%s)", len(keys), type(error).__name__)
 
     async def finish(self, *, database: Database, keys: Collection[str]) -> None:
-        """Mark the claims' work over, so they are never taken over or apologised for; retried like claims.
+        """Mark the claims' work over, so they are never taken over or apologised for; batched and retried like
+        claims (one UPDATE for every claim finished meanwhile).
 
         When the database refuses every attempt the lease runs out and the sweep would apologise for an answer
         that was given: logged, since nothing better can be done without the database.
         """
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._finishing.append((database, list(keys), done))
+        if self._finisher is None or self._finisher.done():
+            self._finisher = loop.create_task(self._finish_pending(), name="claim-finish")
+        await done
+
+    async def _finish_pending(self) -> None:
+        await asyncio.sleep(0)  # finishes made in the same loop iteration join this batch
+        while self._finishing:
+            batch, self._finishing = self._finishing[:_MAX_BATCH], self._finishing[_MAX_BATCH:]
+            for database in {id(item[0]): item[0] for item in batch}.values():
+                mine = [item for item in batch if item[0] is database]
+                await self._finish_batch(database, sorted({key for _, keys, _ in mine for key in keys}))
+                for _, _, done in mine:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def _finish_batch(self, database: Database, keys: list[str]) -> None:
         for delay in (*RETRY_DELAYS, None):
             try:
                 async with database.session() as session:

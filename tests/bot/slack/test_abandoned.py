@@ -6,7 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from slack_sdk.web.async_client import AsyncWebClient
+
 from bot.fakes.slack_api import FakeSlack
+from bot.incoming import IncomingMessage
+from bot.services import Services
 from bot.slack.abandoned import sweep_abandoned_answers
 from bot.slack.dedupe import EventLedger
 from storage.db import Database
@@ -114,3 +118,29 @@ async def test_replicas_sweeping_at_once_apologise_once_per_abandoned_answer(
 
     assert sum(counts) == len(envelopes)
     assert all(len(replies(fake_slack, envelope)) == 1 for envelope in envelopes)
+
+
+async def test_an_answer_slower_than_the_lease_keeps_its_claim_while_it_is_written(
+    start_app: StartApp, fake_slack: FakeSlack
+) -> None:
+    async def slow_answer(*, message: IncomingMessage, client: AsyncWebClient) -> None:
+        await asyncio.sleep(1.0)  # three leases long: only the renewals keep the claim
+        await client.chat_postMessage(channel=message.channel_id, thread_ts=message.thread_ts, text="slow but sure")
+
+    def configure(services: Services) -> None:
+        services.dedupe = EventLedger(lease_seconds=0.3)
+        services.message_handler = slow_answer
+
+    app = await start_app(configure=configure)
+    envelope = event_envelope(app_mention("a long question"))
+
+    await app.sender.envelope(envelope)
+    await asyncio.sleep(0.7)
+    swept = await sweep_abandoned_answers(app.services)
+    await app.sender.envelope(envelope, retry_num=1)
+    await app.wait_for_calls("chat.postMessage")
+    await asyncio.sleep(0.3)
+    await app.settle()
+
+    assert swept == 0
+    assert replies(fake_slack, envelope) == ["slow but sure"]
