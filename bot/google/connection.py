@@ -69,7 +69,7 @@ class GoogleTarget:
     site_url: str | None
     timezone: str | None  # the property's reporting timezone (IANA)
     currency: str | None  # the property's currency (ISO 4217)
-    sample: bool = False  # the built-in sample property (`/lookout connect demo`), not the workspace's own data
+    sample: bool = False  # the built-in sample property (Demo Store), not the workspace's own data
 
     def require_property(self) -> str:
         """The numeric property id, or `NoPropertyChosen` for the person to fix."""

@@ -1,5 +1,4 @@
-"""The built-in sample property (Demo Store) as a Google target and clients, for `lookout demo` and for workspaces
-that chose `/lookout connect demo`.
+"""The built-in sample property (Demo Store) as a Google target and clients, for `lookout demo`.
 
 It answers through the same `Ga4Api` / `GscApi` interfaces as a real grant (in process, no credentials), so digests,
 alerts and answers run unchanged; the target is marked `sample` so every message made from it says so.
