@@ -38,7 +38,8 @@ async def ask(
     err: TextIO | None = None,
 ) -> int:
     from bot.agent.context import GoogleToolContexts
-    from bot.agent.slack import footer_text
+    from bot.agent.plan import describe
+    from bot.agent.slack import footer_text, where_of
     from bot.serve import build_services
 
     # Looked up now, not bound as defaults at import: a caller (or pytest) may have replaced them since.
@@ -60,6 +61,7 @@ async def ask(
             err.write(google_messages.problem_text(problem.message_key, workspace_name=workspace.name) + "\n")
             return 1
         shown: list[str] = []
+        where = where_of(prepared)
 
         async def on_event(event: AgentEvent) -> None:
             if isinstance(event, AnswerText):
@@ -70,7 +72,8 @@ async def ask(
                 shown.clear()
                 err.write(f"\n[{event.model} answers from the start: the previous model failed]\n")
             elif isinstance(event, ToolsStarted):
-                err.write(f"[{messages.status_for_tools(event.names)}]\n")
+                for call in event.calls:
+                    err.write(f"[{describe(call, where=where).title}]\n")
 
         outcome = await agent.answer(
             question,

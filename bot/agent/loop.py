@@ -53,7 +53,26 @@ class StopReason(StrEnum):
 
 @dataclass(frozen=True)
 class ToolsStarted:
+    """The model asked for these tools: `calls` will run, `skipped` will not (a cap was reached)."""
+
     names: tuple[str, ...]
+    calls: tuple[ToolCallPart, ...] = ()
+    skipped: tuple[ToolCallPart, ...] = ()
+
+
+@dataclass(frozen=True)
+class ToolsRunning:
+    """The calls of the last `ToolsStarted` are running now (in parallel)."""
+
+    calls: tuple[ToolCallPart, ...]
+
+
+@dataclass(frozen=True)
+class ToolFinished:
+    """One call came back (complete, or an error the model sees); sent as each finishes."""
+
+    call: ToolCallPart
+    outcome: ToolOutcome
 
 
 @dataclass(frozen=True)
@@ -77,7 +96,7 @@ class AnswerDone:
     result: AgentResult
 
 
-AgentEvent = ToolsStarted | AnswerText | AnswerRestart | AnswerDone
+AgentEvent = ToolsStarted | ToolsRunning | ToolFinished | AnswerText | AnswerRestart | AnswerDone
 
 
 class EventSink(Protocol):
@@ -276,11 +295,14 @@ class Agent(Generic[ContextT]):
 
             allowed = calls[: max(limits.max_tool_calls - tool_calls, 0)]
             skipped = calls[len(allowed) :]
-            await on_event(ToolsStarted(tuple(call.name for call in allowed)))
+            await on_event(
+                ToolsStarted(tuple(call.name for call in allowed), calls=tuple(allowed), skipped=tuple(skipped))
+            )
+            await on_event(ToolsRunning(tuple(allowed)))
             started = time.perf_counter()
             try:
                 async with asyncio.timeout(max(deadline - self.clock(), 0.001)):
-                    runs = await self._run_tools(allowed, context)
+                    runs = await self._run_tools(allowed, context, on_event)
             except TimeoutError:
                 turn.append(_not_run_results(calls))
                 result.not_run.extend(call.name for call in calls)
@@ -333,9 +355,10 @@ class Agent(Generic[ContextT]):
             raise AllModelsFailed([])
         return response
 
-    async def _run_tools(self, calls: Sequence[ToolCallPart], context: ContextT) -> list[ToolRun]:
+    async def _run_tools(self, calls: Sequence[ToolCallPart], context: ContextT, on_event: EventSink) -> list[ToolRun]:
         async def one(call: ToolCallPart) -> ToolRun:
             outcome = await self.tools.run(call.name, call.arguments or "{}", context)
+            await on_event(ToolFinished(call, outcome))
             return ToolRun(call=call, outcome=outcome)
 
         gathered = await asyncio.gather(*(one(call) for call in calls), return_exceptions=True)

@@ -19,12 +19,25 @@ from pydantic import BaseModel
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.agent import links
 from bot.agent.feedback import ACTION_FEEDBACK_DOWN, ACTION_FEEDBACK_UP
-from bot.agent.loop import AgentEvent, AgentResult, AnswerDone, AnswerRestart, AnswerText, ToolRun, ToolsStarted
+from bot.agent.loop import (
+    AgentEvent,
+    AgentResult,
+    AnswerDone,
+    AnswerRestart,
+    AnswerText,
+    ToolFinished,
+    ToolRun,
+    ToolsRunning,
+    ToolsStarted,
+)
+from bot.agent.plan import Plan, Task, Where
 from bot.incoming import IncomingMessage
 from bot.messages import agent as messages
 from bot.messages import google as google_messages
 from bot.messages.sample import SAMPLE_NOTE
+from bot.messages import plan as plan_words
 from bot.slack.errors import error_code
 from bot.slack.writes import post_once
 from bot.slack_text import escape, safe_model_text, strip_mentions
@@ -44,19 +57,41 @@ _SEND_INTERVAL_SECONDS = 0.25
 
 
 class StatusIndicator:
-    """The thread's "Looking at GA4…" status, set without holding up the work; `settle` before posting so a
-    late status never reappears under the answer (Slack clears the status when the bot posts)."""
+    """The thread's status ("is reading GA4…" with the current step as its loading messages), set without holding
+    up the work. Nothing is said twice in a row, a step whose every lookup was already announced (the model asked
+    for the same report again) is not announced again, and once the answer starts (`clear`) no status is set any
+    more. `settle` before posting so a late status never reappears under the answer."""
 
     def __init__(self, client: AsyncWebClient, *, channel_id: str, thread_ts: str) -> None:
         self._client = client
         self._channel = channel_id
         self._thread = thread_ts
         self._last: asyncio.Task[None] | None = None
+        self._shown: tuple[str, tuple[str, ...]] | None = None
+        self._announced: set[str] = set()  # the steps' loading messages shown so far
+        self._cleared = False
 
-    def set(self, status: str) -> None:
-        self._last = asyncio.get_running_loop().create_task(self._set(self._last, status))
+    def set(self, status: str, loading_messages: Sequence[str] = (), *, step: bool = False) -> None:
+        """`step`: the loading messages name lookups, each announced once per answer."""
+        wanted = (status, tuple(dict.fromkeys(loading_messages)))
+        if self._cleared or wanted == self._shown:
+            return
+        if step and wanted[1] and self._announced.issuperset(wanted[1]):
+            return
+        if step:
+            self._announced.update(wanted[1])
+        self._shown = wanted
+        self._last = asyncio.get_running_loop().create_task(self._set(self._last, *wanted))
 
-    async def _set(self, previous: asyncio.Task[None] | None, status: str) -> None:
+    def clear(self) -> None:
+        """The answer has started: take the status away (once) and set none after it."""
+        if self._cleared:
+            return
+        self._cleared = True
+        if self._shown is not None:
+            self._last = asyncio.get_running_loop().create_task(self._set(self._last, "", ()))
+
+    async def _set(self, previous: asyncio.Task[None] | None, status: str, loading: tuple[str, ...]) -> None:
         if previous is not None:
             await previous
         try:
@@ -64,7 +99,7 @@ class StatusIndicator:
                 channel_id=self._channel,
                 thread_ts=self._thread,
                 status=status,
-                loading_messages=list(messages.LOADING_MESSAGES),
+                loading_messages=list(loading) or None,
             )
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
             # Not fatal: the answer still comes; some workspaces allow statuses only in assistant threads.
@@ -76,15 +111,18 @@ class StatusIndicator:
 
 
 class AnswerStream:
-    """One answer message in a thread, streamed when Slack allows it, else posted and updated.
+    """One answer message in a thread: its plan (tasks) then its text, streamed when Slack allows it, else posted
+    and updated with the plan as a "How I got this" block.
 
-    Text is sent at most every `_SEND_INTERVAL_SECONDS`; whatever is left goes out with the final call, so a
-    quick answer costs one start and one stop call.
+    Streaming speaks Slack's chunks: each task as a `task_update` chunk (timeline display), the text as
+    `markdown_text` chunks. The stream opens with the first tasks (or the first text when no tool runs). Text is
+    sent at most every `_SEND_INTERVAL_SECONDS`; whatever is left goes out with the final call, so a quick answer
+    costs one start and one stop call.
 
     Slack failing on the way never costs the answer and never doubles it. Calls that add text (start, append,
-    stop with text, post) are never repeated blindly: a failed start falls back to a post (`post_once`, which looks
-    for its own message before posting again), and a failed append or stop ends the stream and writes the whole text
-    with `chat.update`, which may be repeated safely. The client itself retries what is safe to retry
+    stop with text, post) are never repeated blindly: a refused start makes the answer a post (`post_once`, which
+    looks for its own message before posting again), and a failed append or stop ends the stream and writes the
+    whole text with `chat.update`, which may be repeated safely. The client itself retries what is safe to retry
     (`bot.slack.writes`).
     """
 
@@ -97,6 +135,7 @@ class AnswerStream:
         team_id: str,
         user_id: str,
         status: StatusIndicator | None = None,
+        plan: Plan | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
@@ -105,13 +144,33 @@ class AnswerStream:
         self._team = team_id
         self._user = user_id
         self._status = status
+        self.plan = plan if plan is not None else Plan(where=Where())
         self._clock = clock
         self.ts: str | None = None
         self.streaming = False
+        self._refused = False  # chat.startStream failed: no streaming for this answer
         self._void = False  # shown text was voided by a model fallback; replaced at the end
         self._text = ""  # everything appended since the last restart
         self._sent = ""  # what Slack has been sent
         self._last_send = 0.0
+        self._lock = asyncio.Lock()  # tools finish in parallel; their updates go out one at a time
+
+    async def show_tasks(self, tasks: Sequence[Task]) -> None:
+        """Send these tasks as they stand now (while streaming; otherwise they end up in "How I got this")."""
+        if not tasks:
+            return
+        chunks = [task.chunk() for task in tasks]
+        async with self._lock:
+            if self.ts is None and not self._refused:
+                await self._start(chunks)
+            elif self.streaming:
+                try:
+                    await self._client.chat_appendStream(channel=self._channel, ts=self._require_ts(), chunks=chunks)
+                except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+                    log.info(
+                        "appending tasks to the stream failed (%s); updating the message instead", _describe(error)
+                    )
+                    await self._leave_stream()
 
     async def append(self, text: str) -> None:
         if not text:
@@ -119,10 +178,11 @@ class AnswerStream:
         self._text += text
         if self._void:
             return
-        if self.ts is None:
-            await self._open(text)
-        elif self._clock() - self._last_send >= _SEND_INTERVAL_SECONDS:
-            await self._send_pending()
+        async with self._lock:
+            if self.ts is None:
+                await self._open(text)
+            elif self._clock() - self._last_send >= _SEND_INTERVAL_SECONDS:
+                await self._send_pending()
 
     def restart(self) -> None:
         """Text streamed so far is void; what follows replaces it when the answer is done."""
@@ -130,24 +190,42 @@ class AnswerStream:
         if self.ts is not None:
             self._void = True
 
-    async def _open(self, text: str) -> None:
+    def _require_ts(self) -> str:
+        assert self.ts is not None
+        return self.ts
+
+    async def _start(self, chunks: list[dict[str, Any]]) -> bool:
+        """Open the stream with `chunks`; False (and no streaming for this answer) when Slack refuses."""
         if self._status is not None:
             await self._status.settle()
         try:
             response = await self._client.chat_startStream(
                 channel=self._channel,
                 thread_ts=self._thread,
-                markdown_text=text,
+                chunks=chunks,
+                task_display_mode="timeline",
                 recipient_team_id=self._team,
                 recipient_user_id=self._user,
             )
-            self.ts, self.streaming = str(response["ts"]), True
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
             # A refusal (streaming not enabled) or a failure (a 5xx page): post and update instead. A start that
             # failed ambiguously may have left an empty streaming message behind; Slack ends it on its own.
             log.info("streaming unavailable (%s); posting and updating instead", _describe(error))
+            self._refused = True
+            return False
+        self.ts, self.streaming = str(response["ts"]), True
+        return True
+
+    async def _open(self, text: str) -> None:
+        if self._status is not None:
+            await self._status.settle()
+        if self._refused or not await self._start([_text_chunk(text)]):
             self.ts = await post_once(
-                self._client, channel_id=self._channel, thread_ts=self._thread, text=text, blocks=[_markdown(text)]
+                self._client,
+                channel_id=self._channel,
+                thread_ts=self._thread,
+                text=text,
+                blocks=[_markdown(text), *self._plan_blocks()],
             )
         self._sent = text
         self._last_send = self._clock()
@@ -158,13 +236,15 @@ class AnswerStream:
             pending = self._text[len(self._sent) :]
             if pending:
                 try:
-                    await self._client.chat_appendStream(channel=self._channel, ts=self.ts, markdown_text=pending)
+                    await self._client.chat_appendStream(
+                        channel=self._channel, ts=self.ts, chunks=[_text_chunk(pending)]
+                    )
                 except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
                     # Whether the text landed is unknown: never append it again; the whole text goes out by update.
                     log.info("appending to the stream failed (%s); updating the message instead", _describe(error))
                     await self._leave_stream()
         if not self.streaming:
-            await self._update(self._text, blocks=None, final=False)
+            await self._update(self._text, blocks=self._plan_blocks(), final=False)
         self._sent = self._text
         self._last_send = self._clock()
 
@@ -189,17 +269,31 @@ class AnswerStream:
             # An intermediate edit only shows progress: the final one carries the whole text.
             log.info("updating the answer in progress failed (%s)", _describe(error))
 
+    def _plan_blocks(self) -> list[dict[str, Any]]:
+        block = self.plan.context_block()
+        return [block] if block is not None else []
+
     async def finish(self, final_text: str, *, blocks: list[dict[str, Any]]) -> str:
-        """End the message with `final_text` as the whole answer and `blocks` (footer, buttons) under it."""
+        """End the message with `final_text` as the whole answer and `blocks` (footer, buttons) under it.
+
+        Tasks still open did not finish (a limit, a person must act) and are shown so; without streaming the plan
+        goes in a "How I got this" block above `blocks`.
+        """
+        closing = [task.chunk() for task in self.plan.close()]
+        if self._status is not None:
+            self._status.clear()
+            await self._status.settle()
+        async with self._lock:
+            return await self._finish(final_text, blocks=blocks, closing=closing)
+
+    async def _finish(self, final_text: str, *, blocks: list[dict[str, Any]], closing: list[dict[str, Any]]) -> str:
         if self.ts is None:
-            if self._status is not None:
-                await self._status.settle()
             self.ts = await post_once(
                 self._client,
                 channel_id=self._channel,
                 thread_ts=self._thread,
                 text=final_text,
-                blocks=[_markdown(final_text), *blocks],
+                blocks=[_markdown(final_text), *self._plan_blocks(), *blocks],
             )
             return self.ts
         if self.streaming:
@@ -209,16 +303,17 @@ class AnswerStream:
             elif not self._void and final_text.startswith(self._sent.rstrip()):
                 rest = final_text[len(self._sent.rstrip()) :]
             if rest is not None:
+                chunks = closing + ([_text_chunk(rest)] if rest else [])
                 try:
                     await self._client.chat_stopStream(
-                        channel=self._channel, ts=self.ts, markdown_text=rest or None, blocks=blocks
+                        channel=self._channel, ts=self.ts, chunks=chunks or None, blocks=blocks
                     )
                     self.streaming = False
                     return self.ts
                 except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
                     log.info("ending the stream failed (%s); updating the message instead", _describe(error))
             await self._leave_stream()
-        await self._update(final_text, blocks=blocks)
+        await self._update(final_text, blocks=[*self._plan_blocks(), *blocks])
         return self.ts
 
 
@@ -228,6 +323,11 @@ def _describe(error: BaseException) -> str:
 
 def _markdown(text: str) -> dict[str, Any]:
     return {"type": "markdown", "text": text or " "}
+
+
+def _text_chunk(text: str) -> dict[str, Any]:
+    """Slack's `markdown_text` chunk."""
+    return {"type": "markdown_text", "text": text}
 
 
 def _ranges(runs: Sequence[ToolRun]) -> list[tuple[date, date]]:
@@ -250,29 +350,46 @@ def _ranges(runs: Sequence[ToolRun]) -> list[tuple[date, date]]:
     return found
 
 
-def _range_label(start: date, end: date) -> str:
-    if start == end:
-        return f"{start:%b} {start.day}"
-    if start.year == end.year and start.month == end.month:
-        return f"{start:%b} {start.day}–{end.day}"
-    return f"{start:%b} {start.day}–{end:%b} {end.day}"
+def _first_args(runs: Sequence[ToolRun], prefix: str) -> dict[str, object]:
+    for run in runs:
+        if not run.outcome.is_error and run.call.name.startswith(prefix):
+            return run.call.arguments_object() or {}
+    return {}
 
 
-def footer_text(result: AgentResult, prepared: PreparedContext) -> str:
+def _dimension_names(args: dict[str, object]) -> list[str]:
+    value = args.get("dimensions") or ([args["dimension"]] if isinstance(args.get("dimension"), str) else [])
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def footer_text(result: AgentResult, prepared: PreparedContext, *, with_links: bool = False) -> str:
+    """Where the numbers came from (with `with_links`, each source opens its report: Lookout's own links), the
+    exact dates, and which model answered."""
     context = prepared.context
     names = {run.call.name for run in result.tool_runs if not run.outcome.is_error}
-    sources = [SAMPLE_NOTE] if prepared.sample else []
+    found = _ranges(result.tool_runs)
+    sources: list[str] = [SAMPLE_NOTE] if prepared.sample else []
+    urls: list[str | None] = [None] * len(sources)
     if any(name.startswith("ga4_") or name == "explain_change" for name in names) and context.property_id:
         name = prepared.property_name
         sources.append(
             f"GA4 · {name} (properties/{context.property_id})" if name else f"GA4 properties/{context.property_id}"
         )
+        dimensions = _dimension_names(_first_args(result.tool_runs, "ga4_"))
+        urls.append(links.ga4_report(property_id=context.property_id, dimensions=dimensions, ranges=found[:2]))
     if any(name.startswith("gsc_") for name in names) and context.site_url:
         sources.append(f"Search Console {context.site_url}")
-    ranges = [_range_label(start, end) for start, end in _ranges(result.tool_runs)[:2]]
+        dimensions = _dimension_names(_first_args(result.tool_runs, "gsc_"))
+        urls.append(
+            links.search_console_performance(
+                site_url=context.site_url, ranges=found[:2], breakdown=dimensions[0] if dimensions else None
+            )
+        )
+    label = plan_words.ranges_label(found)
     return messages.footer(
         sources=sources,
-        date_ranges=[" vs ".join(ranges)] if ranges else [],
+        source_links=urls if with_links and not prepared.sample else (),  # sample data has no report to open
+        date_ranges=[label] if label else [],
         model_label=messages.model_label(result.model or ""),
         fallback_from=[messages.model_label(name) for name in result.fallback_from],
     )
@@ -283,7 +400,12 @@ def answer_blocks(result: AgentResult, prepared: PreparedContext) -> list[dict[s
     if result.grounding.untraced:
         note = messages.untraced_numbers(count=len(result.grounding.untraced))
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{footer_text(result, prepared)}_"}]})
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": f"_{footer_text(result, prepared, with_links=True)}_"}],
+        }
+    )
     value = escape(result.model or "")[:150]
     blocks.append(
         {
@@ -306,6 +428,17 @@ def answer_blocks(result: AgentResult, prepared: PreparedContext) -> list[dict[s
         }
     )
     return blocks
+
+
+def where_of(prepared: PreparedContext) -> Where:
+    context = prepared.context
+    return Where(
+        # The built-in sample property has no report in Google to open: its tasks carry no links.
+        property_id=None if prepared.sample else context.property_id,
+        site_url=None if prepared.sample else context.site_url,
+        ga4_today=context.property_today(),
+        search_console_today=context.search_console_today(),
+    )
 
 
 class AgentMessageHandler:
@@ -332,7 +465,7 @@ class AgentMessageHandler:
             await post_once(client, channel_id=channel, thread_ts=thread, text=messages.EMPTY_QUESTION)
             return
         status = StatusIndicator(client, channel_id=channel, thread_ts=thread)
-        status.set(messages.STATUS_THINKING)
+        status.set(plan_words.STATUS_THINKING, [plan_words.LOADING_THINKING])
         try:
             prepared = await self.contexts(workspace_id=workspace_id, channel_id=None if message.is_dm else channel)
         except ToolUserError as problem:
@@ -347,12 +480,24 @@ class AgentMessageHandler:
             team_id=message.team_id,
             user_id=message.user_id,
             status=status,
+            plan=Plan(where=where_of(prepared)),
         )
+        plan = stream.plan
 
         async def on_event(event: AgentEvent) -> None:
             if isinstance(event, ToolsStarted):
-                status.set(messages.status_for_tools(event.names))
+                step = plan.requested(event.calls)
+                status.set(*plan.status(step), step=True)
+                await stream.show_tasks([*step, *plan.not_run(event.skipped)])
+            elif isinstance(event, ToolsRunning):
+                await stream.show_tasks(plan.running(event.calls))
+            elif isinstance(event, ToolFinished):
+                await stream.show_tasks(plan.finished(event.call, event.outcome))
+                if not any(task.open for task in plan.tasks):
+                    status.set(plan_words.STATUS_WRITING, [plan_words.LOADING_WRITING])
             elif isinstance(event, AnswerText):
+                status.clear()  # the answer starts: the status has said its piece (and goes before the text)
+                await status.settle()
                 await stream.append(safe_model_text(event.text))
             elif isinstance(event, AnswerRestart):
                 stream.restart()

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from bot.fakes import block_kit
 from bot.fakes.slack_openid import AUTHORIZE_PATH, FakeSlackOpenID
 from tools.fakes.loopback import LoopbackServer
 
@@ -121,6 +122,10 @@ class FakeMessage:
     deleted: bool = False
     metadata: JsonDict | None = None
     history: list[str] = field(default_factory=list)
+    # Streaming: every chunk received, in order; each task's latest `task_update`, in the order tasks appeared.
+    chunks: list[JsonDict] = field(default_factory=list)
+    tasks: dict[str, JsonDict] = field(default_factory=dict)
+    task_display_mode: str | None = None
 
 
 class FakeSlack(LoopbackServer):
@@ -646,6 +651,8 @@ class FakeSlack(LoopbackServer):
             return {"ok": False, "error": "channel_not_found"}
         if not (params.get("text") or params.get("blocks") or params.get("attachments")):
             return {"ok": False, "error": "no_text"}
+        if "blocks" in params and (problem := block_kit.blocks_error(params["blocks"])):
+            return {"ok": False, "error": problem}
         return self._posted(self._post(workspace, params), workspace)
 
     def _posted(self, message: FakeMessage, workspace: FakeWorkspace) -> JsonDict:
@@ -660,6 +667,8 @@ class FakeSlack(LoopbackServer):
     def _m_chat_postEphemeral(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
         if not params.get("channel") or not params.get("user"):
             return {"ok": False, "error": "invalid_arguments"}
+        if "blocks" in params and (problem := block_kit.blocks_error(params["blocks"])):
+            return {"ok": False, "error": problem}
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _m_chat_update(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
@@ -667,6 +676,8 @@ class FakeSlack(LoopbackServer):
         message = self.messages.get(key)
         if message is None or message.deleted:
             return {"ok": False, "error": "message_not_found"}
+        if "blocks" in params and (problem := block_kit.blocks_error(params["blocks"])):
+            return {"ok": False, "error": problem}
         message.history.append(message.text)
         if "text" in params:
             message.text = str(params["text"])
@@ -685,7 +696,14 @@ class FakeSlack(LoopbackServer):
     def _m_chat_startStream(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
         if not params.get("channel") or not params.get("thread_ts"):
             return {"ok": False, "error": "invalid_arguments"}
-        message = self._post(workspace, params, streaming=True)
+        mode = params.get("task_display_mode")
+        if mode is not None and mode not in block_kit.DISPLAY_MODES:
+            return {"ok": False, "error": "invalid_arguments"}
+        if "chunks" in params and (problem := block_kit.chunks_error(params["chunks"])):
+            return {"ok": False, "error": problem}
+        message = self._post(workspace, {**params, "markdown_text": ""}, streaming=True)
+        message.task_display_mode = mode or "timeline"
+        self._take_chunks(message, params)
         return {"ok": True, "channel": message.channel, "ts": message.ts}
 
     def _m_chat_appendStream(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
@@ -695,6 +713,12 @@ class FakeSlack(LoopbackServer):
         return {"ok": True, "channel": message.channel, "ts": message.ts}
 
     def _m_chat_stopStream(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        found = self.messages.get((str(params.get("channel", "")), str(params.get("ts", ""))))
+        if "blocks" in params and found is not None:
+            # The task cards stay in the finished message: they count towards its 50 blocks.
+            problem = block_kit.blocks_error(params["blocks"], extra_blocks=len(found.tasks) + 1)
+            if problem:
+                return {"ok": False, "error": problem}
         message = self._append_to_stream(params)
         if isinstance(message, dict):
             return message
@@ -704,26 +728,43 @@ class FakeSlack(LoopbackServer):
         return self._posted(message, workspace)
 
     def _append_to_stream(self, params: JsonDict) -> FakeMessage | JsonDict:
-        """The streaming message with `markdown_text` appended, or Slack's error reply when there is none."""
+        """The streaming message with `markdown_text` and `chunks` taken in, or Slack's error reply."""
         message = self.messages.get((str(params.get("channel", "")), str(params.get("ts", ""))))
         if message is None:
             return {"ok": False, "error": "message_not_found"}
         if not message.streaming:
             return {"ok": False, "error": "message_not_in_streaming_state"}
-        message.text += str(params.get("markdown_text") or "")
+        if "chunks" in params and (problem := block_kit.chunks_error(params["chunks"])):
+            return {"ok": False, "error": problem}
+        self._take_chunks(message, params)
         return message
 
+    @staticmethod
+    def _take_chunks(message: FakeMessage, params: JsonDict) -> None:
+        message.text += str(params.get("markdown_text") or "")
+        for chunk in params.get("chunks") or []:
+            message.chunks.append(chunk)
+            if chunk["type"] == "markdown_text":
+                message.text += chunk["text"]
+            elif chunk["type"] == "task_update":
+                message.tasks[chunk["id"]] = {**message.tasks.get(chunk["id"], {}), **chunk}
+
     def _m_assistant_threads_setStatus(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
-        if not params.get("channel_id") or not params.get("thread_ts"):
+        if not params.get("channel_id") or not params.get("thread_ts") or not isinstance(params.get("status"), str):
             return {"ok": False, "error": "invalid_arguments"}
         return {"ok": True}
 
     def _m_assistant_threads_setSuggestedPrompts(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
-        if not params.get("channel_id") or not isinstance(params.get("prompts"), list):
+        prompts = params.get("prompts")
+        if not params.get("channel_id") or not isinstance(prompts, list) or not 1 <= len(prompts) <= 4:
+            return {"ok": False, "error": "invalid_arguments"}  # Slack takes one to four prompts
+        if any(not isinstance(p, dict) or not p.get("title") or not p.get("message") for p in prompts):
             return {"ok": False, "error": "invalid_arguments"}
         return {"ok": True}
 
     def _m_assistant_threads_setTitle(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
+        if not params.get("channel_id") or not params.get("thread_ts") or not params.get("title"):
+            return {"ok": False, "error": "invalid_arguments"}
         return {"ok": True}
 
     def _m_views_publish(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:
@@ -738,6 +779,8 @@ class FakeSlack(LoopbackServer):
         view = params.get("view")
         if not isinstance(view, dict) or not params.get("trigger_id"):
             return {"ok": False, "error": "invalid_arguments"}
+        if problem := block_kit.blocks_error(view.get("blocks", []), modal=True):
+            return {"ok": False, "error": problem}
         return {"ok": True, "view": {"id": f"V{next(self._ts_counter):08d}", **view}}
 
     def _m_conversations_info(self, workspace: FakeWorkspace, params: JsonDict) -> JsonDict:

@@ -10,16 +10,6 @@ from bot.slack_text import escape
 ACTION_FEEDBACK_UP = "agent_feedback_up"
 ACTION_FEEDBACK_DOWN = "agent_feedback_down"
 
-STATUS_THINKING = "Thinking…"
-STATUS_TOOLS = {
-    "ga4_run_report": "Looking at GA4…",
-    "gsc_search_analytics": "Looking at Search Console…",
-    "gsc_workflow": "Looking at Search Console…",
-    "ga4_workflow": "Looking at GA4…",
-}
-STATUS_TOOLS_DEFAULT = "Looking at the data…"
-LOADING_MESSAGES = ("Looking at GA4…", "Checking Search Console…", "Crunching the numbers…")
-
 # What a tool call would have fetched, for "I could not…" sentences.
 TOOL_PURPOSE = {
     "ga4_run_report": "a GA4 report",
@@ -27,13 +17,6 @@ TOOL_PURPOSE = {
     "gsc_workflow": "a Search Console check",
     "ga4_workflow": "a GA4 key-event, funnel or AI-traffic report",
 }
-
-
-def status_for_tools(names: Sequence[str]) -> str:
-    statuses = {STATUS_TOOLS.get(name, STATUS_TOOLS_DEFAULT) for name in names}
-    if len(statuses) == 1:
-        return statuses.pop()
-    return "Looking at GA4 and Search Console…"
 
 
 def _purposes(names: Sequence[str]) -> str:
@@ -110,9 +93,15 @@ def footer(
     date_ranges: Sequence[str],
     model_label: str,
     fallback_from: Sequence[str] = (),
+    source_links: Sequence[str | None] = (),
 ) -> str:
-    """One short line: where the numbers came from, which dates, which model (and why, if it was a fallback)."""
-    parts = [escape(source) for source in sources]
+    """One short line: where the numbers came from, which dates, which model (and why, if it was a fallback).
+
+    `source_links` (Lookout's own report URLs, one per source or None) make each source open its report."""
+    links = list(source_links) + [None] * (len(sources) - len(source_links))
+    parts = [
+        f"<{url}|{escape(source)}>" if url else escape(source) for source, url in zip(sources, links, strict=False)
+    ]
     parts += [escape(date_range) for date_range in date_ranges]
     model = escape(model_label)
     failed = [escape(name) for name in dict.fromkeys(fallback_from)]  # one model may have failed twice

@@ -68,7 +68,7 @@ async def test_ask_prints_the_streamed_answer_and_the_footer(
     assert out.getvalue() == (
         f"Sessions were **{total:,}**.\n\nGA4 · Acme (properties/123456) · Nov 13–19 · Claude Haiku 4.5\n"
     )
-    assert "Looking at GA4…" in err.getvalue()
+    assert "[GA4: sessions, Nov 13–19]" in err.getvalue()  # the plan, in a marketer's words
 
 
 async def test_ask_for_an_unknown_workspace_says_so(database_url: str, tmp_path: Path, claude: FakeAnthropic) -> None:

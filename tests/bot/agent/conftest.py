@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from tests.bot.llm.conftest import fakes, provider_name
 from tools.base import Tool, ToolError, ToolRegistry, ToolUserError
 
-__all__ = ["fakes", "provider_name"]
+__all__ = ["agent_app", "dataset", "fakes", "google", "provider_name"]
 
 DAILY_SESSIONS = {"2026-11-16": 4210, "2026-11-17": 3980, "2026-11-18": 4402}
 
@@ -62,3 +62,7 @@ def registry() -> ToolRegistry[LoopContext]:
             )
         ]
     )
+
+
+# The app that answers through the fake models and the fake Google, for every answer test in this folder.
+from tests.bot.agent.test_slack_answers import agent_app, dataset, google  # noqa: E402

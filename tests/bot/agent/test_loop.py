@@ -6,7 +6,17 @@ import time
 
 import pytest
 
-from bot.agent.loop import Agent, AgentEvent, AgentLimits, AnswerRestart, AnswerText, StopReason, ToolsStarted
+from bot.agent.loop import (
+    Agent,
+    AgentEvent,
+    AgentLimits,
+    AnswerRestart,
+    AnswerText,
+    StopReason,
+    ToolFinished,
+    ToolsRunning,
+    ToolsStarted,
+)
 from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, Reply, ScriptedToolCall
 from bot.llm.base import AllModelsFailed
 from bot.llm.fallback import FallbackModel
@@ -43,7 +53,12 @@ async def test_answers_from_a_tool_result(fakes: dict[str, LLMFakeServer], provi
     assert result.text == "Sessions peaked at *4,402* on Nov 18.\n• 12,592 in total over the three days."
     assert result.grounding.untraced == ()
     assert result.grounding.checked == 2
-    assert events[0] == ToolsStarted(("daily_sessions",))
+    # the plan as it happens: asked for, running, back (before any answer text)
+    started, running, finished = events[:3]
+    assert isinstance(started, ToolsStarted) and started.names == ("daily_sessions",) and not started.skipped
+    assert isinstance(running, ToolsRunning) and running.calls == started.calls
+    assert isinstance(finished, ToolFinished) and finished.call == started.calls[0]
+    assert not finished.outcome.is_error and "4402" in finished.outcome.content
     assert [e.text for e in events if isinstance(e, AnswerText)] == [
         "Sessions peaked at *4,402* on Nov 18.\n",
         "• 12,592 in total over the three days.",

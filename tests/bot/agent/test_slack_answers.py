@@ -147,6 +147,18 @@ async def ask(app: RunningApp, text: str, **fields: Any) -> FakeMessage:
     return replies[-1]
 
 
+GA4_REPORTS = f"https://analytics.google.com/analytics/web/#/p{PROPERTY}/reports/reportinghub"
+
+
+def streamed_text(slack: FakeSlack) -> str:
+    """All the text that was streamed (shown while the answer was being written), in order."""
+    calls = [call for method in ("chat.startStream", "chat.appendStream") for call in slack.calls_to(method)]
+    calls.sort(key=lambda call: call.at)
+    return "".join(
+        chunk["text"] for call in calls for chunk in call.get("chunks") or [] if chunk["type"] == "markdown_text"
+    )
+
+
 def footer(message: FakeMessage) -> str:
     texts = [
         element["text"] for block in message.blocks or [] if block["type"] == "context" for element in block["elements"]
@@ -179,9 +191,10 @@ async def test_a_mention_is_answered_end_to_end_through_each_provider(
     assert (start.get("recipient_team_id"), start.get("recipient_user_id")) == (DEFAULT_TEAM, DEFAULT_USER)
     assert fake_slack.calls_to("chat.stopStream")
     statuses = [call.get("status") for call in fake_slack.calls_to("assistant.threads.setStatus")]
-    assert "Looking at GA4…" in statuses
+    assert statuses == ["is thinking…", "is reading GA4…", "is writing the answer…", ""]  # each step once, then clear
     label = {"anthropic": "Claude Haiku 4.5", "gemini": "Gemini 2.5 Flash", "xai": "Grok 4 Fast"}[provider]
-    assert footer(answer) == f"_GA4 · Acme (properties/{PROPERTY}) · Nov 13–19 · {label}_"
+    report = f"{GA4_REPORTS}?params=_u.date00%3D20261113%26_u.date01%3D20261119"
+    assert footer(answer) == f"_<{report}|GA4 · Acme (properties/{PROPERTY})> · Nov 13–19 · {label}_"
     actions = next(block for block in answer.blocks or [] if block["type"] == "actions")
     assert [element["action_id"] for element in actions["elements"]] == ["agent_feedback_up", "agent_feedback_down"]
     async with app.services.database.session() as session:
@@ -240,7 +253,7 @@ async def test_an_error_in_the_middle_of_the_stream_falls_back_and_replaces_the_
     answer = await ask(app, "sessions last week?")
 
     total = sessions_total(fakes["gemini"].requests[0])
-    assert "31,337" in fake_slack.calls_to("chat.startStream")[0].get("markdown_text")  # it was shown…
+    assert "31,337" in streamed_text(fake_slack)  # it was shown…
     assert "31,337" not in answer.text  # …and replaced by the fallback's answer
     assert f"**{total:,}**" in answer.text
     assert "because Claude Haiku 4.5 was unavailable" in footer(answer)
@@ -344,7 +357,7 @@ async def test_a_refusal_says_the_model_declined_replaces_what_streamed_and_is_n
 
     first = await ask(app, "something Claude won't do")
 
-    assert "Here is how you could" in fake_slack.calls_to("chat.startStream")[0].get("markdown_text")  # shown…
+    assert "Here is how you could" in streamed_text(fake_slack)  # shown…
     assert first.text == agent_messages.MODEL_DECLINED  # …then replaced by the honest note
     assert agent_messages.NO_ANSWER not in posted_text(fake_slack)
 

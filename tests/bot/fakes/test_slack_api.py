@@ -194,3 +194,64 @@ async def test_sign_in_with_slack_gives_an_id_token_for_whoever_is_signed_in(fak
     assert (claims["https://slack.com/user_id"], claims["https://slack.com/team_id"]) == ("U0ALICE", "T0LOOKOUT")
     assert (claims["aud"], claims["nonce"], claims["iss"]) == (fake_slack.client_id, "n1", fake_slack.root_url[:-1])
     assert reused.value.response["error"] == "invalid_code"
+
+
+async def test_streamed_chunks_are_recorded_in_slacks_shape(fake_slack: FakeSlack) -> None:
+    client = AsyncWebClient(token=fake_slack.workspace.bot_token, base_url=fake_slack.url)
+    task = {"type": "task_update", "id": "t1", "title": "GA4: sessions", "status": "pending"}
+    started = await client.chat_startStream(
+        channel="C1", thread_ts="1.1", chunks=[task], task_display_mode="timeline", recipient_team_id="T1"
+    )
+    done = {**task, "status": "complete", "sources": [{"type": "url", "url": "https://example.com/r", "text": "Open"}]}
+    await client.chat_appendStream(
+        channel="C1", ts=started["ts"], chunks=[done, {"type": "markdown_text", "text": "Sessions rose."}]
+    )
+    await client.chat_stopStream(channel="C1", ts=started["ts"], chunks=[{"type": "markdown_text", "text": " Done."}])
+
+    message = fake_slack.messages[("C1", started["ts"])]
+    assert message.text == "Sessions rose. Done."
+    assert message.tasks == {"t1": done}
+    assert [chunk["type"] for chunk in message.chunks] == [
+        "task_update",
+        "task_update",
+        "markdown_text",
+        "markdown_text",
+    ]
+    assert message.task_display_mode == "timeline" and not message.streaming
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        {"type": "task_update", "id": "t1", "title": "x", "status": "done"},  # not one of Slack's four statuses
+        {"type": "task_update", "id": "t1", "title": "", "status": "pending"},
+        {"type": "task_update", "id": "t1", "title": "x", "status": "error", "output": "x" * 257},
+        {"type": "task_update", "id": "t1", "title": "x", "status": "complete", "sources": [{"url": "javascript:x"}]},
+        {"type": "markdown_text"},
+        {"type": "thinking", "text": "hm"},
+    ],
+)
+async def test_malformed_chunks_are_refused(fake_slack: FakeSlack, chunk: dict[str, object]) -> None:
+    client = AsyncWebClient(token=fake_slack.workspace.bot_token, base_url=fake_slack.url)
+    with pytest.raises(SlackApiError) as refused:
+        await client.chat_startStream(channel="C1", thread_ts="1.1", chunks=[chunk])
+    assert refused.value.response["error"] == "invalid_arguments"
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}] * 51,  # more than 50 blocks
+        [{"type": "context", "elements": [{"type": "mrkdwn", "text": "x"}] * 11}],
+        [{"type": "context", "elements": [{"type": "mrkdwn", "text": "x" * 3001}]}],
+        [{"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "y" * 76}}]}],
+        [{"type": "context_actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "b"}}]}],
+        [{"type": "markdown", "text": "z" * 12_001}],
+        [{"type": "divider", "block_id": "same"}, {"type": "divider", "block_id": "same"}],
+    ],
+)
+async def test_blocks_past_block_kit_limits_are_refused(fake_slack: FakeSlack, blocks: list[object]) -> None:
+    client = AsyncWebClient(token=fake_slack.workspace.bot_token, base_url=fake_slack.url)
+    with pytest.raises(SlackApiError) as refused:
+        await client.chat_postMessage(channel="C1", text="x", blocks=blocks)
+    assert refused.value.response["error"] == "invalid_blocks"
