@@ -58,15 +58,19 @@ ACTION_NEEDS: dict[str, Capability] = {
     alert_messages.ACTION_EXPECTED: Capability.EVERYONE,
     alert_messages.ACTION_MUTE: Capability.EVERYONE,
     alert_messages.ACTION_ASK: Capability.ASK,
+    agent_messages.ACTION_FEEDBACK: Capability.EVERYONE,
     agent_messages.ACTION_FEEDBACK_UP: Capability.EVERYONE,
     agent_messages.ACTION_FEEDBACK_DOWN: Capability.EVERYONE,
     access_messages.ACTION_EDIT_MANAGERS: Capability.ADMIN,
+    # A follow-up button asks a question, like a mention does.
+    **{agent_messages.follow_up_action(index): Capability.ASK for index in range(agent_messages.MAX_FOLLOW_UPS)},
 }
 # Buttons that only open a modal: checked like any other, but the trail records the modal's submission instead.
 OPENS_A_MODAL: frozenset[str] = frozenset({access_messages.ACTION_EDIT_MANAGERS})
 # Modal submissions by callback_id; every other one needs SETTINGS.
 VIEW_NEEDS: dict[str, Capability] = {
     access_messages.VIEW_MANAGERS: Capability.ADMIN,
+    agent_messages.VIEW_FEEDBACK_REASON: Capability.EVERYONE,
 }
 
 

@@ -8,6 +8,7 @@ workspace cannot stream, the answer is posted and then updated in place.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -19,8 +20,8 @@ from pydantic import BaseModel
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.agent import links
-from bot.agent.feedback import ACTION_FEEDBACK_DOWN, ACTION_FEEDBACK_UP
+from bot.agent import followups, links
+from bot.agent.feedback import feedback_block
 from bot.agent.loop import (
     AgentEvent,
     AgentResult,
@@ -40,7 +41,8 @@ from bot.messages.sample import SAMPLE_NOTE
 from bot.messages import plan as plan_words
 from bot.slack.errors import error_code
 from bot.slack.writes import post_once
-from bot.slack_text import escape, safe_model_text, strip_mentions
+from bot.slack_text import safe_model_text, strip_mentions
+from storage.repos import agent as agent_repo
 from tools.base import ToolUserError
 
 if TYPE_CHECKING:
@@ -51,7 +53,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FEEDBACK_BLOCK = "agent_feedback"
 # Send the growing answer at most this often (append to the stream, or edit the message without streaming).
 _SEND_INTERVAL_SECONDS = 0.25
 
@@ -396,38 +397,34 @@ def footer_text(result: AgentResult, prepared: PreparedContext, *, with_links: b
 
 
 def answer_blocks(result: AgentResult, prepared: PreparedContext) -> list[dict[str, Any]]:
+    """What goes under the answer's text: a note on unverified numbers, the footer (sources that open their
+    reports, dates, model), follow-up questions drawn from the tool calls, and Slack's native feedback buttons."""
     blocks: list[dict[str, Any]] = []
     if result.grounding.untraced:
         note = messages.untraced_numbers(count=len(result.grounding.untraced))
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": f"_{footer_text(result, prepared, with_links=True)}_"}],
-        }
-    )
-    value = escape(result.model or "")[:150]
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": FEEDBACK_BLOCK,
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": ACTION_FEEDBACK_UP,
-                    "text": {"type": "plain_text", "text": messages.FEEDBACK_UP, "emoji": True},
-                    "value": value,
-                },
-                {
-                    "type": "button",
-                    "action_id": ACTION_FEEDBACK_DOWN,
-                    "text": {"type": "plain_text", "text": messages.FEEDBACK_DOWN, "emoji": True},
-                    "value": value,
-                },
-            ],
-        }
-    )
+    footer = footer_text(result, prepared, with_links=True)
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{footer}_"}]})
+    follow_ups = followups.follow_ups_block(followups.suggest(result.tool_runs))
+    if follow_ups is not None:
+        blocks.append(follow_ups)
+    blocks.append(feedback_block())
     return blocks
+
+
+def tool_calls_record(runs: Sequence[ToolRun]) -> str:
+    """The answer's tool calls as stored with it (and exported with feedback): name, arguments, whether it worked."""
+    return json.dumps(
+        [
+            {
+                "name": run.call.name,
+                "arguments": run.call.arguments_object() or run.call.arguments,
+                "ok": not run.outcome.is_error,
+            }
+            for run in runs
+        ],
+        ensure_ascii=False,
+    )
 
 
 def where_of(prepared: PreparedContext) -> Where:
@@ -528,7 +525,26 @@ class AgentMessageHandler:
             # The stream shows `text` itself; only what goes under it (buttons, menus) is passed on.
             await stream.finish(text, blocks=blocks[1:])
             return
-        await stream.finish(safe_model_text(result.text), blocks=answer_blocks(result, prepared))
+        ts = await stream.finish(safe_model_text(result.text), blocks=answer_blocks(result, prepared))
+        await self._remember(message, ts, result)
+
+    async def _remember(self, message: IncomingMessage, ts: str, result: AgentResult) -> None:
+        """Keep what this answer was made of, so a vote on it can say (a failure here costs only that)."""
+        assert message.workspace.id is not None
+        try:
+            async with self.agent.database.session() as session:
+                await agent_repo.record_answer(
+                    session=session,
+                    workspace_id=message.workspace.id,
+                    channel_id=message.channel_id,
+                    thread_ts=message.thread_ts,
+                    message_ts=ts,
+                    question=message.text,
+                    tool_calls_json=tool_calls_record(result.tool_runs),
+                    model=result.model or "",
+                )
+        except Exception:
+            log.warning("could not record the answer for feedback", exc_info=True)
 
     async def _problem_reply(
         self, problem: ToolUserError, message: IncomingMessage

@@ -1,4 +1,4 @@
-"""Hooks the agent into the app: the mention/DM handler on `Services`, and the feedback buttons.
+"""Hooks the agent into the app: the mention/DM handler on `Services`, and the buttons under answers.
 
 The handler is built on the first message, so `lookout serve` never imports the LLM SDKs, the tools or
 matplotlib before it is ready; only the configured providers' SDKs are imported even then.
@@ -83,7 +83,8 @@ def install_agent(services: Services) -> None:
 
 
 def register(app: AsyncApp, *, services: Services) -> None:
-    """The feedback buttons' listeners (called from `bot.app.register_listeners`)."""
-    from bot.agent import feedback
+    """The listeners of the buttons under answers: feedback and follow-ups (called from `bot.app.register_listeners`)."""
+    from bot.agent import feedback, followups
 
     feedback.register(app, services=services)
+    followups.register(app, services=services)

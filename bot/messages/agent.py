@@ -6,9 +6,27 @@ from collections.abc import Sequence
 
 from bot.slack_text import escape
 
-# The 👍/👎 buttons under an answer (bot.agent.feedback listens for them).
+# Slack's native feedback buttons under an answer (`feedback_buttons` in a `context_actions` block), and the
+# ordinary 👍/👎 buttons of answers posted before them, still acked and stored (bot.agent.feedback listens).
+ACTION_FEEDBACK = "agent_feedback"
+FEEDBACK_GOOD = "good"
+FEEDBACK_BAD = "bad"
 ACTION_FEEDBACK_UP = "agent_feedback_up"
 ACTION_FEEDBACK_DOWN = "agent_feedback_down"
+# The optional "what was wrong?" modal after a 👎.
+VIEW_FEEDBACK_REASON = "agent_feedback_reason"
+BLOCK_REASONS = "reasons"
+ELEMENT_REASONS = "reasons"
+BLOCK_COMMENT = "comment"
+ELEMENT_COMMENT = "comment"
+# The follow-up buttons under an answer (bot.agent.followups listens for them): one action id per position.
+ACTION_FOLLOW_UP = "agent_follow_up"
+MAX_FOLLOW_UPS = 3
+
+
+def follow_up_action(index: int) -> str:
+    return f"{ACTION_FOLLOW_UP}_{index}"
+
 
 # What a tool call would have fetched, for "I could not…" sentences.
 TOOL_PURPOSE = {
@@ -115,7 +133,26 @@ def footer(
 
 FEEDBACK_UP = "👍"
 FEEDBACK_DOWN = "👎"
+FEEDBACK_UP_LABEL = "This answer was helpful"
+FEEDBACK_DOWN_LABEL = "This answer was not helpful"
 FEEDBACK_THANKS = "Thanks for the feedback!"
+
+REASON_TITLE = "What was wrong?"
+REASON_SUBMIT = "Send"
+REASON_CLOSE = "Skip"
+REASON_INTRO = "Thanks — I've noted the 👎. If you have a moment, tell me what was wrong (optional)."
+REASON_CHOICES_LABEL = "What was wrong"
+REASON_CHOICES = (
+    ("numbers", "The numbers look wrong"),
+    ("dates", "Wrong dates or period"),
+    ("question", "It didn't answer my question"),
+    ("source", "Wrong property, site or data source"),
+    ("unclear", "Hard to read or too long"),
+)
+REASON_COMMENT_LABEL = "Anything else?"
+REASON_COMMENT_HINT = "E.g. “I asked about paid search, not organic.”"
+REASON_COMMENT_MAX = 500
+REASON_SAVED = "Thanks — that helps make Lookout's answers better."
 
 
 EMPTY_QUESTION = "Ask me something about your GA4 or Search Console data, e.g. “How did organic traffic do last week?”"
@@ -143,3 +180,18 @@ def model_label(name: str) -> str:
             words.append(word.upper() if word in ("gpt", "ai") else word.capitalize())
     label = " ".join(words)
     return label if label else _PROVIDER_NAMES.get(provider, name)
+
+
+# Follow-up buttons: the label, and the question it asks in the thread (built from the answer's tool calls).
+FOLLOW_UP_BY = "By {dimension}"
+FOLLOW_UP_BY_QUESTION = "Break down {metrics} for {dates} by {dimension}."
+FOLLOW_UP_LAST_YEAR = "Same period last year"
+FOLLOW_UP_LAST_YEAR_QUESTION = "Compare {metrics} for {dates} with the same dates last year ({last_year})."
+FOLLOW_UP_CHART = "Chart it"
+FOLLOW_UP_CHART_QUESTION = "Chart daily {metrics} for {dates}."
+SEARCH_CONSOLE_CLICKS = "Search Console clicks"
+
+
+def follow_up_asked(*, question: str) -> str:
+    """The follow-up, posted in the thread before its answer (`question` already inert)."""
+    return f"↪️ *{question}*"

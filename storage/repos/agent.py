@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.tables.agent import AgentConversation, AgentFeedback, ModelUsage
+from storage.tables.agent import AgentAnswer, AgentConversation, AgentFeedback, ModelUsage
 from storage.tables.base import rowcount, utcnow
 
 
@@ -86,6 +86,65 @@ async def save_conversation(
     assert rowcount(result) == 1, "save_conversation needs the row lock_conversation holds"
 
 
+async def record_answer(
+    *,
+    session: AsyncSession,
+    workspace_id: int,
+    channel_id: str,
+    thread_ts: str,
+    message_ts: str,
+    question: str,
+    tool_calls_json: str,
+    model: str,
+) -> None:
+    """Remember what the answer posted at `message_ts` was made of (a repeat for the same message is ignored)."""
+    try:
+        async with session.begin_nested():
+            session.add(
+                AgentAnswer(
+                    workspace_id=workspace_id,
+                    channel_id=channel_id,
+                    thread_ts=thread_ts,
+                    message_ts=message_ts,
+                    question=question,
+                    tool_calls_json=tool_calls_json,
+                    model=model[:128],
+                )
+            )
+    except IntegrityError:
+        return  # already recorded (the same answer finished twice cannot happen, but a retry may record again)
+
+
+async def get_answer(
+    *, session: AsyncSession, workspace_id: int, channel_id: str, message_ts: str
+) -> AgentAnswer | None:
+    statement = select(AgentAnswer).where(
+        col(AgentAnswer.workspace_id) == workspace_id,
+        col(AgentAnswer.channel_id) == channel_id,
+        col(AgentAnswer.message_ts) == message_ts,
+    )
+    return (await session.execute(statement)).scalars().first()
+
+
+async def set_feedback_comment(
+    *, session: AsyncSession, workspace_id: int, channel_id: str, message_ts: str, user_id: str, comment: str
+) -> bool:
+    """Add what was wrong to a person's vote on an answer; False when there is no such vote."""
+    statement = select(AgentFeedback).where(
+        col(AgentFeedback.workspace_id) == workspace_id,
+        col(AgentFeedback.channel_id) == channel_id,
+        col(AgentFeedback.message_ts) == message_ts,
+        col(AgentFeedback.user_id) == user_id,
+    )
+    row = (await session.execute(statement)).scalars().first()
+    if row is None:
+        return False
+    row.comment = comment
+    session.add(row)
+    await session.flush()
+    return True
+
+
 async def record_feedback(
     *,
     session: AsyncSession,
@@ -96,9 +155,13 @@ async def record_feedback(
     rating: int,
     model: str = "",
 ) -> AgentFeedback:
-    """Store a vote (+1 or -1); the same person voting again on the same answer replaces the vote."""
+    """Store a vote (+1 or -1) with what the answer was made of (question, tool calls and model, when Lookout
+    recorded the answer); the same person voting again on the same answer replaces the vote."""
     if rating not in (1, -1):
         raise ValueError("rating must be +1 or -1")
+    answer = await get_answer(session=session, workspace_id=workspace_id, channel_id=channel_id, message_ts=message_ts)
+    question, tool_calls = (answer.question, answer.tool_calls_json) if answer is not None else ("", "[]")
+    model = answer.model if answer is not None and answer.model else model
     statement = select(AgentFeedback).where(
         col(AgentFeedback.workspace_id) == workspace_id,
         col(AgentFeedback.channel_id) == channel_id,
@@ -114,6 +177,8 @@ async def record_feedback(
             user_id=user_id,
             rating=rating,
             model=model,
+            question=question,
+            tool_calls_json=tool_calls,
         )
         try:
             async with session.begin_nested():
@@ -123,6 +188,7 @@ async def record_feedback(
             # The same click reached another replica a moment ago; this vote replaces that one.
             row = (await session.execute(statement.execution_options(populate_existing=True))).scalars().one()
     row.rating = rating
+    row.model, row.question, row.tool_calls_json = model, question, tool_calls
     row.created_at = utcnow()
     session.add(row)
     await session.flush()

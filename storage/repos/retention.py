@@ -12,12 +12,12 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
 from storage.tables.access import SettingsChange
-from storage.tables.agent import AgentConversation, ModelUsage
+from storage.tables.agent import AgentAnswer, AgentConversation, AgentFeedback, ModelUsage
 from storage.tables.base import aware_utc, rowcount
 from storage.tables.core import Workspace
 
@@ -32,17 +32,31 @@ def first_kept_month(now: datetime, *, months: int) -> str:
 
 
 async def purge_expired(*, session: AsyncSession, text_before: datetime, usage_from_month: str) -> dict[str, int]:
-    """Delete, in every workspace, conversations (their text and tool results) last touched before `text_before`,
-    and model usage rows and settings-change entries from before `usage_from_month`. Returns rows deleted by table."""
+    """Delete, in every workspace, conversations (their text and tool results) last touched before `text_before`
+    with the records of answers made then (blanking the text copied into votes on them), and model usage rows and settings-change entries from before `usage_from_month`. Returns rows deleted by table."""
     year, month = (int(part) for part in usage_from_month.split("-"))
     usage_start = datetime(year, month, 1, tzinfo=text_before.tzinfo)
     conversations = await session.execute(
         delete(AgentConversation).where(col(AgentConversation.updated_at) < text_before)
     )
+    # What an answer was made of is conversation text too; a vote keeps its rating and model, loses its text.
+    answers = await session.execute(delete(AgentAnswer).where(col(AgentAnswer.created_at) < text_before))
+    feedback = await session.execute(
+        update(AgentFeedback)
+        .where(col(AgentFeedback.created_at) < text_before)
+        .where(
+            (col(AgentFeedback.question) != "")
+            | (col(AgentFeedback.tool_calls_json) != "[]")
+            | (col(AgentFeedback.comment) != "")
+        )
+        .values(question="", tool_calls_json="[]", comment="")
+    )
     usage = await session.execute(delete(ModelUsage).where(col(ModelUsage.month) < usage_from_month))
     trail = await session.execute(delete(SettingsChange).where(col(SettingsChange.created_at) < usage_start))
     return {
         "agentconversation": rowcount(conversations),
+        "agentanswer": rowcount(answers),
+        "agentfeedback": rowcount(feedback),
         "modelusage": rowcount(usage),
         "settingschange": rowcount(trail),
     }

@@ -25,8 +25,28 @@ class AgentConversation(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))
 
 
+class AgentAnswer(SQLModel, table=True):
+    """What one posted answer was made of: the question, the tool calls (names and arguments) and the model, so a
+    vote on it carries everything an evaluation case needs. Text: purged with conversations (retention)."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id", "message_ts", name="uq_agentanswer_message"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(sa_column=workspace_fk_column())
+    channel_id: str = Field(max_length=32)
+    thread_ts: str = Field(max_length=32)
+    message_ts: str = Field(max_length=32)
+    question: str = Field(default="", sa_column=Column(Text, nullable=False))
+    tool_calls_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    model: str = Field(default="", max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))
+
+
 class AgentFeedback(SQLModel, table=True):
-    """A 👍 (+1) or 👎 (-1) on one answer by one person; voting again replaces the earlier vote."""
+    """A 👍 (+1) or 👎 (-1) on one answer by one person; voting again replaces the earlier vote.
+
+    The answer's question, tool calls and model are copied in when the vote is cast (from `AgentAnswer`), and a 👎
+    may carry the person's own words on what was wrong (`comment`)."""
 
     __table_args__ = (
         UniqueConstraint("workspace_id", "channel_id", "message_ts", "user_id", name="uq_agentfeedback_vote"),
@@ -39,6 +59,9 @@ class AgentFeedback(SQLModel, table=True):
     user_id: str = Field(max_length=32)
     rating: int
     model: str = Field(default="", max_length=128)
+    question: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    tool_calls_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
 

@@ -41,4 +41,7 @@ def assert_nothing_pings_or_links(text: str, *, host: str = "evil.example") -> N
         assert control not in text, control
     assert host not in text, f"{host} reached Slack in a linkable form"  # defanged it reads `evil[.]example`
     assert not re.search(r"\]\s*\(", text), "a Markdown link or image reached Slack"
-    assert not re.search(r"<(?:https?|mailto):", text), "Slack link markup reached Slack"
+    # Links Lookout builds itself (the report a source opens) are the only ones allowed, and only to Google's reports.
+    assert not re.search(r"<(?:https?|mailto):(?!//(?:analytics|search)\.google\.com/)", text), (
+        "Slack link markup reached Slack"
+    )

@@ -233,9 +233,13 @@ def block_actions_body(
     message_ts: str | None = None,
     view: JsonDict | None = None,
     selected_value: str | None = None,
+    action_type: str = "button",
+    thread_ts: str | None = None,
 ) -> str:
     """The form-encoded `payload=` body of a `block_actions` interaction (a button click, or with `selected_value`
-    a choice in a static menu). A click in App Home (`view` of type "home") carries no `response_url`, as on Slack."""
+    a choice in a static menu). A click in App Home (`view` of type "home") carries no `response_url`, as on Slack.
+    `action_type="feedback_buttons"` is a click on Slack's native feedback buttons (`value` is the chosen button's);
+    `thread_ts` puts the clicked message in a thread."""
     payload: JsonDict = {
         "type": "block_actions",
         "user": {"id": user_id, "username": "alice", "name": "alice", "team_id": team_id},
@@ -251,7 +255,7 @@ def block_actions_body(
                 "action_id": action_id,
                 "block_id": block_id,
                 "value": value,
-                "type": "button",
+                "type": action_type,
                 "action_ts": new_ts(),
             }
             if selected_value is None
@@ -274,6 +278,8 @@ def block_actions_body(
         payload["container"] = {"type": "message", "message_ts": ts, "channel_id": channel_id, "is_ephemeral": False}
         payload["channel"] = {"id": channel_id, "name": "growth"}
         payload["message"] = {"type": "message", "ts": ts, "text": ""}
+        if thread_ts is not None:
+            payload["message"]["thread_ts"] = thread_ts
     return urlencode({"payload": json.dumps(payload)})
 
 
@@ -284,6 +290,7 @@ def view_submission_body(
     team_id: str = DEFAULT_TEAM,
     user_id: str = DEFAULT_USER,
     blocks: list[JsonDict] | None = None,
+    private_metadata: str = "",
 ) -> str:
     """The form-encoded `payload=` body of a `view_submission` (a modal's Submit); `values` is `view.state.values`."""
     payload: JsonDict = {
@@ -301,7 +308,7 @@ def view_submission_body(
             "type": "modal",
             "callback_id": callback_id,
             "blocks": blocks or [],
-            "private_metadata": "",
+            "private_metadata": private_metadata,
             "state": {"values": values},
             "hash": "1700000000.abcdef",
             "title": {"type": "plain_text", "text": "Lookout"},

@@ -44,5 +44,11 @@ async def test_exactly_what_is_past_retention_is_deleted_in_every_workspace(data
             session=session, text_before=NOW - timedelta(days=90), usage_from_month=first_kept_month(NOW, months=13)
         )
 
-    assert deleted == {"agentconversation": 4, "modelusage": 4, "settingschange": 2}
+    assert deleted == {
+        "agentconversation": 4,
+        "agentanswer": 0,
+        "agentfeedback": 0,
+        "modelusage": 4,
+        "settingschange": 2,
+    }
     assert await retention_data.remaining(database) == expected
