@@ -36,7 +36,7 @@ async def test_two_replicas_purge_once_a_day_and_again_the_next_day(database: Da
 
         # then one of them purged, exactly what was past retention
         assert sorted(first, key=lambda result: result is None) == [
-            {"agentconversation": 2, "modelusage": 2, "settingschange": 1},
+            {"agentconversation": 2, "agentanswer": 0, "agentfeedback": 0, "modelusage": 2, "settingschange": 1},
             None,
         ]
         assert later == [None, None]
@@ -46,6 +46,12 @@ async def test_two_replicas_purge_once_a_day_and_again_the_next_day(database: Da
         # and the next day's run purges what aged past the limit meanwhile
         clock[0] = NOW + timedelta(days=1)
         next_day = await jobs[1].purge_once_today()
-        assert next_day == {"agentconversation": 0, "modelusage": 0, "settingschange": 0}
+        assert next_day == {
+            "agentconversation": 0,
+            "agentanswer": 0,
+            "agentfeedback": 0,
+            "modelusage": 0,
+            "settingschange": 0,
+        }
     finally:
         await other.dispose()
