@@ -96,3 +96,7 @@ def search_console_performance(
 
 def search_console_inspection(*, site_url: str, url: str) -> str:
     return f"{SEARCH_CONSOLE_HOME}inspect?{urlencode({'resource_id': site_url, 'id': url}, quote_via=quote)}"
+
+
+def search_console_sitemaps(*, site_url: str) -> str:
+    return f"{SEARCH_CONSOLE_HOME}sitemaps?{urlencode({'resource_id': site_url}, quote_via=quote)}"

@@ -262,9 +262,28 @@ def describe(call: ToolCallPart, *, where: Where) -> StepView:
             sources=_gsc_source(where, ranges, breakdown=str(dimension), simple=simple),
             kind=words.SEARCH_CONSOLE,
         )
+    if name == "gsc_workflow":
+        workflow = str(args.get("workflow", ""))
+        what = words.GSC_WORKFLOWS.get(workflow, words.UNKNOWN_TITLE.lower())
+        dates = {"start_date": args.get("start_date", "30daysAgo"), "end_date": args.get("end_date", "3daysAgo")}
+        ranges = [r for r in [_range(dates, where.search_console_today)] if r]
+        page = args.get("page_contains")
+        only = [words.pattern("contains", page)] if isinstance(page, str) and page else []
+        simple = {"page": ("contains", page)} if only and isinstance(page, str) else {}
+        sources: tuple[Source, ...] = _gsc_source(where, ranges, simple=simple)
+        if workflow == "sitemaps" and where.site_url:
+            sources = (
+                Source(url=links.search_console_sitemaps(site_url=where.site_url), text=words.OPEN_SEARCH_CONSOLE),
+            )
+        return _view(
+            title=words.title(words.SEARCH_CONSOLE, what, only=only, when=words.ranges_label(ranges)),
+            details=words.details(only=only, dates=words.ranges_label(ranges, year=True)),
+            sources=sources,
+            kind=words.SEARCH_CONSOLE,
+        )
     if name == "gsc_inspect_url":
         url = str(args.get("url", ""))
-        sources: tuple[Source, ...] = ()
+        sources = ()
         if where.site_url and url:
             target = (
                 url if "://" in url else where.site_url.removeprefix("sc-domain:").rstrip("/") + "/" + url.lstrip("/")

@@ -37,8 +37,8 @@ from bot.agent.plan import Plan, Task, Where
 from bot.incoming import IncomingMessage
 from bot.messages import agent as messages
 from bot.messages import google as google_messages
-from bot.messages.sample import SAMPLE_NOTE
 from bot.messages import plan as plan_words
+from bot.messages.sample import SAMPLE_NOTE
 from bot.slack.errors import error_code
 from bot.slack.writes import post_once
 from bot.slack_text import safe_model_text, strip_mentions

@@ -158,6 +158,14 @@ EXPLAIN_TITLE = "Explaining the change in {metric}"
 CHART_TITLE = "Drawing a {kind} chart"
 CHART_SERIES = "{count} series"
 UNKNOWN_TITLE = "Looking something up"
+GSC_WORKFLOWS = {
+    "striking_distance": "queries close to page one",
+    "cannibalization": "pages competing for the same queries",
+    "losing_pages": "pages losing clicks",
+    "index_status": "index status of the top pages",
+    "sitemaps": "sitemaps",
+    "appearances": "search appearances",
+}
 MORE_TITLE = "{count} more lookups"
 
 # Sources: our own link texts.
