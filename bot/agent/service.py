@@ -52,6 +52,7 @@ class TurnOutcome:
     depth: Depth = Depth.FAST
     cost_usd: float = 0.0
     notes: list[str] = field(default_factory=list)
+    first_turn: bool = False  # the thread had no stored history (a DM thread is then given a title)
 
 
 def trim_history(history: Sequence[Message], *, max_chars: int = HISTORY_CHAR_BUDGET) -> list[Message]:
@@ -206,9 +207,21 @@ class AgentService(Generic[ContextT]):
         self._record(result, costs=costs, seconds=time.monotonic() - started)
         if result.stop is StopReason.USER_PROBLEM:
             return TurnOutcome(
-                status=TurnStatus.USER_PROBLEM, text=result.text, result=result, depth=depth, cost_usd=cost
+                status=TurnStatus.USER_PROBLEM,
+                text=result.text,
+                result=result,
+                depth=depth,
+                cost_usd=cost,
+                first_turn=not history,
             )
-        return TurnOutcome(status=TurnStatus.ANSWERED, text=result.text, result=result, depth=depth, cost_usd=cost)
+        return TurnOutcome(
+            status=TurnStatus.ANSWERED,
+            text=result.text,
+            result=result,
+            depth=depth,
+            cost_usd=cost,
+            first_turn=not history,
+        )
 
     def _count(self, outcome: str) -> None:
         if self.metrics is not None:

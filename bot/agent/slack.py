@@ -33,7 +33,7 @@ from bot.agent.loop import (
     ToolsRunning,
     ToolsStarted,
 )
-from bot.agent.plan import Plan, Task, Where
+from bot.agent.plan import MORE_ID, Plan, Task, Where
 from bot.incoming import IncomingMessage
 from bot.messages import agent as messages
 from bot.messages import google as google_messages
@@ -41,7 +41,7 @@ from bot.messages import plan as plan_words
 from bot.messages.sample import SAMPLE_NOTE
 from bot.slack.errors import error_code
 from bot.slack.writes import post_once
-from bot.slack_text import safe_model_text, strip_mentions
+from bot.slack_text import inert, safe_model_text, strip_mentions
 from storage.repos import agent as agent_repo
 from tools.base import ToolUserError
 
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+THREAD_TITLE_MAX = 80
 # Send the growing answer at most this often (append to the stream, or edit the message without streaming).
 _SEND_INTERVAL_SECONDS = 0.25
 
@@ -515,6 +516,8 @@ class AgentMessageHandler:
         if outcome.result is None:
             await stream.finish(outcome.text, blocks=[])  # our own sentences (budget, no model): already safe
             return
+        if message.is_dm and outcome.first_turn:
+            await self._title(client, message, plan)
         await self._upload_charts(client, message, outcome.result)
 
     async def _finish(
@@ -527,6 +530,16 @@ class AgentMessageHandler:
             return
         ts = await stream.finish(safe_model_text(result.text), blocks=answer_blocks(result, prepared))
         await self._remember(message, ts, result)
+
+    async def _title(self, client: AsyncWebClient, message: IncomingMessage, plan: Plan) -> None:
+        """Name a new DM thread after what was looked up (the first task, in our words), else the question."""
+        title = next((task.view.title for task in plan.tasks if task.id != MORE_ID), "") or inert(message.text)
+        try:
+            await client.assistant_threads_setTitle(
+                channel_id=message.channel_id, thread_ts=message.thread_ts, title=title[:THREAD_TITLE_MAX]
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            log.info("could not title the thread: %s", _describe(error))
 
     async def _remember(self, message: IncomingMessage, ts: str, result: AgentResult) -> None:
         """Keep what this answer was made of, so a vote on it can say (a failure here costs only that)."""

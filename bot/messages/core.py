@@ -23,11 +23,43 @@ def question_too_long(*, limit: int) -> str:
 
 
 SUGGESTED_PROMPTS_TITLE = "Try asking"
+# The manifest's prompts (any workspace, before Lookout knows what it is connected to).
 SUGGESTED_PROMPTS: tuple[tuple[str, str], ...] = (
     ("Last week's traffic", "How did our traffic do last week compared with the week before?"),
     ("Top pages", "What were our top landing pages yesterday?"),
     ("Organic search", "Which search queries gained or lost the most clicks this month?"),
 )
+# In an assistant thread, prompts that fit what the workspace has connected (Slack shows at most four).
+PROMPTS_GA4: tuple[tuple[str, str], ...] = (
+    ("Last week's traffic", "How did our traffic do last week compared with the week before?"),
+    ("Traffic by channel", "Which channels brought more or fewer sessions last week, and why?"),
+    ("Top landing pages", "What were our top landing pages yesterday?"),
+    ("Key events", "How did key events do this month compared with last month?"),
+)
+PROMPTS_SEARCH_CONSOLE: tuple[tuple[str, str], ...] = (
+    ("Organic search", "Which search queries gained or lost the most clicks this month?"),
+    ("Pages losing clicks", "Which pages lost the most Google clicks over the last 28 days?"),
+    ("Close to page one", "Which queries are close to page one and worth improving?"),
+)
+PROMPTS_BOTH: tuple[tuple[str, str], ...] = (
+    ("Last week's traffic", "How did our traffic do last week compared with the week before?"),
+    ("Traffic by channel", "Which channels brought more or fewer sessions last week, and why?"),
+    ("Organic search", "Which search queries gained or lost the most clicks this month?"),
+    ("Close to page one", "Which queries are close to page one and worth improving?"),
+)
+PROMPTS_NOT_CONNECTED: tuple[tuple[str, str], ...] = (
+    ("Get started", "What do you need to answer questions about our website traffic?"),
+    ("What can you do?", "What kinds of questions can you answer about GA4 and Search Console?"),
+)
+
+
+def suggested_prompts(*, ga4: bool, search_console: bool) -> tuple[tuple[str, str], ...]:
+    if ga4 and search_console:
+        return PROMPTS_BOTH
+    if ga4:
+        return PROMPTS_GA4
+    return PROMPTS_SEARCH_CONSOLE if search_console else PROMPTS_NOT_CONNECTED
+
 
 # ---------------------------------------------------------------- /lookout
 

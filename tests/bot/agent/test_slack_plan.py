@@ -15,6 +15,7 @@ from bot.agent.plan import MAX_TASKS
 from bot.fakes.llm_script import LLMFakeServer, RecordedRequest, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeSlack, SlackCall
 from tests.bot.agent.test_slack_answers import PROPERTY, SITE, AgentApp, ask, footer, sessions_total
+from tests.helpers.slack_requests import DEFAULT_DM, message_im
 
 BY_CHANNEL = {
     "metrics": ["sessions"],
@@ -282,3 +283,46 @@ async def test_the_answer_text_and_total_are_unchanged_by_the_plan(
     assert answer.tasks["task-1"]["title"] == "GA4: sessions, Nov 13–19"
     assert SITE  # the workspace has Search Console too, but only GA4 was read: the footer names GA4 alone
     assert "Search Console" not in footer(answer)
+
+
+async def test_a_new_dm_thread_is_titled_after_what_was_looked_up_once(
+    agent_app: AgentApp, fakes: dict[str, LLMFakeServer], fake_slack: FakeSlack
+) -> None:
+    app = await agent_app(order=("anthropic",))
+    fake = fakes["anthropic"]
+    fake.script(Reply(tool_calls=(ScriptedToolCall("ga4_run_report", BY_CHANNEL),)), Reply(text="Steady."))
+    root = message_im("how did channels do last week?")
+
+    await app.send_event(root)
+    await app.settle(timeout=15)
+    fake.script(Reply(text="Yes, normal."))
+    await app.send_event(message_im("is that normal?", thread_ts=root["ts"]))
+    await app.settle(timeout=15)
+
+    [titled] = fake_slack.calls_to("assistant.threads.setTitle")  # the follow-up keeps the thread's title
+    assert titled.ok and titled.get("title") == GA4_TITLE
+    assert (titled.get("channel_id"), titled.get("thread_ts")) == (DEFAULT_DM, root["ts"])
+
+
+async def test_a_dm_thread_without_lookups_is_titled_with_the_question_shown_inert(
+    agent_app: AgentApp, fakes: dict[str, LLMFakeServer], fake_slack: FakeSlack
+) -> None:
+    app = await agent_app(order=("anthropic",))
+    fakes["anthropic"].script(Reply(text="Hello!"))
+
+    await app.send_event(message_im("hi <!here> see www.evil.example"))
+    await app.settle(timeout=15)
+
+    [titled] = fake_slack.calls_to("assistant.threads.setTitle")
+    assert titled.get("title") == "hi &lt;!here&gt; see www[.]evil[.]example"
+
+
+async def test_a_mention_in_a_channel_sets_no_title(
+    agent_app: AgentApp, fakes: dict[str, LLMFakeServer], fake_slack: FakeSlack
+) -> None:
+    app = await agent_app(order=("anthropic",))
+    fakes["anthropic"].script(Reply(text="Hello!"))
+
+    await ask(app, "hi")
+
+    assert not fake_slack.calls_to("assistant.threads.setTitle")

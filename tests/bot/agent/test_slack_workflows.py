@@ -45,5 +45,7 @@ async def test_a_striking_distance_question_is_answered_with_the_search_console_
     top = json.loads(claude.requests[1].tool_results[0])["rows"][0]
     assert f"**{top['query']}**" in answer.text and f"{top['impressions']:,} impressions" in answer.text
     statuses = [call.get("status") for call in fake_slack.calls_to("assistant.threads.setStatus")]
-    assert "Looking at Search Console…" in statuses
-    assert footer(answer).startswith(f"_Search Console {SITE} · Oct 21–Nov 17")
+    assert "is reading Search Console…" in statuses
+    assert answer.tasks["task-1"]["title"] == "Search Console: queries close to page one, Oct 21–Nov 17"
+    assert footer(answer).startswith("_<https://search.google.com/search-console/performance/search-analytics?")
+    assert f"|Search Console {SITE}> · Oct 21–Nov 17" in footer(answer)
