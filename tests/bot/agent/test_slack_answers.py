@@ -196,7 +196,7 @@ async def test_a_mention_is_answered_end_to_end_through_each_provider(
     report = f"{GA4_REPORTS}?params=_u.date00%3D20261113%26_u.date01%3D20261119"
     assert footer(answer) == f"_<{report}|GA4 · Acme (properties/{PROPERTY})> · Nov 13–19 · {label}_"
     kinds = [block["type"] for block in answer.blocks or []]
-    assert kinds == ["markdown", "context", "actions", "context_actions"]  # answer, footer, follow-ups, feedback
+    assert kinds == ["context", "actions", "context_actions"]  # under the streamed text: footer, follow-ups, feedback
     async with app.services.database.session() as session:
         stored = (await session.execute(select(AgentConversation))).scalars().one()
     assert stored.channel_id == DEFAULT_CHANNEL and stored.turns == 1
