@@ -20,6 +20,7 @@ from bot.settings import SettingsProblem, SlackMode
 from bot.slack.clients import TOKEN_ROTATION_MINUTES, installation_store, make_web_client, token_rotator
 from bot.slack.installation_store import DatabaseOAuthStateStore
 from bot.slack.surface import BOT_SCOPES
+from bot.subscriptions import home as subscriptions_home
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -108,6 +109,7 @@ def register_listeners(app: AsyncApp, *, services: Services, router: CommandRout
     google_actions.register(app, services=services)
     alert_actions.register(app, services=services)
     access_home.register(app, services=services, publish_home=home.publish_home)
+    subscriptions_home.register(app, services=services, publish_home=home.publish_home)
     agent_wiring.register(app, services=services)
     # Last: it acks whatever the listeners above did not take (bolt tries listeners in registration order).
     fallbacks.register(app, services=services)

@@ -78,6 +78,13 @@ async def access_home_blocks(
     return blocks
 
 
+async def may_change_settings(
+    *, services: Services, workspace: Workspace, user_id: str, client: AsyncWebClient
+) -> bool:
+    """Whether to show this person the settings buttons (the middleware still checks every click)."""
+    return await _allowed(services, workspace, user_id, client, Capability.SETTINGS)
+
+
 async def _allowed(
     services: Services, workspace: Workspace, user_id: str, client: AsyncWebClient, capability: Capability
 ) -> bool:

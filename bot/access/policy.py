@@ -15,6 +15,7 @@ from bot.messages import access as access_messages
 from bot.messages import agent as agent_messages
 from bot.messages import alerts as alert_messages
 from bot.messages import google as google_messages
+from bot.messages import subscriptions as subscription_messages
 
 
 class Capability(StrEnum):
@@ -64,13 +65,27 @@ ACTION_NEEDS: dict[str, Capability] = {
     access_messages.ACTION_EDIT_MANAGERS: Capability.ADMIN,
     # A follow-up button asks a question, like a mention does.
     **{agent_messages.follow_up_action(index): Capability.ASK for index in range(agent_messages.MAX_FOLLOW_UPS)},
+    # App Home's channels section (listed although SETTINGS is the default, so the table names every surface)
+    subscription_messages.ACTION_ADD_DIGEST: Capability.SETTINGS,
+    subscription_messages.ACTION_ADD_ALERTS: Capability.SETTINGS,
+    subscription_messages.ACTION_EDIT_SUBSCRIPTION: Capability.SETTINGS,
+    subscription_messages.ACTION_REMOVE_SUBSCRIPTION: Capability.SETTINGS,
 }
 # Buttons that only open a modal: checked like any other, but the trail records the modal's submission instead.
-OPENS_A_MODAL: frozenset[str] = frozenset({access_messages.ACTION_EDIT_MANAGERS})
+OPENS_A_MODAL: frozenset[str] = frozenset(
+    {
+        access_messages.ACTION_EDIT_MANAGERS,
+        subscription_messages.ACTION_ADD_DIGEST,
+        subscription_messages.ACTION_ADD_ALERTS,
+        subscription_messages.ACTION_EDIT_SUBSCRIPTION,
+    }
+)
 # Modal submissions by callback_id; every other one needs SETTINGS.
 VIEW_NEEDS: dict[str, Capability] = {
     access_messages.VIEW_MANAGERS: Capability.ADMIN,
     agent_messages.VIEW_FEEDBACK_REASON: Capability.EVERYONE,
+    subscription_messages.VIEW_DIGEST: Capability.SETTINGS,
+    subscription_messages.VIEW_ALERTS: Capability.SETTINGS,
 }
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -17,17 +16,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.access.policy import Capability
 from bot.commands.base import CommandRequest, Subcommand
 from bot.messages import subscriptions as messages
-from storage.repos.schedule import delete_channel_subscriptions, list_subscriptions, upsert_subscription
+from bot.subscriptions import manage
+from bot.subscriptions.manage import DEFAULT_TIME, DEFAULT_TIMEZONE, PostingProblem
 from storage.tables.schedule import Sensitivity, SubscriptionKind
 
 log = logging.getLogger(__name__)
-
-DEFAULT_TIME = "09:00"
-DEFAULT_TIMEZONE = "UTC"
 _ESCAPED_CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 _PLAIN_CHANNEL = re.compile(r"^#([a-z0-9][a-z0-9._\-]{0,79})$")
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _LIST_PAGES = 20
 
 
@@ -53,20 +49,11 @@ def parse_channel(word: str) -> ChannelRef | None:
 
 
 def parse_time(word: str) -> str | None:
-    match = _TIME.match(word)
-    return None if match is None else f"{int(match.group(1)):02d}:{match.group(2)}"
+    return manage.valid_time(word)
 
 
 def parse_timezone(word: str) -> str | None:
-    if word.upper() == "UTC":
-        return "UTC"
-    if "/" not in word and word not in ("GMT",):
-        return None
-    try:
-        ZoneInfo(word)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return word
+    return manage.valid_timezone(word)
 
 
 async def resolve_channel(client: AsyncWebClient, ref: ChannelRef) -> str:
@@ -94,17 +81,12 @@ async def resolve_channel(client: AsyncWebClient, ref: ChannelRef) -> str:
 
 async def check_can_post(client: AsyncWebClient, channel_id: str) -> None:
     """Raise `CommandProblem` with how to invite the bot when it cannot post in the channel."""
-    try:
-        response = await client.conversations_info(channel=channel_id)
-    except SlackApiError as error:
-        code = error.response.get("error")
-        if code in ("channel_not_found", "not_in_channel", "missing_scope"):
-            raise CommandProblem(messages.cannot_see_channel(channel_id=channel_id)) from None
-        raise
-    info = response.get("channel") or {}
-    if info.get("is_archived"):
+    problem = await manage.posting_problem(client, channel_id)
+    if problem is PostingProblem.CANNOT_SEE:
+        raise CommandProblem(messages.cannot_see_channel(channel_id=channel_id))
+    if problem is PostingProblem.ARCHIVED:
         raise CommandProblem(messages.archived(channel_id=channel_id))
-    if not info.get("is_im") and info.get("is_member") is False:
+    if problem is PostingProblem.NOT_A_MEMBER:
         raise CommandProblem(messages.not_a_member(channel_id=channel_id))
 
 
@@ -116,17 +98,9 @@ async def _channel_from(request: CommandRequest, usage_line: str) -> str:
 
 
 async def _property_timezone(request: CommandRequest, channel_id: str) -> str | None:
-    # Imported here: the Google connection is optional for this command (a digest can name its timezone).
-    from bot.google.connection import google_connections
-    from bot.google.problems import GoogleProblem
-
-    try:
-        target = await google_connections(request.services).resolve_target(
-            workspace_id=request.workspace_id, channel_id=channel_id
-        )
-    except GoogleProblem:
-        return None
-    return target.timezone
+    return await manage.property_timezone(
+        services=request.services, workspace_id=request.workspace_id, channel_id=channel_id
+    )
 
 
 async def _run_digest(request: CommandRequest) -> None:
@@ -158,18 +132,16 @@ async def _run_digest(request: CommandRequest) -> None:
             timezone = DEFAULT_TIMEZONE
             notes.append(messages.digest_timezone_guessed(timezone=timezone))
     time_of_day = time_of_day or DEFAULT_TIME
-    async with request.services.database.session() as session:
-        await upsert_subscription(
-            session=session,
-            workspace_id=request.workspace_id,
-            channel_id=channel_id,
-            kind=SubscriptionKind.DIGEST,
-            time_of_day=time_of_day,
-            timezone=timezone,
-            sensitivity=Sensitivity.MEDIUM.value,
-            created_by=request.user_id,
-            now=request.services.clock(),
-        )
+    await manage.save_subscription(
+        services=request.services,
+        workspace_id=request.workspace_id,
+        channel_id=channel_id,
+        kind=SubscriptionKind.DIGEST,
+        time_of_day=time_of_day,
+        timezone=timezone,
+        sensitivity=Sensitivity.MEDIUM.value,
+        user_id=request.user_id,
+    )
     confirmation = messages.digest_subscribed(
         channel_id=channel_id, time_of_day=time_of_day, timezone=timezone, from_property=from_property
     )
@@ -203,24 +175,21 @@ async def _run_alerts(request: CommandRequest) -> None:
     except CommandProblem as problem:
         await request.respond(str(problem))
         return
-    async with request.services.database.session() as session:
-        await upsert_subscription(
-            session=session,
-            workspace_id=request.workspace_id,
-            channel_id=channel_id,
-            kind=SubscriptionKind.ALERTS,
-            time_of_day=DEFAULT_TIME,
-            timezone=await _property_timezone(request, channel_id) or DEFAULT_TIMEZONE,
-            sensitivity=sensitivity.value,
-            created_by=request.user_id,
-            now=request.services.clock(),
-        )
+    await manage.save_subscription(
+        services=request.services,
+        workspace_id=request.workspace_id,
+        channel_id=channel_id,
+        kind=SubscriptionKind.ALERTS,
+        time_of_day=DEFAULT_TIME,
+        timezone=await _property_timezone(request, channel_id) or DEFAULT_TIMEZONE,
+        sensitivity=sensitivity.value,
+        user_id=request.user_id,
+    )
     await request.respond(messages.alerts_subscribed(channel_id=channel_id, sensitivity=sensitivity.value))
 
 
 async def _run_list(request: CommandRequest) -> None:
-    async with request.services.database.session() as session:
-        subscriptions = await list_subscriptions(session=session, workspace_id=request.workspace_id)
+    subscriptions = await manage.list_subscriptions(services=request.services, workspace_id=request.workspace_id)
     if not subscriptions:
         await request.respond(messages.NO_SUBSCRIPTIONS)
         return
@@ -245,10 +214,9 @@ async def _run_unsubscribe(request: CommandRequest) -> None:
     except CommandProblem as problem:
         await request.respond(str(problem))
         return
-    async with request.services.database.session() as session:
-        count = await delete_channel_subscriptions(
-            session=session, workspace_id=request.workspace_id, channel_id=channel_id
-        )
+    count = await manage.remove_channel(
+        services=request.services, workspace_id=request.workspace_id, channel_id=channel_id
+    )
     await request.respond(messages.unsubscribed(channel_id=channel_id, count=count))
 
 

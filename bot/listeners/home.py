@@ -1,7 +1,9 @@
-"""The App Home tab: connection status and next steps, published on `app_home_opened`.
+"""The App Home tab, Lookout's settings page: published on `app_home_opened` and again after every change made there.
 
 The view is assembled from parts so each area contributes its own blocks: the Google connection provides
-`services.home_google_blocks` (see `GoogleHomeBlocks`); `build_home_view` puts the parts together.
+`services.home_google_blocks` (see `GoogleHomeBlocks`), the channels' digests and alerts, AI usage and the next
+steps come from `bot.subscriptions.home`, who may change settings from `bot.access.home`; `build_home_view` puts
+the parts together.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.access.home import access_home_blocks
+from bot.access.home import access_home_blocks, may_change_settings
 from bot.messages import core as messages
 from bot.slack.workspaces import resolve_owner
+from bot.subscriptions.home import settings_home_blocks
 from storage.tables.core import Workspace
 
 if TYPE_CHECKING:
@@ -37,24 +40,53 @@ async def google_not_connected_blocks(*, services: Services, workspace: Workspac
     return [_section(messages.HOME_GOOGLE_NOT_CONNECTED)]
 
 
+MAX_BLOCKS = 100  # Slack's limit for a Home view
+
+
 def build_home_view(
-    *, workspace: Workspace, google_blocks: list[Block], access_blocks: list[Block] | None = None
+    *,
+    workspace: Workspace,
+    google_blocks: list[Block],
+    access_blocks: list[Block] | None = None,
+    channel_blocks: list[Block] | None = None,
+    usage_blocks: list[Block] | None = None,
+    steps: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The whole Home tab view from its parts: intro, installation status, Google status, who can change settings,
-    next steps."""
+    """The whole Home tab view from its parts: intro, the next steps still open, Google, the channels' digests and
+    alerts, this month's AI usage, who can change settings. `steps` None shows the generic set-up steps; an empty
+    list (everything done) leaves the section out."""
+    if steps is None:
+        next_steps = [_section(messages.HOME_NEXT_STEPS)]
+    else:
+        numbered = "\n".join(f"{number}. {step}" for number, step in enumerate(steps, start=1))
+        next_steps = [_section(numbered)] if steps else []
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": messages.HOME_TITLE}},
         _section(messages.HOME_INTRO),
         _section(messages.home_workspace_line(workspace_name=workspace.name)),
         {"type": "divider"},
+        *(
+            [
+                {"type": "header", "text": {"type": "plain_text", "text": messages.HOME_NEXT_STEPS_HEADER}},
+                *next_steps,
+                {"type": "divider"},
+            ]
+            if next_steps
+            else []
+        ),
         {"type": "header", "text": {"type": "plain_text", "text": messages.HOME_GOOGLE_HEADER}},
         *google_blocks,
         {"type": "divider"},
+        *([*channel_blocks, {"type": "divider"}] if channel_blocks else []),
+        *([*usage_blocks, {"type": "divider"}] if usage_blocks else []),
         *([*access_blocks, {"type": "divider"}] if access_blocks else []),
-        {"type": "header", "text": {"type": "plain_text", "text": messages.HOME_NEXT_STEPS_HEADER}},
-        _section(messages.HOME_NEXT_STEPS),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": messages.HOME_HELP_FOOTER}]},
     ]
+    # Each part bounds its own length (the channels list is summarised past `MAX_LISTED`); this is the backstop
+    # that keeps Slack from refusing the whole tab.
+    if len(blocks) > MAX_BLOCKS:
+        logger.warning("App Home had %s blocks; cut to %s", len(blocks), MAX_BLOCKS)
+        blocks = [*blocks[: MAX_BLOCKS - 1], blocks[-1]]
     return {"type": "home", "blocks": blocks}
 
 
@@ -62,7 +94,18 @@ async def publish_home(*, services: Services, client: AsyncWebClient, workspace:
     """Build this person's Home tab (what they see depends on their role) and publish it."""
     google_blocks = await services.home_google_blocks(services=services, workspace=workspace, user_id=user_id)
     access_blocks = await access_home_blocks(services=services, workspace=workspace, user_id=user_id, client=client)
-    view = build_home_view(workspace=workspace, google_blocks=google_blocks, access_blocks=access_blocks)
+    can_change = await may_change_settings(services=services, workspace=workspace, user_id=user_id, client=client)
+    channel_blocks, usage_blocks, steps = await settings_home_blocks(
+        services=services, workspace=workspace, can_change=can_change
+    )
+    view = build_home_view(
+        workspace=workspace,
+        google_blocks=google_blocks,
+        access_blocks=access_blocks,
+        channel_blocks=channel_blocks,
+        usage_blocks=usage_blocks,
+        steps=steps,
+    )
     await client.views_publish(user_id=user_id, view=view)
 
 

@@ -89,6 +89,9 @@ ACTION_NAMES = {
     "google_disconnect": "Disconnect Google",
     "google_pick_property": "GA4 property",
     "google_pick_site": "Search Console site",
+    "lookout_digest_modal": "Daily digest",
+    "lookout_alerts_modal": "Anomaly alerts",
+    "lookout_remove_subscription": "Remove a digest or alerts",
 }
 
 

@@ -416,8 +416,9 @@ def home_blocks(view: StatusView) -> Blocks:
     if not view.connected:
         buttons.append(_button("Connect Google", action_id=ACTION_CONNECT, style="primary"))
     else:
-        if not view.healthy or view.scopes_missing:
-            buttons.append(_button("Reconnect Google", action_id=ACTION_CONNECT, style="primary"))
+        # Reconnect is always offered (to switch accounts or re-grant); it is the primary action when needed.
+        needed = not view.healthy or bool(view.scopes_missing)
+        buttons.append(_button("Reconnect Google", action_id=ACTION_CONNECT, style="primary" if needed else None))
         disconnect = _button("Disconnect", action_id=ACTION_DISCONNECT, style="danger")
         disconnect["confirm"] = {
             "title": _plain("Disconnect Google?"),

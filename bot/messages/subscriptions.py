@@ -108,3 +108,108 @@ def unsubscribed(*, channel_id: str, count: int) -> str:
     if count == 0:
         return f"{channel(channel_id)} had no digest or alerts."
     return f":white_check_mark: Stopped the digest and alerts in {channel(channel_id)}."
+
+
+# ---------------------------------------------------------------- App Home: the channels section and its modals
+
+# Buttons and modals (listened for in `bot.subscriptions.home`; who may use them: `bot.access.policy`).
+ACTION_ADD_DIGEST = "lookout_add_digest"
+ACTION_ADD_ALERTS = "lookout_add_alerts"
+ACTION_EDIT_SUBSCRIPTION = "lookout_edit_subscription"
+ACTION_REMOVE_SUBSCRIPTION = "lookout_remove_subscription"
+VIEW_DIGEST = "lookout_digest_modal"
+VIEW_ALERTS = "lookout_alerts_modal"
+# Block ids of the modals' inputs (each input's element is "pick"): Slack returns the values under these.
+BLOCK_CHANNEL = "channel"
+BLOCK_TIME = "time"
+BLOCK_TIMEZONE = "timezone"
+BLOCK_SENSITIVITY = "sensitivity"
+ELEMENT = "pick"
+
+HOME_CHANNELS_HEADER = "In your channels"
+HOME_NO_SUBSCRIPTIONS = "_No digests or alerts yet._"
+HOME_NO_SUBSCRIPTIONS_MEMBER = "_No digests or alerts yet. A Lookout manager can add them here._"
+ADD_DIGEST_BUTTON = "Add a digest"
+ADD_ALERTS_BUTTON = "Add alerts"
+EDIT_BUTTON = "Edit"
+REMOVE_BUTTON = "Remove"
+REMOVE_CONFIRM_TITLE = "Remove this?"
+REMOVE_CONFIRM = "Remove"
+REMOVE_DENY = "Keep it"
+
+
+def home_digest_line(*, channel_id: str, time_of_day: str, timezone: str) -> str:
+    return f"{channel(channel_id)} — daily digest at *{escape(time_of_day)}* {escape(timezone)}"
+
+
+def home_alerts_line(*, channel_id: str, sensitivity: str) -> str:
+    return f"{channel(channel_id)} — anomaly alerts, {escape(sensitivity)} sensitivity"
+
+
+def remove_confirm_text(*, kind: str, channel_id: str) -> str:
+    what = "daily digest" if kind == "digest" else "anomaly alerts"
+    return f"Stop the {what} in {channel(channel_id)}? You can add it again any time."
+
+
+def home_more_subscriptions(*, count: int) -> str:
+    return f"…and {count:,} more. `/lookout subscriptions` lists them all; `/lookout unsubscribe ID` removes one."
+
+
+HOME_USAGE_HEADER = "This month"
+
+
+def home_usage(*, month_name: str, cost_usd: float, budget_usd: float, requests: int) -> str:
+    calls = f"{requests:,} model request{'s' if requests != 1 else ''}"
+    if budget_usd <= 0:
+        return f"{escape(month_name)}: ${cost_usd:,.2f} of AI usage (no monthly budget set) · {calls}"
+    share = min(cost_usd / budget_usd, 9.99)
+    return f"{escape(month_name)}: *${cost_usd:,.2f}* of the ${budget_usd:,.2f} AI budget ({share:.0%}) · {calls}"
+
+
+# Next steps: each line disappears once its step is done (`bot.subscriptions.home.next_steps`).
+STEP_CONNECT = "Connect Google — the *Connect Google* button above, or `/lookout connect`."
+STEP_CHOOSE = (
+    "Choose what to read — `/lookout property 123456` (GA4) and `/lookout site sc-domain:example.com` (Search Console)."
+)
+STEP_ASK = "Ask me something — @-mention me in a channel or DM me: _what happened to organic traffic last week?_"
+STEP_DIGEST = "Get a morning digest in a channel — *Add a digest* above, or `/lookout digest #channel 09:00`."
+STEP_ALERTS = "Get anomaly alerts in a channel — *Add alerts* above, or `/lookout alerts #channel`."
+
+# ---------------------------------------------------------------- the modals
+
+DIGEST_MODAL_TITLE = "Daily digest"
+ALERTS_MODAL_TITLE = "Anomaly alerts"
+MODAL_SAVE = "Save"
+MODAL_CANCEL = "Cancel"
+DIGEST_MODAL_INTRO = (
+    "Every morning I post yesterday's GA4 and Search Console numbers, the biggest movers and any anomalies."
+)
+ALERTS_MODAL_INTRO = (
+    "I check GA4 and Search Console every hour and post when something breaks: one alert per incident, and a "
+    "follow-up when it recovers."
+)
+CHANNEL_LABEL = "Channel"
+CHANNEL_PLACEHOLDER = "Choose a channel"
+CHANNEL_HINT = "Private channel? Type /invite @Lookout in it first."
+TIME_LABEL = "Time"
+TIMEZONE_LABEL = "Timezone"
+TIMEZONE_HINT_FROM_PROPERTY = "Pre-filled with your GA4 property's timezone."
+SENSITIVITY_LABEL = "Sensitivity"
+SENSITIVITY_OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("low", "Low", "Only clear breaks: tracking stopped, traffic collapsed. Fewest alerts."),
+    ("medium", "Medium", "Breaks and large, sustained changes. Recommended."),
+    ("high", "High", "Smaller unusual changes too. Most alerts."),
+)
+
+# Errors shown under a modal's field (plain text: Slack does not format these).
+MODAL_NEED_CHANNEL = "Choose a channel."
+MODAL_BAD_TIME = "Choose a time."
+MODAL_BAD_TIMEZONE = "Choose a timezone from the list."
+MODAL_BAD_SENSITIVITY = "Choose low, medium or high."
+MODAL_NOT_A_MEMBER = "I'm not in this channel yet. Type /invite @Lookout in it, then save again."
+MODAL_CANNOT_SEE = "I can't see this channel. If it's private, type /invite @Lookout in it, then save again."
+MODAL_ARCHIVED = "This channel is archived, so nothing can be posted there."
+
+
+def modal_failed(*, reference: str) -> str:
+    return f"Sorry, something went wrong on my side (ref {reference}). Nothing was saved. Please try again."

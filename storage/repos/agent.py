@@ -263,3 +263,9 @@ async def month_cost(*, session: AsyncSession, workspace_id: int, month: str) ->
 async def usage_for_month(*, session: AsyncSession, workspace_id: int, month: str) -> list[ModelUsage]:
     statement = select(ModelUsage).where(col(ModelUsage.workspace_id) == workspace_id, col(ModelUsage.month) == month)
     return list((await session.execute(statement.order_by(col(ModelUsage.model)))).scalars())
+
+
+async def has_usage(*, session: AsyncSession, workspace_id: int) -> bool:
+    """Whether the workspace ever used a model (kept for LOOKOUT_RETENTION_USAGE_MONTHS): "asked a question"."""
+    statement = select(col(ModelUsage.id)).where(col(ModelUsage.workspace_id) == workspace_id).limit(1)
+    return (await session.execute(statement)).first() is not None

@@ -99,6 +99,26 @@ async def list_subscriptions(*, session: AsyncSession, workspace_id: int) -> lis
     return list(result.scalars().all())
 
 
+async def get_subscription(*, session: AsyncSession, workspace_id: int, subscription_id: int) -> Subscription | None:
+    """One subscription of this workspace (None for another workspace's id: ids arrive from buttons)."""
+    result = await session.execute(
+        select(Subscription).where(
+            col(Subscription.workspace_id) == workspace_id, col(Subscription.id) == subscription_id
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def delete_subscription(*, session: AsyncSession, workspace_id: int, subscription_id: int) -> bool:
+    """Remove one subscription of this workspace; its claims, incidents and feedback go with it."""
+    result = await session.execute(
+        delete(Subscription).where(
+            col(Subscription.workspace_id) == workspace_id, col(Subscription.id) == subscription_id
+        )
+    )
+    return rowcount(result) == 1
+
+
 async def delete_channel_subscriptions(*, session: AsyncSession, workspace_id: int, channel_id: str) -> int:
     """Remove every subscription of the channel; their claims, incidents and feedback go with them."""
     result = await session.execute(

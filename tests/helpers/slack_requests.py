@@ -292,7 +292,8 @@ def view_submission_body(
     blocks: list[JsonDict] | None = None,
     private_metadata: str = "",
 ) -> str:
-    """The form-encoded `payload=` body of a `view_submission` (a modal's Submit); `values` is `view.state.values`."""
+    """The form-encoded `payload=` body of a `view_submission` (a modal's Submit); `values` is `view.state.values`,
+    `private_metadata` what the app put in the view it opened."""
     payload: JsonDict = {
         "type": "view_submission",
         "team": {"id": team_id, "domain": "lookout-test"},

@@ -257,7 +257,7 @@ async def test_disconnect_revokes_and_the_home_tab_offers_connect_again(
     await app.send_event(app_home_opened())
     publishes = await app.wait_for_calls("views.publish", 2)
     connected_buttons = [b["action_id"] for b in _buttons(publishes[1].get("view")["blocks"])]
-    assert connected_buttons == [messages.ACTION_DISCONNECT]
+    assert connected_buttons == [messages.ACTION_CONNECT, messages.ACTION_DISCONNECT]  # Reconnect, Disconnect
 
     answer = await _lookout(app, "disconnect")
 

@@ -1,0 +1,1 @@
+"""A channel's digest and alerts: the one way to create, change and remove them (`manage`), and App Home's part."""
