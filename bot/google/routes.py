@@ -11,11 +11,17 @@ from aiohttp import web
 from bot.google import oauth
 from bot.google.choices import GoogleChoices
 from bot.google.connection import GoogleConnectionService, google_connections
-from bot.google.consent_link import SIGN_IN_CALLBACK_PATH, consent_link_start, slack_sign_in_callback
+from bot.google.consent_link import (
+    SIGN_IN_CALLBACK_PATH,
+    consent_link_start,
+    slack_sign_in_callback,
+    unusable_state_page,
+)
 from bot.google.problems import GoogleProblem, GoogleUnavailable
 from bot.messages import google as messages
 from bot.pages import PAGE_HEADERS
 from storage.repos import google as repo
+from storage.repos.workspaces import get_workspace_by_id
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -73,29 +79,36 @@ async def handle_callback(
         claimed = await repo.consume_oauth_state(session=session, state=state, now=services.clock())
     if claimed is None:
         logger.info("Google OAuth callback with an unknown, expired or reused state: nothing exchanged")
-        return _page(messages.PAGE_INVALID_STATE, status=400)
+        return await unusable_state_page(services, state)
     workspace_id, user_id = claimed.workspace_id, claimed.user_id
+    async with services.database.session() as session:
+        workspace = await get_workspace_by_id(session=session, workspace_id=workspace_id)
+    team_id = workspace.team_id if workspace is not None else None
+
+    def page(content: messages.Page, *, status: int = 200) -> web.Response:
+        return _page(content.for_team(team_id), status=status)
 
     if "error" in query:
         logger.info("Google consent for workspace %s ended with error=%s", workspace_id, query.get("error", "")[:64])
         await connections.send_dm(workspace_id=workspace_id, user_id=user_id, text=messages.consent_denied_dm())
-        return _page(messages.PAGE_DENIED)
+        return page(messages.PAGE_DENIED)
     code = query.get("code", "")
     if not code:
-        return _page(messages.PAGE_EXCHANGE_FAILED, status=400)
+        return page(messages.PAGE_EXCHANGE_FAILED, status=400)
 
     try:
         tokens = await oauth.exchange_code(
             services, code=code, code_verifier=services.cipher.decrypt(claimed.code_verifier_enc)
         )
     except oauth.CodeExchangeFailed:
-        return _page(messages.PAGE_EXCHANGE_FAILED, status=400)
+        return page(messages.PAGE_EXCHANGE_FAILED, status=400)
     except GoogleUnavailable:
-        return _page(messages.PAGE_EXCHANGE_FAILED, status=502)
+        return page(messages.PAGE_EXCHANGE_FAILED, status=502)
     if tokens.refresh_token is None:
         # Without a refresh token the connection would die within the hour; prompt=consent should prevent this.
         logger.warning("Google returned no refresh token for workspace %s", workspace_id)
-        return _page(messages.PAGE_EXCHANGE_FAILED, status=400)
+        return page(messages.PAGE_EXCHANGE_FAILED, status=400)
+    email = tokens.email
 
     granted = tokens.granted_scopes
     missing = [scope for scope in oauth.SCOPES if scope not in granted]
@@ -104,7 +117,7 @@ async def handle_callback(
         await connections.send_dm(
             workspace_id=workspace_id, user_id=user_id, text=messages.scopes_missing_dm(missing, connected=False)
         )
-        return _page(messages.page_scopes_missing(missing, connected=False))
+        return page(messages.page_scopes_missing(missing, connected=False, email=email))
 
     now = services.clock()
     async with services.database.session() as session:
@@ -118,6 +131,7 @@ async def handle_callback(
             scopes=" ".join(granted),
             connected_by_user_id=user_id,
             connected_at=now,
+            google_email=email,
         )
     logger.info("Google connected for workspace %s by %s (scopes: %s)", workspace_id, user_id, " ".join(granted))
     if missing:
@@ -125,11 +139,18 @@ async def handle_callback(
             workspace_id=workspace_id, user_id=user_id, text=messages.scopes_missing_dm(missing, connected=True)
         )
     else:
-        await connections.send_dm(workspace_id=workspace_id, user_id=user_id, text=messages.connected_dm(email=None))
+        await connections.send_dm(workspace_id=workspace_id, user_id=user_id, text=messages.connected_dm(email=email))
     await _offer_choices(services, connections, workspace_id=workspace_id, user_id=user_id)
     if missing:
-        return _page(messages.page_scopes_missing(missing, connected=True))
-    return _page(messages.PAGE_CONNECTED)
+        return page(messages.page_scopes_missing(missing, connected=True, email=email))
+    async with services.database.session() as session:
+        chosen = await repo.get_choice(session=session, workspace_id=workspace_id, channel_id=repo.DEFAULT_CHANNEL)
+    property_label = None
+    if chosen is not None and chosen.property_id:
+        name = f"{chosen.property_name} " if chosen.property_name else ""
+        property_label = f"{name}(properties/{chosen.property_id})"
+    site_url = chosen.site_url if chosen is not None else None
+    return page(messages.page_connected(email=email, property_label=property_label, site_url=site_url))
 
 
 async def _offer_choices(

@@ -132,6 +132,13 @@ async def consume_oauth_state(*, session: AsyncSession, state: str, now: datetim
     return result.scalar_one()
 
 
+async def find_any_state(*, session: AsyncSession, state: str) -> GoogleOAuthState | None:
+    """The state row whatever its condition (used, expired, unverified): to tell a person why a link failed."""
+    return (
+        await session.execute(select(GoogleOAuthState).where(col(GoogleOAuthState.state) == state))
+    ).scalar_one_or_none()
+
+
 async def delete_stale_oauth_states(*, session: AsyncSession, before: datetime) -> int:
     """Forget states that expired before `before` (used ones included): they can never be consumed again."""
     return rowcount(await session.execute(delete(GoogleOAuthState).where(col(GoogleOAuthState.expires_at) < before)))

@@ -393,6 +393,8 @@ class FakeGoogleAuth(LoopbackServer):
         self._grants.append(grant)
         body = self._mint_access_token(grant)
         body["refresh_token"] = grant.refresh_token
+        if "openid" in code.scopes:
+            body["id_token"] = self._id_token(grant.account, with_email="email" in code.scopes)
         self._log(
             TokenExchange(
                 grant_type="authorization_code",
@@ -428,6 +430,27 @@ class FakeGoogleAuth(LoopbackServer):
             "scope": " ".join(grant.scopes),
             "token_type": "Bearer",
         }
+
+    def _id_token(self, account: FakeGoogleAccount, *, with_email: bool) -> str:
+        """An OpenID Connect id_token shaped like Google's (header.claims.signature, base64url); the signature is
+        not a real one, as nothing that reads it from the token endpoint needs to check it."""
+
+        def part(value: dict[str, object]) -> str:
+            return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode("ascii")
+
+        now = int(time.time())
+        claims: dict[str, object] = {
+            "iss": "https://accounts.google.com",
+            "aud": self.client_id,
+            "azp": self.client_id,
+            "sub": str(int(hashlib.sha256(account.email.encode()).hexdigest()[:16], 16)),
+            "iat": now,
+            "exp": now + 3600,
+        }
+        if with_email:
+            claims.update(email=account.email, email_verified=True)
+        signature = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode("ascii")
+        return f"{part({'alg': 'RS256', 'kid': 'fake', 'typ': 'JWT'})}.{part(claims)}.{signature}"
 
     def _token_error(
         self, grant_type: str, params: dict[str, str], status: int, error: str, description: str

@@ -123,7 +123,7 @@ async def test_the_link_state_alone_cannot_finish_a_consent_at_google(
             status, text = answer.status, await answer.text()
 
     # then Lookout's callback refuses it and exchanges nothing
-    assert status == 400 and "no longer valid" in text
+    assert status == 400 and "This link has expired" in text and "Nothing was changed" in text
     assert google.exchanges == []
     assert await _connections(app) == []
 

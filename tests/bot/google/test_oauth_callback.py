@@ -37,7 +37,7 @@ async def test_the_authorization_url_asks_for_offline_read_only_access_with_pkce
     assert params["client_id"] == bench.google.client_id
     assert params["redirect_uri"] == bench.services.settings.public_url + "/google/oauth/callback"
     assert params["response_type"] == "code"
-    assert params["scope"].split() == [ANALYTICS_READONLY, WEBMASTERS_READONLY]
+    assert params["scope"].split() == [ANALYTICS_READONLY, WEBMASTERS_READONLY, "openid", "email"]
     assert (params["access_type"], params["prompt"], params["include_granted_scopes"]) == ("offline", "consent", "true")
     assert params["code_challenge_method"] == "S256" and len(params["code_challenge"]) == 43
     async with bench.services.database.session() as session:
@@ -58,7 +58,7 @@ async def test_connecting_stores_the_grant_and_auto_selects_the_only_property_an
 
     status, page = await bench.connect(workspace_id, "ana@acme.test", user_id="U42")
 
-    assert status == 200 and "go back to Slack" in page
+    assert status == 200 and "Google is connected" in page and "Back to Slack" in page
     [exchange] = bench.google.code_exchanges()
     assert exchange.status == 200 and exchange.params["code_verifier"]  # PKCE verified by the fake
     async with bench.services.database.session() as session:
@@ -66,7 +66,8 @@ async def test_connecting_stores_the_grant_and_auto_selects_the_only_property_an
         default = await repo.get_choice(session=session, workspace_id=workspace_id, channel_id="")
     assert connection is not None
     assert connection.connected_by_user_id == "U42" and connection.status == "healthy"
-    assert connection.scopes.split() == [ANALYTICS_READONLY, WEBMASTERS_READONLY]
+    assert connection.scopes.split() == [ANALYTICS_READONLY, WEBMASTERS_READONLY, "openid", "email"]
+    assert connection.google_email == "ana@acme.test"  # from the id_token the identity scopes bring
     [refresh_token] = bench.google.refresh_tokens_issued()
     assert bench.services.cipher.decrypt(connection.refresh_token_enc) == refresh_token
     assert default is not None
@@ -144,9 +145,11 @@ async def test_a_replayed_forged_or_expired_state_is_refused_without_a_token_exc
     bench.clock.advance(timedelta(minutes=11))
     expired = await bench.callback(stale_url)
 
-    for status, page in (replayed, forged, expired):
+    # a replayed link says it was used, not that it expired; the others say they are no longer good
+    assert replayed[0] == 400 and "This link was already used" in replayed[1] and "expired" not in replayed[1]
+    for status, page in (forged, expired):
         assert status == 400
-        assert "no longer valid" in page and "Traceback" not in page
+        assert "This link has expired" in page and "Traceback" not in page
     assert len(bench.google.exchanges) == exchanges_after_first
 
 

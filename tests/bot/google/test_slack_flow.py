@@ -96,7 +96,7 @@ async def test_connect_then_auto_selection_then_status(start_app: StartApp, goog
     params = {key: values[0] for key, values in parse_qs(urlsplit(consent).query).items()}
     assert consent.startswith(google.url + "/o/oauth2/v2/auth?")
     assert params["redirect_uri"] == app.url + "/google/oauth/callback"
-    assert params["scope"].split() == [ANALYTICS_READONLY, WEBMASTERS_READONLY]
+    assert params["scope"].split() == [ANALYTICS_READONLY, WEBMASTERS_READONLY, "openid", "email"]
     assert (params["access_type"], params["prompt"], params["code_challenge_method"]) == ("offline", "consent", "S256")
 
     # the person consents; Google sends them back with a code
@@ -108,7 +108,14 @@ async def test_connect_then_auto_selection_then_status(start_app: StartApp, goog
             status, page = page_response.status, await page_response.text()
     await app.settle()
 
-    assert status == 200 and "go back to Slack" in page
+    # the page names the product, the account and what Lookout will now read, and leads back to this workspace
+    assert status == 200 and "<p class=product>Lookout</p>" in page and "<h1>Google is connected</h1>" in page
+    assert "<dt>Google account</dt><dd>ana@acme.test</dd>" in page
+    assert "<dt>GA4 property</dt><dd>Acme web (properties/123456)</dd>" in page
+    assert "<dt>Search Console site</dt><dd>sc-domain:acme.test</dd>" in page
+    assert f'href="slack://open?team={DEFAULT_TEAM}">Back to Slack</a>' in page
+    assert f'href="https://app.slack.com/client/{DEFAULT_TEAM}"' in page
+    assert "Next:</strong> Back in Slack, @-mention Lookout" in page
     async with app.services.database.session() as session:
         workspace_id = await _workspace_id(app)
         connection = await repo.get_connection(session=session, workspace_id=workspace_id)
@@ -240,7 +247,7 @@ async def test_a_replayed_callback_is_refused_without_a_second_token_exchange(
     forged_status, _ = await app.get("/google/oauth/callback?code=4/0Aforgedcodeforged&state=forged")
 
     assert (status, forged_status) == (400, 400)
-    assert "no longer valid" in page
+    assert "This link was already used" in page
     assert len(google.code_exchanges()) == 1
 
 
