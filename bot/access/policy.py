@@ -21,7 +21,7 @@ from bot.messages import subscriptions as subscription_messages
 class Capability(StrEnum):
     EVERYONE = "everyone"  # read status and help, vote on answers, answer an alert ("Expected", "Mute")
     ASK = "ask"  # get analytics data: questions, "Ask Lookout why" (guests only when an admin allows it)
-    SETTINGS = "settings"  # connect, disconnect, property, site, digests, alerts, rules, notes, budget
+    SETTINGS = "settings"  # connect, connect demo, disconnect, property, site, digests, alerts, rules, notes, budget
     ADMIN = "admin"  # name the Lookout managers and allow guests: workspace admins and owners only
 
 

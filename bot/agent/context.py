@@ -14,9 +14,6 @@ from typing import TYPE_CHECKING, Protocol
 from bot.agent.prompt import PromptFacts
 from tools.cache import ResultCache
 from tools.context import ToolContext
-from tools.google.ga4 import Ga4Client
-from tools.google.gsc import GscClient
-from tools.google.runtime import GoogleRuntime
 
 if TYPE_CHECKING:
     from bot.google.sample import SampleGoogle
@@ -73,13 +70,11 @@ def sample_context(
 
 
 class GoogleToolContexts:
-    """Builds contexts from the Google connection service; one per process (it owns the shared cache and runtime)."""
+    """Builds contexts from the Google connection service (which decides between the workspace's own grant and the
+    sample property); one per process (it owns the shared cache)."""
 
-    def __init__(
-        self, services: Services, *, runtime: GoogleRuntime | None = None, cache: ResultCache | None = None
-    ) -> None:
+    def __init__(self, services: Services, *, cache: ResultCache | None = None) -> None:
         self._services = services
-        self._runtime = runtime or services.google_runtime
         self._cache = cache or ResultCache()
 
     async def __call__(self, *, workspace_id: int, channel_id: str | None) -> PreparedContext:
@@ -87,19 +82,12 @@ class GoogleToolContexts:
 
         connections = google_connections(self._services)
         target = await connections.resolve_target(workspace_id=workspace_id, channel_id=channel_id)
-        credentials = await connections.credentials_for(workspace_id=workspace_id)
-        settings = self._services.settings
-        ga4 = (
-            Ga4Client(credentials=credentials, data_api_url=settings.ga4_data_api_url, runtime=self._runtime)
-            if target.property_id
-            else None
-        )
-        gsc = (
-            GscClient(credentials=credentials, api_url=settings.search_console_api_url, runtime=self._runtime)
-            if target.site_url
-            else None
-        )
+        clients = await connections.clients_for(target=target)
         context = target.tool_context(
-            cache=self._cache, ga4=ga4, gsc=gsc, clock=self._services.clock, timezone=target.timezone
+            cache=self._cache,
+            ga4=clients.ga4 if target.property_id else None,
+            gsc=clients.gsc if target.site_url else None,
+            clock=self._services.clock,
+            timezone=target.timezone,
         )
-        return PreparedContext(context=context, property_name=target.property_name)
+        return PreparedContext(context=context, property_name=target.property_name, sample=target.sample)

@@ -83,7 +83,7 @@ class AlertService:
             target = await self._targets.resolve_target(
                 workspace_id=subscription.workspace_id, channel_id=subscription.channel_id
             )
-            clients = await self._google.clients_for(workspace_id=subscription.workspace_id)
+            clients = await self._google.clients_for(target=target)
             timezone = target.timezone or "UTC"
             scanned = await scan(
                 ga4=clients.ga4,
@@ -109,7 +109,15 @@ class AlertService:
         alerts = []
         for group in scanned.groups:
             alerts.append(
-                await self._alert(subscription, group, client=client, ctx=ctx, scanned=scanned, timezone=timezone)
+                await self._alert(
+                    subscription,
+                    group,
+                    client=client,
+                    ctx=ctx,
+                    scanned=scanned,
+                    timezone=timezone,
+                    sample=target.sample,
+                )
             )
         recoveries = await self._follow_up(subscription, found=scanned.found, client=client, timezone=timezone)
         return CheckResult(alerts=alerts, recoveries=recoveries)
@@ -146,6 +154,7 @@ class AlertService:
         ctx: ToolContext,
         scanned: Scan,
         timezone: str,
+        sample: bool,
     ) -> PostOutcome:
         primary = group.primary
         incident = primary.incident
@@ -156,7 +165,7 @@ class AlertService:
         async def prepare() -> SlackPost | None:
             if await self._suppressed(subscription.id, group, started_at=started_at):
                 return None
-            drafted = await draft(group, ctx=ctx, scanned=scanned, sensitivity=subscription.sensitivity)
+            drafted = await draft(group, ctx=ctx, scanned=scanned, sensitivity=subscription.sensitivity, sample=sample)
             async with self._database.session() as session:
                 stored = await create_incident(
                     session=session,

@@ -87,7 +87,7 @@ class Clients:
         self._runtime = runtime
         self._credentials = Credentials(token="bench-access-token")  # type: ignore[no-untyped-call]
 
-    async def clients_for(self, *, workspace_id: int) -> GoogleClients:
+    async def clients_for(self, *, target: GoogleTarget) -> GoogleClients:
         return GoogleClients(
             ga4=Ga4Client(credentials=self._credentials, data_api_url=self._url, runtime=self._runtime),
             gsc=GscClient(credentials=self._credentials, api_url=self._url, runtime=self._runtime),

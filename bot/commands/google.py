@@ -1,4 +1,5 @@
-"""`/lookout connect`, `status`, `property`, `site`, `disconnect`: the workspace's Google connection from Slack."""
+"""`/lookout connect`, `connect demo`, `status`, `property`, `site`, `disconnect`: the workspace's Google connection
+(or the built-in sample property in its place) from Slack."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Literal
 from bot.access.policy import Capability
 from bot.commands.base import CommandRequest, Subcommand
 from bot.google import oauth
-from bot.google.choices import GoogleChoices
+from bot.google.choices import GoogleChoices, SampleStart
 from bot.google.problems import GoogleProblem
 from bot.messages import google as messages
 from storage.repos import google as repo
@@ -21,7 +22,18 @@ async def _answer_problem(request: CommandRequest, problem: GoogleProblem) -> No
     await request.respond(messages.problem_text(problem.message_key, workspace_name=request.workspace.name))
 
 
+_SAMPLE_ANSWERS = {
+    SampleStart.STARTED: messages.SAMPLE_STARTED,
+    SampleStart.ALREADY: messages.SAMPLE_ALREADY,
+    SampleStart.CONNECTED: messages.SAMPLE_REFUSED_CONNECTED,
+}
+
+
 async def connect(request: CommandRequest) -> None:
+    if [word.lower() for word in request.args] == ["demo"]:
+        started = await GoogleChoices(request.services).start_sample(workspace_id=request.workspace_id)
+        await request.respond(_SAMPLE_ANSWERS[started])
+        return
     if request.args:
         await request.respond(messages.USAGE["connect"])
         return
@@ -35,9 +47,10 @@ async def connect(request: CommandRequest) -> None:
         return
     async with request.services.database.session() as session:
         existing = await repo.get_connection(session=session, workspace_id=workspace_id)
+        sample = await repo.sample_data_since(session=session, workspace_id=workspace_id) is not None
     reconnect = existing is not None and existing.status != ConnectionStatus.HEALTHY.value
     already_connected = existing is not None and not reconnect
-    text, blocks = messages.connect_prompt(url, reconnect=reconnect, already_connected=already_connected)
+    text, blocks = messages.connect_prompt(url, reconnect=reconnect, already_connected=already_connected, sample=sample)
     await request.respond(text, blocks=blocks)
 
 
@@ -92,11 +105,12 @@ async def disconnect(request: CommandRequest) -> None:
         await request.respond(messages.USAGE["disconnect"])
         return
     removed = await GoogleChoices(request.services).disconnect(workspace_id=request.workspace_id)
-    await request.respond(messages.DISCONNECTED if removed else messages.NOTHING_TO_DISCONNECT)
+    await request.respond(messages.disconnected_text(removed))
 
 
 SUBCOMMANDS: list[Subcommand] = [
-    Subcommand(name="connect", usage="connect", summary=messages.SUMMARY_CONNECT, run=connect),
+    # `connect demo` is `connect` with one word: a settings change (managers only), recorded in the trail as typed.
+    Subcommand(name="connect", usage="connect [demo]", summary=messages.SUMMARY_CONNECT, run=connect),
     Subcommand(name="status", usage="status", summary=messages.SUMMARY_STATUS, run=status, needs=Capability.EVERYONE),
     Subcommand(
         name="property",

@@ -37,7 +37,9 @@ class TargetResolver(Protocol):
 
 
 class GoogleClientFactory(Protocol):
-    async def clients_for(self, *, workspace_id: int) -> GoogleClients: ...
+    """The clients that read a target (`GoogleConnectionService` is the real one: sample or the workspace's grant)."""
+
+    async def clients_for(self, *, target: GoogleTarget) -> GoogleClients: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,13 +140,13 @@ class DigestComposer:
             currency=target.currency or "",
             sample=target.sample,
         )
-        task = asyncio.create_task(self._fetch(workspace_id, digest_target, day=day))
+        task = asyncio.create_task(self._fetch(target, digest_target, day=day))
         self._cache[key] = _CacheEntry(expires=now + self._cache_ttl, task=task)
         self._drop_expired(now)
         return await asyncio.shield(task)
 
-    async def _fetch(self, workspace_id: int, target: DigestTarget, *, day: date) -> _Fetched:
-        clients = await self._google.clients_for(workspace_id=workspace_id)
+    async def _fetch(self, google: GoogleTarget, target: DigestTarget, *, day: date) -> _Fetched:
+        clients = await self._google.clients_for(target=google)
         self.stats.reports_built += 1
         report = await build_report(target, day=day, ga4=clients.ga4, gsc=clients.gsc)
         # Drawn once per property and day too: the chart is the costly part in CPU.

@@ -66,6 +66,7 @@ def register(app: AsyncApp, *, services: Services) -> None:
             await _guarded(services, body, context, client, None, _send_connect_link)
 
     @app.action(messages.ACTION_DISCONNECT)
+    @app.action(messages.ACTION_STOP_SAMPLE)  # one operation: `disconnect` ends whichever the workspace is on
     async def disconnect(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
@@ -123,9 +124,7 @@ async def _send_connect_link(click: _Click) -> None:
 
 async def _disconnect(click: _Click) -> None:
     removed = await GoogleChoices(click.services).disconnect(workspace_id=click.workspace_id)
-    await click.client.chat_postMessage(
-        channel=click.user_id, text=messages.DISCONNECTED if removed else messages.NOTHING_TO_DISCONNECT
-    )
+    await click.client.chat_postMessage(channel=click.user_id, text=messages.disconnected_text(removed))
     if (click.body.get("view") or {}).get("type") == "home":
         await publish_home(
             services=click.services, client=click.client, workspace=click.workspace, user_id=click.user_id

@@ -1,4 +1,5 @@
-"""Choosing the GA4 property and Search Console site (workspace default or one channel), status and disconnect.
+"""Choosing the GA4 property and Search Console site (workspace default or one channel), status and disconnect,
+and the built-in sample property (`/lookout connect demo`) in their place.
 
 Every choice is checked against what the connected account can really see before it is saved, the way a
 config flow checks the real API before it stores anything.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.google import oauth
@@ -61,6 +63,18 @@ def site_candidates(raw: str) -> list[str]:
         return [value] if value.endswith("/") else [value, value + "/"]
     host = value.rstrip("/")
     return [f"sc-domain:{host}", f"https://{host}/", f"http://{host}/", f"https://www.{host}/"]
+
+
+class SampleStart(StrEnum):
+    STARTED = "started"
+    ALREADY = "already"  # the workspace was already on the sample data
+    CONNECTED = "connected"  # refused: the workspace reads its own Google data
+
+
+class Disconnected(StrEnum):
+    GOOGLE = "google"  # the grant was revoked and forgotten
+    SAMPLE = "sample"  # the workspace stopped using the sample data
+    NOTHING = "nothing"
 
 
 class GoogleChoices:
@@ -238,11 +252,26 @@ class GoogleChoices:
 
     # --- Status and disconnect ---------------------------------------------------------------------------
 
+    async def start_sample(self, *, workspace_id: int) -> SampleStart:
+        """Put the workspace on the sample property, unless it already reads its own Google data."""
+        async with self._services.database.session() as session:
+            if await repo.get_connection(session=session, workspace_id=workspace_id) is not None:
+                return SampleStart.CONNECTED
+            started = await repo.start_sample_data(
+                session=session, workspace_id=workspace_id, now=self._services.clock()
+            )
+        if started:
+            logger.info("Workspace %s now uses the sample property", workspace_id)
+        return SampleStart.STARTED if started else SampleStart.ALREADY
+
     async def status_view(self, *, workspace_id: int, channel_id: str | None) -> messages.StatusView:
-        if not self._services.settings.google_configured:
-            return messages.StatusView(configured=False, connected=False)
+        configured = self._services.settings.google_configured
         async with self._services.database.session() as session:
             setup = await repo.get_channel_setup(session=session, workspace_id=workspace_id, channel_id=channel_id)
+        if setup.sample_since is not None:
+            return messages.StatusView(configured=configured, connected=False, sample=True)
+        if not configured:
+            return messages.StatusView(configured=False, connected=False)
         connection, default, own = setup.connection, setup.default, setup.own
         if connection is None:
             return messages.StatusView(configured=True, connected=False)
@@ -263,18 +292,21 @@ class GoogleChoices:
             channel_site=own.site_url if own is not None else None,
         )
 
-    async def disconnect(self, *, workspace_id: int) -> bool:
-        """Revoke at Google (best effort) and forget the grant and the choices; False when nothing was connected."""
+    async def disconnect(self, *, workspace_id: int) -> Disconnected:
+        """Stop using the sample data, or revoke at Google (best effort) and forget the grant and the choices."""
         async with self._services.database.session() as session:
+            stopped_sample = await repo.stop_sample_data(session=session, workspace_id=workspace_id)
             connection = await repo.get_connection(session=session, workspace_id=workspace_id)
+        if stopped_sample:
+            logger.info("Workspace %s no longer uses the sample property", workspace_id)
         if connection is None:
-            return False
+            return Disconnected.SAMPLE if stopped_sample else Disconnected.NOTHING
         refresh_token = self._services.cipher.decrypt(connection.refresh_token_enc)
         await oauth.revoke(self._services, token=refresh_token)
         async with self._services.database.session() as session:
             await repo.delete_connection(session=session, workspace_id=workspace_id)
         logger.info("Google disconnected for workspace %s", workspace_id)
-        return True
+        return Disconnected.GOOGLE
 
 
 def _property_label(choice: GoogleChoice | None) -> str | None:

@@ -3,6 +3,9 @@
 
 `GoogleConnectionService` is the only way code gets Google credentials or the property/site to use, and both
 are looked up by the same `workspace_id`, so no path can pair one workspace's property with another's grant.
+It is also the one place that decides whether a workspace reads the built-in sample property (`/lookout connect
+demo`): `resolve_target` returns the sample target, and `clients_for` answers a sample target with the sample clients,
+so the agent, digests and alerts follow the same decision.
 One instance lives per process (it holds the per-workspace locks); get it with `google_connections(services)`.
 """
 
@@ -38,6 +41,7 @@ from storage.tables.google import ConnectionStatus, GoogleConnection
 from tools.context import ToolContext
 
 if TYPE_CHECKING:
+    from bot.google.sample import SampleGoogle
     from bot.services import Services
     from tools.cache import ResultCache
     from tools.google.ga4 import Ga4Api
@@ -69,7 +73,7 @@ class GoogleTarget:
     site_url: str | None
     timezone: str | None  # the property's reporting timezone (IANA)
     currency: str | None  # the property's currency (ISO 4217)
-    sample: bool = False  # the built-in sample property (Demo Store), not the workspace's own data
+    sample: bool = False  # the built-in sample property (`/lookout connect demo`), not the workspace's own data
 
     def require_property(self) -> str:
         """The numeric property id, or `NoPropertyChosen` for the person to fix."""
@@ -127,6 +131,16 @@ class GoogleConnectionService:
         self._locks: dict[int, asyncio.Lock] = {}
         self._owner = uuid.uuid4().hex  # this process's name on the refresh lease
         self._failing: dict[int, str] = {}  # workspace → the auth failure class last logged for it
+        self._sample: SampleGoogle | None = None
+
+    @property
+    def sample(self) -> SampleGoogle:
+        """The Demo Store, created on first use: a process with no sample workspace never imports or builds it."""
+        if self._sample is None:
+            from bot.google.sample import SampleGoogle
+
+            self._sample = SampleGoogle(clock=self._services.clock)
+        return self._sample
 
     # --- Credentials -------------------------------------------------------------------------------------
 
@@ -324,16 +338,20 @@ class GoogleConnectionService:
     # --- What to read ------------------------------------------------------------------------------------
 
     async def resolve_target(self, *, workspace_id: int, channel_id: str | None) -> GoogleTarget:
-        """The property and site this channel uses: its own choice field by field, else the workspace default.
+        """The property and site this channel uses: the sample property when the workspace chose it, else the
+        channel's own choice field by field, else the workspace default.
 
         Raises `GoogleNotConfigured`, `GoogleNotConnected`, `ReconnectNeeded` or `NoPropertyChosen` (neither a
         property nor a site is chosen). A target may still lack one of the two: use `require_property()` for the
         property.
         """
-        if not self._services.settings.google_configured:
-            raise GoogleNotConfigured
         async with self._services.database.session() as session:
             setup = await repo.get_channel_setup(session=session, workspace_id=workspace_id, channel_id=channel_id)
+        if setup.sample_since is not None:
+            # Needs no Google set-up at all: a team can try Lookout before an operator configures OAuth.
+            return self.sample.target(workspace_id=workspace_id)
+        if not self._services.settings.google_configured:
+            raise GoogleNotConfigured
         _usable(setup.connection)
         default, own = setup.default, setup.own
         property_row = own if own is not None and own.property_id else default
@@ -349,6 +367,22 @@ class GoogleConnectionService:
             site_url=site_url,
             timezone=property_row.property_timezone if property_row is not None else None,
             currency=property_row.property_currency if property_row is not None else None,
+        )
+
+    async def clients_for(self, *, target: GoogleTarget) -> GoogleClients:
+        """The GA4 and Search Console clients that read `target`: the sample property's in-process clients for a
+        sample target, else clients on the workspace's own grant (same errors as `credentials_for`)."""
+        if target.sample:
+            return self.sample.clients()
+        # The SDK clients load with the first answer, digest or alert check, not when `lookout serve` starts.
+        from tools.google.ga4 import Ga4Client
+        from tools.google.gsc import GscClient
+
+        credentials = await self.credentials_for(workspace_id=target.workspace_id)
+        settings, runtime = self._services.settings, self._services.google_runtime
+        return GoogleClients(
+            ga4=Ga4Client(credentials=credentials, data_api_url=settings.ga4_data_api_url, runtime=runtime),
+            gsc=GscClient(credentials=credentials, api_url=settings.search_console_api_url, runtime=runtime),
         )
 
 

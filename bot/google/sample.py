@@ -1,4 +1,5 @@
-"""The built-in sample property (Demo Store) as a Google target and clients, for `lookout demo`.
+"""The built-in sample property (Demo Store) as a Google target and clients, for `lookout demo` and for workspaces
+that chose `/lookout connect demo` (`GoogleConnectionService.sample`).
 
 It answers through the same `Ga4Api` / `GscApi` interfaces as a real grant (in process, no credentials), so digests,
 alerts and answers run unchanged; the target is marked `sample` so every message made from it says so.
@@ -39,6 +40,6 @@ class SampleGoogle:
         del channel_id
         return self.target(workspace_id=workspace_id)
 
-    async def clients_for(self, *, workspace_id: int) -> GoogleClients:
-        del workspace_id
+    async def clients_for(self, *, target: GoogleTarget) -> GoogleClients:
+        del target
         return self.clients()

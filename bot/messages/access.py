@@ -87,6 +87,7 @@ ACTION_NAMES = {
     VIEW_MANAGERS: "Lookout managers",
     "google_connect": "Connect Google",
     "google_disconnect": "Disconnect Google",
+    "google_stop_sample": "Stop using sample data",
     "google_pick_property": "GA4 property",
     "google_pick_site": "Search Console site",
     "lookout_digest_modal": "Daily digest",

@@ -16,6 +16,7 @@ Blocks = list[dict[str, Any]]  # Block Kit JSON, exactly as Slack takes it
 ACTION_CONNECT = "google_connect"
 ACTION_CONNECT_LINK = "google_connect_link"
 ACTION_DISCONNECT = "google_disconnect"
+ACTION_STOP_SAMPLE = "google_stop_sample"  # App Home, on sample data: like `/lookout disconnect`
 ACTION_PICK_PROPERTY = "google_pick_property"
 ACTION_PICK_SITE = "google_pick_site"
 # The picker's block_id carries where the choice applies: "google_scope:" (workspace) or "google_scope:C123".
@@ -154,10 +155,12 @@ def reconnect_dm(workspace_name: str) -> tuple[str, Blocks]:
 
 
 def connect_prompt(
-    authorization_url: str, *, reconnect: bool = False, already_connected: bool = False
+    authorization_url: str, *, reconnect: bool = False, already_connected: bool = False, sample: bool = False
 ) -> tuple[str, Blocks]:
     label = "Reconnect Google" if reconnect else "Connect Google"
     text = f"{label}: Lookout asks Google for *read-only* access to Analytics and Search Console for this workspace."
+    if sample:
+        text = f"{text}\n{SAMPLE_REPLACED_NOTE}"
     if already_connected:
         text = (
             "Google is already connected for this workspace. Connect again to switch Google accounts or to grant "
@@ -369,16 +372,37 @@ class StatusView:
     channel_id: str | None = None
     channel_property: str | None = None
     channel_site: str | None = None
+    sample: bool = False  # on the built-in sample property (`/lookout connect demo`) instead of Google
+
+
+def _sample_lines(view: StatusView) -> list[str]:
+    next_step = (
+        "Next: run `/lookout connect` to use your own GA4 and Search Console; it replaces the sample data."
+        if view.configured
+        else "Next: to use your own GA4 and Search Console, an admin of this Lookout server sets "
+        "`GOOGLE_CLIENT_ID` and `GOOGLE_CLIENT_SECRET`, then anyone who can change settings runs `/lookout connect`."
+    )
+    return [
+        "*Google:* not connected · this workspace is on *sample data*: the built-in Demo Store, not your "
+        "property. Answers, digests and alerts come from it and say so.",
+        next_step,
+        "`/lookout disconnect` stops using the sample data.",
+    ]
 
 
 def _status_lines(view: StatusView) -> list[str]:
+    if view.sample:
+        return _sample_lines(view)
     if not view.configured:
         return [
             "Google isn't connected yet: an admin first needs to set `GOOGLE_CLIENT_ID` and `GOOGLE_CLIENT_SECRET`, "
             "then anyone can run `/lookout connect`."
         ]
     if not view.connected:
-        return ["Google isn't connected yet. Run `/lookout connect` to link an account."]
+        return [
+            "Google isn't connected yet. Run `/lookout connect` to link an account, "
+            "or `/lookout connect demo` to try Lookout on sample data first."
+        ]
     health = "✅ working" if view.healthy else "⚠️ access revoked or expired — reconnect needed"
     who = f"<@{escape(view.connected_by)}>" if view.connected_by else "someone"
     account = f" as {escape(view.email)}" if view.email else ""
@@ -411,10 +435,14 @@ def status(view: StatusView) -> tuple[str, Blocks]:
 def home_blocks(view: StatusView) -> Blocks:
     """The Google part of the App Home: the same status, with Connect / Reconnect / Disconnect."""
     blocks: Blocks = [_section("\n".join(_status_lines(view)))]
-    if not view.configured:
+    if not view.configured and not view.sample:
         return blocks
     buttons: list[dict[str, Any]] = []
-    if not view.connected:
+    if view.sample:
+        if view.configured:
+            buttons.append(_button("Connect Google", action_id=ACTION_CONNECT, style="primary"))
+        buttons.append(_button("Stop using sample data", action_id=ACTION_STOP_SAMPLE))
+    elif not view.connected:
         buttons.append(_button("Connect Google", action_id=ACTION_CONNECT, style="primary"))
     else:
         # Reconnect is always offered (to switch accounts or re-grant); it is the primary action when needed.
@@ -433,17 +461,46 @@ def home_blocks(view: StatusView) -> Blocks:
     return blocks
 
 
-SUMMARY_CONNECT = "connect this workspace's Google account"
+SUMMARY_CONNECT = "connect this workspace's Google account (`connect demo`: try it on sample data first)"
 SUMMARY_STATUS = "who connected Google, the property and site, token health"
 SUMMARY_PROPERTY = "choose the GA4 property (numeric ID), for the workspace or only this channel"
 SUMMARY_SITE = "choose the Search Console site, for the workspace or only this channel"
-SUMMARY_DISCONNECT = "revoke Google access and forget the choices"
+SUMMARY_DISCONNECT = "revoke Google access and forget the choices (or stop using the sample data)"
 
 DISCONNECTED = "Google is disconnected: I revoked Lookout's access and forgot the property and site choices."
 NOTHING_TO_DISCONNECT = "Google isn't connected for this workspace, so there's nothing to disconnect."
+SAMPLE_DISCONNECTED = (
+    "This workspace no longer uses the sample data: answers, digests and alerts now need Google. "
+    "Run `/lookout connect` to connect your own GA4 and Search Console."
+)
+SAMPLE_STARTED = (
+    "This workspace now uses *sample data*: the Demo Store, an online outdoor-gear shop with 16 months of GA4 and "
+    "Search Console data (a campaign, the holiday peak, and a GA4 tag that stopped firing 16 hours ago).\n"
+    "Try it: mention me with a question (e.g. “why did sessions drop yesterday?”), `/lookout digest #channel` for a "
+    "morning digest, `/lookout alerts #channel` for anomaly alerts. Everything made from it says “sample data”.\n"
+    "When you're ready, `/lookout connect` replaces it with your own GA4 and Search Console; "
+    "`/lookout disconnect` stops it."
+)
+SAMPLE_ALREADY = (
+    "This workspace already uses the sample data. `/lookout connect` replaces it with your own GA4 and Search "
+    "Console; `/lookout disconnect` stops it."
+)
+SAMPLE_REFUSED_CONNECTED = (
+    "This workspace is already connected to Google, so I left it on its own data. To try the sample data instead, "
+    "run `/lookout disconnect` first (it revokes Lookout's Google access), then `/lookout connect demo`."
+)
+SAMPLE_REPLACED_NOTE = "This workspace is on sample data now; connecting Google replaces it with your own data."
+
+
+def disconnected_text(what: str) -> str:
+    """What `/lookout disconnect` (or the button) did: "google", "sample" or "nothing" (`Disconnected`)."""
+    return {"google": DISCONNECTED, "sample": SAMPLE_DISCONNECTED}.get(what, NOTHING_TO_DISCONNECT)
+
+
 CONNECT_LINK_SENT = "I sent you a direct message with the button to connect Google."
 USAGE = {
-    "connect": "Usage: `/lookout connect` — connect this workspace's Google account.",
+    "connect": "Usage: `/lookout connect` — connect this workspace's Google account — or `/lookout connect demo` "
+    "to try Lookout on sample data first.",
     "status": "Usage: `/lookout status`",
     "disconnect": "Usage: `/lookout disconnect`",
 }

@@ -38,7 +38,8 @@ def demo_next_steps() -> str:
     return (
         "Next:\n"
         '• Ask a question about the sample data: lookout demo --ask "Why did sessions drop yesterday?"\n'
-        "• Set Lookout up for your own Slack and Google: see README.md (Set it up); every variable is in .env.example."
+        "• Set Lookout up for your own Slack and Google: see README.md (Set it up); every variable is in .env.example.\n"
+        "• Already installed in Slack? /lookout connect demo lets your team try the same sample data in its channels."
     )
 
 

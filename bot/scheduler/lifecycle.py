@@ -12,7 +12,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.service import AlertService
 from bot.digest.charts import alert_chart, digest_chart
-from bot.digest.clients import ConnectionGoogleClients
 from bot.digest.jobs import DigestTiming
 from bot.digest.service import DigestService
 from bot.google.connection import google_connections
@@ -56,14 +55,13 @@ def build_scheduled_work(services: Services, *, claimant: str | None = None) -> 
     )
     connections = google_connections(services)
     runtime = services.google_runtime  # shared with the agent: one per-property limit for the whole process
-    google = ConnectionGoogleClients(connections=connections, settings=services.settings, runtime=runtime)
 
     async def slack_client_for(workspace_id: int) -> AsyncWebClient:
         return await web_client_for(services=services, workspace_id=workspace_id)
 
     digests = DigestService(
         targets=connections,
-        google=google,
+        google=connections,
         slack_client_for=slack_client_for,
         poster=poster,
         clock=services.clock,
@@ -72,7 +70,7 @@ def build_scheduled_work(services: Services, *, claimant: str | None = None) -> 
     alerts = AlertService(
         database=services.database,
         targets=connections,
-        google=google,
+        google=connections,
         slack_client_for=slack_client_for,
         poster=poster,
         clock=services.clock,

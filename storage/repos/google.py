@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, or_, select
 
 from storage.tables.base import aware_utc, rowcount
+from storage.tables.core import Workspace
 from storage.tables.google import ConnectionStatus, GoogleChoice, GoogleConnection, GoogleOAuthState
 
 DEFAULT_CHANNEL = ""  # the `channel_id` of the workspace-wide choice
@@ -165,7 +166,9 @@ async def save_connection(
     connected_at: datetime,
     google_email: str | None = None,
 ) -> GoogleConnection:
-    """Store a fresh grant, replacing any previous one; a reconnect clears the needs-reconnect state."""
+    """Store a fresh grant, replacing any previous one; a reconnect clears the needs-reconnect state, and a
+    workspace on the sample property leaves it in the same transaction (its own data replaces the sample's)."""
+    await stop_sample_data(session=session, workspace_id=workspace_id)
     values: dict[str, Any] = {
         "refresh_token_enc": refresh_token_enc,
         "access_token_enc": access_token_enc,
@@ -303,6 +306,44 @@ async def delete_connection(*, session: AsyncSession, workspace_id: int) -> None
     await session.execute(delete(GoogleOAuthState).where(col(GoogleOAuthState.workspace_id) == workspace_id))
 
 
+# --- The built-in sample property (`/lookout connect demo`) ----------------------------------------------------
+
+
+async def sample_data_since(*, session: AsyncSession, workspace_id: int) -> datetime | None:
+    """When the workspace chose the sample property, or None when it reads its own Google data (or nothing)."""
+    result = await session.execute(select(Workspace.sample_data_since).where(col(Workspace.id) == workspace_id))
+    since = result.scalar_one_or_none()
+    return aware_utc(since) if since is not None else None
+
+
+async def start_sample_data(*, session: AsyncSession, workspace_id: int, now: datetime) -> bool:
+    """Put the workspace on the sample property; False when it already was (the first date is kept)."""
+    return (
+        rowcount(
+            await session.execute(
+                update(Workspace)
+                .where(col(Workspace.id) == workspace_id, col(Workspace.sample_data_since).is_(None))
+                .values(sample_data_since=now)
+            )
+        )
+        == 1
+    )
+
+
+async def stop_sample_data(*, session: AsyncSession, workspace_id: int) -> bool:
+    """Take the workspace off the sample property; False when it was not on it."""
+    return (
+        rowcount(
+            await session.execute(
+                update(Workspace)
+                .where(col(Workspace.id) == workspace_id, col(Workspace.sample_data_since).is_not(None))
+                .values(sample_data_since=None)
+            )
+        )
+        == 1
+    )
+
+
 # --- Property and site choices ------------------------------------------------------------------------------
 
 
@@ -322,10 +363,12 @@ class ChannelSetup:
     connection: GoogleConnection | None
     default: GoogleChoice | None
     own: GoogleChoice | None  # None for no channel, or a channel with no choice of its own
+    sample_since: datetime | None = None  # on the built-in sample property since then (it wins over the rest)
 
 
 async def get_channel_setup(*, session: AsyncSession, workspace_id: int, channel_id: str | None) -> ChannelSetup:
     return ChannelSetup(
+        sample_since=await sample_data_since(session=session, workspace_id=workspace_id),
         connection=await get_connection(session=session, workspace_id=workspace_id),
         default=await get_choice(session=session, workspace_id=workspace_id, channel_id=DEFAULT_CHANNEL),
         own=await get_choice(session=session, workspace_id=workspace_id, channel_id=channel_id) if channel_id else None,

@@ -25,6 +25,8 @@ class Workspace(SQLModel, table=True):
     name: str = Field(default="", max_length=255)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     uninstalled_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    # Set by `/lookout connect demo`: until Google is connected, the workspace reads the built-in sample property.
+    sample_data_since: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
 
 
 class SlackInstallation(SQLModel, table=True):

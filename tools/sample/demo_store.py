@@ -92,6 +92,25 @@ def demo_store(*, now: datetime) -> PropertyDataset:
     )
 
 
+_built_lock = threading.Lock()
+_built: PropertyDataset | None = None  # the latest hour's Demo Store, shared by every `DemoStore` of this process
+
+
+def shared_demo_store(*, hour: datetime) -> PropertyDataset:
+    """The Demo Store as of `hour` (the store's local time, naive, on the hour), built at most once per hour per
+    process: every workspace on the sample data reads the same one, so a serving process holds one copy whatever
+    the number of sample workspaces. Building takes seconds; callers are worker threads, never the event loop."""
+    global _built
+    with _built_lock:
+        if _built is None or _built.now != hour:
+            _built = None  # let the old hour's arrays go before the new ones are allocated
+            built = demo_store(now=hour)
+            built.ga4()  # the cubes are built once here, then only read by concurrent reports
+            built.gsc()
+            _built = built
+        return _built
+
+
 class DemoStore:
     """The Demo Store for the clock's current hour, built on first use and again when the hour changes.
 
@@ -102,18 +121,10 @@ class DemoStore:
 
     def __init__(self, *, clock: Callable[[], datetime]) -> None:
         self._clock = clock
-        self._lock = threading.Lock()
-        self._built: PropertyDataset | None = None
 
     def dataset(self) -> PropertyDataset:
         hour = self._clock().astimezone(ZoneInfo(TIMEZONE)).replace(minute=0, second=0, microsecond=0, tzinfo=None)
-        with self._lock:
-            if self._built is None or self._built.now != hour:
-                built = demo_store(now=hour)
-                built.ga4()  # the cubes are built once here, then only read by concurrent reports
-                built.gsc()
-                self._built = built
-            return self._built
+        return shared_demo_store(hour=hour)
 
     def ga4(self) -> SampleGa4:
         return SampleGa4(dataset=self.dataset, property_id=PROPERTY_ID)

@@ -64,7 +64,7 @@ class FakeGoogleClients:
         self._google = google
         self._runtime = runtime
 
-    async def clients_for(self, *, workspace_id: int) -> GoogleClients:
+    async def clients_for(self, *, target: GoogleTarget) -> GoogleClients:
         credentials = Credentials(token="test-access-token")
         return GoogleClients(
             ga4=Ga4Client(credentials=credentials, data_api_url=self._google.url, runtime=self._runtime),

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from google.auth.transport.requests import Request
 
+from bot.google.choices import Disconnected
 from bot.google.problems import GoogleNotConnected, NoPropertyChosen, ReconnectNeeded
 from storage.repos import google as repo
 from tests.bot.google.conftest import GoogleBench
@@ -188,7 +189,7 @@ async def test_disconnect_revokes_at_google_and_forgets_everything(bench: Google
     workspace_id = await _connected(bench, "T1", "ana@acme.test")
     [refresh_token] = bench.google.refresh_tokens_issued()
 
-    assert await bench.choices.disconnect(workspace_id=workspace_id)
+    assert await bench.choices.disconnect(workspace_id=workspace_id) == Disconnected.GOOGLE
 
     assert bench.google.revoked_tokens == [refresh_token]
     async with bench.services.database.session() as session:
@@ -196,7 +197,7 @@ async def test_disconnect_revokes_at_google_and_forgets_everything(bench: Google
         assert await repo.list_choices(session=session, workspace_id=workspace_id) == []
     with pytest.raises(GoogleNotConnected):
         await bench.connections.credentials_for(workspace_id=workspace_id)
-    assert not await bench.choices.disconnect(workspace_id=workspace_id)
+    assert await bench.choices.disconnect(workspace_id=workspace_id) == Disconnected.NOTHING
 
 
 async def test_the_admin_api_rejects_requests_without_a_valid_token(bench: GoogleBench) -> None:
