@@ -1,7 +1,7 @@
 """Workspaces on the built-in sample property (`/lookout connect demo`): when they chose it, NULL for everyone else.
 
-Revision ID: 0010_sample_data
-Revises: 0009_answer_claims
+Revision ID: 0011_sample_data
+Revises: 0010_answer_feedback
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_sample_data"
-down_revision: str | None = "0009_answer_claims"
+revision: str = "0011_sample_data"
+down_revision: str | None = "0010_answer_feedback"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
