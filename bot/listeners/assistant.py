@@ -27,6 +27,8 @@ async def prompts_for(*, services: Services, context: AsyncBoltContext) -> tuple
         return messages.suggested_prompts(ga4=False, search_console=False)
     async with services.database.session() as session:
         setup = await google_repo.get_channel_setup(session=session, workspace_id=workspace.id, channel_id=None)
+    if setup.sample_since is not None:  # the Demo Store has both
+        return messages.suggested_prompts(ga4=True, search_console=True)
     connected = setup.connection is not None and setup.connection.status == ConnectionStatus.HEALTHY.value
     default = setup.default
     return messages.suggested_prompts(

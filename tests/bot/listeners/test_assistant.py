@@ -92,3 +92,20 @@ async def test_a_workspace_without_google_gets_prompts_that_lead_to_connecting(
     [call] = fake_slack.calls_to("assistant.threads.setSuggestedPrompts")
     assert call.ok
     assert [p["title"] for p in call.get("prompts")] == [title for title, _ in messages.PROMPTS_NOT_CONNECTED]
+
+
+async def test_a_workspace_on_sample_data_gets_the_prompts_for_both_sources(
+    slack_app: RunningApp, fake_slack: FakeSlack
+) -> None:
+    # given a workspace that chose `/lookout connect demo` (the Demo Store has GA4 and Search Console)
+    async with slack_app.services.database.session() as session:
+        workspace = await ensure_workspace(session=session, enterprise_id=None, team_id=DEFAULT_TEAM)
+        await session.flush()
+        assert workspace.id is not None
+        assert await google_repo.start_sample_data(session=session, workspace_id=workspace.id, now=NOW)
+
+    await slack_app.send_event(assistant_thread_started())
+    await slack_app.settle()
+
+    [call] = fake_slack.calls_to("assistant.threads.setSuggestedPrompts")
+    assert [(p["title"], p["message"]) for p in call.get("prompts")] == list(messages.PROMPTS_BOTH)
