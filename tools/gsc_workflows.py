@@ -40,7 +40,7 @@ INSPECT_AT_ONCE = 5
 
 class GscWorkflowInput(BaseModel):
     workflow: Workflow
-    start_date: str = Field(default="30daysAgo", description="Default: the last 28 days with data.")
+    start_date: str = "30daysAgo"
     end_date: str = "3daysAgo"
     page_contains: str | None = Field(default=None, description="Only pages whose URL contains this, e.g. /blog/.")
     search_type: SearchType = Field(default="web", description="losing_pages and appearances only.")
@@ -418,12 +418,10 @@ async def gsc_workflow(args: GscWorkflowInput, ctx: ToolContext) -> BaseModel:
     return result
 
 
-GSC_WORKFLOW_DESCRIPTION = """Search Console workflows on the workspace's site (default period: last 28 days with data):
-striking_distance: queries at average position 8–20 with many impressions and low CTR (closest wins);
-cannibalization: queries where 2+ pages of the site compete; losing_pages: pages that lost the most clicks vs the
-previous period, with the likely cause; index_status: URL inspection of the top pages by clicks (≤20, quota-bound);
-sitemaps: submitted sitemaps with errors, warnings, last download; appearances: clicks by search appearance
-(rich results). Discover/Google News have no queries or position."""
+GSC_WORKFLOW_DESCRIPTION = """Search Console workflows (default: last 28 days with data). striking_distance: queries
+at position 8-20 with many impressions, low CTR; cannibalization: queries 2+ pages compete for; losing_pages: most
+clicks lost vs previous period, likely cause; index_status: URL inspection of top pages (max 20, quota);
+sitemaps: status, errors; appearances: clicks by search appearance. Discover/googleNews: no queries or position."""
 
 GSC_WORKFLOW_TOOLS: list[Tool[Any, ToolContext]] = [
     Tool(name="gsc_workflow", description=GSC_WORKFLOW_DESCRIPTION, input_model=GscWorkflowInput, run=gsc_workflow),

@@ -281,6 +281,26 @@ def describe(call: ToolCallPart, *, where: Where) -> StepView:
             sources=sources,
             kind=words.SEARCH_CONSOLE,
         )
+    if name == "ga4_workflow":
+        workflow = str(args.get("workflow", ""))
+        what = words.GA4_WORKFLOWS.get(workflow, words.UNKNOWN_TITLE.lower())
+        dates = {"start_date": args.get("start_date", "28daysAgo"), "end_date": args.get("end_date", "yesterday")}
+        current = _range(dates, where.ga4_today)
+        # Key events and AI traffic are compared with the period before; a funnel is one period.
+        ranges = [current, _previous(current)] if current and workflow != "funnel" else [current] if current else []
+        if workflow == "key_events":
+            event = args.get("event_name")
+            what = words.KEY_EVENT_NAMED.format(event=event) if isinstance(event, str) and event else what
+            what += f" {words.KEY_EVENTS_BY.get(str(args.get('by', 'event')), '')}".rstrip()
+        steps = args.get("steps")
+        extra = words.FUNNEL_STEPS.format(count=len(steps)) if workflow == "funnel" and isinstance(steps, list) else ""
+        dims = ["eventName"] if workflow == "key_events" and args.get("by", "event") == "event" else []
+        return _view(
+            title=words.title(words.GA4, what, when=words.ranges_label(ranges)),
+            details=words.details(dates=words.ranges_label(ranges, year=True), extra=extra),
+            sources=_ga4_source(where, dims, ranges),
+            kind=words.GA4,
+        )
     if name == "gsc_inspect_url":
         url = str(args.get("url", ""))
         sources = ()

@@ -166,6 +166,14 @@ GSC_WORKFLOWS = {
     "sitemaps": "sitemaps",
     "appearances": "search appearances",
 }
+GA4_WORKFLOWS = {
+    "key_events": "key events",
+    "ai_assistant_traffic": "traffic from AI assistants",
+    "funnel": "a funnel",
+}
+KEY_EVENT_NAMED = "{event} key events"
+KEY_EVENTS_BY = {"event": "by event", "channel": "by channel"}
+FUNNEL_STEPS = "{count} steps"
 MORE_TITLE = "{count} more lookups"
 
 # Sources: our own link texts.

@@ -12,6 +12,7 @@ from tools.context import ToolContext
 from tools.registry import default_registry
 
 STABLE = {
+    "ga4_workflow",
     "gsc_workflow",
     "ga4_run_report",
     "ga4_compare_periods",

@@ -63,3 +63,36 @@ async def test_what_google_would_refuse_fails_with_the_same_typed_errors(dataset
         await gsc.search_analytics(
             "sc-domain:someone-else.example", GscQuery(start_date=date(2026, 11, 1), end_date=date(2026, 11, 2))
         )
+
+
+async def test_funnels_and_sitemaps_match_the_fake_over_http(
+    dataset: PropertyDataset, ga4: Ga4Client, gsc: GscClient
+) -> None:
+    from google.analytics.data_v1alpha import types as alpha
+
+    steps = [
+        alpha.FunnelStep(
+            name=name,
+            filter_expression=alpha.FunnelFilterExpression(
+                funnel_event_filter=alpha.FunnelEventFilter(event_name=name)
+            ),
+        )
+        for name in ("session_start", "generate_lead")
+    ]
+    request = alpha.RunFunnelReportRequest(
+        property=f"properties/{PROPERTY_ID}",
+        date_ranges=[alpha.DateRange(start_date="28daysAgo", end_date="yesterday")],
+        funnel=alpha.Funnel(steps=steps),
+    )
+    sample_ga4 = SampleGa4(dataset=lambda: dataset, property_id=PROPERTY_ID)
+    sample_gsc = SampleGsc(dataset=lambda: dataset, site_url=dataset.site_url)
+
+    in_process = await sample_ga4.run_funnel_report(request)
+    over_http = await ga4.run_funnel_report(request)
+
+    assert in_process.funnel_table.rows == over_http.funnel_table.rows
+    assert [row.dimension_values[0].value for row in in_process.funnel_table.rows] == [
+        "1. session_start",
+        "2. generate_lead",
+    ]
+    assert await sample_gsc.list_sitemaps(dataset.site_url) == await gsc.list_sitemaps(dataset.site_url)

@@ -1,6 +1,6 @@
 """One loopback aiohttp server for every Google API Lookout calls, used by tests and benchmarks alike.
 
-It serves the GA4 Data API v1beta and Search Console (searchAnalytics.query, urlInspection with its quota,
+It serves the GA4 Data API v1beta (and v1alpha runFunnelReport) and Search Console (searchAnalytics.query, urlInspection with its quota,
 sitemaps.list) from `PropertyDataset`s
 in their real REST wire formats (see `tools.sample.wire`), records every request, can add latency, inject
 errors for the next N requests of a route, simulates GA4 property token quotas, and tracks peak concurrent requests
@@ -25,6 +25,7 @@ from aiohttp import web
 
 from tools.fakes.loopback import LoopbackServer
 from tools.sample.dataset import PropertyDataset
+from tools.sample.funnel import funnel_json
 from tools.sample.search_console import search_analytics_json, sitemaps_json, url_inspection_json
 from tools.sample.wire import (
     ApiError,
@@ -44,8 +45,10 @@ ROUTES = (
     "searchAnalytics.query",
     "urlInspection.index.inspect",
     "sitemaps.list",
+    "runFunnelReport",
 )
 _GA4_POST = re.compile(r"^/v1beta/properties/(?P<id>[^/:]+):(?P<method>[A-Za-z]+)$")
+_GA4_ALPHA_POST = re.compile(r"^/v1alpha/properties/(?P<id>[^/:]+):runFunnelReport$")
 _GA4_METADATA = re.compile(r"^/v1beta/properties/(?P<id>[^/:]+)/metadata$")
 _GSC_QUERY = re.compile(r"^/webmasters/v3/sites/(?P<site>[^/]+)/searchAnalytics/query$")
 _INSPECT = "/v1/urlInspection/index:inspect"
@@ -247,6 +250,9 @@ class FakeGoogle(LoopbackServer):
             if method not in ("runReport", "batchRunReports", "runRealtimeReport", "checkCompatibility"):
                 return _error_response(404, f"Method {method} is not served by the fake.")
             return await self._serve_property(request, method, match.group("id"))
+        match = _GA4_ALPHA_POST.match(path)
+        if match and request.method == "POST":
+            return await self._serve_property(request, "runFunnelReport", match.group("id"))
         match = _GA4_METADATA.match(path)
         if match and request.method == "GET":
             return await self._serve_property(request, "getMetadata", match.group("id"))
@@ -334,11 +340,15 @@ class FakeGoogle(LoopbackServer):
                     raise ApiError(400, "batchRunReports takes between 1 and 5 requests.")
                 reports = [self._report(property_id, dataset, r, realtime=False) for r in requests]
                 return {"reports": reports, "kind": "analyticsData#batchRunReports"}
+            if route == "runFunnelReport":
+                return self._report(property_id, dataset, body, realtime=False, funnel=True)
             return self._report(property_id, dataset, body, realtime=route == "runRealtimeReport")
 
         return await self._serve(request, route, resource, answer)
 
-    def _report(self, property_id: str, dataset: PropertyDataset, body: Json, *, realtime: bool) -> Json:
+    def _report(
+        self, property_id: str, dataset: PropertyDataset, body: Json, *, realtime: bool, funnel: bool = False
+    ) -> Json:
         quota = self.quota(property_id)
         if quota.exhausted:
             raise ApiError(429, "Exhausted property tokens per hour. Please try again later.")
@@ -346,6 +356,8 @@ class FakeGoogle(LoopbackServer):
         property_quota: Json | None = None
         if body.get("returnPropertyQuota"):
             property_quota = quota.to_json(concurrent=self._in_flight[f"properties/{property_id}"])
+        if funnel:
+            return funnel_json(dataset, body, property_quota=property_quota)
         if realtime:
             return realtime_json(dataset, body, property_quota=property_quota)
         return run_report_json(dataset, body, property_quota=property_quota)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from google.analytics.data_v1beta import BetaAnalyticsDataClient
 from google.analytics.data_v1beta.types import (
@@ -32,6 +32,10 @@ from google.auth.credentials import Credentials
 
 from tools.google.errors import GoogleApiError, GoogleAuthExpired, GoogleUnavailable, error_for_status
 from tools.google.runtime import GoogleRuntime, QuotaStatus
+
+if TYPE_CHECKING:
+    from google.analytics.data_v1alpha import AlphaAnalyticsDataClient
+    from google.analytics.data_v1alpha.types import RunFunnelReportRequest, RunFunnelReportResponse
 
 T = TypeVar("T")
 Request = TypeVar("Request", RunReportRequest, RunRealtimeReportRequest)
@@ -61,6 +65,8 @@ class Ga4Api(Protocol):
     async def get_metadata(self, property_id: str) -> Metadata: ...
 
     async def check_compatibility(self, request: CheckCompatibilityRequest) -> CheckCompatibilityResponse: ...
+
+    async def run_funnel_report(self, request: RunFunnelReportRequest) -> RunFunnelReportResponse: ...
 
     def quota_status(self, property_id: str) -> QuotaStatus | None: ...
 
@@ -113,6 +119,21 @@ class Ga4Client:
         )
         self._runtime = runtime or GoogleRuntime()
         self._low_quota_pause = low_quota_pause
+        self._credentials = credentials
+        self._data_api_url = data_api_url.rstrip("/")
+        self._alpha: AlphaAnalyticsDataClient | None = None
+
+    def _alpha_client(self) -> AlphaAnalyticsDataClient:
+        """The v1alpha client (funnels), built on first use: most processes never ask for a funnel."""
+        if self._alpha is None:
+            from google.analytics.data_v1alpha import AlphaAnalyticsDataClient
+
+            self._alpha = AlphaAnalyticsDataClient(
+                credentials=self._credentials,
+                transport="rest",
+                client_options=ClientOptions(api_endpoint=self._data_api_url),
+            )
+        return self._alpha
 
     def quota_status(self, property_id: str) -> QuotaStatus | None:
         return self._runtime.quotas.get(property_name(property_id))
@@ -176,6 +197,27 @@ class Ga4Client:
         return await self._call(
             resource, lambda: self._client.get_metadata(request=request, timeout=self._runtime.timeout)
         )
+
+    async def run_funnel_report(self, request: RunFunnelReportRequest) -> RunFunnelReportResponse:
+        """A funnel report (GA4 Data API v1alpha `runFunnelReport`), with the property's quota recorded."""
+        from google.analytics.data_v1alpha.types import RunFunnelReportRequest
+
+        request = RunFunnelReportRequest(request)
+        request.property = property_name(request.property)
+        request.return_property_quota = True
+        client = self._alpha_client()
+        response = await self._call(
+            request.property, lambda: client.run_funnel_report(request=request, timeout=self._runtime.timeout)
+        )
+        quota = response.property_quota
+        if quota is not None and "tokens_per_hour" in quota:
+            hour, day = int(quota.tokens_per_hour.remaining), int(quota.tokens_per_day.remaining)
+            self._runtime.quotas[request.property] = QuotaStatus(
+                tokens_per_hour_remaining=hour,
+                tokens_per_day_remaining=day,
+                low=hour < LOW_TOKENS_PER_HOUR or day < LOW_TOKENS_PER_DAY,
+            )
+        return response
 
     async def check_compatibility(self, request: CheckCompatibilityRequest) -> CheckCompatibilityResponse:
         request = CheckCompatibilityRequest(request)

@@ -52,6 +52,18 @@ class Catalog:
     items: tuple[tuple[str, float], ...]  # (item name, share of purchases and revenue)
     order_value: float  # median order value in the property's currency
     purchase_share: float  # purchases per session with a key event
+    # Referrals from AI assistants, kept apart so adding them left every other number's noise as it was.
+    ai_assistants: tuple[SourceMedium, ...] = ()
+    ai_assistant_weights: tuple[float, ...] = ()
+
+    @property
+    def all_source_mediums(self) -> tuple[SourceMedium, ...]:
+        """The GA4 cube's source/medium axis: the usual ones, then the AI assistants."""
+        return self.source_mediums + self.ai_assistants
+
+    @property
+    def all_source_medium_weights(self) -> tuple[float, ...]:
+        return self.source_medium_weights + self.ai_assistant_weights
 
     def content_group(self, path: str) -> str:
         return next(
@@ -70,6 +82,15 @@ _ACME_SOURCE_MEDIUMS: tuple[SourceMedium, ...] = (
     SourceMedium("partner-site.com", "referral", "Referral"),
 )
 _ACME_SOURCE_MEDIUM_WEIGHTS = (0.38, 0.04, 0.22, 0.12, 0.05, 0.07, 0.08, 0.04)
+
+# Since May 2026 GA4's default channel group sorts chat assistants' referrals into "AI Assistant" (medium
+# ai-assistant, campaign "(ai-assistant)"); Perplexity is not on Google's list and still lands in Referral.
+_AI_ASSISTANTS: tuple[SourceMedium, ...] = (
+    SourceMedium("chatgpt.com", "ai-assistant", "AI Assistant"),
+    SourceMedium("gemini.google.com", "ai-assistant", "AI Assistant"),
+    SourceMedium("copilot.microsoft.com", "ai-assistant", "AI Assistant"),
+    SourceMedium("perplexity.ai", "referral", "Referral"),
+)
 
 _ACME_DEVICES: tuple[str, ...] = ("desktop", "mobile", "tablet")
 _ACME_DEVICE_WEIGHTS = (0.55, 0.41, 0.04)
@@ -163,6 +184,8 @@ ACME = Catalog(
     site_url="https://www.acme-analytics.example/",
     daily_sessions=4200.0,
     source_mediums=_ACME_SOURCE_MEDIUMS,
+    ai_assistants=_AI_ASSISTANTS,
+    ai_assistant_weights=(0.012, 0.004, 0.002, 0.005),
     source_medium_weights=_ACME_SOURCE_MEDIUM_WEIGHTS,
     devices=_ACME_DEVICES,
     device_weights=_ACME_DEVICE_WEIGHTS,
@@ -214,6 +237,8 @@ DEMO_STORE = Catalog(
         SourceMedium("trailreviews.example", "referral", "Referral"),
     ),
     source_medium_weights=(0.33, 0.03, 0.20, 0.14, 0.09, 0.06, 0.10, 0.05),
+    ai_assistants=_AI_ASSISTANTS,
+    ai_assistant_weights=(0.010, 0.004, 0.002, 0.004),
     devices=("desktop", "mobile", "tablet"),
     device_weights=(0.38, 0.58, 0.04),
     countries=(

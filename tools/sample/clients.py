@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from google.analytics.data_v1alpha.types import RunFunnelReportRequest, RunFunnelReportResponse
 from google.analytics.data_v1beta.types import (
     CheckCompatibilityRequest,
     CheckCompatibilityResponse,
@@ -36,6 +37,7 @@ from tools.google.gsc import (
 )
 from tools.google.runtime import QuotaStatus
 from tools.sample.dataset import PropertyDataset
+from tools.sample.funnel import funnel_json
 from tools.sample.search_console import search_analytics_json, sitemaps_json, url_inspection_json
 from tools.sample.wire import (
     ApiError,
@@ -125,6 +127,15 @@ class SampleGa4:
         body = _wire(request)
         answer = await _answer(resource, lambda: check_compatibility_json(body))
         return _read(CheckCompatibilityResponse, answer)
+
+    async def run_funnel_report(self, request: RunFunnelReportRequest) -> RunFunnelReportResponse:
+        resource = self._check(request.property)
+        body = _wire(request)
+        answer = await _answer(resource, lambda: funnel_json(self._dataset(), body, property_quota=None))
+        message: RunFunnelReportResponse = RunFunnelReportResponse.from_json(
+            json.dumps(answer), ignore_unknown_fields=True
+        )
+        return message
 
     def quota_status(self, property_id: str) -> QuotaStatus | None:
         del property_id

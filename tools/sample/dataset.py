@@ -12,7 +12,7 @@ drawn in a fixed order before incidents are applied.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -365,7 +365,7 @@ class PropertyDataset:
         return np.array([start <= day and (end is None or day <= end) for day in days])
 
     def _channel_mask(self, channels: Sequence[str]) -> npt.NDArray[np.bool_]:
-        return np.array([not channels or sm.channel in channels for sm in self.catalog.source_mediums])
+        return np.array([not channels or sm.channel in channels for sm in self.catalog.all_source_mediums])
 
     def _page_mask(self, prefix: str) -> npt.NDArray[np.bool_]:
         return np.array([path.startswith(prefix) for path in self.pages])
@@ -394,11 +394,20 @@ class PropertyDataset:
         catalog = self.catalog
         rng = np.random.default_rng(self.seed)
         days = self._day_list()
-        n_days, n_sm, n_dev = len(days), len(catalog.source_mediums), len(catalog.devices)
+        n_days, n_sm, n_dev = len(days), len(catalog.all_source_mediums), len(catalog.devices)
         shape = (n_days, n_sm, n_dev, len(catalog.countries), len(catalog.pages))
+        n_base = len(catalog.source_mediums)
+        extra_rng = np.random.default_rng(self.seed + 5000)
+
+        def draw(sample: Callable[[np.random.Generator, tuple[int, ...]], FloatArray]) -> FloatArray:
+            """Noise for the usual source/mediums from `rng` as before, the AI assistants' from their own."""
+            base = sample(rng, (n_days, n_base, *shape[2:]))
+            if n_sm == n_base:
+                return base
+            return np.concatenate([base, sample(extra_rng, (n_days, n_sm - n_base, *shape[2:]))], axis=1)
 
         level = self._base_level(days, catalog.weekday_factors) * self.daily_sessions
-        sm_weights = np.array(catalog.source_medium_weights)
+        sm_weights = np.array(catalog.all_source_medium_weights)
         organic = self._channel_mask(("Organic Search",))
         page_other = np.array([page[2] for page in catalog.pages])
         page_organic = np.array([page[3] for page in catalog.pages])
@@ -413,10 +422,10 @@ class PropertyDataset:
             * page_weights[None, :, None, None, :]
         )
         # Noise is drawn before any incident so injecting one changes only the cells it targets.
-        cell_noise = rng.lognormal(mean=0.0, sigma=0.18, size=shape)
+        cell_noise = draw(lambda g, size: g.lognormal(mean=0.0, sigma=0.18, size=size))
         day_noise = rng.lognormal(mean=0.0, sigma=0.05, size=(n_days, 1, 1, 1, 1))
-        uniforms = {name: rng.random(size=shape) for name in GA4_METRIC_ATOMS}
-        order_value = rng.lognormal(mean=np.log(catalog.order_value), sigma=0.25, size=shape)
+        uniforms = {name: draw(lambda g, size: g.random(size=size)) for name in GA4_METRIC_ATOMS}
+        order_value = draw(lambda g, size: g.lognormal(mean=np.log(catalog.order_value), sigma=0.25, size=size))
 
         hour_weights = self._hour_weights(days)
         page_hour_weights = hour_weights[:, None, :] * self._page_hour_factors(days)
@@ -457,7 +466,7 @@ class PropertyDataset:
         country = next((i for i, (name, _, _) in enumerate(catalog.countries) if name == spike.country), None)
         if country is None:
             raise KeyError(f"unknown country {spike.country!r}")
-        direct = next(i for i, sm in enumerate(catalog.source_mediums) if sm.channel == "Direct")
+        direct = next(i for i, sm in enumerate(catalog.all_source_mediums) if sm.channel == "Direct")
         home = self.pages.index("/")
         for index, day in enumerate(days):
             if spike.start <= day <= spike.end:

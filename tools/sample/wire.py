@@ -8,6 +8,7 @@ shape when a request would be rejected. `tools.fakes.google.FakeGoogle` puts the
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from tools.sample.dataset import IntArray, PropertyDataset
+from tools.sample.events import EVENTS, KEY_EVENTS, event_count, event_row_atoms
 
 Json = dict[str, Any]
 
@@ -157,6 +159,7 @@ def _dimension_defs() -> list[DimensionDef]:
             custom=True,
         ),
         DimensionDef("itemName", "Item name", "Ecommerce", "The name of the item.", (), item_scoped=True),
+        DimensionDef("eventName", "Event name", "Event", "The name of the event.", ()),
     ]
 
 
@@ -319,6 +322,19 @@ def _metric_defs() -> list[MetricDef]:
             category="Ecommerce",
         ),
     ]
+    for event in KEY_EVENTS:
+        # GA4 lists one `keyEvents:<event>` metric per key event of the property.
+        defs.append(
+            MetricDef(
+                f"keyEvents:{event}",
+                f"Key events ({event})",
+                "TYPE_INTEGER",
+                f"The count of {event} key events.",
+                (f"keyEvents:{event}",),
+                atom(f"keyEvents:{event}"),
+                category="Event",
+            )
+        )
     return defs
 
 
@@ -476,7 +492,7 @@ class _Labels:
         if name == "hour":
             return f"{index[HOUR]:02d}"
         if name in ("sessionDefaultChannelGroup", "sessionSource", "sessionMedium", "sessionSourceMedium"):
-            sm = ds.catalog.source_mediums[index[SM]]
+            sm = ds.catalog.all_source_mediums[index[SM]]
             return {
                 "sessionDefaultChannelGroup": sm.channel,
                 "sessionSource": sm.source,
@@ -638,7 +654,10 @@ def _aggregate(
     dimensions: Sequence[str],
     atom_names: Iterable[str],
     dimension_filter: Json | None,
+    row_atoms: Callable[[Callable[[str], IntArray]], Mapping[str, Callable[[], IntArray]]] | None = None,
 ) -> dict[tuple[str, ...], dict[str, float]]:
+    """Sums of atoms by `dimensions` over the days; `row_atoms` (given the base atoms) replaces some of them, as
+    the rows of one event name do."""
     cube = dataset.ga4()
     labels = _Labels(dataset, cube.days)
     first = max(0, (start - cube.days[0]).days)
@@ -655,8 +674,15 @@ def _aggregate(
         cube_axes = [DAY, *cube_axes]
     drop = tuple(axis for axis in range(5) if axis not in cube_axes)
     reduced: dict[str, IntArray] = {}
+
+    def base(name: str) -> IntArray:
+        if name.startswith("keyEvents:"):
+            return event_count(name.removeprefix("keyEvents:"), base, dataset.pages)
+        return cube.atoms[name][first : last + 1]
+
+    replaced = row_atoms(base) if row_atoms is not None else {}
     for name in atom_list:
-        values = cube.atoms[name][first : last + 1]
+        values = replaced[name]() if name in replaced else base(name)
         if mask is not None:
             values = np.where(mask, values, 0)
         if hourly:
@@ -680,6 +706,51 @@ def _aggregate(
         bucket = groups.setdefault(key, dict.fromkeys(atom_list, 0.0))
         for name in atom_list:
             bucket[name] += float(reduced[name][position])
+    return groups
+
+
+def _split_event_filter(expression: Json | None) -> tuple[list[Json], Json | None]:
+    """The eventName conditions of a filter (at its top level, or AND-ed there) and the rest of it."""
+    if not expression:
+        return [], None
+    parts = expression["andGroup"].get("expressions", []) if "andGroup" in expression else [expression]
+    events = [p for p in parts if p.get("filter", {}).get("fieldName") == "eventName"]
+    rest = [p for p in parts if p not in events]
+    if any("eventName" in _filter_fields(p) for p in rest):
+        raise ApiError(400, "This server filters eventName only at the top level of dimensionFilter, or AND-ed there.")
+    remaining = None if not rest else rest[0] if len(rest) == 1 else {"andGroup": {"expressions": rest}}
+    return [p["filter"] for p in events], remaining
+
+
+def _event_groups(
+    dataset: PropertyDataset,
+    *,
+    start: date,
+    end: date,
+    dims: Sequence[str],
+    atom_names: Iterable[str],
+    dimension_filter: Json | None,
+) -> dict[tuple[str, ...], dict[str, float]]:
+    """Rows by event name: each event's own counts, users and sessions, grouped by the other dimensions."""
+    conditions, remaining = _split_event_filter(dimension_filter)
+    others = [d for d in dims if d != "eventName"]
+    groups: dict[tuple[str, ...], dict[str, float]] = {}
+    for event in EVENTS:
+        if not all(_string_match(condition, event) for condition in conditions):
+            continue
+        found = _aggregate(
+            dataset,
+            start=start,
+            end=end,
+            dimensions=others,
+            atom_names=atom_names,
+            dimension_filter=remaining,
+            row_atoms=functools.partial(event_row_atoms, event, dataset.pages),
+        )
+        for key, atoms in found.items():
+            labelled = dict(zip(others, key, strict=True))
+            labelled["eventName"] = event
+            groups[tuple(labelled[d] for d in dims)] = atoms
     return groups
 
 
@@ -733,14 +804,19 @@ def run_report_json(dataset: PropertyDataset, body: Json, *, property_quota: Jso
     totals_by_range: list[tuple[str, dict[str, float]]] = []
     for name, start, end in resolved:
         base_dims = [d for d in group_dims if not DIMENSIONS[d].item_scoped]
-        groups = _aggregate(
-            dataset,
-            start=start,
-            end=end,
-            dimensions=base_dims,
-            atom_names=atom_names,
-            dimension_filter=dimension_filter,
-        )
+        if "eventName" in base_dims or (dimension_filter and "eventName" in _filter_fields(dimension_filter)):
+            groups = _event_groups(
+                dataset, start=start, end=end, dims=base_dims, atom_names=atom_names, dimension_filter=dimension_filter
+            )
+        else:
+            groups = _aggregate(
+                dataset,
+                start=start,
+                end=end,
+                dimensions=base_dims,
+                atom_names=atom_names,
+                dimension_filter=dimension_filter,
+            )
         if item_request:
             groups = _split_items(groups, base_dims, group_dims, items=dataset.catalog.items)
         range_rows: list[_Row] = []

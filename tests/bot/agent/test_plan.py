@@ -102,3 +102,15 @@ def test_calls_past_the_cap_are_counted_in_one_summary_task() -> None:
         "complete",
         "1 of 3 didn't complete",
     )
+
+
+def test_ga4_workflow_titles_say_which_workflow_and_which_periods() -> None:
+    by_channel = describe(
+        call("ga4_workflow", {"workflow": "key_events", "by": "channel", "event_name": "sign_up"}), where=WHERE
+    )
+    steps = [{"event_name": "session_start"}, {"event_name": "purchase"}]
+    funnel = describe(call("ga4_workflow", {"workflow": "funnel", "steps": steps}), where=WHERE)
+
+    assert by_channel.title == "GA4: sign_up key events by channel, Oct 23–Nov 19 vs Sep 25–Oct 22"
+    assert funnel.title == "GA4: a funnel, Oct 23–Nov 19"
+    assert "2 steps" in funnel.details
