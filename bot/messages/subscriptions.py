@@ -167,7 +167,14 @@ def home_usage(*, month_name: str, cost_usd: float, budget_usd: float, requests:
 
 
 # Next steps: each line disappears once its step is done (`bot.subscriptions.home.next_steps`).
-STEP_CONNECT = "Connect Google — the *Connect Google* button above, or `/lookout connect`."
+STEP_CONNECT = (
+    "Connect Google — the *Connect Google* button above, or `/lookout connect` "
+    "(`/lookout connect demo` tries me on sample data first)."
+)
+STEP_CONNECT_FROM_SAMPLE = (
+    "You're on sample data: connect Google to use your own GA4 and Search Console — the *Connect Google* button "
+    "above, or `/lookout connect`."
+)
 STEP_CHOOSE = (
     "Choose what to read — `/lookout property 123456` (GA4) and `/lookout site sc-domain:example.com` (Search Console)."
 )

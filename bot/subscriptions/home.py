@@ -132,13 +132,16 @@ def usage_blocks(*, services: Services, month: str, cost_usd: float, requests: i
 
 
 def next_steps(
-    *, connected: bool, property_and_site: bool, asked: bool, subscriptions: list[Subscription]
+    *, connected: bool, property_and_site: bool, asked: bool, subscriptions: list[Subscription], sample: bool = False
 ) -> list[str]:
-    """The set-up steps not done yet, in order; empty once everything is set up (the section then disappears)."""
+    """The set-up steps not done yet, in order; empty once everything is set up (the section then disappears).
+
+    On sample data (`/lookout connect demo`) connecting Google stays the first step, and there is nothing to choose
+    until then: the Demo Store has its property and site."""
     kinds = {subscription.kind for subscription in subscriptions}
     steps = [
-        (connected, messages.STEP_CONNECT),
-        (property_and_site, messages.STEP_CHOOSE),
+        (connected, messages.STEP_CONNECT_FROM_SAMPLE if sample else messages.STEP_CONNECT),
+        (property_and_site or sample, messages.STEP_CHOOSE),
         (asked, messages.STEP_ASK),
         (SubscriptionKind.DIGEST.value in kinds, messages.STEP_DIGEST),
         (SubscriptionKind.ALERTS.value in kinds, messages.STEP_ALERTS),
@@ -157,6 +160,7 @@ async def settings_home_blocks(
         usage = await agent_repo.usage_for_month(session=session, workspace_id=workspace.id, month=month)
         ever_asked = bool(usage) or await agent_repo.has_usage(session=session, workspace_id=workspace.id)
         connection = await google_repo.get_connection(session=session, workspace_id=workspace.id)
+        sample = await google_repo.sample_data_since(session=session, workspace_id=workspace.id) is not None
         default = await google_repo.get_choice(
             session=session, workspace_id=workspace.id, channel_id=google_repo.DEFAULT_CHANNEL
         )
@@ -165,6 +169,7 @@ async def settings_home_blocks(
         property_and_site=default is not None and bool(default.property_id) and bool(default.site_url),
         asked=ever_asked,
         subscriptions=subscriptions,
+        sample=sample,
     )
     channels = channels_blocks(subscriptions=subscriptions, can_change=can_change)
     spend = usage_blocks(

@@ -17,6 +17,7 @@ from bot.agent.wiring import build_agent_handler
 from bot.digest_command import digest
 from bot.fakes.llm_script import LLMFakeServer, RecordedRequest, Reply, ScriptedToolCall
 from bot.messages import google as messages
+from bot.messages import subscriptions as subscription_messages
 from bot.messages.sample import SAMPLE_NOTE
 from bot.scheduler.lifecycle import build_scheduled_work
 from bot.services import Services
@@ -112,6 +113,10 @@ async def test_a_manager_tries_lookout_on_sample_data_then_connect_replaces_it(
         messages.ACTION_CONNECT,
         messages.ACTION_STOP_SAMPLE,
     ]
+    # whose next steps start with connecting Google, and ask for no property or site (the sample has both)
+    home_text = _view_text(home)
+    assert json.dumps(subscription_messages.STEP_CONNECT_FROM_SAMPLE)[1:-1] in home_text
+    assert json.dumps(subscription_messages.STEP_CHOOSE)[1:-1] not in home_text
 
     # a mention is answered from the Demo Store, and the footer says it is sample data
     claude = fakes["anthropic"]
