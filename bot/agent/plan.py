@@ -70,7 +70,7 @@ class Task:
             chunk["details"] = self.view.details
         if self.output:
             chunk["output"] = self.output
-        if self.view.sources:
+        if self.view.sources and self.status == "complete":  # the report it read (none for a request that failed)
             chunk["sources"] = [{"type": "url", "url": s.url, "text": s.text} for s in self.view.sources]
         return chunk
 
@@ -445,7 +445,8 @@ class Plan:
         shown = tasks if len(tasks) <= 8 else tasks[:7]
         elements = [{"type": "mrkdwn", "text": words.HOW_I_GOT_THIS}]
         for task in shown:
-            link = f"<{task.view.sources[0].url}|{task.view.sources[0].text}>" if task.view.sources else None
+            source = task.view.sources[0] if task.view.sources and task.status == "complete" else None
+            link = f"<{source.url}|{source.text}>" if source else None
             details = task.view.details if not task.output else f"{task.output}. {task.view.details}".strip()
             line = words.plan_line(status=task.status, title=task.view.title, details=details, link=link)
             elements.append({"type": "mrkdwn", "text": _clip(line, 3000)})

@@ -378,13 +378,18 @@ def footer_text(result: AgentResult, prepared: PreparedContext, *, with_links: b
             f"GA4 · {name} (properties/{context.property_id})" if name else f"GA4 properties/{context.property_id}"
         )
         dimensions = _dimension_names(_first_args(result.tool_runs, "ga4_"))
-        urls.append(links.ga4_report(property_id=context.property_id, dimensions=dimensions, ranges=found[:2]))
+        ga4_runs = [run for run in result.tool_runs if not run.call.name.startswith("gsc_")]
+        urls.append(
+            links.ga4_report(property_id=context.property_id, dimensions=dimensions, ranges=_ranges(ga4_runs)[:2])
+        )
     if any(name.startswith("gsc_") for name in names) and context.site_url:
         sources.append(f"Search Console {context.site_url}")
         dimensions = _dimension_names(_first_args(result.tool_runs, "gsc_"))
         urls.append(
             links.search_console_performance(
-                site_url=context.site_url, ranges=found[:2], breakdown=dimensions[0] if dimensions else None
+                site_url=context.site_url,
+                ranges=_ranges([run for run in result.tool_runs if run.call.name.startswith("gsc_")])[:2],
+                breakdown=dimensions[0] if dimensions else None,
             )
         )
     label = plan_words.ranges_label(found)

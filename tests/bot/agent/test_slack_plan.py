@@ -90,15 +90,16 @@ async def test_a_two_tool_answer_streams_its_plan_then_the_text(
     ]
     finishes = [chunks_of(call) for call in calls[2:4]]
     assert sorted((c[0]["id"], c[0]["status"]) for c in finishes) == [("task-1", "complete"), ("task-2", "complete")]
-    # The exact request and a link to the matching report, on every update of a task.
-    first = chunks_of(start)[0]
+    # The exact request on every update of a task; once complete, a link to the report it read.
+    first, second = chunks_of(start)
     assert first["details"] == "Metrics: sessions · By: channel · Dates: Nov 9–15, 2026 vs Nov 2–8, 2026"
-    assert first["sources"] == [{"type": "url", "url": GA4_LINK, "text": "Open in Google Analytics"}]
-    second = chunks_of(start)[1]
     assert second["details"] == (
         "Metrics: clicks, impressions, ctr, position · Filter: */blog/* · Dates: Nov 9–15, 2026"
     )
-    assert second["sources"] == [{"type": "url", "url": GSC_LINK, "text": "Open in Search Console"}]
+    assert "sources" not in first and "sources" not in second
+    done = {chunks[0]["id"]: chunks[0] for chunks in finishes}
+    assert done["task-1"]["sources"] == [{"type": "url", "url": GA4_LINK, "text": "Open in Google Analytics"}]
+    assert done["task-2"]["sources"] == [{"type": "url", "url": GSC_LINK, "text": "Open in Search Console"}]
     # Then the text, after every task: no task chunk follows the first text chunk.
     kinds = [chunk["type"] for call in calls for chunk in chunks_of(call)]
     assert kinds == ["task_update"] * 6 + ["markdown_text"] * kinds.count("markdown_text")
@@ -199,6 +200,7 @@ async def test_a_tool_error_is_an_error_task_and_the_answer_still_arrives(
     assert failed["status"] == "error"
     assert failed["output"] == "The request had a mistake, so it didn't run"  # our words, not the tool's
     assert "end_date" not in str(failed)
+    assert "sources" not in failed  # no report matches a request that did not run
     assert answer.tasks["task-2"]["status"] == "complete"
     assert answer.text == "Sessions held steady across channels."
 
