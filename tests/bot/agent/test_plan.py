@@ -59,6 +59,11 @@ def call(name: str, arguments: object) -> ToolCallPart:
             "Search Console: queries close to page one for */blog/*, Oct 21–Nov 17",
         ),
         ("gsc_inspect_url", {"url": "/pricing"}, "Search Console: index status of /pricing"),
+        (
+            "ga4_workflow",
+            {"workflow": "key_events", "by": "channel", "event_name": "purchase"},
+            "GA4: purchase key events by channel, Oct 23–Nov 19 vs Sep 25–Oct 22",
+        ),
         ("chart", {"title": "<!channel> buy now", "kind": "bar", "series": []}, "Drawing a bar chart"),
         ("ga4_run_report", '{"metrics": ["sessions"', "GA4: a report"),  # malformed: still a plain title
         ("something_new", {}, "Looking something up"),
