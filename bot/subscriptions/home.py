@@ -8,7 +8,6 @@ published again for the person who made it. Who may click and submit is checked 
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
@@ -40,8 +39,6 @@ Block = dict[str, Any]
 # stops here and the rest is summarised, leaving room for the other sections.
 MAX_LISTED = 20
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-_MENU_LIMIT = 100  # options per option group in a static select
-_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
 _MONTHS = (
     "January",
     "February",
@@ -184,28 +181,149 @@ async def settings_home_blocks(
 # ---------------------------------------------------------------------------------------------------- modals
 
 
-@functools.cache
-def timezone_option_groups() -> tuple[Block, ...]:
-    """Every IANA region timezone in option groups of at most 100 (Slack's limit), UTC first."""
-    names = sorted(name for name in available_timezones() if name.split("/", 1)[0] in _REGIONS)
-    groups: list[Block] = [{"label": _plain("UTC"), "options": [_option("UTC", "UTC")]}]
-    by_region: dict[str, list[str]] = {}
-    for name in names:
-        by_region.setdefault(name.split("/", 1)[0], []).append(name)
-    for region, zones in by_region.items():
-        chunks = [zones[start : start + _MENU_LIMIT] for start in range(0, len(zones), _MENU_LIMIT)]
-        for number, chunk in enumerate(chunks, start=1):
-            label = region if len(chunks) == 1 else f"{region} ({number}/{len(chunks)})"
-            groups.append({"label": _plain(label), "options": [_option(z.replace("_", " "), z) for z in chunk]})
-    return tuple(groups)
+# The timezones the digest modal offers, by region: one or more per UTC offset where people work, ≤100 in all
+# (Slack's limit for a select menu). The property's and the subscription's own zone are added when missing, and
+# `/lookout digest` still takes any IANA name.
+COMMON_TIMEZONES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("UTC", ("UTC",)),
+    (
+        "Americas",
+        (
+            "Pacific/Honolulu",
+            "America/Anchorage",
+            "America/Los_Angeles",
+            "America/Vancouver",
+            "America/Tijuana",
+            "America/Phoenix",
+            "America/Denver",
+            "America/Edmonton",
+            "America/Chicago",
+            "America/Mexico_City",
+            "America/Winnipeg",
+            "America/Guatemala",
+            "America/Costa_Rica",
+            "America/New_York",
+            "America/Toronto",
+            "America/Bogota",
+            "America/Lima",
+            "America/Panama",
+            "America/Havana",
+            "America/Caracas",
+            "America/Halifax",
+            "America/Santo_Domingo",
+            "America/Puerto_Rico",
+            "America/Santiago",
+            "America/La_Paz",
+            "America/Asuncion",
+            "America/Sao_Paulo",
+            "America/Argentina/Buenos_Aires",
+            "America/Montevideo",
+            "America/St_Johns",
+        ),
+    ),
+    (
+        "Europe",
+        (
+            "Atlantic/Reykjavik",
+            "Europe/Lisbon",
+            "Europe/London",
+            "Europe/Dublin",
+            "Europe/Madrid",
+            "Europe/Paris",
+            "Europe/Brussels",
+            "Europe/Amsterdam",
+            "Europe/Berlin",
+            "Europe/Zurich",
+            "Europe/Rome",
+            "Europe/Vienna",
+            "Europe/Prague",
+            "Europe/Warsaw",
+            "Europe/Stockholm",
+            "Europe/Oslo",
+            "Europe/Copenhagen",
+            "Europe/Budapest",
+            "Europe/Belgrade",
+            "Europe/Athens",
+            "Europe/Bucharest",
+            "Europe/Helsinki",
+            "Europe/Kyiv",
+            "Europe/Istanbul",
+            "Europe/Moscow",
+        ),
+    ),
+    (
+        "Africa and Middle East",
+        (
+            "Africa/Casablanca",
+            "Africa/Lagos",
+            "Africa/Algiers",
+            "Africa/Cairo",
+            "Africa/Johannesburg",
+            "Africa/Nairobi",
+            "Asia/Jerusalem",
+            "Asia/Beirut",
+            "Asia/Riyadh",
+            "Asia/Dubai",
+            "Asia/Tehran",
+            "Asia/Baku",
+        ),
+    ),
+    (
+        "Asia and Pacific",
+        (
+            "Asia/Karachi",
+            "Asia/Tashkent",
+            "Asia/Kolkata",
+            "Asia/Kathmandu",
+            "Asia/Dhaka",
+            "Asia/Almaty",
+            "Asia/Yangon",
+            "Asia/Bangkok",
+            "Asia/Jakarta",
+            "Asia/Ho_Chi_Minh",
+            "Asia/Singapore",
+            "Asia/Kuala_Lumpur",
+            "Asia/Manila",
+            "Asia/Hong_Kong",
+            "Asia/Shanghai",
+            "Asia/Taipei",
+            "Asia/Seoul",
+            "Asia/Tokyo",
+            "Australia/Perth",
+            "Australia/Darwin",
+            "Australia/Adelaide",
+            "Australia/Brisbane",
+            "Australia/Sydney",
+            "Australia/Melbourne",
+            "Pacific/Guam",
+            "Pacific/Auckland",
+            "Pacific/Fiji",
+        ),
+    ),
+)
+
+
+def timezone_option_groups(*, include: tuple[str, ...] = ()) -> list[Block]:
+    """The common timezones as option groups, plus `include` (e.g. the property's zone) under "Yours" when they
+    are not among them; zones this machine's timezone database lacks are left out."""
+    known = available_timezones() | {"UTC"}
+    offered = {zone for _, zones in COMMON_TIMEZONES for zone in zones}
+    extra = [zone for zone in dict.fromkeys(include) if zone and zone not in offered and zone in known]
+    groups: list[Block] = []
+    if extra:
+        groups.append({"label": _plain("Yours"), "options": [_option(z.replace("_", " "), z) for z in extra]})
+    for label, zones in COMMON_TIMEZONES:
+        options = [_option(zone.replace("_", " "), zone) for zone in zones if zone in known]
+        groups.append({"label": _plain(label), "options": options})
+    return groups
 
 
 def _option(text: str, value: str) -> Block:
     return {"text": _plain(text), "value": value}
 
 
-def _initial_timezone(timezone: str) -> Block | None:
-    for group in timezone_option_groups():
+def _initial_timezone(groups: list[Block], timezone: str) -> Block | None:
+    for group in groups:
         for option in group["options"]:
             if option["value"] == timezone:
                 return dict(option)
@@ -246,12 +364,9 @@ def _modal(*, callback_id: str, title: str, blocks: list[Block], subscription_id
 def digest_modal(
     *, channel_id: str | None, time_of_day: str, timezone: str, from_property: bool, subscription_id: int | None
 ) -> Block:
-    timezone_select: Block = {
-        "type": "static_select",
-        "action_id": messages.ELEMENT,
-        "option_groups": list(timezone_option_groups()),
-    }
-    if (initial := _initial_timezone(timezone)) is not None:
+    groups = timezone_option_groups(include=(timezone,))
+    timezone_select: Block = {"type": "static_select", "action_id": messages.ELEMENT, "option_groups": groups}
+    if (initial := _initial_timezone(groups, timezone)) is not None:
         timezone_select["initial_option"] = initial
     timezone_input: Block = {
         "type": "input",
@@ -523,6 +638,6 @@ def register(app: AsyncApp, *, services: Services, publish_home: HomePublisher) 
 
 
 def _clicked_id(body: dict[str, Any]) -> int | None:
-    [action] = body.get("actions") or [{}]
-    value = str(action.get("value", ""))
+    actions = body.get("actions") or [{}]
+    value = str(actions[0].get("value", ""))
     return int(value) if value.isdigit() else None
