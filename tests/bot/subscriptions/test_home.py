@@ -348,6 +348,15 @@ async def test_next_steps_go_away_one_by_one_and_usage_shows_against_the_budget(
     ):
         assert json.dumps(step, ensure_ascii=False)[1:-1] in fresh
     assert "*$0.00* of the $50.00 AI budget (0%) · 0 model requests" in fresh
+    assert "/lookout connect demo" in fresh  # a way to try it first
+
+    # on sample data, connecting Google is still a step to take, worded for where the workspace is
+    await _lookout(slack_app, "connect demo")
+    await slack_app.send_event(app_home_opened())
+    await slack_app.wait_for_calls("views.publish", 2)
+    on_sample = _home_text(fake_slack)
+    assert json.dumps(messages.STEP_CONNECT_FROM_SAMPLE, ensure_ascii=False)[1:-1] in on_sample
+    assert json.dumps(messages.STEP_CONNECT, ensure_ascii=False)[1:-1] not in on_sample
 
     # given Google is connected, a property and site chosen, a question answered ($7.40 so far) and a digest
     await _workspace(slack_app, google=True, property_and_site=True)
@@ -365,7 +374,7 @@ async def test_next_steps_go_away_one_by_one_and_usage_shows_against_the_budget(
         )
     await _lookout(slack_app, f"digest <#{DEFAULT_CHANNEL}|growth>")
     await slack_app.send_event(app_home_opened())
-    await slack_app.wait_for_calls("views.publish", 2)
+    await slack_app.wait_for_calls("views.publish", 3)
     partly = _home_text(fake_slack)
     assert "Next steps" in partly and "Add alerts* above" in partly
     for done in (messages.STEP_CONNECT, messages.STEP_ASK, messages.STEP_DIGEST):
@@ -375,7 +384,7 @@ async def test_next_steps_go_away_one_by_one_and_usage_shows_against_the_budget(
     # when the last step is done, the section is gone
     await _lookout(slack_app, f"alerts <#{DEFAULT_CHANNEL}|growth>")
     await slack_app.send_event(app_home_opened())
-    await slack_app.wait_for_calls("views.publish", 3)
+    await slack_app.wait_for_calls("views.publish", 4)
     assert "Next steps" not in _home_text(fake_slack)
 
 
