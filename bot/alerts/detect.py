@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Literal
 
 from tools.anomaly import Incident, Point
-from tools.anomaly.models import Direction, Sensitivity, Severity
+from tools.anomaly.models import LARGE_CHANGE, NOTABLE_CHANGE, Direction, Sensitivity, Severity
 
 Source = Literal["ga4", "gsc"]
 Granularity = Literal["daily", "hourly"]
@@ -77,11 +77,12 @@ class Size:
 
     @property
     def severity(self) -> Severity:
-        if self.relative >= 0.5:
-            return "high"
-        if self.relative >= 0.25:
-            return "medium"
-        return "low"
+        """The size part of the detector's severity, measured against the seasonal-naive baseline instead."""
+        if self.relative >= LARGE_CHANGE:
+            return "critical"
+        if self.relative >= NOTABLE_CHANGE:
+            return "warning"
+        return "info"
 
 
 def measure(found: Found) -> Size:

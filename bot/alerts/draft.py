@@ -29,9 +29,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SEVERITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
-# The least severe incident each sensitivity alerts on.
-MIN_SEVERITY: dict[str, Severity] = {"low": "high", "medium": "medium", "high": "low"}
+SEVERITY_RANK: dict[Severity, int] = {"info": 0, "warning": 1, "critical": 2}
+# The least severe incident each sensitivity alerts on: with the detector's own level per sensitivity, this is how
+# a channel trades recall (high: every incident) for precision (low: critical ones only).
+MIN_SEVERITY: dict[Sensitivity, Severity] = {"low": "critical", "medium": "warning", "high": "info"}
 # A move smaller than this many typical periods of the series is noise, whatever the detector says.
 NOISE_FLOOR = {"hourly": 1.0, "daily": 0.2}
 MIN_ABSOLUTE_DEVIATION = 10.0
@@ -189,7 +190,9 @@ async def draft(
     if also:
         lines.append(messages.also_moved(also))
     source = "GA4" if primary.series.spec.source == "ga4" else "Search Console"
-    context = messages.source_context(source=source, sensitivity=sensitivity, sample=sample)
+    context = messages.source_context(
+        source=source, sensitivity=sensitivity, severity=primary.incident.severity, sample=sample
+    )
     return AlertDraft(group=group, headline=head, lines=lines, context=context)
 
 

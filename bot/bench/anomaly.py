@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.bench.anomaly_cv import category_of, choose_level, cross_validate, raw_scores
+from bot.bench.anomaly_cv import category_of, choose_rule, cross_validate, quiet_alerts, raw_scores
 from bot.settings import Settings
-from tools.anomaly.alerting import MEDIUM_LEVEL, level_for
+from tools.anomaly.alerting import MEDIUM, Rule, rule_for
 from tools.anomaly.detector import AnomalyDetector
 from tools.anomaly.models import Sensitivity
 from tools.anomaly.nab import (
@@ -47,23 +47,25 @@ class Series:
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """The detector's output on one series: an anomaly score and an alert flag per row, at each level."""
+    """The detector's output on one series: an anomaly score and an alert flag per row, under each rule."""
 
     name: str
     scores: np.ndarray
     alerts: np.ndarray  # at the default (medium) sensitivity
-    alerts_by_level: dict[float, np.ndarray]
+    alerts_by_rule: dict[Rule, np.ndarray]
     seconds: float
 
 
-# Alert levels scored in one pass: a geometric grid (for choosing the medium level by cross-validation) plus what
-# each sensitivity uses today.
-LEVEL_GRID = tuple(round(2 ** (i / 6), 4) for i in range(-6, 7))
+# Alert rules scored in one pass: a grid of levels and precedent ranks (the medium rule is chosen from it by
+# cross-validation), plus what each sensitivity uses today.
+LEVEL_GRID = tuple(round(2 ** (i / 6), 4) for i in range(-3, 4))
+RANKS = (1, 2, 3)
+RULE_GRID = tuple(Rule(level=level, rank=rank) for rank in RANKS for level in LEVEL_GRID)
 SENSITIVITIES: tuple[Sensitivity, ...] = ("low", "medium", "high")
 
 
-def _levels() -> tuple[float, ...]:
-    return tuple(sorted({*LEVEL_GRID, *(level_for(s) for s in SENSITIVITIES)}))
+def _rules() -> tuple[Rule, ...]:
+    return tuple(sorted({*RULE_GRID, *(rule_for(s) for s in SENSITIVITIES)}))
 
 
 def _parse_time(text: str) -> datetime:
@@ -90,23 +92,23 @@ def load(data_dir: Path) -> list[Series]:
 
 def detect(series: Series) -> Run:
     """Runs the default-sensitivity detector point by point, as the bot would, seeing only the past; the same
-    readings also go through an incident tracker per level of `_levels()`."""
+    readings also go through an incident tracker per rule of `_rules()`."""
     started = time.perf_counter()
-    levels = _levels()
-    detector = AnomalyDetector(also_levels=levels)
+    rules = _rules()
+    detector = AnomalyDetector(also_rules=rules)
     scores = np.zeros(len(series.values))
     alerts = np.zeros(len(series.values), dtype=bool)
-    by_level = np.zeros((len(levels), len(series.values)), dtype=bool)
+    by_rule = np.zeros((len(rules), len(series.values)), dtype=bool)
     for i, (timestamp, value) in enumerate(zip(series.timestamps, series.values, strict=True)):
         result = detector.update(timestamp, value)
         scores[i] = result.anomaly_score if result.scored else 0.0
         alerts[i] = result.alert
-        by_level[:, i] = detector.also_alerts
+        by_rule[:, i] = detector.also_alerts
     return Run(
         series.name,
         scores,
         alerts,
-        {level: by_level[j] for j, level in enumerate(levels)},
+        {rule: by_rule[j] for j, rule in enumerate(rules)},
         time.perf_counter() - started,
     )
 
@@ -125,9 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lookout bench anomaly", description=__doc__)
     parser.add_argument("--data", required=True, type=Path, help="NAB-layout folder (data/ and labels/)")
     parser.add_argument("--out", type=Path, default=None, help="write OUT/<category>/<file>.csv with the scores")
-    parser.add_argument(
-        "--cv", action="store_true", help="also score the medium level chosen leaving each category out"
-    )
+    parser.add_argument("--cv", action="store_true", help="also score the medium rule chosen leaving each category out")
     parser.add_argument("--details", action="store_true", help="also print per-file alert counts and scores")
     parser.add_argument("--workers", type=int, default=None, help="processes to use (default: one per core)")
     return parser
@@ -183,15 +183,19 @@ def _report(corpus: list[Series], runs: list[Run], files: list[ScoredFile], *, d
             f"{normalise(raw, [f for f, _ in members], standard):.1f}" if any(f.windows for f, _ in members) else "-"
         )
         print(f"  {category:<24}{score:>8}   alerts {alerts}")
-    print(f"{'sensitivity':<16}{'level':>8}{'alerts':>9}{'in windows':>12}{'outside':>9}{'windows found':>16}")
+    print(
+        f"{'sensitivity':<16}{'level':>8}{'rank':>6}{'alerts':>9}{'in windows':>12}{'outside':>9}{'windows found':>16}"
+    )
     for sensitivity in SENSITIVITIES:
-        level = level_for(sensitivity)
-        counts = [count_detections(f, run.alerts_by_level[level]) for f, run in zip(files, runs, strict=True)]
+        rule = rule_for(sensitivity)
+        counts = [count_detections(f, run.alerts_by_rule[rule]) for f, run in zip(files, runs, strict=True)]
         inside = sum(c.inside for c in counts)
         outside = sum(c.outside for c in counts)
         found = sum(c.windows_found for c in counts)
-        total = sum(int(run.alerts_by_level[level].sum()) for run in runs)
-        print(f"{sensitivity:<16}{level:>8.3f}{total:>9}{inside:>12}{outside:>9}{f'{found}/{windows}':>16}")
+        total = sum(int(run.alerts_by_rule[rule].sum()) for run in runs)
+        print(
+            f"{sensitivity:<16}{rule.level:>8.3f}{rule.rank:>6}{total:>9}{inside:>12}{outside:>9}{f'{found}/{windows}':>16}"
+        )
     alerts = int(sum(int(run.alerts.sum()) for run in runs))
     quiet_alerts = sum(int(run.alerts.sum()) for run in runs if category_of(run.name) == QUIET_CATEGORY)
     print(f"alerts: {alerts} in total, {quiet_alerts} on {QUIET_CATEGORY}")
@@ -203,20 +207,23 @@ def _report(corpus: list[Series], runs: list[Run], files: list[ScoredFile], *, d
 
 def _report_cv(runs: list[Run], files: list[ScoredFile]) -> None:
     names = [run.name for run in runs]
-    by_level = {level: [run.alerts_by_level[level] for run in runs] for level in LEVEL_GRID}
+    by_rule = {rule: [run.alerts_by_rule[rule] for run in runs] for rule in RULE_GRID}
     every = np.ones(len(runs), dtype=bool)
-    print("leave one category out (medium level chosen on the other categories, scored on this one):")
-    print(f"  {'held-out category':<24}{'level':>8}{'standard':>10}{'alerts':>8}")
+    print("leave one category out (medium rule chosen on the other categories, scored on this one):")
+    print(f"  {'held-out category':<24}{'level':>8}{'rank':>6}{'standard':>10}{'alerts':>8}")
     results = {
-        profile.name: cross_validate(names=names, files=files, alerts_by_level=by_level, profile=profile)
+        profile.name: cross_validate(names=names, files=files, alerts_by_rule=by_rule, profile=profile)
         for profile in PROFILES
     }
     for held in results[PROFILES[0].name].held_out:
         score = f"{held.normalised:.1f}" if held.normalised is not None else "-"
-        print(f"  {held.category:<24}{held.level:>8.3f}{score:>10}{held.alerts:>8}")
+        print(f"  {held.category:<24}{held.rule.level:>8.3f}{held.rule.rank:>6}{score:>10}{held.alerts:>8}")
     for profile in PROFILES:
         print(f"cross-validated {profile.name}: {results[profile.name].pooled:.1f}")
     quiet = sum(h.alerts for h in results[PROFILES[0].name].held_out if h.category == QUIET_CATEGORY)
     print(f"cross-validated alerts on {QUIET_CATEGORY}: {quiet}")
-    chosen = choose_level(raw_scores(files, by_level, PROFILES[0]), every)
-    print(f"medium level chosen on every category: {chosen:.3f} (shipped: {MEDIUM_LEVEL:.3f})")
+    chosen = choose_rule(raw_scores(files, by_rule, PROFILES[0]), every, quiet_alerts(files, by_rule))
+    print(
+        f"medium rule chosen on every category: level {chosen.level:.3f}, rank {chosen.rank}"
+        f" (shipped: level {MEDIUM.level:.3f}, rank {MEDIUM.rank})"
+    )

@@ -111,9 +111,13 @@ def also_moved(labels: list[str]) -> str:
     return "Also affected: " + ", ".join(inert(label) for label in labels) + "."
 
 
-def source_context(*, source: str, sensitivity: str, sample: bool = False) -> str:
+SEVERITY_LABEL = {"info": "Info", "warning": "Warning", "critical": "Critical"}
+
+
+def source_context(*, source: str, sensitivity: str, severity: str, sample: bool = False) -> str:
     """`sample`: the alert was made from the built-in sample property, and says so first."""
-    text = f"{inert(source)} · sensitivity {escape(sensitivity)} · one alert per incident"
+    label = SEVERITY_LABEL.get(severity, "Info")
+    text = f"{label} · {inert(source)} · sensitivity {escape(sensitivity)} · one alert per incident"
     return f"{SAMPLE_NOTE} · {text}" if sample else text
 
 

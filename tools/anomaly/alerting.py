@@ -6,14 +6,24 @@ be replayed under several levels (the benchmark chooses the default level by cro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tools.anomaly.models import Event, IncidentKind, Sensitivity
 from tools.anomaly.surprise import DAY, SCALES, Reading, clamp
 
-# The ratio at which an incident opens at medium sensitivity. `lookout bench anomaly --cv` prints the level its
-# leave-one-category-out procedure picks on the whole development split beside this one.
-MEDIUM_LEVEL = 1.0
+
+@dataclass(frozen=True, slots=True, order=True)
+class Rule:
+    """When an incident opens: the ratio `level` against the `rank`-th largest deviation of the recent past."""
+
+    level: float
+    rank: int
+
+
+# The medium rule. `lookout bench anomaly --cv` prints the rule its leave-one-category-out procedure picks on the
+# whole development split beside this one; it is the one picked there, not a per-file fit.
+MEDIUM = Rule(level=1.0, rank=2)
+MEDIUM_LEVEL = MEDIUM.level
 # Low and high sensitivity move the level by fixed factors around medium: fewer, larger incidents, or more, smaller.
 SENSITIVITY_FACTOR: dict[Sensitivity, float] = {"low": 1.3, "medium": 1.0, "high": 0.75}
 # Ratio below which an incident counts as quiet (hysteresis: ending needs much less than starting).
@@ -24,8 +34,8 @@ MIN_ALERT_GAP = DAY / 4
 QUIET_SPAN = 3 * 3600.0
 
 
-def level_for(sensitivity: Sensitivity, *, medium: float = MEDIUM_LEVEL) -> float:
-    return medium * SENSITIVITY_FACTOR[sensitivity]
+def rule_for(sensitivity: Sensitivity, *, medium: Rule = MEDIUM) -> Rule:
+    return replace(medium, level=medium.level * SENSITIVITY_FACTOR[sensitivity])
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +57,9 @@ class IncidentTracker:
     ignored until its window holds only post-incident points, so a lasting level shift alerts once.
     """
 
-    def __init__(self, level: float) -> None:
-        self.level = level
+    def __init__(self, rule: Rule) -> None:
+        self.level = rule.level
+        self._rank = rule.rank
         self.in_incident = False
         self.kind: IncidentKind | None = None
         self._baseline = 0.0
@@ -64,15 +75,23 @@ class IncidentTracker:
         self._since_recovery += 1
         if self._grace > 0:
             self._grace -= 1
-        # After an incident ends, a shift statistic still compares the new normal with the old one for a while.
-        usable = [k == 1 or self._since_recovery >= 2 * k for k in SCALES]
-        ratio, deviation = 0.0, 0.0
-        for ok, each, stat in zip(usable, reading.ratios, reading.stats, strict=True):
-            if ok and each > ratio:
-                ratio, deviation = each, stat
-        if reading.other_ratios:
-            other = max((each for ok, each in zip(usable, reading.other_ratios, strict=True) if ok), default=0.0)
-            ratio = 0.5 * (ratio + other)
+        ratios = reading.ratios[self._rank - 1]
+        others = reading.other_ratios[self._rank - 1] if reading.other_ratios else ()
+        if self._since_recovery >= 2 * SCALES[-1]:
+            ratio = max(ratios)
+            deviation = reading.stats[ratios.index(ratio)]
+            if others:
+                ratio = 0.5 * (ratio + max(others))
+        else:
+            # After an incident ends, a shift statistic still compares the new normal with the old one for a while.
+            usable = [k == 1 or self._since_recovery >= 2 * k for k in SCALES]
+            ratio, deviation = 0.0, 0.0
+            for ok, each, stat in zip(usable, ratios, reading.stats, strict=True):
+                if ok and each > ratio:
+                    ratio, deviation = each, stat
+            if others:
+                other = max((each for ok, each in zip(usable, others, strict=True) if ok), default=0.0)
+                ratio = 0.5 * (ratio + other)
         alert, event = self._advance(value, reading, ratio, deviation, scored=scored, level_points=level_points)
         return Step(ratio, deviation, alert, event, self.in_incident, self.kind if self.in_incident else None)
 

@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
-from tools.anomaly.alerting import MEDIUM_LEVEL, IncidentTracker, level_for
+from tools.anomaly.alerting import MEDIUM_LEVEL, IncidentTracker, Rule, rule_for
 from tools.anomaly.models import Direction, IncidentKind, Score, Sensitivity
 from tools.anomaly.surprise import DAY, SurpriseModel, clamp
 
@@ -42,8 +42,8 @@ class AnomalyDetector:
     are neither scored nor learned from. `warmup_points` overrides how many points are needed before alerting
     (by default about two days of data, at least 21 points).
 
-    `also_levels` runs extra incident trackers at those alert levels on the same readings (the benchmark uses this
-    to score several levels in one pass); after each `update`, `also_alerts` says which of them alerted.
+    `also_rules` runs extra incident trackers with those rules on the same readings (the benchmark uses this to
+    score several rules in one pass); after each `update`, `also_alerts` says which of them alerted.
     """
 
     def __init__(
@@ -52,14 +52,14 @@ class AnomalyDetector:
         *,
         holidays: Iterable[date] = (),
         warmup_points: int | None = None,
-        also_levels: Sequence[float] = (),
+        also_rules: Sequence[Rule] = (),
     ) -> None:
         self.sensitivity: Sensitivity = sensitivity
         self._holidays = frozenset(holidays)
         self._warmup_override = warmup_points
         self._model = SurpriseModel()
-        self._tracker = IncidentTracker(level_for(sensitivity))
-        self._also = [IncidentTracker(level) for level in also_levels]
+        self._tracker = IncidentTracker(rule_for(sensitivity))
+        self._also = [IncidentTracker(rule) for rule in also_rules]
         self.also_alerts: tuple[bool, ...] = tuple(False for _ in self._also)
         self._seen = 0
 

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from tools.anomaly.detector import AnomalyDetector
-from tools.anomaly.models import Direction, Granularity, Incident, IncidentKind, Point, Score, Sensitivity, Severity
+from tools.anomaly.models import (
+    LARGE_CHANGE,
+    NOTABLE_CHANGE,
+    Direction,
+    Granularity,
+    Incident,
+    IncidentKind,
+    Point,
+    Score,
+    Sensitivity,
+    Severity,
+)
 from tools.anomaly.models import fingerprint as make_fingerprint
 
 # Points needed before anything is scored: three weeks of days (weekly seasonality), one week of hours.
@@ -27,7 +38,6 @@ class _Open:
     peak: Score
     persistent: int = 0
     run: int = 0
-    ratios: list[float] = field(default_factory=list)
 
 
 def find_incidents(
@@ -73,7 +83,6 @@ def find_incidents(
             current.persistent = max(current.persistent, current.run)
         if current is None:
             continue
-        current.ratios.append(_ratio(score.anomaly_score))
         if score.event == "recovery":
             incidents.append(
                 _close(current, end=score.timestamp, persistent_needed=persistent_needed, series_key=series_key)
@@ -96,10 +105,6 @@ def _gap(score: Score, direction: Direction) -> float:
     return gap if direction == "up" else -gap
 
 
-def _ratio(anomaly_score: float) -> float:
-    return anomaly_score / (1.0 - anomaly_score) if anomaly_score < 1.0 else math.inf
-
-
 def _close(current: _Open, *, end: datetime | None, persistent_needed: int, series_key: str) -> Incident:
     kind = current.kind
     if kind != "near_zero" and current.persistent + 1 >= persistent_needed:
@@ -112,7 +117,12 @@ def _close(current: _Open, *, end: datetime | None, persistent_needed: int, seri
         end=end,
         kind=kind,
         direction=current.direction,
-        severity=_severity(kind, max(current.ratios, default=0.0), expected=peak_expected, actual=peak.value),
+        severity=severity(
+            kind,
+            expected=peak_expected,
+            actual=peak.value,
+            sustained=current.persistent + 1 >= persistent_needed,
+        ),
         expected=expected,
         actual=start.value,
         peak_expected=peak_expected,
@@ -122,13 +132,15 @@ def _close(current: _Open, *, end: datetime | None, persistent_needed: int, seri
     )
 
 
-def _severity(kind: IncidentKind, ratio: float, *, expected: float, actual: float) -> Severity:
-    """From how far past the alerting level the deviation went, and how big the change is in relative terms."""
+def severity(kind: IncidentKind, *, expected: float, actual: float, sustained: bool) -> Severity:
+    """From the size of the largest deviation and how long it lasted: a large move, or a notable one that lasted
+    (six hours, three days: `PERSISTENT_POINTS`) is critical; a notable or lasting one a warning; the rest is info.
+    A collapse to near zero is always critical: it is what a broken tag looks like."""
     if kind == "near_zero":
-        return "high"
+        return "critical"
     relative = abs(actual - expected) / abs(expected) if expected else math.inf
-    if ratio >= 2.0 or relative >= 0.5:
-        return "high"
-    if ratio >= 1.4 or relative >= 0.25:
-        return "medium"
-    return "low"
+    size = 2 if relative >= LARGE_CHANGE else 1 if relative >= NOTABLE_CHANGE else 0
+    grade = size + (1 if sustained else 0)
+    if grade >= 2:
+        return "critical"
+    return "warning" if grade == 1 else "info"

@@ -10,8 +10,12 @@ Sensitivity = Literal["low", "medium", "high"]
 Granularity = Literal["daily", "hourly"]
 Direction = Literal["up", "down"]
 IncidentKind = Literal["drop", "spike", "level_shift", "near_zero"]
-Severity = Literal["low", "medium", "high"]
+Severity = Literal["info", "warning", "critical"]
 Event = Literal["alert", "recovery"]
+
+# Relative size of a deviation (|actual - expected| / expected) that makes an incident notable, and large.
+NOTABLE_CHANGE = 0.2
+LARGE_CHANGE = 0.5
 
 
 @dataclass(frozen=True, slots=True)

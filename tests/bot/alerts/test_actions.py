@@ -51,7 +51,7 @@ async def _alerted(services: Services) -> int:
                 fingerprint="ga4:sessions:hourly|near_zero|down",
                 metric="ga4:sessions:hourly",
                 direction="down",
-                severity="high",
+                severity="critical",
                 started_at=datetime(2026, 11, 19, 5, tzinfo=UTC),
                 message_ts=ALERT_TS,
                 summary="Sessions dropped to almost zero since Nov 19 00:00",

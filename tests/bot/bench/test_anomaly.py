@@ -13,7 +13,7 @@ import pytest
 
 from bot.bench import anomaly
 from bot.settings import Settings
-from tools.anomaly.alerting import level_for
+from tools.anomaly.alerting import rule_for
 from tools.anomaly.detector import AnomalyDetector
 from tools.anomaly.nab import PROFILES, normalise, prepare, scaled_sigmoid, score_detections
 
@@ -123,7 +123,7 @@ def test_cv_prints_each_held_out_category_and_the_pooled_line(
     assert code == 0
     held = {line.split()[0]: line.split()[1:] for line in printed.splitlines() if line.startswith("  artificial")}
     assert set(held) == {"artificialNoAnomaly", "artificialWithAnomaly"}
-    assert held["artificialNoAnomaly"][1] == "-"  # no windows: only its alerts count
+    assert held["artificialNoAnomaly"][2] == "-"  # no windows: only its alerts count
     pooled = [line for line in printed.splitlines() if line.startswith("cross-validated standard: ")]
     assert len(pooled) == 1
     assert 0.0 <= float(pooled[0].split(": ")[1]) <= 100.0
@@ -143,6 +143,6 @@ def test_each_level_alerts_exactly_as_the_detector_at_that_sensitivity(nab_folde
     detector = AnomalyDetector(sensitivity)  # type: ignore[arg-type]
     alone = np.array([detector.update(t, v).alert for t, v in zip(series.timestamps, values, strict=True)])
 
-    assert np.array_equal(run.alerts_by_level[level_for(sensitivity)], alone)  # type: ignore[arg-type]
+    assert np.array_equal(run.alerts_by_rule[rule_for(sensitivity)], alone)  # type: ignore[arg-type]
     if sensitivity == "medium":
         assert np.array_equal(run.alerts, alone)

@@ -8,12 +8,14 @@ import numpy as np
 import pytest
 
 from bot.bench.anomaly_cv import cross_validate
+from tools.anomaly.alerting import Rule
 from tools.anomaly.nab import PROFILES, prepare, score_detections
 
 STANDARD = PROFILES[0]
 N = 1000
 TIMES = [datetime(2026, 1, 1) + timedelta(minutes=5 * i) for i in range(N)]
 WINDOW = (TIMES[500], TIMES[599])
+LOUD, QUIET = Rule(level=1.0, rank=1), Rule(level=2.0, rank=1)
 
 
 def _hits(*rows: int) -> np.ndarray:
@@ -22,30 +24,44 @@ def _hits(*rows: int) -> np.ndarray:
     return hits
 
 
-def test_each_category_is_scored_with_the_level_the_others_prefer() -> None:
-    names = ["a/one.csv", "a/two.csv", "b/one.csv", "quiet/flat.csv"]
-    files = [prepare(TIMES, [WINDOW]), prepare(TIMES, [WINDOW]), prepare(TIMES, [WINDOW]), prepare(TIMES, [])]
-    # Level 1 finds a's windows; level 2 finds b's; the quiet file alerts only at level 1.
+def test_each_category_is_scored_with_the_rule_the_others_prefer() -> None:
+    names = ["a/one.csv", "a/two.csv", "b/one.csv", "b/two.csv"]
+    files = [prepare(TIMES, [WINDOW]) for _ in names]
+    # LOUD finds a's two windows; QUIET finds b's two windows (each with a false alert) and nothing in a.
     alerts = {
-        1.0: [_hits(510), _hits(520), _hits(300), _hits(400)],
-        2.0: [_hits(), _hits(), _hits(505), _hits()],
+        LOUD: [_hits(510), _hits(520), _hits(), _hits()],
+        QUIET: [_hits(), _hits(), _hits(505, 300), _hits(530, 300)],
     }
 
-    result = cross_validate(names=names, files=files, alerts_by_level=alerts, profile=STANDARD)
+    result = cross_validate(names=names, files=files, alerts_by_rule=alerts, profile=STANDARD)
 
-    chosen = {held.category: held.level for held in result.held_out}
-    # a held out: b and quiet vote 2.0 (b's window, no quiet alert); b held out: a's two windows outweigh the
-    # quiet alert at 1.0; quiet held out: a's windows win at 1.0, so it pays its false alert.
-    assert chosen == {"a": 2.0, "b": 1.0, "quiet": 1.0}
     by_category = {held.category: held for held in result.held_out}
-    assert by_category["a"].normalised == pytest.approx(0.0)
-    assert by_category["b"].alerts == 1 and by_category["b"].normalised is not None
-    assert by_category["quiet"].normalised is None and by_category["quiet"].alerts == 1
-    raw = (
-        score_detections(files[0], alerts[2.0][0], STANDARD)
-        + score_detections(files[1], alerts[2.0][1], STANDARD)
-        + score_detections(files[2], alerts[1.0][2], STANDARD)
-        + score_detections(files[3], alerts[1.0][3], STANDARD)
+    assert (by_category["a"].rule, by_category["b"].rule) == (QUIET, LOUD)
+    assert by_category["a"].normalised == pytest.approx(0.0)  # the others' rule misses a's windows
+    assert by_category["b"].normalised == pytest.approx(0.0) and by_category["b"].alerts == 0
+    assert result.pooled == pytest.approx(0.0)
+
+
+def test_a_rule_that_alerts_on_an_anomaly_free_series_is_never_chosen() -> None:
+    names = ["a/one.csv", "a/two.csv", "quiet/flat.csv", "b/one.csv"]
+    files = [prepare(TIMES, [WINDOW]), prepare(TIMES, [WINDOW]), prepare(TIMES, []), prepare(TIMES, [WINDOW])]
+    # LOUD finds every window but alerts once on the flat series; QUIET finds one window of a, and b's.
+    alerts = {
+        LOUD: [_hits(510), _hits(520), _hits(400), _hits(505)],
+        QUIET: [_hits(510), _hits(), _hits(), _hits(505)],
+    }
+
+    result = cross_validate(names=names, files=files, alerts_by_rule=alerts, profile=STANDARD)
+
+    chosen = {held.category: held.rule for held in result.held_out}
+    # b held out: LOUD scores more on a + quiet (2 windows - 0.11 > 1 window - 1 miss) but breaks the silence.
+    assert chosen["b"] == QUIET
+    # quiet held out: nothing anomaly-free remains to forbid LOUD, which wins on a and b: the flat series pays.
+    assert chosen["quiet"] == LOUD
+    held = {h.category: h for h in result.held_out}
+    assert held["quiet"].normalised is None and held["quiet"].alerts == 1
+    raw = sum(
+        score_detections(files[i], alerts[chosen[names[i].split("/")[0]]][i], STANDARD) for i in range(len(names))
     )
     assert result.pooled == pytest.approx(100 * (raw + 3) / 6)
 
@@ -53,11 +69,11 @@ def test_each_category_is_scored_with_the_level_the_others_prefer() -> None:
 def test_a_held_out_category_cannot_influence_its_own_level() -> None:
     names = ["a/one.csv", "b/one.csv"]
     files = [prepare(TIMES, [WINDOW]), prepare(TIMES, [WINDOW])]
-    base = {1.0: [_hits(510), _hits()], 2.0: [_hits(), _hits()]}
-    rigged = {1.0: [_hits(510), _hits()], 2.0: [_hits(), _hits(500)]}
+    base = {LOUD: [_hits(510), _hits()], QUIET: [_hits(), _hits()]}
+    rigged = {LOUD: [_hits(510), _hits()], QUIET: [_hits(), _hits(500)]}
 
-    plain = cross_validate(names=names, files=files, alerts_by_level=base, profile=STANDARD)
-    after = cross_validate(names=names, files=files, alerts_by_level=rigged, profile=STANDARD)
+    plain = cross_validate(names=names, files=files, alerts_by_rule=base, profile=STANDARD)
+    after = cross_validate(names=names, files=files, alerts_by_rule=rigged, profile=STANDARD)
 
-    assert [h.level for h in plain.held_out if h.category == "b"] == [1.0]
-    assert [h.level for h in after.held_out if h.category == "b"] == [1.0]
+    assert [h.rule for h in plain.held_out if h.category == "b"] == [LOUD]
+    assert [h.rule for h in after.held_out if h.category == "b"] == [LOUD]

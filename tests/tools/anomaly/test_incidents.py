@@ -41,7 +41,7 @@ def test_tracking_broken_is_one_near_zero_incident_still_open() -> None:
     incident = incidents[0]
     assert incident.kind == "near_zero"
     assert incident.direction == "down"
-    assert incident.severity == "high"
+    assert incident.severity == "critical"
     assert incident.start == points[75].timestamp
     assert incident.end is None
     assert incident.ongoing
@@ -67,7 +67,7 @@ def test_a_bot_spike_is_one_spike_that_recovers() -> None:
     spike = incidents[0]
     assert (spike.kind, spike.direction, spike.start) == ("spike", "up", points[75].timestamp)
     assert spike.end is not None and spike.end > spike.start
-    assert spike.severity == "high"
+    assert spike.severity == "critical"
     assert spike.relative_change is not None and spike.relative_change > 1.0
 
 

@@ -1,0 +1,151 @@
+"""Realistic GA4 shapes through find_incidents, as the alert check runs it: weekly seasonality, a campaign, Black
+Friday, a tag that stops firing, a bot spike; each incident alerts once, recovers, and gets a severity a marketer
+would agree with."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from tools.anomaly import Incident, Point, Sensitivity, find_incidents
+from tools.anomaly.incidents import severity
+
+START = datetime(2026, 8, 3)  # a Monday
+WEEKDAY = (1.0, 1.06, 1.04, 1.0, 0.92, 0.58, 0.52)
+
+
+def _hourly_mean(moment: datetime, *, level: float) -> float:
+    # Traffic sleeps at night and peaks mid-afternoon, lower at weekends.
+    daytime = 0.15 + math.exp(-(((moment.hour - 15) / 5.0) ** 2))
+    return level * WEEKDAY[moment.weekday()] * daytime
+
+
+def hourly_sessions(days: int, *, seed: int, level: float = 300.0) -> list[Point]:
+    rng = np.random.default_rng(seed)
+    points = []
+    for i in range(days * 24):
+        moment = START + timedelta(hours=i)
+        mean = _hourly_mean(moment, level=level) * rng.normal(1.0, 0.04)
+        points.append(Point(moment, float(rng.poisson(max(mean, 0.0)))))
+    return points
+
+
+def daily_sessions(days: int, *, seed: int, level: float = 4000.0) -> list[Point]:
+    rng = np.random.default_rng(seed)
+    points = []
+    for i in range(days):
+        moment = START + timedelta(days=i)
+        mean = level * WEEKDAY[moment.weekday()] * rng.normal(1.0, 0.04)
+        points.append(Point(moment, float(rng.poisson(max(mean, 0.0)))))
+    return points
+
+
+def _times(points: list[Point], factor: float, start: datetime, end: datetime) -> list[Point]:
+    return [Point(p.timestamp, round(p.value * factor)) if start <= p.timestamp < end else p for p in points]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_weekly_and_daily_seasonality_alone_raise_nothing(seed: int) -> None:
+    assert find_incidents(hourly_sessions(42, seed=seed), granularity="hourly") == []
+    assert find_incidents(daily_sessions(120, seed=seed), granularity="daily") == []
+
+
+def test_a_tag_that_stops_firing_is_one_critical_near_zero_incident_until_it_fires_again() -> None:
+    points = hourly_sessions(28, seed=1)
+    broken_at = START + timedelta(days=24, hours=11)
+    fixed_at = broken_at + timedelta(hours=30)
+    points = [Point(p.timestamp, 0.0) if broken_at <= p.timestamp < fixed_at else p for p in points]
+
+    ongoing = find_incidents([p for p in points if p.timestamp < fixed_at], granularity="hourly")
+    after = find_incidents(points, granularity="hourly")
+
+    assert [(i.kind, i.start, i.end, i.severity) for i in ongoing] == [("near_zero", broken_at, None, "critical")]
+    assert [(i.kind, i.start, i.end) for i in after] == [("near_zero", broken_at, fixed_at)]
+
+
+def test_a_bot_spike_is_one_incident_that_recovers() -> None:
+    points = hourly_sessions(28, seed=2)
+    start = START + timedelta(days=22, hours=2)  # bots arrive at night
+    points = [
+        Point(p.timestamp, p.value + 400.0) if start <= p.timestamp < start + timedelta(hours=5) else p for p in points
+    ]
+
+    incidents = find_incidents(points, granularity="hourly")
+
+    assert len(incidents) == 1
+    spike = incidents[0]
+    assert (spike.direction, spike.start) == ("up", start)
+    assert spike.end is not None and spike.end <= start + timedelta(hours=12)
+    assert spike.severity == "critical"
+
+
+def test_a_week_long_campaign_alerts_once_when_it_starts() -> None:
+    points = daily_sessions(120, seed=3)
+    start = START + timedelta(days=95)
+    points = _times(points, 1.6, start, start + timedelta(days=7))
+
+    incidents = find_incidents(points, granularity="daily")
+
+    # The return to normal when it ends is the incident's recovery, not a drop of its own.
+    assert [(i.start, i.direction) for i in incidents] == [(start, "up")]
+    assert incidents[0].severity == "critical"  # +60 % for a week: large and lasting
+    assert incidents[0].end is not None and incidents[0].end > start + timedelta(days=7)
+
+
+def test_black_friday_is_tolerated_when_declared_a_holiday() -> None:
+    points = hourly_sessions(35, seed=4)
+    black_friday = date(2026, 8, 28)  # a Friday of the sample, standing in for the real one
+    points = [Point(p.timestamp, round(p.value * 2.8)) if p.timestamp.date() == black_friday else p for p in points]
+
+    undeclared = find_incidents(points, granularity="hourly")
+    declared = find_incidents(points, granularity="hourly", holidays=[black_friday])
+
+    assert [(i.direction, i.start.date()) for i in undeclared] == [("up", black_friday)]
+    assert declared == []
+
+
+def _one_incident(factor: float, days: int, *, sensitivity: Sensitivity = "medium") -> list[Incident]:
+    at = START + timedelta(days=100)
+    points = _times(daily_sessions(120, seed=5), factor, at, at + timedelta(days=days))
+    return find_incidents(points, granularity="daily", sensitivity=sensitivity)
+
+
+def test_severity_grows_with_size_and_duration() -> None:
+    at = START + timedelta(days=100)
+    notable_day = _one_incident(1.25, 1, sensitivity="high")
+    notable_week = _one_incident(0.7, 6)
+    large_day = _one_incident(0.4, 1)
+
+    assert [(i.start, i.severity) for i in notable_day] == [(at, "warning")]
+    assert [i.severity for i in notable_week] == ["critical"]  # -30 % that lasts
+    assert [(i.start, i.severity) for i in large_day] == [(at, "critical")]
+    assert severity("spike", expected=100.0, actual=112.0, sustained=False) == "info"
+    assert severity("level_shift", expected=100.0, actual=112.0, sustained=True) == "warning"
+    assert severity("near_zero", expected=100.0, actual=95.0, sustained=False) == "critical"
+
+
+INCIDENTS = ((0.82, 1), (1.2, 1), (0.7, 1), (1.35, 1), (0.7, 6), (0.6, 6), (0.4, 1), (1.8, 1))
+
+
+def test_sensitivity_trades_recall_for_precision() -> None:
+    found = {
+        sensitivity: [bool(_one_incident(factor, days, sensitivity=sensitivity)) for factor, days in INCIDENTS]
+        for sensitivity in ("low", "medium", "high")
+    }
+    clean = {
+        sensitivity: sum(
+            len(find_incidents(daily_sessions(120, seed=seed), granularity="daily", sensitivity=sensitivity))
+            for seed in range(10, 30)
+        )
+        for sensitivity in ("low", "medium", "high")
+    }
+
+    assert sum(found["low"]) < sum(found["medium"]) < sum(found["high"])
+    # Whatever low finds, medium finds; large moves are found at every sensitivity.
+    assert all(m for low, m in zip(found["low"], found["medium"], strict=True) if low)
+    assert all(found["low"][INCIDENTS.index(large)] for large in ((0.6, 6), (0.4, 1), (1.8, 1)))
+    assert clean["low"] <= clean["medium"] <= clean["high"]
+    assert clean["medium"] == 0  # 20 series x 120 clean days

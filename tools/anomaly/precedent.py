@@ -1,0 +1,34 @@
+"""What this series has done before: the sizes of one deviation statistic over a trailing window, kept sorted.
+
+A deviation is news when few deviations of its size happened recently. The detector compares each new one with the
+r-th largest of the window (r = 1 is "the largest so far"): with r = 2 a single past outlier, or an artefact of the
+first days, cannot mask everything smaller for as long as it is remembered. Which r is used is chosen by the
+benchmark's cross-validation, not fixed here, so the detector reads all of the first `MAX_RANK` at once.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections import deque
+
+MAX_RANK = 3
+
+
+class Precedent:
+    """The last `horizon` sizes of one statistic; `largest(r)` is the r-th largest of them (0 while fewer)."""
+
+    __slots__ = ("_order", "_sorted", "horizon")
+
+    def __init__(self, horizon: int) -> None:
+        self.horizon = horizon
+        self._order: deque[float] = deque()
+        self._sorted: list[float] = []
+
+    def largest(self, rank: int) -> float:
+        return self._sorted[-rank] if len(self._sorted) >= rank else 0.0
+
+    def add(self, size: float) -> None:
+        self._order.append(size)
+        insort(self._sorted, size)
+        if len(self._order) > self.horizon:
+            del self._sorted[bisect_left(self._sorted, self._order.popleft())]
