@@ -71,29 +71,40 @@ class IncidentTracker:
     def step(self, value: float, reading: Reading | None, *, scored: bool, level_points: int) -> Step:
         if reading is None or not reading.ratios:
             return Step(0.0, 0.0, False, None, self.in_incident, self.kind if self.in_incident else None)
+        ratio, deviation, alert, event = self._step(value, reading, scored=scored, level_points=level_points)
+        return Step(ratio, deviation, alert, event, self.in_incident, self.kind if self.in_incident else None)
+
+    def alerts(self, value: float, reading: Reading | None, *, scored: bool, level_points: int) -> bool:
+        """`step(...).alert` without building the step: the benchmark runs dozens of trackers per point."""
+        if reading is None or not reading.ratios:
+            return False
+        return self._step(value, reading, scored=scored, level_points=level_points)[2]
+
+    def _step(
+        self, value: float, reading: Reading, *, scored: bool, level_points: int
+    ) -> tuple[float, float, bool, Event | None]:
         self._since_alert += 1
         self._since_recovery += 1
         if self._grace > 0:
             self._grace -= 1
-        ratios = reading.ratios[self._rank - 1]
-        others = reading.other_ratios[self._rank - 1] if reading.other_ratios else ()
         if self._since_recovery >= 2 * SCALES[-1]:
-            ratio = max(ratios)
-            deviation = reading.stats[ratios.index(ratio)]
-            if others:
-                ratio = 0.5 * (ratio + max(others))
+            ratio, deviation = reading.best[self._rank - 1]
+            if not self.in_incident and ratio < self.level:
+                return ratio, deviation, False, None  # the common case, decided without the details below
         else:
             # After an incident ends, a shift statistic still compares the new normal with the old one for a while.
+            ratios = reading.ratios[self._rank - 1]
             usable = [k == 1 or self._since_recovery >= 2 * k for k in SCALES]
             ratio, deviation = 0.0, 0.0
             for ok, each, stat in zip(usable, ratios, reading.stats, strict=True):
                 if ok and each > ratio:
                     ratio, deviation = each, stat
-            if others:
+            if reading.other_ratios:
+                others = reading.other_ratios[self._rank - 1]
                 other = max((each for ok, each in zip(usable, others, strict=True) if ok), default=0.0)
                 ratio = 0.5 * (ratio + other)
         alert, event = self._advance(value, reading, ratio, deviation, scored=scored, level_points=level_points)
-        return Step(ratio, deviation, alert, event, self.in_incident, self.kind if self.in_incident else None)
+        return ratio, deviation, alert, event
 
     def _advance(
         self, value: float, reading: Reading, ratio: float, deviation: float, *, scored: bool, level_points: int

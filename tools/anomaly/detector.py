@@ -104,7 +104,7 @@ class AnomalyDetector:
         step = self._tracker.step(value, reading, scored=scored, level_points=level_points)
         if self._also:
             self.also_alerts = tuple(
-                tracker.step(value, reading, scored=scored, level_points=level_points).alert for tracker in self._also
+                tracker.alerts(value, reading, scored=scored, level_points=level_points) for tracker in self._also
             )
         direction: Direction | None = None
         if step.deviation != 0.0:

@@ -76,7 +76,8 @@ class Reading:
     (1.0 = just as far as the r-th largest one of the past four weeks, or as the absolute minimum) for the
     predictor in use;
     `other_ratios` the same for the most alarmed other trusted predictor (empty when none is trusted yet);
-    `stats[i]` is the deviation, signed, in robust spreads. `spread` is the residual spread of the predictor in use; `step` the sampling
+    `stats[i]` is the deviation, signed, in robust spreads. `best[r - 1]` is the combined ratio and the signed
+    deviation behind it when every scale counts. `spread` is the residual spread of the predictor in use; `step` the sampling
     interval (seconds) inferred so far. A point that was not scored (warm-up, missing value) has no reading.
     """
 
@@ -86,6 +87,7 @@ class Reading:
     stats: tuple[float, ...]
     spread: float
     step: float
+    best: tuple[tuple[float, float], ...] = ()
 
 
 class _Predictor:
@@ -254,10 +256,21 @@ class SurpriseModel:
             for index, (predictor, guess) in enumerate(zip(self._predictors, guesses, strict=True))
             if index != self._chosen and predictor.count >= needed and guess.ratios
         ]
-        if not others:
-            return Reading(chosen.expected, tuple(chosen.ratios), (), tuple(chosen.stats), spread, self.step)
-        other = tuple(tuple(max(each[r][i] for each in others) for i in range(len(SCALES))) for r in range(MAX_RANK))
-        return Reading(chosen.expected, tuple(chosen.ratios), other, tuple(chosen.stats), spread, self.step)
+        other = (
+            tuple(tuple(max(each[r][i] for each in others) for i in range(len(SCALES))) for r in range(MAX_RANK))
+            if others
+            else ()
+        )
+        # Per rank, the verdict when every scale counts (as it does outside an incident's aftermath): the largest
+        # ratio of the predictor in use, averaged with the other predictors' largest, and its signed deviation.
+        best = []
+        for r, ratios in enumerate(chosen.ratios):
+            top = max(ratios)
+            deviation = chosen.stats[ratios.index(top)]
+            best.append((0.5 * (top + max(other[r])) if other else top, deviation))
+        return Reading(
+            chosen.expected, tuple(chosen.ratios), other, tuple(chosen.stats), spread, self.step, tuple(best)
+        )
 
     def _learn(self, predictor: _Predictor, value: float, guess: _Guess) -> None:
         if guess.seasonal is not None:
@@ -277,7 +290,8 @@ class SurpriseModel:
         window = int(clamp(self.points_per(WEEK), 30, 2_000))
         if len(predictor.residuals) > 2 * window:
             del predictor.residuals[: len(predictor.residuals) - window]
-        if predictor.count < 100 or predictor.count % 10 == 0:
+        # The spread of a week of residuals moves slowly: refreshing it about 50 times a window is plenty.
+        if predictor.count < 100 or predictor.count % max(10, window // 50) == 0:
             self._rescale(predictor, window)
         if guess.stats:
             if not predictor.precedents:
