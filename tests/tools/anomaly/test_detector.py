@@ -104,3 +104,16 @@ def test_higher_sensitivity_alerts_on_smaller_deviations() -> None:
 
     assert alerts["low"] <= alerts["medium"] <= alerts["high"]
     assert alerts["low"] < alerts["high"]
+
+
+def test_one_past_outlier_does_not_mask_a_later_smaller_incident() -> None:
+    # Five-minute traffic: a freak spike on day 3, then a real but smaller one on day 9 (both within four weeks).
+    points = _five_minutes(12, seed=11)
+    freak, real = 3 * 288 + 100, 9 * 288 + 150
+    points[freak] = Point(points[freak].timestamp, points[freak].value + 400)
+    points[real] = Point(points[real].timestamp, points[real].value + 60)
+
+    _, scores = _run(points)
+
+    alerts = [i for i, score in enumerate(scores) if score.alert]
+    assert alerts == [freak, real]
