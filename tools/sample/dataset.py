@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from tools.sample.catalog import ACME, Catalog
 
-IntArray = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.signedinteger[Any]]  # int32 in the cubes (half the memory), int64 in their sums
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -93,6 +93,7 @@ GA4_METRIC_ATOMS: tuple[str, ...] = (
     "eventCount",
 )
 GSC_METRIC_ATOMS: tuple[str, ...] = ("clicks", "impressions", "positionSum")
+_DERIVED_ATOMS = frozenset({"purchaseRevenue", "eventCount"})  # computed from other atoms, never rounded from noise
 
 
 @dataclass
@@ -424,7 +425,14 @@ class PropertyDataset:
         # Noise is drawn before any incident so injecting one changes only the cells it targets.
         cell_noise = draw(lambda g, size: g.lognormal(mean=0.0, sigma=0.18, size=size))
         day_noise = rng.lognormal(mean=0.0, sigma=0.05, size=(n_days, 1, 1, 1, 1))
-        uniforms = {name: draw(lambda g, size: g.random(size=size)) for name in GA4_METRIC_ATOMS}
+        # Every atom's uniforms are drawn, in this order, so the numbers stay put; but the derived atoms' are dropped
+        # at once and the others as soon as used: the build's peak memory is these full-cube float64 temporaries.
+        uniforms: dict[str, FloatArray] = {}
+        for name in GA4_METRIC_ATOMS:
+            drawn = draw(lambda g, size: g.random(size=size))
+            if name not in _DERIVED_ATOMS:
+                uniforms[name] = drawn
+            del drawn
         order_value = draw(lambda g, size: g.lognormal(mean=np.log(catalog.order_value), sigma=0.25, size=size))
 
         hour_weights = self._hour_weights(days)
@@ -433,9 +441,13 @@ class PropertyDataset:
         page_fraction = page_hour_weights.sum(axis=2) / sum(catalog.hour_profile)
         traffic, conversion = self._effects(days, shape)
         intensity = expected * cell_noise * day_noise * page_fraction[:, None, None, None, :] * traffic
+        del expected, cell_noise, traffic
 
+        # The atoms are int32: a cell holds one day of one page, channel, device and country (tens to thousands),
+        # far inside int32; numpy sums int32 into int64, so reports never overflow, and the cube takes half the
+        # memory of int64. Each is int32 from the start, so no int64 copy of the cube ever exists.
         def rounded(values: npt.NDArray[np.floating[Any]], name: str) -> IntArray:
-            return np.floor(values + uniforms[name]).astype(np.int64)
+            return np.floor(values + uniforms.pop(name)).astype(np.int32)
 
         engaged_share = np.clip(0.58 + 0.08 * organic[None, :, None, None, None] * np.ones(shape), 0.0, 1.0)
         mobile = np.where(np.array(catalog.devices) == "mobile", 0.92, 1.0)
@@ -453,7 +465,7 @@ class PropertyDataset:
             "keyEventSessions": rounded(sessions * key_rate, "keyEventSessions"),
             "ecommercePurchases": rounded(sessions * key_rate * catalog.purchase_share, "ecommercePurchases"),
         }
-        atoms["purchaseRevenue"] = np.floor(atoms["ecommercePurchases"] * order_value).astype(np.int64)
+        atoms["purchaseRevenue"] = np.floor(atoms["ecommercePurchases"] * order_value).astype(np.int32)
         atoms["eventCount"] = atoms["screenPageViews"] * 2 + sessions * 3 + atoms["keyEvents"]
 
         for incident in self.incidents:

@@ -9,11 +9,12 @@ user_engagement is what remains of the event count, so the events of a cell alwa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-IntArray = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.signedinteger[Any]]
 Atoms = Callable[[str], IntArray]  # a base atom, already sliced to the requested days
 
 EVENTS = (
