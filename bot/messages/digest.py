@@ -114,9 +114,11 @@ def mover_text(mover: Mover) -> str:
 
 
 def anomaly_text(anomaly: DigestAnomaly, *, day: date) -> str:
-    word = "above" if anomaly.direction == "up" else "below"
+    # "Unusually high/low" rather than "far above": the detector flags what is unusual for this series, which can be
+    # a modest percentage on a steady one; the two numbers say how far. No verb, so "Sessions"/"Revenue" both read.
+    word = "high" if anomaly.direction == "up" else "low"
     return (
-        f":warning: *{escape(anomaly.metric_label)}* on {short_day(day)} was far {word} normal: "
+        f":warning: {short_day(day)}: *{escape(anomaly.metric_label)}* unusually {word}, "
         f"{format_number(anomaly.actual)} against about {format_number(anomaly.expected)} expected."
     )
 
