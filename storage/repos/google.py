@@ -15,6 +15,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.tables.base import aware_utc, rowcount
 from storage.tables.core import Workspace
@@ -69,6 +70,31 @@ async def find_link_state(*, session: AsyncSession, state: str, now: datetime) -
     return (await session.execute(statement)).scalars().first()
 
 
+def _state_row(*, state: str) -> SelectOfScalar[GoogleOAuthState]:
+    return select(GoogleOAuthState).where(col(GoogleOAuthState.state) == state)
+
+
+async def _spend_state(*, session: AsyncSession, state: str, now: datetime, verified: bool) -> GoogleOAuthState | None:
+    """Mark an unused, unexpired state (verified or not, as asked) used and return it; None when another process
+    spent it first or it is not spendable. The conditional UPDATE's row count is the single-use guarantee."""
+    verified_at = col(GoogleOAuthState.verified_at)
+    claimed = rowcount(
+        await session.execute(
+            update(GoogleOAuthState)
+            .where(
+                col(GoogleOAuthState.state) == state,
+                col(GoogleOAuthState.used_at).is_(None),
+                verified_at.is_not(None) if verified else verified_at.is_(None),
+                col(GoogleOAuthState.expires_at) > now,
+            )
+            .values(used_at=now)
+        )
+    )
+    if claimed != 1:
+        return None
+    return (await session.execute(_state_row(state=state))).scalar_one()
+
+
 async def verify_link_state(
     *, session: AsyncSession, state: str, new_state: str, now: datetime, expires_at: datetime
 ) -> GoogleOAuthState | None:
@@ -77,21 +103,9 @@ async def verify_link_state(
     Only the verified state is ever sent to Google, so a copy of the link cannot finish someone else's consent.
     None when the link's state was already spent (two sign-ins racing: one wins) or expired.
     """
-    claimed = rowcount(
-        await session.execute(
-            update(GoogleOAuthState)
-            .where(
-                col(GoogleOAuthState.state) == state,
-                col(GoogleOAuthState.used_at).is_(None),
-                col(GoogleOAuthState.verified_at).is_(None),
-                col(GoogleOAuthState.expires_at) > now,
-            )
-            .values(used_at=now)
-        )
-    )
-    if claimed != 1:
+    link = await _spend_state(session=session, state=state, now=now, verified=False)
+    if link is None:
         return None
-    link = (await session.execute(select(GoogleOAuthState).where(col(GoogleOAuthState.state) == state))).scalar_one()
     verified = GoogleOAuthState(
         state=new_state,
         workspace_id=link.workspace_id,
@@ -115,29 +129,12 @@ async def consume_oauth_state(*, session: AsyncSession, state: str, now: datetim
     process or two, exactly one sees a row count of 1. Only a state issued after the link's person signed in
     with Slack (`verify_link_state`) can complete.
     """
-    claimed = rowcount(
-        await session.execute(
-            update(GoogleOAuthState)
-            .where(
-                col(GoogleOAuthState.state) == state,
-                col(GoogleOAuthState.used_at).is_(None),
-                col(GoogleOAuthState.verified_at).is_not(None),
-                col(GoogleOAuthState.expires_at) > now,
-            )
-            .values(used_at=now)
-        )
-    )
-    if claimed != 1:
-        return None
-    result = await session.execute(select(GoogleOAuthState).where(col(GoogleOAuthState.state) == state))
-    return result.scalar_one()
+    return await _spend_state(session=session, state=state, now=now, verified=True)
 
 
 async def find_any_state(*, session: AsyncSession, state: str) -> GoogleOAuthState | None:
     """The state row whatever its condition (used, expired, unverified): to tell a person why a link failed."""
-    return (
-        await session.execute(select(GoogleOAuthState).where(col(GoogleOAuthState.state) == state))
-    ).scalar_one_or_none()
+    return (await session.execute(_state_row(state=state))).scalar_one_or_none()
 
 
 async def delete_stale_oauth_states(*, session: AsyncSession, before: datetime) -> int:
