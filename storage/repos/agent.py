@@ -14,19 +14,38 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.tables.agent import AgentAnswer, AgentConversation, AgentFeedback, ModelUsage
 from storage.tables.base import rowcount, utcnow
+
+
+def _thread_is(*, workspace_id: int, channel_id: str, thread_ts: str) -> tuple[ColumnElement[bool], ...]:
+    """The conditions that pick one thread's conversation row."""
+    return (
+        col(AgentConversation.workspace_id) == workspace_id,
+        col(AgentConversation.channel_id) == channel_id,
+        col(AgentConversation.thread_ts) == thread_ts,
+    )
+
+
+def _vote(*, workspace_id: int, channel_id: str, message_ts: str, user_id: str) -> SelectOfScalar[AgentFeedback]:
+    """One person's vote on one answer."""
+    return select(AgentFeedback).where(
+        col(AgentFeedback.workspace_id) == workspace_id,
+        col(AgentFeedback.channel_id) == channel_id,
+        col(AgentFeedback.message_ts) == message_ts,
+        col(AgentFeedback.user_id) == user_id,
+    )
 
 
 async def get_conversation(
     *, session: AsyncSession, workspace_id: int, channel_id: str, thread_ts: str
 ) -> AgentConversation | None:
     statement = select(AgentConversation).where(
-        col(AgentConversation.workspace_id) == workspace_id,
-        col(AgentConversation.channel_id) == channel_id,
-        col(AgentConversation.thread_ts) == thread_ts,
+        *_thread_is(workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts)
     )
     return (await session.execute(statement)).scalars().first()
 
@@ -58,11 +77,7 @@ async def lock_conversation(
     )
     statement = (
         select(AgentConversation)
-        .where(
-            col(AgentConversation.workspace_id) == workspace_id,
-            col(AgentConversation.channel_id) == channel_id,
-            col(AgentConversation.thread_ts) == thread_ts,
-        )
+        .where(*_thread_is(workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -76,11 +91,7 @@ async def save_conversation(
     locked earlier in the same transaction."""
     result = await session.execute(
         update(AgentConversation)
-        .where(
-            col(AgentConversation.workspace_id) == workspace_id,
-            col(AgentConversation.channel_id) == channel_id,
-            col(AgentConversation.thread_ts) == thread_ts,
-        )
+        .where(*_thread_is(workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts))
         .values(messages_json=messages_json, turns=col(AgentConversation.turns) + 1, updated_at=utcnow())
     )
     assert rowcount(result) == 1, "save_conversation needs the row lock_conversation holds"
@@ -130,12 +141,7 @@ async def set_feedback_comment(
     *, session: AsyncSession, workspace_id: int, channel_id: str, message_ts: str, user_id: str, comment: str
 ) -> bool:
     """Add what was wrong to a person's vote on an answer; False when there is no such vote."""
-    statement = select(AgentFeedback).where(
-        col(AgentFeedback.workspace_id) == workspace_id,
-        col(AgentFeedback.channel_id) == channel_id,
-        col(AgentFeedback.message_ts) == message_ts,
-        col(AgentFeedback.user_id) == user_id,
-    )
+    statement = _vote(workspace_id=workspace_id, channel_id=channel_id, message_ts=message_ts, user_id=user_id)
     row = (await session.execute(statement)).scalars().first()
     if row is None:
         return False
@@ -162,12 +168,7 @@ async def record_feedback(
     answer = await get_answer(session=session, workspace_id=workspace_id, channel_id=channel_id, message_ts=message_ts)
     question, tool_calls = (answer.question, answer.tool_calls_json) if answer is not None else ("", "[]")
     model = answer.model if answer is not None and answer.model else model
-    statement = select(AgentFeedback).where(
-        col(AgentFeedback.workspace_id) == workspace_id,
-        col(AgentFeedback.channel_id) == channel_id,
-        col(AgentFeedback.message_ts) == message_ts,
-        col(AgentFeedback.user_id) == user_id,
-    )
+    statement = _vote(workspace_id=workspace_id, channel_id=channel_id, message_ts=message_ts, user_id=user_id)
     row = (await session.execute(statement)).scalars().first()
     if row is None:
         row = AgentFeedback(
