@@ -50,8 +50,9 @@ def _strings(value: object) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
-def _ranges(run: ToolRun) -> list[tuple[date, date]]:
-    """The exact dates the tool answered for (from its result, so relative dates are already resolved)."""
+def dates_answered(runs: Sequence[ToolRun]) -> list[tuple[date, date]]:
+    """The exact date ranges the successful runs answered for, each once, in order (from their results, so relative
+    dates are already resolved). Follow-ups and the answer's report links both read them."""
     found: list[tuple[date, date]] = []
 
     def walk(value: object) -> None:
@@ -65,8 +66,9 @@ def _ranges(run: ToolRun) -> list[tuple[date, date]]:
             for item in value:
                 walk(item)
 
-    if run.outcome.result is not None:
-        walk(run.outcome.result.model_dump())
+    for run in runs:
+        if not run.outcome.is_error and run.outcome.result is not None:
+            walk(run.outcome.result.model_dump())
     return found
 
 
@@ -77,8 +79,8 @@ def _last_year(day: date) -> date:
 def suggest(runs: Sequence[ToolRun]) -> list[FollowUp]:
     """Up to three follow-ups for an answer made from `runs` (none when no data was read)."""
     ok = [run for run in runs if not run.outcome.is_error]
-    ga4 = next((run for run in ok if run.call.name in _GA4_TOOLS and _ranges(run)), None)
-    gsc = next((run for run in ok if run.call.name in _GSC_TOOLS and _ranges(run)), None)
+    ga4 = next((run for run in ok if run.call.name in _GA4_TOOLS and dates_answered([run])), None)
+    gsc = next((run for run in ok if run.call.name in _GSC_TOOLS and dates_answered([run])), None)
     base = ga4 or gsc
     if base is None:
         return []
@@ -94,7 +96,7 @@ def suggest(runs: Sequence[ToolRun]) -> list[FollowUp]:
         what = messages.SEARCH_CONSOLE_CLICKS
         dimensions = set(_strings(args.get("dimensions"))) | {str(args.get("dimension", ""))}
         by = "page" if "page" not in dimensions else "query" if "query" not in dimensions else None
-    start, end = _ranges(base)[0]
+    start, end = dates_answered([base])[0]
     dates = words.range_label(start, end, year=True)
     found: list[FollowUp] = []
     if by is not None:

@@ -12,11 +12,10 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from pydantic import BaseModel
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -332,26 +331,6 @@ def _text_chunk(text: str) -> dict[str, Any]:
     return {"type": "markdown_text", "text": text}
 
 
-def _ranges(runs: Sequence[ToolRun]) -> list[tuple[date, date]]:
-    found: list[tuple[date, date]] = []
-
-    def walk(value: object) -> None:
-        if isinstance(value, dict):
-            start, end = value.get("start_date"), value.get("end_date")
-            if isinstance(start, date) and isinstance(end, date) and (start, end) not in found:
-                found.append((start, end))
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    for run in runs:
-        if not run.outcome.is_error and isinstance(run.outcome.result, BaseModel):
-            walk(run.outcome.result.model_dump())
-    return found
-
-
 def _first_args(runs: Sequence[ToolRun], prefix: str) -> dict[str, object]:
     for run in runs:
         if not run.outcome.is_error and run.call.name.startswith(prefix):
@@ -369,7 +348,7 @@ def footer_text(result: AgentResult, prepared: PreparedContext, *, with_links: b
     exact dates, and which model answered."""
     context = prepared.context
     names = {run.call.name for run in result.tool_runs if not run.outcome.is_error}
-    found = _ranges(result.tool_runs)
+    found = followups.dates_answered(result.tool_runs)
     sources: list[str] = [SAMPLE_NOTE] if prepared.sample else []
     urls: list[str | None] = [None] * len(sources)
     if any(name.startswith("ga4_") or name == "explain_change" for name in names) and context.property_id:
@@ -380,7 +359,9 @@ def footer_text(result: AgentResult, prepared: PreparedContext, *, with_links: b
         dimensions = _dimension_names(_first_args(result.tool_runs, "ga4_"))
         ga4_runs = [run for run in result.tool_runs if not run.call.name.startswith("gsc_")]
         urls.append(
-            links.ga4_report(property_id=context.property_id, dimensions=dimensions, ranges=_ranges(ga4_runs)[:2])
+            links.ga4_report(
+                property_id=context.property_id, dimensions=dimensions, ranges=followups.dates_answered(ga4_runs)[:2]
+            )
         )
     if any(name.startswith("gsc_") for name in names) and context.site_url:
         sources.append(f"Search Console {context.site_url}")
@@ -388,7 +369,9 @@ def footer_text(result: AgentResult, prepared: PreparedContext, *, with_links: b
         urls.append(
             links.search_console_performance(
                 site_url=context.site_url,
-                ranges=_ranges([run for run in result.tool_runs if run.call.name.startswith("gsc_")])[:2],
+                ranges=followups.dates_answered([run for run in result.tool_runs if run.call.name.startswith("gsc_")])[
+                    :2
+                ],
                 breakdown=dimensions[0] if dimensions else None,
             )
         )
