@@ -13,12 +13,10 @@ from typing import TYPE_CHECKING, TextIO
 from bot.agent.loop import AgentEvent, AnswerRestart, AnswerText, ToolsStarted
 from bot.agent.service import TurnStatus
 from bot.agent.wiring import build_agent_service
+from bot.cli_workspace import open_workspace
 from bot.messages import agent as messages
 from bot.messages import google as google_messages
-from bot.messages import operator as operator_messages
 from bot.settings import Settings
-from storage.migrate import prepare_database
-from storage.repos.workspaces import get_workspace
 from tools.base import ToolUserError
 
 if TYPE_CHECKING:
@@ -47,16 +45,13 @@ async def ask(
     services = build_services(settings)
     agent = build_agent_service(services)
     try:
-        # A fresh install has no tables yet; like `serve` and `digest`, bring the schema up to date first.
-        await prepare_database(services.database, wait_seconds=settings.lookout_database_wait_seconds)
-        async with services.database.session() as session:
-            workspace = await get_workspace(session=session, enterprise_id=None, team_id=team_id)
-        if workspace is None or workspace.id is None:
-            err.write(operator_messages.no_such_workspace(team_id=team_id) + "\n")
+        found = await open_workspace(services=services, settings=settings, team_id=team_id, err=err)
+        if found is None:
             return 2
+        workspace, workspace_id = found
         provider = contexts or GoogleToolContexts(services)
         try:
-            prepared = await provider(workspace_id=workspace.id, channel_id=channel_id)
+            prepared = await provider(workspace_id=workspace_id, channel_id=channel_id)
         except ToolUserError as problem:
             err.write(google_messages.problem_text(problem.message_key, workspace_name=workspace.name) + "\n")
             return 1
@@ -77,7 +72,7 @@ async def ask(
 
         outcome = await agent.answer(
             question,
-            workspace_id=workspace.id,
+            workspace_id=workspace_id,
             channel_id=channel_id or CLI_CHANNEL,
             thread_ts=f"cli-{uuid.uuid4().hex[:16]}",  # thread ids are at most 32 characters
             context=prepared.context,

@@ -7,13 +7,11 @@ import logging
 import sys
 from zoneinfo import ZoneInfo
 
-from bot.messages import operator as operator_messages
+from bot.cli_workspace import open_workspace
 from bot.scheduler.lifecycle import build_scheduled_work
 from bot.settings import Settings
 from bot.slack.clients import WorkspaceNotInstalled, web_client_for
-from storage.migrate import prepare_database
 from storage.repos.schedule import find_subscription
-from storage.repos.workspaces import get_workspace
 from storage.tables.schedule import SubscriptionKind
 
 log = logging.getLogger(__name__)
@@ -25,23 +23,22 @@ async def digest(*, settings: Settings, team_id: str, channel_id: str, dry_run: 
 
     services = build_services(settings)
     try:
-        await prepare_database(services.database, wait_seconds=settings.lookout_database_wait_seconds)
+        found = await open_workspace(services=services, settings=settings, team_id=team_id, err=sys.stderr)
+        if found is None:
+            return 2
+        _, workspace_id = found
         async with services.database.session() as session:
-            workspace = await get_workspace(session=session, enterprise_id=None, team_id=team_id)
-            if workspace is None or workspace.id is None:
-                sys.stderr.write(operator_messages.no_such_workspace(team_id=team_id) + "\n")
-                return 2
             subscription = await find_subscription(
-                session=session, workspace_id=workspace.id, channel_id=channel_id, kind=SubscriptionKind.DIGEST
+                session=session, workspace_id=workspace_id, channel_id=channel_id, kind=SubscriptionKind.DIGEST
             )
         work = build_scheduled_work(services, claimant="lookout-digest-command")
         try:
             timezone = subscription.timezone if subscription is not None else None
             if timezone is None:
-                target = await work.digests.resolve_quietly(workspace_id=workspace.id, channel_id=channel_id)
+                target = await work.digests.resolve_quietly(workspace_id=workspace_id, channel_id=channel_id)
                 timezone = target.timezone if target is not None and target.timezone else "UTC"
             local_day = services.clock().astimezone(ZoneInfo(timezone)).date()
-            composed = await work.digests.compose(workspace_id=workspace.id, channel_id=channel_id, local_day=local_day)
+            composed = await work.digests.compose(workspace_id=workspace_id, channel_id=channel_id, local_day=local_day)
             if composed is None:
                 sys.stderr.write("lookout: Google is not configured on this Lookout (GOOGLE_CLIENT_ID/SECRET)\n")
                 return 1
@@ -49,7 +46,7 @@ async def digest(*, settings: Settings, team_id: str, channel_id: str, dry_run: 
                 sys.stdout.write(json.dumps({"text": composed.text, "blocks": composed.blocks}, indent=2) + "\n")
                 return 0
             try:
-                client = await web_client_for(services=services, workspace_id=workspace.id)
+                client = await web_client_for(services=services, workspace_id=workspace_id)
             except WorkspaceNotInstalled:
                 sys.stderr.write(f"lookout: workspace {team_id} has no usable Slack installation\n")
                 return 2

@@ -10,11 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.cli_workspace import open_workspace
 from bot.messages import operator as operator_messages
 from bot.settings import Settings
 from storage.repos import google as google_repo
 from storage.repos import retention as repo
-from storage.repos.workspaces import delete_workspace, get_workspace
+from storage.repos.workspaces import delete_workspace
 from storage.tables.core import Workspace
 
 EXPORT_FORMAT = "lookout-export/1"
@@ -35,18 +36,16 @@ def build_export(*, workspace: Workspace, rows: dict[str, list[dict[str, Any]]],
 
 async def export(*, settings: Settings, team_id: str, out_path: Path | None, out: TextIO | None = None) -> int:
     from bot.serve import build_services
-    from storage.migrate import prepare_database
 
     out = out or sys.stdout
     services = build_services(settings)
     try:
-        await prepare_database(services.database, wait_seconds=settings.lookout_database_wait_seconds)
+        found = await open_workspace(services=services, settings=settings, team_id=team_id, err=sys.stderr)
+        if found is None:
+            return 2
+        workspace, workspace_id = found
         async with services.database.session() as session:
-            workspace = await get_workspace(session=session, enterprise_id=None, team_id=team_id)
-            if workspace is None or workspace.id is None:
-                sys.stderr.write(operator_messages.no_such_workspace(team_id=team_id) + "\n")
-                return 2
-            rows = await repo.workspace_rows(session=session, workspace_id=workspace.id)
+            rows = await repo.workspace_rows(session=session, workspace_id=workspace_id)
         document = json.dumps(build_export(workspace=workspace, rows=rows, now=services.clock()), indent=2)
         if out_path is None:
             out.write(document + "\n")
@@ -66,24 +65,22 @@ async def purge(*, settings: Settings, team_id: str, out: TextIO | None = None) 
     """Revoke the workspace's Google grant at Google (best effort), then delete the workspace and every row of it."""
     from bot.google import oauth
     from bot.serve import build_services
-    from storage.migrate import prepare_database
 
     out = out or sys.stdout
     services = build_services(settings)
     try:
-        await prepare_database(services.database, wait_seconds=settings.lookout_database_wait_seconds)
+        found = await open_workspace(services=services, settings=settings, team_id=team_id, err=sys.stderr)
+        if found is None:
+            return 2
+        _, workspace_id = found
         async with services.database.session() as session:
-            workspace = await get_workspace(session=session, enterprise_id=None, team_id=team_id)
-            if workspace is None or workspace.id is None:
-                sys.stderr.write(operator_messages.no_such_workspace(team_id=team_id) + "\n")
-                return 2
-            counts = await repo.count_workspace_rows(session=session, workspace_id=workspace.id)
-            connection = await google_repo.get_connection(session=session, workspace_id=workspace.id)
+            counts = await repo.count_workspace_rows(session=session, workspace_id=workspace_id)
+            connection = await google_repo.get_connection(session=session, workspace_id=workspace_id)
         revoked: bool | None = None
         if connection is not None and settings.google_configured:
             revoked = await oauth.revoke(services, token=services.cipher.decrypt(connection.refresh_token_enc))
         async with services.database.session() as session:
-            await delete_workspace(session=session, workspace_id=workspace.id)
+            await delete_workspace(session=session, workspace_id=workspace_id)
         out.write(operator_messages.purged(team_id=team_id, counts=counts, google_revoked=revoked) + "\n")
         return 0
     finally:
