@@ -17,7 +17,7 @@ from bot.metrics import Metrics
 from bot.settings import SlackMode
 from bot.slack.installation_store import DatabaseInstallationStore, to_bot
 from bot.slack.rotation import SingleFlightTokenRotator
-from bot.slack.writes import TransientErrorRetryHandler
+from bot.slack.writes import TransientErrorRetryHandler, api_method
 from storage.repos.installations import bot_credentials_for_workspace
 from storage.repos.workspaces import get_workspace_by_id
 
@@ -66,8 +66,7 @@ class ApiErrorCounter(AsyncRetryHandler):
             elif body.get("ok") is False:
                 error_name = str(body.get("error") or "unknown")
         if error_name is not None:
-            method = request.url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
-            self._metrics.slack_api_errors.labels(method=method, error=error_name).inc()
+            self._metrics.slack_api_errors.labels(method=api_method(request.url), error=error_name).inc()
         return False
 
 

@@ -58,7 +58,8 @@ _MAX_RETRY_AFTER_SECONDS = 30.0
 ANSWER_METADATA_TYPE = "lookout_post"
 
 
-def _method(url: str) -> str:
+def api_method(url: str) -> str:
+    """The Web API method a request URL calls (`https://slack.com/api/chat.postMessage?x=1` -> `chat.postMessage`)."""
     return url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
 
 
@@ -76,7 +77,7 @@ class TransientErrorRetryHandler(AsyncRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        repeatable = _method(request.url) in IDEMPOTENT_METHODS
+        repeatable = api_method(request.url) in IDEMPOTENT_METHODS
         if response is not None:
             body = response.body if isinstance(response.body, dict) else {}
             if response.status_code == 200 and body.get("error") == "ratelimited":
