@@ -205,17 +205,8 @@ class AgentService(Generic[ContextT]):
                 )
         self._add_spent(workspace_id=workspace_id, now=now, cost=cost)
         self._record(result, costs=costs, seconds=time.monotonic() - started)
-        if result.stop is StopReason.USER_PROBLEM:
-            return TurnOutcome(
-                status=TurnStatus.USER_PROBLEM,
-                text=result.text,
-                result=result,
-                depth=depth,
-                cost_usd=cost,
-                first_turn=not history,
-            )
         return TurnOutcome(
-            status=TurnStatus.ANSWERED,
+            status=TurnStatus.USER_PROBLEM if result.stop is StopReason.USER_PROBLEM else TurnStatus.ANSWERED,
             text=result.text,
             result=result,
             depth=depth,
