@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -16,10 +17,32 @@ from cryptography.fernet import Fernet
 from bot.cli import main
 from bot.fakes.slack_api import FakeSlack
 from bot.messages import operator as operator_messages
-from bot.serve import SlackTokenRefused, SlackUnreachable, build_services, start_server
+from bot.serve import RunningServer, SlackTokenRefused, SlackUnreachable, build_services, start_server
+from bot.settings import Settings
 from storage.db import Database
 from tests.helpers.app_harness import settings_for_tests
 from tests.helpers.slack_requests import app_mention, event_envelope
+
+
+def settings_on(*, fake_slack: FakeSlack, database: Database, data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a server on the fake Slack and the test database."""
+    return settings_for_tests(
+        slack=fake_slack,
+        database_url=database.url.render_as_string(hide_password=False),
+        data_dir=data_dir,
+        **overrides,
+    )
+
+
+async def start_on_loopback(*, settings: Settings, database: Database, socket_mode: bool) -> RunningServer:
+    """`start_server` on a free loopback port, with the test database."""
+    return await start_server(
+        settings=settings,
+        port=0,
+        socket_mode=socket_mode,
+        host="127.0.0.1",
+        services=build_services(settings, database=database),
+    )
 
 
 @pytest.fixture
@@ -51,20 +74,14 @@ def test_serve_without_credentials_prints_the_checklist_and_exits_non_zero(
 async def test_socket_mode_answers_a_mention_and_still_serves_health(
     fake_slack: FakeSlack, database: Database, tmp_path: Path
 ) -> None:
-    settings = settings_for_tests(
-        slack=fake_slack,
-        database_url=database.url.render_as_string(hide_password=False),
+    settings = settings_on(
+        fake_slack=fake_slack,
+        database=database,
         data_dir=tmp_path,
         slack_app_token=fake_slack.app_token,
         slack_signing_secret=None,
     )
-    server = await start_server(
-        settings=settings,
-        port=0,
-        socket_mode=True,
-        host="127.0.0.1",
-        services=build_services(settings, database=database),
-    )
+    server = await start_on_loopback(settings=settings, database=database, socket_mode=True)
     try:
         envelope = event_envelope(app_mention("via the socket"))
         ack = await fake_slack.socket_send(envelope)
@@ -87,24 +104,15 @@ async def test_socket_mode_answers_a_mention_and_still_serves_health(
 async def test_a_refused_bot_token_stops_the_start_before_anything_listens(
     fake_slack: FakeSlack, database: Database, tmp_path: Path, error: str
 ) -> None:
-    settings = settings_for_tests(
-        slack=fake_slack,
-        database_url=database.url.render_as_string(hide_password=False),
-        data_dir=tmp_path,
-        slack_bot_token="xoxb-1-wrong-or-revoked",
+    settings = settings_on(
+        fake_slack=fake_slack, database=database, data_dir=tmp_path, slack_bot_token="xoxb-1-wrong-or-revoked"
     )
     if error == "token_revoked":
         fake_slack.add_workspace(team_id="T0OLD", bot_token="xoxb-1-wrong-or-revoked")
         fake_slack.revoke("xoxb-1-wrong-or-revoked")
 
     with pytest.raises(SlackTokenRefused) as refused:
-        await start_server(
-            settings=settings,
-            port=0,
-            socket_mode=False,
-            host="127.0.0.1",
-            services=build_services(settings, database=database),
-        )
+        await start_on_loopback(settings=settings, database=database, socket_mode=False)
 
     assert (refused.value.variable, refused.value.error) == ("SLACK_BOT_TOKEN", error)
 
@@ -112,19 +120,11 @@ async def test_a_refused_bot_token_stops_the_start_before_anything_listens(
 async def test_slack_failing_at_start_is_not_taken_for_a_refused_token(
     fake_slack: FakeSlack, database: Database, tmp_path: Path
 ) -> None:
-    settings = settings_for_tests(
-        slack=fake_slack, database_url=database.url.render_as_string(hide_password=False), data_dir=tmp_path
-    )
+    settings = settings_on(fake_slack=fake_slack, database=database, data_dir=tmp_path)
     fake_slack.http_error_next("auth.test", status=503, times=10)
 
     with pytest.raises(SlackUnreachable) as unreachable:
-        await start_server(
-            settings=settings,
-            port=0,
-            socket_mode=False,
-            host="127.0.0.1",
-            services=build_services(settings, database=database),
-        )
+        await start_on_loopback(settings=settings, database=database, socket_mode=False)
 
     assert unreachable.value.reason == "http_503"
 
@@ -159,21 +159,15 @@ async def test_serve_with_a_refused_bot_token_exits_with_one_line(fake_slack: Fa
 async def test_a_refused_app_token_stops_a_socket_mode_start(
     fake_slack: FakeSlack, database: Database, tmp_path: Path
 ) -> None:
-    settings = settings_for_tests(
-        slack=fake_slack,
-        database_url=database.url.render_as_string(hide_password=False),
+    settings = settings_on(
+        fake_slack=fake_slack,
+        database=database,
         data_dir=tmp_path,
         slack_app_token="xapp-1-not-the-app-token",
         slack_signing_secret=None,
     )
 
     with pytest.raises(SlackTokenRefused) as refused:
-        await start_server(
-            settings=settings,
-            port=0,
-            socket_mode=True,
-            host="127.0.0.1",
-            services=build_services(settings, database=database),
-        )
+        await start_on_loopback(settings=settings, database=database, socket_mode=True)
 
     assert (refused.value.variable, refused.value.error) == ("SLACK_APP_TOKEN", "invalid_auth")
