@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import time
+from typing import NamedTuple
 
 import aiohttp
 import pytest
@@ -16,15 +17,23 @@ from tests.helpers.app_harness import SIGNING_SECRET, RunningApp
 from tests.helpers.slack_requests import app_mention, event_envelope, send, slash_command_body
 
 FORM = "application/x-www-form-urlencoded"
-JUNK: list[tuple[str, bytes, str]] = [
-    ("malformed JSON", b'{"type": "event_callback", "event": {', "application/json"),
-    ("a JSON array", b'[{"type": "event_callback"}]', "application/json"),
-    ("a JSON string", b'"event_callback"', "application/json"),
-    ("invalid UTF-8", b'{"type": "event_callback", "text": "\xff\xfe\xc3"}', "application/json"),
-    ("a payload field that is not JSON", b"payload=%7Bnot+json", FORM),
-    ("a payload field that is a JSON list", b"payload=%5B1%2C2%5D", FORM),
-    ("a form body that is neither command nor interaction", b"hello=world", FORM),
-    ("XML", b"<event><type>event_callback</type></event>", "application/xml"),
+
+
+class Junk(NamedTuple):
+    what: str
+    body: bytes
+    content_type: str
+
+
+JUNK = [
+    Junk("malformed JSON", b'{"type": "event_callback", "event": {', "application/json"),
+    Junk("a JSON array", b'[{"type": "event_callback"}]', "application/json"),
+    Junk("a JSON string", b'"event_callback"', "application/json"),
+    Junk("invalid UTF-8", b'{"type": "event_callback", "text": "\xff\xfe\xc3"}', "application/json"),
+    Junk("a payload field that is not JSON", b"payload=%7Bnot+json", FORM),
+    Junk("a payload field that is a JSON list", b"payload=%5B1%2C2%5D", FORM),
+    Junk("a form body that is neither command nor interaction", b"hello=world", FORM),
+    Junk("XML", b"<event><type>event_callback</type></event>", "application/xml"),
 ]
 
 
@@ -44,39 +53,34 @@ async def _post(app: RunningApp, body: bytes, content_type: str, *, signed: bool
         return r.status
 
 
-@pytest.mark.parametrize(("what", "body", "content_type"), JUNK, ids=[case[0] for case in JUNK])
+@pytest.fixture(params=JUNK, ids=[case.what for case in JUNK])
+def junk(request: pytest.FixtureRequest) -> Junk:
+    """Each kind of body that is not a Slack request."""
+    case: Junk = request.param
+    return case
+
+
 async def test_unsigned_junk_is_refused_before_it_is_read(
-    slack_app: RunningApp,
-    fake_slack: FakeSlack,
-    caplog: pytest.LogCaptureFixture,
-    what: str,
-    body: bytes,
-    content_type: str,
+    slack_app: RunningApp, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture, junk: Junk
 ) -> None:
     caplog.set_level(logging.INFO)
 
-    status = await _post(slack_app, body, content_type, signed=False)
+    status = await _post(slack_app, junk.body, junk.content_type, signed=False)
 
-    assert status == 401, what
+    assert status == 401, junk.what
     assert _problems(caplog) == []
     assert len([r for r in caplog.records if r.name == "bot.web"]) == 1
     assert fake_slack.calls == []
 
 
-@pytest.mark.parametrize(("what", "body", "content_type"), JUNK, ids=[case[0] for case in JUNK])
 async def test_signed_junk_gets_a_4xx_and_one_info_line(
-    slack_app: RunningApp,
-    fake_slack: FakeSlack,
-    caplog: pytest.LogCaptureFixture,
-    what: str,
-    body: bytes,
-    content_type: str,
+    slack_app: RunningApp, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture, junk: Junk
 ) -> None:
     caplog.set_level(logging.INFO)
 
-    status = await _post(slack_app, body, content_type, signed=True)
+    status = await _post(slack_app, junk.body, junk.content_type, signed=True)
 
-    assert status == (415 if content_type == "application/xml" else 400), what
+    assert status == (415 if junk.content_type == "application/xml" else 400), junk.what
     assert _problems(caplog) == []
     assert [r.levelno for r in caplog.records if r.name.startswith(("bot", "slack_bolt"))] == [logging.INFO]
     assert fake_slack.calls == []
