@@ -496,6 +496,16 @@ def register(app: AsyncApp, *, services: Services, publish_home: HomePublisher) 
             return None
         return workspace, user_id
 
+    async def _clicked_subscription(
+        body: dict[str, Any], context: AsyncBoltContext
+    ) -> tuple[Workspace, int, str, int] | None:
+        """The workspace (and its id), the person and the subscription an Edit or Remove button names."""
+        found = await _workspace_and_user(body, context)
+        subscription_id = _clicked_id(body)
+        if found is None or found[0].id is None or subscription_id is None:
+            return None
+        return found[0], found[0].id, found[1], subscription_id
+
     async def _republish(client: AsyncWebClient, workspace: Workspace, user_id: str) -> None:
         try:
             await publish_home(services=services, client=client, workspace=workspace, user_id=user_id)
@@ -530,15 +540,13 @@ def register(app: AsyncApp, *, services: Services, publish_home: HomePublisher) 
     async def edit(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
         async with services.background.track():
-            found = await _workspace_and_user(body, context)
-            subscription_id = _clicked_id(body)
-            if found is None or subscription_id is None:
+            clicked = await _clicked_subscription(body, context)
+            if clicked is None:
                 return
-            workspace, user_id = found
-            assert workspace.id is not None
+            workspace, workspace_id, user_id, subscription_id = clicked
             async with services.database.session() as session:
                 subscription = await schedule_repo.get_subscription(
-                    session=session, workspace_id=workspace.id, subscription_id=subscription_id
+                    session=session, workspace_id=workspace_id, subscription_id=subscription_id
                 )
             if subscription is None:  # removed meanwhile (another manager, a slash command): show what is left
                 await _republish(client, workspace, user_id)
@@ -549,14 +557,12 @@ def register(app: AsyncApp, *, services: Services, publish_home: HomePublisher) 
     async def remove(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
         async with services.background.track():
-            found = await _workspace_and_user(body, context)
-            subscription_id = _clicked_id(body)
-            if found is None or subscription_id is None:
+            clicked = await _clicked_subscription(body, context)
+            if clicked is None:
                 return
-            workspace, user_id = found
-            assert workspace.id is not None
+            workspace, workspace_id, user_id, subscription_id = clicked
             await manage.remove_subscription(
-                services=services, workspace_id=workspace.id, subscription_id=subscription_id
+                services=services, workspace_id=workspace_id, subscription_id=subscription_id
             )
             await _republish(client, workspace, user_id)
 
