@@ -181,10 +181,12 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else 0.0
 
 
-def _metric_defs() -> list[MetricDef]:
-    def atom(name: str) -> Callable[[Mapping[str, float]], float]:
-        return lambda values: values[name]
+def _atom(name: str) -> Callable[[Mapping[str, float]], float]:
+    return lambda values: values[name]
 
+
+def _counted_metrics() -> list[MetricDef]:
+    """Metrics that are one atom each: counts, durations, revenue."""
     simple = [
         ("sessions", "Sessions", "TYPE_INTEGER", "The number of sessions that began on the site.", "Session"),
         ("totalUsers", "Total users", "TYPE_INTEGER", "The number of distinct users.", "User"),
@@ -202,7 +204,7 @@ def _metric_defs() -> list[MetricDef]:
         ("purchaseRevenue", "Purchase revenue", "TYPE_CURRENCY", "Revenue from purchases.", "Revenue"),
         ("eventCount", "Event count", "TYPE_INTEGER", "The count of events.", "Event"),
     ]
-    defs = [MetricDef(name, ui, kind, text, (name,), atom(name), category=cat) for name, ui, kind, text, cat in simple]
+    defs = [MetricDef(name, ui, kind, text, (name,), _atom(name), category=cat) for name, ui, kind, text, cat in simple]
     defs += [
         MetricDef(
             "activeUsers",
@@ -210,7 +212,7 @@ def _metric_defs() -> list[MetricDef]:
             "TYPE_INTEGER",
             "Distinct users who engaged.",
             ("totalUsers",),
-            atom("totalUsers"),
+            _atom("totalUsers"),
             category="User",
         ),
         MetricDef(
@@ -219,7 +221,7 @@ def _metric_defs() -> list[MetricDef]:
             "TYPE_INTEGER",
             "The count of key events (formerly conversions).",
             ("keyEvents",),
-            atom("keyEvents"),
+            _atom("keyEvents"),
             deprecated=("conversions",),
             category="Event",
         ),
@@ -229,9 +231,17 @@ def _metric_defs() -> list[MetricDef]:
             "TYPE_CURRENCY",
             "Purchase, subscription and ad revenue.",
             ("purchaseRevenue",),
-            atom("purchaseRevenue"),
+            _atom("purchaseRevenue"),
             category="Revenue",
         ),
+    ]
+    return defs
+
+
+def _ratio_metrics() -> list[MetricDef]:
+    """Metrics computed from two atoms; a zero denominator gives 0, as GA4 shows it. One table: read as a list of
+    definitions, it would only be harder to scan split in two."""
+    return [
         MetricDef(
             "engagementRate",
             "Engagement rate",
@@ -291,13 +301,19 @@ def _metric_defs() -> list[MetricDef]:
             ("sessions", "totalUsers"),
             lambda v: _ratio(v["sessions"], v["totalUsers"]),
         ),
+    ]
+
+
+def _scoped_metrics() -> list[MetricDef]:
+    """The custom metric, the item-scoped metrics, and one `keyEvents:<event>` metric per key event."""
+    defs = [
         MetricDef(
             "customEvent:demo_requests",
             "Demo requests",
             "TYPE_INTEGER",
             "Event-scoped custom metric: demo request forms sent.",
             ("keyEventSessions",),
-            atom("keyEventSessions"),
+            _atom("keyEventSessions"),
             custom=True,
             category="Custom",
         ),
@@ -307,7 +323,7 @@ def _metric_defs() -> list[MetricDef]:
             "TYPE_CURRENCY",
             "Revenue from items only.",
             ("purchaseRevenue",),
-            atom("purchaseRevenue"),
+            _atom("purchaseRevenue"),
             item_scoped=True,
             category="Ecommerce",
         ),
@@ -317,7 +333,7 @@ def _metric_defs() -> list[MetricDef]:
             "TYPE_INTEGER",
             "Units of items purchased.",
             ("ecommercePurchases",),
-            atom("ecommercePurchases"),
+            _atom("ecommercePurchases"),
             item_scoped=True,
             category="Ecommerce",
         ),
@@ -331,11 +347,15 @@ def _metric_defs() -> list[MetricDef]:
                 "TYPE_INTEGER",
                 f"The count of {event} key events.",
                 (f"keyEvents:{event}",),
-                atom(f"keyEvents:{event}"),
+                _atom(f"keyEvents:{event}"),
                 category="Event",
             )
         )
     return defs
+
+
+def _metric_defs() -> list[MetricDef]:
+    return [*_counted_metrics(), *_ratio_metrics(), *_scoped_metrics()]
 
 
 DIMENSIONS: dict[str, DimensionDef] = {d.api_name: d for d in _dimension_defs()}
@@ -696,16 +716,23 @@ def _aggregate(
             summed = values.sum(axis=drop)
         reduced[name] = np.asarray(summed, dtype=np.int64)
     kept_axes = cube_axes + ([HOUR] if hourly else [])
+    return _label_cells(reduced, labels=labels, axes=kept_axes, first=first, dimensions=dimensions)
+
+
+def _label_cells(
+    reduced: Mapping[str, IntArray], *, labels: _Labels, axes: Sequence[int], first: int, dimensions: Sequence[str]
+) -> dict[tuple[str, ...], dict[str, float]]:
+    """Sum the reduced cells into rows keyed by their dimension labels (several cells may share one label)."""
     groups: dict[tuple[str, ...], dict[str, float]] = {}
-    sample = reduced[atom_list[0]]
+    sample = next(iter(reduced.values()))
     for position in np.ndindex(*sample.shape):
-        index = dict(zip(kept_axes, position, strict=True))
+        index = dict(zip(axes, position, strict=True))
         if DAY in index:
             index[DAY] += first
         key = tuple(labels.label(name, index) for name in dimensions)
-        bucket = groups.setdefault(key, dict.fromkeys(atom_list, 0.0))
-        for name in atom_list:
-            bucket[name] += float(reduced[name][position])
+        bucket = groups.setdefault(key, dict.fromkeys(reduced, 0.0))
+        for name, values in reduced.items():
+            bucket[name] += float(values[position])
     return groups
 
 
@@ -761,8 +788,23 @@ def _date_range_name(spec: Json, index: int) -> str:
     return name or f"date_range_{index}"
 
 
-def run_report_json(dataset: PropertyDataset, body: Json, *, property_quota: Json | None) -> Json:
-    """`POST :runReport` (also each request of `:batchRunReports`)."""
+@dataclass(frozen=True)
+class _ReportRequest:
+    """A `runReport` body, validated: its fields, its named date ranges and the dimensions rows are grouped by."""
+
+    dimensions: list[str]
+    metrics: list[str]
+    ranges: list[tuple[str, date, date]]
+    dimension_filter: Json | None
+    output_dims: list[str]
+    group_dims: list[str]
+    metric_defs: list[MetricDef]
+    atom_names: set[str]
+    item_request: bool
+
+
+def _report_request(dataset: PropertyDataset, body: Json) -> _ReportRequest:
+    """Reject what GA4 rejects (names, compatibility, date ranges, filters), in GA4's order and words."""
     dimensions = [d["name"] for d in body.get("dimensions", [])]
     metrics = [m["name"] for m in body.get("metrics", [])]
     if not metrics and not dimensions:
@@ -790,73 +832,114 @@ def run_report_json(dataset: PropertyDataset, body: Json, *, property_quota: Jso
     dimension_filter = body.get("dimensionFilter")
     if dimension_filter and _filter_fields(dimension_filter) & set(METRICS):
         raise ApiError(400, "dimensionFilter can only refer to dimensions; use metricFilter for metrics.")
-
     output_dims = list(dimensions)
-    multi = len(resolved) > 1
-    if multi and "dateRange" not in output_dims:
+    # Several date ranges add the dateRange dimension to every row, asked for or not.
+    if len(resolved) > 1 and "dateRange" not in output_dims:
         output_dims.append("dateRange")
     group_dims = [d for d in dimensions if d != "dateRange"]
     metric_defs = [METRICS[m] for m in metrics]
-    atom_names = {a for m in metric_defs for a in m.atoms} or {"sessions"}
-    item_request = any(m.item_scoped for m in metric_defs) or any(DIMENSIONS[d].item_scoped for d in group_dims)
+    return _ReportRequest(
+        dimensions=dimensions,
+        metrics=metrics,
+        ranges=resolved,
+        dimension_filter=dimension_filter,
+        output_dims=output_dims,
+        group_dims=group_dims,
+        metric_defs=metric_defs,
+        atom_names={a for m in metric_defs for a in m.atoms} or {"sessions"},
+        item_request=any(m.item_scoped for m in metric_defs) or any(DIMENSIONS[d].item_scoped for d in group_dims),
+    )
 
+
+def _range_rows(
+    dataset: PropertyDataset, request: _ReportRequest, body: Json, *, name: str, start: date, end: date
+) -> tuple[list[_Row], dict[str, float]]:
+    """One date range's rows (empty and metric-filtered rows dropped) and the sums of their atoms."""
+    base_dims = [d for d in request.group_dims if not DIMENSIONS[d].item_scoped]
+    dimension_filter = request.dimension_filter
+    if "eventName" in base_dims or (dimension_filter and "eventName" in _filter_fields(dimension_filter)):
+        groups = _event_groups(
+            dataset,
+            start=start,
+            end=end,
+            dims=base_dims,
+            atom_names=request.atom_names,
+            dimension_filter=dimension_filter,
+        )
+    else:
+        groups = _aggregate(
+            dataset,
+            start=start,
+            end=end,
+            dimensions=base_dims,
+            atom_names=request.atom_names,
+            dimension_filter=dimension_filter,
+        )
+    if request.item_request:
+        groups = _split_items(groups, base_dims, request.group_dims, items=dataset.catalog.items)
+    rows: list[_Row] = []
+    for key, atoms in groups.items():
+        dims = dict(zip(request.group_dims, key, strict=True))
+        dims["dateRange"] = name
+        values = [m.compute(atoms) for m in request.metric_defs]
+        if not body.get("keepEmptyRows") and request.metrics and all(v == 0 for v in values):
+            continue
+        rows.append(_Row(dims=tuple(dims[d] for d in request.output_dims), atoms=atoms, metrics=values))
+    if body.get("metricFilter"):
+        rows = [r for r in rows if _metric_filter(body["metricFilter"], request.metrics, r.metrics)]
+    total = dict.fromkeys(request.atom_names, 0.0)
+    for row in rows:
+        for atom in request.atom_names:
+            total[atom] += row.atoms[atom]
+    return rows, total
+
+
+def run_report_json(dataset: PropertyDataset, body: Json, *, property_quota: Json | None) -> Json:
+    """`POST :runReport` (also each request of `:batchRunReports`)."""
+    request = _report_request(dataset, body)
     rows: list[_Row] = []
     totals_by_range: list[tuple[str, dict[str, float]]] = []
-    for name, start, end in resolved:
-        base_dims = [d for d in group_dims if not DIMENSIONS[d].item_scoped]
-        if "eventName" in base_dims or (dimension_filter and "eventName" in _filter_fields(dimension_filter)):
-            groups = _event_groups(
-                dataset, start=start, end=end, dims=base_dims, atom_names=atom_names, dimension_filter=dimension_filter
-            )
-        else:
-            groups = _aggregate(
-                dataset,
-                start=start,
-                end=end,
-                dimensions=base_dims,
-                atom_names=atom_names,
-                dimension_filter=dimension_filter,
-            )
-        if item_request:
-            groups = _split_items(groups, base_dims, group_dims, items=dataset.catalog.items)
-        range_rows: list[_Row] = []
-        for key, atoms in groups.items():
-            dims = dict(zip(group_dims, key, strict=True))
-            dims["dateRange"] = name
-            values = [m.compute(atoms) for m in metric_defs]
-            if not body.get("keepEmptyRows") and metrics and all(v == 0 for v in values):
-                continue
-            range_rows.append(_Row(dims=tuple(dims[d] for d in output_dims), atoms=atoms, metrics=values))
-        if body.get("metricFilter"):
-            range_rows = [r for r in range_rows if _metric_filter(body["metricFilter"], metrics, r.metrics)]
-        range_total = dict.fromkeys(atom_names, 0.0)
-        for row in range_rows:
-            for atom in atom_names:
-                range_total[atom] += row.atoms[atom]
+    for name, start, end in request.ranges:
+        range_rows, range_total = _range_rows(dataset, request, body, name=name, start=start, end=end)
         rows.extend(range_rows)
         totals_by_range.append((name, range_total))
 
-    _order(rows, body.get("orderBys", []), output_dims, metrics)
-    row_count = len(rows)
+    _order(rows, body.get("orderBys", []), request.output_dims, request.metrics)
     offset = int(body.get("offset", 0) or 0)
     limit = int(body.get("limit", 0) or 0) or 10000
     if limit > 250000:
         raise ApiError(400, "limit must not exceed 250000.")
     page = rows[offset : offset + limit]
-
+    metric_defs = request.metric_defs
     response: Json = {
-        "dimensionHeaders": [{"name": d} for d in output_dims],
+        "dimensionHeaders": [{"name": d} for d in request.output_dims],
         "metricHeaders": [{"name": m.api_name, "type": m.type} for m in metric_defs],
         "rows": [_row_json(r.dims, r.metrics, metric_defs) for r in page],
-        "rowCount": row_count,
+        "rowCount": len(rows),
         "metadata": {"currencyCode": dataset.currency, "timeZone": dataset.timezone},
         "kind": "analyticsData#runReport",
     }
     if not page:
         del response["rows"]
+    response.update(_aggregations(body, request, rows=rows, totals_by_range=totals_by_range))
+    if property_quota is not None:
+        response["propertyQuota"] = property_quota
+    return response
+
+
+def _aggregations(
+    body: Json,
+    request: _ReportRequest,
+    *,
+    rows: Sequence[_Row],
+    totals_by_range: Sequence[tuple[str, dict[str, float]]],
+) -> Json:
+    """`totals` (one row per date range), `maximums` and `minimums`, as `metricAggregations` asks."""
+    out: Json = {}
+    output_dims, metric_defs = request.output_dims, request.metric_defs
     aggregations = [enum_name("aggregation", a, "") for a in body.get("metricAggregations", [])]
     if "TOTAL" in aggregations:
-        response["totals"] = [
+        out["totals"] = [
             _row_json(
                 tuple(name if d == "dateRange" else "RESERVED_TOTAL" for d in output_dims),
                 [m.compute(total) for m in metric_defs],
@@ -866,16 +949,14 @@ def run_report_json(dataset: PropertyDataset, body: Json, *, property_quota: Jso
         ]
     for kind, label, pick in (("MAXIMUM", "RESERVED_MAX", max), ("MINIMUM", "RESERVED_MIN", min)):
         if kind in aggregations:
-            response["maximums" if kind == "MAXIMUM" else "minimums"] = [
+            out["maximums" if kind == "MAXIMUM" else "minimums"] = [
                 _row_json(
                     tuple(label for _ in output_dims),
                     [pick((r.metrics[i] for r in rows), default=0.0) for i in range(len(metric_defs))],
                     metric_defs,
                 )
             ]
-    if property_quota is not None:
-        response["propertyQuota"] = property_quota
-    return response
+    return out
 
 
 def _split_items(
