@@ -17,14 +17,9 @@ import numpy.typing as npt
 
 from tools.sample.dataset import IntArray, PropertyDataset
 from tools.sample.events import EVENTS, event_users
-from tools.sample.wire import (
-    DIMENSIONS,
-    ApiError,
-    Json,
-    _aggregate,
-    _string_match,
-    resolve_date,
-)
+from tools.sample.wire import DIMENSIONS, ApiError, Json, resolve_date
+from tools.sample.wire.cube import aggregate
+from tools.sample.wire.filters import string_match
 
 PAGE_FIELDS = ("pagePath", "landingPage", "unifiedPagePathScreen", "pageTitle")
 MAX_STEPS = 10
@@ -63,7 +58,7 @@ def _parse_step(index: int, spec: Json) -> _Step:
                 continue
             if name != "eventName":
                 raise ApiError(400, f"Field {name} is not supported in a funnel step by this server.")
-            wanted = [event for event in EVENTS if _string_match(field_filter, event)]
+            wanted = [event for event in EVENTS if string_match(field_filter, event)]
         events = wanted if events is None else [event for event in events if event in wanted]
     if events is None and not pages:
         raise ApiError(400, f"funnel.steps[{index}].filterExpression is required.")
@@ -76,7 +71,7 @@ def _page_mask(dataset: PropertyDataset, conditions: Sequence[Json]) -> npt.NDAr
         for c in conditions
     ]
     hits = [
-        all(_string_match(c, label[i]) for c, label in zip(conditions, labels, strict=True))
+        all(string_match(c, label[i]) for c, label in zip(conditions, labels, strict=True))
         for i in range(len(dataset.pages))
     ]
     return np.array(hits)[None, None, None, None, :]
@@ -143,7 +138,7 @@ def funnel_json(dataset: PropertyDataset, body: Json, *, property_quota: Json | 
     names = [f"step{i}" for i in range(len(steps))]
 
     def sums(dims: Sequence[str]) -> dict[tuple[str, ...], dict[str, float]]:
-        return _aggregate(
+        return aggregate(
             dataset,
             start=start,
             end=end,
