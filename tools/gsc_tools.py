@@ -316,6 +316,51 @@ class GscComparison(BaseModel):
 COMPARE_ROWS = 5000
 
 
+def _change(key: str, cur: GscRow | None, prev: GscRow | None) -> GscChange:
+    """One key's numbers in both periods; a key missing from a period counts as zero there, with no position."""
+    position = round(cur.position, 2) if cur else None
+    position_previous = round(prev.position, 2) if prev else None
+    return GscChange(
+        key=key,
+        clicks=round(cur.clicks) if cur else 0,
+        clicks_previous=round(prev.clicks) if prev else 0,
+        clicks_change=round((cur.clicks if cur else 0) - (prev.clicks if prev else 0)),
+        impressions=round(cur.impressions) if cur else 0,
+        impressions_previous=round(prev.impressions) if prev else 0,
+        impressions_change=round((cur.impressions if cur else 0) - (prev.impressions if prev else 0)),
+        position=position,
+        position_previous=position_previous,
+        position_change=round(position - position_previous, 2)
+        if position is not None and position_previous is not None
+        else None,
+    )
+
+
+def _score(item: GscChange, rank_by: str) -> float:
+    if rank_by == "clicks":
+        return float(item.clicks_change)
+    if rank_by == "impressions":
+        return float(item.impressions_change)
+    # Better position is a lower number: a gain is a negative change.
+    weight = math.sqrt(max(item.impressions, 1))
+    return -(item.position_change or 0.0) * weight
+
+
+def _current_totals(totals: GscPeriodTotals) -> GscTotals:
+    """The current period's totals; position is impression-weighted, as Search Console averages it."""
+    totals_now = GscTotals(
+        clicks=round(totals.current_sum("clicks")),
+        impressions=round(totals.current_sum("impressions")),
+        ctr=0.0,
+        position=0.0,
+    )
+    if totals_now.impressions:
+        totals_now.ctr = round(totals_now.clicks / totals_now.impressions, 4)
+        weighted = sum(r.position * r.impressions for r in totals.current.rows)
+        totals_now.position = round(weighted / totals_now.impressions, 2)
+    return totals_now
+
+
 async def gsc_compare_periods(args: GscComparePeriodsInput, ctx: ToolContext) -> GscComparison:
     _, site = require_gsc(ctx)
     current, previous = gsc_periods(args.current, args.previous, ctx=ctx)
@@ -327,53 +372,19 @@ async def gsc_compare_periods(args: GscComparePeriodsInput, ctx: ToolContext) ->
     )
     current_rows = {row.keys[0]: row for row in now.rows if row.keys}
     previous_rows = {row.keys[0]: row for row in before.rows if row.keys}
-    changes: list[GscChange] = []
-    for key in current_rows.keys() | previous_rows.keys():
-        cur = current_rows.get(key)
-        prev = previous_rows.get(key)
-        position = round(cur.position, 2) if cur else None
-        position_previous = round(prev.position, 2) if prev else None
-        changes.append(
-            GscChange(
-                key=key,
-                clicks=round(cur.clicks) if cur else 0,
-                clicks_previous=round(prev.clicks) if prev else 0,
-                clicks_change=round((cur.clicks if cur else 0) - (prev.clicks if prev else 0)),
-                impressions=round(cur.impressions) if cur else 0,
-                impressions_previous=round(prev.impressions) if prev else 0,
-                impressions_change=round((cur.impressions if cur else 0) - (prev.impressions if prev else 0)),
-                position=position,
-                position_previous=position_previous,
-                position_change=round(position - position_previous, 2)
-                if position is not None and position_previous is not None
-                else None,
-            )
-        )
+    changes = [
+        _change(key, current_rows.get(key), previous_rows.get(key))
+        for key in current_rows.keys() | previous_rows.keys()
+    ]
 
     def score(item: GscChange) -> float:
-        if args.rank_by == "clicks":
-            return float(item.clicks_change)
-        if args.rank_by == "impressions":
-            return float(item.impressions_change)
-        # Better position is a lower number: a gain is a negative change.
-        weight = math.sqrt(max(item.impressions, 1))
-        return -(item.position_change or 0.0) * weight
+        return _score(item, args.rank_by)
 
     both = [c for c in changes if c.key in current_rows and c.key in previous_rows]
     gaining = sorted((c for c in both if score(c) > 0), key=score, reverse=True)[: args.top]
     losing = sorted((c for c in both if score(c) < 0), key=score)[: args.top]
     new = sorted((c for c in changes if c.key not in previous_rows), key=lambda c: -c.clicks)[: args.top]
     lost = sorted((c for c in changes if c.key not in current_rows), key=lambda c: -c.clicks_previous)[: args.top]
-    totals_now = GscTotals(
-        clicks=round(totals.current_sum("clicks")),
-        impressions=round(totals.current_sum("impressions")),
-        ctr=0.0,
-        position=0.0,
-    )
-    if totals_now.impressions:
-        totals_now.ctr = round(totals_now.clicks / totals_now.impressions, 4)
-        weighted = sum(r.position * r.impressions for r in totals.current.rows)
-        totals_now.position = round(weighted / totals_now.impressions, 2)
     notes = []
     note = _incomplete_note(totals.current.first_incomplete_date, current)
     if note:
@@ -385,7 +396,7 @@ async def gsc_compare_periods(args: GscComparePeriodsInput, ctx: ToolContext) ->
         dimension=args.dimension,
         current=current,
         previous=previous,
-        totals_current=totals_now,
+        totals_current=_current_totals(totals),
         totals_previous=_totals(totals.previous),
         gaining=gaining,
         losing=losing,
