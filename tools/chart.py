@@ -187,7 +187,6 @@ def render_chart(spec: ChartInput) -> ChartImage:
     """Draw the chart to PNG bytes. Pure CPU work: from async code, await `render_chart_async` instead."""
     # Imported here, on the first chart: matplotlib costs about half a second and 50 MB that a process which never
     # draws (or has not drawn yet) should not pay at start-up.
-    from matplotlib import dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
@@ -199,54 +198,11 @@ def render_chart(spec: ChartInput) -> ChartImage:
     primary = next(series for series in spec.series if not series.compared)
     primary_moments = [_as_moment(p.x) for p in primary.points]
     dated = all(d is not None for d in primary_moments)
-    hourly = dated and not all(_is_midnight_form(p.x) for p in primary.points)
     positions: list[Any] = list(primary_moments) if dated else list(range(len(primary.points)))
     title = readable_title(spec.title)
 
-    width = 0.8 / max(1, len(spec.series))
-    for index, series in enumerate(spec.series):
-        color = PALETTE[index % len(PALETTE)]
-        ys = [p.y for p in series.points][: len(positions)]
-        xs = positions[: len(ys)]
-        label = legend_label(series)
-        if spec.kind == "line":
-            style = "--" if series.compared else "-"
-            axes.plot(
-                xs, ys, linestyle=style, linewidth=2.2, color=color, label=label, marker="o" if len(xs) <= 14 else None
-            )
-        else:
-            offsets = [i + (index - (len(spec.series) - 1) / 2) * width for i in range(len(ys))]
-            axes.bar(
-                offsets,
-                ys,
-                width=width,
-                color=color,
-                label=label,
-                hatch="//" if series.compared else None,
-                alpha=0.6 if series.compared else 0.95,
-            )
-    if spec.kind == "bar":
-        labels = [readable(p.x) for p in primary.points]
-        axes.set_xticks(list(range(len(labels))))
-        axes.set_xticklabels(
-            [label[:18] for label in labels],
-            rotation=30 if len(labels) > 6 else 0,
-            ha="right" if len(labels) > 6 else "center",
-        )
-    elif hourly:
-        # Days are what a reader navigates by; the hours in between are marked without labels.
-        axes.xaxis.set_major_locator(mdates.DayLocator())  # type: ignore[no-untyped-call]
-        axes.xaxis.set_major_formatter(FuncFormatter(_date_ticks))
-        axes.xaxis.set_minor_locator(mdates.HourLocator(byhour=(6, 12, 18)))  # type: ignore[no-untyped-call]
-    elif dated:
-        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
-        axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(FuncFormatter(_date_ticks))
-    else:
-        # At most ~MAX_LINE_TICKS labels: an hourly week (168 points) labelled at every point is an unreadable smear.
-        step = -(-len(positions) // MAX_LINE_TICKS)
-        axes.set_xticks(positions[::step])
-        axes.set_xticklabels([p.x[:18] for p in primary.points][::step], rotation=30, ha="right")
+    _draw_series(axes, spec=spec, positions=positions)
+    _x_axis(axes, spec=spec, primary=primary, positions=positions, dated=dated)
     axes.yaxis.set_major_formatter(FuncFormatter(_human))
     axes.set_ylim(bottom=min(0.0, *(p.y for s in spec.series for p in s.points)))
     shaded = _shade(axes, spec.highlight) if dated and spec.kind == "line" and spec.highlight is not None else None
@@ -273,7 +229,67 @@ def render_chart(spec: ChartInput) -> ChartImage:
     # The canvas's print_png draws once; figure.savefig would draw a second time (without rendering) because
     # tight_layout leaves a placeholder layout engine behind.
     canvas.print_png(buffer, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})  # type: ignore[no-untyped-call]
-    png = buffer.getvalue()
+    return _image(spec, title=title, primary=primary, png=buffer.getvalue(), shaded=shaded)
+
+
+def _draw_series(axes: Any, *, spec: ChartInput, positions: list[Any]) -> None:
+    """Lines (a compared series dashed) or grouped bars (a compared series hatched), one colour per series."""
+    width = 0.8 / max(1, len(spec.series))
+    for index, series in enumerate(spec.series):
+        color = PALETTE[index % len(PALETTE)]
+        ys = [p.y for p in series.points][: len(positions)]
+        xs = positions[: len(ys)]
+        label = legend_label(series)
+        if spec.kind == "line":
+            style = "--" if series.compared else "-"
+            axes.plot(
+                xs, ys, linestyle=style, linewidth=2.2, color=color, label=label, marker="o" if len(xs) <= 14 else None
+            )
+        else:
+            offsets = [i + (index - (len(spec.series) - 1) / 2) * width for i in range(len(ys))]
+            axes.bar(
+                offsets,
+                ys,
+                width=width,
+                color=color,
+                label=label,
+                hatch="//" if series.compared else None,
+                alpha=0.6 if series.compared else 0.95,
+            )
+
+
+def _x_axis(axes: Any, *, spec: ChartInput, primary: ChartSeries, positions: list[Any], dated: bool) -> None:
+    """Ticks for categories (bars), days (an hourly line labels days only), dates, or plain labels."""
+    from matplotlib import dates as mdates
+    from matplotlib.ticker import FuncFormatter
+
+    hourly = dated and not all(_is_midnight_form(p.x) for p in primary.points)
+    if spec.kind == "bar":
+        labels = [readable(p.x) for p in primary.points]
+        axes.set_xticks(list(range(len(labels))))
+        axes.set_xticklabels(
+            [label[:18] for label in labels],
+            rotation=30 if len(labels) > 6 else 0,
+            ha="right" if len(labels) > 6 else "center",
+        )
+    elif hourly:
+        # Days are what a reader navigates by; the hours in between are marked without labels.
+        axes.xaxis.set_major_locator(mdates.DayLocator())  # type: ignore[no-untyped-call]
+        axes.xaxis.set_major_formatter(FuncFormatter(_date_ticks))
+        axes.xaxis.set_minor_locator(mdates.HourLocator(byhour=(6, 12, 18)))  # type: ignore[no-untyped-call]
+    elif dated:
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(FuncFormatter(_date_ticks))
+    else:
+        # At most ~MAX_LINE_TICKS labels: an hourly week (168 points) labelled at every point is an unreadable smear.
+        step = -(-len(positions) // MAX_LINE_TICKS)
+        axes.set_xticks(positions[::step])
+        axes.set_xticklabels([p.x[:18] for p in primary.points][::step], rotation=30, ha="right")
+
+
+def _image(spec: ChartInput, *, title: str, primary: ChartSeries, png: bytes, shaded: str | None) -> ChartImage:
+    """The PNG with what the model and screen readers get instead of pixels: a file name, ranges, alt text."""
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:50] or "chart"
     first, last = readable(primary.points[0].x), readable(primary.points[-1].x)
     names = [series.name for series in spec.series]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -108,8 +110,21 @@ def _metric(value: float, kind: str) -> Json:
     return {"value": str(round(value)) if kind == "TYPE_INTEGER" else repr(round(value, 10))}
 
 
-def funnel_json(dataset: PropertyDataset, body: Json, *, property_quota: Json | None) -> Json:
-    """`POST /v1alpha/properties/{id}:runFunnelReport`."""
+@dataclass(frozen=True)
+class _FunnelRequest:
+    """A `runFunnelReport` body, validated."""
+
+    start: date
+    end: date
+    steps: list[_Step]
+    open_funnel: bool
+    breakdown: str | None
+    breakdown_limit: int
+    trended: bool
+
+
+def _funnel_request(dataset: PropertyDataset, body: Json) -> _FunnelRequest:
+    """Reject what GA4 rejects: not one date range, no steps or too many, a breakdown it cannot break down by."""
     ranges = body.get("dateRanges") or []
     if len(ranges) != 1:
         raise ApiError(400, "This server answers funnel reports for exactly one date range.")
@@ -124,7 +139,6 @@ def funnel_json(dataset: PropertyDataset, body: Json, *, property_quota: Json | 
     if len(specs) > MAX_STEPS:
         raise ApiError(400, f"A funnel may have at most {MAX_STEPS} steps.")
     steps = [_parse_step(index, spec) for index, spec in enumerate(specs)]
-    open_funnel = bool(funnel.get("isOpenFunnel", False))
     breakdown_spec = body.get("funnelBreakdown") or {}
     breakdown = str((breakdown_spec.get("breakdownDimension") or {}).get("name") or "") or None
     if breakdown is not None and (breakdown not in DIMENSIONS or breakdown in ("eventName", "itemName")):
@@ -132,16 +146,30 @@ def funnel_json(dataset: PropertyDataset, body: Json, *, property_quota: Json | 
     breakdown_limit = int(breakdown_spec.get("limit", 0) or 0) or 5
     if not 1 <= breakdown_limit <= 15:
         raise ApiError(400, "funnelBreakdown.limit must be between 1 and 15.")
-    # The REST transport sends enums as integers, other clients as names.
-    trended = body.get("funnelVisualizationType") in (2, "TRENDED_FUNNEL")
-    atoms = _step_atoms(dataset, steps, open_funnel=open_funnel)
+    return _FunnelRequest(
+        start=start,
+        end=end,
+        steps=steps,
+        open_funnel=bool(funnel.get("isOpenFunnel", False)),
+        breakdown=breakdown,
+        breakdown_limit=breakdown_limit,
+        # The REST transport sends enums as integers, other clients as names.
+        trended=body.get("funnelVisualizationType") in (2, "TRENDED_FUNNEL"),
+    )
+
+
+def funnel_json(dataset: PropertyDataset, body: Json, *, property_quota: Json | None) -> Json:
+    """`POST /v1alpha/properties/{id}:runFunnelReport`."""
+    request = _funnel_request(dataset, body)
+    steps, breakdown = request.steps, request.breakdown
+    atoms = _step_atoms(dataset, steps, open_funnel=request.open_funnel)
     names = [f"step{i}" for i in range(len(steps))]
 
     def sums(dims: Sequence[str]) -> dict[tuple[str, ...], dict[str, float]]:
         return aggregate(
             dataset,
-            start=start,
-            end=end,
+            start=request.start,
+            end=request.end,
             dimensions=dims,
             atom_names=names,
             dimension_filter=body.get("dimensionFilter"),
@@ -151,11 +179,37 @@ def funnel_json(dataset: PropertyDataset, body: Json, *, property_quota: Json | 
     total = sums([]).get((), dict.fromkeys(names, 0.0))
     segments: list[tuple[str, Mapping[str, float]]] = [("RESERVED_TOTAL", total)]
     if breakdown:
-        by_value = sorted(sums([breakdown]).items(), key=lambda kv: -kv[1]["step0"])[:breakdown_limit]
+        by_value = sorted(sums([breakdown]).items(), key=lambda kv: -kv[1]["step0"])[: request.breakdown_limit]
         segments += [(key[0], values) for key, values in by_value]
+    table: Json = {
+        "dimensionHeaders": [{"name": "funnelStepName"}, *([{"name": breakdown}] if breakdown else [])],
+        "metricHeaders": [{"name": name, "type": kind} for name, kind in TABLE_METRICS],
+        "rows": _table_rows(steps, segments if breakdown else segments[:1], breakdown=breakdown),
+        "metadata": {},
+    }
+    by_day = sorted(sums(["date"]).items()) if request.trended else [((), total)]
+    response: Json = {
+        "funnelTable": table,
+        "funnelVisualization": {
+            "dimensionHeaders": [{"name": "funnelStepName"}, *([{"name": "date"}] if request.trended else [])],
+            "metricHeaders": [{"name": "activeUsers", "type": "TYPE_INTEGER"}],
+            "rows": _visualization_rows(steps, by_day),
+            "metadata": {},
+        },
+        "kind": "analyticsData#runFunnelReport",
+    }
+    if property_quota is not None:
+        response["propertyQuota"] = property_quota
+    return response
+
+
+def _table_rows(
+    steps: Sequence[_Step], segments: Sequence[tuple[str, Mapping[str, float]]], *, breakdown: str | None
+) -> list[Json]:
+    """Per step (and breakdown value): users, completion rate to the next step, abandonments and their rate."""
     rows = []
     for index, step in enumerate(steps):
-        for label, values in segments if breakdown else segments[:1]:
+        for label, values in segments:
             users = values[f"step{index}"]
             following = values.get(f"step{index + 1}")
             abandoned = users - following if following is not None else 0.0
@@ -167,32 +221,18 @@ def funnel_json(dataset: PropertyDataset, body: Json, *, property_quota: Json | 
                     "metricValues": [_metric(v, kind) for v, (_, kind) in zip(metrics, TABLE_METRICS, strict=True)],
                 }
             )
-    table: Json = {
-        "dimensionHeaders": [{"name": "funnelStepName"}, *([{"name": breakdown}] if breakdown else [])],
-        "metricHeaders": [{"name": name, "type": kind} for name, kind in TABLE_METRICS],
-        "rows": rows,
-        "metadata": {},
-    }
-    visualization_rows = []
-    by_day = sorted(sums(["date"]).items()) if trended else [((), total)]
-    for index, step in enumerate(steps):
-        for key, values in by_day:
-            visualization_rows.append(
-                {
-                    "dimensionValues": [{"value": step.name}, *({"value": k} for k in key)],
-                    "metricValues": [_metric(values[f"step{index}"], "TYPE_INTEGER")],
-                }
-            )
-    response: Json = {
-        "funnelTable": table,
-        "funnelVisualization": {
-            "dimensionHeaders": [{"name": "funnelStepName"}, *([{"name": "date"}] if trended else [])],
-            "metricHeaders": [{"name": "activeUsers", "type": "TYPE_INTEGER"}],
-            "rows": visualization_rows,
-            "metadata": {},
-        },
-        "kind": "analyticsData#runFunnelReport",
-    }
-    if property_quota is not None:
-        response["propertyQuota"] = property_quota
-    return response
+    return rows
+
+
+def _visualization_rows(
+    steps: Sequence[_Step], by_day: Sequence[tuple[tuple[str, ...], Mapping[str, float]]]
+) -> list[Json]:
+    """Active users per step, per day when the funnel is trended."""
+    return [
+        {
+            "dimensionValues": [{"value": step.name}, *({"value": k} for k in key)],
+            "metricValues": [_metric(values[f"step{index}"], "TYPE_INTEGER")],
+        }
+        for index, step in enumerate(steps)
+        for key, values in by_day
+    ]
