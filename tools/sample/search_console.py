@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -100,8 +101,22 @@ def _appearance_share(dataset: PropertyDataset, pages: Sequence[str], pick: Call
     return np.array([sum(share for name, share in dataset.search_appearances(page) if pick(name)) for page in pages])
 
 
-def search_analytics_json(dataset: PropertyDataset, body: Json) -> Json:
-    """`POST /webmasters/v3/sites/{site}/searchAnalytics/query`."""
+@dataclass(frozen=True)
+class _Query:
+    """A searchAnalytics.query body, validated."""
+
+    start: date
+    end: date
+    dimensions: list[str]
+    row_limit: int
+    start_row: int
+    search_type: str
+    filters: list[tuple[str, str, str]]
+    data_state: str
+
+
+def _query(body: Json) -> _Query:
+    """Reject what Search Console rejects: bad dates, unknown dimensions, a row limit out of range, broken rules."""
     try:
         start = date.fromisoformat(str(body.get("startDate", "")))
         end = date.fromisoformat(str(body.get("endDate", "")))
@@ -120,8 +135,23 @@ def search_analytics_json(dataset: PropertyDataset, body: Json) -> Json:
     search_type = _search_type(body)
     filters = _filters(body)
     _check_rules(search_type, dimensions, filters)
-    data_state = str(body.get("dataState", "final")).lower()
-    page_level = "page" in dimensions or any(name == "page" for name, _, _ in filters)
+    return _Query(
+        start=start,
+        end=end,
+        dimensions=dimensions,
+        row_limit=row_limit,
+        start_row=start_row,
+        search_type=search_type,
+        filters=filters,
+        data_state=str(body.get("dataState", "final")).lower(),
+    )
+
+
+def search_analytics_json(dataset: PropertyDataset, body: Json) -> Json:
+    """`POST /webmasters/v3/sites/{site}/searchAnalytics/query`."""
+    query = _query(body)
+    dimensions, search_type = query.dimensions, query.search_type
+    page_level = "page" in dimensions or any(name == "page" for name, _, _ in query.filters)
     response: Json = {"responseAggregationType": "byPage" if page_level else "byProperty"}
     if search_type not in ("web", "discover"):
         return response  # the sample site has no image, video or news results
@@ -130,11 +160,41 @@ def search_analytics_json(dataset: PropertyDataset, body: Json) -> Json:
     labels = _Labels(dataset, rankings)
     days = rankings.cube.days
     last_complete = dataset.gsc_first_incomplete_date - timedelta(days=1)
-    last_allowed = days[-1] if data_state in ("all", "hourly_all") else last_complete
-    first = max(0, (start - days[0]).days)
-    last = min((min(end, last_allowed) - days[0]).days, len(days) - 1)
+    last_allowed = days[-1] if query.data_state in ("all", "hourly_all") else last_complete
+    first = max(0, (query.start - days[0]).days)
+    last = min((min(query.end, last_allowed) - days[0]).days, len(days) - 1)
     if last < first:
         return response
+    values = _filtered_values(dataset, query, rankings=rankings, labels=labels, first=first, last=last)
+    if dimensions == ["searchAppearance"]:
+        groups = _by_appearance(dataset, rankings, values)
+    else:
+        groups = _grouped(dimensions, values, labels, first)
+    items = [(key, sums) for key, sums in groups.items() if sums[1] > 0]
+    if "date" in dimensions:
+        items.sort(key=lambda kv: kv[0])
+    else:
+        items.sort(key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+    rows = []
+    for key, (clicks, impressions, position_sum) in items[query.start_row : query.start_row + query.row_limit]:
+        row: Json = {"keys": list(key), "clicks": clicks, "impressions": impressions, "ctr": clicks / impressions}
+        if search_type not in NO_QUERY_TYPES:
+            row["position"] = position_sum / 100.0 / impressions
+        rows.append(row)
+    if rows:
+        response["rows"] = rows
+    incomplete = dataset.gsc_first_incomplete_date
+    fresh = query.data_state in ("all", "hourly_all") and "date" in dimensions
+    if fresh and query.start <= days[-1] and query.end >= incomplete:
+        response["metadata"] = {"firstIncompleteDate": incomplete.isoformat()}
+    return response
+
+
+def _filtered_values(
+    dataset: PropertyDataset, query: _Query, *, rankings: GscRankings, labels: _Labels, first: int, last: int
+) -> dict[str, FloatArray]:
+    """The rankings' cells from day `first` to `last`, scaled for Discover and appearance filters, zero where the
+    other filters do not match."""
     values = {name: atoms[first : last + 1].astype(np.float64) for name, atoms in rankings.cube.atoms.items()}
     shape = values["clicks"].shape
 
@@ -144,10 +204,10 @@ def search_analytics_json(dataset: PropertyDataset, body: Json) -> Json:
             values[name] = np.floor(values[name] * weights[None, :, None, None])
         values["positionSum"] = values["positionSum"] * weights[None, :, None, None]
 
-    if search_type == "discover":
+    if query.search_type == "discover":
         scale(np.array([dataset.discover_share(page) for page in rankings.pages]))
     mask = np.ones(shape, dtype=bool)
-    for name, operator, expression in filters:
+    for name, operator, expression in query.filters:
         if name == "searchAppearance":
             pick = functools.partial(_matches, operator, expression)
             scale(_appearance_share(dataset, rankings.pages, pick))
@@ -162,28 +222,7 @@ def search_analytics_json(dataset: PropertyDataset, body: Json) -> Json:
         mask &= np.broadcast_to(hits.reshape(view), shape)
     for name in values:
         values[name] = np.where(mask, values[name], 0.0)
-
-    if dimensions == ["searchAppearance"]:
-        groups = _by_appearance(dataset, rankings, values)
-    else:
-        groups = _grouped(dimensions, values, labels, first)
-    items = [(key, sums) for key, sums in groups.items() if sums[1] > 0]
-    if "date" in dimensions:
-        items.sort(key=lambda kv: kv[0])
-    else:
-        items.sort(key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
-    rows = []
-    for key, (clicks, impressions, position_sum) in items[start_row : start_row + row_limit]:
-        row: Json = {"keys": list(key), "clicks": clicks, "impressions": impressions, "ctr": clicks / impressions}
-        if search_type not in NO_QUERY_TYPES:
-            row["position"] = position_sum / 100.0 / impressions
-        rows.append(row)
-    if rows:
-        response["rows"] = rows
-    incomplete = dataset.gsc_first_incomplete_date
-    if data_state in ("all", "hourly_all") and "date" in dimensions and start <= days[-1] and end >= incomplete:
-        response["metadata"] = {"firstIncompleteDate": incomplete.isoformat()}
-    return response
+    return values
 
 
 def _grouped(
