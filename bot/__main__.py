@@ -1,5 +1,5 @@
 """Lets `python -m bot` behave like the `lookout` console script."""
 
-from bot.cli import main
+from bot.main.cli import main
 
 raise SystemExit(main())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic.fields import FieldInfo
 
-from bot.settings import Settings
+from bot.config.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
 ASSIGNMENT = re.compile(r"^([A-Z][A-Z0-9_]*)=(.*)$")

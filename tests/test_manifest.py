@@ -9,9 +9,9 @@ import yaml
 
 from bot.fakes.slack_api import FakeSlack
 from bot.google.consent_link import SIGN_IN_CALLBACK_PATH
-from bot.messages import core as messages
-from bot.slack.sign_in import SCOPES as SIGN_IN_SCOPES
+from bot.platform.slack.sign_in import SCOPES as SIGN_IN_SCOPES
 from bot.slack.surface import BOT_EVENTS, BOT_SCOPES, COMMAND
+from bot.text import core as messages
 from tests.helpers.app_harness import RunningApp
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"

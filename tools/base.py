@@ -24,7 +24,7 @@ class ToolError(Exception):
 class ToolUserError(Exception):
     """A problem only a person can fix (no property chosen, Google access revoked); ends the tool call.
 
-    `message_key` names a text in `bot.messages`; the agent shows that text rather than the exception.
+    `message_key` names a text in `bot.text`; the agent shows that text rather than the exception.
     """
 
     def __init__(self, message_key: str, detail: str = "") -> None:

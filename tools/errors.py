@@ -1,6 +1,6 @@
 """Turns Google failures into the tool error families: the model can fix it, or a person must act.
 
-`ToolUserError.message_key` values name texts the bot shows (owned by `bot/messages/`); the keys are stable.
+`ToolUserError.message_key` values name texts the bot shows (owned by `bot/text/`); the keys are stable.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The one authorisation check: may this person do what this request needs in this workspace? Also the record of
 each settings change it let through.
 
-Used by the `/lookout` router (every subcommand), by `bot.access.middleware` (every button and modal) and before
+Used by the `/lookout` router (every subcommand), by `bot.slack.access_middleware` (every button and modal) and before
 a question is answered (guests). A refusal is returned as the text to show; nothing is changed by the caller then.
 """
 
@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.access.people import PeopleLookupFailed
 from bot.access.policy import Capability, Role, Surface, allows
-from bot.messages import access as messages
-from bot.settings import SlackMode
+from bot.config.settings import SlackMode
+from bot.platform.slack.people import PeopleLookupFailed
+from bot.text import access as messages
 from storage.repos import access as repo
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.platform.services import Services
     from storage.tables.core import Workspace
 
 logger = logging.getLogger(__name__)

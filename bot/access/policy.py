@@ -1,6 +1,6 @@
 """What each Slack surface needs, and which roles have it: the one table of who may do what.
 
-Every `/lookout` subcommand declares its `Capability` (`bot.commands.base.Subcommand.needs`, SETTINGS unless it says
+Every `/lookout` subcommand declares its `Capability` (`bot.slack.commands.base.Subcommand.needs`, SETTINGS unless it says
 otherwise). Buttons and modals are looked up here by `action_id` / `callback_id`; anything not listed changes
 settings, so a new button or modal is for managers until it is added below as something everyone may use.
 """
@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.messages import access as access_messages
-from bot.messages import agent as agent_messages
-from bot.messages import alerts as alert_messages
-from bot.messages import google as google_messages
-from bot.messages import subscriptions as subscription_messages
+from bot.text import access as access_messages
+from bot.text import agent as agent_messages
+from bot.text import alerts as alert_messages
+from bot.text import google as google_messages
+from bot.text import subscriptions as subscription_messages
 
 
 class Capability(StrEnum):

@@ -17,7 +17,7 @@ from tools.context import ToolContext
 
 if TYPE_CHECKING:
     from bot.google.sample import SampleGoogle
-    from bot.services import Services
+    from bot.platform.services import Services
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,12 +16,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.messages import agent as messages
-from bot.slack.workspaces import resolve_owner
+from bot.platform.slack.workspaces import resolve_owner
+from bot.text import agent as messages
 from storage.repos import agent as repo
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.platform.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -20,15 +20,15 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.agent.loop import ToolRun
-from bot.incoming import IncomingMessage
-from bot.messages import agent as messages
-from bot.messages import plan as words
-from bot.slack.workspaces import owner_of, resolve_owner
-from bot.slack.writes import post_once
-from bot.slack_text import inert
+from bot.platform.incoming import IncomingMessage, MessageHandler
+from bot.platform.slack.workspaces import owner_of, resolve_owner
+from bot.platform.slack.writes import post_once
+from bot.text import agent as messages
+from bot.text import plan as words
+from bot.text.escape import inert
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.platform.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -130,16 +130,21 @@ def follow_ups_block(follow_ups: Sequence[FollowUp]) -> dict[str, Any] | None:
     }
 
 
-def register(app: AsyncApp, *, services: Services) -> None:
+def register(app: AsyncApp, *, services: Services, handler: MessageHandler) -> None:
     @app.action(_ACTION)
     async def follow_up(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
         async with services.background.track():
-            await ask_follow_up(services=services, body=body, client=client, context=context)
+            await ask_follow_up(services=services, body=body, client=client, context=context, handler=handler)
 
 
 async def ask_follow_up(
-    *, services: Services, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    *,
+    services: Services,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    handler: MessageHandler,
 ) -> None:
     """Post the clicked question in the answer's thread and answer it there, once per button."""
     action = (body.get("actions") or [{}])[0]
@@ -176,4 +181,4 @@ async def ask_follow_up(
         team_id=str(user.get("team_id") or workspace.team_id),
         enterprise_id=workspace.enterprise_id or None,
     )
-    await services.message_handler(message=incoming, client=client)
+    await handler(message=incoming, client=client)

@@ -19,7 +19,7 @@ from bot.agent.grounding import Grounder, GroundingReport
 from bot.agent.prompt import FINAL_ROUND_NOTE
 from bot.llm.base import AllModelsFailed, ChatModel, Completed, ModelRequest, StreamRestart, TextDelta, ToolSpec
 from bot.llm.messages import Message, ModelResponse, TextPart, ToolCallPart, ToolResultPart, Usage, user_text
-from bot.messages import agent as messages
+from bot.text import agent as messages
 from tools.base import ToolOutcome, ToolRegistry, ToolUserError
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """An answer's plan: each tool call as a task (title, exact request, links to the matching report, status).
 
 Titles and details are built from the call's ARGUMENTS, read defensively (a call with bad arguments still gets a
-plain title), in our own words (`bot.messages.plan`); every value in them passes through `inert`, so text from data
+plain title), in our own words (`bot.text.plan`); every value in them passes through `inert`, so text from data
 or a model can neither ping nor become a link. Sources are Lookout's own links (`bot.agent.links`).
 
 The same tasks feed Slack's `task_update` chunks while streaming, the thread status, and the "How I got this"
@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from bot.agent import links
 from bot.llm.messages import ToolCallPart
-from bot.messages import plan as words
-from bot.slack_text import inert
+from bot.text import plan as words
+from bot.text.escape import inert
 from tools.base import ToolOutcome
 from tools.dates import parse_date
 

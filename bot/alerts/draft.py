@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.alerts.detect import AlertGroup, Found, Series, find_incidents, group_incidents, measure
 from bot.alerts.explain import Explanation, explain_group
 from bot.alerts.series import History, fetch_series
-from bot.messages import alerts as messages
+from bot.text import alerts as messages
 from tools.anomaly.models import Sensitivity, Severity
+from tools.anomaly.watch import AlertGroup, Found, Series, find_incidents, group_incidents, measure
 
 if TYPE_CHECKING:
     from tools.context import ToolContext

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from bot.alerts.detect import AlertGroup, Found, Series
-from bot.messages import alerts as messages
+from bot.text import alerts as messages
+from tools.anomaly.watch import AlertGroup, Found, Series
 from tools.dates import DateRangeInput
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.alerts.detect import Series, SeriesSpec
 from tools.anomaly.models import Point
+from tools.anomaly.watch import Series, SeriesSpec
 from tools.google.gsc import GscQuery
 
 if TYPE_CHECKING:

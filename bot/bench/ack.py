@@ -9,7 +9,7 @@ Each app runs `--rounds` times (default 5), alternating which goes first, and th
 or more cores the server under test is pinned to its own core and the load generator and fake Slack to another,
 identically for both apps (`--no-pin` turns this off).
 
-Under overload Lookout acks first and answers a few seconds later (`bot.background`), so events/s alone would hide
+Under overload Lookout acks first and answers a few seconds later (`bot.platform.background`), so events/s alone would hide
 the replies' cost: the report also says when the last reply of the throughput run reached Slack.
 """
 
@@ -44,9 +44,9 @@ from bot.bench._common import (
     start_server_process,
     stop_server_process,
 )
+from bot.config.logs import configure_logging
+from bot.config.settings import Settings
 from bot.fakes.slack_api import FakeSlack
-from bot.logs import configure_logging
-from bot.settings import Settings
 
 _WARM_UP_EVENTS = 500
 
@@ -271,7 +271,7 @@ def _server_process(
 
 async def _serve_one(name: str, *, slack_url: str, bot_token: str, data_dir: str, ports: Queue[int]) -> None:
     if name == "lookout":
-        from bot.serve import start_server
+        from bot.main.serve import start_server
 
         settings = Settings(
             _env_file=None,

@@ -42,10 +42,10 @@ from bot.bench._common import (
     stop_server_process,
 )
 from bot.bench.tokens import request_input_tokens, tool_tokens
+from bot.config.settings import Settings
 from bot.fakes.anthropic import FakeAnthropic
 from bot.fakes.llm_script import RecordedRequest, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeSlack
-from bot.settings import Settings
 
 _ROOT = Path(__file__).resolve().parents[2]
 PROPERTY_ID = "123456"
@@ -171,13 +171,16 @@ class _BenchContexts:
 
 
 async def _serve_bot(config: dict[str, Any], ports: Queue[int]) -> None:
-    from bot.agent.wiring import build_agent_handler
-    from bot.serve import build_services, start_server
+    from bot.main.agent import build_agent_handler
+    from bot.main.build import build_services
+    from bot.main.serve import start_server
 
     settings = Settings(_env_file=None, **config["settings"])
     services = build_services(settings)
-    services.message_handler = build_agent_handler(services, contexts=_BenchContexts(config["google_url"]))
-    server = await start_server(settings=settings, port=0, socket_mode=False, host="127.0.0.1", services=services)
+    handler = build_agent_handler(services, contexts=_BenchContexts(config["google_url"]))
+    server = await start_server(
+        settings=settings, port=0, socket_mode=False, host="127.0.0.1", services=services, handler=handler
+    )
     await serve_until_sigterm(ports, server.port)
     await server.stop(grace_seconds=10)
 

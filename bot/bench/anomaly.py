@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.bench.anomaly_cv import category_of, choose_rule, cross_validate, quiet_alerts, raw_scores
-from bot.settings import Settings
+from bot.config.settings import Settings
 from tools.anomaly.alerting import MEDIUM, Rule, rule_for
 from tools.anomaly.detector import AnomalyDetector
 from tools.anomaly.models import Sensitivity

@@ -32,15 +32,15 @@ from pathlib import Path
 from google.oauth2.credentials import Credentials
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config.settings import Settings
 from bot.digest.charts import digest_chart
 from bot.digest.jobs import DigestJob, DigestTiming
-from bot.digest.service import DigestService
+from bot.digest.posting import DigestService
 from bot.fakes.slack_api import FakeSlack
-from bot.google.connection import GoogleClients, GoogleTarget
+from bot.google.target import GoogleClients, GoogleTarget
 from bot.scheduler.jobs import digest_due_at
 from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult
-from bot.settings import Settings
 from storage.db import Database
 from storage.migrate import migrate
 from storage.repos.schedule import ScheduledSubscription, list_scheduled_subscriptions, upsert_subscription

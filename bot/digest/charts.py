@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.alerts.detect import Found
+from bot.digest import blocks as digest_messages
 from bot.digest.report import DigestReport
-from bot.messages import alerts as alert_messages
-from bot.messages import digest as digest_messages
+from bot.text import alerts as alert_messages
+from tools.anomaly.watch import Found
 from tools.chart import ChartInput, ChartPoint, ChartSeries, Highlight, render_chart_async
 
 ALERT_HOURLY_WINDOW = timedelta(days=7)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from bot.digest import blocks as messages
 from bot.digest.fetch import DigestTarget, build_report
 from bot.digest.report import DigestReport
-from bot.google.connection import GoogleClients, GoogleTarget
 from bot.google.problems import (
     GoogleNotConfigured,
     GoogleNotConnected,
@@ -23,7 +23,7 @@ from bot.google.problems import (
     NoPropertyChosen,
     ReconnectNeeded,
 )
-from bot.messages import digest as messages
+from bot.google.target import GoogleClients, GoogleTarget
 
 Block = dict[str, Any]
 ChartRenderer = Callable[[DigestReport], Awaitable[bytes | None]]

@@ -1,6 +1,6 @@
 """What a digest says, as plain data, and the arithmetic behind it (comparisons, medians, movers).
 
-Pure functions on numbers already fetched from Google: the renderer (`bot.messages.digest`) turns a
+Pure functions on numbers already fetched from Google: the renderer (`bot.digest.blocks`) turns a
 `DigestReport` into Block Kit, and tests check the numbers here against the fake dataset.
 """
 
@@ -84,7 +84,7 @@ class DigestAnomaly:
 
 @dataclass(frozen=True, kw_only=True)
 class SectionProblem:
-    """Why a section is missing, as a message key of `bot.messages.digest`."""
+    """Why a section is missing, as a message key of `bot.digest.blocks`."""
 
     key: str
 

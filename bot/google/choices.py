@@ -17,12 +17,12 @@ from bot.google import oauth
 from bot.google.connection import GoogleConnectionService, google_connections
 from bot.google.discovery import GoogleDirectory, PropertySummary, Site
 from bot.google.problems import GoogleProblem
-from bot.messages import google as messages
+from bot.text import google as messages
 from storage.repos import google as repo
 from storage.tables.google import ConnectionStatus, GoogleChoice
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.platform.services import Services
     from storage.tables.core import Workspace
 
 logger = logging.getLogger(__name__)
@@ -318,7 +318,7 @@ def _property_label(choice: GoogleChoice | None) -> str | None:
 
 
 async def google_home_blocks(*, services: Services, workspace: Workspace, user_id: str) -> messages.Blocks:
-    """The Google part of the App Home (`Services.home_google_blocks`): status plus Connect/Reconnect/Disconnect."""
+    """The Google part of the App Home (`bot.slack.views.home`): status plus Connect/Reconnect/Disconnect."""
     assert workspace.id is not None
     try:
         view = await GoogleChoices(services).status_view(workspace_id=workspace.id, channel_id=None)

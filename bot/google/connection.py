@@ -16,9 +16,9 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -32,20 +32,17 @@ from bot.google.problems import (
     NoPropertyChosen,
     ReconnectNeeded,
 )
+from bot.google.target import GoogleClients, GoogleTarget
 from bot.google.tokens import DEFAULT_LIFETIME, AccessToken, WorkspaceCredentials
-from bot.messages import google as messages
-from bot.slack.clients import WorkspaceNotInstalled, web_client_for
+from bot.platform.slack.clients import WorkspaceNotInstalled, web_client_for
+from bot.text import google as messages
 from storage.repos import google as repo
 from storage.repos.workspaces import get_workspace_by_id
 from storage.tables.google import ConnectionStatus, GoogleConnection
-from tools.context import ToolContext
 
 if TYPE_CHECKING:
     from bot.google.sample import SampleGoogle
-    from bot.services import Services
-    from tools.cache import ResultCache
-    from tools.google.ga4 import Ga4Api
-    from tools.google.gsc import GscApi
+    from bot.platform.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -61,56 +58,6 @@ _OPERATOR_HINTS = {
 
 SlackClientFor = Callable[[int], Awaitable[AsyncWebClient | None]]
 """Given a workspace id, a Web API client authorised for it (None when the workspace has no usable install)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class GoogleTarget:
-    """What one channel of one workspace reads: its GA4 property and Search Console site (either may be unset)."""
-
-    workspace_id: int
-    property_id: str | None  # numeric, e.g. "123456"
-    property_name: str | None
-    site_url: str | None
-    timezone: str | None  # the property's reporting timezone (IANA)
-    currency: str | None  # the property's currency (ISO 4217)
-    sample: bool = False  # the built-in sample property (`/lookout connect demo`), not the workspace's own data
-
-    def require_property(self) -> str:
-        """The numeric property id, or `NoPropertyChosen` for the person to fix."""
-        if self.property_id is None:
-            raise NoPropertyChosen
-        return self.property_id
-
-    def tool_context(
-        self,
-        *,
-        cache: ResultCache,
-        ga4: Ga4Api | None,
-        gsc: GscApi | None,
-        clock: Callable[[], datetime],
-        timezone: str | None,
-    ) -> ToolContext:
-        """The tools' context for reading this target with these clients, in `timezone` (the property's own, or the
-        caller's fallback for it)."""
-        return ToolContext.for_workspace(
-            self.workspace_id,
-            cache=cache,
-            ga4=ga4,
-            gsc=gsc,
-            property_id=self.property_id,
-            site_url=self.site_url,
-            clock=clock,
-            timezone=timezone,
-            currency=self.currency,
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class GoogleClients:
-    """The GA4 and Search Console clients one workspace reads with (its own grant's, or the sample property's)."""
-
-    ga4: Ga4Api
-    gsc: GscApi
 
 
 def _usable(connection: GoogleConnection | None) -> GoogleConnection:
@@ -386,11 +333,18 @@ class GoogleConnectionService:
         )
 
 
+# One service per `Services` (per process): it owns the per-workspace refresh locks, so two would race. Kept here,
+# beside the class, rather than on `Services`, which sits below every feature and must not know this one.
+_BY_SERVICES: WeakKeyDictionary[Services, GoogleConnectionService] = WeakKeyDictionary()
+
+
 def google_connections(services: Services) -> GoogleConnectionService:
-    """The process's one service (it owns the refresh locks), created on first use and kept on `services`."""
-    if services.google is None:
-        services.google = GoogleConnectionService(services, slack_client_for=_default_slack_client_for(services))
-    return services.google
+    """The process's one service (it owns the refresh locks), created on first use."""
+    service = _BY_SERVICES.get(services)
+    if service is None:
+        service = GoogleConnectionService(services, slack_client_for=_default_slack_client_for(services))
+        _BY_SERVICES[services] = service
+    return service
 
 
 def _default_slack_client_for(services: Services) -> SlackClientFor:

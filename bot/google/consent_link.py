@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.google import oauth
-from bot.messages import google as messages
-from bot.pages import PAGE_HEADERS
-from bot.slack import sign_in
+from bot.platform.slack import sign_in
+from bot.text import google as messages
+from bot.text.pages import PAGE_HEADERS
 from storage.repos import google as repo
 from storage.repos.workspaces import get_workspace_by_id
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.platform.services import Services
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from urllib.parse import quote
 import aiohttp
 from pydantic import BaseModel, Field, ValidationError
 
+from bot.config.settings import Settings
 from bot.google.connection import GoogleConnectionService
 from bot.google.problems import GoogleUnavailable
-from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from bot.google.problems import (
     GoogleUnavailable,
     ReconnectNeeded,
 )
-from bot.services import Services
+from bot.platform.services import Services
 from storage.repos import google as repo
 
 logger = logging.getLogger(__name__)

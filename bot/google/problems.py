@@ -1,7 +1,7 @@
 """Why a workspace cannot read Google right now, as typed errors that carry a message key, never raw text.
 
 They subclass `ToolUserError`, so a tool that asks for credentials or a target simply lets them rise and the
-agent shows the matching text from `bot.messages.google` instead of an error.
+agent shows the matching text from `bot.text.google` instead of an error.
 """
 
 from __future__ import annotations

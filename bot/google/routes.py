@@ -18,13 +18,13 @@ from bot.google.consent_link import (
     unusable_state_page,
 )
 from bot.google.problems import GoogleProblem, GoogleUnavailable
-from bot.messages import google as messages
-from bot.pages import PAGE_HEADERS
+from bot.text import google as messages
+from bot.text.pages import PAGE_HEADERS
 from storage.repos import google as repo
 from storage.repos.workspaces import get_workspace_by_id
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.platform.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def add_google_routes(
 
 
 async def google_oauth_callback(request: web.Request, services: Services) -> web.Response:
-    """The route handler `bot.web` mounts at `GET /google/oauth/callback`."""
+    """The route handler `bot.slack.web` mounts at `GET /google/oauth/callback`."""
     return await handle_callback(services, request, connections=google_connections(services))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.google.connection import GoogleClients, GoogleTarget
+from bot.google.target import GoogleClients, GoogleTarget
 from tools.sample import demo_store
 from tools.sample.demo_store import DemoStore
 

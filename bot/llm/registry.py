@@ -9,8 +9,8 @@ from enum import StrEnum
 
 from pydantic import SecretStr
 
+from bot.config.settings import Settings
 from bot.llm.base import ChatModel
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 

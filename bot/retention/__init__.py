@@ -1,2 +1,2 @@
-"""Data that does not live forever: the daily retention purge, and `lookout export` / `lookout purge` for one
-workspace."""
+"""Data that does not live forever: the daily retention purge job (`lookout export` / `lookout purge` are in
+`bot.main.workspace_data`)."""

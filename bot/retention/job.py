@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
-from bot.metrics import Metrics
+from bot.observe.metrics import Metrics
 from bot.scheduler.jobs import Daily, Schedule
 from storage.db import Database
 from storage.repos.events import claim_all

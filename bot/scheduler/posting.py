@@ -51,7 +51,7 @@ PERMANENT_ERRORS = frozenset(
 @dataclass(frozen=True, kw_only=True)
 class SlackPost:
     """A message ready to post where `post_once` is told to. Text and blocks are already escaped by the
-    `bot.messages` renderers."""
+    `bot.text` renderers."""
 
     text: str
     blocks: list[dict[str, Any]] | None = None

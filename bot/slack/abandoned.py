@@ -1,7 +1,7 @@
 """Answers a process left unfinished: one apology in the thread, from exactly one replica.
 
 A process killed in the middle of an answer (SIGKILL, OOM, a lost node) leaves its claim in progress with a lease
-that nobody renews (`bot.slack.dedupe`). Slack's redelivery of the message, if any, takes the claim over and answers;
+that nobody renews (`bot.platform.slack.dedupe`). Slack's redelivery of the message, if any, takes the claim over and answers;
 otherwise this sweep, run at start and then every `SWEEP_EVERY_SECONDS`, takes every claim whose lease ran out, marks
 it finished (one conditional UPDATE, so replicas sweeping at once never share a claim) and posts one apology with a
 reference in the message's thread, logged with the same reference.
@@ -16,14 +16,14 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from bot.messages import core as messages
-from bot.slack.clients import WorkspaceNotInstalled, web_client_for
-from bot.slack.workspaces import WorkspaceKey, resolve_key
-from bot.slack.writes import post_once
+from bot.platform.slack.clients import WorkspaceNotInstalled, web_client_for
+from bot.platform.slack.workspaces import WorkspaceKey, resolve_key
+from bot.platform.slack.writes import post_once
+from bot.text import core as messages
 from storage.repos.events import AbandonedClaim, take_abandoned_claims
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.platform.services import Services
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
-from bot.metrics import Metrics
+from bot.observe.metrics import Metrics
 
 
 class CountingSocketModeHandler(AsyncSocketModeHandler):

@@ -1,1 +1,2 @@
-"""A channel's digest and alerts: the one way to create, change and remove them (`manage`), and App Home's part."""
+"""A channel's digest and alerts: the one way to create, change and remove them (`manage`), for `/lookout` and App
+Home."""

@@ -19,7 +19,7 @@ from storage.repos import schedule as repo
 from storage.tables.schedule import Subscription, SubscriptionKind
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.platform.services import Services
 
 logger = logging.getLogger(__name__)
 

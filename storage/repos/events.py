@@ -22,7 +22,7 @@ def event_key(event_id: str) -> str:
 
 
 def message_key(*, team_id: str, channel_id: str, ts: str) -> str:
-    """`team_id` names the workspace that answers (for an org-wide install, its enterprise): see bot.slack.workspaces."""
+    """`team_id` names the workspace that answers (for an org-wide install, its enterprise): see bot.platform.slack.workspaces."""
     return f"message:{team_id}:{channel_id}:{ts}"
 
 

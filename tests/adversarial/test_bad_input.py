@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.fakes.slack_api import FakeSlack
-from bot.listeners.messages import MAX_QUESTION_CHARS
-from bot.web import MAX_BODY_BYTES
+from bot.slack.listeners.messages import MAX_QUESTION_CHARS
+from bot.slack.web import MAX_BODY_BYTES
 from storage.tables.core import Workspace
 from tests.adversarial.conftest import assert_nothing_pings_or_links, everything_posted
 from tests.helpers.app_harness import SIGNING_SECRET, RunningApp
@@ -80,7 +80,7 @@ async def test_a_40000_character_mention_gets_a_clear_answer_and_no_model_call(
     async def handler(**kwargs: object) -> None:
         asked.append("called")
 
-    slack_app.services.message_handler = handler  # type: ignore[assignment]
+    slack_app.message_handler = handler  # type: ignore[assignment]
     response = await slack_app.send_event(app_mention("why? " * 8000))
     [note] = await slack_app.wait_for_calls("chat.postEphemeral")
 

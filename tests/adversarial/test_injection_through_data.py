@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.digest import blocks as digest_messages
 from bot.digest.report import Mover, MoverKind
 from bot.fakes.llm_script import LLMFakeServer, RecordedRequest, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeSlack
-from bot.messages import alerts as alert_messages
-from bot.messages import digest as digest_messages
+from bot.text import alerts as alert_messages
 from tests.adversarial.conftest import assert_nothing_pings_or_links, everything_posted
 from tests.bot.agent.test_slack_answers import LAST_WEEK, AgentApp, ask
 from tools.sample.dataset import PropertyDataset

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from bot.fakes.slack_api import FakeSlack
-from bot.messages import core as messages
+from bot.text import core as messages
 from tests.adversarial.conftest import POSTING
 from tests.bot.slack.test_oauth_install import install
 from tests.helpers.app_harness import SIGNING_SECRET, RunningApp

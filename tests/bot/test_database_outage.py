@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.fakes.slack_api import FakeSlack
-from bot.slack import dedupe
+from bot.platform.slack import dedupe
 from storage.db import Database
 from tests.helpers.app_harness import running_app
 from tests.helpers.slack_requests import DEFAULT_CHANNEL, app_mention, event_envelope

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from bot.settings import Settings
+from bot.config.settings import Settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"

@@ -13,19 +13,30 @@ import aiohttp
 from aiohttp import web
 from cryptography.fernet import Fernet
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import build_app
-from bot.commands.router import CommandRouter
+from bot.config.settings import Settings
 from bot.fakes.slack_api import FakeSlack, SlackCall
-from bot.serve import build_services
-from bot.services import Services
-from bot.settings import Settings
-from bot.web import Route, build_web_app
+from bot.main.build import build_bolt_app, build_services, message_handler
+from bot.platform.incoming import IncomingMessage, MessageHandler
+from bot.platform.services import Services
+from bot.slack.commands.router import CommandRouter
+from bot.slack.web import Route, build_web_app
 from storage.db import Database
 from tests.helpers.slack_requests import SlackResponse, SlackSender
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 Mode = Literal["single", "multi"]
+
+
+class SwappableHandler:
+    """The message handler the app was built with, replaceable by a test after the app started."""
+
+    def __init__(self, handler: MessageHandler) -> None:
+        self.current = handler
+
+    async def __call__(self, *, message: IncomingMessage, client: AsyncWebClient) -> None:
+        await self.current(message=message, client=client)
 
 
 @dataclass
@@ -38,6 +49,16 @@ class RunningApp:
     slack: FakeSlack
     sender: SlackSender
     settings: Settings
+    handler: SwappableHandler
+
+    @property
+    def message_handler(self) -> MessageHandler:
+        """What answers mentions, DMs and follow-ups (as `lookout serve` would build it unless a test replaced it)."""
+        return self.handler.current
+
+    @message_handler.setter
+    def message_handler(self, handler: MessageHandler) -> None:
+        self.handler.current = handler
 
     @property
     def events_url(self) -> str:
@@ -107,7 +128,7 @@ async def running_app(
     database: Database,
     data_dir: Path,
     mode: Mode = "single",
-    configure: Callable[[Services], None] | None = None,
+    configure: Callable[[Services], MessageHandler | None] | None = None,
     extra_routes: list[Route] | None = None,
     router: CommandRouter | None = None,
     **settings_overrides: Any,
@@ -126,15 +147,24 @@ async def running_app(
         **settings_overrides,
     )
     services = build_services(settings, database=database)
-    if configure is not None:
-        configure(services)
-    bolt_app = build_app(services=services, router=router)
+    # `configure` adjusts the services before anything uses them and may return the handler to answer with.
+    chosen = configure(services) if configure is not None else None
+    handler = SwappableHandler(chosen or message_handler(services))
+    bolt_app = build_bolt_app(services, handler=handler, router=router)
     runner = web.AppRunner(build_web_app(services=services, bolt_app=bolt_app, extra_routes=extra_routes))
     await runner.setup()
     await web.SockSite(runner, listener).start()
     sender = SlackSender(f"{url}/slack/events", signing_secret=SIGNING_SECRET, response_url=slack.response_url_for())
     try:
-        yield RunningApp(url=url, services=services, bolt_app=bolt_app, slack=slack, sender=sender, settings=settings)
+        yield RunningApp(
+            url=url,
+            services=services,
+            bolt_app=bolt_app,
+            slack=slack,
+            sender=sender,
+            settings=settings,
+            handler=handler,
+        )
     finally:
         await services.background.wait_idle(timeout=5.0)
         await runner.cleanup()

@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import select
 
 from bot.fakes.slack_api import FakeSlack
-from bot.messages import access as access_messages
-from bot.messages import alerts as alert_messages
-from bot.messages import google as google_messages
+from bot.text import access as access_messages
+from bot.text import alerts as alert_messages
+from bot.text import google as google_messages
 from storage.repos import google as google_repo
 from storage.repos.workspaces import ensure_workspace
 from storage.tables import (

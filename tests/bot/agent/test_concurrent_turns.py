@@ -10,7 +10,7 @@ from bot.llm.messages import load_conversation
 from storage.db import Database
 from storage.repos import agent as repo
 from tests.bot.agent.conftest import LoopContext
-from tests.bot.agent.test_service import FACTS, service, workspace_id
+from tests.bot.agent.test_turns import FACTS, service, workspace_id
 
 
 async def test_concurrent_follow_ups_on_two_replicas_lose_no_message(database: Database) -> None:

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.fakes.llm_script import LLMFakeServer, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeMessage, FakeSlack
-from bot.messages import agent as messages
+from bot.text import agent as messages
 from storage.repos.retention import workspace_rows
 from storage.tables.agent import AgentFeedback
 from tests.bot.agent.test_slack_answers import LAST_WEEK, AgentApp, answer_with_total, ask

@@ -12,16 +12,16 @@ import pytest
 from google.oauth2.credentials import Credentials
 from sqlmodel import select
 
+from bot.agent.answer import AgentMessageHandler, footer_text
 from bot.agent.context import PreparedContext
 from bot.agent.loop import AgentLimits, AgentResult, StopReason, ToolRun
-from bot.agent.slack import AgentMessageHandler, footer_text
-from bot.agent.wiring import build_agent_handler
 from bot.fakes.anthropic import Refusal
 from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, RecordedRequest, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeMessage, FakeSlack
 from bot.llm.messages import ToolCallPart
-from bot.messages import agent as agent_messages
-from bot.services import Services
+from bot.main.agent import build_agent_handler
+from bot.platform.services import Services
+from bot.text import agent as agent_messages
 from storage.tables.agent import AgentConversation, AgentFeedback
 from tests.helpers.app_harness import RunningApp, StartApp
 from tests.helpers.slack_requests import (
@@ -106,7 +106,7 @@ async def agent_app(
             services.clock = lambda: NOW.replace(tzinfo=UTC)
             handler = build_agent_handler(services, contexts=contexts, limits=limits)
             handlers.append(handler)
-            services.message_handler = handler
+            return handler
 
         return await start_app(
             configure=configure,

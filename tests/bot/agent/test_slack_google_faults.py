@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.fakes.llm_script import LLMFakeServer, Reply, ScriptedToolCall
-from bot.messages import google as google_messages
+from bot.text import google as google_messages
 from tests.bot.agent.test_slack_answers import LAST_WEEK, AgentApp, agent_app, ask, dataset, google
 from tools.fakes.google import FakeGoogle
 

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from bot.fakes.llm_script import Fail, FailMidStream, Garbage, LLMFakeServer, Reply, ScriptedToolCall
-from bot.messages import agent as agent_messages
+from bot.text import agent as agent_messages
 from tests.bot.agent.test_slack_answers import LAST_WEEK, MODELS, AgentApp, agent_app, ask, dataset, footer, google
 
 __all__ = ["agent_app", "dataset", "google"]

@@ -14,12 +14,13 @@ import aiohttp
 import pytest
 
 from bot.agent.context import PreparedContext
-from bot.agent.wiring import build_agent_handler
 from bot.fakes.llm_script import LLMFakeServer, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeMessage, FakeSlack
+from bot.google.connection import google_connections
 from bot.google.problems import NoPropertyChosen
-from bot.messages import google as google_messages
-from bot.services import Services
+from bot.main.agent import build_agent_handler
+from bot.platform.services import Services
+from bot.text import google as google_messages
 from storage.repos.google import get_connection
 from tests.bot.google.test_slack_flow import _buttons, _connect, _dms, _workspace_id
 from tests.helpers.app_harness import RunningApp, StartApp
@@ -135,7 +136,7 @@ async def test_a_question_before_any_property_is_chosen_gets_the_picker_in_the_t
     answer = await _pick(app, block_id=menu["block_id"], value="222", label="Client B (222)")
 
     assert "Client B" in answer["text"] and "for this workspace" in answer["text"]
-    target = await app.services.google.resolve_target(  # type: ignore[union-attr]
+    target = await google_connections(app.services).resolve_target(
         workspace_id=await _workspace_id(app), channel_id=DEFAULT_CHANNEL
     )
     assert target.property_id == "222"
@@ -197,7 +198,7 @@ async def test_when_google_cannot_list_properties_the_question_gets_the_text(
         raise NoPropertyChosen
 
     def configure(services: Services) -> None:
-        services.message_handler = build_agent_handler(services, contexts=no_property)
+        return build_agent_handler(services, contexts=no_property)
 
     # Google is set up but this workspace never connected: the property list can't be read
     app = await start_app(

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.agent.slack import AnswerStream
+from bot.agent.answer import AnswerStream
 from bot.fakes.llm_script import LLMFakeServer, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeMessage, FakeSlack
-from bot.metrics import Metrics
-from bot.slack.clients import retry_handlers
+from bot.observe.metrics import Metrics
+from bot.platform.slack.clients import retry_handlers
 from tests.bot.agent.test_slack_answers import (
     LAST_WEEK,
     AgentApp,

@@ -12,18 +12,18 @@ from pydantic import SecretStr
 
 from bot.agent.cost import PriceTable
 from bot.agent.loop import Agent, AgentEvent, AnswerText, StopReason, tool_specs
-from bot.agent.service import AgentService
+from bot.agent.turns import AgentService
+from bot.config.settings import Settings
 from bot.fakes.llm_script import Fail, LLMFakeServer, Reply, ScriptedToolCall
 from bot.llm.anthropic import THINKING_HEADROOM_TOKENS, AnthropicModel
 from bot.llm.base import ErrorKind, ModelError, ModelRequest, complete
 from bot.llm.fallback import FallbackModel
 from bot.llm.messages import Message, ThinkingPart, ToolResultPart, load_conversation, user_text
 from bot.llm.registry import ModelRegistry
-from bot.settings import Settings
 from storage.db import Database
 from storage.repos import agent as repo
 from tests.bot.agent.conftest import LoopContext, registry
-from tests.bot.agent.test_service import FACTS, workspace_id
+from tests.bot.agent.test_turns import FACTS, workspace_id
 from tests.bot.llm.conftest import make_model
 
 WEEK = {"metric": "sessions", "start_date": "2026-11-16", "end_date": "2026-11-18"}

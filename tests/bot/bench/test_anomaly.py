@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bot.bench import anomaly
-from bot.settings import Settings
+from bot.config.settings import Settings
 from tools.anomaly.alerting import rule_for
 from tools.anomaly.detector import AnomalyDetector
 from tools.anomaly.nab import PROFILES, normalise, prepare, scaled_sigmoid, score_detections

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.alerts.detect import Found
 from bot.digest.charts import alert_chart_spec, digest_chart_spec
 from bot.digest.compose import DigestComposer
 from bot.google.sample import SampleGoogle
 from storage.db import Database
 from storage.tables.schedule import SubscriptionKind
 from tests.bot.digest.world import make_world
+from tools.anomaly.watch import Found
 from tools.chart import render_chart
 from tools.sample.dataset import PropertyDataset, TrackingBroken
 

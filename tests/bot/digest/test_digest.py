@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from bot.digest.blocks import chart_title, digest_blocks, section_texts
 from bot.digest.jobs import DigestCatchUpJob, DigestTiming
 from bot.digest.report import DigestReport, MetricKind, Mover, MoverKind, compare
 from bot.google.problems import ReconnectNeeded
-from bot.messages.digest import chart_title, digest_blocks, section_texts
 from bot.scheduler.jobs import digest_period
 from bot.scheduler.posting import METADATA_EVENT_TYPE, PostResult
 from storage.db import Database

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digest_command import digest
+from bot.main.digest import digest
 from storage.repos.schedule import list_subscriptions
 from tests.bot.google.test_slack_flow import _connect, _lookout, _workspace_id
 from tests.helpers.app_harness import StartApp

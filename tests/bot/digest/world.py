@@ -12,10 +12,10 @@ from typing import Any
 from google.oauth2.credentials import Credentials
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts.service import AlertService
-from bot.digest.service import DigestService
+from bot.alerts.posting import AlertService
+from bot.digest.posting import DigestService
 from bot.fakes.slack_api import FakeSlack, SlackCall
-from bot.google.connection import GoogleClients, GoogleTarget
+from bot.google.target import GoogleClients, GoogleTarget
 from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster
 from storage.db import Database

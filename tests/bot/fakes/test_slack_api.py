@@ -9,8 +9,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.fakes.slack_api import FakeSlack
-from bot.metrics import Metrics
-from bot.slack.clients import retry_handlers
+from bot.observe.metrics import Metrics
+from bot.platform.slack.clients import retry_handlers
 
 
 def client_for(slack: FakeSlack, token: str | None = None) -> AsyncWebClient:

@@ -11,13 +11,13 @@ import pytest
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config.settings import Settings
 from bot.fakes.slack_api import FakeSlack
 from bot.google import oauth
 from bot.google.choices import GoogleChoices
 from bot.google.connection import GoogleConnectionService
 from bot.google.routes import add_google_routes
-from bot.services import Services
-from bot.settings import Settings
+from bot.platform.services import Services
 from storage.crypto import TokenCipher
 from storage.db import Database
 from storage.repos.workspaces import ensure_workspace, get_workspace_by_id

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from bot.fakes.slack_api import FakeSlack
-from bot.messages import google as messages
+from bot.text import google as messages
 from storage.tables import GoogleConnection, GoogleOAuthState
 from tests.helpers.app_harness import RunningApp, StartApp
 from tests.helpers.consent import sign_in_through_link

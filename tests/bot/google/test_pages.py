@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
-from bot.messages import google as messages
+from bot.text import google as messages
 from tests.bot.google.conftest import GoogleBench
 from tests.helpers.consent import google_consent_url, sign_in_through_link
 from tools.fakes.google_auth import ANALYTICS_READONLY, FakeProperty, FakeSite

@@ -11,9 +11,10 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import aiohttp
 import pytest
 
+from bot.config.logs import RedactingFilter
 from bot.fakes.slack_api import FakeSlack
-from bot.logs import RedactingFilter
-from bot.messages import google as messages
+from bot.google.connection import google_connections
+from bot.text import google as messages
 from storage.repos import google as repo
 from storage.repos.workspaces import get_workspace
 from tests.bot.slack.test_oauth_install import all_stored_text, install
@@ -183,7 +184,9 @@ async def test_the_picker_sets_the_property_for_the_workspace(start_app: StartAp
     await app.settle()
 
     assert "Client B" in answer.body["text"] and "for this workspace" in answer.body["text"]
-    target = await app.services.google.resolve_target(workspace_id=await _workspace_id(app), channel_id="C0OTHER")  # type: ignore[union-attr]
+    target = await google_connections(app.services).resolve_target(
+        workspace_id=await _workspace_id(app), channel_id="C0OTHER"
+    )
     assert target.property_id == "222"
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.agent.cost import DEFAULT_PRICES, FALLBACK_PRICE, PriceTable
+from bot.config.settings import DEFAULT_MODELS_DEEP, DEFAULT_MODELS_FAST
 from bot.fakes.llm_script import LLMFakeServer, Reply
 from bot.llm.base import ErrorKind, ModelError, ModelRequest, complete
 from bot.llm.messages import Usage, user_text
 from bot.llm.registry import PROVIDERS, parse_model_list
-from bot.settings import DEFAULT_MODELS_DEEP, DEFAULT_MODELS_FAST
 from tests.bot.llm.conftest import make_model
 from tests.bot.llm.test_providers import REPORT
 

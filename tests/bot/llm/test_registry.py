@@ -7,8 +7,8 @@ import sys
 
 from pydantic import SecretStr
 
+from bot.config.settings import Settings
 from bot.llm.registry import Depth, ModelRef, ModelRegistry, parse_model_list
-from bot.settings import Settings
 
 
 def test_lists_keep_their_order_and_skip_unknown_providers() -> None:
@@ -41,7 +41,7 @@ def test_unconfigured_sdks_are_never_imported() -> None:
     code = (
         "import sys\n"
         "from pydantic import SecretStr\n"
-        "from bot.settings import Settings\n"
+        "from bot.config.settings import Settings\n"
         "from bot.llm.registry import ModelRegistry, Depth\n"
         "r = ModelRegistry(Settings(_env_file=None, xai_api_key=SecretStr('k')))\n"
         "r.chain(Depth.FAST); r.chain(Depth.DEEP)\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.metrics import Metrics
+from bot.observe.metrics import Metrics
 from bot.retention.job import RetentionJob
 from storage.db import Database
 from storage.repos.workspaces import ensure_workspace

@@ -5,11 +5,11 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 from bot.digest.jobs import DigestCatchUpJob, DigestTiming
+from bot.main.jobs import make_planner
 from bot.scheduler.jobs import digest_due_at, spread_offset
 from bot.scheduler.leadership import Leadership
-from bot.scheduler.plan import make_planner
 from bot.scheduler.posting import PostOutcome, PostResult
-from bot.scheduler.service import SchedulerService
+from bot.scheduler.scheduler import SchedulerService
 from storage.db import Database
 from storage.repos.schedule import ScheduledSubscription, upsert_subscription
 from storage.repos.workspaces import ensure_workspace

@@ -9,10 +9,10 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.fakes.slack_api import FakeSlack
-from bot.incoming import IncomingMessage
-from bot.services import Services
+from bot.platform.incoming import IncomingMessage
+from bot.platform.services import Services
+from bot.platform.slack.dedupe import EventLedger
 from bot.slack.abandoned import sweep_abandoned_answers
-from bot.slack.dedupe import EventLedger
 from storage.db import Database
 from storage.repos.events import Place, event_key, message_key
 from tests.helpers.app_harness import RunningApp, StartApp
@@ -129,7 +129,7 @@ async def test_an_answer_slower_than_the_lease_keeps_its_claim_while_it_is_writt
 
     def configure(services: Services) -> None:
         services.dedupe = EventLedger(lease_seconds=0.3)
-        services.message_handler = slow_answer
+        return slow_answer
 
     app = await start_app(configure=configure)
     envelope = event_envelope(app_mention("a long question"))

@@ -69,7 +69,7 @@ async def test_unsigned_junk_is_refused_before_it_is_read(
 
     assert status == 401, junk.what
     assert _problems(caplog) == []
-    assert len([r for r in caplog.records if r.name == "bot.web"]) == 1
+    assert len([r for r in caplog.records if r.name == "bot.slack.web"]) == 1
     assert fake_slack.calls == []
 
 

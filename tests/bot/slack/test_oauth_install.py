@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlmodel import SQLModel
 
 from bot.fakes.slack_api import FakeSlack
-from bot.slack.clients import web_client_for
+from bot.platform.slack.clients import web_client_for
 from storage.db import Database
 from storage.tables.core import SlackInstallation, Workspace
 from tests.helpers.app_harness import RunningApp

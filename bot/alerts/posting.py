@@ -1,0 +1,282 @@
+"""The hourly alert check for one subscription: draft what is news (`bot.alerts.draft`), then post one alert per
+incident and follow up on recovery.
+
+"Expected" and "Mute 7 days" answers suppress similar alerts until they expire, and an incident overlapping one
+already alerted is not alerted again. Posting goes through the same exactly-once claims as digests, so restarts and
+replicas never double an alert.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.alerts.draft import AlertPolicy, Scan, as_sensitivity, draft, scan
+from bot.digest.compose import GoogleClientFactory, TargetResolver
+from bot.digest.posting import SlackClientFor
+from bot.google.problems import GoogleProblem
+from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost
+from bot.text import alerts as messages
+from storage.db import Database
+from storage.repos.schedule import (
+    ScheduledSubscription,
+    active_feedback,
+    close_incident,
+    create_incident,
+    incidents_started_since,
+    open_incidents,
+    set_incident_message,
+)
+from storage.tables.base import aware_utc
+from storage.tables.schedule import AlertIncident
+from tools.anomaly.watch import AlertGroup, Found
+from tools.cache import ResultCache
+from tools.context import ToolContext
+from tools.google.errors import GoogleApiError
+
+__all__ = ["AlertPolicy", "AlertService", "CheckResult"]
+
+log = logging.getLogger(__name__)
+
+ChartRenderer = Callable[[Found], Awaitable[bytes | None]]
+SAME_EVENT = timedelta(days=2)  # incidents of one direction starting this close together are one event
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    alerts: list[PostOutcome]
+    recoveries: list[PostOutcome]
+
+
+class AlertService:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        targets: TargetResolver,
+        google: GoogleClientFactory,
+        slack_client_for: SlackClientFor,
+        poster: ClaimedPoster,
+        clock: Callable[[], datetime],
+        cache: ResultCache | None = None,
+        chart: ChartRenderer | None = None,
+        policy: AlertPolicy | None = None,
+    ) -> None:
+        self._database = database
+        self._targets = targets
+        self._google = google
+        self._slack_client_for = slack_client_for
+        self._poster = poster
+        self._clock = clock
+        self._cache = cache or ResultCache()
+        self._chart = chart
+        self._policy = policy or AlertPolicy()
+
+    async def check(self, subscription: ScheduledSubscription) -> CheckResult:
+        """`AlertChecker.check`: one pass over one alert subscription."""
+        try:
+            target = await self._targets.resolve_target(
+                workspace_id=subscription.workspace_id, channel_id=subscription.channel_id
+            )
+            clients = await self._google.clients_for(target=target)
+            timezone = target.timezone or "UTC"
+            scanned = await scan(
+                ga4=clients.ga4,
+                gsc=clients.gsc,
+                property_id=target.property_id,
+                site_url=target.site_url,
+                timezone=timezone,
+                now=self._clock(),
+                sensitivity=as_sensitivity(subscription.sensitivity),
+                policy=self._policy,
+            )
+        except (GoogleProblem, GoogleApiError) as problem:
+            # Nothing to alert on without data; the Google connection tells the person who connected it.
+            log.info("alert check for subscription %s skipped: %s", subscription.id, type(problem).__name__)
+            return CheckResult(alerts=[], recoveries=[])
+        try:
+            client = await self._slack_client_for(subscription.workspace_id)
+        except LookupError:
+            return CheckResult(alerts=[], recoveries=[])
+        ctx = target.tool_context(
+            cache=self._cache, ga4=clients.ga4, gsc=clients.gsc, clock=self._clock, timezone=timezone
+        )
+        alerts = []
+        for group in scanned.groups:
+            alerts.append(
+                await self._alert(
+                    subscription,
+                    group,
+                    client=client,
+                    ctx=ctx,
+                    scanned=scanned,
+                    timezone=timezone,
+                    sample=target.sample,
+                )
+            )
+        recoveries = await self._follow_up(subscription, found=scanned.found, client=client, timezone=timezone)
+        return CheckResult(alerts=alerts, recoveries=recoveries)
+
+    # ------------------------------------------------------------------------------------------------ deciding
+
+    async def _suppressed(self, subscription_id: int, group: AlertGroup, *, started_at: datetime) -> bool:
+        now = self._clock()
+        async with self._database.session() as session:
+            for fingerprint in similar_keys(group):
+                if await active_feedback(
+                    session=session, subscription_id=subscription_id, fingerprint=fingerprint, now=now
+                ):
+                    return True
+            nearby = await incidents_started_since(
+                session=session, subscription_id=subscription_id, since=started_at - SAME_EVENT
+            )
+        # One alert per event: an incident alerted (open, or already recovered) moving the same way and starting
+        # within two days is the same event, seen again in another series (the daily series reports a spike the
+        # hourly one alerted) or again after a night's lull (bots that follow the day's rhythm).
+        return any(
+            incident.direction == group.direction and abs(aware_utc(incident.started_at) - started_at) <= SAME_EVENT
+            for incident in nearby
+        )
+
+    # ------------------------------------------------------------------------------------------------ posting
+
+    async def _alert(
+        self,
+        subscription: ScheduledSubscription,
+        group: AlertGroup,
+        *,
+        client: AsyncWebClient,
+        ctx: ToolContext,
+        scanned: Scan,
+        timezone: str,
+        sample: bool,
+    ) -> PostOutcome:
+        primary = group.primary
+        incident = primary.incident
+        started_at = _to_utc(incident.start, timezone)
+        period = f"alert:{incident.fingerprint}:{started_at.isoformat()}"
+        created: list[AlertIncident] = []
+
+        async def prepare() -> SlackPost | None:
+            if await self._suppressed(subscription.id, group, started_at=started_at):
+                return None
+            drafted = await draft(group, ctx=ctx, scanned=scanned, sensitivity=subscription.sensitivity, sample=sample)
+            async with self._database.session() as session:
+                stored = await create_incident(
+                    session=session,
+                    incident=AlertIncident(
+                        workspace_id=subscription.workspace_id,
+                        subscription_id=subscription.id,
+                        channel_id=subscription.channel_id,
+                        fingerprint=incident.fingerprint,
+                        metric=primary.series.spec.key,
+                        direction=incident.direction,
+                        severity=incident.severity,
+                        started_at=started_at,
+                        opened_at=self._clock(),
+                        summary=drafted.headline,
+                        similar_keys="\n".join(similar_keys(group)),
+                    ),
+                )
+            created.append(stored)
+            assert stored.id is not None
+            blocks = messages.alert_blocks(lines=drafted.lines, context=drafted.context, incident_id=stored.id)
+            return SlackPost(text=drafted.headline, blocks=blocks)
+
+        outcome = await self._poster.post_once(
+            client=client,
+            workspace_id=subscription.workspace_id,
+            subscription_id=subscription.id,
+            period=period,
+            channel_id=subscription.channel_id,
+            prepare=prepare,
+        )
+        if outcome.message_ts is not None and created:
+            assert created[0].id is not None
+            async with self._database.session() as session:
+                await set_incident_message(session=session, incident_id=created[0].id, message_ts=outcome.message_ts)
+            if outcome.result is PostResult.POSTED and self._chart is not None:
+                await self._upload_chart(client, subscription.channel_id, primary, thread_ts=outcome.message_ts)
+        return outcome
+
+    async def _follow_up(
+        self, subscription: ScheduledSubscription, *, found: Sequence[Found], client: AsyncWebClient, timezone: str
+    ) -> list[PostOutcome]:
+        async with self._database.session() as session:
+            incidents = await open_incidents(session=session, subscription_id=subscription.id)
+        outcomes = []
+        for stored in incidents:
+            assert stored.id is not None
+            match = next(
+                (
+                    item
+                    for item in found
+                    if item.incident.fingerprint == stored.fingerprint
+                    and _to_utc(item.incident.start, timezone) == aware_utc(stored.started_at)
+                ),
+                None,
+            )
+            if match is None or match.incident.end is None or stored.message_ts is None:
+                continue
+            end = match.incident.end
+            hourly = match.series.spec.granularity == "hourly"
+            text = messages.recovered(since=end, affected=end - match.incident.start, hourly=hourly)
+            follow_up = SlackPost(text=text)
+            outcome = await self._poster.post_once(
+                client=client,
+                workspace_id=subscription.workspace_id,
+                subscription_id=subscription.id,
+                period=f"recovery:{stored.id}",
+                channel_id=subscription.channel_id,
+                thread_ts=stored.message_ts,
+                prepare=_ready(follow_up),
+            )
+            async with self._database.session() as session:
+                await close_incident(session=session, incident_id=stored.id, now=self._clock())
+            outcomes.append(outcome)
+        return outcomes
+
+    async def _upload_chart(self, client: AsyncWebClient, channel_id: str, found: Found, *, thread_ts: str) -> None:
+        assert self._chart is not None
+        png = await self._chart(found)
+        if png is None:
+            return
+        await self._poster.upload_chart(
+            client,
+            channel_id=channel_id,
+            content=png,
+            filename="lookout-alert.png",
+            title=messages.chart_title(label=found.series.spec.label, hourly=found.series.spec.granularity == "hourly"),
+            what="alert",
+            thread_ts=thread_ts,
+        )
+
+
+def _ready(post: SlackPost) -> Callable[[], Awaitable[SlackPost | None]]:
+    async def prepare() -> SlackPost | None:
+        return post
+
+    return prepare
+
+
+def similarity_key(found: Found) -> str:
+    """What a person means by "similar" when muting: the same metric moving the same way, hourly or daily,
+    whatever shape the detector gave it."""
+    spec = found.series.spec
+    return f"{spec.source}:{spec.metric}|{found.incident.direction}"
+
+
+def similar_keys(group: AlertGroup) -> list[str]:
+    return sorted({similarity_key(item) for item in (group.primary, *group.also)})
+
+
+def _to_utc(moment: datetime, timezone: str) -> datetime:
+    """Series timestamps are the property's wall-clock time; storage is UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return moment.astimezone(UTC)

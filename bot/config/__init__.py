@@ -1,0 +1,1 @@
+"""The leaves every layer may read: the one `Settings` object and logging set-up."""

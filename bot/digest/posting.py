@@ -1,0 +1,108 @@
+"""Posting one channel's digest, exactly once across processes; composing it is `bot.digest.compose`'s.
+
+`DigestService.run_digest` is what the scheduler calls; `compose` is shared with `lookout digest --dry-run`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.digest.compose import (
+    ChartRenderer,
+    ComposedDigest,
+    DigestComposer,
+    FetchStats,
+    GoogleClientFactory,
+    TargetResolver,
+)
+from bot.google.target import GoogleTarget
+from bot.scheduler.jobs import digest_period
+from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost
+from storage.repos.schedule import ScheduledSubscription
+
+log = logging.getLogger(__name__)
+
+SlackClientFor = Callable[[int], Awaitable[AsyncWebClient]]
+
+
+class DigestService:
+    def __init__(
+        self,
+        *,
+        targets: TargetResolver,
+        google: GoogleClientFactory,
+        slack_client_for: SlackClientFor,
+        poster: ClaimedPoster,
+        clock: Callable[[], datetime],
+        chart: ChartRenderer | None = None,
+        cache_ttl: timedelta = timedelta(minutes=15),
+    ) -> None:
+        self._composer = DigestComposer(targets=targets, google=google, clock=clock, chart=chart, cache_ttl=cache_ttl)
+        self._slack_client_for = slack_client_for
+        self._poster = poster
+
+    @property
+    def stats(self) -> FetchStats:
+        return self._composer.stats
+
+    async def run_digest(self, subscription: ScheduledSubscription, *, local_day: date) -> PostOutcome:
+        """Post `local_day`'s digest in the subscription's channel, exactly once across processes."""
+        try:
+            client = await self._slack_client_for(subscription.workspace_id)
+        except LookupError:
+            log.info("workspace %s is not installed; skipping its digest", subscription.workspace_id)
+            return PostOutcome(result=PostResult.NOTHING_TO_POST)
+        composed: list[ComposedDigest] = []
+
+        async def prepare() -> SlackPost | None:
+            digest = await self.compose(
+                workspace_id=subscription.workspace_id, channel_id=subscription.channel_id, local_day=local_day
+            )
+            if digest is None:
+                return None
+            composed.append(digest)
+            return SlackPost(text=digest.text, blocks=digest.blocks)
+
+        outcome = await self._poster.post_once(
+            client=client,
+            workspace_id=subscription.workspace_id,
+            subscription_id=subscription.id,
+            period=digest_period(local_day),
+            channel_id=subscription.channel_id,
+            prepare=prepare,
+        )
+        if outcome.result is PostResult.POSTED and composed and composed[0].chart_png is not None:
+            await self._upload_chart(client, subscription.channel_id, composed[0])
+        return outcome
+
+    async def compose(self, *, workspace_id: int, channel_id: str, local_day: date) -> ComposedDigest | None:
+        """`DigestComposer.compose`."""
+        return await self._composer.compose(workspace_id=workspace_id, channel_id=channel_id, local_day=local_day)
+
+    async def resolve_quietly(self, *, workspace_id: int, channel_id: str) -> GoogleTarget | None:
+        """`DigestComposer.resolve_quietly`."""
+        return await self._composer.resolve_quietly(workspace_id=workspace_id, channel_id=channel_id)
+
+    async def post_now(self, client: AsyncWebClient, *, channel_id: str, digest: ComposedDigest) -> str:
+        """Post a digest outside the schedule (`lookout digest`): no claim, so it never takes the day's slot."""
+        ts = await self._poster.post_unclaimed(
+            client, channel_id=channel_id, post=SlackPost(text=digest.text, blocks=digest.blocks)
+        )
+        if digest.chart_png is not None:
+            await self._upload_chart(client, channel_id, digest)
+        return ts
+
+    async def _upload_chart(self, client: AsyncWebClient, channel_id: str, digest: ComposedDigest) -> None:
+        assert digest.chart_png is not None
+        await self._poster.upload_chart(
+            client,
+            channel_id=channel_id,
+            content=digest.chart_png,
+            filename="lookout-digest.png",
+            title=digest.chart_title,
+            what="digest",
+        )

@@ -1,0 +1,126 @@
+"""The `lookout` command line: parses arguments, builds Settings once, hands over to the right module."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.config.logs import configure_logging
+from bot.config.settings import Settings
+
+BENCHMARKS = ("ack", "agent", "anomaly", "digest")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lookout", description="Lookout: GA4 and Search Console answers in Slack.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the bot (HTTP routes and the scheduler)")
+    serve.add_argument("--port", type=int, default=None, help="HTTP port (default: $PORT or 3000)")
+    serve.add_argument("--socket-mode", action="store_true", help="receive events over Socket Mode")
+
+    commands.add_parser("migrate", help="create or upgrade the database schema")
+    commands.add_parser("doctor", help="check configuration and reachability of configured services")
+
+    ask = commands.add_parser("ask", help="answer a question from the terminal with the agent loop")
+    ask.add_argument("question")
+    ask.add_argument("--team", required=True, help="Slack team id of the workspace whose Google connection to use")
+    ask.add_argument("--channel", default=None, help="channel id, for a channel's property/site override")
+
+    digest = commands.add_parser("digest", help="build a channel's digest now")
+    digest.add_argument("--team", required=True)
+    digest.add_argument("--channel", required=True)
+    digest.add_argument("--dry-run", action="store_true", help="print the Block Kit JSON instead of posting")
+
+    export = commands.add_parser("export", help="write everything stored about a workspace as JSON (no tokens)")
+    export.add_argument("--team", required=True, help="Slack team id of the workspace")
+    export.add_argument("--out", type=Path, default=None, help="file to write (default: stdout)")
+
+    purge = commands.add_parser("purge", help="delete a workspace and everything stored about it")
+    purge.add_argument("--team", required=True, help="Slack team id of the workspace")
+
+    demo = commands.add_parser("demo", help="today's digest and alert for the built-in sample property, no set-up")
+    demo.add_argument("--out", type=Path, default=Path("demo-out"), help="where to write the charts (PNG)")
+    demo.add_argument("--ask", default=None, metavar="QUESTION", help="also answer a question about the sample data")
+
+    bench = commands.add_parser("bench", help="run a benchmark and print a table")
+    bench.add_argument("name", choices=BENCHMARKS)
+    bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments for that benchmark")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        fields = ", ".join(str(item["loc"][0]).upper() for item in error.errors() if item.get("loc"))
+        sys.stderr.write(f"lookout: invalid configuration in: {fields}\n")
+        return 2
+    configure_logging(settings.log_level)
+    # matplotlib (charts) keeps its font cache in MPLCONFIGDIR, by default under $HOME: unwritable or thrown away
+    # with the container, so every start would rebuild it on the first chart. The data directory persists.
+    os.environ.setdefault("MPLCONFIGDIR", str(settings.lookout_data_dir.resolve() / "matplotlib"))
+    from storage.reachability import DatabaseUnavailable
+
+    try:
+        return _dispatch(args, settings)
+    except DatabaseUnavailable as unavailable:
+        # Something the operator can fix: one line saying what and where, not a traceback.
+        from bot.text.operator import database_unavailable
+
+        sys.stderr.write(database_unavailable(url=unavailable.url, problem=unavailable.problem) + "\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    # Imports are local so that a command never pays for (or fails on) another command's dependencies.
+    if args.command == "serve":
+        from bot.main.serve import serve
+
+        return serve(settings=settings, port=args.port, socket_mode=args.socket_mode)
+    if args.command == "migrate":
+        from bot.main.serve import migrate_only
+
+        return asyncio.run(migrate_only(settings=settings))
+    if args.command == "doctor":
+        from bot.main.doctor import doctor
+
+        return asyncio.run(doctor(settings=settings))
+    if args.command == "ask":
+        from bot.main.ask import ask
+
+        return asyncio.run(ask(settings=settings, question=args.question, team_id=args.team, channel_id=args.channel))
+    if args.command == "digest":
+        from bot.main.digest import digest
+
+        return asyncio.run(digest(settings=settings, team_id=args.team, channel_id=args.channel, dry_run=args.dry_run))
+    if args.command == "export":
+        from bot.main.workspace_data import export
+
+        return asyncio.run(export(settings=settings, team_id=args.team, out_path=args.out))
+    if args.command == "purge":
+        from bot.main.workspace_data import purge
+
+        return asyncio.run(purge(settings=settings, team_id=args.team))
+    if args.command == "demo":
+        from bot.main.demo import demo
+
+        return asyncio.run(demo(settings=settings, out_dir=args.out, question=args.ask))
+    if args.command == "bench":
+        import importlib
+
+        module = importlib.import_module(f"bot.bench.{args.name}")
+        code: int = module.main(list(args.args), settings=settings)
+        return code
+    logging.getLogger(__name__).error("unknown command %s", args.command)
+    return 2

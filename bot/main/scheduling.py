@@ -1,0 +1,124 @@
+"""Starting the scheduler inside `lookout serve`: wires digests and alerts to Google and Slack, joins leadership."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.alerts.posting import AlertService
+from bot.digest.charts import alert_chart, digest_chart
+from bot.digest.jobs import DigestTiming
+from bot.digest.posting import DigestService
+from bot.google.connection import google_connections
+from bot.main.jobs import make_planner
+from bot.platform.slack.clients import web_client_for
+from bot.retention.job import RetentionJob
+from bot.scheduler.leadership import replica_id
+from bot.scheduler.limits import ChannelPacer
+from bot.scheduler.posting import ClaimedPoster
+from bot.scheduler.scheduler import SchedulerService
+from tools.cache import ResultCache
+from tools.google.runtime import GoogleRuntime
+
+if TYPE_CHECKING:
+    from bot.platform.services import Services
+
+log = logging.getLogger(__name__)
+
+Stop = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduledWork:
+    """Everything scheduled work needs in one process; `lookout digest` builds the same thing."""
+
+    digests: DigestService
+    alerts: AlertService
+    claimant: str
+    runtime: GoogleRuntime
+
+
+def build_scheduled_work(services: Services, *, claimant: str | None = None) -> ScheduledWork:
+    claimant = claimant or replica_id()
+    pacer = ChannelPacer(interval=1.0)
+    poster = ClaimedPoster(
+        database=services.database,
+        clock=services.clock,
+        claimant=claimant,
+        pacer=pacer,
+        stale_after=timedelta(seconds=services.settings.lookout_scheduler_claim_stale_seconds),
+    )
+    connections = google_connections(services)
+    runtime = services.google_runtime  # shared with the agent: one per-property limit for the whole process
+
+    async def slack_client_for(workspace_id: int) -> AsyncWebClient:
+        return await web_client_for(services=services, workspace_id=workspace_id)
+
+    digests = DigestService(
+        targets=connections,
+        google=connections,
+        slack_client_for=slack_client_for,
+        poster=poster,
+        clock=services.clock,
+        chart=digest_chart,
+    )
+    alerts = AlertService(
+        database=services.database,
+        targets=connections,
+        google=connections,
+        slack_client_for=slack_client_for,
+        poster=poster,
+        clock=services.clock,
+        cache=ResultCache(),
+        chart=alert_chart,
+    )
+    return ScheduledWork(digests=digests, alerts=alerts, claimant=claimant, runtime=runtime)
+
+
+async def start_scheduler(services: Services) -> Stop:
+    """`bot.main.serve` lifecycle: run the scheduler when LOOKOUT_SCHEDULER_ENABLED (the default) allows it."""
+    settings = services.settings
+    if not settings.lookout_scheduler_enabled:
+        log.info("scheduler disabled on this replica (LOOKOUT_SCHEDULER_ENABLED=false)")
+
+        async def nothing() -> None:
+            return None
+
+        return nothing
+    work = build_scheduled_work(services)
+    lease = timedelta(seconds=settings.lookout_scheduler_lease_seconds)
+    scheduler = SchedulerService(
+        database=services.database,
+        clock=services.clock,
+        planner=make_planner(
+            database=services.database,
+            clock=services.clock,
+            digests=work.digests,
+            alerts=work.alerts,
+            timing=DigestTiming(window_seconds=settings.lookout_digest_spread_seconds),
+            catch_up_every_seconds=settings.lookout_digest_catch_up_seconds,
+            housekeeping=[
+                RetentionJob(
+                    database=services.database,
+                    clock=services.clock,
+                    text_days=settings.lookout_retention_text_days,
+                    usage_months=settings.lookout_retention_usage_months,
+                    metrics=services.metrics,
+                )
+            ],
+        ),
+        lease_ttl=lease,
+        renew_every=lease / 4,
+        holder=work.claimant,
+    )
+    await scheduler.start()
+
+    async def stop() -> None:
+        await scheduler.stop(grace_seconds=settings.lookout_shutdown_grace_seconds)
+
+    return stop

@@ -1,0 +1,1 @@
+"""What operators watch: the Prometheus metrics registry shared by every part of the process."""

@@ -1,0 +1,1 @@
+"""Buttons that belong to one feature but are Slack surface: the Google connection's and the alerts'."""

@@ -1,0 +1,236 @@
+"""`/lookout digest`, `alerts`, `subscriptions`, `unsubscribe`: manage a channel's digest and alert subscriptions.
+
+Before saving, the bot checks that it can post in the channel; the leader's scheduler notices the change within
+one lease renewal (it polls a fingerprint of the subscriptions).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.access.policy import Capability
+from bot.slack.commands.base import CommandRequest, Subcommand
+from bot.subscriptions import manage
+from bot.subscriptions.manage import DEFAULT_TIME, DEFAULT_TIMEZONE, PostingProblem
+from bot.text import subscriptions as messages
+from storage.tables.schedule import Sensitivity, SubscriptionKind
+
+log = logging.getLogger(__name__)
+_ESCAPED_CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]{2,})(?:\|[^>]*)?>$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+_PLAIN_CHANNEL = re.compile(r"^#([a-z0-9][a-z0-9._\-]{0,79})$")
+_LIST_PAGES = 20
+
+
+class CommandProblem(Exception):
+    """The person's input cannot be used; the message is ready to show (already escaped)."""
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    id: str | None
+    name: str | None  # from a plain `#name`, to look up
+
+
+def parse_channel(word: str) -> ChannelRef | None:
+    """`<#C123|name>` (escaped by Slack), `<#C123>`, a bare `C123…` id, or a plain `#name`."""
+    if match := _ESCAPED_CHANNEL.match(word):
+        return ChannelRef(id=match.group(1), name=None)
+    if _CHANNEL_ID.match(word):
+        return ChannelRef(id=word, name=None)
+    if match := _PLAIN_CHANNEL.match(word.lower()):
+        return ChannelRef(id=None, name=match.group(1))
+    return None
+
+
+def parse_time(word: str) -> str | None:
+    return manage.valid_time(word)
+
+
+def parse_timezone(word: str) -> str | None:
+    return manage.valid_timezone(word)
+
+
+async def resolve_channel(client: AsyncWebClient, ref: ChannelRef) -> str:
+    """The channel id for `ref`; a plain `#name` is looked up among the channels the bot can see."""
+    if ref.id is not None:
+        return ref.id
+    assert ref.name is not None
+    cursor: str | None = None
+    for _ in range(_LIST_PAGES):
+        try:
+            page = await client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
+            )
+        except SlackApiError as error:
+            log.warning("conversations.list failed: %s", error.response.get("error"))
+            break
+        for item in page.get("channels") or []:
+            if item.get("name") == ref.name:
+                return str(item["id"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            break
+    raise CommandProblem(messages.unknown_channel(name=f"#{ref.name}"))
+
+
+async def check_can_post(client: AsyncWebClient, channel_id: str) -> None:
+    """Raise `CommandProblem` with how to invite the bot when it cannot post in the channel."""
+    problem = await manage.posting_problem(client, channel_id)
+    if problem is PostingProblem.CANNOT_SEE:
+        raise CommandProblem(messages.cannot_see_channel(channel_id=channel_id))
+    if problem is PostingProblem.ARCHIVED:
+        raise CommandProblem(messages.archived(channel_id=channel_id))
+    if problem is PostingProblem.NOT_A_MEMBER:
+        raise CommandProblem(messages.not_a_member(channel_id=channel_id))
+
+
+async def _channel_from(request: CommandRequest, usage_line: str) -> str:
+    ref = parse_channel(request.args[0]) if request.args else None
+    if ref is None:
+        raise CommandProblem(messages.usage(usage_line, problem=messages.NEED_CHANNEL))
+    return await resolve_channel(request.client, ref)
+
+
+async def _property_timezone(request: CommandRequest, channel_id: str) -> str | None:
+    return await manage.property_timezone(
+        services=request.services, workspace_id=request.workspace_id, channel_id=channel_id
+    )
+
+
+async def _run_digest(request: CommandRequest) -> None:
+    try:
+        channel_id = await _channel_from(request, messages.DIGEST_USAGE)
+        time_of_day: str | None = None
+        timezone: str | None = None
+        for word in request.args[1:]:
+            if time_of_day is None and timezone is None and (parsed := parse_time(word)) is not None:
+                time_of_day = parsed
+            elif timezone is None and (zone := parse_timezone(word)) is not None:
+                timezone = zone
+            else:
+                raise CommandProblem(
+                    messages.usage(
+                        messages.DIGEST_USAGE, problem=_digest_word_problem(word, timezone_given=timezone is not None)
+                    )
+                )
+        await check_can_post(request.client, channel_id)
+    except CommandProblem as problem:
+        await request.respond(str(problem))
+        return
+    notes: list[str] = []
+    from_property = False
+    if timezone is None:
+        timezone = await _property_timezone(request, channel_id)
+        from_property = timezone is not None
+        if timezone is None:
+            timezone = DEFAULT_TIMEZONE
+            notes.append(messages.digest_timezone_guessed(timezone=timezone))
+    time_of_day = time_of_day or DEFAULT_TIME
+    await manage.save_subscription(
+        services=request.services,
+        workspace_id=request.workspace_id,
+        channel_id=channel_id,
+        kind=SubscriptionKind.DIGEST,
+        time_of_day=time_of_day,
+        timezone=timezone,
+        sensitivity=Sensitivity.MEDIUM.value,
+        user_id=request.user_id,
+    )
+    confirmation = messages.digest_subscribed(
+        channel_id=channel_id, time_of_day=time_of_day, timezone=timezone, from_property=from_property
+    )
+    await request.respond("\n".join([confirmation, *notes]))
+
+
+def _digest_word_problem(word: str, *, timezone_given: bool) -> str:
+    if timezone_given:
+        return messages.unexpected_words(words=word)
+    if word[:1].isdigit():
+        return messages.bad_time(value=word)
+    if "/" in word or word.isalpha():
+        return messages.bad_timezone(value=word)
+    return messages.unexpected_words(words=word)
+
+
+async def _run_alerts(request: CommandRequest) -> None:
+    try:
+        channel_id = await _channel_from(request, messages.ALERTS_USAGE)
+        sensitivity = Sensitivity.MEDIUM
+        if len(request.args) > 2:
+            words = " ".join(request.args[2:])
+            raise CommandProblem(messages.usage(messages.ALERTS_USAGE, problem=messages.unexpected_words(words=words)))
+        if len(request.args) == 2:
+            try:
+                sensitivity = Sensitivity(request.args[1].lower())
+            except ValueError:
+                problem = messages.bad_sensitivity(value=request.args[1])
+                raise CommandProblem(messages.usage(messages.ALERTS_USAGE, problem=problem)) from None
+        await check_can_post(request.client, channel_id)
+    except CommandProblem as problem:
+        await request.respond(str(problem))
+        return
+    await manage.save_subscription(
+        services=request.services,
+        workspace_id=request.workspace_id,
+        channel_id=channel_id,
+        kind=SubscriptionKind.ALERTS,
+        time_of_day=DEFAULT_TIME,
+        timezone=await _property_timezone(request, channel_id) or DEFAULT_TIMEZONE,
+        sensitivity=sensitivity.value,
+        user_id=request.user_id,
+    )
+    await request.respond(messages.alerts_subscribed(channel_id=channel_id, sensitivity=sensitivity.value))
+
+
+async def _run_list(request: CommandRequest) -> None:
+    subscriptions = await manage.list_subscriptions(services=request.services, workspace_id=request.workspace_id)
+    if not subscriptions:
+        await request.respond(messages.NO_SUBSCRIPTIONS)
+        return
+    lines = [messages.subscriptions_header()]
+    for subscription in subscriptions:
+        if subscription.kind == SubscriptionKind.DIGEST.value:
+            lines.append(
+                messages.digest_line(
+                    channel_id=subscription.channel_id,
+                    time_of_day=subscription.time_of_day,
+                    timezone=subscription.timezone,
+                )
+            )
+        else:
+            lines.append(messages.alerts_line(channel_id=subscription.channel_id, sensitivity=subscription.sensitivity))
+    await request.respond("\n".join(lines))
+
+
+async def _run_unsubscribe(request: CommandRequest) -> None:
+    try:
+        channel_id = await _channel_from(request, messages.UNSUBSCRIBE_USAGE)
+    except CommandProblem as problem:
+        await request.respond(str(problem))
+        return
+    count = await manage.remove_channel(
+        services=request.services, workspace_id=request.workspace_id, channel_id=channel_id
+    )
+    await request.respond(messages.unsubscribed(channel_id=channel_id, count=count))
+
+
+SUBCOMMANDS: list[Subcommand] = [
+    Subcommand(name="digest", usage=messages.DIGEST_USAGE, summary=messages.DIGEST_SUMMARY, run=_run_digest),
+    Subcommand(name="alerts", usage=messages.ALERTS_USAGE, summary=messages.ALERTS_SUMMARY, run=_run_alerts),
+    Subcommand(
+        name="subscriptions",
+        usage=messages.SUBSCRIPTIONS_USAGE,
+        summary=messages.SUBSCRIPTIONS_SUMMARY,
+        run=_run_list,
+        needs=Capability.EVERYONE,
+    ),
+    Subcommand(
+        name="unsubscribe", usage=messages.UNSUBSCRIBE_USAGE, summary=messages.UNSUBSCRIBE_SUMMARY, run=_run_unsubscribe
+    ),
+]

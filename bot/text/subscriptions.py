@@ -1,0 +1,222 @@
+"""What `/lookout digest|alerts|subscriptions|unsubscribe` say: confirmations, listings, usage help, invite hints."""
+
+from __future__ import annotations
+
+from bot.text.escape import escape, inert
+
+DIGEST_USAGE = "digest #channel [HH:MM] [IANA timezone]"
+DIGEST_SUMMARY = "post a daily GA4 + Search Console digest in a channel (default 09:00, the property's timezone)"
+ALERTS_USAGE = "alerts #channel [low|medium|high]"
+ALERTS_SUMMARY = "warn a channel about anomalies (tracking broken, traffic drops, spikes)"
+SUBSCRIPTIONS_USAGE = "subscriptions"
+SUBSCRIPTIONS_SUMMARY = "list this workspace's digests and alerts"
+UNSUBSCRIBE_USAGE = "unsubscribe #channel"
+UNSUBSCRIBE_SUMMARY = "stop a channel's digest and alerts"
+
+
+def channel(channel_id: str) -> str:
+    return f"<#{escape(channel_id)}>"
+
+
+def usage(usage_line: str, *, problem: str) -> str:
+    return f"{problem}\nUsage: `/lookout {usage_line}`"
+
+
+NEED_CHANNEL = "Which channel? Mention it with `#`, e.g. `#marketing`."
+
+
+def unknown_channel(*, name: str) -> str:
+    return (
+        f"I can't find a channel called `{inert(name)}`. If it's private, invite me first "
+        f"(`/invite @Lookout` in that channel), then try again."
+    )
+
+
+def bad_time(*, value: str) -> str:
+    return f"`{inert(value)}` isn't a time I understand. Use 24-hour `HH:MM`, e.g. `09:00` or `17:30`."
+
+
+def bad_timezone(*, value: str) -> str:
+    return f"`{inert(value)}` isn't an IANA timezone. Use a name like `Europe/Paris`, `America/New_York` or `UTC`."
+
+
+def bad_sensitivity(*, value: str) -> str:
+    return f"`{inert(value)}` isn't a sensitivity. Use `low` (fewest alerts), `medium` or `high` (most alerts)."
+
+
+def unexpected_words(*, words: str) -> str:
+    return f"I didn't understand `{inert(words)}`."
+
+
+def not_a_member(*, channel_id: str) -> str:
+    return (
+        f"I'm not in {channel(channel_id)} yet, so I can't post there. "
+        f"Type `/invite @Lookout` in {channel(channel_id)}, then run this command again."
+    )
+
+
+def cannot_see_channel(*, channel_id: str) -> str:
+    return (
+        f"I can't see {channel(channel_id)}. If it's a private channel, type `/invite @Lookout` in it, "
+        "then run this command again."
+    )
+
+
+def archived(*, channel_id: str) -> str:
+    return f"{channel(channel_id)} is archived, so nothing can be posted there."
+
+
+def digest_subscribed(*, channel_id: str, time_of_day: str, timezone: str, from_property: bool) -> str:
+    source = " (the GA4 property's timezone)" if from_property else ""
+    return (
+        f":white_check_mark: Every morning at *{escape(time_of_day)}* {escape(timezone)}{source} I'll post a digest "
+        f"in {channel(channel_id)}: yesterday's GA4 and Search Console numbers, the biggest movers and any anomalies."
+    )
+
+
+def digest_timezone_guessed(*, timezone: str) -> str:
+    return (
+        f"I couldn't read the GA4 property's timezone (is Google connected? `/lookout connect`), so I used "
+        f"{escape(timezone)}. Add a timezone to change it, e.g. `/lookout digest #channel 09:00 Europe/Paris`."
+    )
+
+
+def alerts_subscribed(*, channel_id: str, sensitivity: str) -> str:
+    return (
+        f":white_check_mark: I'll watch GA4 and Search Console every hour and post in {channel(channel_id)} when "
+        f"something breaks (sensitivity *{escape(sensitivity)}*). One alert per incident, and a follow-up when "
+        "it recovers."
+    )
+
+
+NO_SUBSCRIPTIONS = "No digests or alerts yet. Try `/lookout digest #channel` or `/lookout alerts #channel`."
+
+
+def subscriptions_header() -> str:
+    return "*Digests and alerts in this workspace*"
+
+
+def digest_line(*, channel_id: str, time_of_day: str, timezone: str) -> str:
+    return f"• {channel(channel_id)} — daily digest at {escape(time_of_day)} ({escape(timezone)})"
+
+
+def alerts_line(*, channel_id: str, sensitivity: str) -> str:
+    return f"• {channel(channel_id)} — anomaly alerts, {escape(sensitivity)} sensitivity"
+
+
+def unsubscribed(*, channel_id: str, count: int) -> str:
+    if count == 0:
+        return f"{channel(channel_id)} had no digest or alerts."
+    return f":white_check_mark: Stopped the digest and alerts in {channel(channel_id)}."
+
+
+# ---------------------------------------------------------------- App Home: the channels section and its modals
+
+# Buttons and modals (listened for in `bot.slack.views.channels`; who may use them: `bot.access.policy`).
+ACTION_ADD_DIGEST = "lookout_add_digest"
+ACTION_ADD_ALERTS = "lookout_add_alerts"
+ACTION_EDIT_SUBSCRIPTION = "lookout_edit_subscription"
+ACTION_REMOVE_SUBSCRIPTION = "lookout_remove_subscription"
+VIEW_DIGEST = "lookout_digest_modal"
+VIEW_ALERTS = "lookout_alerts_modal"
+# Block ids of the modals' inputs (each input's element is "pick"): Slack returns the values under these.
+BLOCK_CHANNEL = "channel"
+BLOCK_TIME = "time"
+BLOCK_TIMEZONE = "timezone"
+BLOCK_SENSITIVITY = "sensitivity"
+ELEMENT = "pick"
+
+HOME_CHANNELS_HEADER = "In your channels"
+HOME_NO_SUBSCRIPTIONS = "_No digests or alerts yet._"
+HOME_NO_SUBSCRIPTIONS_MEMBER = "_No digests or alerts yet. A Lookout manager can add them here._"
+ADD_DIGEST_BUTTON = "Add a digest"
+ADD_ALERTS_BUTTON = "Add alerts"
+EDIT_BUTTON = "Edit"
+REMOVE_BUTTON = "Remove"
+REMOVE_CONFIRM_TITLE = "Remove this?"
+REMOVE_CONFIRM = "Remove"
+REMOVE_DENY = "Keep it"
+
+
+def home_digest_line(*, channel_id: str, time_of_day: str, timezone: str) -> str:
+    return f"{channel(channel_id)} — daily digest at *{escape(time_of_day)}* {escape(timezone)}"
+
+
+def home_alerts_line(*, channel_id: str, sensitivity: str) -> str:
+    return f"{channel(channel_id)} — anomaly alerts, {escape(sensitivity)} sensitivity"
+
+
+def remove_confirm_text(*, kind: str, channel_id: str) -> str:
+    what = "daily digest" if kind == "digest" else "anomaly alerts"
+    return f"Stop the {what} in {channel(channel_id)}? You can add it again any time."
+
+
+def home_more_subscriptions(*, count: int) -> str:
+    return f"…and {count:,} more. `/lookout subscriptions` lists them all; `/lookout unsubscribe ID` removes one."
+
+
+HOME_USAGE_HEADER = "This month"
+
+
+def home_usage(*, month_name: str, cost_usd: float, budget_usd: float, requests: int) -> str:
+    calls = f"{requests:,} model request{'s' if requests != 1 else ''}"
+    if budget_usd <= 0:
+        return f"{escape(month_name)}: ${cost_usd:,.2f} of AI usage (no monthly budget set) · {calls}"
+    share = min(cost_usd / budget_usd, 9.99)
+    return f"{escape(month_name)}: *${cost_usd:,.2f}* of the ${budget_usd:,.2f} AI budget ({share:.0%}) · {calls}"
+
+
+# Next steps: each line disappears once its step is done (`bot.slack.views.channels.next_steps`).
+STEP_CONNECT = (
+    "Connect Google — the *Connect Google* button above, or `/lookout connect` "
+    "(`/lookout connect demo` tries me on sample data first)."
+)
+STEP_CONNECT_FROM_SAMPLE = (
+    "You're on sample data: connect Google to use your own GA4 and Search Console — the *Connect Google* button "
+    "above, or `/lookout connect`."
+)
+STEP_CHOOSE = (
+    "Choose what to read — `/lookout property 123456` (GA4) and `/lookout site sc-domain:example.com` (Search Console)."
+)
+STEP_ASK = "Ask me something — @-mention me in a channel or DM me: _what happened to organic traffic last week?_"
+STEP_DIGEST = "Get a morning digest in a channel — *Add a digest* above, or `/lookout digest #channel 09:00`."
+STEP_ALERTS = "Get anomaly alerts in a channel — *Add alerts* above, or `/lookout alerts #channel`."
+
+# ---------------------------------------------------------------- the modals
+
+DIGEST_MODAL_TITLE = "Daily digest"
+ALERTS_MODAL_TITLE = "Anomaly alerts"
+MODAL_SAVE = "Save"
+MODAL_CANCEL = "Cancel"
+DIGEST_MODAL_INTRO = (
+    "Every morning I post yesterday's GA4 and Search Console numbers, the biggest movers and any anomalies."
+)
+ALERTS_MODAL_INTRO = (
+    "I check GA4 and Search Console every hour and post when something breaks: one alert per incident, and a "
+    "follow-up when it recovers."
+)
+CHANNEL_LABEL = "Channel"
+CHANNEL_PLACEHOLDER = "Choose a channel"
+CHANNEL_HINT = "Private channel? Type /invite @Lookout in it first."
+TIME_LABEL = "Time"
+TIMEZONE_LABEL = "Timezone"
+TIMEZONE_HINT_FROM_PROPERTY = "Pre-filled with your GA4 property's timezone."
+SENSITIVITY_LABEL = "Sensitivity"
+SENSITIVITY_OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("low", "Low", "Only clear breaks: tracking stopped, traffic collapsed. Fewest alerts."),
+    ("medium", "Medium", "Breaks and large, sustained changes. Recommended."),
+    ("high", "High", "Smaller unusual changes too. Most alerts."),
+)
+
+# Errors shown under a modal's field (plain text: Slack does not format these).
+MODAL_NEED_CHANNEL = "Choose a channel."
+MODAL_BAD_TIME = "Choose a time."
+MODAL_BAD_TIMEZONE = "Choose a timezone from the list."
+MODAL_BAD_SENSITIVITY = "Choose low, medium or high."
+MODAL_NOT_A_MEMBER = "I'm not in this channel yet. Type /invite @Lookout in it, then save again."
+MODAL_CANNOT_SEE = "I can't see this channel. If it's private, type /invite @Lookout in it, then save again."
+MODAL_ARCHIVED = "This channel is archived, so nothing can be posted there."
+
+
+def modal_failed(*, reference: str) -> str:
+    return f"Sorry, something went wrong on my side (ref {reference}). Nothing was saved. Please try again."

@@ -1,0 +1,138 @@
+"""Injected incidents each produce exactly one alert that names the right driver; clean data produces none;
+"Mute 7 days" suppresses the next similar alert; a recovery is followed up in the alert's thread."""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.alerts.posting import AlertPolicy
+from bot.alerts.series import History
+from bot.slack.actions.alerts import record_feedback
+from bot.text.alerts import ACTION_ASK, ACTION_EXPECTED, ACTION_MUTE
+from storage.db import Database
+from storage.tables.schedule import FeedbackKind, SubscriptionKind
+from tests.bot.digest.world import World, make_world
+from tools.sample.dataset import BotSpike, Incident, OrganicDrop, PropertyDataset, TrackingBroken
+
+
+def _alerts(world: World) -> list[Any]:
+    return [call for call in world.slack.ok_calls_to("chat.postMessage") if not call.get("thread_ts")]
+
+
+def _text(call: Any) -> str:
+    return "\n".join(block["text"]["text"] for block in call.get("blocks") or [] if block.get("type") == "section")
+
+
+@pytest.mark.parametrize(
+    ("incident", "headline", "driver"),
+    [
+        (TrackingBroken(start=date(2026, 11, 19), end=date(2026, 11, 20)), "dropped to almost zero", "GA4 tag"),
+        (OrganicDrop(start=date(2026, 11, 14), page_prefix="/blog/"), "Organic clicks fell", "/blog/"),
+        (
+            BotSpike(start=date(2026, 11, 19), end=date(2026, 11, 20), country="Singapore"),
+            "Sessions rose",
+            "Singapore",
+        ),
+    ],
+    ids=["tracking-broken", "organic-drop", "bot-spike"],
+)
+async def test_an_injected_incident_produces_exactly_one_alert_naming_its_driver(
+    database: Database, incident: Incident, headline: str, driver: str
+) -> None:
+    dataset = PropertyDataset()
+    dataset.inject(incident)
+    async with make_world(database, dataset=dataset) as world:
+        subscription = await world.subscribe("C0ALERTS", kind=SubscriptionKind.ALERTS)
+        service = world.alert_service()
+
+        await service.check(subscription)
+        world.clock.advance(hours=1)
+        await service.check(subscription)  # the next hourly check: still one alert
+
+        alerts = _alerts(world)
+        assert len(alerts) == 1, [_text(a) for a in alerts]
+        text = _text(alerts[0])
+        assert headline in text
+        assert driver in text
+        actions = next(block for block in alerts[0].get("blocks") if block["type"] == "actions")
+        assert [e["action_id"] for e in actions["elements"]] == [ACTION_EXPECTED, ACTION_MUTE, ACTION_ASK]
+
+
+async def test_ninety_clean_days_produce_no_alert(database: Database) -> None:
+    async with make_world(database) as world:
+        subscription = await world.subscribe("C0ALERTS", kind=SubscriptionKind.ALERTS)
+        # Every incident the detector would have reported over the last 90 days counts as news here.
+        policy = AlertPolicy(
+            recent_hourly=timedelta(days=90),
+            recent_daily=timedelta(days=90),
+            history=History(hourly_days=119, daily_days=119),
+        )
+
+        result = await world.alert_service(policy=policy).check(subscription)
+
+        assert result.alerts == []
+        assert _alerts(world) == []
+
+
+@pytest.mark.parametrize("muted", [True, False], ids=["muted", "not-muted"])
+async def test_mute_7_days_suppresses_the_next_similar_alert(database: Database, muted: bool) -> None:
+    first_spike = BotSpike(start=date(2026, 11, 12), end=date(2026, 11, 12), sessions_per_day=6000)
+    first = PropertyDataset(now=datetime(2026, 11, 12, 22, 30))
+    first.inject(first_spike)
+    async with make_world(database, dataset=first) as world:
+        world.clock.now = datetime(2026, 11, 13, 3, 30, tzinfo=UTC)
+        subscription = await world.subscribe("C0ALERTS", kind=SubscriptionKind.ALERTS)
+        service = world.alert_service()
+        await service.check(subscription)
+        (alert,) = _alerts(world)
+        mute_button = next(
+            element
+            for block in alert.get("blocks")
+            if block["type"] == "actions"
+            for element in block["elements"]
+            if element["action_id"] == ACTION_MUTE
+        )
+
+        # Someone presses "Mute 7 days" (or, in the control case, nobody does)...
+        if muted:
+            await record_feedback(
+                database=database,
+                clock=world.clock,
+                workspace_id=world.workspace_id,
+                incident_id=int(mute_button["value"]),
+                kind=FeedbackKind.MUTE,
+                user_id="U0BOB",
+            )
+        # ...and five days later a bigger bot spike arrives.
+        later = PropertyDataset(now=datetime(2026, 11, 18, 15, 30))
+        later.inject(first_spike)
+        later.inject(BotSpike(start=date(2026, 11, 17), end=date(2026, 11, 18), sessions_per_day=15000))
+        world.google.add_dataset(later, property_id="123456")
+        world.clock.now = datetime(2026, 11, 18, 20, 0, tzinfo=UTC)
+        await service.check(subscription)
+
+        assert len(_alerts(world)) == (1 if muted else 2)
+
+
+async def test_a_recovery_is_followed_up_once_in_the_alerts_thread(database: Database) -> None:
+    during = PropertyDataset(now=datetime(2026, 11, 19, 15, 30))
+    during.inject(TrackingBroken(start=date(2026, 11, 19), end=date(2026, 11, 19), hours=tuple(range(0, 24))))
+    async with make_world(database, dataset=during) as world:
+        world.clock.now = datetime(2026, 11, 19, 20, 0, tzinfo=UTC)
+        subscription = await world.subscribe("C0ALERTS", kind=SubscriptionKind.ALERTS)
+        service = world.alert_service()
+        await service.check(subscription)
+        (alert,) = _alerts(world)
+
+        after = PropertyDataset(now=datetime(2026, 11, 20, 15, 30))
+        after.inject(TrackingBroken(start=date(2026, 11, 19), end=date(2026, 11, 19)))
+        world.google.add_dataset(after, property_id="123456")
+        world.clock.now = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
+        await service.check(subscription)
+        await service.check(subscription)
+
+        replies = [c for c in world.slack.ok_calls_to("chat.postMessage") if c.get("thread_ts")]
+        assert [r.get("thread_ts") for r in replies] == [alert.response["ts"]]
+        assert "Back to normal" in replies[0].get("text")
+        assert len(_alerts(world)) == 1

@@ -1,0 +1,68 @@
+"""`lookout` as an operator runs it: a database that cannot be used is one line and a non-zero exit, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.main.cli import main
+from bot.text import operator as operator_messages
+from storage.reachability import DatabaseProblem
+
+REFUSED_URL = "postgresql://lookout:hunter2@127.0.0.1:1/lookout"
+
+
+def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    keep = {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "PYTHONPATH")}
+    return {
+        **keep,
+        "LOOKOUT_SECRET_KEY": Fernet.generate_key().decode(),
+        "LOOKOUT_DATA_DIR": str(tmp_path / "data"),
+        "SLACK_BOT_TOKEN": "xoxb-1-not-used",
+        "SLACK_SIGNING_SECRET": "not-used",
+        "SLACK_API_URL": "http://127.0.0.1:1/api/",
+        **extra,
+    }
+
+
+def test_serve_with_postgresql_down_exits_with_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--port", "0"],
+        cwd=tmp_path,
+        env=_environment(tmp_path, DATABASE_URL=REFUSED_URL),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    expected = operator_messages.database_unavailable(
+        url="postgresql://lookout@127.0.0.1:1/lookout", problem=DatabaseProblem.REFUSED
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [expected], result.stderr
+    assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_migrate_with_an_unusable_database_says_what_to_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{blocker}/lookout.db")
+
+    code = main(["migrate"])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Traceback" not in err
+    assert (
+        err.strip().splitlines()[-1].startswith(f"lookout: cannot use the database at sqlite:///{blocker}/lookout.db")
+    )
+    assert "DATABASE_URL exists" in err

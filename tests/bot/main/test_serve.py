@@ -1,0 +1,174 @@
+"""`lookout serve`: a newcomer gets a checklist, Socket Mode answers events, the other routes stay up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.config.settings import Settings
+from bot.fakes.slack_api import FakeSlack
+from bot.main.build import build_services
+from bot.main.cli import main
+from bot.main.serve import RunningServer, SlackTokenRefused, SlackUnreachable, start_server
+from bot.text import operator as operator_messages
+from storage.db import Database
+from tests.helpers.app_harness import settings_for_tests
+from tests.helpers.slack_requests import app_mention, event_envelope
+
+
+def settings_on(*, fake_slack: FakeSlack, database: Database, data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a server on the fake Slack and the test database."""
+    return settings_for_tests(
+        slack=fake_slack,
+        database_url=database.url.render_as_string(hide_password=False),
+        data_dir=data_dir,
+        **overrides,
+    )
+
+
+async def start_on_loopback(*, settings: Settings, database: Database, socket_mode: bool) -> RunningServer:
+    """`start_server` on a free loopback port, with the test database."""
+    return await start_server(
+        settings=settings,
+        port=0,
+        socket_mode=socket_mode,
+        host="127.0.0.1",
+        services=build_services(settings, database=database),
+    )
+
+
+@pytest.fixture
+def _keep_logging() -> Iterator[None]:
+    # `main()` configures the root logger onto the captured stderr; put it back for the tests after this one.
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.mark.usefixtures("_keep_logging")
+def test_serve_without_credentials_prints_the_checklist_and_exits_non_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+
+    code = main(["serve"])
+
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "Traceback" not in err
+    assert "manifest.yml" in err
+    assert "SLACK_SIGNING_SECRET" in err and "SLACK_BOT_TOKEN" in err
+    assert "http://localhost:3000/slack/events" in err
+
+
+async def test_socket_mode_answers_a_mention_and_still_serves_health(
+    fake_slack: FakeSlack, database: Database, tmp_path: Path
+) -> None:
+    settings = settings_on(
+        fake_slack=fake_slack,
+        database=database,
+        data_dir=tmp_path,
+        slack_app_token=fake_slack.app_token,
+        slack_signing_secret=None,
+    )
+    server = await start_on_loopback(settings=settings, database=database, socket_mode=True)
+    try:
+        envelope = event_envelope(app_mention("via the socket"))
+        ack = await fake_slack.socket_send(envelope)
+        posts = await fake_slack.wait_for_calls("chat.postMessage")
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{server.port}/healthz") as health:
+                health_status = health.status
+            async with session.post(f"http://127.0.0.1:{server.port}/slack/events", data=b"{}") as events:
+                events_status = events.status
+    finally:
+        await server.stop(grace_seconds=5)
+
+    assert ack["envelope_id"]
+    assert posts[0].get("thread_ts") == envelope["event"]["ts"]
+    assert health_status == 200
+    assert events_status in (404, 405)
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "token_revoked"])
+async def test_a_refused_bot_token_stops_the_start_before_anything_listens(
+    fake_slack: FakeSlack, database: Database, tmp_path: Path, error: str
+) -> None:
+    settings = settings_on(
+        fake_slack=fake_slack, database=database, data_dir=tmp_path, slack_bot_token="xoxb-1-wrong-or-revoked"
+    )
+    if error == "token_revoked":
+        fake_slack.add_workspace(team_id="T0OLD", bot_token="xoxb-1-wrong-or-revoked")
+        fake_slack.revoke("xoxb-1-wrong-or-revoked")
+
+    with pytest.raises(SlackTokenRefused) as refused:
+        await start_on_loopback(settings=settings, database=database, socket_mode=False)
+
+    assert (refused.value.variable, refused.value.error) == ("SLACK_BOT_TOKEN", error)
+
+
+async def test_slack_failing_at_start_is_not_taken_for_a_refused_token(
+    fake_slack: FakeSlack, database: Database, tmp_path: Path
+) -> None:
+    settings = settings_on(fake_slack=fake_slack, database=database, data_dir=tmp_path)
+    fake_slack.http_error_next("auth.test", status=503, times=10)
+
+    with pytest.raises(SlackUnreachable) as unreachable:
+        await start_on_loopback(settings=settings, database=database, socket_mode=False)
+
+    assert unreachable.value.reason == "http_503"
+
+
+async def test_serve_with_a_refused_bot_token_exits_with_one_line(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    environment = {
+        **{name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "PYTHONPATH")},
+        "DATABASE_URL": f"sqlite:///{tmp_path}/lookout.db",
+        "LOOKOUT_SECRET_KEY": Fernet.generate_key().decode(),
+        "SLACK_BOT_TOKEN": "xoxb-1-not-this-one",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": fake_slack.url,
+        "LOOKOUT_SCHEDULER_ENABLED": "false",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", "--port", "0",
+        cwd=tmp_path, env=environment, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        pytest.fail("lookout serve kept running with a token Slack refuses")
+
+    lines = [line for line in stderr.decode().splitlines() if " alembic." not in line]
+    assert process.returncode == 1
+    assert lines == [operator_messages.slack_token_refused(variable="SLACK_BOT_TOKEN", error="invalid_auth")]
+    assert "xoxb-1-not-this-one" not in stderr.decode()
+
+
+async def test_a_refused_app_token_stops_a_socket_mode_start(
+    fake_slack: FakeSlack, database: Database, tmp_path: Path
+) -> None:
+    settings = settings_on(
+        fake_slack=fake_slack,
+        database=database,
+        data_dir=tmp_path,
+        slack_app_token="xapp-1-not-the-app-token",
+        slack_signing_secret=None,
+    )
+
+    with pytest.raises(SlackTokenRefused) as refused:
+        await start_on_loopback(settings=settings, database=database, socket_mode=True)
+
+    assert (refused.value.variable, refused.value.error) == ("SLACK_APP_TOKEN", "invalid_auth")

@@ -1,0 +1,105 @@
+"""The answer queue: acks first under a burst, every queued answer still runs, in arrival order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from bot.platform.background import BackgroundWork
+
+
+def _submit(work: BackgroundWork, name: str, log: list[str], release: asyncio.Event) -> None:
+    async def answer() -> None:
+        log.append(f"start {name}")
+        await release.wait()
+        log.append(f"end {name}")
+
+    work.submit(answer)
+
+
+async def _settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_without_load_answers_start_at_once_up_to_the_limit_then_in_arrival_order() -> None:
+    work = BackgroundWork(max_running=2)
+    log: list[str] = []
+    release = asyncio.Event()
+    for name in "abc":
+        _submit(work, name, log, release)
+    await _settle()
+    assert log == ["start a", "start b"]
+    assert work.queued == 1
+    assert work.active == 3
+
+    release.set()
+    assert await work.wait_idle(timeout=1)
+
+    assert log.index("start c") > log.index("end a")
+    assert work.queued == 0
+    assert work.active == 0
+
+
+async def test_during_a_burst_answers_wait_and_start_once_it_eases() -> None:
+    work = BackgroundWork(max_running=8, max_running_busy=0, busy_requests_per_second=50, max_wait_seconds=30)
+    log: list[str] = []
+    release = asyncio.Event()
+    release.set()
+    for _ in range(20):  # 20 requests in well under 100 ms: 200/s, above 50/s
+        work.note_request()
+
+    _submit(work, "a", log, release)
+    await asyncio.sleep(0.05)
+    assert log == []
+    assert work.queued == 1
+    assert work.active == 1  # counted as in flight: shutdown waits for it
+
+    assert await work.wait_idle(timeout=2)  # no request for a whole window: the burst is over
+    assert log == ["start a", "end a"]
+
+
+async def test_an_answer_that_waited_long_enough_starts_even_while_requests_keep_coming() -> None:
+    work = BackgroundWork(max_running=8, max_running_busy=0, busy_requests_per_second=50, max_wait_seconds=0.3)
+    log: list[str] = []
+    release = asyncio.Event()
+    release.set()
+    stop = asyncio.Event()
+
+    async def burst() -> None:
+        while not stop.is_set():
+            for _ in range(10):
+                work.note_request()
+            await asyncio.sleep(0.01)  # ~1,000 requests/s
+
+    load = asyncio.create_task(burst())
+    try:
+        await asyncio.sleep(0.02)  # the burst is under way
+        _submit(work, "a", log, release)
+        await asyncio.sleep(0.15)
+        assert log == []
+        assert await work.wait_idle(timeout=2)
+        assert log == ["start a", "end a"]
+    finally:
+        stop.set()
+        await load
+
+
+async def test_a_failing_answer_is_logged_and_the_queue_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    work = BackgroundWork(max_running=1)
+    log: list[str] = []
+    release = asyncio.Event()
+    release.set()
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    work.submit(broken)
+    _submit(work, "b", log, release)
+    with caplog.at_level(logging.ERROR, logger="bot.platform.background"):
+        assert await work.wait_idle(timeout=1)
+
+    assert log == ["start b", "end b"]
+    assert "a queued answer failed" in caplog.text
