@@ -74,13 +74,6 @@ PENDING_MODULES = frozenset(
         "bot/agent/plan.py",
         "bot/slack/views/channels.py",
         "bot/text/google.py",
-        "tools/ga4_report.py",
-        "tools/gsc_tools.py",
-        "tools/gsc_workflows.py",
-        "tools/sample/dataset.py",
-        "tools/sample/wire.py",
-        "storage/repos/google.py",
-        "storage/repos/schedule.py",
     }
 )
 PENDING_FUNCTIONS = frozenset(
@@ -100,14 +93,6 @@ PENDING_FUNCTIONS = frozenset(
         "bot/scheduler/posting.py post_once",
         "bot/slack/views/channels.py register",
         "bot/slack/views/channels.py _submit",
-        "tools/chart.py render_chart",
-        "tools/gsc_tools.py gsc_compare_periods",
-        "tools/sample/dataset.py _build_ga4",
-        "tools/sample/funnel.py funnel_json",
-        "tools/sample/search_console.py search_analytics_json",
-        "tools/sample/wire.py _metric_defs",
-        "tools/sample/wire.py _aggregate",
-        "tools/sample/wire.py run_report_json",
     }
 )
 

@@ -84,8 +84,8 @@ def _counted_metrics() -> list[MetricDef]:
 
 
 def _ratio_metrics() -> list[MetricDef]:
-    """Metrics computed from two atoms; a zero denominator gives 0, as GA4 shows it. One table: read as a list of
-    definitions, it would only be harder to scan split in two."""
+    """Metrics computed from two atoms; a zero denominator gives 0, as GA4 shows it. Kept whole because it
+    is one table: read as a list of definitions, it would only be harder to scan split in two."""
     return [
         MetricDef(
             "engagementRate",
