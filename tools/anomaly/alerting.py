@@ -6,23 +6,27 @@ be replayed under several levels (the benchmark chooses the default level by cro
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
+from tools.anomaly.likelihood import AVERAGE_POINTS
 from tools.anomaly.models import Event, IncidentKind, Sensitivity
 from tools.anomaly.surprise import DAY, SCALES, Reading, clamp
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class Rule:
-    """When an incident opens: the ratio `level` against the `rank`-th largest deviation of the recent past."""
+    """When an incident opens: the ratio `level` against the `rank`-th largest deviation of the recent past, or a
+    run of deviations whose likelihood is below 10^-(`digits` x `level`) (`tools.anomaly.likelihood`; inf = off)."""
 
     level: float
     rank: int
+    digits: float = math.inf
 
 
 # The medium rule. `lookout bench anomaly --cv` prints the rule its leave-one-category-out procedure picks on the
 # whole development split beside this one; it is the one picked there, not a per-file fit.
-MEDIUM = Rule(level=1.0, rank=2)
+MEDIUM = Rule(level=1.0, rank=2, digits=6.0)
 MEDIUM_LEVEL = MEDIUM.level
 # Low and high sensitivity move the level by fixed factors around medium: fewer, larger incidents, or more, smaller.
 SENSITIVITY_FACTOR: dict[Sensitivity, float] = {"low": 1.3, "medium": 1.0, "high": 0.75}
@@ -60,6 +64,7 @@ class IncidentTracker:
     def __init__(self, rule: Rule) -> None:
         self.level = rule.level
         self._rank = rule.rank
+        self._digits = rule.digits
         self.in_incident = False
         self.kind: IncidentKind | None = None
         self._baseline = 0.0
@@ -89,6 +94,7 @@ class IncidentTracker:
             self._grace -= 1
         if self._since_recovery >= 2 * SCALES[-1]:
             ratio, deviation = reading.best[self._rank - 1]
+            ratio = max(ratio, reading.tail / self._digits)
             if not self.in_incident and ratio < self.level:
                 return ratio, deviation, False, None  # the common case, decided without the details below
         else:
@@ -103,6 +109,8 @@ class IncidentTracker:
                 others = reading.other_ratios[self._rank - 1]
                 other = max((each for ok, each in zip(usable, others, strict=True) if ok), default=0.0)
                 ratio = 0.5 * (ratio + other)
+            if self._since_recovery >= AVERAGE_POINTS:
+                ratio = max(ratio, reading.tail / self._digits)
         alert, event = self._advance(value, reading, ratio, deviation, scored=scored, level_points=level_points)
         return ratio, deviation, alert, event
 

@@ -27,6 +27,12 @@ class Precedent:
     def largest(self, rank: int) -> float:
         return self._sorted[-rank] if len(self._sorted) >= rank else 0.0
 
+    def share_below(self, size: float) -> float:
+        """The share of the remembered sizes smaller than `size` (0.5 while none is remembered)."""
+        if not self._sorted:
+            return 0.5
+        return bisect_left(self._sorted, size) / len(self._sorted)
+
     def add(self, size: float) -> None:
         self._order.append(size)
         insort(self._sorted, size)

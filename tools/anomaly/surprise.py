@@ -19,16 +19,19 @@ How it works, and why:
   (a repeat of last week's spike is not news) without fitting thresholds to any data set.
 - The chosen predictor's ratio is averaged with the most alarmed other predictor's, so one predictor's own blind
   spot (a seasonal profile that does not fit today) rarely looks alarming alone.
+- A run of merely unusual points (more frequent spikes, a noisier series) is read by `likelihood.py`: the rank of
+  each point's deviation among the past ones, averaged over ten points, against that average's own history.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from tools.anomaly.likelihood import Likelihood
 from tools.anomaly.precedent import MAX_RANK, Precedent
 
 DAY = 86_400.0
@@ -78,7 +81,8 @@ class Reading:
     `other_ratios` the same for the most alarmed other trusted predictor (empty when none is trusted yet);
     `stats[i]` is the deviation, signed, in robust spreads. `best[r - 1]` is the combined ratio and the signed
     deviation behind it when every scale counts. `spread` is the residual spread of the predictor in use; `step` the sampling
-    interval (seconds) inferred so far. A point that was not scored (warm-up, missing value) has no reading.
+    interval (seconds) inferred so far. `tail` is -log10 of the likelihood of the last ten points' deviations
+    (`tools.anomaly.likelihood`; 0 until it is known). A point that was not scored (warm-up, missing value) has no reading.
     """
 
     expected: float | None
@@ -88,6 +92,7 @@ class Reading:
     spread: float
     step: float
     best: tuple[tuple[float, float], ...] = ()
+    tail: float = 0.0
 
 
 class _Predictor:
@@ -133,6 +138,7 @@ class SurpriseModel:
         self._chosen = 0
         self._typical = 0.0
         self._is_count = True
+        self._likelihood: Likelihood | None = None
 
     def points_per(self, seconds: float) -> float:
         return seconds / self.step if self.step > 0 else 1.0
@@ -151,6 +157,7 @@ class SurpriseModel:
             self._is_count = False
         guesses = [self._guess(predictor, t, value) for predictor in self._predictors]
         reading = self._combine(guesses)
+        reading = self._with_tail(reading, guesses[self._chosen])
         for predictor, guess in zip(self._predictors, guesses, strict=True):
             self._learn(predictor, value, guess)
         self._append(t, value)
@@ -271,6 +278,16 @@ class SurpriseModel:
         return Reading(
             chosen.expected, tuple(chosen.ratios), other, tuple(chosen.stats), spread, self.step, tuple(best)
         )
+
+    def _with_tail(self, reading: Reading, chosen: _Guess) -> Reading:
+        """The reading with the likelihood of the recent run of deviations (rank of each among the past ones)."""
+        precedents = self._predictors[self._chosen].precedents
+        if not chosen.stats or not precedents:
+            return reading
+        if self._likelihood is None:
+            self._likelihood = Likelihood(int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000)))
+        tail = self._likelihood.add(precedents[0].share_below(abs(chosen.stats[0])))
+        return replace(reading, tail=tail) if tail > 0.0 else reading
 
     def _learn(self, predictor: _Predictor, value: float, guess: _Guess) -> None:
         if guess.seasonal is not None:
