@@ -72,7 +72,6 @@ PENDING_MODULES = frozenset(
     {
         "bot/agent/answer.py",
         "bot/agent/plan.py",
-        "bot/slack/views/channels.py",
         "bot/text/google.py",
     }
 )
@@ -91,8 +90,6 @@ PENDING_FUNCTIONS = frozenset(
         "bot/main/ask.py ask",
         "bot/observe/metrics.py __init__",
         "bot/scheduler/posting.py post_once",
-        "bot/slack/views/channels.py register",
-        "bot/slack/views/channels.py _submit",
     }
 )
 

@@ -20,9 +20,9 @@ from bot.slack.actions import google as google_actions
 from bot.slack.commands.router import CommandRouter
 from bot.slack.listeners import assistant, commands, fallbacks, lifecycle, messages
 from bot.slack.surface import BOT_SCOPES
-from bot.slack.views import channels as subscriptions_home
-from bot.slack.views import home
+from bot.slack.views import home, subscription_buttons, subscription_submit
 from bot.slack.views import managers as access_home
+from bot.slack.views.click_context import ClickContext
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -114,7 +114,9 @@ def register_listeners(
     google_actions.register(app, services=services)
     alert_actions.register(app, services=services, handler=handler)
     access_home.register(app, services=services, publish_home=home.publish_home)
-    subscriptions_home.register(app, services=services, publish_home=home.publish_home)
+    clicks = ClickContext(services=services, publish_home=home.publish_home)
+    subscription_buttons.register(app, clicks=clicks)
+    subscription_submit.register(app, clicks=clicks)
     # The buttons under answers.
     feedback.register(app, services=services)
     followups.register(app, services=services, handler=handler)

@@ -112,7 +112,8 @@ def unsubscribed(*, channel_id: str, count: int) -> str:
 
 # ---------------------------------------------------------------- App Home: the channels section and its modals
 
-# Buttons and modals (listened for in `bot.slack.views.channels`; who may use them: `bot.access.policy`).
+# Buttons and modals (listened for in `bot.slack.views.subscription_buttons` and
+# `subscription_submit`; who may use them: `bot.access.policy`).
 ACTION_ADD_DIGEST = "lookout_add_digest"
 ACTION_ADD_ALERTS = "lookout_add_alerts"
 ACTION_EDIT_SUBSCRIPTION = "lookout_edit_subscription"
@@ -166,7 +167,7 @@ def home_usage(*, month_name: str, cost_usd: float, budget_usd: float, requests:
     return f"{escape(month_name)}: *${cost_usd:,.2f}* of the ${budget_usd:,.2f} AI budget ({share:.0%}) · {calls}"
 
 
-# Next steps: each line disappears once its step is done (`bot.slack.views.channels.next_steps`).
+# Next steps: each line disappears once its step is done (`bot.slack.views.next_steps`).
 STEP_CONNECT = (
     "Connect Google — the *Connect Google* button above, or `/lookout connect` "
     "(`/lookout connect demo` tries me on sample data first)."

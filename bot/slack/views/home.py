@@ -2,8 +2,8 @@
 
 The view is assembled from parts so each area contributes its own blocks: the Google connection's status and
 buttons come from `bot.google.choices`, the channels' digests and alerts, AI usage and the next steps from
-`bot.slack.views.channels`, who may change settings from `bot.slack.views.managers`; `build_home_view` puts the
-parts together.
+`bot.slack.views.settings_sections`, who may change settings from `bot.slack.views.managers`; `build_home_view`
+puts the parts together.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.google.choices import google_home_blocks
 from bot.platform.slack.workspaces import resolve_owner
-from bot.slack.views.channels import settings_home_blocks
 from bot.slack.views.managers import access_home_blocks, may_change_settings
+from bot.slack.views.settings_sections import settings_home_blocks
 from bot.text import core as messages
 from storage.tables.core import Workspace
 
