@@ -149,3 +149,24 @@ def test_sensitivity_trades_recall_for_precision() -> None:
     assert all(found["low"][INCIDENTS.index(large)] for large in ((0.6, 6), (0.4, 1), (1.8, 1)))
     assert clean["low"] <= clean["medium"] <= clean["high"]
     assert clean["medium"] == 0  # 20 series x 120 clean days
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_steady_growth_with_weekly_seasonality_raises_nothing(seed: int) -> None:
+    # A business growing 40 % over half a year: every few weeks brings a new high, none of them is news. (At medium
+    # a rare small "info" dip may be found; the alert check posts warning and up at medium.)
+    points = daily_sessions(182, seed=40 + seed)
+    grown = [Point(p.timestamp, round(p.value * (1.0 + 0.4 * i / 182))) for i, p in enumerate(points)]
+
+    medium = find_incidents(grown, granularity="daily")
+    assert [i for i in medium if i.severity != "info"] == []
+    assert find_incidents(grown, granularity="daily", sensitivity="low") == []
+
+
+def test_an_incomplete_last_day_is_not_read_as_a_drop() -> None:
+    # GA4 still processing today: the last day holds a third of its sessions.
+    points = daily_sessions(90, seed=44)
+    points[-1] = Point(points[-1].timestamp, round(points[-1].value / 3))
+
+    assert find_incidents(points, granularity="daily", incomplete_after=points[-1].timestamp) == []
+    assert [i.direction for i in find_incidents(points, granularity="daily")] == ["down"]
