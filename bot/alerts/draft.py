@@ -24,8 +24,6 @@ from tools.anomaly.watch import AlertGroup, Found, Series, find_incidents, group
 
 if TYPE_CHECKING:
     from tools.context import ToolContext
-    from tools.google.ga4 import Ga4Api
-    from tools.google.gsc import GscApi
 
 log = logging.getLogger(__name__)
 
@@ -78,24 +76,13 @@ def as_sensitivity(value: str) -> Sensitivity:
 
 async def scan(
     *,
-    ga4: Ga4Api | None,
-    gsc: GscApi | None,
-    property_id: str | None,
-    site_url: str | None,
+    ctx: ToolContext,
     timezone: str,
     now: datetime,
     sensitivity: Sensitivity,
     policy: AlertPolicy,
 ) -> Scan:
-    series = await fetch_series(
-        ga4=ga4,
-        gsc=gsc,
-        property_id=property_id,
-        site_url=site_url,
-        timezone=timezone,
-        now=now,
-        history=policy.history,
-    )
+    series = await fetch_series(ctx=ctx, timezone=timezone, now=now, history=policy.history)
     # Scoring the series is CPU work: done in a worker thread, as the digest does, so the event loop keeps acking
     # Slack and renewing the scheduler lease.
     found, news = await asyncio.to_thread(_detect, series, sensitivity=sensitivity, policy=policy)

@@ -35,9 +35,9 @@ from storage.repos.schedule import (
 from storage.tables.base import aware_utc
 from storage.tables.schedule import AlertIncident
 from tools.anomaly.watch import AlertGroup, Found
+from tools.base import ToolError, ToolUserError
 from tools.cache import ResultCache
 from tools.context import ToolContext
-from tools.google.errors import GoogleApiError
 
 __all__ = ["AlertPolicy", "AlertService", "CheckResult"]
 
@@ -85,17 +85,17 @@ class AlertService:
             )
             clients = await self._google.clients_for(target=target)
             timezone = target.timezone or "UTC"
+            # The series are read afresh on every check (a cache of their own); explaining shares the process's.
             scanned = await scan(
-                ga4=clients.ga4,
-                gsc=clients.gsc,
-                property_id=target.property_id,
-                site_url=target.site_url,
+                ctx=target.tool_context(
+                    cache=ResultCache(), ga4=clients.ga4, gsc=clients.gsc, clock=self._clock, timezone=timezone
+                ),
                 timezone=timezone,
                 now=self._clock(),
                 sensitivity=as_sensitivity(subscription.sensitivity),
                 policy=self._policy,
             )
-        except (GoogleProblem, GoogleApiError) as problem:
+        except (GoogleProblem, ToolError, ToolUserError) as problem:
             # Nothing to alert on without data; the Google connection tells the person who connected it.
             log.info("alert check for subscription %s skipped: %s", subscription.id, type(problem).__name__)
             return CheckResult(alerts=[], recoveries=[])

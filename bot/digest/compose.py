@@ -24,6 +24,7 @@ from bot.google.problems import (
     ReconnectNeeded,
 )
 from bot.google.target import GoogleClients, GoogleTarget
+from tools.cache import ResultCache
 
 Block = dict[str, Any]
 ChartRenderer = Callable[[DigestReport], Awaitable[bytes | None]]
@@ -148,7 +149,15 @@ class DigestComposer:
     async def _fetch(self, google: GoogleTarget, target: DigestTarget, *, day: date) -> _Fetched:
         clients = await self._google.clients_for(target=google)
         self.stats.reports_built += 1
-        report = await build_report(target, day=day, ga4=clients.ga4, gsc=clients.gsc)
+        # A cache of its own: this composer's cache already shares one fetch between channels, for longer.
+        ctx = google.tool_context(
+            cache=ResultCache(),
+            ga4=clients.ga4 if google.property_id else None,
+            gsc=clients.gsc if google.site_url else None,
+            clock=self._clock,
+            timezone=google.timezone,
+        )
+        report = await build_report(target, day=day, ctx=ctx)
         # Drawn once per property and day too: the chart is the costly part in CPU.
         chart_png = await self._chart(report) if self._chart is not None and report.chart_series else None
         return _Fetched(report=report, chart_png=chart_png)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -27,17 +26,16 @@ from bot.digest.report import (
     top_movers,
 )
 from tools.anomaly.models import Point
-from tools.google.errors import GoogleAccessDenied, GoogleBadRequest
-from tools.google.gsc import GscQuery
+from tools.base import ToolError, ToolUserError
+from tools.errors import ACCESS_DENIED
+from tools.gsc_tools.series import gsc_clicks_by_query, gsc_daily
 
 if TYPE_CHECKING:
-    from google.analytics.data_v1beta.types import RunReportRequest
-
-    from tools.ga4_report import RawRow
-    from tools.google.ga4 import Ga4Api
-    from tools.google.gsc import GscApi
+    from tools.context import ToolContext
+    from tools.ga4_report.series import Breakdown, DailySeries
 
 HISTORY_DAYS = 91
+DAY, WEEK_BEFORE = "day", "week_before"  # the compared ranges of the channel and page breakdowns
 CHART_DAYS = 28
 GA4_METRICS: tuple[tuple[str, str, MetricKind], ...] = (
     ("sessions", "Sessions", MetricKind.COUNT),
@@ -75,8 +73,9 @@ class _GscData:
     queries: dict[date, dict[str, float]]
 
 
-async def build_report(target: DigestTarget, *, day: date, ga4: Ga4Api | None, gsc: GscApi | None) -> DigestReport:
-    """The digest for `day` (the day being reported, i.e. yesterday in the property's timezone)."""
+async def build_report(target: DigestTarget, *, day: date, ctx: ToolContext) -> DigestReport:
+    """The digest for `day` (the day being reported, i.e. yesterday in the property's timezone), read through the
+    tools with `ctx` (whose `ga4` / `gsc` are None where the channel reads no property or site)."""
     report = DigestReport(
         title=target.title,
         day=day,
@@ -85,23 +84,21 @@ async def build_report(target: DigestTarget, *, day: date, ga4: Ga4Api | None, g
         site_label=target.site_url,
         sample=target.sample,
     )
-    ga4_task = (
-        _fetch_ga4(ga4, target.property_id, day=day) if ga4 is not None and target.property_id is not None else None
-    )
-    gsc_task = _fetch_gsc(gsc, target.site_url, day=day) if gsc is not None and target.site_url is not None else None
+    ga4_task = _fetch_ga4(ctx, day=day) if ctx.ga4 is not None and ctx.property_id else None
+    gsc_task = _fetch_gsc(ctx, day=day) if ctx.gsc is not None and ctx.site_url else None
     results = await asyncio.gather(
         ga4_task if ga4_task is not None else _none(),
         gsc_task if gsc_task is not None else _none(),
         return_exceptions=True,
     )
     ga4_data, gsc_data = results
-    if isinstance(ga4_data, GoogleAccessDenied | GoogleBadRequest):
+    if _refused(ga4_data):
         report.ga4_problem = SectionProblem(key="ga4_access")
     elif isinstance(ga4_data, BaseException):
         raise ga4_data
     elif ga4_data is None:
         report.ga4_problem = SectionProblem(key="ga4_not_chosen")
-    if isinstance(gsc_data, GoogleAccessDenied | GoogleBadRequest):
+    if _refused(gsc_data):
         report.gsc_problem = SectionProblem(key="gsc_access")
     elif isinstance(gsc_data, BaseException):
         raise gsc_data
@@ -139,76 +136,48 @@ async def _none() -> None:
     return None
 
 
+def _refused(result: object) -> bool:
+    """Google refused the section's request: access denied to the property or site, or a request it rejects
+    (anything else, such as Google being unavailable, fails the digest so that it is tried again)."""
+    if isinstance(result, ToolUserError):
+        return result.message_key == ACCESS_DENIED
+    return isinstance(result, ToolError)
+
+
 # ---------------------------------------------------------------------------------------------------------- GA4
 
 
-def ga4_requests(day: date) -> list[RunReportRequest]:
-    """The three reports of the digest's one `batchRunReports` call."""
+def ga4_reads(day: date) -> tuple[DailySeries, Breakdown, Breakdown]:
+    """The three reports of the digest's one `batchRunReports` call: the daily series, and sessions by channel and
+    by landing page on the reported day and a week before."""
     # google-analytics-data loads with the first digest, not when `lookout serve` starts.
-    from google.analytics.data_v1beta.types import DateRange, Dimension, Metric, OrderBy, RunReportRequest
+    from tools.ga4_report.series import Breakdown, DailySeries, NamedRange
 
-    first = day - timedelta(days=HISTORY_DAYS - 1)
-    compared = [
-        DateRange(start_date=day.isoformat(), end_date=day.isoformat(), name="day"),
-        DateRange(
-            start_date=(day - timedelta(days=7)).isoformat(),
-            end_date=(day - timedelta(days=7)).isoformat(),
-            name="week_before",
+    compared = (
+        NamedRange(name=DAY, start=day, end=day),
+        NamedRange(name=WEEK_BEFORE, start=day - timedelta(days=7), end=day - timedelta(days=7)),
+    )
+    return (
+        DailySeries(
+            metrics=tuple(name for name, _, _ in GA4_METRICS), start=day - timedelta(days=HISTORY_DAYS - 1), end=day
         ),
-    ]
-    by_sessions = [OrderBy(metric=OrderBy.MetricOrderBy(metric_name="sessions"), desc=True)]
-    return [
-        RunReportRequest(
-            dimensions=[Dimension(name="date")],
-            metrics=[Metric(name=name) for name, _, _ in GA4_METRICS],
-            date_ranges=[DateRange(start_date=first.isoformat(), end_date=day.isoformat())],
-            limit=HISTORY_DAYS + 5,
-        ),
-        RunReportRequest(
-            dimensions=[Dimension(name="sessionDefaultChannelGroup")],
-            metrics=[Metric(name="sessions")],
-            date_ranges=compared,
-            limit=100,
-        ),
-        RunReportRequest(
-            dimensions=[Dimension(name="landingPage")],
-            metrics=[Metric(name="sessions")],
-            date_ranges=compared,
-            order_bys=by_sessions,
-            limit=200,
-        ),
-    ]
-
-
-async def _fetch_ga4(ga4: Ga4Api, property_id: str, *, day: date) -> _Ga4Data:
-    from tools.ga4_report import read_table  # with google-analytics-data, on the first digest
-
-    daily_report, channel_report, page_report = await ga4.batch_run_reports(property_id, ga4_requests(day))
-    daily: dict[str, dict[date, float]] = {name: {} for name, _, _ in GA4_METRICS}
-    for dimension_values, metric_values in read_table(daily_report).rows:
-        text = dimension_values[0]
-        when = date(int(text[:4]), int(text[4:6]), int(text[6:8]))
-        for (name, _, _), value in zip(GA4_METRICS, metric_values, strict=False):
-            daily[name][when] = _number(value)
-    currency = daily_report.metadata.currency_code or None
-    return _Ga4Data(
-        daily=daily,
-        channels=_split_ranges(read_table(channel_report).rows),
-        pages=_split_ranges(read_table(page_report).rows),
-        currency=currency,
+        Breakdown(dimension="sessionDefaultChannelGroup", metric="sessions", ranges=compared, limit=100),
+        Breakdown(dimension="landingPage", metric="sessions", ranges=compared, limit=200, top=True),
     )
 
 
-def _split_ranges(rows: list[RawRow]) -> tuple[dict[str, float], dict[str, float]]:
-    """(week before, day) values per segment of a two-range report (GA4 appends a `dateRange` dimension)."""
-    day: dict[str, float] = {}
-    week_before: dict[str, float] = {}
-    for dimension_values, metric_values in rows:
-        label = dimension_values[0]
-        which = dimension_values[-1] if len(dimension_values) > 1 else "day"
-        target = week_before if which in ("week_before", "date_range_1") else day
-        target[label] = target.get(label, 0.0) + _number(metric_values[0])
-    return week_before, day
+async def _fetch_ga4(ctx: ToolContext, *, day: date) -> _Ga4Data:
+    from tools.ga4_report.series import read_reports  # with google-analytics-data, on the first digest
+
+    daily, channels, pages = ga4_reads(day)
+    daily_report, channel_report, page_report = await read_reports(ctx, [daily, channels, pages])
+    by_channel, by_page = channels.read(channel_report), pages.read(page_report)
+    return _Ga4Data(
+        daily=daily.read(daily_report),
+        channels=(by_channel[WEEK_BEFORE], by_channel[DAY]),
+        pages=(by_page[WEEK_BEFORE], by_page[DAY]),
+        currency=daily_report.currency,
+    )
 
 
 def _fill_ga4(report: DigestReport, data: _Ga4Data, *, day: date) -> None:
@@ -233,42 +202,13 @@ def _fill_ga4(report: DigestReport, data: _Ga4Data, *, day: date) -> None:
 # ------------------------------------------------------------------------------------------------ Search Console
 
 
-async def _fetch_gsc(gsc: GscApi, site_url: str, *, day: date) -> _GscData:
-    first = day - timedelta(days=HISTORY_DAYS - 1)
-    series_query = GscQuery(
-        start_date=first,
-        end_date=day + timedelta(days=1),
-        dimensions=["date"],
-        row_limit=HISTORY_DAYS + 5,
-        data_state="all",
-    )
-    queries_query = GscQuery(
-        start_date=day - timedelta(days=10),
-        end_date=day,
-        dimensions=["date", "query"],
-        row_limit=5000,
-        data_state="final",
-    )
+async def _fetch_gsc(ctx: ToolContext, *, day: date) -> _GscData:
+    # The day after the reported one too: `firstIncompleteDate` then says whether the reported day is complete.
     series, queries = await asyncio.gather(
-        gsc.search_analytics(site_url, series_query), gsc.search_analytics(site_url, queries_query)
+        gsc_daily(ctx, start=day - timedelta(days=HISTORY_DAYS - 1), end=day + timedelta(days=1), data_state="all"),
+        gsc_clicks_by_query(ctx, start=day - timedelta(days=10), end=day),
     )
-    dated = {date.fromisoformat(row.keys[0]): row for row in series.rows}
-    if series.first_incomplete_date is not None:
-        complete_day: date | None = series.first_incomplete_date - timedelta(days=1)
-    else:
-        complete_day = max(dated) if dated else None
-    daily: dict[str, dict[date, float]] = {"clicks": {}, "impressions": {}, "ctr": {}, "position": {}}
-    for when, row in dated.items():
-        if complete_day is None or when > complete_day:
-            continue  # still being processed by Google: never reported, never scored
-        daily["clicks"][when] = row.clicks
-        daily["impressions"][when] = row.impressions
-        daily["ctr"][when] = row.ctr
-        daily["position"][when] = row.position
-    by_day: dict[date, dict[str, float]] = defaultdict(dict)
-    for row in queries.rows:
-        by_day[date.fromisoformat(row.keys[0])][row.keys[1]] = row.clicks
-    return _GscData(complete_day=complete_day, daily=daily, queries=dict(by_day))
+    return _GscData(complete_day=series.complete_day, daily=series.values, queries=queries)
 
 
 GSC_METRICS: tuple[tuple[str, str, MetricKind], ...] = (
@@ -327,10 +267,3 @@ def detect(
         # above normal" beside a lower number would be false, and the detector has no other expectation to offer.
         return None
     return DigestAnomaly(metric_label=label, direction=current.direction, expected=expected, actual=actual, kind=kind)
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return 0.0

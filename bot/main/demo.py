@@ -87,17 +87,8 @@ async def _compose(sample: SampleGoogle, *, clock: Callable[[], datetime]) -> tu
     digest = await composer.compose(workspace_id=0, channel_id="", local_day=local_day)
     assert digest is not None  # only a missing Google configuration gives None, and the sample needs none
     clients = sample.clients()
-    scanned = await scan(
-        ga4=clients.ga4,
-        gsc=clients.gsc,
-        property_id=target.property_id,
-        site_url=target.site_url,
-        timezone=timezone,
-        now=clock(),
-        sensitivity=DEMO_SENSITIVITY,
-        policy=AlertPolicy(),
-    )
     ctx = target.tool_context(cache=ResultCache(), ga4=clients.ga4, gsc=clients.gsc, clock=clock, timezone=timezone)
+    scanned = await scan(ctx=ctx, timezone=timezone, now=clock(), sensitivity=DEMO_SENSITIVITY, policy=AlertPolicy())
     alerts = []
     for group in scanned.groups:
         drafted = await draft(group, ctx=ctx, scanned=scanned, sensitivity=DEMO_SENSITIVITY, sample=True)

@@ -3,11 +3,13 @@
 `run_reports(ctx, specs)` is the one path to GA4 reports for every tool: names are checked against the property's
 cached metadata (with renamed names mapped and close matches suggested), relative dates are resolved in the
 property's time zone, identical reports come from the workspace's cache, and the rest go out in as few
-`batchRunReports` calls as possible. The digest sends its own fixed requests and reads them with `read_table`.
+`batchRunReports` calls as possible. The digest and alerts read through it too, with the typed reads of `series`
+(metric series by day or hour, a dimension's breakdown over compared ranges).
 
 In the order a report flows through them: `catalog` (the property's fields and how a guessed name becomes a valid
 one), `spec` (what a tool asks for), `prepare` (a spec checked against the catalog, as a GA4 request),
-`results` (a GA4 response, typed and sized for a model), `run` (cache, batch, explain errors).
+`results` (a GA4 response, typed and sized for a model), `run` (cache, batch, explain errors); `series` (the
+bot's own fixed reads on that path).
 """
 
 from tools.ga4_report.catalog import (

@@ -143,6 +143,31 @@ class Ga4Catalog:
         return metric.type or "standard" if metric else "standard"
 
 
+# Standard fields every GA4 property has, with their metadata types: reports that use only these (the digest's and
+# the alerts' series) are checked against this list instead of a getMetadata call per digest.
+_CORE_DIMENSIONS = {
+    "date": "Date",
+    "dateHour": "Date + hour (YYYYMMDDHH)",
+    "sessionDefaultChannelGroup": "Session default channel group",
+    "landingPage": "Landing page",
+}
+_CORE_METRICS = {
+    "sessions": ("Sessions", "integer"),
+    "totalUsers": ("Total users", "integer"),
+    "keyEvents": ("Key events", "integer"),
+    "totalRevenue": ("Total revenue", "currency"),
+}
+CORE_CATALOG = Ga4Catalog(
+    dimensions={
+        name: Ga4Field(api_name=name, ui_name=ui_name, kind="dimension") for name, ui_name in _CORE_DIMENSIONS.items()
+    },
+    metrics={
+        name: Ga4Field(api_name=name, ui_name=ui_name, kind="metric", type=kind)
+        for name, (ui_name, kind) in _CORE_METRICS.items()
+    },
+)
+
+
 def require_ga4(ctx: ToolContext) -> tuple[Ga4Api, str]:
     if ctx.ga4 is None:
         raise ToolUserError(NOT_CONNECTED, "no Google connection")

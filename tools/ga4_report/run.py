@@ -15,7 +15,7 @@ from google.analytics.data_v1beta.types import (
 from tools.base import ToolError
 from tools.context import ToolContext
 from tools.errors import google_errors
-from tools.ga4_report.catalog import load_catalog, require_ga4
+from tools.ga4_report.catalog import Ga4Catalog, load_catalog, require_ga4
 from tools.ga4_report.prepare import prepare_report
 from tools.ga4_report.results import ParsedReport, parse_response
 from tools.ga4_report.spec import ReportSpec
@@ -48,10 +48,16 @@ async def _explain_incompatibility(ga4: Ga4Api, request: RunReportRequest, error
     )
 
 
-async def run_reports(ctx: ToolContext, specs: Sequence[ReportSpec]) -> list[ParsedReport]:
-    """Run several reports needed together: cached ones from the workspace cache, the rest in batchRunReports."""
+async def run_reports(
+    ctx: ToolContext, specs: Sequence[ReportSpec], *, catalog: Ga4Catalog | None = None
+) -> list[ParsedReport]:
+    """Run several reports needed together: cached ones from the workspace cache, the rest in batchRunReports.
+
+    Names are checked against `catalog`, by default the property's own (getMetadata, cached for an hour); a caller
+    that asks only for standard fields passes `CORE_CATALOG` and saves that call."""
     ga4, resource = require_ga4(ctx)
-    catalog = await load_catalog(ctx)
+    if catalog is None:
+        catalog = await load_catalog(ctx)
     prepared = [prepare_report(spec, catalog, ctx=ctx, resource=resource) for spec in specs]
     results: list[ParsedReport | None] = [None] * len(prepared)
     missing: list[int] = []

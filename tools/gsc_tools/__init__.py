@@ -5,6 +5,7 @@ Search Console days are Pacific Time and the last 2–3 days are still being pro
 
 `query` holds what every Search Console tool and workflow shares (the site, date ranges, cached queries, period
 totals); then one module per tool (`search_analytics`, `compare`, `url_inspection`); `GSC_TOOLS` lists them.
+`series` holds the digest's and alerts' reads (daily totals up to the latest complete day, clicks by query).
 """
 
 from tools.gsc_tools.compare import COMPARE_ROWS, GscChange, GscComparePeriodsInput, GscComparison, gsc_compare_periods

@@ -136,3 +136,18 @@ async def test_a_recovery_is_followed_up_once_in_the_alerts_thread(database: Dat
         assert [r.get("thread_ts") for r in replies] == [alert.response["ts"]]
         assert "Back to normal" in replies[0].get("text")
         assert len(_alerts(world)) == 1
+
+
+async def test_a_check_google_refuses_is_skipped_and_the_next_one_alerts(database: Database) -> None:
+    dataset = PropertyDataset()
+    dataset.inject(TrackingBroken(start=date(2026, 11, 19), end=date(2026, 11, 20)))
+    async with make_world(database, dataset=dataset) as world:
+        subscription = await world.subscribe("C0ALERTS", kind=SubscriptionKind.ALERTS)
+        service = world.alert_service()
+
+        world.google.fail_next("batchRunReports", status=403)
+        refused = await service.check(subscription)
+        assert refused.alerts == [] and _alerts(world) == []
+
+        await service.check(subscription)  # read afresh, not from the refused check's attempt
+        assert len(_alerts(world)) == 1

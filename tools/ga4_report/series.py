@@ -1,0 +1,141 @@
+"""Typed GA4 reads for the bot's own features (digests, alerts): metric series by day or by hour over a date range,
+and one dimension's breakdown over compared ranges.
+
+They take the model's tools' path (`ReportSpec` → `prepare` → `run` → `ParsedReport`): the same checks, the same
+`batchRunReports` batching and cache, the same quota notes and the same error mapping (`ToolError` for a request
+Google rejects, `ToolUserError` for what a person must fix). Several reads needed together go out in one
+`batchRunReports` (`read_reports`). They ask only for standard fields (`CORE_CATALOG`), so no getMetadata call is
+made to check them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from tools.context import ToolContext
+from tools.dates import DateRangeInput
+from tools.ga4_report.catalog import CORE_CATALOG
+from tools.ga4_report.results import ParsedReport, Value
+from tools.ga4_report.run import run_reports
+from tools.ga4_report.spec import MetricOrderBy, OrderBy, ReportSpec
+
+
+class Ga4Read(Protocol):
+    """One report of a batch: how to ask for it."""
+
+    def spec(self) -> ReportSpec: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class NamedRange:
+    """A date range of a breakdown, named so its rows can be told apart (GA4 echoes the name)."""
+
+    name: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class DailySeries:
+    """`metrics` by day from `start` to `end` (inclusive); days GA4 leaves out (no data) are missing."""
+
+    metrics: tuple[str, ...]
+    start: date
+    end: date
+
+    def spec(self) -> ReportSpec:
+        days = (self.end - self.start).days + 1
+        return ReportSpec(
+            metrics=list(self.metrics), dimensions=["date"], date_ranges=[_range(self.start, self.end)], limit=days + 5
+        )
+
+    def read(self, report: ParsedReport) -> dict[str, dict[date, float]]:
+        """{metric: {day: value}}."""
+        series: dict[str, dict[date, float]] = {name: {} for name in self.metrics}
+        for row in report.rows:
+            when = datetime.strptime(str(row["date"]), "%Y%m%d").date()
+            for name in self.metrics:
+                series[name][when] = number(row.get(name, 0))
+        return series
+
+
+@dataclass(frozen=True, kw_only=True)
+class HourlySeries:
+    """`metrics` by hour over the days `start` to `end`, in the property's wall-clock hours (naive datetimes, as GA4
+    reports them); hours GA4 leaves out (no data) are missing."""
+
+    metrics: tuple[str, ...]
+    start: date
+    end: date
+
+    def spec(self) -> ReportSpec:
+        days = (self.end - self.start).days + 1
+        return ReportSpec(
+            metrics=list(self.metrics),
+            dimensions=["dateHour"],
+            date_ranges=[_range(self.start, self.end)],
+            limit=24 * days + 24,
+        )
+
+    def read(self, report: ParsedReport) -> dict[str, dict[datetime, float]]:
+        """{metric: {hour: value}}."""
+        series: dict[str, dict[datetime, float]] = {name: {} for name in self.metrics}
+        for row in report.rows:
+            stamp = datetime.strptime(str(row["dateHour"]), "%Y%m%d%H")
+            for name in self.metrics:
+                series[name][stamp] = series[name].get(stamp, 0.0) + number(row.get(name, 0))
+        return series
+
+
+@dataclass(frozen=True, kw_only=True)
+class Breakdown:
+    """`metric` by the values of one `dimension`, in each of `ranges`; the `limit` largest by `metric` when
+    `top` is set, else GA4's own order."""
+
+    dimension: str
+    metric: str
+    ranges: tuple[NamedRange, ...]
+    limit: int
+    top: bool = False
+
+    def spec(self) -> ReportSpec:
+        return ReportSpec(
+            metrics=[self.metric],
+            dimensions=[self.dimension],
+            date_ranges=[_range(r.start, r.end, name=r.name) for r in self.ranges],
+            order_bys=[OrderBy(metric=MetricOrderBy(metric_name=self.metric), desc=True)] if self.top else [],
+            limit=self.limit,
+        )
+
+    def read(self, report: ParsedReport) -> dict[str, dict[str, float]]:
+        """{range name: {dimension value: metric}}; every range is present, empty when it had no rows."""
+        values: dict[str, dict[str, float]] = {r.name: {} for r in self.ranges}
+        only = self.ranges[0].name
+        for row in report.rows:
+            # With several ranges GA4 adds a `dateRange` dimension holding the range's name.
+            which = values.setdefault(str(row.get("dateRange", only)), {})
+            label = str(row[self.dimension])
+            which[label] = which.get(label, 0.0) + number(row.get(self.metric, 0))
+        return values
+
+
+async def read_reports(ctx: ToolContext, reads: Sequence[Ga4Read]) -> list[ParsedReport]:
+    """The reports `reads` ask for, in one `batchRunReports` call (or one `runReport` for a single read), in order."""
+    return await run_reports(ctx, [read.spec() for read in reads], catalog=CORE_CATALOG)
+
+
+def number(value: Value) -> float:
+    """A typed metric value as a float; GA4's rare non-numeric values count as 0."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return 0.0
+    return float(value)
+
+
+def _range(start: date, end: date, *, name: str | None = None) -> DateRangeInput:
+    return DateRangeInput(start_date=start.isoformat(), end_date=end.isoformat(), name=name)
