@@ -123,53 +123,57 @@ def anomaly_text(anomaly: DigestAnomaly, *, day: date) -> str:
     )
 
 
-def _section(text: str) -> Block:
+def section_text(text: str) -> Block:
+    """A mrkdwn section within Slack's length limit."""
     if len(text) > MAX_SECTION_TEXT:
         text = text[: MAX_SECTION_TEXT - 1] + "…"
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def _context(text: str) -> Block:
+def section_context(text: str) -> Block:
+    """A small-print context line within Slack's length limit."""
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:MAX_SECTION_TEXT]}]}
 
 
 def digest_blocks(report: DigestReport) -> list[Block]:
-    blocks: list[Block] = [_section(f"*{inert(report.title)} — {long_day(report.day)}*{_sources_read(report)}")]
+    blocks: list[Block] = [section_text(f"*{inert(report.title)} — {long_day(report.day)}*{_sources_read(report)}")]
     if report.sample:
-        blocks.append(_context(SAMPLE_DIGEST))
+        blocks.append(section_context(SAMPLE_DIGEST))
     if report.ga4:
         lines = [metric_line(line, day=report.day, currency=report.currency) for line in report.ga4]
-        blocks.append(_section("\n".join(lines)))
+        blocks.append(section_text("\n".join(lines)))
     elif report.ga4_problem is not None:
-        blocks.append(_context(PROBLEMS[report.ga4_problem.key]))
+        blocks.append(section_context(PROBLEMS[report.ga4_problem.key]))
     if report.gsc and report.gsc_day is not None:
-        blocks.append(_context(f"Search Console · {long_day(report.gsc_day)} (latest complete day)"))
+        blocks.append(section_context(f"Search Console · {long_day(report.gsc_day)} (latest complete day)"))
         lines = [
             metric_line(line, day=report.gsc_day, currency=report.currency)
             for line in report.gsc
             if line.key in POSTED_GSC_KEYS
         ]
-        blocks.append(_section("\n".join(lines)))
+        blocks.append(section_text("\n".join(lines)))
         compact = [line for line in report.gsc if line.key not in POSTED_GSC_KEYS]
         if compact:
             blocks.append(
-                _context(
+                section_context(
                     "  ·  ".join(compact_metric(line, day=report.gsc_day, currency=report.currency) for line in compact)
                 )
             )
     elif report.gsc_problem is not None:
-        blocks.append(_context(PROBLEMS[report.gsc_problem.key]))
+        blocks.append(section_context(PROBLEMS[report.gsc_problem.key]))
     if report.movers:
-        blocks.append(_section("*Biggest moves vs a week before*\n" + "\n".join(mover_text(m) for m in report.movers)))
+        blocks.append(
+            section_text("*Biggest moves vs a week before*\n" + "\n".join(mover_text(m) for m in report.movers))
+        )
     if report.anomalies:
-        blocks.append(_section("\n".join(anomaly_text(a, day=_anomaly_day(report, a)) for a in report.anomalies)))
+        blocks.append(section_text("\n".join(anomaly_text(a, day=_anomaly_day(report, a)) for a in report.anomalies)))
     sources = []
     if report.property_label:
         sources.append(f"GA4 {inert(report.property_label)}")
     if report.site_label:
         sources.append(f"Search Console {escape(report.site_label)}")
     if sources:
-        blocks.append(_context(" · ".join(sources) + " · `/lookout unsubscribe` to stop"))
+        blocks.append(section_context(" · ".join(sources) + " · `/lookout unsubscribe` to stop"))
     return blocks[:MAX_BLOCKS]
 
 
@@ -219,7 +223,7 @@ NO_PROPERTY = "No digest today: no GA4 property or Search Console site is chosen
 
 
 def problem_blocks(text: str) -> list[Block]:
-    return [_section(text)]
+    return [section_text(text)]
 
 
 def section_texts(blocks: Sequence[Block]) -> list[str]:

@@ -6,8 +6,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.digest import blocks as digest_messages
+from bot.digest.periodic import PeriodicReport
+from bot.digest.periodic_blocks import periodic_chart_title
 from bot.digest.report import DigestReport
+from bot.scheduler.periods import year_before
 from bot.text import alerts as alert_messages
+from bot.text import digests as periodic_messages
+from storage.tables.schedule import DigestCadence
 from tools.anomaly.watch import Found
 from tools.chart import ChartInput, ChartPoint, ChartSeries, Highlight, render_chart_async
 
@@ -32,6 +37,35 @@ def digest_chart_spec(report: DigestReport) -> ChartInput | None:
             )
         ],
     )
+
+
+async def periodic_chart(report: PeriodicReport) -> bytes | None:
+    spec = periodic_chart_spec(report)
+    return None if spec is None else (await render_chart_async(spec)).png
+
+
+def periodic_chart_spec(report: PeriodicReport) -> ChartInput | None:
+    """Sessions per week (month) over the last 12, with the same weeks (months) a year before dashed when GA4 has
+    them; each point is dated by its period's first day."""
+    if len(report.chart) < 2:
+        return None
+    name, year_name = periodic_messages.chart_series(weekly=report.cadence is DigestCadence.WEEKLY)
+    series = [
+        ChartSeries(name=name, points=[ChartPoint(x=p.period.start.isoformat(), y=p.sessions) for p in report.chart])
+    ]
+    if all(point.year_ago is not None for point in report.chart):
+        series.append(
+            ChartSeries(
+                name=year_name,
+                # Its own dates (drawn aligned with this year's), so the legend names the weeks it shows.
+                points=[
+                    ChartPoint(x=year_before(report.cadence, p.period).start.isoformat(), y=p.year_ago or 0.0)
+                    for p in report.chart
+                ],
+                compared=True,
+            )
+        )
+    return ChartInput(title=periodic_chart_title(report)[:100], kind="line", series=series)
 
 
 async def alert_chart(found: Found) -> bytes | None:

@@ -14,7 +14,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.digest import blocks as messages
+from bot.digest.charts import periodic_chart
 from bot.digest.fetch import DigestTarget, build_report
+from bot.digest.kpis import chosen
+from bot.digest.periodic import PeriodicReport
+from bot.digest.periodic_blocks import periodic_blocks, periodic_chart_title, periodic_text
+from bot.digest.periodic_fetch import build_periodic_report
 from bot.digest.report import DigestReport
 from bot.google.problems import (
     GoogleNotConfigured,
@@ -24,6 +29,8 @@ from bot.google.problems import (
     ReconnectNeeded,
 )
 from bot.google.target import GoogleClients, GoogleTarget
+from bot.scheduler.periods import previous_period, reported_period, year_before
+from storage.tables.schedule import DigestCadence
 from tools.cache import ResultCache
 
 Block = dict[str, Any]
@@ -52,6 +59,7 @@ class ComposedDigest:
     chart_png: bytes | None = None
     chart_title: str = ""
     report: DigestReport | None = None
+    periodic: PeriodicReport | None = None  # a weekly or monthly digest's report
 
 
 @dataclass(frozen=True)
@@ -60,10 +68,16 @@ class _Fetched:
     chart_png: bytes | None
 
 
+@dataclass(frozen=True)
+class _FetchedPeriodic:
+    report: PeriodicReport
+    chart_png: bytes | None
+
+
 @dataclass
 class _CacheEntry:
     expires: datetime
-    task: asyncio.Task[_Fetched]
+    task: asyncio.Task[_Fetched] | asyncio.Task[_FetchedPeriodic]
 
 
 @dataclass
@@ -89,11 +103,20 @@ class DigestComposer:
         self._clock = clock
         self._chart = chart
         self._cache_ttl = cache_ttl
-        self._cache: dict[tuple[int, str | None, str | None, date], _CacheEntry] = {}
+        self._cache: dict[tuple[object, ...], _CacheEntry] = {}
         self.stats = FetchStats()
 
-    async def compose(self, *, workspace_id: int, channel_id: str, local_day: date) -> ComposedDigest | None:
-        """The digest a channel gets on `local_day` (reporting the day before); None when nothing should be posted."""
+    async def compose(
+        self,
+        *,
+        workspace_id: int,
+        channel_id: str,
+        local_day: date,
+        cadence: DigestCadence = DigestCadence.DAILY,
+        kpis: str = "",
+    ) -> ComposedDigest | None:
+        """The digest a channel gets on `local_day` (reporting the day, week or month before; weekly and monthly ones
+        show `kpis`, the subscription's stored choice); None when nothing should be posted."""
         try:
             target = await self._targets.resolve_target(workspace_id=workspace_id, channel_id=channel_id)
         except GoogleNotConfigured:
@@ -107,6 +130,8 @@ class DigestComposer:
             return ComposedDigest(text=messages.NO_PROPERTY, blocks=messages.problem_blocks(messages.NO_PROPERTY))
         title = target.property_name or target.site_url or messages.UNTITLED
         try:
+            if cadence is not DigestCadence.DAILY:
+                return await self._periodic(target, cadence=cadence, local_day=local_day, kpis=kpis, title=title)
             fetched = await self._report(workspace_id, target, day=local_day - timedelta(days=1), title=title)
         except ReconnectNeeded:  # only Google's invalid_grant: a 401 to fresh tokens is not a revoked grant
             text = messages.reconnect_text(title=title)
@@ -119,6 +144,56 @@ class DigestComposer:
             chart_title=messages.chart_title(report),
             report=report,
         )
+
+    async def _periodic(
+        self, target: GoogleTarget, *, cadence: DigestCadence, local_day: date, kpis: str, title: str
+    ) -> ComposedDigest:
+        period = reported_period(cadence, local_day=local_day)
+        key = ("periodic", target.workspace_id, target.property_id, target.site_url, cadence, period, kpis)
+        now = self._clock()
+        entry = self._cache.get(key)
+        if entry is not None and entry.expires > now and not (entry.task.done() and entry.task.exception()):
+            self.stats.cache_hits += 1
+            fetched = await asyncio.shield(entry.task)
+        else:
+            report = PeriodicReport(
+                title=title,
+                cadence=cadence,
+                period=period,
+                previous=previous_period(cadence, period),
+                year_ago=year_before(cadence, period),
+                currency=target.currency or "",
+                property_label=None if target.property_id is None else f"properties/{target.property_id}",
+                site_label=target.site_url,
+                sample=target.sample,
+            )
+            task = asyncio.create_task(self._fetch_periodic(target, report, kpis=kpis))
+            self._cache[key] = _CacheEntry(expires=now + self._cache_ttl, task=task)
+            self._drop_expired(now)
+            fetched = await asyncio.shield(task)
+        assert isinstance(fetched, _FetchedPeriodic)
+        return ComposedDigest(
+            text=periodic_text(fetched.report),
+            blocks=periodic_blocks(fetched.report),
+            chart_png=fetched.chart_png,
+            chart_title=periodic_chart_title(fetched.report),
+            periodic=fetched.report,
+        )
+
+    async def _fetch_periodic(self, target: GoogleTarget, report: PeriodicReport, *, kpis: str) -> _FetchedPeriodic:
+        clients = await self._google.clients_for(target=target)
+        self.stats.reports_built += 1
+        # A cache of its own, as the daily digest's: this composer's cache shares one fetch between channels.
+        context = target.tool_context(
+            cache=ResultCache(),
+            ga4=clients.ga4 if target.property_id else None,
+            gsc=clients.gsc if target.site_url else None,
+            clock=self._clock,
+            timezone=target.timezone,
+        )
+        await build_periodic_report(report, ctx=context, kpis=chosen(kpis))
+        chart_png = await periodic_chart(report) if self._chart is not None and report.chart else None
+        return _FetchedPeriodic(report=report, chart_png=chart_png)
 
     async def resolve_quietly(self, *, workspace_id: int, channel_id: str) -> GoogleTarget | None:
         """The channel's Google target, or None when the connection has a problem (the digest will say which)."""
@@ -133,7 +208,9 @@ class DigestComposer:
         entry = self._cache.get(key)
         if entry is not None and entry.expires > now and not (entry.task.done() and entry.task.exception()):
             self.stats.cache_hits += 1
-            return await asyncio.shield(entry.task)
+            cached = await asyncio.shield(entry.task)
+            assert isinstance(cached, _Fetched)
+            return cached
         digest_target = DigestTarget(
             title=title,
             property_id=target.property_id,

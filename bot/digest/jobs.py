@@ -1,4 +1,5 @@
-"""Scheduled digest jobs: one daily job per subscription, and a sweep that posts digests missed while down."""
+"""Scheduled digest jobs: one job per subscription (daily, weekly on its weekday, monthly on the 1st), and a sweep
+that posts digests missed while down."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from bot.scheduler.jobs import Daily, Every, Schedule, digest_due_at, digest_period, local_today
+from bot.scheduler.jobs import (
+    Every,
+    Schedule,
+    digest_due_at,
+    digest_posts_on,
+    digest_schedule,
+    local_today,
+    subscription_period,
+)
 from bot.scheduler.posting import PostOutcome
 from storage.db import Database
 from storage.repos.schedule import ScheduledSubscription, list_scheduled_subscriptions, posted_subscription_ids
@@ -19,7 +28,8 @@ log = logging.getLogger(__name__)
 
 
 class DigestRunner(Protocol):
-    """Builds and posts one subscription's digest for the local day it is posted on (reporting the day before)."""
+    """Builds and posts one subscription's digest for the local day it is posted on (reporting the day, week or
+    month before)."""
 
     async def run_digest(self, subscription: ScheduledSubscription, *, local_day: date) -> PostOutcome: ...
 
@@ -32,7 +42,7 @@ class DigestTiming:
 
 
 class DigestJob:
-    """Fires at one subscription's due time and posts that day's digest."""
+    """Fires at one subscription's due time and posts that day's (week's, month's) digest."""
 
     def __init__(
         self,
@@ -55,15 +65,22 @@ class DigestJob:
     def schedule(self) -> Schedule:
         today = local_today(self._subscription, now=self._clock())
         due = digest_due_at(self._subscription, local_day=today, window_seconds=self._timing.window_seconds)
-        return Daily(at=due.timetz().replace(tzinfo=None, microsecond=0), timezone=self._subscription.timezone)
+        # A due time pushed past midnight by its offset fires on the next day (of the week, of the month).
+        return digest_schedule(
+            self._subscription,
+            at=due.timetz().replace(tzinfo=None, microsecond=0),
+            days_later=(due.date() - today).days,
+        )
 
     async def run(self) -> None:
         now = self._clock()
         today = local_today(self._subscription, now=now)
-        # A due time pushed past midnight by its offset belongs to the day before.
         for day in (today, today - timedelta(days=1)):
+            if not digest_posts_on(self._subscription, local_day=day):
+                continue
             due = digest_due_at(self._subscription, local_day=day, window_seconds=self._timing.window_seconds)
-            if due <= now + timedelta(seconds=5):
+            # Yesterday's digest only when its due time was pushed past midnight, i.e. it falls today.
+            if due <= now + timedelta(seconds=5) and (day == today or due.date() == today):
                 await self._runner.run_digest(self._subscription, local_day=day)
                 return
 
@@ -71,7 +88,8 @@ class DigestJob:
 class DigestCatchUpJob:
     """Posts every digest already due today but not posted: after downtime, after a leader died, after a failure.
 
-    Only today's digests (in each subscription's timezone): a digest missed yesterday is stale news.
+    Only digests due today (in each subscription's timezone): a digest missed yesterday is stale news, and a weekly
+    or monthly one is due only on its own day.
     """
 
     name = "digest:catch-up"
@@ -104,11 +122,13 @@ class DigestCatchUpJob:
             candidates: list[tuple[ScheduledSubscription, date]] = []
             for subscription in subscriptions:
                 today = local_today(subscription, now=now)
+                if not digest_posts_on(subscription, local_day=today):
+                    continue
                 due = digest_due_at(subscription, local_day=today, window_seconds=self._timing.window_seconds)
                 if due <= now:
                     candidates.append((subscription, today))
             done = await posted_subscription_ids(
-                session=session, periods=[(s.id, digest_period(day)) for s, day in candidates]
+                session=session, periods=[(s.id, subscription_period(s, local_day=day)) for s, day in candidates]
             )
         return [(s, day) for s, day in candidates if s.id not in done]
 

@@ -20,9 +20,10 @@ from bot.digest.compose import (
     TargetResolver,
 )
 from bot.google.target import GoogleTarget
-from bot.scheduler.jobs import digest_period
+from bot.scheduler.jobs import subscription_period
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost
 from storage.repos.schedule import ScheduledSubscription
+from storage.tables.schedule import DigestCadence
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,11 @@ class DigestService:
 
         async def prepare() -> SlackPost | None:
             digest = await self.compose(
-                workspace_id=subscription.workspace_id, channel_id=subscription.channel_id, local_day=local_day
+                workspace_id=subscription.workspace_id,
+                channel_id=subscription.channel_id,
+                local_day=local_day,
+                cadence=subscription.cadence,
+                kpis=subscription.kpis,
             )
             if digest is None:
                 return None
@@ -71,7 +76,7 @@ class DigestService:
             client=client,
             workspace_id=subscription.workspace_id,
             subscription_id=subscription.id,
-            period=digest_period(local_day),
+            period=subscription_period(subscription, local_day=local_day),
             channel_id=subscription.channel_id,
             prepare=prepare,
         )
@@ -79,9 +84,19 @@ class DigestService:
             await self._upload_chart(client, subscription.channel_id, composed[0])
         return outcome
 
-    async def compose(self, *, workspace_id: int, channel_id: str, local_day: date) -> ComposedDigest | None:
+    async def compose(
+        self,
+        *,
+        workspace_id: int,
+        channel_id: str,
+        local_day: date,
+        cadence: DigestCadence = DigestCadence.DAILY,
+        kpis: str = "",
+    ) -> ComposedDigest | None:
         """`DigestComposer.compose`."""
-        return await self._composer.compose(workspace_id=workspace_id, channel_id=channel_id, local_day=local_day)
+        return await self._composer.compose(
+            workspace_id=workspace_id, channel_id=channel_id, local_day=local_day, cadence=cadence, kpis=kpis
+        )
 
     async def resolve_quietly(self, *, workspace_id: int, channel_id: str) -> GoogleTarget | None:
         """`DigestComposer.resolve_quietly`."""

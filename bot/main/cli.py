@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--team", required=True)
     digest.add_argument("--channel", required=True)
     digest.add_argument("--dry-run", action="store_true", help="print the Block Kit JSON instead of posting")
+    digest.add_argument(
+        "--cadence",
+        choices=("daily", "weekly", "monthly"),
+        default="daily",
+        help="daily (yesterday), weekly (the last complete week, Mon–Sun) or monthly (the last complete month)",
+    )
 
     export = commands.add_parser("export", help="write everything stored about a workspace as JSON (no tokens)")
     export.add_argument("--team", required=True, help="Slack team id of the workspace")
@@ -103,7 +109,15 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "digest":
         from bot.main.digest import digest
 
-        return asyncio.run(digest(settings=settings, team_id=args.team, channel_id=args.channel, dry_run=args.dry_run))
+        return asyncio.run(
+            digest(
+                settings=settings,
+                team_id=args.team,
+                channel_id=args.channel,
+                dry_run=args.dry_run,
+                cadence=args.cadence,
+            )
+        )
     if args.command == "export":
         from bot.main.workspace_data import export
 

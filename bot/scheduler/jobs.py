@@ -12,15 +12,20 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.scheduler.periods import period_key, posts_on
 from storage.repos.schedule import ScheduledSubscription
+from storage.tables.schedule import DigestCadence
 
 
 @dataclass(frozen=True, kw_only=True)
 class Daily:
-    """Every day at `at` (wall-clock time in `timezone`), DST-aware."""
+    """Every day at `at` (wall-clock time in `timezone`), DST-aware; only on `weekday` (0 = Monday) or on day
+    `day_of_month` when set."""
 
     at: time
     timezone: str
+    weekday: int | None = None
+    day_of_month: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,8 +79,29 @@ def digest_due_at(subscription: ScheduledSubscription, *, local_day: date, windo
 
 
 def digest_period(local_day: date) -> str:
-    """The claim period of the digest posted on `local_day` (it reports on the day before)."""
-    return f"digest:{local_day.isoformat()}"
+    """The claim period of the daily digest posted on `local_day` (it reports on the day before)."""
+    return period_key(DigestCadence.DAILY, local_day=local_day)
+
+
+def subscription_period(subscription: ScheduledSubscription, *, local_day: date) -> str:
+    """The claim period of the subscription's digest posted on `local_day` (the day's, week's or month's)."""
+    return period_key(subscription.cadence, local_day=local_day)
+
+
+def digest_posts_on(subscription: ScheduledSubscription, *, local_day: date) -> bool:
+    """Whether the subscription's digest is posted on `local_day` (every day, its weekday, or the 1st)."""
+    return posts_on(subscription.cadence, weekday=subscription.weekday, local_day=local_day)
+
+
+def digest_schedule(subscription: ScheduledSubscription, *, at: time, days_later: int = 0) -> Daily:
+    """The trigger of the subscription's digest: daily, weekly on its weekday, or monthly on the 1st; `days_later`
+    is 1 when the due time's spread offset pushed it past midnight."""
+    return Daily(
+        at=at,
+        timezone=subscription.timezone,
+        weekday=(subscription.weekday + days_later) % 7 if subscription.cadence is DigestCadence.WEEKLY else None,
+        day_of_month=1 + days_later if subscription.cadence is DigestCadence.MONTHLY else None,
+    )
 
 
 def local_today(subscription: ScheduledSubscription, *, now: datetime) -> date:

@@ -79,6 +79,8 @@ def _trigger(job: Job) -> CronTrigger | IntervalTrigger:
     schedule = job.schedule
     if isinstance(schedule, Daily):
         return CronTrigger(
+            day=schedule.day_of_month,
+            day_of_week=schedule.weekday,
             hour=schedule.at.hour,
             minute=schedule.at.minute,
             second=schedule.at.second,

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from storage.repos import schedule as repo
-from storage.tables.schedule import Subscription, SubscriptionKind
+from storage.tables.schedule import DigestCadence, Subscription, SubscriptionKind
 
 if TYPE_CHECKING:
     from bot.platform.services import Services
@@ -96,8 +96,12 @@ async def save_subscription(
     sensitivity: str,
     user_id: str,
     replaces: int | None = None,
+    cadence: DigestCadence = DigestCadence.DAILY,
+    weekday: int = 0,
+    kpis: str | None = None,
 ) -> Subscription:
-    """Create or update the channel's subscription of this kind (one per channel and kind).
+    """Create or update the channel's subscription of this kind (one per channel and kind, and per cadence for
+    digests: a channel may have a daily and a weekly digest). `kpis` None keeps the KPIs chosen before.
 
     `replaces` is the subscription being edited: when the edit moved it to another channel, the old one goes in
     the same transaction, so the workspace never has both or neither.
@@ -113,6 +117,9 @@ async def save_subscription(
             sensitivity=sensitivity,
             created_by=user_id,
             now=services.clock(),
+            cadence=cadence,
+            weekday=weekday,
+            kpis=kpis,
         )
         if replaces is not None and replaces != subscription.id:
             await repo.delete_subscription(session=session, workspace_id=workspace_id, subscription_id=replaces)

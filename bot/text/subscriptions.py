@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from bot.text.escape import escape, inert
 
-DIGEST_USAGE = "digest #channel [HH:MM] [IANA timezone]"
-DIGEST_SUMMARY = "post a daily GA4 + Search Console digest in a channel (default 09:00, the property's timezone)"
+DIGEST_USAGE = "digest #channel [weekly [mon…sun] | monthly] [HH:MM] [IANA timezone] [kpis=sessions,users,…]"
+DIGEST_SUMMARY = (
+    "post a daily, weekly or monthly GA4 + Search Console digest in a channel (default: daily at 09:00, the "
+    "property's timezone)"
+)
 ALERTS_USAGE = "alerts #channel [low|medium|high]"
 ALERTS_SUMMARY = "warn a channel about anomalies (tracking broken, traffic drops, spikes)"
 SUBSCRIPTIONS_USAGE = "subscriptions"
@@ -46,6 +49,44 @@ def bad_sensitivity(*, value: str) -> str:
 
 def unexpected_words(*, words: str) -> str:
     return f"I didn't understand `{inert(words)}`."
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+KPI_WORDS = (
+    "sessions, users, new-users, key-events, revenue, conversion-rate, engagement-rate, clicks, impressions, ctr, "
+    "position, a key event by name (purchase, sign_up, … or keyEvents:NAME)"
+)
+KPIS_NOT_DAILY = (
+    "KPIs are chosen for weekly and monthly digests, e.g. `/lookout digest #growth weekly kpis=sessions,purchase`."
+)
+WEEKDAY_NEEDS_WEEKLY = "A weekday goes after `weekly`, e.g. `/lookout digest #growth weekly mon 09:00`."
+
+
+def bad_kpi(*, value: str) -> str:
+    return f"`{inert(value)}` isn't a KPI I know. Choose from: {KPI_WORDS}."
+
+
+def cadence_phrase(*, cadence: str, weekday: int, time_of_day: str, timezone: str) -> str:
+    """`every morning at *09:00* Europe/Paris`, `every Monday at …`, `on the 1st of every month at …`."""
+    when = {"weekly": f"every {WEEKDAY_NAMES[weekday % 7]}", "monthly": "on the 1st of every month"}.get(
+        cadence, "every morning"
+    )
+    return f"{when} at *{escape(time_of_day)}* {escape(timezone)}"
+
+
+def periodic_subscribed(
+    *, channel_id: str, cadence: str, weekday: int, time_of_day: str, timezone: str, from_property: bool, kpis: str
+) -> str:
+    """A weekly or monthly digest saved: when, what it compares, and which KPIs (`kpis`: their labels)."""
+    source = " (the GA4 property's timezone)" if from_property else ""
+    period = "last week (Monday to Sunday)" if cadence == "weekly" else "last month"
+    against = "the week before" if cadence == "weekly" else "the month before"
+    when = cadence_phrase(cadence=cadence, weekday=weekday, time_of_day=time_of_day, timezone=timezone)
+    return (
+        f":white_check_mark: {when[:1].upper()}{when[1:]}{source} I'll post a {escape(cadence)} digest in "
+        f"{channel(channel_id)}: {period} against {against} and the same period last year, with wins, risks and "
+        f"next steps for {escape(kpis)}."
+    )
 
 
 def not_a_member(*, channel_id: str) -> str:
@@ -96,7 +137,14 @@ def subscriptions_header() -> str:
     return "*Digests and alerts in this workspace*"
 
 
-def digest_line(*, channel_id: str, time_of_day: str, timezone: str) -> str:
+def digest_line(*, channel_id: str, time_of_day: str, timezone: str, cadence: str = "daily", weekday: int = 0) -> str:
+    if cadence == "weekly":
+        return (
+            f"• {channel(channel_id)} — weekly digest, {WEEKDAY_NAMES[weekday % 7]}s at {escape(time_of_day)} "
+            f"({escape(timezone)})"
+        )
+    if cadence == "monthly":
+        return f"• {channel(channel_id)} — monthly digest, the 1st at {escape(time_of_day)} ({escape(timezone)})"
     return f"• {channel(channel_id)} — daily digest at {escape(time_of_day)} ({escape(timezone)})"
 
 
@@ -139,7 +187,16 @@ REMOVE_CONFIRM = "Remove"
 REMOVE_DENY = "Keep it"
 
 
-def home_digest_line(*, channel_id: str, time_of_day: str, timezone: str) -> str:
+def home_digest_line(
+    *, channel_id: str, time_of_day: str, timezone: str, cadence: str = "daily", weekday: int = 0
+) -> str:
+    if cadence == "weekly":
+        return (
+            f"{channel(channel_id)} — weekly digest, {WEEKDAY_NAMES[weekday % 7]}s at *{escape(time_of_day)}* "
+            f"{escape(timezone)}"
+        )
+    if cadence == "monthly":
+        return f"{channel(channel_id)} — monthly digest, the 1st at *{escape(time_of_day)}* {escape(timezone)}"
     return f"{channel(channel_id)} — daily digest at *{escape(time_of_day)}* {escape(timezone)}"
 
 
@@ -147,8 +204,8 @@ def home_alerts_line(*, channel_id: str, sensitivity: str) -> str:
     return f"{channel(channel_id)} — anomaly alerts, {escape(sensitivity)} sensitivity"
 
 
-def remove_confirm_text(*, kind: str, channel_id: str) -> str:
-    what = "daily digest" if kind == "digest" else "anomaly alerts"
+def remove_confirm_text(*, kind: str, channel_id: str, cadence: str = "daily") -> str:
+    what = f"{escape(cadence)} digest" if kind == "digest" else "anomaly alerts"
     return f"Stop the {what} in {channel(channel_id)}? You can add it again any time."
 
 

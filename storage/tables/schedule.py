@@ -16,6 +16,15 @@ class SubscriptionKind(StrEnum):
     ALERTS = "alerts"
 
 
+class DigestCadence(StrEnum):
+    """How often a digest is posted: every day (yesterday), every week (the last complete ISO week, Mon–Sun) or
+    every month (the last complete calendar month)."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
 class Sensitivity(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
@@ -32,13 +41,16 @@ def _subscription_fk() -> Column[int]:
 
 
 class Subscription(SQLModel, table=True):
-    """One channel's digest or alerts, at most one of each kind per channel.
+    """One channel's digest or alerts: at most one alerts subscription per channel, and one digest per cadence
+    (a channel may have a daily and a weekly digest).
 
     `timezone` is resolved when subscribing (the GA4 property's, unless the person named one), so the scheduler
     never needs Google to know when a digest is due.
     """
 
-    __table_args__ = (UniqueConstraint("workspace_id", "channel_id", "kind", name="uq_subscription_channel_kind"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "channel_id", "kind", "cadence", name="uq_subscription_channel_kind_cadence"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(sa_column=workspace_fk_column())
@@ -47,6 +59,11 @@ class Subscription(SQLModel, table=True):
     time_of_day: str = Field(default="09:00", max_length=5)  # HH:MM, local to `timezone`
     timezone: str = Field(default="UTC", max_length=64)  # IANA name
     sensitivity: str = Field(default="medium", max_length=8)  # Sensitivity, alerts only
+    cadence: str = Field(default="daily", max_length=8, sa_column_kwargs={"server_default": "daily"})  # DigestCadence
+    # Weekly digests: the day they are posted on (0 = Monday … 6 = Sunday); they report the last complete week.
+    weekday: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Weekly and monthly digests: the KPIs shown, comma-separated keys of `bot.digest.kpis`; "" = the default set.
+    kpis: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})
     created_by: str = Field(default="", max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))

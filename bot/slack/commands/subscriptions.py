@@ -14,11 +14,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access.policy import Capability
+from bot.digest.kpis import chosen
 from bot.slack.commands.base import CommandRequest, Subcommand
+from bot.slack.commands.digest_words import WordsProblem, parse_digest_words
 from bot.subscriptions import manage
 from bot.subscriptions.manage import DEFAULT_TIME, DEFAULT_TIMEZONE, PostingProblem
 from bot.text import subscriptions as messages
-from storage.tables.schedule import Sensitivity, SubscriptionKind
+from storage.tables.schedule import DigestCadence, Sensitivity, SubscriptionKind
 
 log = logging.getLogger(__name__)
 _ESCAPED_CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]{2,})(?:\|[^>]*)?>$")
@@ -46,14 +48,6 @@ def parse_channel(word: str) -> ChannelRef | None:
     if match := _PLAIN_CHANNEL.match(word.lower()):
         return ChannelRef(id=None, name=match.group(1))
     return None
-
-
-def parse_time(word: str) -> str | None:
-    return manage.valid_time(word)
-
-
-def parse_timezone(word: str) -> str | None:
-    return manage.valid_timezone(word)
 
 
 async def resolve_channel(client: AsyncWebClient, ref: ChannelRef) -> str:
@@ -106,24 +100,16 @@ async def _property_timezone(request: CommandRequest, channel_id: str) -> str | 
 async def _run_digest(request: CommandRequest) -> None:
     try:
         channel_id = await _channel_from(request, messages.DIGEST_USAGE)
-        time_of_day: str | None = None
-        timezone: str | None = None
-        for word in request.args[1:]:
-            if time_of_day is None and timezone is None and (parsed := parse_time(word)) is not None:
-                time_of_day = parsed
-            elif timezone is None and (zone := parse_timezone(word)) is not None:
-                timezone = zone
-            else:
-                raise CommandProblem(
-                    messages.usage(
-                        messages.DIGEST_USAGE, problem=_digest_word_problem(word, timezone_given=timezone is not None)
-                    )
-                )
+        try:
+            words = parse_digest_words(request.args[1:])
+        except WordsProblem as problem:
+            raise CommandProblem(messages.usage(messages.DIGEST_USAGE, problem=str(problem))) from None
         await check_can_post(request.client, channel_id)
     except CommandProblem as problem:
         await request.respond(str(problem))
         return
     notes: list[str] = []
+    timezone = words.timezone
     from_property = False
     if timezone is None:
         timezone = await _property_timezone(request, channel_id)
@@ -131,8 +117,8 @@ async def _run_digest(request: CommandRequest) -> None:
         if timezone is None:
             timezone = DEFAULT_TIMEZONE
             notes.append(messages.digest_timezone_guessed(timezone=timezone))
-    time_of_day = time_of_day or DEFAULT_TIME
-    await manage.save_subscription(
+    time_of_day = words.time_of_day or DEFAULT_TIME
+    saved = await manage.save_subscription(
         services=request.services,
         workspace_id=request.workspace_id,
         channel_id=channel_id,
@@ -141,21 +127,25 @@ async def _run_digest(request: CommandRequest) -> None:
         timezone=timezone,
         sensitivity=Sensitivity.MEDIUM.value,
         user_id=request.user_id,
+        cadence=words.cadence,
+        weekday=words.weekday,
+        kpis=words.kpis,
     )
-    confirmation = messages.digest_subscribed(
-        channel_id=channel_id, time_of_day=time_of_day, timezone=timezone, from_property=from_property
-    )
+    if words.cadence is DigestCadence.DAILY:
+        confirmation = messages.digest_subscribed(
+            channel_id=channel_id, time_of_day=time_of_day, timezone=timezone, from_property=from_property
+        )
+    else:
+        confirmation = messages.periodic_subscribed(
+            channel_id=channel_id,
+            cadence=words.cadence.value,
+            weekday=words.weekday,
+            time_of_day=time_of_day,
+            timezone=timezone,
+            from_property=from_property,
+            kpis=", ".join(kpi.label for kpi in chosen(saved.kpis)),
+        )
     await request.respond("\n".join([confirmation, *notes]))
-
-
-def _digest_word_problem(word: str, *, timezone_given: bool) -> str:
-    if timezone_given:
-        return messages.unexpected_words(words=word)
-    if word[:1].isdigit():
-        return messages.bad_time(value=word)
-    if "/" in word or word.isalpha():
-        return messages.bad_timezone(value=word)
-    return messages.unexpected_words(words=word)
 
 
 async def _run_alerts(request: CommandRequest) -> None:
@@ -201,6 +191,8 @@ async def _run_list(request: CommandRequest) -> None:
                     channel_id=subscription.channel_id,
                     time_of_day=subscription.time_of_day,
                     timezone=subscription.timezone,
+                    cadence=subscription.cadence,
+                    weekday=subscription.weekday,
                 )
             )
         else:

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from storage.tables.base import rowcount
 from storage.tables.core import Workspace
 from storage.tables.schedule import (
+    DigestCadence,
     Subscription,
     SubscriptionKind,
 )
@@ -30,9 +31,17 @@ async def upsert_subscription(
     sensitivity: str,
     created_by: str,
     now: datetime,
+    cadence: DigestCadence = DigestCadence.DAILY,
+    weekday: int = 0,
+    kpis: str | None = None,
 ) -> Subscription:
-    """Create the channel's subscription of this kind, or update the existing one (one per channel and kind)."""
-    existing = await find_subscription(session=session, workspace_id=workspace_id, channel_id=channel_id, kind=kind)
+    """Create the channel's subscription of this kind (and cadence, for digests), or update the existing one.
+
+    Kept whole because it is one upsert: the insert, the race it can lose, and the update share their values.
+    """
+    existing = await find_subscription(
+        session=session, workspace_id=workspace_id, channel_id=channel_id, kind=kind, cadence=cadence
+    )
     if existing is None:
         subscription = Subscription(
             workspace_id=workspace_id,
@@ -41,6 +50,9 @@ async def upsert_subscription(
             time_of_day=time_of_day,
             timezone=timezone,
             sensitivity=sensitivity,
+            cadence=cadence.value,
+            weekday=weekday,
+            kpis=kpis or "",
             created_by=created_by,
             created_at=now,
             updated_at=now,
@@ -51,12 +63,15 @@ async def upsert_subscription(
             return subscription
         except IntegrityError:
             existing = await find_subscription(
-                session=session, workspace_id=workspace_id, channel_id=channel_id, kind=kind
+                session=session, workspace_id=workspace_id, channel_id=channel_id, kind=kind, cadence=cadence
             )
             assert existing is not None  # another process created it a moment ago
     existing.time_of_day = time_of_day
     existing.timezone = timezone
     existing.sensitivity = sensitivity
+    existing.weekday = weekday
+    if kpis is not None:  # None keeps the KPIs chosen before
+        existing.kpis = kpis
     existing.created_by = created_by
     existing.updated_at = now
     await session.flush()
@@ -64,13 +79,19 @@ async def upsert_subscription(
 
 
 async def find_subscription(
-    *, session: AsyncSession, workspace_id: int, channel_id: str, kind: SubscriptionKind
+    *,
+    session: AsyncSession,
+    workspace_id: int,
+    channel_id: str,
+    kind: SubscriptionKind,
+    cadence: DigestCadence = DigestCadence.DAILY,
 ) -> Subscription | None:
     result = await session.execute(
         select(Subscription).where(
             col(Subscription.workspace_id) == workspace_id,
             col(Subscription.channel_id) == channel_id,
             col(Subscription.kind) == kind.value,
+            col(Subscription.cadence) == cadence.value,
         )
     )
     return result.scalar_one_or_none()
@@ -80,7 +101,7 @@ async def list_subscriptions(*, session: AsyncSession, workspace_id: int) -> lis
     result = await session.execute(
         select(Subscription)
         .where(col(Subscription.workspace_id) == workspace_id)
-        .order_by(col(Subscription.channel_id), col(Subscription.kind))
+        .order_by(col(Subscription.channel_id), col(Subscription.kind), col(Subscription.id))
     )
     return list(result.scalars().all())
 
@@ -128,6 +149,9 @@ class ScheduledSubscription:
     time_of_day: str
     timezone: str
     sensitivity: str
+    cadence: DigestCadence = DigestCadence.DAILY
+    weekday: int = 0  # weekly digests: the day they are posted on, 0 = Monday
+    kpis: str = ""  # weekly and monthly digests: the KPIs' keys, comma-separated; "" = the default set
 
 
 async def list_scheduled_subscriptions(
@@ -169,6 +193,9 @@ def _scheduled(subscription: Subscription, workspace: Workspace) -> ScheduledSub
         time_of_day=subscription.time_of_day,
         timezone=subscription.timezone,
         sensitivity=subscription.sensitivity,
+        cadence=DigestCadence(subscription.cadence),
+        weekday=subscription.weekday,
+        kpis=subscription.kpis,
     )
 
 

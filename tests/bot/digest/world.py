@@ -21,7 +21,7 @@ from bot.scheduler.posting import ClaimedPoster
 from storage.db import Database
 from storage.repos.schedule import ScheduledSubscription, get_scheduled_subscription, upsert_subscription
 from storage.repos.workspaces import ensure_workspace
-from storage.tables.schedule import SubscriptionKind
+from storage.tables.schedule import DigestCadence, SubscriptionKind
 from tools.fakes.google import FakeGoogle
 from tools.google.ga4 import Ga4Client
 from tools.google.gsc import GscClient
@@ -154,6 +154,9 @@ class World:
         kind: SubscriptionKind = SubscriptionKind.DIGEST,
         time_of_day: str = "09:00",
         sensitivity: str = "medium",
+        cadence: DigestCadence = DigestCadence.DAILY,
+        weekday: int = 0,
+        kpis: str | None = None,
     ) -> ScheduledSubscription:
         async with self.database.session() as session:
             subscription = await upsert_subscription(
@@ -166,6 +169,9 @@ class World:
                 sensitivity=sensitivity,
                 created_by="U0ALICE",
                 now=self.clock(),
+                cadence=cadence,
+                weekday=weekday,
+                kpis=kpis,
             )
             assert subscription.id is not None
             subscription_id = subscription.id

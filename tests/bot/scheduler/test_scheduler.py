@@ -13,7 +13,7 @@ from bot.scheduler.scheduler import SchedulerService
 from storage.db import Database
 from storage.repos.schedule import ScheduledSubscription, upsert_subscription
 from storage.repos.workspaces import ensure_workspace
-from storage.tables.schedule import SubscriptionKind
+from storage.tables.schedule import DigestCadence, SubscriptionKind
 
 
 class Clock:
@@ -42,6 +42,8 @@ async def _subscribe(
     time_of_day: str,
     timezone: str,
     kind: SubscriptionKind = SubscriptionKind.DIGEST,
+    cadence: DigestCadence = DigestCadence.DAILY,
+    weekday: int = 0,
 ) -> int:
     async with database.session() as session:
         workspace = await ensure_workspace(session=session, enterprise_id=None, team_id="T1")
@@ -56,6 +58,8 @@ async def _subscribe(
             sensitivity="medium",
             created_by="U1",
             now=datetime.now(UTC),
+            cadence=cadence,
+            weekday=weekday,
         )
         assert subscription.id is not None
         return subscription.id

@@ -11,6 +11,7 @@ from bot.fakes.slack_api import FakeSlack
 from bot.platform.services import Services
 from bot.slack.commands.base import CommandRequest
 from bot.slack.commands.subscriptions import SUBCOMMANDS, parse_channel
+from bot.text.subscriptions import DIGEST_USAGE
 from storage.crypto import TokenCipher
 from storage.db import Database
 from storage.repos.schedule import list_subscriptions
@@ -120,7 +121,7 @@ async def test_invalid_input_gets_usage_help_and_stores_nothing(
 
     assert stored == []
     assert hint in responses.texts[0]
-    assert "Usage: `/lookout digest #channel [HH:MM] [IANA timezone]`" in responses.texts[0]
+    assert f"Usage: `/lookout {DIGEST_USAGE}`" in responses.texts[0]
 
 
 async def test_a_channel_the_bot_is_not_in_gets_invite_instructions(
