@@ -20,8 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.agent import followups, links
-from bot.agent.feedback import feedback_block
-from bot.agent.loop import (
+from bot.agent.events import (
     AgentEvent,
     AgentResult,
     AnswerDone,
@@ -32,6 +31,7 @@ from bot.agent.loop import (
     ToolsRunning,
     ToolsStarted,
 )
+from bot.agent.feedback import feedback_block
 from bot.agent.plan import MORE_ID, Plan, Task, Where
 from bot.platform.incoming import IncomingMessage
 from bot.platform.slack.errors import error_code

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.agent.loop import ToolRun
+from bot.agent.events import ToolRun
 from bot.platform.incoming import IncomingMessage, MessageHandler
 from bot.platform.slack.workspaces import owner_of, resolve_owner
 from bot.platform.slack.writes import post_once

@@ -2,7 +2,8 @@
 
 Caps on model calls, tool calls, tokens and wall time end the loop with the best partial answer and a note of what
 could not be done. Mistakes the model can fix (bad arguments) go back to it as tool errors, a bounded number of
-times. The answer streams out line by line, each line checked against the data (grounding) before it is shown.
+times. The answer streams out line by line, each line checked against the data (grounding) before it is shown
+(`bot.agent.line_grounding`); what a turn reports as it runs and returns: `bot.agent.events`.
 """
 
 from __future__ import annotations
@@ -11,16 +12,27 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, Generic, Protocol, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-from bot.agent.grounding import Grounder, GroundingReport
+from bot.agent.events import (
+    AgentResult,
+    AnswerDone,
+    EventSink,
+    StopReason,
+    ToolFinished,
+    ToolRun,
+    ToolsRunning,
+    ToolsStarted,
+    ignore,
+)
+from bot.agent.grounding import GroundingReport
+from bot.agent.line_grounding import LineGrounder, TurnGrounder
 from bot.agent.prompt import FINAL_ROUND_NOTE
 from bot.llm.base import AllModelsFailed, ChatModel, Completed, ModelRequest, StreamRestart, TextDelta, ToolSpec
-from bot.llm.messages import Message, ModelResponse, TextPart, ToolCallPart, ToolResultPart, Usage, user_text
+from bot.llm.messages import Message, ModelResponse, TextPart, ToolCallPart, ToolResultPart, user_text
 from bot.text import agent as messages
-from tools.base import ToolOutcome, ToolRegistry, ToolUserError
+from tools.base import ToolRegistry, ToolUserError
 
 log = logging.getLogger(__name__)
 
@@ -40,144 +52,25 @@ class AgentLimits:
 DEFAULT_LIMITS = AgentLimits()
 
 
-class StopReason(StrEnum):
-    ANSWERED = "answered"
-    MODEL_CALLS = "model_calls"
-    TOOL_CALLS = "tool_calls"
-    TOKENS = "tokens"
-    TIME = "time"
-    TOOL_ERRORS = "tool_errors"
-    USER_PROBLEM = "user_problem"  # a tool needs a person to act (reconnect Google, choose a property)
-    REFUSED = "refused"  # the model declined (Claude's stop_reason "refusal")
-
-
-@dataclass(frozen=True)
-class ToolsStarted:
-    """The model asked for these tools: `calls` will run, `skipped` will not (a cap was reached)."""
-
-    names: tuple[str, ...]
-    calls: tuple[ToolCallPart, ...] = ()
-    skipped: tuple[ToolCallPart, ...] = ()
-
-
-@dataclass(frozen=True)
-class ToolsRunning:
-    """The calls of the last `ToolsStarted` are running now (in parallel)."""
-
-    calls: tuple[ToolCallPart, ...]
-
-
-@dataclass(frozen=True)
-class ToolFinished:
-    """One call came back (complete, or an error the model sees); sent as each finishes."""
-
-    call: ToolCallPart
-    outcome: ToolOutcome
-
-
-@dataclass(frozen=True)
-class AnswerText:
-    """A complete, grounded line (or the last piece) of the answer, ready to show."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class AnswerRestart:
-    """A model failed mid-answer and another answers from the start: text shown so far is void."""
-
-    model: str
-
-
-@dataclass(frozen=True)
-class AnswerDone:
-    """The turn is over; `result` is final (sent before the conversation is stored, so the answer shows sooner)."""
-
-    result: AgentResult
-
-
-AgentEvent = ToolsStarted | ToolsRunning | ToolFinished | AnswerText | AnswerRestart | AnswerDone
-
-
-class EventSink(Protocol):
-    async def __call__(self, event: AgentEvent) -> None: ...
-
-
-async def _ignore(event: AgentEvent) -> None:
-    return None
-
-
-@dataclass
-class ToolRun:
-    call: ToolCallPart
-    outcome: ToolOutcome
-
-
 @dataclass(kw_only=True)
-class AgentResult:
-    text: str  # the answer as shown: grounded (untraced numbers marked), plus a note when it stopped early
-    stop: StopReason
-    new_messages: list[Message]  # this turn, to append to the stored conversation
-    # Each model request on its own: some prices depend on the size of one request's prompt.
-    request_usages: list[tuple[str, Usage]] = field(default_factory=list)
-    model: str | None = None  # the model that wrote the final answer
-    fallback_from: tuple[str, ...] = ()
-    tool_runs: list[ToolRun] = field(default_factory=list)
-    not_run: list[str] = field(default_factory=list)  # tools asked for but not run because of a cap
-    grounding: GroundingReport = field(default_factory=lambda: GroundingReport(checked=0, untraced=()))
-    user_problem: ToolUserError | None = None
-    model_calls: int = 0
-    model_seconds: float = 0.0  # waiting on models (the SDKs and the providers)
-    tool_seconds: float = 0.0  # waiting on tools (mostly Google)
+class _Turn:
+    """One turn as it goes: the conversation so far, this turn's messages, what is counted against the limits."""
 
-    @property
-    def usage_by_model(self) -> dict[str, Usage]:
-        """The requests' usage summed per model, the models in the order they first answered."""
-        totals: dict[str, Usage] = {}
-        for model, usage in self.request_usages:
-            totals[model] = totals.get(model, Usage()) + usage
-        return totals
+    system: str
+    history: Sequence[Message]
+    deadline: float
+    turn: list[Message]
+    result: AgentResult
+    lines: LineGrounder
+    tool_calls: int = 0
+    tool_errors: int = 0
+    tokens: int = 0
+    # Set once a cap is near: the next model call is the last, with tools withdrawn.
+    final_round_reason: StopReason | None = None
 
-
-class _LineGrounder:
-    """Holds streamed text until a line is complete, then grounds and releases it."""
-
-    def __init__(self, grounder: Callable[[], Grounder], emit: EventSink, *, mark: str) -> None:
-        self._grounder = grounder
-        self._emit = emit
-        self._mark = mark
-        self._pending = ""
-        self.shown: list[str] = []
-        self.untraced: list[str] = []
-        self.checked = 0
-        self.emit_seconds = 0.0  # time spent showing text (Slack calls), which is not model time
-
-    async def feed(self, delta: str) -> None:
-        self._pending += delta
-        while "\n" in self._pending:
-            line, self._pending = self._pending.split("\n", 1)
-            await self._release(line + "\n")
-
-    async def flush(self) -> None:
-        if self._pending:
-            line, self._pending = self._pending, ""
-            await self._release(line)
-
-    async def _release(self, text: str) -> None:
-        marked, report = self._grounder().check(text, mark=self._mark)
-        self.untraced.extend(report.untraced)
-        self.checked += report.checked
-        self.shown.append(marked)
-        started = time.perf_counter()
-        await self._emit(AnswerText(marked))
-        self.emit_seconds += time.perf_counter() - started
-
-    async def restart(self, model: str) -> None:
-        self._pending = ""
-        self.shown.clear()
-        self.untraced.clear()
-        self.checked = 0
-        await self._emit(AnswerRestart(model))
+    def give_back(self, calls: Sequence[ToolCallPart]) -> None:
+        """Answer calls that will not run, so the history stays valid for every provider."""
+        self.turn.append(_not_run_results(calls))
 
 
 def tool_specs(tools: ToolRegistry[Any]) -> list[ToolSpec]:
@@ -216,133 +109,131 @@ class Agent(Generic[ContextT]):
         on_event: EventSink | None = None,
     ) -> AgentResult:
         """One turn: `question` after `history`. Raises AllModelsFailed when no model could answer at all."""
-        limits = self.limits
-        on_event = on_event or _ignore
-        deadline = self.clock() + limits.max_seconds
+        on_event = on_event or ignore
+        state = self._start(question, system=system, history=history, on_event=on_event)
+        while (stop := await self._round(state, context=context, on_event=on_event)) is None:
+            pass
+        state.result.stop = stop
+        _finish(state.result, state.lines)
+        await on_event(AnswerDone(state.result))
+        return state.result
+
+    def _start(self, question: str, *, system: str, history: Sequence[Message], on_event: EventSink) -> _Turn:
         turn: list[Message] = [user_text(question)]
         result = AgentResult(text="", stop=StopReason.ANSWERED, new_messages=turn)
-        all_results = [part.content for message in history for part in message.tool_results if not part.is_error]
+        earlier = [part.content for message in history for part in message.tool_results if not part.is_error]
+        grounder = TurnGrounder(earlier=earlier, given=[question, system], runs=result.tool_runs)
+        return _Turn(
+            system=system,
+            history=history,
+            deadline=self.clock() + self.limits.max_seconds,
+            turn=turn,
+            result=result,
+            lines=LineGrounder(grounder, on_event, mark=messages.UNVERIFIED_MARK),
+        )
 
-        built: list[tuple[int, Grounder]] = []
+    async def _round(self, state: _Turn, *, context: ContextT, on_event: EventSink) -> StopReason | None:
+        """One model call and the tools it asks for: why the turn stops, or None to ask the model again."""
+        if self.clock() >= state.deadline:
+            return StopReason.TIME
+        if state.tokens >= self.limits.max_tokens:
+            return StopReason.TOKENS
+        if state.final_round_reason is None:
+            state.final_round_reason = self._cap_reached(state)
+        lines_before = len(state.lines.shown)
+        response = await self._ask_model(state)
+        if response is None:
+            return StopReason.TIME
+        calls = response.message.tool_calls
+        if response.stop_reason == "refusal":
+            return StopReason.REFUSED
+        if not calls:
+            return state.final_round_reason or StopReason.ANSWERED
+        if state.final_round_reason is not None:
+            # The model asked for tools although told it could not; answer them so the history stays valid.
+            state.give_back(calls)
+            state.result.not_run.extend(call.name for call in calls)
+            return state.final_round_reason
+        if len(state.lines.shown) > lines_before:
+            log.debug("model wrote %d line(s) before calling tools", len(state.lines.shown) - lines_before)
+        return await self._tools_round(state, calls, context=context, on_event=on_event)
 
-        def grounder() -> Grounder:
-            # Rebuilt only when new tool results arrived, not for every streamed line.
-            if not built or built[-1][0] != len(result.tool_runs):
-                fresh = [run.outcome.content for run in result.tool_runs if not run.outcome.is_error]
-                built[:] = [(len(result.tool_runs), Grounder([*all_results, *fresh], given=[question, system]))]
-            return built[-1][1]
+    def _cap_reached(self, state: _Turn) -> StopReason | None:
+        """The cap that makes the next model call the last one, if any."""
+        limits = self.limits
+        if state.result.model_calls + 1 >= limits.max_model_calls:
+            return StopReason.MODEL_CALLS
+        if state.tool_calls >= limits.max_tool_calls:
+            return StopReason.TOOL_CALLS
+        if state.tool_errors >= limits.max_tool_errors:
+            return StopReason.TOOL_ERRORS
+        return None
 
-        lines = _LineGrounder(grounder, on_event, mark=messages.UNVERIFIED_MARK)
-        tool_calls = 0
-        tool_errors = 0
-        tokens = 0
-        final_round_reason: StopReason | None = None
-
-        while True:
-            if self.clock() >= deadline:
-                result.stop = StopReason.TIME
-                break
-            if tokens >= limits.max_tokens:
-                result.stop = StopReason.TOKENS
-                break
-            if final_round_reason is None:
-                if result.model_calls + 1 >= limits.max_model_calls:
-                    final_round_reason = StopReason.MODEL_CALLS
-                elif tool_calls >= limits.max_tool_calls:
-                    final_round_reason = StopReason.TOOL_CALLS
-                elif tool_errors >= limits.max_tool_errors:
-                    final_round_reason = StopReason.TOOL_ERRORS
-            request = ModelRequest(
-                system=system,
-                messages=_with_final_note([*history, *turn]) if final_round_reason else [*history, *turn],
-                tools=self._specs,
-                tool_choice="none" if final_round_reason else "auto",
-                max_output_tokens=limits.max_output_tokens,
-            )
-            lines_before = len(lines.shown)
-            started, emitted = time.perf_counter(), lines.emit_seconds
-            try:
-                async with asyncio.timeout(max(deadline - self.clock(), 0.001)):
-                    response = await self._call(request, lines)
-            except TimeoutError:
-                await lines.flush()
-                result.stop = StopReason.TIME
-                break
-            finally:
-                result.model_seconds += time.perf_counter() - started - (lines.emit_seconds - emitted)
-            result.model_calls += 1
-            tokens += response.usage.total_tokens
-            result.request_usages.append((response.model, response.usage))
-            result.model, result.fallback_from = response.model, response.fallback_from
-            turn.append(response.message)
+    async def _ask_model(self, state: _Turn) -> ModelResponse | None:
+        """Call the model chain, streaming its text through the line grounder; None when time ran out."""
+        result, lines, final = state.result, state.lines, state.final_round_reason
+        conversation = [*state.history, *state.turn]
+        request = ModelRequest(
+            system=state.system,
+            messages=_with_final_note(conversation) if final else conversation,
+            tools=self._specs,
+            tool_choice="none" if final else "auto",
+            max_output_tokens=self.limits.max_output_tokens,
+        )
+        started, emitted = time.perf_counter(), lines.emit_seconds
+        try:
+            async with asyncio.timeout(max(state.deadline - self.clock(), 0.001)):
+                response = await self._call(request, lines)
+        except TimeoutError:
             await lines.flush()
+            return None
+        finally:
+            result.model_seconds += time.perf_counter() - started - (lines.emit_seconds - emitted)
+        result.model_calls += 1
+        state.tokens += response.usage.total_tokens
+        result.request_usages.append((response.model, response.usage))
+        result.model, result.fallback_from = response.model, response.fallback_from
+        state.turn.append(response.message)
+        await lines.flush()
+        return response
 
-            calls = response.message.tool_calls
-            if response.stop_reason == "refusal":
-                result.stop = StopReason.REFUSED
-                break
-            if not calls:
-                result.stop = final_round_reason or StopReason.ANSWERED
-                break
-            if final_round_reason is not None:
-                # The model asked for tools although told it could not; answer them so the history stays valid.
-                turn.append(_not_run_results(calls))
-                result.not_run.extend(call.name for call in calls)
-                result.stop = final_round_reason
-                break
-            if len(lines.shown) > lines_before:
-                log.debug("model wrote %d line(s) before calling tools", len(lines.shown) - lines_before)
-
-            allowed = calls[: max(limits.max_tool_calls - tool_calls, 0)]
-            skipped = calls[len(allowed) :]
-            await on_event(
-                ToolsStarted(tuple(call.name for call in allowed), calls=tuple(allowed), skipped=tuple(skipped))
+    async def _tools_round(
+        self, state: _Turn, calls: Sequence[ToolCallPart], *, context: ContextT, on_event: EventSink
+    ) -> StopReason | None:
+        """Run the calls the caps allow, in parallel, and give every call its result; a reason when the turn stops."""
+        result = state.result
+        allowed = calls[: max(self.limits.max_tool_calls - state.tool_calls, 0)]
+        skipped = calls[len(allowed) :]
+        await on_event(ToolsStarted(tuple(call.name for call in allowed), calls=tuple(allowed), skipped=tuple(skipped)))
+        await on_event(ToolsRunning(tuple(allowed)))
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(max(state.deadline - self.clock(), 0.001)):
+                runs = await self._run_tools(allowed, context, on_event)
+        except TimeoutError:
+            state.give_back(calls)
+            result.not_run.extend(call.name for call in calls)
+            return StopReason.TIME
+        except ToolUserError as problem:
+            state.give_back(calls)
+            result.user_problem = problem
+            return StopReason.USER_PROBLEM
+        result.tool_seconds += time.perf_counter() - started
+        state.tool_calls += len(allowed)
+        state.tool_errors += sum(1 for run in runs if run.outcome.is_error)
+        result.tool_runs.extend(runs)
+        parts = [
+            ToolResultPart(
+                call_id=run.call.id, name=run.call.name, content=run.outcome.content, is_error=run.outcome.is_error
             )
-            await on_event(ToolsRunning(tuple(allowed)))
-            started = time.perf_counter()
-            try:
-                async with asyncio.timeout(max(deadline - self.clock(), 0.001)):
-                    runs = await self._run_tools(allowed, context, on_event)
-            except TimeoutError:
-                turn.append(_not_run_results(calls))
-                result.not_run.extend(call.name for call in calls)
-                result.stop = StopReason.TIME
-                break
-            except ToolUserError as problem:
-                turn.append(_not_run_results(calls))
-                result.user_problem = problem
-                result.stop = StopReason.USER_PROBLEM
-                break
-            result.tool_seconds += time.perf_counter() - started
-            tool_calls += len(allowed)
-            tool_errors += sum(1 for run in runs if run.outcome.is_error)
-            result.tool_runs.extend(runs)
-            parts = [
-                ToolResultPart(
-                    call_id=run.call.id, name=run.call.name, content=run.outcome.content, is_error=run.outcome.is_error
-                )
-                for run in runs
-            ]
-            parts += _not_run_parts(skipped)
-            result.not_run.extend(call.name for call in skipped)
-            turn.append(Message(role="user", parts=tuple(parts)))
+            for run in runs
+        ]
+        parts += _not_run_parts(skipped)
+        result.not_run.extend(call.name for call in skipped)
+        state.turn.append(Message(role="user", parts=tuple(parts)))
+        return None
 
-        answer = "".join(lines.shown).strip()
-        if result.stop is StopReason.USER_PROBLEM:
-            result.text = answer
-        elif result.stop is StopReason.REFUSED:
-            result.text = messages.MODEL_DECLINED  # whatever streamed before the refusal is replaced
-        else:
-            if not answer:
-                answer = messages.NO_ANSWER
-            if result.stop is not StopReason.ANSWERED:
-                answer = f"{answer}\n\n{messages.stopped_early(reason=result.stop.value, not_run=result.not_run)}"
-            result.text = answer
-        result.grounding = GroundingReport(checked=lines.checked, untraced=tuple(lines.untraced))
-        await on_event(AnswerDone(result))
-        return result
-
-    async def _call(self, request: ModelRequest, lines: _LineGrounder) -> ModelResponse:
+    async def _call(self, request: ModelRequest, lines: LineGrounder) -> ModelResponse:
         response: ModelResponse | None = None
         async for event in self.model.stream(request):
             if isinstance(event, TextDelta):
@@ -368,6 +259,22 @@ class Agent(Generic[ContextT]):
                 raise item
             runs.append(item)
         return runs
+
+
+def _finish(result: AgentResult, lines: LineGrounder) -> None:
+    """The answer as shown (with a note when the turn stopped early) and what grounding found."""
+    answer = "".join(lines.shown).strip()
+    if result.stop is StopReason.USER_PROBLEM:
+        result.text = answer
+    elif result.stop is StopReason.REFUSED:
+        result.text = messages.MODEL_DECLINED  # whatever streamed before the refusal is replaced
+    else:
+        if not answer:
+            answer = messages.NO_ANSWER
+        if result.stop is not StopReason.ANSWERED:
+            answer = f"{answer}\n\n{messages.stopped_early(reason=result.stop.value, not_run=result.not_run)}"
+        result.text = answer
+    result.grounding = GroundingReport(checked=lines.checked, untraced=tuple(lines.untraced))
 
 
 def _with_final_note(conversation: list[Message]) -> list[Message]:

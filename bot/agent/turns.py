@@ -14,7 +14,8 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from bot.agent.cost import PriceTable
-from bot.agent.loop import DEFAULT_LIMITS, Agent, AgentLimits, AgentResult, EventSink, StopReason, tool_specs
+from bot.agent.events import AgentResult, EventSink, StopReason
+from bot.agent.loop import DEFAULT_LIMITS, Agent, AgentLimits, tool_specs
 from bot.agent.metrics import AgentMetrics
 from bot.agent.prompt import PromptFacts, system_prompt
 from bot.agent.routing import depth_for
@@ -86,6 +87,15 @@ def next_month_label(moment: datetime) -> str:
     return datetime(year, month, 1).strftime("%b 1")
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Thread:
+    """Where a turn's conversation is stored."""
+
+    workspace_id: int
+    channel_id: str
+    thread_ts: str
+
+
 class AgentService(Generic[ContextT]):
     def __init__(
         self,
@@ -144,26 +154,15 @@ class AgentService(Generic[ContextT]):
         """One turn in the thread. `new_thread` (a top-level message) skips looking for stored history."""
         started = time.monotonic()
         now = facts.now
-        spent = await self.month_spent(workspace_id=workspace_id, now=now) if self.monthly_budget_usd > 0 else 0.0
-        if self.monthly_budget_usd > 0 and spent >= self.monthly_budget_usd:
-            self._count("budget_spent")
-            return TurnOutcome(
-                status=TurnStatus.BUDGET_SPENT,
-                text=messages.budget_spent(month=now.strftime("%B"), next_month=next_month_label(now)),
-            )
+        if (spent_outcome := await self._budget_spent(workspace_id=workspace_id, now=now)) is not None:
+            return spent_outcome
         depth = depth_for(question)
         chain = self.models.chain(depth)
         if not chain:
             self._count("no_model")
             return TurnOutcome(status=TurnStatus.NO_MODEL, text=messages.NO_MODEL_CONFIGURED, depth=depth)
-        stored = None
-        if not new_thread:
-            async with self.database.session() as session:
-                stored = await repo.get_conversation(
-                    session=session, workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts
-                )
-        history = trim_history(load_conversation(stored.messages_json)) if stored else []
-
+        thread = _Thread(workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts)
+        history = [] if new_thread else await self._stored_history(thread)
         agent = Agent(
             model=FallbackModel(chain, keys=self._keys), tools=self.tools, limits=self.limits, specs=self._specs
         )
@@ -175,34 +174,9 @@ class AgentService(Generic[ContextT]):
             log.error("no model answered: %s", error)
             self._count("models_failed")
             return TurnOutcome(status=TurnStatus.MODELS_FAILED, text=models_failed_text(error), depth=depth)
-
         costs = self.prices.costs_by_model(result.request_usages)
+        await self._store(thread, result=result, costs=costs, now=now)
         cost = sum(costs.values())
-        async with self.database.session() as session:
-            # Re-read under a row lock: a follow-up answered meanwhile (here or on another replica) keeps its turn.
-            latest = await repo.lock_conversation(
-                session=session, workspace_id=workspace_id, channel_id=channel_id, thread_ts=thread_ts
-            )
-            # A refused turn is left out of the history: carried along, it would make the follow-ups refused too.
-            kept = [] if result.stop is StopReason.REFUSED else result.new_messages
-            await repo.save_conversation(
-                session=session,
-                workspace_id=workspace_id,
-                channel_id=channel_id,
-                thread_ts=thread_ts,
-                messages_json=dump_conversation([*trim_history(load_conversation(latest.messages_json)), *kept]),
-            )
-            for model, usage in result.usage_by_model.items():
-                await repo.add_usage(
-                    session=session,
-                    workspace_id=workspace_id,
-                    month=repo.month_of(now),
-                    model=model,
-                    input_tokens=usage.input_tokens,
-                    output_tokens=usage.output_tokens,
-                    cached_tokens=usage.cached_tokens,
-                    cost_usd=costs.get(model, 0.0),
-                )
         self._add_spent(workspace_id=workspace_id, now=now, cost=cost)
         self._record(result, costs=costs, seconds=time.monotonic() - started)
         return TurnOutcome(
@@ -213,6 +187,61 @@ class AgentService(Generic[ContextT]):
             cost_usd=cost,
             first_turn=not history,
         )
+
+    async def _budget_spent(self, *, workspace_id: int, now: datetime) -> TurnOutcome | None:
+        """The "budget spent" outcome when the workspace has spent this month's budget; None otherwise."""
+        if self.monthly_budget_usd <= 0:
+            return None
+        spent = await self.month_spent(workspace_id=workspace_id, now=now)
+        if spent < self.monthly_budget_usd:
+            return None
+        self._count("budget_spent")
+        return TurnOutcome(
+            status=TurnStatus.BUDGET_SPENT,
+            text=messages.budget_spent(month=now.strftime("%B"), next_month=next_month_label(now)),
+        )
+
+    async def _stored_history(self, thread: _Thread) -> list[Message]:
+        """The thread's stored conversation, its older turns dropped past `HISTORY_CHAR_BUDGET`."""
+        async with self.database.session() as session:
+            stored = await repo.get_conversation(
+                session=session,
+                workspace_id=thread.workspace_id,
+                channel_id=thread.channel_id,
+                thread_ts=thread.thread_ts,
+            )
+        return trim_history(load_conversation(stored.messages_json)) if stored else []
+
+    async def _store(self, thread: _Thread, *, result: AgentResult, costs: dict[str, float], now: datetime) -> None:
+        """Append the turn to the thread's conversation and add its usage and cost to the month's."""
+        async with self.database.session() as session:
+            # Re-read under a row lock: a follow-up answered meanwhile (here or on another replica) keeps its turn.
+            latest = await repo.lock_conversation(
+                session=session,
+                workspace_id=thread.workspace_id,
+                channel_id=thread.channel_id,
+                thread_ts=thread.thread_ts,
+            )
+            # A refused turn is left out of the history: carried along, it would make the follow-ups refused too.
+            kept = [] if result.stop is StopReason.REFUSED else result.new_messages
+            await repo.save_conversation(
+                session=session,
+                workspace_id=thread.workspace_id,
+                channel_id=thread.channel_id,
+                thread_ts=thread.thread_ts,
+                messages_json=dump_conversation([*trim_history(load_conversation(latest.messages_json)), *kept]),
+            )
+            for model, usage in result.usage_by_model.items():
+                await repo.add_usage(
+                    session=session,
+                    workspace_id=thread.workspace_id,
+                    month=repo.month_of(now),
+                    model=model,
+                    input_tokens=usage.input_tokens,
+                    output_tokens=usage.output_tokens,
+                    cached_tokens=usage.cached_tokens,
+                    cost_usd=costs.get(model, 0.0),
+                )
 
     def _count(self, outcome: str) -> None:
         if self.metrics is not None:

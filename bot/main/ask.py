@@ -10,7 +10,7 @@ import sys
 import uuid
 from typing import TYPE_CHECKING, TextIO
 
-from bot.agent.loop import AgentEvent, AnswerRestart, AnswerText, ToolsStarted
+from bot.agent.events import AgentEvent, AnswerRestart, AnswerText, ToolsStarted
 from bot.agent.turns import TurnStatus
 from bot.config.settings import Settings
 from bot.main.agent import build_agent_service

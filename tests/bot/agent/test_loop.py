@@ -6,17 +6,8 @@ import time
 
 import pytest
 
-from bot.agent.loop import (
-    Agent,
-    AgentEvent,
-    AgentLimits,
-    AnswerRestart,
-    AnswerText,
-    StopReason,
-    ToolFinished,
-    ToolsRunning,
-    ToolsStarted,
-)
+from bot.agent.events import AgentEvent, AnswerRestart, AnswerText, StopReason, ToolFinished, ToolsRunning, ToolsStarted
+from bot.agent.loop import Agent, AgentLimits
 from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, Reply, ScriptedToolCall
 from bot.llm.base import AllModelsFailed
 from bot.llm.fallback import FallbackModel

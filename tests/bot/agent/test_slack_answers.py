@@ -14,7 +14,8 @@ from sqlmodel import select
 
 from bot.agent.answer import AgentMessageHandler, footer_text
 from bot.agent.context import PreparedContext
-from bot.agent.loop import AgentLimits, AgentResult, StopReason, ToolRun
+from bot.agent.events import AgentResult, StopReason, ToolRun
+from bot.agent.loop import AgentLimits
 from bot.fakes.anthropic import Refusal
 from bot.fakes.llm_script import Fail, FailMidStream, LLMFakeServer, RecordedRequest, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeMessage, FakeSlack

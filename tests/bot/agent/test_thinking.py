@@ -11,7 +11,8 @@ import pytest
 from pydantic import SecretStr
 
 from bot.agent.cost import PriceTable
-from bot.agent.loop import Agent, AgentEvent, AnswerText, StopReason, tool_specs
+from bot.agent.events import AgentEvent, AnswerText, StopReason
+from bot.agent.loop import Agent, tool_specs
 from bot.agent.turns import AgentService
 from bot.config.settings import Settings
 from bot.fakes.llm_script import Fail, LLMFakeServer, Reply, ScriptedToolCall
