@@ -72,7 +72,6 @@ PENDING_MODULES = frozenset(
     {
         "bot/agent/answer.py",
         "bot/agent/plan.py",
-        "bot/text/google.py",
     }
 )
 PENDING_FUNCTIONS = frozenset(

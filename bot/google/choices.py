@@ -18,6 +18,7 @@ from bot.google.connection import GoogleConnectionService, google_connections
 from bot.google.discovery import GoogleDirectory, PropertySummary, Site
 from bot.google.problems import GoogleProblem
 from bot.text import google as messages
+from bot.text import google_choices as choice_messages
 from storage.repos import google as repo
 from storage.tables.google import ConnectionStatus, GoogleChoice
 
@@ -46,10 +47,10 @@ def parse_property_id(raw: str) -> str | PropertyIdRefused:
     if _NUMERIC.match(bare):
         return bare
     if _MEASUREMENT_ID.match(value):
-        return PropertyIdRefused(text=messages.measurement_id_refused(value))
+        return PropertyIdRefused(text=choice_messages.measurement_id_refused(value))
     if _UNIVERSAL_ID.match(value):
-        return PropertyIdRefused(text=messages.universal_analytics_refused(value))
-    return PropertyIdRefused(text=messages.not_a_property_id(value))
+        return PropertyIdRefused(text=choice_messages.universal_analytics_refused(value))
+    return PropertyIdRefused(text=choice_messages.not_a_property_id(value))
 
 
 def site_candidates(raw: str) -> list[str]:
@@ -92,7 +93,7 @@ class GoogleChoices:
             return parsed.text
         details = await self._directory.get_property(workspace_id=workspace_id, property_id=parsed)
         if details is None:
-            return messages.property_not_visible(parsed, email=await self._email(workspace_id))
+            return choice_messages.property_not_visible(parsed, email=await self._email(workspace_id))
         async with self._services.database.session() as session:
             await repo.set_property(
                 session=session,
@@ -105,7 +106,7 @@ class GoogleChoices:
                 chosen_by_user_id=user_id,
                 now=self._services.clock(),
             )
-        return messages.property_chosen(
+        return choice_messages.property_chosen(
             name=details.display_name, property_id=details.property_id, channel_id=channel_id
         )
 
@@ -114,7 +115,7 @@ class GoogleChoices:
         visible = {site.site_url for site in sites}
         chosen = next((candidate for candidate in site_candidates(raw) if candidate in visible), None)
         if chosen is None:
-            return messages.site_not_visible(
+            return choice_messages.site_not_visible(
                 raw.strip(), email=await self._email(workspace_id), available=[site.site_url for site in sites]
             )
         async with self._services.database.session() as session:
@@ -126,12 +127,12 @@ class GoogleChoices:
                 chosen_by_user_id=user_id,
                 now=self._services.clock(),
             )
-        return messages.site_chosen(site_url=chosen, channel_id=channel_id)
+        return choice_messages.site_chosen(site_url=chosen, channel_id=channel_id)
 
     async def reset_channel(self, *, workspace_id: int, channel_id: str) -> str:
         async with self._services.database.session() as session:
             await repo.delete_choice(session=session, workspace_id=workspace_id, channel_id=channel_id)
-        return messages.channel_choice_reset(channel_id)
+        return choice_messages.channel_choice_reset(channel_id)
 
     async def offer_choices(self, *, workspace_id: int, user_id: str) -> None:
         """After connecting: keep choices the account can still see, auto-pick a lone option, else DM a picker."""
@@ -189,9 +190,9 @@ class GoogleChoices:
             sites = await self._directory.list_sites(workspace_id=workspace_id)
         async with self._services.database.session() as session:
             current = await repo.get_choice(session=session, workspace_id=workspace_id, channel_id=channel_id)
-        return messages.picker(
+        return choice_messages.picker(
             properties=[
-                messages.PickerProperty(
+                choice_messages.PickerProperty(
                     property_id=p.property_id, display_name=p.display_name, account_name=p.account_name
                 )
                 for p in properties

@@ -19,6 +19,7 @@ from bot.google.consent_link import (
 )
 from bot.google.problems import GoogleProblem, GoogleUnavailable
 from bot.text import google as messages
+from bot.text import google_pages as page_messages
 from bot.text.pages import PAGE_HEADERS
 from storage.repos import google as repo
 from storage.repos.workspaces import get_workspace_by_id
@@ -57,7 +58,7 @@ async def google_oauth_callback(request: web.Request, services: Services) -> web
     return await handle_callback(services, request, connections=google_connections(services))
 
 
-def _page(page: messages.Page, *, status: int = 200) -> web.Response:
+def _page(page: page_messages.Page, *, status: int = 200) -> web.Response:
     return web.Response(
         status=status,
         text=page.render(),
@@ -72,9 +73,9 @@ async def handle_callback(
     query = request.query
     state = query.get("state", "")
     if not services.settings.google_configured:
-        return _page(messages.PAGE_NOT_CONFIGURED, status=503)
+        return _page(page_messages.PAGE_NOT_CONFIGURED, status=503)
     if not state or len(state) > _MAX_STATE_LENGTH:
-        return _page(messages.PAGE_INVALID_STATE, status=400)
+        return _page(page_messages.PAGE_INVALID_STATE, status=400)
     async with services.database.session() as session:
         claimed = await repo.consume_oauth_state(session=session, state=state, now=services.clock())
     if claimed is None:
@@ -85,29 +86,29 @@ async def handle_callback(
         workspace = await get_workspace_by_id(session=session, workspace_id=workspace_id)
     team_id = workspace.team_id if workspace is not None else None
 
-    def page(content: messages.Page, *, status: int = 200) -> web.Response:
+    def page(content: page_messages.Page, *, status: int = 200) -> web.Response:
         return _page(content.for_team(team_id), status=status)
 
     if "error" in query:
         logger.info("Google consent for workspace %s ended with error=%s", workspace_id, query.get("error", "")[:64])
         await connections.send_dm(workspace_id=workspace_id, user_id=user_id, text=messages.consent_denied_dm())
-        return page(messages.PAGE_DENIED)
+        return page(page_messages.PAGE_DENIED)
     code = query.get("code", "")
     if not code:
-        return page(messages.PAGE_EXCHANGE_FAILED, status=400)
+        return page(page_messages.PAGE_EXCHANGE_FAILED, status=400)
 
     try:
         tokens = await oauth.exchange_code(
             services, code=code, code_verifier=services.cipher.decrypt(claimed.code_verifier_enc)
         )
     except oauth.CodeExchangeFailed:
-        return page(messages.PAGE_EXCHANGE_FAILED, status=400)
+        return page(page_messages.PAGE_EXCHANGE_FAILED, status=400)
     except GoogleUnavailable:
-        return page(messages.PAGE_EXCHANGE_FAILED, status=502)
+        return page(page_messages.PAGE_EXCHANGE_FAILED, status=502)
     if tokens.refresh_token is None:
         # Without a refresh token the connection would die within the hour; prompt=consent should prevent this.
         logger.warning("Google returned no refresh token for workspace %s", workspace_id)
-        return page(messages.PAGE_EXCHANGE_FAILED, status=400)
+        return page(page_messages.PAGE_EXCHANGE_FAILED, status=400)
     email = tokens.email
 
     granted = tokens.granted_scopes
@@ -117,7 +118,7 @@ async def handle_callback(
         await connections.send_dm(
             workspace_id=workspace_id, user_id=user_id, text=messages.scopes_missing_dm(missing, connected=False)
         )
-        return page(messages.page_scopes_missing(missing, connected=False, email=email))
+        return page(page_messages.page_scopes_missing(missing, connected=False, email=email))
 
     now = services.clock()
     async with services.database.session() as session:
@@ -142,7 +143,7 @@ async def handle_callback(
         await connections.send_dm(workspace_id=workspace_id, user_id=user_id, text=messages.connected_dm(email=email))
     await _offer_choices(services, connections, workspace_id=workspace_id, user_id=user_id)
     if missing:
-        return page(messages.page_scopes_missing(missing, connected=True, email=email))
+        return page(page_messages.page_scopes_missing(missing, connected=True, email=email))
     async with services.database.session() as session:
         chosen = await repo.get_choice(session=session, workspace_id=workspace_id, channel_id=repo.DEFAULT_CHANNEL)
     property_label = None
@@ -150,7 +151,7 @@ async def handle_callback(
         name = f"{chosen.property_name} " if chosen.property_name else ""
         property_label = f"{name}(properties/{chosen.property_id})"
     site_url = chosen.site_url if chosen is not None else None
-    return page(messages.page_connected(email=email, property_label=property_label, site_url=site_url))
+    return page(page_messages.page_connected(email=email, property_label=property_label, site_url=site_url))
 
 
 async def _offer_choices(

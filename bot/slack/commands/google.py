@@ -11,6 +11,7 @@ from bot.google.choices import GoogleChoices, SampleStart
 from bot.google.problems import GoogleProblem
 from bot.slack.commands.base import CommandRequest, Subcommand
 from bot.text import google as messages
+from bot.text import google_choices as choice_messages
 from storage.repos import google as repo
 from storage.tables.google import ConnectionStatus
 
@@ -87,7 +88,7 @@ async def _choose(request: CommandRequest, *, kind: Literal["property", "site"])
             )
             await request.respond(answer)
         else:
-            await request.respond(messages.PROPERTY_USAGE if kind == "property" else messages.SITE_USAGE)
+            await request.respond(choice_messages.PROPERTY_USAGE if kind == "property" else choice_messages.SITE_USAGE)
     except GoogleProblem as problem:
         await _answer_problem(request, problem)
 

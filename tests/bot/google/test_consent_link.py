@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from bot.fakes.slack_api import FakeSlack
 from bot.text import google as messages
+from bot.text import google_pages as page_messages
 from storage.tables import GoogleConnection, GoogleOAuthState
 from tests.helpers.app_harness import RunningApp, StartApp
 from tests.helpers.consent import sign_in_through_link
@@ -64,7 +65,7 @@ async def test_a_forwarded_link_opened_by_another_slack_user_connects_nothing(
 
     # then the page says the link is someone else's, and Google was never asked
     assert answer.status == 403
-    assert messages.PAGE_WRONG_PERSON.title in page and "nothing was connected" in page
+    assert page_messages.PAGE_WRONG_PERSON.title in page and "nothing was connected" in page
     assert google.authorization_requests == [] and google.exchanges == []
     assert await _connections(app) == []
     # Slack was asked only who he is, in this workspace
@@ -145,7 +146,7 @@ async def test_an_id_token_for_another_sign_in_attempt_is_refused(app: RunningAp
         async with browser.get(back, allow_redirects=False) as answer:
             status, text = answer.status, await answer.text()
 
-    assert status == 400 and messages.PAGE_SIGN_IN_FAILED.title.replace("'", "&#x27;") in text
+    assert status == 400 and page_messages.PAGE_SIGN_IN_FAILED.title.replace("'", "&#x27;") in text
     assert await _connections(app) == []
 
 

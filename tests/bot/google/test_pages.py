@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
-from bot.text import google as messages
+from bot.text import google_pages as page_messages
 from tests.bot.google.conftest import GoogleBench
 from tests.helpers.consent import google_consent_url, sign_in_through_link
 from tools.fakes.google_auth import ANALYTICS_READONLY, FakeProperty, FakeSite
@@ -90,7 +90,7 @@ async def test_an_expired_callback_says_it_expired_and_how_to_get_a_new_link(ben
 
     assert status == 400
     assert "<h1>This link has expired</h1>" in page and "Nothing was changed" in page
-    assert html.escape(messages.NEXT_CONNECT_AGAIN) in page
+    assert html.escape(page_messages.NEXT_CONNECT_AGAIN) in page
     assert _back_to(page, TEAM)
 
 
@@ -154,8 +154,8 @@ async def test_a_consent_link_opened_again_after_use_says_it_was_already_used(be
 
 
 def test_values_on_a_page_are_escaped_and_an_unknown_workspace_still_gets_a_way_back() -> None:
-    page = messages.page_connected(email="<script>x</script>@a.test", property_label="A&B", site_url=None).render()
+    page = page_messages.page_connected(email="<script>x</script>@a.test", property_label="A&B", site_url=None).render()
 
     assert "<script>x" not in page and "&lt;script&gt;x&lt;/script&gt;@a.test" in page and "A&amp;B" in page
     assert 'href="slack://open">Back to Slack</a>' in page
-    assert 'href="slack://open?team=' not in messages.PAGE_INVALID_STATE.for_team('"><b>').render()
+    assert 'href="slack://open?team=' not in page_messages.PAGE_INVALID_STATE.for_team('"><b>').render()
