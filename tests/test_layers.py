@@ -71,7 +71,6 @@ KEPT_WHOLE = "Kept whole"
 PENDING_MODULES = frozenset(
     {
         "bot/agent/answer.py",
-        "bot/agent/plan.py",
     }
 )
 PENDING_FUNCTIONS = frozenset(
@@ -79,7 +78,6 @@ PENDING_FUNCTIONS = frozenset(
         "bot/agent/answer.py __call__",
         "bot/agent/feedback.py register",
         "bot/agent/grounding.py _collect",
-        "bot/agent/plan.py describe",
         "bot/bench/ack.py _report",
         "bot/fakes/anthropic.py _stream",
         "bot/fakes/openai.py _completions",

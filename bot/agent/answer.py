@@ -32,7 +32,8 @@ from bot.agent.events import (
     ToolsStarted,
 )
 from bot.agent.feedback import feedback_block
-from bot.agent.plan import MORE_ID, Plan, Task, Where
+from bot.agent.plan import MORE_ID, Plan, Task
+from bot.agent.plan_steps import Where
 from bot.platform.incoming import IncomingMessage
 from bot.platform.slack.errors import error_code
 from bot.platform.slack.writes import post_once

@@ -37,7 +37,7 @@ async def ask(
 ) -> int:
     from bot.agent.answer import footer_text, where_of
     from bot.agent.context import GoogleToolContexts
-    from bot.agent.plan import describe
+    from bot.agent.plan_steps import describe
     from bot.main.build import build_services
 
     # Looked up now, not bound as defaults at import: a caller (or pytest) may have replaced them since.

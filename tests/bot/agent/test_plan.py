@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from bot.agent.plan import MAX_TASKS, Plan, Where, describe
+from bot.agent.plan import MAX_TASKS, Plan
+from bot.agent.plan_steps import Where, describe
 from bot.llm.messages import ToolCallPart
 from tools.base import ToolOutcome
 
