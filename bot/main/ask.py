@@ -35,7 +35,7 @@ async def ask(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    from bot.agent.answer import footer_text, where_of
+    from bot.agent.answer_parts import footer_text, where_of
     from bot.agent.context import GoogleToolContexts
     from bot.agent.plan_steps import describe
     from bot.main.build import build_services

@@ -12,7 +12,8 @@ import pytest
 from google.oauth2.credentials import Credentials
 from sqlmodel import select
 
-from bot.agent.answer import AgentMessageHandler, footer_text
+from bot.agent.answer import AgentMessageHandler
+from bot.agent.answer_parts import footer_text
 from bot.agent.context import PreparedContext
 from bot.agent.events import AgentResult, StopReason, ToolRun
 from bot.agent.loop import AgentLimits

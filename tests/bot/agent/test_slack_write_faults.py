@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.agent.answer import AnswerStream
+from bot.agent.answer_stream import AnswerStream
 from bot.fakes.llm_script import LLMFakeServer, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeMessage, FakeSlack
 from bot.observe.metrics import Metrics

@@ -1,0 +1,116 @@
+"""What goes with an answer: the footer (sources that open their reports, dates, model), the blocks under the text,
+the record of its tool calls kept for feedback, and what its plan's dates and links are resolved against.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from bot.agent import followups, links
+from bot.agent.events import AgentResult, ToolRun
+from bot.agent.feedback import feedback_block
+from bot.agent.plan_steps import Where
+from bot.text import agent as messages
+from bot.text import plan as plan_words
+from bot.text.sample import SAMPLE_NOTE
+
+if TYPE_CHECKING:
+    from bot.agent.context import PreparedContext
+
+
+def _first_args(runs: Sequence[ToolRun], prefix: str) -> dict[str, object]:
+    for run in runs:
+        if not run.outcome.is_error and run.call.name.startswith(prefix):
+            return run.call.arguments_object() or {}
+    return {}
+
+
+def _dimension_names(args: dict[str, object]) -> list[str]:
+    value = args.get("dimensions") or ([args["dimension"]] if isinstance(args.get("dimension"), str) else [])
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def footer_text(result: AgentResult, prepared: PreparedContext, *, with_links: bool = False) -> str:
+    """Where the numbers came from (with `with_links`, each source opens its report: Lookout's own links), the
+    exact dates, and which model answered."""
+    context = prepared.context
+    names = {run.call.name for run in result.tool_runs if not run.outcome.is_error}
+    found = followups.dates_answered(result.tool_runs)
+    sources: list[str] = [SAMPLE_NOTE] if prepared.sample else []
+    urls: list[str | None] = [None] * len(sources)
+    if any(name.startswith("ga4_") or name == "explain_change" for name in names) and context.property_id:
+        name = prepared.property_name
+        sources.append(
+            f"GA4 · {name} (properties/{context.property_id})" if name else f"GA4 properties/{context.property_id}"
+        )
+        dimensions = _dimension_names(_first_args(result.tool_runs, "ga4_"))
+        ga4_runs = [run for run in result.tool_runs if not run.call.name.startswith("gsc_")]
+        urls.append(
+            links.ga4_report(
+                property_id=context.property_id, dimensions=dimensions, ranges=followups.dates_answered(ga4_runs)[:2]
+            )
+        )
+    if any(name.startswith("gsc_") for name in names) and context.site_url:
+        sources.append(f"Search Console {context.site_url}")
+        dimensions = _dimension_names(_first_args(result.tool_runs, "gsc_"))
+        urls.append(
+            links.search_console_performance(
+                site_url=context.site_url,
+                ranges=followups.dates_answered([run for run in result.tool_runs if run.call.name.startswith("gsc_")])[
+                    :2
+                ],
+                breakdown=dimensions[0] if dimensions else None,
+            )
+        )
+    label = plan_words.ranges_label(found)
+    return messages.footer(
+        sources=sources,
+        source_links=urls if with_links and not prepared.sample else (),  # sample data has no report to open
+        date_ranges=[label] if label else [],
+        model_label=messages.model_label(result.model or ""),
+        fallback_from=[messages.model_label(name) for name in result.fallback_from],
+    )
+
+
+def answer_blocks(result: AgentResult, prepared: PreparedContext) -> list[dict[str, Any]]:
+    """What goes under the answer's text: a note on unverified numbers, the footer (sources that open their
+    reports, dates, model), follow-up questions drawn from the tool calls, and Slack's native feedback buttons."""
+    blocks: list[dict[str, Any]] = []
+    if result.grounding.untraced:
+        note = messages.untraced_numbers(count=len(result.grounding.untraced))
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+    footer = footer_text(result, prepared, with_links=True)
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{footer}_"}]})
+    follow_ups = followups.follow_ups_block(followups.suggest(result.tool_runs))
+    if follow_ups is not None:
+        blocks.append(follow_ups)
+    blocks.append(feedback_block())
+    return blocks
+
+
+def tool_calls_record(runs: Sequence[ToolRun]) -> str:
+    """The answer's tool calls as stored with it (and exported with feedback): name, arguments, whether it worked."""
+    return json.dumps(
+        [
+            {
+                "name": run.call.name,
+                "arguments": run.call.arguments_object() or run.call.arguments,
+                "ok": not run.outcome.is_error,
+            }
+            for run in runs
+        ],
+        ensure_ascii=False,
+    )
+
+
+def where_of(prepared: PreparedContext) -> Where:
+    context = prepared.context
+    return Where(
+        # The built-in sample property has no report in Google to open: its tasks carry no links.
+        property_id=None if prepared.sample else context.property_id,
+        site_url=None if prepared.sample else context.site_url,
+        ga4_today=context.property_today(),
+        search_console_today=context.search_console_today(),
+    )
