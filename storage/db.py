@@ -6,10 +6,14 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 
 def async_url(database_url: str) -> URL:
@@ -37,7 +41,11 @@ def display_url(database_url: str) -> str:
 
 
 class Database:
-    """Owns the engine; hands out sessions. One per process, created in the entry point."""
+    """Owns the engine; hands out sessions. One per process, created in the entry point.
+
+    With a `tracer` (OpenTelemetry's API, set by the composition root when tracing is on) each session's transaction
+    is a span; statements and their parameters never go on it (they may hold encrypted tokens).
+    """
 
     def __init__(self, database_url: str, *, echo: bool = False) -> None:
         self.url = async_url(database_url)
@@ -58,12 +66,36 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.tracer: Tracer | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed on success, rolled back on error."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        if self.tracer is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        from opentelemetry.trace import SpanKind
+
+        system = "postgresql" if self.is_postgres else self.url.get_backend_name()
+        attributes = {"db.system.name": system, "db.operation.name": "transaction"}
+        with self.tracer.start_as_current_span(
+            f"{system} transaction",
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                async with self._sessions() as session, session.begin():
+                    yield session
+            except BaseException as error:
+                from opentelemetry.trace import Status, StatusCode
+
+                # The type only: an error's text may quote the statement's parameters.
+                span.set_attribute("error.type", type(error).__qualname__)
+                span.set_status(Status(StatusCode.ERROR))
+                raise
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Span, Tracer
 
 ContextT = TypeVar("ContextT")
 InputT = TypeVar("InputT", bound=BaseModel)
@@ -109,10 +113,17 @@ def format_validation_error(error: ValidationError) -> str:
 
 
 class ToolRegistry(Generic[ContextT]):
-    """The tools a model may call, by name."""
+    """The tools a model may call, by name.
+
+    With a `tracer` (OpenTelemetry's API; the composition root sets it when tracing is on) every call is an
+    `execute_tool {name}` span by the GenAI semantic conventions; its arguments and result go on it only with
+    `capture_content`.
+    """
 
     def __init__(self, tools: Iterable[Tool[Any, ContextT]]) -> None:
         self._tools: dict[str, Tool[Any, ContextT]] = {}
+        self.tracer: Tracer | None = None
+        self.capture_content = False
         for tool in tools:
             if tool.name in self._tools:
                 raise ValueError(f"duplicate tool name {tool.name}")
@@ -127,8 +138,45 @@ class ToolRegistry(Generic[ContextT]):
     def all(self) -> list[Tool[Any, ContextT]]:
         return list(self._tools.values())
 
-    async def run(self, name: str, arguments: Mapping[str, object] | str, context: ContextT) -> ToolOutcome:
+    async def run(
+        self, name: str, arguments: Mapping[str, object] | str, context: ContextT, *, call_id: str | None = None
+    ) -> ToolOutcome:
         """Validate and run one call. Mistakes the model can fix come back as an error outcome, never raise."""
+        with self._span(name, arguments, call_id=call_id) as span:
+            try:
+                outcome = await self._run(name, arguments, context)
+            except BaseException as error:
+                _mark_error(span, type(error).__qualname__)
+                raise
+            if span is not None:
+                if outcome.is_error:
+                    _mark_error(span, "tool_error")
+                if self.capture_content:
+                    span.set_attribute("gen_ai.tool.call.result", outcome.content)
+            return outcome
+
+    def _span(
+        self, name: str, arguments: Mapping[str, object] | str, *, call_id: str | None
+    ) -> AbstractContextManager[Span | None]:
+        if self.tracer is None:
+            return nullcontext()
+        attributes: dict[str, str] = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name}
+        attributes["gen_ai.tool.type"] = "function"
+        if call_id:
+            attributes["gen_ai.tool.call.id"] = call_id
+        tool = self._tools.get(name)
+        if tool is not None:
+            attributes["gen_ai.tool.description"] = tool.description.split("\n", 1)[0]
+        if self.capture_content:
+            attributes["gen_ai.tool.call.arguments"] = (
+                arguments if isinstance(arguments, str) else json.dumps(arguments)
+            )
+        # An exception escaping a tool is recorded by its type only: its text may quote what a person wrote.
+        return self.tracer.start_as_current_span(
+            f"execute_tool {name}", attributes=attributes, record_exception=False, set_status_on_exception=False
+        )
+
+    async def _run(self, name: str, arguments: Mapping[str, object] | str, context: ContextT) -> ToolOutcome:
         tool = self._tools.get(name)
         if tool is None:
             known = ", ".join(sorted(self._tools))
@@ -146,3 +194,12 @@ class ToolRegistry(Generic[ContextT]):
         except ToolError as error:
             return ToolOutcome(name=name, is_error=True, content=str(error))
         return ToolOutcome(name=name, is_error=False, content=result.model_dump_json(exclude_none=True), result=result)
+
+
+def _mark_error(span: Span | None, error_type: str) -> None:
+    if span is None:
+        return
+    from opentelemetry.trace import Status, StatusCode
+
+    span.set_attribute("error.type", error_type)
+    span.set_status(Status(StatusCode.ERROR))

@@ -248,7 +248,7 @@ class Agent(Generic[ContextT]):
 
     async def _run_tools(self, calls: Sequence[ToolCallPart], context: ContextT, on_event: EventSink) -> list[ToolRun]:
         async def one(call: ToolCallPart) -> ToolRun:
-            outcome = await self.tools.run(call.name, call.arguments or "{}", context)
+            outcome = await self.tools.run(call.name, call.arguments or "{}", context, call_id=call.id)
             await on_event(ToolFinished(call, outcome))
             return ToolRun(call=call, outcome=outcome)
 

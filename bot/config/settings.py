@@ -96,6 +96,18 @@ class Settings(BaseSettings):
     # When set, `GET /metrics` answers only requests carrying `Authorization: Bearer <this token>`.
     lookout_metrics_token: SecretStr | None = None
 
+    # OpenTelemetry (off by default; docs/deployment.md). The standard variables: an OTLP endpoint (HTTP/protobuf,
+    # e.g. http://collector:4318) turns traces and metrics on; an exporter name (otlp, console, none) picks one per
+    # signal; OTEL_SDK_DISABLED=true turns everything off. Prompts, answers and tool payloads go on spans only with
+    # OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true.
+    otel_sdk_disabled: bool = False
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_exporter_otlp_headers: SecretStr | None = None
+    otel_traces_exporter: str | None = None
+    otel_metrics_exporter: str | None = None
+    otel_service_name: str = "lookout"
+    otel_instrumentation_genai_capture_message_content: bool = False
+
     # The scheduler can be switched off on replicas that should only answer events.
     lookout_scheduler_enabled: bool = True
     # Leadership lease: a dead leader is replaced within this plus a quarter of it (renewal interval).

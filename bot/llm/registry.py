@@ -11,6 +11,8 @@ from pydantic import SecretStr
 
 from bot.config.settings import Settings
 from bot.llm.base import ChatModel
+from bot.llm.telemetry import InstrumentedModel
+from bot.observe.genai import GenAiMetrics
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +96,15 @@ def build_model(settings: Settings, ref: ModelRef) -> ChatModel:
 
 
 class ModelRegistry:
-    """The configured model chains, built once per process and reused (clients keep their connection pools)."""
+    """The configured model chains, built once per process and reused (clients keep their connection pools).
 
-    def __init__(self, settings: Settings) -> None:
+    Every model is wrapped in `InstrumentedModel`: a span per request when tracing is on, and the GenAI metrics on
+    `metrics` (the app's Prometheus registry) when given.
+    """
+
+    def __init__(self, settings: Settings, *, metrics: GenAiMetrics | None = None) -> None:
         self._settings = settings
+        self._metrics = metrics
         self._models: dict[str, ChatModel] = {}
 
     def refs(self, depth: Depth) -> list[ModelRef]:
@@ -110,7 +117,7 @@ class ModelRegistry:
         for ref in self.refs(depth):
             key = str(ref)
             if key not in self._models:
-                self._models[key] = build_model(self._settings, ref)
+                self._models[key] = InstrumentedModel(build_model(self._settings, ref), metrics=self._metrics)
             models.append(self._models[key])
         return models
 

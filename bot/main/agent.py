@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.observe import tracing
 from bot.platform.incoming import IncomingMessage
 
 if TYPE_CHECKING:
@@ -31,10 +32,15 @@ def build_agent_service(services: Services, *, limits: AgentLimits | None = None
     from tools.registry import default_registry
 
     settings = services.settings
+    tools = default_registry()
+    telemetry = tracing.current()
+    if telemetry is not None:
+        tools.tracer = telemetry.tracer
+        tools.capture_content = telemetry.capture_content
     return AgentService(
         database=services.database,
-        models=ModelRegistry(settings),
-        tools=default_registry(),
+        models=ModelRegistry(settings, metrics=services.metrics.gen_ai),
+        tools=tools,
         prices=PriceTable.from_config(settings.lookout_model_prices),
         monthly_budget_usd=settings.lookout_monthly_budget_usd,
         metrics=AgentMetrics(services.metrics.registry),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.config.settings import Settings
 from bot.main.agent import LazyAgentHandler
+from bot.observe import tracing
 from bot.platform.services import Services
 from storage.crypto import TokenCipher, load_or_create_key
 from storage.db import Database
@@ -28,11 +29,16 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
     """The process's dependencies. Tests pass their own `database`; everything else comes from `settings`."""
     secret = settings.lookout_secret_key.get_secret_value() if settings.lookout_secret_key else None
     key = load_or_create_key(configured=secret, data_dir=settings.lookout_data_dir)
+    database = database or Database(settings.database_url)
+    # With tracing on (`bot.observe.tracing.start`, before this), the database and Google calls are spans too.
+    telemetry = tracing.current()
+    tracer = telemetry.tracer if telemetry is not None else None
+    database.tracer = tracer
     return Services(
         settings=settings,
-        database=database or Database(settings.database_url),
+        database=database,
         cipher=TokenCipher(key),
-        google_runtime=GoogleRuntime(timeout=settings.google_timeout_seconds),
+        google_runtime=GoogleRuntime(timeout=settings.google_timeout_seconds, tracer=tracer),
     )
 
 

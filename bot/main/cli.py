@@ -14,8 +14,11 @@ from pydantic import ValidationError
 
 from bot.config.logs import configure_logging
 from bot.config.settings import Settings
+from bot.observe import tracing
 
 BENCHMARKS = ("ack", "agent", "anomaly", "digest")
+# The commands that answer, post or schedule: traced when OpenTelemetry is on.
+TRACED_COMMANDS = frozenset({"serve", "ask", "digest"})
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("MPLCONFIGDIR", str(settings.lookout_data_dir.resolve() / "matplotlib"))
     from storage.reachability import DatabaseUnavailable
 
+    # OpenTelemetry when the OTEL_* settings ask for it (off by default; nothing of its SDK is imported then).
+    telemetry = tracing.start(settings) if args.command in TRACED_COMMANDS else None
     try:
         return _dispatch(args, settings)
     except DatabaseUnavailable as unavailable:
@@ -86,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    finally:
+        if telemetry is not None:
+            telemetry.shutdown()
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

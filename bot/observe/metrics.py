@@ -5,6 +5,8 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from bot.observe.genai import GenAiMetrics
+
 # Milliseconds matter for acks; agent answers take seconds.
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 
@@ -83,6 +85,9 @@ class Metrics:
             ["table"],
             registry=self.registry,
         )
+
+        # Every model request's tokens and duration, by the OpenTelemetry GenAI conventions (bot.observe.genai).
+        self.gen_ai = GenAiMetrics(self.registry)
 
         # The labelled children the front door updates on every request, looked up once per kind.
         self._per_kind: dict[str, tuple[Counter, Counter, Histogram]] = {}

@@ -144,8 +144,8 @@ class Ga4Client:
         if status is not None and status.low:
             async with self._runtime.slow_lane(resource):
                 await asyncio.sleep(self._low_quota_pause)
-                return await self._runtime.call(resource, fn, translate=translate)
-        return await self._runtime.call(resource, fn, translate=translate)
+                return await self._runtime.call(resource, fn, translate=translate, api="ga4")
+        return await self._runtime.call(resource, fn, translate=translate, api="ga4")
 
     def _record_quota(self, resource: str, quota: PropertyQuota | None) -> None:
         if quota is not None and "tokens_per_hour" in quota:

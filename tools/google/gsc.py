@@ -225,7 +225,9 @@ class GscClient:
         return self._service, http
 
     async def _call(self, site_url: str, fn: Callable[[], T]) -> T:
-        return await self._runtime.call(site_url, fn, translate=lambda e: translate_gsc_error(e, resource=site_url))
+        return await self._runtime.call(
+            site_url, fn, translate=lambda e: translate_gsc_error(e, resource=site_url), api="search_console"
+        )
 
     async def search_analytics(
         self, site_url: str, query: GscQuery, *, max_rows: int | None = None

@@ -12,10 +12,14 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from tools.google.errors import GoogleApiError, GoogleQuotaExhausted, GoogleUnavailable
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Span, Tracer
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -43,12 +47,14 @@ class QuotaStatus:
 @dataclass
 class GoogleRuntime:
     """One per process: `max_threads` worker threads, `per_resource` concurrent calls per property or site, and
-    `timeout` seconds at most for one call, its retries included (GOOGLE_TIMEOUT_SECONDS)."""
+    `timeout` seconds at most for one call, its retries included (GOOGLE_TIMEOUT_SECONDS). With a `tracer`
+    (OpenTelemetry's API, set by the composition root when tracing is on) each call is a `google {api}` span."""
 
     max_threads: int = 32
     per_resource: int = MAX_CONCURRENT_PER_PROPERTY
     retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS
     timeout: float = DEFAULT_TIMEOUT
+    tracer: Tracer | None = None
     _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _limits: dict[tuple[int, str], asyncio.Semaphore] = field(default_factory=dict, init=False, repr=False)
     _slow: dict[tuple[int, str], asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
@@ -73,25 +79,62 @@ class GoogleRuntime:
             self._slow[key] = asyncio.Lock()
         return self._slow[key]
 
-    async def call(self, resource: str, fn: Callable[[], T], *, translate: Callable[[Exception], GoogleApiError]) -> T:
+    async def call(
+        self,
+        resource: str,
+        fn: Callable[[], T],
+        *,
+        translate: Callable[[Exception], GoogleApiError],
+        api: str = "google",
+    ) -> T:
         """Run `fn` in a worker thread under `resource`'s limit; retry 429/5xx with jittered backoff.
 
         `translate` maps the SDK's exception to a `GoogleApiError`; only quota and availability errors are retried.
         A call that has no answer within `timeout` seconds (retries included) is `GoogleUnavailable`: a person is
-        waiting, and "Google didn't answer, try again" beats a minute of silence.
+        waiting, and "Google didn't answer, try again" beats a minute of silence. `api` names the span.
         """
-        try:
-            async with asyncio.timeout(self.timeout):
-                return await self._call(resource, fn, translate=translate)
-        except TimeoutError:
-            logger.warning("google call for %s had no answer within %gs", resource, self.timeout)
-            raise GoogleUnavailable(f"No answer from Google within {self.timeout:g}s", resource=resource) from None
+        with self._span(api, resource) as span:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    return await self._call(resource, fn, translate=translate, span=span)
+            except TimeoutError:
+                logger.warning("google call for %s had no answer within %gs", resource, self.timeout)
+                error = GoogleUnavailable(f"No answer from Google within {self.timeout:g}s", resource=resource)
+                _record(span, error)
+                raise error from None
+            except GoogleApiError as error:
+                _record(span, error)
+                raise
 
-    async def _call(self, resource: str, fn: Callable[[], T], *, translate: Callable[[Exception], GoogleApiError]) -> T:
+    def _span(self, api: str, resource: str) -> AbstractContextManager[Span | None]:
+        if self.tracer is None:
+            return nullcontext()
+        from opentelemetry.trace import SpanKind
+
+        attributes = {"lookout.google.api": api, "lookout.google.resource": resource}
+        # Exceptions are not recorded as events: their text is Google's, and the type says enough.
+        return self.tracer.start_as_current_span(
+            f"google {api}",
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        )
+
+    async def _call(
+        self,
+        resource: str,
+        fn: Callable[[], T],
+        *,
+        translate: Callable[[Exception], GoogleApiError],
+        span: Span | None = None,
+    ) -> T:
         loop = asyncio.get_running_loop()
         attempt = 0
         while True:
             async with self._semaphore(resource):
+                if span is not None:
+                    span.set_attribute("lookout.google.attempts", attempt + 1)
                 try:
                     return await loop.run_in_executor(self._pool(), fn)
                 except Exception as raw:  # the SDKs raise many types; translate decides what they mean
@@ -110,3 +153,14 @@ class GoogleRuntime:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def _record(span: Span | None, error: GoogleApiError) -> None:
+    if span is None:
+        return
+    from opentelemetry.trace import Status, StatusCode
+
+    span.set_attribute("error.type", type(error).__name__)
+    if error.status:
+        span.set_attribute("http.response.status_code", error.status)
+    span.set_status(Status(StatusCode.ERROR))

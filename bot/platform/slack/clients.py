@@ -17,6 +17,7 @@ from bot.config.settings import SlackMode
 from bot.observe.metrics import Metrics
 from bot.platform.slack.installation_store import DatabaseInstallationStore, to_bot
 from bot.platform.slack.rotation import SingleFlightTokenRotator
+from bot.platform.slack.spans import slack_trace_configs
 from bot.platform.slack.writes import TransientErrorRetryHandler, api_method
 from storage.repos.installations import bot_credentials_for_workspace
 from storage.repos.workspaces import get_workspace_by_id
@@ -91,8 +92,11 @@ def make_web_client(*, services: Services, token: str | None = None) -> AsyncWeb
 
 
 def new_slack_http_session() -> aiohttp.ClientSession:
-    """The shared keep-alive session for `Services.slack_http`; create it inside the running event loop."""
-    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT_SECONDS))
+    """The shared keep-alive session for `Services.slack_http`; create it inside the running event loop. With
+    tracing on, each request through it is a span (`bot.platform.slack.spans`)."""
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT_SECONDS), trace_configs=slack_trace_configs()
+    )
 
 
 def installation_store(services: Services) -> DatabaseInstallationStore:

@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import gate
 from bot.access.policy import Capability
+from bot.observe import tracing
 from bot.platform.incoming import MessageFields, MessageHandler
 from bot.platform.slack.dedupe import ClaimNotRecorded
 from bot.platform.slack.workspaces import WorkspaceKey, owner_of, resolve_key
@@ -137,8 +138,15 @@ def handle_message(
 
 
 async def answer(*, services: Services, delivery: Delivery, handler: MessageHandler) -> None:
-    """Claim the message (one answer across retries and replicas), then hand it to `handler`."""
+    """Claim the message (one answer across retries and replicas), then hand it to `handler`: one trace when
+    tracing is on."""
     handler_name = "dm" if delivery.is_dm else "mention"
+    attributes = {"lookout.slack.team_id": delivery.team_id, "lookout.slack.channel_id": delivery.channel_id}
+    with tracing.new_trace(f"lookout {handler_name}", attributes):
+        await _answer(services=services, delivery=delivery, handler=handler, handler_name=handler_name)
+
+
+async def _answer(*, services: Services, delivery: Delivery, handler: MessageHandler, handler_name: str) -> None:
     try:
         claimed = await claim(services=services, delivery=delivery)
         if not claimed:
