@@ -41,10 +41,11 @@ from bot.bench._common import (
     start_server_process,
     stop_server_process,
 )
-from bot.bench.tokens import request_input_tokens, tool_tokens
+from bot.bench.tokens import CACHE_MIN_TOKENS, PromptSize, print_prompt_size
 from bot.config.settings import Settings
 from bot.fakes.anthropic import FakeAnthropic
 from bot.fakes.llm_script import RecordedRequest, Reply, ScriptedToolCall
+from bot.fakes.prompt_cache import PromptCache
 from bot.fakes.slack_api import FakeSlack
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -65,17 +66,6 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ the fakes
-
-
-@dataclass
-class PromptSize:
-    """Input tokens of the first conversation's model requests (the prompt is the same for every conversation)."""
-
-    requests: list[tuple[int, int]] = field(default_factory=list)  # (input tokens, of which tool definitions)
-
-    def see(self, body: dict[str, Any]) -> None:
-        if len(self.requests) < 2:
-            self.requests.append((request_input_tokens(body), tool_tokens(body)))
 
 
 PROMPT_SIZE = PromptSize()
@@ -227,7 +217,11 @@ async def _bench(args: argparse.Namespace) -> int:
 
     finished = Finished()
     dataset = PropertyDataset(seed=5, now=datetime.now(UTC).replace(tzinfo=None), days=60)
-    async with FakeSlack() as slack, FakeAnthropic(record=False) as claude, FakeGoogle() as google:
+    async with (
+        FakeSlack() as slack,
+        FakeAnthropic(record=False, prompt_cache=PromptCache(min_tokens=CACHE_MIN_TOKENS)) as claude,
+        FakeGoogle() as google,
+    ):
         claude.responder = _script
         google.add_dataset(dataset, property_id=PROPERTY_ID)
         _instrument(slack, finished)
@@ -378,12 +372,7 @@ def _print_report(args: argparse.Namespace, report: dict[str, Any], ready: list[
     print(f"{'conversations (memory run, concurrency ' + str(args.concurrency) + ')':<52}{report['done']:>14,}")
     print(f"{'throughput in the memory run':<52}{rate:>10.1f} /s")
     print(f"{'model requests served by the fake':<52}{model_requests:>14,}")
-    if PROMPT_SIZE.requests:
-        first, tools = PROMPT_SIZE.requests[0]
-        turn = sum(tokens for tokens, _ in PROMPT_SIZE.requests)
-        print(f"{'input tokens per simple question (cl100k, 1st request)':<52}{first:>14,}")
-        print(f"{'  of which tool definitions':<52}{tools:>14,}")
-        print(f"{'input tokens per simple question (whole turn)':<52}{turn:>14,}")
+    print_prompt_size(PROMPT_SIZE)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.fakes.llm_script import Fail, FailMidStream, Garbage, LLMFakeServer, RecordedRequest, Reply, text_chunks
+from bot.fakes.prompt_cache import PromptCache
 
 _ERROR_TYPES = {
     429: "rate_limit_error",
@@ -118,8 +119,19 @@ class IssuedThinking:
 
 
 class FakeAnthropic(LLMFakeServer):
-    def __init__(self, *, delay: float = 0.0, record: bool = True, api_key: str | None = None) -> None:
+    """With a `prompt_cache`, usage reports what Anthropic's prompt cache would have read and written for each
+    request (from its `cache_control` breakpoints); without one, the scripted reply's token counts."""
+
+    def __init__(
+        self,
+        *,
+        delay: float = 0.0,
+        record: bool = True,
+        api_key: str | None = None,
+        prompt_cache: PromptCache | None = None,
+    ) -> None:
         super().__init__(delay=delay, record=record, api_key=api_key)
+        self.prompt_cache = prompt_cache
         self.issued_thinking: dict[str, IssuedThinking] = {}  # signature (or redacted data) → block
         self.thinking_by_call: dict[str, list[str]] = {}  # tool_use id → the thinking keys of its response
 
@@ -229,6 +241,17 @@ class FakeAnthropic(LLMFakeServer):
             self.thinking_by_call[call] = keys
         return blocks
 
+    def _usage(self, reply: Reply, body: dict[str, Any]) -> dict[str, int]:
+        if self.prompt_cache is None:
+            return _scripted_usage(reply)
+        cached = self.prompt_cache.usage(body)
+        return {
+            "input_tokens": cached.fresh,
+            "output_tokens": reply.output_tokens,
+            "cache_creation_input_tokens": cached.written,
+            "cache_read_input_tokens": cached.read,
+        }
+
     def _message(self, reply: Reply, model: str, body: dict[str, Any]) -> dict[str, Any]:
         calls: list[dict[str, Any]] = [
             {"type": "tool_use", "id": call.id or _tool_id(), "name": call.name, "input": call.arguments_object()}
@@ -237,7 +260,7 @@ class FakeAnthropic(LLMFakeServer):
         content = self._issue(reply, model, body, [str(call["id"]) for call in calls])
         if reply.text:
             content.append({"type": "text", "text": reply.text})
-        return _envelope(reply, model, content + calls)
+        return _envelope(reply, model, content + calls, usage=self._usage(reply, body))
 
     async def _stream(
         self, request: web.Request, script: Reply | FailMidStream, model: str, body: dict[str, Any]
@@ -245,7 +268,7 @@ class FakeAnthropic(LLMFakeServer):
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await response.prepare(request)
         reply = script if isinstance(script, Reply) else Reply(text=script.text)
-        start = _envelope(reply, model, []) | {"stop_reason": None}
+        start = _envelope(reply, model, [], usage=self._usage(reply, body)) | {"stop_reason": None}
         start["usage"] = {**start["usage"], "output_tokens": 1}
         await response.write(_sse("message_start", {"type": "message_start", "message": start}))
         await response.write(_sse("ping", {"type": "ping"}))
@@ -311,11 +334,21 @@ class FakeAnthropic(LLMFakeServer):
         return response
 
 
+def _scripted_usage(reply: Reply) -> dict[str, int]:
+    # Anthropic's input_tokens leaves out what was read from or written to the cache.
+    return {
+        "input_tokens": reply.input_tokens - reply.cached_tokens,
+        "output_tokens": reply.output_tokens,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": reply.cached_tokens,
+    }
+
+
 def _tool_id() -> str:
     return f"toolu_{uuid.uuid4().hex[:24]}"
 
 
-def _envelope(reply: Reply, model: str, content: list[dict[str, Any]]) -> dict[str, Any]:
+def _envelope(reply: Reply, model: str, content: list[dict[str, Any]], *, usage: dict[str, int]) -> dict[str, Any]:
     return {
         "id": f"msg_{uuid.uuid4().hex[:24]}",
         "type": "message",
@@ -324,12 +357,7 @@ def _envelope(reply: Reply, model: str, content: list[dict[str, Any]]) -> dict[s
         "content": content,
         "stop_reason": _stop_reason(reply),
         "stop_sequence": None,
-        "usage": {
-            "input_tokens": reply.input_tokens - reply.cached_tokens,
-            "output_tokens": reply.output_tokens,
-            "cache_creation_input_tokens": 0,
-            "cache_read_input_tokens": reply.cached_tokens,
-        },
+        "usage": usage,
     }
 
 

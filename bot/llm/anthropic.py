@@ -1,7 +1,9 @@
 """Claude over the Anthropic Messages API: the only module that knows that wire format.
 
-Prompt caching: the tool definitions, the system prompt and the conversation so far are marked as cache
-breakpoints, so each step of a tool loop re-reads the growing prefix from the cache instead of paying for it again.
+Prompt caching: the tool definitions, the system prompt's stable part (`SystemPrompt`: the same for every workspace
+and day) and the conversation so far are marked as cache breakpoints, so each step of a tool loop re-reads the
+growing prefix from the cache instead of paying for it again, and a new question anywhere re-reads the tools and
+the rules.
 
 Thinking (Claude Sonnet 5 / 5.5, Haiku 5.5 think adaptively by default): the request leaves `thinking`, sampling
 parameters and forced tool choice out, because those return 400 on these models (and the defaults work on older
@@ -28,6 +30,7 @@ from bot.llm.base import (
     ModelError,
     ModelRequest,
     StreamEvent,
+    SystemPrompt,
     TextDelta,
     ended_early,
     error_envelope,
@@ -82,7 +85,7 @@ class AnthropicModel:
             "max_tokens": request.max_output_tokens + THINKING_HEADROOM_TOKENS,
         }
         if request.system:
-            body["system"] = [{"type": "text", "text": request.system, "cache_control": _CACHE}]
+            body["system"] = _system_blocks(request.system)
         if request.tools:
             tools: list[dict[str, Any]] = [
                 {"name": tool.name, "description": tool.description, "input_schema": tool.parameters}
@@ -226,6 +229,17 @@ class _StreamState:
                 block = {**block, "input": joined or json.dumps(block.get("input") or {})}
             content.append(block)
         return {"content": content, "usage": self.usage, "stop_reason": self.stop_reason}
+
+
+def _system_blocks(system: str) -> list[dict[str, Any]]:
+    """The system prompt with a cache breakpoint after its stable part: tools come first in Claude's cache order, so
+    tools + that part are one prefix every conversation shares. The situational rest is covered by the breakpoint
+    on the conversation's last block (four breakpoints at most: tools, stable system, last block)."""
+    if isinstance(system, SystemPrompt):
+        stable, situational = system.parts()
+        if stable and situational:
+            return [{"type": "text", "text": stable, "cache_control": _CACHE}, {"type": "text", "text": situational}]
+    return [{"type": "text", "text": system, "cache_control": _CACHE}]
 
 
 def _tool_id(call_id: str) -> str:

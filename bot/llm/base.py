@@ -19,6 +19,28 @@ class ToolSpec:
     parameters: dict[str, Any]
 
 
+class SystemPrompt(str):
+    """A system prompt that is the same for every conversation up to `stable` characters (who the model is, its
+    rules, its style) and situational after that (today's date, the workspace's property).
+
+    It is a `str`, so every provider can send it whole; Claude's gets the stable part as a block of its own with a
+    cache breakpoint, so another workspace or a new day still reads the tools and that part from the prompt cache
+    (Gemini and OpenAI-compatible servers cache the longest repeated prefix by themselves, which the order already
+    keeps stable).
+    """
+
+    stable: int
+
+    def __new__(cls, *, stable: str, situational: str) -> SystemPrompt:
+        prompt = super().__new__(cls, stable + situational)
+        prompt.stable = len(stable)
+        return prompt
+
+    def parts(self) -> tuple[str, str]:
+        """(the stable part, the situational part)."""
+        return str(self)[: self.stable], str(self)[self.stable :]
+
+
 @dataclass(frozen=True, kw_only=True)
 class ModelRequest:
     system: str

@@ -125,8 +125,11 @@ async def test_analysis_questions_go_to_the_deep_models(database: Database, fake
     )
 
     assert [r.body["model"] for r in fake.requests] == ["claude-sonnet-4-6", "claude-haiku-4-5"]
-    assert "Today is Thursday 2026-11-19" in fake.requests[0].body["system"][0]["text"]
-    assert "properties/123456" in fake.requests[0].body["system"][0]["text"]
+    rules, situation = fake.requests[0].body["system"]
+    # The rules are one cached block (the same for every workspace and day); the day and property follow.
+    assert "cache_control" in rules and rules["text"].startswith("You are Lookout")
+    assert "Today is Thursday 2026-11-19" in situation["text"] and "cache_control" not in situation
+    assert "properties/123456" in situation["text"]
 
 
 def test_trimming_keeps_whole_turns() -> None:

@@ -61,6 +61,6 @@ async def test_a_mention_is_answered_with_the_workspaces_own_google_connection(
     [answer] = fake_slack.thread_replies(DEFAULT_CHANNEL, event["ts"])
     assert f"**{total_from(claude.requests[1]):,}**" in answer.text
     assert [call.resource for call in google.calls("runReport")] == ["properties/111"]
-    assert "properties/111" in claude.requests[0].body["system"][0]["text"]
+    assert "properties/111" in claude.requests[0].body["system"][-1]["text"]  # after the cached rules
     footer = json.dumps(answer.blocks, ensure_ascii=False)
     assert "GA4 · Acme (properties/111)" in footer and "Claude Haiku 4.5" in footer
