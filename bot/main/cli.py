@@ -19,6 +19,8 @@ from bot.observe import tracing
 BENCHMARKS = ("ack", "agent", "anomaly", "digest")
 # The commands that answer, post or schedule: traced when OpenTelemetry is on.
 TRACED_COMMANDS = frozenset({"serve", "ask", "digest"})
+# Those that do one thing are one trace (`serve` starts one per mention, digest and alert check).
+ONE_TRACE_COMMANDS = frozenset({"ask", "digest"})
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # OpenTelemetry when the OTEL_* settings ask for it (off by default; nothing of its SDK is imported then).
     telemetry = tracing.start(settings) if args.command in TRACED_COMMANDS else None
     try:
+        if args.command in ONE_TRACE_COMMANDS:
+            with tracing.new_trace(f"lookout {args.command}"):
+                return _dispatch(args, settings)
         return _dispatch(args, settings)
     except DatabaseUnavailable as unavailable:
         # Something the operator can fix: one line saying what and where, not a traceback.

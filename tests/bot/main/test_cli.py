@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -66,3 +67,34 @@ def test_migrate_with_an_unusable_database_says_what_to_check(
         err.strip().splitlines()[-1].startswith(f"lookout: cannot use the database at sqlite:///{blocker}/lookout.db")
     )
     assert "DATABASE_URL exists" in err
+
+
+def test_a_traced_command_is_one_trace_printed_by_the_console_exporter(tmp_path: Path) -> None:
+    # A fresh process: OpenTelemetry's global providers can be set once per process.
+    env = _environment(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'lookout.db'}",
+        OTEL_TRACES_EXPORTER="console",
+        OTEL_METRICS_EXPORTER="none",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "digest", "--team", "T404", "--channel", "C1", "--dry-run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 2, result.stderr  # no such workspace: said, and traced all the same
+    decoder, text, spans = json.JSONDecoder(), result.stdout, []
+    position = 0
+    while (start := text.find("{", position)) != -1:
+        span, position = decoder.raw_decode(text, start)
+        spans.append(span)
+    [root] = [span for span in spans if span["parent_id"] is None]
+    assert root["name"] == "lookout digest"
+    assert root["resource"]["attributes"]["service.name"] == "lookout"
+    assert {span["context"]["trace_id"] for span in spans} == {root["context"]["trace_id"]}
+    assert "sqlite transaction" in {span["name"] for span in spans}
