@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import subprocess
 import sys
@@ -81,7 +82,8 @@ def test_a_process_with_tracing_off_imports_nothing_of_opentelemetry() -> None:
         "print(sorted(name for name in sys.modules if name.startswith('opentelemetry')))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    assert result.stdout.strip() == "[]"
+    # At most the bare namespace package: google-api-core probes for `opentelemetry.instrumentation` (not installed).
+    assert set(ast.literal_eval(result.stdout.strip())) <= {"opentelemetry"}
 
 
 def test_spans_and_metrics_are_no_ops_while_tracing_is_off() -> None:
