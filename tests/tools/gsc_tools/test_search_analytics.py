@@ -1,22 +1,14 @@
-"""Search Console tools over the wire: FakeGoogle behind google-api-python-client's static discovery client."""
+"""The `gsc_search_analytics` tool over the wire (FakeGoogle behind google-api-python-client's static discovery
+client): incomplete days marked, paging, filters on the wire, and what Discover allows."""
 
 from __future__ import annotations
 
 import json
 
+from tests.tools.tool_calls import run
 from tools.base import ToolRegistry
 from tools.context import ToolContext
 from tools.fakes.google import FakeGoogle
-from tools.sample.dataset import IndexStatus, PropertyDataset
-
-
-async def run(
-    registry: ToolRegistry[ToolContext], name: str, args: dict[str, object], ctx: ToolContext
-) -> dict[str, object]:
-    outcome = await registry.run(name, args, ctx)
-    assert not outcome.is_error, outcome.content
-    result: dict[str, object] = json.loads(outcome.content)
-    return result
 
 
 async def test_search_analytics_by_date_marks_incomplete_days(
@@ -90,63 +82,23 @@ async def test_search_analytics_filters_reach_the_wire(
     ]
 
 
-async def test_compare_periods_lists_losers_of_an_organic_drop(
-    registry: ToolRegistry[ToolContext], context: ToolContext, dataset: PropertyDataset
+async def test_discover_has_pages_but_no_queries_or_position(
+    registry: ToolRegistry[ToolContext], context: ToolContext, google: FakeGoogle
 ) -> None:
-    from datetime import date
-
-    from tools.sample.dataset import OrganicDrop
-
-    dataset.inject(OrganicDrop(start=date(2026, 11, 6), page_prefix="/blog/", remaining=0.4))
-
-    result = await run(
-        registry,
-        "gsc_compare_periods",
-        {"dimension": "page", "current": {"start_date": "2026-11-06", "end_date": "2026-11-15"}},
+    outcome = await registry.run(
+        "gsc_search_analytics",
+        {"start_date": "30daysAgo", "end_date": "3daysAgo", "dimensions": ["query"], "search_type": "discover"},
         context,
     )
+    assert outcome.is_error and "no queries" in outcome.content
 
-    assert result["previous"] == {"name": "previous", "start_date": "2026-10-27", "end_date": "2026-11-05"}
-    losing = result["losing"]
-    assert isinstance(losing, list)
-    assert losing
-    assert all("/blog/" in item["key"] for item in losing[:4])
-    assert sum("/blog/" in item["key"] for item in losing[:8]) >= 7
-    assert losing[0]["clicks_change"] < 0
-    assert losing[0]["position_change"] > 0  # a worse (higher) position
-    assert result["totals_current"]["clicks"] < result["totals_previous"]["clicks"]  # type: ignore[index]
-
-
-async def test_inspect_url_accepts_a_path(
-    registry: ToolRegistry[ToolContext], context: ToolContext, dataset: PropertyDataset, google: FakeGoogle
-) -> None:
-    dataset.set_index_status(
-        "/blog/cohort-analysis",
-        IndexStatus(
-            verdict="NEUTRAL", coverage_state="Crawled - currently not indexed", indexing_state="INDEXING_ALLOWED"
-        ),
+    outcome = await registry.run(
+        "gsc_search_analytics",
+        {"start_date": "30daysAgo", "end_date": "3daysAgo", "dimensions": ["page"], "search_type": "discover"},
+        context,
     )
-
-    result = await run(registry, "gsc_inspect_url", {"url": "/blog/cohort-analysis"}, context)
-
-    assert result["url"] == dataset.page_url("/blog/cohort-analysis")
-    assert result["verdict"] == "NEUTRAL"
-    assert result["coverage_state"] == "Crawled - currently not indexed"
-    assert google.calls("urlInspection.index.inspect")[0].body == {
-        "inspectionUrl": dataset.page_url("/blog/cohort-analysis"),
-        "siteUrl": dataset.site_url,
-    }
-
-
-async def test_no_site_chosen_is_a_user_error(registry: ToolRegistry[ToolContext], make_context) -> None:  # type: ignore[no-untyped-def]
-    import pytest
-
-    from tools.base import ToolUserError
-    from tools.errors import NO_SITE
-
-    with pytest.raises(ToolUserError) as raised:
-        await registry.run(
-            "gsc_search_analytics", {"start_date": "7daysAgo", "end_date": "yesterday"}, make_context(site_url=None)
-        )
-
-    assert raised.value.message_key == NO_SITE
+    result = json.loads(outcome.content)
+    assert result["rows"] and all("/blog/" in row["keys"]["page"] for row in result["rows"])
+    assert all("position" not in row for row in result["rows"])
+    assert "position" not in result["totals"]
+    assert {call.body["type"] for call in google.calls("searchAnalytics.query")} == {"discover"}
