@@ -146,16 +146,22 @@ class _BenchContexts:
         from google.oauth2.credentials import Credentials
 
         from bot.agent.context import PreparedContext
+        from bot.google.target import GoogleClients
         from tools.context import ToolContext
-        from tools.google.ga4 import Ga4Client
 
-        ga4 = Ga4Client(
-            credentials=Credentials(token="bench-token"),  # type: ignore[no-untyped-call]
-            data_api_url=self._google_url,
+        clients = GoogleClients.for_grant(
+            Credentials(token="bench-token"),  # type: ignore[no-untyped-call]
+            ga4_url=self._google_url,
+            gsc_url=self._google_url,
             runtime=self._runtime,
         )
         context = ToolContext.for_workspace(
-            workspace_id, cache=self._cache, ga4=ga4, gsc=None, property_id=PROPERTY_ID, timezone="America/New_York"
+            workspace_id,
+            cache=self._cache,
+            ga4=clients.ga4,
+            gsc=None,
+            property_id=PROPERTY_ID,
+            timezone="America/New_York",
         )
         return PreparedContext(context=context, property_name="Bench")
 

@@ -48,8 +48,6 @@ from storage.repos.workspaces import ensure_workspace
 from storage.tables.schedule import SubscriptionKind
 from tools.chart import shutdown_chart_renderer
 from tools.fakes.google import FakeGoogle
-from tools.google.ga4 import Ga4Client
-from tools.google.gsc import GscClient
 from tools.google.runtime import GoogleRuntime
 from tools.sample.dataset import PropertyDataset
 
@@ -88,10 +86,7 @@ class Clients:
         self._credentials = Credentials(token="bench-access-token")  # type: ignore[no-untyped-call]
 
     async def clients_for(self, *, target: GoogleTarget) -> GoogleClients:
-        return GoogleClients(
-            ga4=Ga4Client(credentials=self._credentials, data_api_url=self._url, runtime=self._runtime),
-            gsc=GscClient(credentials=self._credentials, api_url=self._url, runtime=self._runtime),
-        )
+        return GoogleClients.for_grant(self._credentials, ga4_url=self._url, gsc_url=self._url, runtime=self._runtime)
 
 
 @dataclass(frozen=True)

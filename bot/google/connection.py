@@ -321,15 +321,13 @@ class GoogleConnectionService:
         sample target, else clients on the workspace's own grant (same errors as `credentials_for`)."""
         if target.sample:
             return self.sample.clients()
-        # The SDK clients load with the first answer, digest or alert check, not when `lookout serve` starts.
-        from tools.google.ga4 import Ga4Client
-        from tools.google.gsc import GscClient
-
         credentials = await self.credentials_for(workspace_id=target.workspace_id)
-        settings, runtime = self._services.settings, self._services.google_runtime
-        return GoogleClients(
-            ga4=Ga4Client(credentials=credentials, data_api_url=settings.ga4_data_api_url, runtime=runtime),
-            gsc=GscClient(credentials=credentials, api_url=settings.search_console_api_url, runtime=runtime),
+        settings = self._services.settings
+        return GoogleClients.for_grant(
+            credentials,
+            ga4_url=settings.ga4_data_api_url,
+            gsc_url=settings.search_console_api_url,
+            runtime=self._services.google_runtime,
         )
 
 

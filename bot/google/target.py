@@ -15,9 +15,12 @@ from bot.google.problems import NoPropertyChosen
 from tools.context import ToolContext
 
 if TYPE_CHECKING:
+    from google.auth.credentials import Credentials
+
     from tools.cache import ResultCache
     from tools.google.ga4 import Ga4Api
     from tools.google.gsc import GscApi
+    from tools.google.runtime import GoogleRuntime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,3 +71,18 @@ class GoogleClients:
 
     ga4: Ga4Api
     gsc: GscApi
+
+    @classmethod
+    def for_grant(
+        cls, credentials: Credentials, *, ga4_url: str, gsc_url: str, runtime: GoogleRuntime
+    ) -> GoogleClients:
+        """The real SDK clients on one grant's credentials, sharing the process's Google runtime (threads, quotas):
+        the one place they are built (`GoogleConnectionService.clients_for`; the benchmarks, on FakeGoogle)."""
+        # The SDK clients load with the first answer, digest or alert check, not when `lookout serve` starts.
+        from tools.google.ga4 import Ga4Client
+        from tools.google.gsc import GscClient
+
+        return cls(
+            ga4=Ga4Client(credentials=credentials, data_api_url=ga4_url, runtime=runtime),
+            gsc=GscClient(credentials=credentials, api_url=gsc_url, runtime=runtime),
+        )

@@ -23,8 +23,6 @@ from storage.repos.schedule import ScheduledSubscription, get_scheduled_subscrip
 from storage.repos.workspaces import ensure_workspace
 from storage.tables.schedule import DigestCadence, SubscriptionKind
 from tools.fakes.google import FakeGoogle
-from tools.google.ga4 import Ga4Client
-from tools.google.gsc import GscClient
 from tools.google.runtime import GoogleRuntime
 from tools.sample.dataset import PropertyDataset
 
@@ -66,10 +64,8 @@ class FakeGoogleClients:
 
     async def clients_for(self, *, target: GoogleTarget) -> GoogleClients:
         credentials = Credentials(token="test-access-token")
-        return GoogleClients(
-            ga4=Ga4Client(credentials=credentials, data_api_url=self._google.url, runtime=self._runtime),
-            gsc=GscClient(credentials=credentials, api_url=self._google.url, runtime=self._runtime),
-        )
+        url = self._google.url
+        return GoogleClients.for_grant(credentials, ga4_url=url, gsc_url=url, runtime=self._runtime)
 
 
 def serve_history(slack: FakeSlack) -> None:
