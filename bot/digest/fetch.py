@@ -28,6 +28,7 @@ from bot.digest.report import (
 from tools.anomaly.models import Point
 from tools.base import ToolError, ToolUserError
 from tools.errors import ACCESS_DENIED
+from tools.google.errors import GoogleBadRequest
 from tools.gsc_tools.series import gsc_clicks_by_query, gsc_daily
 
 if TYPE_CHECKING:
@@ -137,11 +138,12 @@ async def _none() -> None:
 
 
 def _refused(result: object) -> bool:
-    """Google refused the section's request: access denied to the property or site, or a request it rejects
-    (anything else, such as Google being unavailable, fails the digest so that it is tried again)."""
+    """Google refused the section's request: access denied to the property or site, or a request Google rejects.
+    Anything else fails the digest: Google being unavailable (so that it is tried again), or a request the tools
+    refused before sending it (a bug in the digest's own reads, not a problem of the person's property)."""
     if isinstance(result, ToolUserError):
         return result.message_key == ACCESS_DENIED
-    return isinstance(result, ToolError)
+    return isinstance(result, ToolError) and isinstance(result.__cause__, GoogleBadRequest)
 
 
 # ---------------------------------------------------------------------------------------------------------- GA4
