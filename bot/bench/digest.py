@@ -11,32 +11,43 @@ one-second window of any channel, from the times the posts reached FakeSlack).
 By default it runs two layouts, one after the other: channels sharing a property (5 per property: one fetch and one
 chart serve five digests) and the hosted worst case, every subscription on its own property (1 per property: 1,000
 fetches and 1,000 charts). `--channels-per-property N` runs one layout.
+
+Each layout ends with the lateness of the digests (from a digest's due time to the end of its post, chart
+included) and the front door's ack latency measured while the run happens: the real server runs on the same event
+loop as the digests, as on the scheduler leader, and another process sends it `--ack-rate` signed mentions per
+second from the first due time to the last digest (`bot.bench.digest_load`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
-import statistics
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from google.oauth2.credentials import Credentials
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.bench._common import percentile_ms
+from bot.bench.digest_load import (
+    Ack,
+    AckLoad,
+    GoogleProcess,
+    GoogleStats,
+    PostCall,
+    PostLog,
+    RemoteFakeSlack,
+    bot_token_of,
+    start_front_door,
+)
 from bot.config.settings import Settings
 from bot.digest.charts import digest_chart
 from bot.digest.jobs import DigestJob, DigestTiming
 from bot.digest.posting import DigestService
-from bot.fakes.slack_api import FakeSlack
 from bot.google.target import GoogleClients, GoogleTarget
 from bot.scheduler.jobs import digest_due_at
 from bot.scheduler.limits import ChannelPacer
@@ -47,12 +58,9 @@ from storage.repos.schedule import ScheduledSubscription, list_scheduled_subscri
 from storage.repos.workspaces import ensure_workspace
 from storage.tables.schedule import SubscriptionKind
 from tools.chart import shutdown_chart_renderer
-from tools.fakes.google import FakeGoogle
 from tools.google.runtime import GoogleRuntime
-from tools.sample.dataset import PropertyDataset
 
 DUE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # the fake dataset's "today"; digests report Nov 19
-POST_METHODS = ("chat.postMessage", "files.completeUploadExternal")
 GA4_CONCURRENT_LIMIT = 10
 GA4_TOKENS_PER_HOUR = 40_000
 SLACK_PER_CHANNEL_PER_SECOND = 1
@@ -89,97 +97,6 @@ class Clients:
         return GoogleClients.for_grant(self._credentials, ga4_url=self._url, gsc_url=self._url, runtime=self._runtime)
 
 
-@dataclass(frozen=True)
-class GoogleStats:
-    """What the fake Google server saw, sent back from its process."""
-
-    calls: int
-    peak_by_resource: dict[str, int]
-    tokens_by_property: dict[str, int]
-
-
-def _serve_google(latency: float, properties: list[tuple[str, str]], conn: Connection) -> None:
-    """Child process: FakeGoogle for every property and site, until asked for its statistics."""
-
-    async def serve() -> None:
-        dataset = PropertyDataset()  # one dataset behind every property: the numbers do not matter here
-        dataset.ga4()
-        dataset.gsc()
-        async with FakeGoogle(latency=latency) as google:
-            for property_id, site in properties:
-                google.add_property(property_id, dataset)
-                google.add_site(site, dataset)
-            conn.send(google.url)
-            await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # "stats"
-            resources = [f"properties/{p}" for p, _ in properties] + [s for _, s in properties]
-            conn.send(
-                GoogleStats(
-                    calls=len(google.requests),
-                    peak_by_resource={r: google.peak_concurrency(r) for r in resources},
-                    tokens_by_property={p: google.quota(p).consumed_hour for p, _ in properties},
-                )
-            )
-
-    asyncio.run(serve())
-
-
-class GoogleProcess:
-    def __init__(self, *, latency: float, properties: list[tuple[str, str]]) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._conn, child = context.Pipe()
-        self._process: BaseProcess = context.Process(
-            target=_serve_google, args=(latency, properties, child), daemon=True
-        )
-        self._process.start()
-        self.url: str = self._conn.recv()
-
-    def stats(self) -> GoogleStats:
-        self._conn.send("stats")
-        stats: GoogleStats = self._conn.recv()
-        self._process.join(timeout=10)
-        return stats
-
-
-@dataclass
-class PostLog:
-    """When each Slack post reached the fake, per channel."""
-
-    stamps: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-
-    @classmethod
-    def of(cls, slack: FakeSlack) -> PostLog:
-        log = cls()
-        for call in slack.calls:
-            if call.method in POST_METHODS and call.ok:
-                channel = call.get("channel") or call.get("channel_id") or "?"
-                log.stamps[str(channel)].append(call.at)
-        return log
-
-    def busiest_second(self) -> int:
-        """Most posts any one channel received within one second."""
-        best = 0
-        for stamps in self.stamps.values():
-            ordered = sorted(stamps)
-            start = 0
-            for end, stamp in enumerate(ordered):
-                while stamp - ordered[start] >= 1.0:
-                    start += 1
-                best = max(best, end - start + 1)
-        return best
-
-    def median_gap(self) -> float:
-        gaps = [
-            later - earlier
-            for stamps in self.stamps.values()
-            for earlier, later in zip(sorted(stamps), sorted(stamps)[1:], strict=False)
-        ]
-        return statistics.median(gaps) if gaps else 0.0
-
-    @property
-    def posts(self) -> int:
-        return sum(len(stamps) for stamps in self.stamps.values())
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lookout bench digest", description="Digests at scale against the fakes.")
     parser.add_argument("--subscriptions", type=int, default=1000, help="digest subscriptions due at 09:00")
@@ -192,6 +109,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency", type=float, default=0.15, help="seconds FakeGoogle adds to each request")
     parser.add_argument("--spread", type=float, default=60.0, help="seconds the due times are spread over")
     parser.add_argument("--no-chart", action="store_true", help="skip drawing and uploading charts")
+    parser.add_argument(
+        "--ack-rate", type=float, default=20.0, help="signed mentions per second sent to the front door during the run"
+    )
     return parser
 
 
@@ -209,18 +129,20 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
     return 0
 
 
+def _team_id(index: int) -> str:
+    return f"T{index:05d}"
+
+
 async def _setup(
-    database: Database, slack: FakeSlack, *, subscriptions: int, per_property: int
+    database: Database, *, subscriptions: int, per_property: int
 ) -> tuple[dict[int, GoogleTarget], dict[int, str]]:
     properties = -(-subscriptions // per_property)
     targets: dict[int, GoogleTarget] = {}
     tokens: dict[int, str] = {}
     created = 0
     for index in range(properties):
-        team_id = f"T{index:05d}"
-        fake_workspace = slack.add_workspace(team_id=team_id)
         async with database.session() as session:
-            workspace = await ensure_workspace(session=session, enterprise_id=None, team_id=team_id)
+            workspace = await ensure_workspace(session=session, enterprise_id=None, team_id=_team_id(index))
             assert workspace.id is not None
             for channel in range(min(per_property, subscriptions - created)):
                 await upsert_subscription(
@@ -243,7 +165,7 @@ async def _setup(
             timezone="UTC",
             currency="USD",
         )
-        tokens[workspace.id] = fake_workspace.bot_token
+        tokens[workspace.id] = bot_token_of(_team_id(index))
     return targets, tokens
 
 
@@ -258,86 +180,127 @@ class _Recorder:
         return outcome
 
 
+@dataclass
+class RunResult:
+    """What one layout's run measured, for the report."""
+
+    outcomes: list[PostOutcome] = field(default_factory=list)
+    lateness: list[float] = field(default_factory=list)  # seconds from each digest's due time to the end of its post
+    wall: float = 0.0
+    acks: list[Ack] = field(default_factory=list)  # the front door's acks sent while the digests ran
+    wall_end: float = 0.0  # time.monotonic() when the last digest was posted
+
+
 async def _run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        database = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        database_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        database = Database(database_url)
         await migrate(database)
         runtime = GoogleRuntime()
-        async with FakeSlack() as slack:
-            targets, tokens = await _setup(
-                database, slack, subscriptions=args.subscriptions, per_property=args.channels_per_property
-            )
-            google = GoogleProcess(
-                latency=args.latency,
-                properties=[(t.property_id or "", t.site_url or "") for t in targets.values()],
-            )
-            async with database.session() as session:
-                subscriptions = await list_scheduled_subscriptions(session=session, kind=SubscriptionKind.DIGEST)
+        targets, tokens = await _setup(
+            database, subscriptions=args.subscriptions, per_property=args.channels_per_property
+        )
+        slack = RemoteFakeSlack(_team_id(index) for index in range(len(targets)))
+        await slack.start()
+        google = GoogleProcess(
+            latency=args.latency,
+            properties=[(t.property_id or "", t.site_url or "") for t in targets.values()],
+        )
+        front_door = await start_front_door(
+            slack_url=slack.url, bot_token=slack.front_door_token, database_url=database_url, data_dir=Path(tmp)
+        )
+        try:
             clients = {wid: AsyncWebClient(token=token, base_url=slack.url) for wid, token in tokens.items()}
-
-            async def slack_client_for(workspace_id: int) -> AsyncWebClient:
-                return clients[workspace_id]
-
-            clock = Clock(DUE)
-            pacer = ChannelPacer(interval=1.0 / SLACK_PER_CHANNEL_PER_SECOND)
-            service = DigestService(
-                targets=Targets(targets),
-                google=Clients(google.url, runtime),
-                slack_client_for=slack_client_for,
-                poster=ClaimedPoster(database=database, clock=clock, claimant="bench", pacer=pacer),
-                clock=clock,
-                chart=None if args.no_chart else digest_chart,
+            load = AckLoad(url=f"http://127.0.0.1:{front_door.port}/slack/events", rate=args.ack_rate)
+            await load.start()
+            clock = Clock(DUE)  # 09:00 from now on
+            service = _service(
+                args, database=database, clients=clients, targets=targets, google=google, runtime=runtime, clock=clock
             )
-            timing = DigestTiming(window_seconds=args.spread)
-            outcomes: list[PostOutcome] = []
-            started = time.monotonic()
-            finished: list[float] = []
-
-            async def fire(subscription: ScheduledSubscription) -> None:
-                due = digest_due_at(subscription, local_day=DUE.date(), window_seconds=args.spread)
-                await asyncio.sleep(max(0.0, (due - clock()).total_seconds()))
-                job = DigestJob(subscription, runner=_Recorder(service, outcomes), clock=clock, timing=timing)
-                await job.run()
-                finished.append(time.monotonic())
-
-            await asyncio.gather(*(fire(subscription) for subscription in subscriptions))
-            wall = (max(finished) if finished else time.monotonic()) - started
-            _report(
-                args,
-                google=google.stats(),
-                slack=slack,
-                outcomes=outcomes,
-                wall=wall,
-                targets=targets,
-                service=service,
-            )
+            result = await _fire_all(args, database=database, service=service, clock=clock)
+            acks = await load.stop()
+            result.acks = [ack for ack in acks if ack.sent_at <= result.wall_end]
+            posts = await slack.posts()
+        finally:
+            await front_door.stop(grace_seconds=10)
+            await slack.stop()
+        _report(args, google=google.stats(), posts=posts, result=result, targets=targets, service=service)
         runtime.close()
         await database.dispose()
+
+
+def _service(
+    args: argparse.Namespace,
+    *,
+    database: Database,
+    clients: dict[int, AsyncWebClient],
+    targets: dict[int, GoogleTarget],
+    google: GoogleProcess,
+    runtime: GoogleRuntime,
+    clock: Clock,
+) -> DigestService:
+    async def slack_client_for(workspace_id: int) -> AsyncWebClient:
+        return clients[workspace_id]
+
+    pacer = ChannelPacer(interval=1.0 / SLACK_PER_CHANNEL_PER_SECOND)
+    return DigestService(
+        targets=Targets(targets),
+        google=Clients(google.url, runtime),
+        slack_client_for=slack_client_for,
+        poster=ClaimedPoster(database=database, clock=clock, claimant="bench", pacer=pacer),
+        clock=clock,
+        chart=None if args.no_chart else digest_chart,
+    )
+
+
+async def _fire_all(args: argparse.Namespace, *, database: Database, service: DigestService, clock: Clock) -> RunResult:
+    """Each subscription's job at its spread due time, as the scheduler's cron trigger would fire it."""
+    async with database.session() as session:
+        subscriptions = await list_scheduled_subscriptions(session=session, kind=SubscriptionKind.DIGEST)
+    timing = DigestTiming(window_seconds=args.spread)
+    result = RunResult()
+    started = time.monotonic()
+
+    async def fire(subscription: ScheduledSubscription) -> None:
+        due = digest_due_at(subscription, local_day=DUE.date(), window_seconds=args.spread)
+        await asyncio.sleep(max(0.0, (due - clock()).total_seconds()))
+        job = DigestJob(subscription, runner=_Recorder(service, result.outcomes), clock=clock, timing=timing)
+        await job.run()
+        result.lateness.append((clock() - due).total_seconds())
+        result.wall_end = max(result.wall_end, time.monotonic())
+
+    await asyncio.gather(*(fire(subscription) for subscription in subscriptions))
+    result.wall = (result.wall_end or time.monotonic()) - started
+    return result
 
 
 def _report(
     args: argparse.Namespace,
     *,
     google: GoogleStats,
-    slack: FakeSlack,
-    outcomes: list[PostOutcome],
-    wall: float,
+    posts: list[PostCall],
+    result: RunResult,
     targets: dict[int, GoogleTarget],
     service: DigestService,
 ) -> None:
+    """Kept whole because it is one table: each row is a line of the printout, in order."""
+    outcomes, wall = result.outcomes, result.wall
     posted = sum(1 for outcome in outcomes if outcome.result is PostResult.POSTED)
     properties = [f"properties/{t.property_id}" for t in targets.values()]
     sites = [t.site_url for t in targets.values() if t.site_url]
     peak_property = max((google.peak_by_resource.get(p, 0) for p in properties), default=0)
     peak_site = max((google.peak_by_resource.get(s, 0) for s in sites), default=0)
     tokens = max(google.tokens_by_property.values(), default=0)
-    log = PostLog.of(slack)
+    channels = {f"C{index:05d}{channel:02d}" for index in range(len(targets)) for channel in range(100)}
+    digest_posts = [post for post in posts if post.channel in channels]
+    log = PostLog.of(digest_posts, channels=channels)
     busiest = log.busiest_second()
-    messages = len(slack.ok_calls_to("chat.postMessage"))
-    files = len(slack.ok_calls_to("files.completeUploadExternal"))
+    messages = sum(1 for post in digest_posts if post.method == "chat.postMessage")
+    files = sum(1 for post in digest_posts if post.method == "files.completeUploadExternal")
     within = peak_property <= GA4_CONCURRENT_LIMIT and tokens <= GA4_TOKENS_PER_HOUR
     within = within and busiest <= SLACK_PER_CHANNEL_PER_SECOND
     on_time = posted == len(outcomes) and wall < TARGET_SECONDS
+    acked = [ack.seconds for ack in result.acks if ack.ok]
     rows = [
         ("subscriptions (digests due at 09:00)", f"{len(outcomes)}"),
         ("properties (channels per property)", f"{len(targets)} ({args.channels_per_property})"),
@@ -355,9 +318,25 @@ def _report(
         ("median gap between a channel's posts", f"{log.median_gap():.2f} s"),
         ("within every quota", "yes" if within else "NO"),
         (f"all posted in under {TARGET_SECONDS:.0f} s (the target)", "yes" if on_time else "NO"),
+        (f"front door: mentions at {args.ack_rate:.0f}/s during the run", f"{len(acked)} acked / {len(result.acks)}"),
+        ("ack p50 during the digest run", f"{percentile_ms(acked, 0.5):.1f} ms"),
     ]
     width = max(len(name) for name, _ in rows)
     print(f"{'lookout bench digest':<{width}}  result")
     print("-" * (width + 20))
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
+    lateness = result.lateness
+    print(
+        f"digests (one property each): {posted} posted, lateness after due time "
+        f"p50 {_percentile(lateness, 0.5):.1f} s, p99 {_percentile(lateness, 0.99):.1f} s"
+        if args.channels_per_property == 1
+        else f"digests ({args.channels_per_property} channels per property): {posted} posted, lateness after due "
+        f"time p50 {_percentile(lateness, 0.5):.1f} s, p99 {_percentile(lateness, 0.99):.1f} s"
+    )
+    print(f"ack p99 during the digest run: {percentile_ms(acked, 0.99):.1f} ms")
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
