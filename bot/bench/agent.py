@@ -26,21 +26,21 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from cryptography.fernet import Fernet
 
+from bot.bench import agent_server
 from bot.bench._common import (
     SIGNING_SECRET,
     percentile_ms,
-    serve_until_sigterm,
     signed_mention,
     start_server_process,
     stop_server_process,
 )
+from bot.bench.agent_server import bot_process
 from bot.bench.tokens import CACHE_MIN_TOKENS, PromptSize, print_prompt_size
 from bot.config.settings import Settings
 from bot.fakes.anthropic import FakeAnthropic
@@ -49,7 +49,7 @@ from bot.fakes.prompt_cache import PromptCache
 from bot.fakes.slack_api import FakeSlack
 
 _ROOT = Path(__file__).resolve().parents[2]
-PROPERTY_ID = "123456"
+PROPERTY_ID = agent_server.PROPERTY_ID
 MODEL = "anthropic:claude-haiku-5-5"
 QUESTION = "how many sessions did we have last week?"
 LAST_WEEK = {"metrics": ["sessions"], "date_ranges": [{"start_date": "7daysAgo", "end_date": "yesterday"}]}
@@ -127,60 +127,6 @@ def _new_ts() -> str:
 # ------------------------------------------------------------------------------------------------ the bot process
 
 
-def _bot_process(config: dict[str, Any], ports: Queue[int]) -> None:
-    asyncio.run(_serve_bot(config, ports))
-
-
-class _BenchContexts:
-    """Tool contexts whose real GA4 client reads the fake Google (no OAuth round trip in this benchmark)."""
-
-    def __init__(self, google_url: str) -> None:
-        from tools.cache import ResultCache
-        from tools.google.runtime import GoogleRuntime
-
-        self._google_url = google_url
-        self._runtime = GoogleRuntime()
-        self._cache = ResultCache()
-
-    async def __call__(self, *, workspace_id: int, channel_id: str | None) -> Any:
-        from google.oauth2.credentials import Credentials
-
-        from bot.agent.context import PreparedContext
-        from bot.google.target import GoogleClients
-        from tools.context import ToolContext
-
-        clients = GoogleClients.for_grant(
-            Credentials(token="bench-token"),  # type: ignore[no-untyped-call]
-            ga4_url=self._google_url,
-            gsc_url=self._google_url,
-            runtime=self._runtime,
-        )
-        context = ToolContext.for_workspace(
-            workspace_id,
-            cache=self._cache,
-            ga4=clients.ga4,
-            gsc=None,
-            property_id=PROPERTY_ID,
-            timezone="America/New_York",
-        )
-        return PreparedContext(context=context, property_name="Bench")
-
-
-async def _serve_bot(config: dict[str, Any], ports: Queue[int]) -> None:
-    from bot.main.agent import build_agent_handler
-    from bot.main.build import build_services
-    from bot.main.serve import start_server
-
-    settings = Settings(_env_file=None, **config["settings"])
-    services = build_services(settings)
-    handler = build_agent_handler(services, contexts=_BenchContexts(config["google_url"]))
-    server = await start_server(
-        settings=settings, port=0, socket_mode=False, host="127.0.0.1", services=services, handler=handler
-    )
-    await serve_until_sigterm(ports, server.port)
-    await server.stop(grace_seconds=10)
-
-
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -251,7 +197,7 @@ async def _bench(args: argparse.Namespace) -> int:
                     "log_level": "WARNING",
                 },
             }
-            process, port = await start_server_process(_bot_process, config)
+            process, port = await start_server_process(bot_process, config)
             try:
                 assert process.pid is not None
                 report = await _drive(args, port=port, pid=process.pid, finished=finished)
