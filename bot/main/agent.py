@@ -73,3 +73,8 @@ class LazyAgentHandler:
         if self._handler is None:
             self._handler = build_agent_handler(self._services)
         await self._handler(message=message, client=client)
+
+    async def aclose(self) -> None:
+        """Close the models' connection pools, if the agent was ever built (`lookout serve` on shutdown)."""
+        if self._handler is not None:
+            await self._handler.agent.models.aclose()

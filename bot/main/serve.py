@@ -20,7 +20,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.config.settings import Settings, SlackMode
-from bot.main.build import build_bolt_app, build_services
+from bot.main.build import build_bolt_app, build_services, message_handler
 from bot.main.scheduling import start_scheduler
 from bot.platform.services import Services
 from bot.platform.slack.clients import make_web_client, new_slack_http_session
@@ -143,6 +143,7 @@ class RunningServer:
     _runner: web.AppRunner
     _socket_handler: AsyncSocketModeHandler | None
     _stops: list[Stop]
+    _handler: MessageHandler
 
     async def stop(self, *, grace_seconds: float = _SHUTDOWN_GRACE_SECONDS) -> None:
         """Stop taking work, let in-flight work finish (about `grace_seconds` in all), then release everything.
@@ -167,6 +168,9 @@ class RunningServer:
                 await stop()
 
         await asyncio.gather(drain_handlers(), stop_lifecycles())
+        close = getattr(self._handler, "aclose", None)  # the models' connection pools, once the agent was built
+        if close is not None:
+            await close()
         await _release(self.services)
 
 
@@ -196,6 +200,7 @@ async def start_server(
         # Nothing may be left open: an unclosed pool or session makes the interpreter's exit spew tracebacks.
         await _release(services)
         raise
+    handler = handler or message_handler(services)
     bolt_app = build_bolt_app(services, handler=handler)
     runner = web.AppRunner(build_web_app(services=services, bolt_app=bolt_app, socket_mode=socket_mode))
     await runner.setup()
@@ -220,6 +225,7 @@ async def start_server(
         _runner=runner,
         _socket_handler=socket_handler,
         _stops=stops,
+        _handler=handler,
     )
 
 
