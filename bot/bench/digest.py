@@ -53,7 +53,6 @@ from bot.scheduler.jobs import digest_due_at
 from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult
 from storage.db import Database
-from storage.migrate import migrate
 from storage.repos.schedule import ScheduledSubscription, list_scheduled_subscriptions, upsert_subscription
 from storage.repos.workspaces import ensure_workspace
 from storage.tables.schedule import SubscriptionKind
@@ -193,23 +192,25 @@ class RunResult:
 
 async def _run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        database_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        database = Database(database_url)
-        await migrate(database)
-        runtime = GoogleRuntime()
-        targets, tokens = await _setup(
-            database, subscriptions=args.subscriptions, per_property=args.channels_per_property
-        )
-        slack = RemoteFakeSlack(_team_id(index) for index in range(len(targets)))
+        properties = -(-args.subscriptions // args.channels_per_property)
+        slack = RemoteFakeSlack(_team_id(index) for index in range(properties))
         await slack.start()
-        google = GoogleProcess(
-            latency=args.latency,
-            properties=[(t.property_id or "", t.site_url or "") for t in targets.values()],
-        )
+        # The digests run in the front door's process, on its database and Google runtime, as on the scheduler leader.
         front_door = await start_front_door(
-            slack_url=slack.url, bot_token=slack.front_door_token, database_url=database_url, data_dir=Path(tmp)
+            slack_url=slack.url,
+            bot_token=slack.front_door_token,
+            database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
+            data_dir=Path(tmp),
         )
+        database, runtime = front_door.services.database, front_door.services.google_runtime
         try:
+            targets, tokens = await _setup(
+                database, subscriptions=args.subscriptions, per_property=args.channels_per_property
+            )
+            google = GoogleProcess(
+                latency=args.latency,
+                properties=[(t.property_id or "", t.site_url or "") for t in targets.values()],
+            )
             clients = {wid: AsyncWebClient(token=token, base_url=slack.url) for wid, token in tokens.items()}
             load = AckLoad(url=f"http://127.0.0.1:{front_door.port}/slack/events", rate=args.ack_rate)
             await load.start()
@@ -225,8 +226,6 @@ async def _run(args: argparse.Namespace) -> None:
             await front_door.stop(grace_seconds=10)
             await slack.stop()
         _report(args, google=google.stats(), posts=posts, result=result, targets=targets, service=service)
-        runtime.close()
-        await database.dispose()
 
 
 def _service(
