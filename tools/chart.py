@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import contextlib
 import io
 import logging
 import multiprocessing
-import os
 import re
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -38,10 +36,6 @@ LEFT_IN, LEFT_LABEL_IN, RIGHT_IN, TOP_IN, BOTTOM_IN = 0.75, 0.35, 0.3, 0.6, 0.7
 # either way).
 PNG_COMPRESS_LEVEL = 1
 MAX_LINE_TICKS = 10
-# The chart process yields the CPU to the event loop that acks Slack: at niceness 10 the kernel gives it about a
-# tenth of the time a default-priority process gets when both want the same core, so a morning's 1,000 charts fill
-# idle time instead of delaying acks (`lookout bench digest` measures acks during the run).
-CHART_WORKER_NICENESS = 10
 
 log = logging.getLogger(__name__)
 
@@ -317,12 +311,6 @@ def _image(spec: ChartInput, *, title: str, primary: ChartSeries, png: bytes, sh
     )
 
 
-def _yield_cpu() -> None:
-    """In the chart process: run at a lower priority than the bot's event loop (where the OS allows it)."""
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(CHART_WORKER_NICENESS)
-
-
 class _Renderer:
     """A lazily started one-process pool for charts, shared by the process; a thread when processes fail.
 
@@ -339,9 +327,7 @@ class _Renderer:
         with self._lock:
             if self._pool is None and not self._use_threads:
                 try:
-                    self._pool = ProcessPoolExecutor(
-                        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_yield_cpu
-                    )
+                    self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
                 except (OSError, NotImplementedError) as error:
                     log.warning("charts render in a thread: no process pool (%s)", error)
                     self._use_threads = True

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import struct
 from datetime import date, timedelta
 
 import pytest
 
 from tools.base import ToolRegistry
-from tools.chart import (
-    _RENDERER,
-    CHART_WORKER_NICENESS,
-    ChartImage,
-    ChartInput,
-    legend_label,
-    render_chart,
-    render_chart_async,
-    shutdown_chart_renderer,
-)
+from tools.chart import ChartImage, ChartInput, legend_label, render_chart
 from tools.context import ToolContext
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -153,20 +142,3 @@ def test_hours_are_dated_and_a_highlighted_stretch_is_shaded_and_described() -> 
     assert image.x_range == "Dec 5 00:00 – Dec 6 11:00"
     assert image.alt_text.endswith("; shaded: Unusual from Dec 5 18:00 to Dec 6 11:00")
     assert image.png != plain.png  # the shading is drawn
-
-
-async def test_the_chart_process_runs_at_a_lower_priority_than_the_bot() -> None:
-    """Charts yield the CPU to the event loop that acks Slack (a morning run of digests must not delay acks)."""
-    if not hasattr(os, "nice"):
-        pytest.skip("no process priorities on this platform")
-    spec = ChartInput.model_validate({"title": "t", "series": [daily("Sessions", date(2026, 11, 1), [1.0, 2.0])]})
-    try:
-        image = await render_chart_async(spec)
-        pool = _RENDERER._get_pool()  # the process that just drew the chart
-        assert pool is not None
-        worker_niceness = await asyncio.wrap_future(pool.submit(os.nice, 0))
-    finally:
-        shutdown_chart_renderer()
-
-    assert png_size(image.png) == (1200, 675)
-    assert worker_niceness >= min(19, os.nice(0) + CHART_WORKER_NICENESS)
