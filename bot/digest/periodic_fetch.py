@@ -26,7 +26,8 @@ from bot.digest.periodic import (
     segments,
 )
 from bot.digest.report import MoverKind, SectionProblem
-from bot.scheduler.periods import Period, recent_periods
+from bot.scheduler.periods import Period, recent_periods, year_before
+from storage.tables.schedule import DigestCadence
 from tools.base import ToolError, ToolUserError
 from tools.context import ToolContext
 from tools.dates import DateRangeInput, ResolvedDateRange
@@ -100,7 +101,7 @@ async def _ga4(report: PeriodicReport, *, ctx: ToolContext, kpis: Sequence[Kpi])
     metrics = list(dict.fromkeys([*ALWAYS_READ, *(kpi.metric for kpi in known)]))[:10]
     chart = recent_periods(report.cadence, report.period, count=CHART_PERIODS)
     span = Period(start=chart[0].start, end=chart[-1].end)
-    span_year_ago = Period(start=span.start - (report.period.start - report.year_ago.start), end=report.year_ago.end)
+    span_year_ago = Period(start=year_before(report.cadence, chart[0]).start, end=report.year_ago.end)
     compared = [_range(report.period, "current"), _range(report.previous, "previous")]
     by_sessions = [OrderBy(metric=MetricOrderBy(metric_name="sessions"), desc=True)]
     totals, daily, channels, pages = await run_reports(
@@ -128,7 +129,9 @@ async def _ga4(report: PeriodicReport, *, ctx: ToolContext, kpis: Sequence[Kpi])
     )
     if totals.currency and not report.currency:
         report.currency = totals.currency
-    report.ga4_year_ago = totals.total("sessions", "year_ago") > 0
+    report.chart = _chart(daily, chart, cadence=report.cadence)
+    # Year-on-year only when GA4 has every day of the same period a year before.
+    report.ga4_year_ago = report.chart[-1].year_ago is not None
     for kpi in known:
         value = totals.total(kpi.metric, "current")
         if kpi.key == "totalRevenue" and not any(totals.total(kpi.metric, r) for r in ("current", "previous")):
@@ -141,7 +144,6 @@ async def _ga4(report: PeriodicReport, *, ctx: ToolContext, kpis: Sequence[Kpi])
                 year_ago=totals.total(kpi.metric, "year_ago") if report.ga4_year_ago else None,
             )
         )
-    report.chart = _chart(daily, chart, year_shift=report.period.start - report.year_ago.start)
     report.channels = segments(*_by_range(channels, "sessionDefaultChannelGroup"), kind=MoverKind.CHANNEL)
     report.pages = segments(*_by_range(pages, "landingPage"), kind=MoverKind.PAGE)
     return True
@@ -159,23 +161,25 @@ def _by_range(
     return found["previous"], found["current"]
 
 
-def _chart(parsed: ParsedReport, periods: Sequence[Period], *, year_shift: timedelta) -> list[ChartPoint]:
-    """Sessions per period, and per the same period a year before when GA4 has it."""
+def _chart(parsed: ParsedReport, periods: Sequence[Period], *, cadence: DigestCadence) -> list[ChartPoint]:
+    """Sessions per period, and per the same period a year before when GA4 has all of its days (a property created
+    since has none for the days before, which GA4 leaves out: no partial year-ago totals)."""
     by_day: dict[str, dict[date, float]] = defaultdict(dict)
     for row in parsed.rows:
         text = str(row["date"])
-        by_day[str(row.get("dateRange", "chart"))][date(int(text[:4]), int(text[4:6]), int(text[6:8]))] = float(
-            row["sessions"]
-        )
+        when = date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+        by_day[str(row.get("dateRange", "chart"))][when] = float(row["sessions"])
     now, before = by_day["chart"], by_day["chart_year_ago"]
+    first_known = min(before) if before else None
     points = []
     for period in periods:
-        earlier = [before.get(day - year_shift) for day in period.dates()]
+        earlier = year_before(cadence, period)
+        known = first_known is not None and earlier.start >= first_known
         points.append(
             ChartPoint(
                 period=period,
                 sessions=sum(now.get(day, 0.0) for day in period.dates()),
-                year_ago=sum(value or 0.0 for value in earlier) if any(earlier) else None,
+                year_ago=sum(before.get(day, 0.0) for day in earlier.dates()) if known else None,
             )
         )
     return points
