@@ -90,7 +90,7 @@ ACTION_NAMES = {
     "google_stop_sample": "Stop using sample data",
     "google_pick_property": "GA4 property",
     "google_pick_site": "Search Console site",
-    "lookout_digest_modal": "Daily digest",
+    "lookout_digest_modal": "Digest (daily, weekly or monthly)",
     "lookout_alerts_modal": "Anomaly alerts",
     "lookout_remove_subscription": "Remove a digest or alerts",
 }

@@ -173,6 +173,9 @@ BLOCK_CHANNEL = "channel"
 BLOCK_TIME = "time"
 BLOCK_TIMEZONE = "timezone"
 BLOCK_SENSITIVITY = "sensitivity"
+BLOCK_CADENCE = "cadence"
+BLOCK_WEEKDAY = "weekday"
+BLOCK_KPIS = "kpis"
 ELEMENT = "pick"
 
 HOME_CHANNELS_HEADER = "In your channels"
@@ -242,12 +245,26 @@ STEP_ALERTS = "Get anomaly alerts in a channel — *Add alerts* above, or `/look
 
 # ---------------------------------------------------------------- the modals
 
-DIGEST_MODAL_TITLE = "Daily digest"
+DIGEST_MODAL_TITLE = "Digest"
 ALERTS_MODAL_TITLE = "Anomaly alerts"
 MODAL_SAVE = "Save"
 MODAL_CANCEL = "Cancel"
 DIGEST_MODAL_INTRO = (
-    "Every morning I post yesterday's GA4 and Search Console numbers, the biggest movers and any anomalies."
+    "Daily: every morning, yesterday's GA4 and Search Console numbers, the biggest movers and any anomalies. "
+    "Weekly or monthly: the last complete week (Monday to Sunday) or month against the one before and the same "
+    "period last year, with wins, risks and next steps for the KPIs you choose."
+)
+CADENCE_LABEL = "How often"
+CADENCE_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("daily", "Daily (yesterday)"),
+    ("weekly", "Weekly (last week, Monday to Sunday)"),
+    ("monthly", "Monthly, on the 1st (last month)"),
+)
+WEEKDAY_LABEL = "Day of the week"
+WEEKDAY_HINT = "Weekly digests only."
+KPIS_LABEL = "KPIs"
+KPIS_HINT = (
+    "Weekly and monthly digests only. None chosen: sessions, users, key events, revenue, conversion rate, clicks."
 )
 ALERTS_MODAL_INTRO = (
     "I check GA4 and Search Console every hour and post when something breaks: one alert per incident, and a "
@@ -271,6 +288,8 @@ MODAL_NEED_CHANNEL = "Choose a channel."
 MODAL_BAD_TIME = "Choose a time."
 MODAL_BAD_TIMEZONE = "Choose a timezone from the list."
 MODAL_BAD_SENSITIVITY = "Choose low, medium or high."
+MODAL_BAD_CADENCE = "Choose daily, weekly or monthly."
+MODAL_BAD_KPIS = "Choose KPIs from the list."
 MODAL_NOT_A_MEMBER = "I'm not in this channel yet. Type /invite @Lookout in it, then save again."
 MODAL_CANNOT_SEE = "I can't see this channel. If it's private, type /invite @Lookout in it, then save again."
 MODAL_ARCHIVED = "This channel is archived, so nothing can be posted there."

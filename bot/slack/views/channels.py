@@ -15,7 +15,11 @@ MAX_LISTED = 20
 def subscription_line(subscription: Subscription) -> str:
     if subscription.kind == SubscriptionKind.DIGEST.value:
         return messages.home_digest_line(
-            channel_id=subscription.channel_id, time_of_day=subscription.time_of_day, timezone=subscription.timezone
+            channel_id=subscription.channel_id,
+            time_of_day=subscription.time_of_day,
+            timezone=subscription.timezone,
+            cadence=subscription.cadence,
+            weekday=subscription.weekday,
         )
     return messages.home_alerts_line(channel_id=subscription.channel_id, sensitivity=subscription.sensitivity)
 
@@ -48,7 +52,9 @@ def _edit_and_remove(subscription: Subscription) -> Block:
         "title": plain(messages.REMOVE_CONFIRM_TITLE),
         "text": {
             "type": "mrkdwn",
-            "text": messages.remove_confirm_text(kind=subscription.kind, channel_id=subscription.channel_id),
+            "text": messages.remove_confirm_text(
+                kind=subscription.kind, channel_id=subscription.channel_id, cadence=subscription.cadence
+            ),
         },
         "confirm": plain(messages.REMOVE_CONFIRM),
         "deny": plain(messages.REMOVE_DENY),

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.slack.views.digest_fields import CadenceChoice, read_cadence
 from bot.subscriptions import manage
 from bot.subscriptions.manage import DEFAULT_TIME, DEFAULT_TIMEZONE, PostingProblem
 from bot.text import subscriptions as messages
@@ -25,6 +26,7 @@ class SubscriptionForm:
     timezone: str
     sensitivity: str
     replaces: int | None
+    cadence: CadenceChoice | None = None  # digests only: how often, the weekday, the KPIs
 
 
 def read_form(*, kind: SubscriptionKind, view: dict[str, Any]) -> tuple[SubscriptionForm | None, dict[str, str]]:
@@ -35,7 +37,10 @@ def read_form(*, kind: SubscriptionKind, view: dict[str, Any]) -> tuple[Subscrip
     if channel_id is None:
         errors[messages.BLOCK_CHANNEL] = messages.MODAL_NEED_CHANNEL
     time_of_day, timezone, sensitivity = DEFAULT_TIME, DEFAULT_TIMEZONE, Sensitivity.MEDIUM.value
+    cadence: CadenceChoice | None = None
     if kind is SubscriptionKind.DIGEST:
+        cadence, cadence_errors = read_cadence(values)
+        errors.update(cadence_errors)
         time_of_day = manage.valid_time(str(_value(values, messages.BLOCK_TIME).get("selected_time") or "")) or ""
         timezone = manage.valid_timezone(_picked_option(values, messages.BLOCK_TIMEZONE)) or ""
         if not time_of_day:
@@ -49,6 +54,7 @@ def read_form(*, kind: SubscriptionKind, view: dict[str, Any]) -> tuple[Subscrip
     if errors or channel_id is None:
         return None, errors
     form = SubscriptionForm(
+        cadence=cadence,
         channel_id=channel_id,
         time_of_day=time_of_day,
         timezone=timezone,

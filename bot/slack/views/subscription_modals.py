@@ -7,18 +7,27 @@ import json
 from typing import TYPE_CHECKING
 
 from bot.slack.views.block_kit import Block, plain, section
+from bot.slack.views.digest_fields import cadence_inputs
 from bot.slack.views.timezones import initial_timezone, timezone_option_groups
 from bot.subscriptions import manage
 from bot.subscriptions.manage import DEFAULT_TIME, DEFAULT_TIMEZONE
 from bot.text import subscriptions as messages
-from storage.tables.schedule import Subscription, SubscriptionKind
+from storage.tables.schedule import DigestCadence, Subscription, SubscriptionKind
 
 if TYPE_CHECKING:
     from bot.platform.services import Services
 
 
 def digest_modal(
-    *, channel_id: str | None, time_of_day: str, timezone: str, from_property: bool, subscription_id: int | None
+    *,
+    channel_id: str | None,
+    time_of_day: str,
+    timezone: str,
+    from_property: bool,
+    subscription_id: int | None,
+    cadence: str = DigestCadence.DAILY.value,
+    weekday: int = 0,
+    kpis: str = "",
 ) -> Block:
     groups = timezone_option_groups(include=(timezone,))
     timezone_select: Block = {"type": "static_select", "action_id": messages.ELEMENT, "option_groups": groups}
@@ -42,6 +51,7 @@ def digest_modal(
             "element": {"type": "timepicker", "action_id": messages.ELEMENT, "initial_time": time_of_day},
         },
         timezone_input,
+        *cadence_inputs(cadence=cadence, weekday=weekday, kpis=kpis),
     ]
     return _modal(
         callback_id=messages.VIEW_DIGEST,
@@ -101,6 +111,9 @@ def edit_modal(subscription: Subscription) -> Block:
             timezone=subscription.timezone,
             from_property=False,
             subscription_id=subscription.id,
+            cadence=subscription.cadence,
+            weekday=subscription.weekday,
+            kpis=subscription.kpis,
         )
     return alerts_modal(
         channel_id=subscription.channel_id, sensitivity=subscription.sensitivity, subscription_id=subscription.id

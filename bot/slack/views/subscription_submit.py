@@ -15,11 +15,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.views.click_context import ClickContext
+from bot.slack.views.digest_fields import CadenceChoice
 from bot.slack.views.subscription_form import SubscriptionForm, posting_error, read_form
 from bot.subscriptions import manage
 from bot.subscriptions.manage import DEFAULT_TIMEZONE
 from bot.text import subscriptions as messages
-from storage.tables.schedule import SubscriptionKind
+from storage.tables.schedule import DigestCadence, SubscriptionKind
 
 if TYPE_CHECKING:
     from storage.tables.core import Workspace
@@ -93,6 +94,7 @@ async def _save(
             await manage.property_timezone(services=services, workspace_id=workspace.id, channel_id=form.channel_id)
             or DEFAULT_TIMEZONE
         )
+    choice = form.cadence or CadenceChoice(cadence=DigestCadence.DAILY, weekday=0, kpis="")
     try:
         await manage.save_subscription(
             services=services,
@@ -104,6 +106,9 @@ async def _save(
             sensitivity=form.sensitivity,
             user_id=user_id,
             replaces=form.replaces,
+            cadence=choice.cadence,
+            weekday=choice.weekday,
+            kpis=choice.kpis,
         )
     except Exception:
         reference = secrets.token_hex(3)

@@ -77,7 +77,7 @@ async def test_add_a_digest_opens_a_modal_then_stores_it_and_republishes_home(ho
     async with home_app.services.database.session() as session:
         [change] = (await session.execute(select(SettingsChange))).scalars().all()
     assert (change.user_id, change.action, change.surface) == (DEFAULT_USER, messages.VIEW_DIGEST, "modal")
-    assert "America/New_York" in change.detail and "Daily digest" in home
+    assert "America/New_York" in change.detail and "Digest (daily, weekly or monthly)" in home
 
 
 async def test_add_alerts_stores_the_chosen_sensitivity(home_app: RunningApp) -> None:
