@@ -33,6 +33,7 @@ from tools.context import ToolContext
 from tools.dates import DateRangeInput, ResolvedDateRange
 from tools.errors import ACCESS_DENIED, NO_PROPERTY, NO_SITE, NOT_CONNECTED
 from tools.ga4_report import MetricOrderBy, OrderBy, ParsedReport, ReportSpec, load_catalog, run_reports
+from tools.google.errors import GoogleBadRequest
 from tools.google.gsc import GscQueryResponse
 from tools.gsc_tools import fetch_gsc, gsc_query
 from tools.gsc_workflows import GscWorkflowInput, striking_distance
@@ -54,9 +55,10 @@ def _problem(error: BaseException, *, source: str) -> SectionProblem | None:
     """The section's problem for a person to fix, or None for a passing failure (retried like the daily digest)."""
     if isinstance(error, ToolUserError) and error.message_key in _MISSING:
         return SectionProblem(key=f"{source}_not_chosen")
-    if isinstance(error, ToolError) or (isinstance(error, ToolUserError) and error.message_key == ACCESS_DENIED):
-        return SectionProblem(key=f"{source}_access")  # refused by Google: a bad request or no access
-    return None
+    refused = isinstance(error, ToolError) and isinstance(error.__cause__, GoogleBadRequest)
+    if refused or (isinstance(error, ToolUserError) and error.message_key == ACCESS_DENIED):
+        return SectionProblem(key=f"{source}_access")  # refused by Google: a request it rejects, or no access
+    return None  # Google unavailable, or a request the tools refused before sending it (a bug): the post retries
 
 
 async def build_periodic_report(report: PeriodicReport, *, ctx: ToolContext, kpis: Sequence[Kpi]) -> PeriodicReport:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.digest.blocks import section_texts
+from bot.digest.blocks import PROBLEMS, section_texts
 from bot.digest.charts import periodic_chart_spec
 from bot.digest.compose import ComposedDigest
 from bot.digest.jobs import DigestCatchUpJob, DigestTiming
@@ -22,6 +22,7 @@ from storage.db import Database
 from storage.repos.schedule import get_claim
 from storage.tables.schedule import DigestCadence
 from tests.bot.digest.world import World, make_world
+from tools.base import ToolUserError
 from tools.sample.dataset import PropertyDataset
 from tools.sample.events import event_count
 
@@ -295,3 +296,25 @@ async def test_the_chart_shows_twelve_periods_and_last_years_when_there_is_all_o
         assert spec.series[1].compared
         assert spec.series[1].points[-1].x == composed.periodic.year_ago.start.isoformat()
     assert spec.title.startswith("Sessions by week" if cadence is DigestCadence.WEEKLY else "Sessions by month")
+
+
+async def test_a_section_google_refuses_says_so_and_the_other_section_still_reports(database: Database) -> None:
+    async with make_world(database, dataset=PropertyDataset(days=LONG_HISTORY)) as world:
+        world.google.fail_next("batchRunReports", status=403)
+        composed = await _compose(world, DigestCadence.WEEKLY, local_day=FRIDAY)
+        report = composed.periodic
+        assert report is not None
+        texts = section_texts(composed.blocks)
+
+        assert report.ga4_problem is not None and report.ga4_problem.key == "ga4_access"
+        assert [line.kpi.key for line in report.lines] == ["gsc:clicks"]
+        assert report.lines[0].value == _gsc(world, "clicks", WEEK)
+        assert PROBLEMS["ga4_access"] in texts
+        assert not any("GA4 properties/" in text for text in texts)  # no GA4 numbers, so no GA4 source claimed
+
+
+async def test_google_unavailable_fails_the_digest_so_that_it_is_tried_again(database: Database) -> None:
+    async with make_world(database, dataset=PropertyDataset(days=LONG_HISTORY)) as world:
+        world.google.fail_next("batchRunReports", status=503, times=10)
+        with pytest.raises(ToolUserError):
+            await _compose(world, DigestCadence.WEEKLY, local_day=FRIDAY)
