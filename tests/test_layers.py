@@ -76,7 +76,6 @@ PENDING_FUNCTIONS = frozenset(
         "bot/bench/ack.py _report",
         "bot/fakes/anthropic.py _stream",
         "bot/fakes/openai.py _completions",
-        "bot/google/routes.py handle_callback",
         "bot/main/ask.py ask",
         "bot/observe/metrics.py __init__",
         "bot/scheduler/posting.py post_once",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -67,83 +68,129 @@ def _page(page: page_messages.Page, *, status: int = 200) -> web.Response:
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Claim:
+    """Whose consent this callback finishes: the workspace, the person, and the PKCE verifier kept for it."""
+
+    workspace_id: int
+    user_id: str
+    team_id: str | None  # the workspace "Back to Slack" opens
+    code_verifier_enc: str
+
+    def page(self, content: page_messages.Page, *, status: int = 200) -> web.Response:
+        return _page(content.for_team(self.team_id), status=status)
+
+
 async def handle_callback(
     services: Services, request: web.Request, *, connections: GoogleConnectionService
 ) -> web.Response:
+    """Google's redirect after its consent screen: claim the state (once), trade the code for tokens, store the
+    connection, tell the person in Slack, and show a page saying what happened."""
     query = request.query
     state = query.get("state", "")
     if not services.settings.google_configured:
         return _page(page_messages.PAGE_NOT_CONFIGURED, status=503)
     if not state or len(state) > _MAX_STATE_LENGTH:
         return _page(page_messages.PAGE_INVALID_STATE, status=400)
+    claim = await _claim(services, state)
+    if claim is None:
+        logger.info("Google OAuth callback with an unknown, expired or reused state: nothing exchanged")
+        return await unusable_state_page(services, state)
+    if "error" in query:
+        logger.info(
+            "Google consent for workspace %s ended with error=%s", claim.workspace_id, query.get("error", "")[:64]
+        )
+        await connections.send_dm(
+            workspace_id=claim.workspace_id, user_id=claim.user_id, text=messages.consent_denied_dm()
+        )
+        return claim.page(page_messages.PAGE_DENIED)
+    tokens = await _exchange(services, claim, code=query.get("code", ""))
+    if isinstance(tokens, web.Response):
+        return tokens
+    return await _connect(services, connections, claim, tokens)
+
+
+async def _claim(services: Services, state: str) -> _Claim | None:
+    """The consent `state` stands for, used up now (a state works once); None when unknown, expired or used."""
     async with services.database.session() as session:
         claimed = await repo.consume_oauth_state(session=session, state=state, now=services.clock())
     if claimed is None:
-        logger.info("Google OAuth callback with an unknown, expired or reused state: nothing exchanged")
-        return await unusable_state_page(services, state)
-    workspace_id, user_id = claimed.workspace_id, claimed.user_id
+        return None
     async with services.database.session() as session:
-        workspace = await get_workspace_by_id(session=session, workspace_id=workspace_id)
-    team_id = workspace.team_id if workspace is not None else None
+        workspace = await get_workspace_by_id(session=session, workspace_id=claimed.workspace_id)
+    return _Claim(
+        workspace_id=claimed.workspace_id,
+        user_id=claimed.user_id,
+        team_id=workspace.team_id if workspace is not None else None,
+        code_verifier_enc=claimed.code_verifier_enc,
+    )
 
-    def page(content: page_messages.Page, *, status: int = 200) -> web.Response:
-        return _page(content.for_team(team_id), status=status)
 
-    if "error" in query:
-        logger.info("Google consent for workspace %s ended with error=%s", workspace_id, query.get("error", "")[:64])
-        await connections.send_dm(workspace_id=workspace_id, user_id=user_id, text=messages.consent_denied_dm())
-        return page(page_messages.PAGE_DENIED)
-    code = query.get("code", "")
+async def _exchange(services: Services, claim: _Claim, *, code: str) -> oauth.TokenResponse | web.Response:
+    """Google's tokens for `code`, or the page saying the sign-in was not confirmed."""
     if not code:
-        return page(page_messages.PAGE_EXCHANGE_FAILED, status=400)
-
+        return claim.page(page_messages.PAGE_EXCHANGE_FAILED, status=400)
     try:
         tokens = await oauth.exchange_code(
-            services, code=code, code_verifier=services.cipher.decrypt(claimed.code_verifier_enc)
+            services, code=code, code_verifier=services.cipher.decrypt(claim.code_verifier_enc)
         )
     except oauth.CodeExchangeFailed:
-        return page(page_messages.PAGE_EXCHANGE_FAILED, status=400)
+        return claim.page(page_messages.PAGE_EXCHANGE_FAILED, status=400)
     except GoogleUnavailable:
-        return page(page_messages.PAGE_EXCHANGE_FAILED, status=502)
+        return claim.page(page_messages.PAGE_EXCHANGE_FAILED, status=502)
     if tokens.refresh_token is None:
         # Without a refresh token the connection would die within the hour; prompt=consent should prevent this.
-        logger.warning("Google returned no refresh token for workspace %s", workspace_id)
-        return page(page_messages.PAGE_EXCHANGE_FAILED, status=400)
-    email = tokens.email
+        logger.warning("Google returned no refresh token for workspace %s", claim.workspace_id)
+        return claim.page(page_messages.PAGE_EXCHANGE_FAILED, status=400)
+    return tokens
 
-    granted = tokens.granted_scopes
-    missing = [scope for scope in oauth.SCOPES if scope not in granted]
+
+async def _connect(
+    services: Services, connections: GoogleConnectionService, claim: _Claim, tokens: oauth.TokenResponse
+) -> web.Response:
+    """Keep the connection (unless no scope Lookout needs was granted), tell the person, offer the choices."""
+    assert tokens.refresh_token is not None
+    workspace_id, user_id, email = claim.workspace_id, claim.user_id, tokens.email
+    missing = [scope for scope in oauth.SCOPES if scope not in tokens.granted_scopes]
     if len(missing) == len(oauth.SCOPES):
         await oauth.revoke(services, token=tokens.refresh_token)  # a grant we cannot use is not kept anywhere
         await connections.send_dm(
             workspace_id=workspace_id, user_id=user_id, text=messages.scopes_missing_dm(missing, connected=False)
         )
-        return page(page_messages.page_scopes_missing(missing, connected=False, email=email))
+        return claim.page(page_messages.page_scopes_missing(missing, connected=False, email=email))
+    await _save_connection(services, claim, tokens)
+    text = messages.scopes_missing_dm(missing, connected=True) if missing else messages.connected_dm(email=email)
+    await connections.send_dm(workspace_id=workspace_id, user_id=user_id, text=text)
+    await _offer_choices(services, connections, workspace_id=workspace_id, user_id=user_id)
+    if missing:
+        return claim.page(page_messages.page_scopes_missing(missing, connected=True, email=email))
+    return claim.page(await _connected_page(services, workspace_id=workspace_id, email=email))
 
+
+async def _save_connection(services: Services, claim: _Claim, tokens: oauth.TokenResponse) -> None:
+    assert tokens.refresh_token is not None
+    granted = tokens.granted_scopes
     now = services.clock()
     async with services.database.session() as session:
         await repo.save_connection(
             session=session,
-            workspace_id=workspace_id,
+            workspace_id=claim.workspace_id,
             refresh_token_enc=services.cipher.encrypt(tokens.refresh_token),
             access_token_enc=services.cipher.encrypt(tokens.access_token),
             access_token_expires_at=now + _lifetime(tokens),
             access_token_issued_at=now,
             scopes=" ".join(granted),
-            connected_by_user_id=user_id,
+            connected_by_user_id=claim.user_id,
             connected_at=now,
-            google_email=email,
+            google_email=tokens.email,
         )
-    logger.info("Google connected for workspace %s by %s (scopes: %s)", workspace_id, user_id, " ".join(granted))
-    if missing:
-        await connections.send_dm(
-            workspace_id=workspace_id, user_id=user_id, text=messages.scopes_missing_dm(missing, connected=True)
-        )
-    else:
-        await connections.send_dm(workspace_id=workspace_id, user_id=user_id, text=messages.connected_dm(email=email))
-    await _offer_choices(services, connections, workspace_id=workspace_id, user_id=user_id)
-    if missing:
-        return page(page_messages.page_scopes_missing(missing, connected=True, email=email))
+    logger.info(
+        "Google connected for workspace %s by %s (scopes: %s)", claim.workspace_id, claim.user_id, " ".join(granted)
+    )
+
+
+async def _connected_page(services: Services, *, workspace_id: int, email: str | None) -> page_messages.Page:
+    """ "Google is connected", naming the account and the property and site chosen for the workspace (if any yet)."""
     async with services.database.session() as session:
         chosen = await repo.get_choice(session=session, workspace_id=workspace_id, channel_id=repo.DEFAULT_CHANNEL)
     property_label = None
@@ -151,7 +198,7 @@ async def handle_callback(
         name = f"{chosen.property_name} " if chosen.property_name else ""
         property_label = f"{name}(properties/{chosen.property_id})"
     site_url = chosen.site_url if chosen is not None else None
-    return page(page_messages.page_connected(email=email, property_label=property_label, site_url=site_url))
+    return page_messages.page_connected(email=email, property_label=property_label, site_url=site_url)
 
 
 async def _offer_choices(
