@@ -78,7 +78,6 @@ PENDING_FUNCTIONS = frozenset(
         "bot/fakes/openai.py _completions",
         "bot/main/ask.py ask",
         "bot/observe/metrics.py __init__",
-        "bot/scheduler/posting.py post_once",
     }
 )
 

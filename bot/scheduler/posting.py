@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.scheduler.limits import ChannelPacer
 from storage.db import Database
-from storage.repos.schedule import ClaimStatus, claim_post, mark_posted, release_claim, renew_claim
+from storage.repos.schedule import Claim, ClaimStatus, claim_post, mark_posted, release_claim, renew_claim
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,17 @@ class PostOutcome:
     message_ts: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Slot:
+    """One (subscription, period) message and where it goes."""
+
+    workspace_id: int
+    subscription_id: int
+    period: str
+    channel_id: str
+    thread_ts: str | None
+
+
 class ClaimedPoster:
     """Posts (subscription, period) messages at most once across processes and restarts, and at least once unless
     Slack refuses permanently or `max_attempts` claimants in a row fail."""
@@ -114,80 +125,108 @@ class ClaimedPoster:
         prepare: Callable[[], Awaitable[SlackPost | None]],
         thread_ts: str | None = None,
     ) -> PostOutcome:
-        async with self._session() as session:
-            claim = await claim_post(
-                session=session,
-                workspace_id=workspace_id,
-                subscription_id=subscription_id,
-                period=period,
-                claimant=self.claimant,
-                now=self._clock(),
-                stale_after=self._stale_after,
-            )
+        """Post the (subscription, period) message unless it is posted already or being posted elsewhere; `prepare`
+        builds it only once the claim is ours (None: nothing to post this period)."""
+        slot = _Slot(
+            workspace_id=workspace_id,
+            subscription_id=subscription_id,
+            period=period,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+        )
+        claim = await self._claim(slot)
         if claim.status is ClaimStatus.POSTED:
             return PostOutcome(result=PostResult.ALREADY_DONE)
         if claim.status is ClaimStatus.HELD:
             return PostOutcome(result=PostResult.HELD_ELSEWHERE)
-
-        async def finish(result: PostResult, ts: str | None) -> PostOutcome:
-            async with self._session() as session:
-                await mark_posted(
-                    session=session, claim_id=claim.claim_id, token=claim.token, message_ts=ts, now=self._clock()
-                )
-            return PostOutcome(result=result, message_ts=ts)
-
         if claim.status is ClaimStatus.TAKEN_OVER:
-            earlier = await find_earlier_post(
-                client,
-                channel_id=channel_id,
-                subscription_id=subscription_id,
-                period=period,
-                since=claim.previous_claimed_at,
-                thread_ts=thread_ts,
-            )
-            if earlier is not None:
-                log.info("scheduled post %s/%s was already in Slack; recorded it", subscription_id, period)
-                return await finish(PostResult.FOUND_EARLIER, earlier)
-            if claim.attempts > self._max_attempts:
-                log.warning(
-                    "giving up on scheduled post %s/%s after %d attempts", subscription_id, period, claim.attempts - 1
-                )
-                return await finish(PostResult.GAVE_UP, None)
+            settled = await self._take_over(client, slot=slot, claim=claim)
+            if settled is not None:
+                return settled
+        post = await self._prepare(claim, prepare)
+        if post is None:
+            return await self._finish(claim, PostResult.NOTHING_TO_POST, None)
+        # Renewed, not just checked: building may have outlasted `stale_after`, and a successor must not take over
+        # (and post again) while this Slack call is on its way.
+        async with self._session() as session:
+            if not await renew_claim(session=session, claim_id=claim.claim_id, token=claim.token, now=self._clock()):
+                return PostOutcome(result=PostResult.HELD_ELSEWHERE)
+        return await self._deliver(client, slot=slot, claim=claim, post=post)
 
+    async def _claim(self, slot: _Slot) -> Claim:
+        async with self._session() as session:
+            return await claim_post(
+                session=session,
+                workspace_id=slot.workspace_id,
+                subscription_id=slot.subscription_id,
+                period=slot.period,
+                claimant=self.claimant,
+                now=self._clock(),
+                stale_after=self._stale_after,
+            )
+
+    async def _finish(self, claim: Claim, result: PostResult, ts: str | None) -> PostOutcome:
+        """Mark the period done (posted, found, nothing to post, or given up)."""
+        async with self._session() as session:
+            await mark_posted(
+                session=session, claim_id=claim.claim_id, token=claim.token, message_ts=ts, now=self._clock()
+            )
+        return PostOutcome(result=result, message_ts=ts)
+
+    async def _take_over(self, client: AsyncWebClient, *, slot: _Slot, claim: Claim) -> PostOutcome | None:
+        """A claimant went stale: record its message if Slack has it, give up after too many attempts; None to post."""
+        earlier = await find_earlier_post(
+            client,
+            channel_id=slot.channel_id,
+            subscription_id=slot.subscription_id,
+            period=slot.period,
+            since=claim.previous_claimed_at,
+            thread_ts=slot.thread_ts,
+        )
+        if earlier is not None:
+            log.info("scheduled post %s/%s was already in Slack; recorded it", slot.subscription_id, slot.period)
+            return await self._finish(claim, PostResult.FOUND_EARLIER, earlier)
+        if claim.attempts > self._max_attempts:
+            log.warning(
+                "giving up on scheduled post %s/%s after %d attempts",
+                slot.subscription_id,
+                slot.period,
+                claim.attempts - 1,
+            )
+            return await self._finish(claim, PostResult.GAVE_UP, None)
+        return None
+
+    async def _prepare(self, claim: Claim, prepare: Callable[[], Awaitable[SlackPost | None]]) -> SlackPost | None:
         try:
-            post = await prepare()
+            return await prepare()
         except asyncio.CancelledError:
             # Stopping (SIGTERM) before anything was posted: hand the claim back so the next leader posts it at
             # once instead of waiting for the claim to go stale.
             async with self._database.session() as session:
                 await release_claim(session=session, claim_id=claim.claim_id, token=claim.token)
             raise
-        if post is None:
-            return await finish(PostResult.NOTHING_TO_POST, None)
-        # Renewed, not just checked: building may have outlasted `stale_after`, and a successor must not take over
-        # (and post again) while this Slack call is on its way.
-        async with self._session() as session:
-            if not await renew_claim(session=session, claim_id=claim.claim_id, token=claim.token, now=self._clock()):
-                return PostOutcome(result=PostResult.HELD_ELSEWHERE)
+
+    async def _deliver(self, client: AsyncWebClient, *, slot: _Slot, claim: Claim, post: SlackPost) -> PostOutcome:
+        """Post with the metadata naming (subscription, period); a refusal no retry fixes ends the period."""
         try:
             ts = await self._send(
                 client,
-                channel_id=channel_id,
+                channel_id=slot.channel_id,
                 post=post,
-                thread_ts=thread_ts,
+                thread_ts=slot.thread_ts,
                 metadata={
                     "event_type": METADATA_EVENT_TYPE,
-                    "event_payload": {"subscription_id": subscription_id, "period": period},
+                    "event_payload": {"subscription_id": slot.subscription_id, "period": slot.period},
                 },
             )
         except SlackApiError as error:
             code = str(error.response.get("error", ""))
             if code in PERMANENT_ERRORS:
-                log.warning("scheduled post %s/%s refused by Slack (%s)", subscription_id, period, code)
-                return await finish(PostResult.GAVE_UP, None)
-            log.warning("scheduled post %s/%s failed (%s); will retry", subscription_id, period, code)
+                log.warning("scheduled post %s/%s refused by Slack (%s)", slot.subscription_id, slot.period, code)
+                return await self._finish(claim, PostResult.GAVE_UP, None)
+            log.warning("scheduled post %s/%s failed (%s); will retry", slot.subscription_id, slot.period, code)
             return PostOutcome(result=PostResult.FAILED)
-        return await finish(PostResult.POSTED, ts or None)
+        return await self._finish(claim, PostResult.POSTED, ts or None)
 
     async def post_unclaimed(self, client: AsyncWebClient, *, channel_id: str, post: SlackPost) -> str:
         """Post outside the schedule (`lookout digest`): no claim, so it never takes a period's slot. Its ts."""
