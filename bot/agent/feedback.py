@@ -154,77 +154,93 @@ async def _thank(client: AsyncWebClient, body: dict[str, Any]) -> None:
 
 
 def register(app: AsyncApp, *, services: Services) -> None:
+    """Slack's native thumbs under an answer (a thumbs-down opens the optional reason form), the older 👍/👎
+    buttons still on earlier answers, and the reason form."""
+
     @app.action(ACTION_FEEDBACK)
     async def native_feedback(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()
-        value = str(((body.get("actions") or [{}])[0]).get("value") or "")
-        if value not in (messages.FEEDBACK_GOOD, messages.FEEDBACK_BAD):
-            return
-        bad = value == messages.FEEDBACK_BAD
-        opened = False
-        if bad and body.get("trigger_id"):
-            # First, while the trigger is fresh (3 seconds): the form is optional, the vote is stored either way.
-            channel_id, message_ts, _ = _where(body)
-            try:
-                await client.views_open(
-                    trigger_id=str(body["trigger_id"]),
-                    view=reason_modal(channel_id=channel_id, message_ts=message_ts),
-                )
-                opened = True
-            except SlackApiError as error:
-                log.info("could not open the feedback form: %s", error.response.get("error"))
-        async with services.background.track():
-            stored = await store_vote(services=services, body=body, context=context, rating=-1 if bad else 1)
-            if stored and not opened:  # the form, when it opened, is the acknowledgement
-                await _thank(client, body)
-
-    async def legacy_vote(
-        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext, rating: int
-    ) -> None:
-        await ack()
-        model = str(((body.get("actions") or [{}])[0]).get("value") or "")
-        async with services.background.track():
-            if await store_vote(services=services, body=body, context=context, rating=rating, model=model):
-                await _thank(client, body)
+        await _native_vote(services, body=body, client=client, context=context)
 
     @app.action(ACTION_FEEDBACK_UP)
     async def feedback_up(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        await legacy_vote(ack, body, client, context, 1)
+        await ack()
+        await _legacy_vote(services, body=body, client=client, context=context, rating=1)
 
     @app.action(ACTION_FEEDBACK_DOWN)
     async def feedback_down(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        await legacy_vote(ack, body, client, context, -1)
+        await ack()
+        await _legacy_vote(services, body=body, client=client, context=context, rating=-1)
 
     @app.view(messages.VIEW_FEEDBACK_REASON)
     async def feedback_reason(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        view = body.get("view") or {}
+        await _save_reason(services, body=body, context=context)
+
+
+async def _native_vote(
+    services: Services, *, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    value = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    if value not in (messages.FEEDBACK_GOOD, messages.FEEDBACK_BAD):
+        return
+    bad = value == messages.FEEDBACK_BAD
+    opened = False
+    if bad and body.get("trigger_id"):
+        # First, while the trigger is fresh (3 seconds): the form is optional, the vote is stored either way.
+        channel_id, message_ts, _ = _where(body)
         try:
-            where = json.loads(str(view.get("private_metadata") or "{}"))
-        except ValueError:
+            await client.views_open(
+                trigger_id=str(body["trigger_id"]),
+                view=reason_modal(channel_id=channel_id, message_ts=message_ts),
+            )
+            opened = True
+        except SlackApiError as error:
+            log.info("could not open the feedback form: %s", error.response.get("error"))
+    async with services.background.track():
+        stored = await store_vote(services=services, body=body, context=context, rating=-1 if bad else 1)
+        if stored and not opened:  # the form, when it opened, is the acknowledgement
+            await _thank(client, body)
+
+
+async def _legacy_vote(
+    services: Services, *, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext, rating: int
+) -> None:
+    model = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    async with services.background.track():
+        if await store_vote(services=services, body=body, context=context, rating=rating, model=model):
+            await _thank(client, body)
+
+
+async def _save_reason(services: Services, *, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """The reason typed into the form, added to the vote it follows (a vote not stored drops it)."""
+    view = body.get("view") or {}
+    try:
+        where = json.loads(str(view.get("private_metadata") or "{}"))
+    except ValueError:
+        return
+    user_id = str((body.get("user") or {}).get("id") or "")
+    reason = reason_from((view.get("state") or {}).get("values") or {})
+    if not (isinstance(where, dict) and user_id and reason):
+        return
+    async with services.background.track():
+        workspace = await resolve_owner(services=services, context=context)
+        if workspace is None or workspace.id is None:
             return
-        user_id = str((body.get("user") or {}).get("id") or "")
-        reason = reason_from((view.get("state") or {}).get("values") or {})
-        if not (isinstance(where, dict) and user_id and reason):
-            return
-        async with services.background.track():
-            workspace = await resolve_owner(services=services, context=context)
-            if workspace is None or workspace.id is None:
-                return
-            async with services.database.session() as session:
-                saved = await repo.set_feedback_comment(
-                    session=session,
-                    workspace_id=workspace.id,
-                    channel_id=str(where.get("channel", "")),
-                    message_ts=str(where.get("ts", "")),
-                    user_id=user_id,
-                    comment=reason,
-                )
-            if not saved:
-                log.info("a feedback comment arrived for a vote that is not stored; dropped")
+        async with services.database.session() as session:
+            saved = await repo.set_feedback_comment(
+                session=session,
+                workspace_id=workspace.id,
+                channel_id=str(where.get("channel", "")),
+                message_ts=str(where.get("ts", "")),
+                user_id=user_id,
+                comment=reason,
+            )
+        if not saved:
+            log.info("a feedback comment arrived for a vote that is not stored; dropped")
