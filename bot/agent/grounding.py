@@ -163,6 +163,7 @@ def _collect(
     label: tuple[str, ...],
     cells: _Cells,
 ) -> None:
+    """Walk one tool result: the first list level holds the rows; every number found is recorded in `cells`."""
     if isinstance(value, bool) or value is None:
         return
     if isinstance(value, dict):
@@ -185,6 +186,14 @@ def _collect(
                     cells=cells,
                 )
         return
+    numbers = _figures(value, cells=cells)
+    if numbers:
+        _record(numbers, result=result, keys=keys, row=row, label=label, cells=cells)
+
+
+def _figures(value: object, *, cells: _Cells) -> list[float]:
+    """The figure a scalar is (none for dates and times); numbers inside text are only ever quoted, so they are
+    recorded as stated and not returned."""
     numbers: list[float] = []
     if isinstance(value, int | float):
         numbers = [float(value)]
@@ -198,10 +207,15 @@ def _collect(
         except ValueError:
             # Numbers inside text ("/blog/post-3", "Black Friday 2x") may be quoted, never computed with.
             cells.stated.extend(float(found) for found in re.findall(r"-?\d+(?:\.\d+)?", text))
-            return
-    numbers = [number for number in numbers if math.isfinite(number)]
-    if not numbers:
-        return
+            return []
+    return [number for number in numbers if math.isfinite(number)]
+
+
+def _record(
+    numbers: list[float], *, result: int, keys: list[str], row: str, label: tuple[str, ...], cells: _Cells
+) -> None:
+    """File figures under their measure (family), their measure and row label (comparable) and their row; a value
+    the tool derived itself (a rate, a change) is only ever quoted."""
     name = keys[-1].lower() if keys else ""
     key = _family_key(result, keys)
     if name in _DERIVED_KEYS:
