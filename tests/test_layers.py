@@ -71,7 +71,6 @@ KEPT_WHOLE = "Kept whole"
 PENDING_MODULES = frozenset({})
 PENDING_FUNCTIONS = frozenset(
     {
-        "bot/bench/ack.py _report",
         "bot/fakes/anthropic.py _stream",
         "bot/fakes/openai.py _completions",
         "bot/observe/metrics.py __init__",
