@@ -17,6 +17,11 @@ class Metrics:
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self) -> None:
+        """Every metric, defined once on this instance's registry.
+
+        Kept whole because it is a catalogue, not logic: one definition after another, read as the table of what
+        `/metrics` exposes. Split by area, the names and labels could no longer be checked against each other at a
+        glance."""
         self.registry = CollectorRegistry(auto_describe=True)
         self.events_received = Counter(
             "lookout_slack_requests_received",
