@@ -265,6 +265,8 @@ class FakeAnthropic(LLMFakeServer):
     async def _stream(
         self, request: web.Request, script: Reply | FailMidStream, model: str, body: dict[str, Any]
     ) -> web.StreamResponse:
+        """The reply as Anthropic streams it: message_start, a content block per thinking, text and tool call (each
+        start, deltas, stop), message_delta with the stop reason, message_stop; or failing mid-text as scripted."""
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await response.prepare(request)
         reply = script if isinstance(script, Reply) else Reply(text=script.text)
@@ -272,59 +274,28 @@ class FakeAnthropic(LLMFakeServer):
         start["usage"] = {**start["usage"], "output_tokens": 1}
         await response.write(_sse("message_start", {"type": "message_start", "message": start}))
         await response.write(_sse("ping", {"type": "ping"}))
-        index = 0
-
-        async def open_block(block: dict[str, Any]) -> None:
-            event = {"type": "content_block_start", "index": index, "content_block": block}
-            await response.write(_sse("content_block_start", event))
-
-        async def delta(payload: dict[str, Any]) -> None:
-            event = {"type": "content_block_delta", "index": index, "delta": payload}
-            await response.write(_sse("content_block_delta", event))
-
-        async def close_block() -> None:
-            await response.write(_sse("content_block_stop", {"type": "content_block_stop", "index": index}))
-
+        blocks = _ContentBlocks(response)
         calls = [(call, call.id or _tool_id()) for call in reply.tool_calls]
         for block in self._issue(reply, model, body, [call_id for _, call_id in calls]):
-            if block["type"] == "redacted_thinking":
-                await open_block(block)
-            else:
-                await open_block({"type": "thinking", "thinking": "", "signature": ""})
-                for piece in text_chunks(block["thinking"]) if block["thinking"] else []:
-                    await delta({"type": "thinking_delta", "thinking": piece})
-                await delta({"type": "signature_delta", "signature": block["signature"]})
-            await close_block()
-            index += 1
+            await blocks.thinking(block)
         if reply.text:
-            await open_block({"type": "text", "text": ""})
+            await blocks.open({"type": "text", "text": ""})
             for piece in text_chunks(reply.text):
-                await delta({"type": "text_delta", "text": piece})
+                await blocks.delta({"type": "text_delta", "text": piece})
             if isinstance(script, FailMidStream):
-                if script.how == "disconnect":
-                    return await self.drop_connection(request, response)
-                if script.how == "eof":
-                    await response.write_eof()
-                    return response
-                error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
-                await response.write(_sse("error", error))
-                await response.write_eof()
-                return response
-            await close_block()
-            index += 1
+                return await self._fail(request, response, script)
+            await blocks.close()
         for call, call_id in calls:
-            await open_block({"type": "tool_use", "id": call_id, "name": call.name, "input": {}})
+            await blocks.open({"type": "tool_use", "id": call_id, "name": call.name, "input": {}})
             for piece in text_chunks(call.arguments_text(), 20):
-                await delta({"type": "input_json_delta", "partial_json": piece})
-            await close_block()
-            index += 1
-        stop_reason = _stop_reason(reply)
+                await blocks.delta({"type": "input_json_delta", "partial_json": piece})
+            await blocks.close()
         await response.write(
             _sse(
                 "message_delta",
                 {
                     "type": "message_delta",
-                    "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                    "delta": {"stop_reason": _stop_reason(reply), "stop_sequence": None},
                     "usage": {"output_tokens": reply.output_tokens},
                 },
             )
@@ -332,6 +303,51 @@ class FakeAnthropic(LLMFakeServer):
         await response.write(_sse("message_stop", {"type": "message_stop"}))
         await response.write_eof()
         return response
+
+    async def _fail(
+        self, request: web.Request, response: web.StreamResponse, script: FailMidStream
+    ) -> web.StreamResponse:
+        """Break off mid-answer: drop the connection, end the body early, or send Anthropic's `error` event."""
+        if script.how == "disconnect":
+            return await self.drop_connection(request, response)
+        if script.how == "eof":
+            await response.write_eof()
+            return response
+        error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+        await response.write(_sse("error", error))
+        await response.write_eof()
+        return response
+
+
+class _ContentBlocks:
+    """Writes a streamed message's content blocks, numbering them as Anthropic does."""
+
+    def __init__(self, response: web.StreamResponse) -> None:
+        self._response = response
+        self._index = 0
+
+    async def open(self, block: dict[str, Any]) -> None:
+        event = {"type": "content_block_start", "index": self._index, "content_block": block}
+        await self._response.write(_sse("content_block_start", event))
+
+    async def delta(self, payload: dict[str, Any]) -> None:
+        event = {"type": "content_block_delta", "index": self._index, "delta": payload}
+        await self._response.write(_sse("content_block_delta", event))
+
+    async def close(self) -> None:
+        await self._response.write(_sse("content_block_stop", {"type": "content_block_stop", "index": self._index}))
+        self._index += 1
+
+    async def thinking(self, block: dict[str, Any]) -> None:
+        """A thinking block (its text, then its signature) or a redacted one (whole, in its start event)."""
+        if block["type"] == "redacted_thinking":
+            await self.open(block)
+        else:
+            await self.open({"type": "thinking", "thinking": "", "signature": ""})
+            for piece in text_chunks(block["thinking"]) if block["thinking"] else []:
+                await self.delta({"type": "thinking_delta", "thinking": piece})
+            await self.delta({"type": "signature_delta", "signature": block["signature"]})
+        await self.close()
 
 
 def _scripted_usage(reply: Reply) -> dict[str, int]:

@@ -121,6 +121,7 @@ class FakeOpenAI(LLMFakeServer):
         return web.json_response({"object": "list", "data": data})
 
     async def _completions(self, request: web.Request) -> web.StreamResponse:
+        """`POST /v1/chat/completions`: check the request, then answer as scripted, whole or streamed."""
         body = await request.json()
         recorded = self.remember(
             request,
@@ -142,6 +143,19 @@ class FakeOpenAI(LLMFakeServer):
             if isinstance(script, FailMidStream):
                 return web.json_response(_error(503, "Service unavailable"), status=503)
             return web.json_response(_completion(script, model, completion_id))
+        return await self._stream(request, script, body=body, model=model, completion_id=completion_id)
+
+    async def _stream(
+        self,
+        request: web.Request,
+        script: Reply | FailMidStream,
+        *,
+        body: dict[str, Any],
+        model: str,
+        completion_id: str,
+    ) -> web.StreamResponse:
+        """The reply as OpenAI streams it: chunks of deltas (role, reasoning, text, tool calls), the finish reason,
+        the usage when asked for, `[DONE]`; or failing mid-text as scripted."""
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         reply = script if isinstance(script, Reply) else Reply(text=script.text)
@@ -156,14 +170,7 @@ class FakeOpenAI(LLMFakeServer):
         for piece in text_chunks(reply.text) if reply.text else []:
             await send({"content": piece})
         if isinstance(script, FailMidStream):
-            if script.how == "disconnect":
-                return await self.drop_connection(request, response)
-            if script.how == "eof":
-                await response.write_eof()
-                return response
-            await response.write(f"data: {json.dumps(_error(500, 'The server had an error'))}\n\n".encode())
-            await response.write_eof()
-            return response
+            return await self._fail(request, response, script)
         for index, call in enumerate(reply.tool_calls):
             call_id = call.id or _call_id()
             first = {
@@ -180,6 +187,19 @@ class FakeOpenAI(LLMFakeServer):
             usage_chunk = _chunk(completion_id, model, []) | {"usage": _usage(reply)}
             await response.write(f"data: {json.dumps(usage_chunk)}\n\n".encode())
         await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
+
+    async def _fail(
+        self, request: web.Request, response: web.StreamResponse, script: FailMidStream
+    ) -> web.StreamResponse:
+        """Break off mid-answer: drop the connection, end the body early, or send an error as a data line."""
+        if script.how == "disconnect":
+            return await self.drop_connection(request, response)
+        if script.how == "eof":
+            await response.write_eof()
+            return response
+        await response.write(f"data: {json.dumps(_error(500, 'The server had an error'))}\n\n".encode())
         await response.write_eof()
         return response
 
