@@ -21,8 +21,9 @@ from bot.agent.prompt import PromptFacts, system_prompt
 from bot.agent.routing import depth_for
 from bot.llm.base import ADMIN_KINDS, AllModelsFailed
 from bot.llm.fallback import FallbackModel, KeyWatch
-from bot.llm.messages import Message, dump_conversation, load_conversation
+from bot.llm.messages import Message, Usage, dump_conversation, load_conversation
 from bot.llm.registry import API_KEY_VARIABLES, Depth, ModelRegistry
+from bot.observe import tracing
 from bot.text import agent as messages
 from storage.db import Database
 from storage.repos import agent as repo
@@ -167,8 +168,8 @@ class AgentService(Generic[ContextT]):
             model=FallbackModel(chain, keys=self._keys), tools=self.tools, limits=self.limits, specs=self._specs
         )
         try:
-            result = await agent.run(
-                question, system=system_prompt(facts), context=context, history=history, on_event=on_event
+            result = await _invoke(
+                agent, question=question, facts=facts, context=context, history=history, on_event=on_event
             )
         except AllModelsFailed as error:
             log.error("no model answered: %s", error)
@@ -262,3 +263,33 @@ class AgentService(Generic[ContextT]):
         self.metrics.model_seconds.inc(result.model_seconds)
         self.metrics.tool_seconds.inc(result.tool_seconds)
         self.metrics.turn_seconds.observe(seconds)
+
+
+async def _invoke(
+    agent: Agent[ContextT],
+    *,
+    question: str,
+    facts: PromptFacts,
+    context: ContextT,
+    history: list[Message],
+    on_event: EventSink | None,
+) -> AgentResult:
+    """The agent's run: an `invoke_agent` span (GenAI conventions) around its model and tool spans when tracing is
+    on, with the turn's token totals and how it ended."""
+    attributes = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "lookout"}
+    with tracing.child_span("invoke_agent lookout", attributes) as span:
+        result = await agent.run(
+            question, system=system_prompt(facts), context=context, history=history, on_event=on_event
+        )
+        if span is not None:
+            usage = sum(result.usage_by_model.values(), Usage())
+            span.set_attributes(
+                {
+                    "gen_ai.usage.input_tokens": usage.input_tokens,
+                    "gen_ai.usage.output_tokens": usage.output_tokens,
+                    "gen_ai.usage.cache_read.input_tokens": usage.cached_tokens,
+                    "gen_ai.usage.cache_creation.input_tokens": usage.cache_write_tokens,
+                    "lookout.agent.stop": result.stop.value,
+                }
+            )
+        return result

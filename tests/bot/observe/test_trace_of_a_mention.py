@@ -101,11 +101,15 @@ async def test_one_mention_is_one_trace_of_model_tool_google_slack_and_database_
     spans = [span for span in recorded.spans if span.context.trace_id == root.context.trace_id]
     assert len(spans) == len(recorded.spans) - len(roots) + 1
 
+    [agent] = recorded.named("invoke_agent")
+    assert agent.name == "invoke_agent lookout" and parent_of(agent, spans) is root
+    assert agent.attributes is not None and agent.attributes["gen_ai.operation.name"] == "invoke_agent"
+    assert (agent.attributes["gen_ai.usage.input_tokens"], agent.attributes["lookout.agent.stop"]) == (5000, "answered")
     chats = recorded.named("chat ")
     assert [span.name for span in chats] == ["chat claude-haiku-4-5"] * 2
     for chat in chats:
         assert chat.kind is SpanKind.CLIENT
-        assert parent_of(chat, spans) is root
+        assert parent_of(chat, spans) is agent
         assert chat.attributes is not None
         assert chat.attributes["gen_ai.operation.name"] == "chat"
         assert chat.attributes["gen_ai.provider.name"] == "anthropic"
@@ -119,7 +123,7 @@ async def test_one_mention_is_one_trace_of_model_tool_google_slack_and_database_
 
     [tool] = recorded.named("execute_tool")
     assert tool.name == "execute_tool ga4_run_report"
-    assert parent_of(tool, spans) is root
+    assert parent_of(tool, spans) is agent
     assert tool.attributes is not None
     assert tool.attributes["gen_ai.operation.name"] == "execute_tool"
     assert tool.attributes["gen_ai.tool.name"] == "ga4_run_report"
