@@ -17,6 +17,7 @@ from tools.cache import ResultCache, WorkspaceCache
 if TYPE_CHECKING:
     from tools.google.ga4 import Ga4Api
     from tools.google.gsc import GscApi
+    from tools.targets import NamedTargets
 
 SEARCH_CONSOLE_TIMEZONE = "America/Los_Angeles"  # Search Console reports days in Pacific Time
 
@@ -43,6 +44,7 @@ class ToolContext:
     timezone: str | None = None
     currency: str | None = None
     result_budget_chars: int = 6000
+    targets: NamedTargets | None = None  # the other properties / sites a tool may be asked to read (`tools.retarget`)
 
     @classmethod
     def for_workspace(
@@ -57,6 +59,7 @@ class ToolContext:
         clock: Callable[[], datetime] = _utcnow,
         timezone: str | None = None,
         currency: str | None = None,
+        targets: NamedTargets | None = None,
     ) -> ToolContext:
         """The usual constructor: takes the process-wide cache and binds the workspace's slice of it."""
         return cls(
@@ -69,6 +72,7 @@ class ToolContext:
             clock=clock,
             timezone=timezone,
             currency=currency,
+            targets=targets,
         )
 
     def zone(self) -> ZoneInfo:

@@ -23,6 +23,8 @@ from tools.context import ToolContext
 from tools.dates import DateRangeInput, ResolvedDateRange, resolve_periods
 from tools.ga4_report import ADDITIVE_TYPES, ParsedReport, ReportSpec, load_catalog, require_ga4, run_reports
 from tools.gsc_tools import fetch_gsc, gsc_period_totals, gsc_periods, gsc_query, require_gsc
+from tools.retarget import on_named_target
+from tools.targets import OnProperty, OnSite
 
 GA4_DIMENSIONS = ("sessionDefaultChannelGroup", "sessionSourceMedium", "deviceCategory", "country", "landingPage")
 GSC_DIMENSIONS = ("query", "page", "country", "device")
@@ -43,7 +45,7 @@ def page_group(page: str) -> str:
     return "/" + parts[0] + "/*"
 
 
-class ExplainChangeInput(BaseModel):
+class ExplainChangeInput(OnProperty, OnSite):
     metric: str = Field(
         description="A GA4 count metric (sessions, keyEvents, totalRevenue, …) or Search Console clicks / impressions."
     )
@@ -319,6 +321,6 @@ EXPLAIN_TOOLS: list[Tool[Any, ToolContext]] = [
             "share of the total change. Deterministic arithmetic; use it before guessing causes."
         ),
         input_model=ExplainChangeInput,
-        run=explain_change,
+        run=on_named_target(explain_change),
     )
 ]

@@ -33,13 +33,15 @@ from tools.ga4_report import (
     run_report,
     trim_rows,
 )
+from tools.retarget import on_named_target
+from tools.targets import OnProperty
 
 REALTIME_TTL = 30.0
 
 # ----- ga4_run_report ----------------------------------------------------------------------------------------------
 
 
-class Ga4RunReportInput(ReportSpec):
+class Ga4RunReportInput(ReportSpec, OnProperty):
     """Arguments of ga4_run_report (GA4 Data API field names in snake_case)."""
 
 
@@ -60,7 +62,7 @@ Call ga4_metadata to find other or custom fields."""
 # ----- ga4_compare_periods -----------------------------------------------------------------------------------------
 
 
-class Ga4ComparePeriodsInput(BaseModel):
+class Ga4ComparePeriodsInput(OnProperty):
     metrics: list[str] = Field(min_length=1, max_length=5, description="GA4 metric API names; rows sort by the first.")
     current: DateRangeInput = Field(description="The period to explain, e.g. 7daysAgo to yesterday.")
     previous: DateRangeInput | None = Field(
@@ -174,7 +176,7 @@ def _active_users() -> list[RealtimeMetric]:
     return ["activeUsers"]
 
 
-class Ga4RealtimeInput(BaseModel):
+class Ga4RealtimeInput(OnProperty):
     metrics: list[RealtimeMetric] = Field(default_factory=_active_users, min_length=1, max_length=4)
     dimensions: list[RealtimeDimension] = Field(default_factory=list, max_length=3)
     minutes: int = Field(default=30, ge=1, le=30, description="How many of the last minutes to cover (max 30).")
@@ -236,7 +238,7 @@ async def ga4_realtime(args: Ga4RealtimeInput, ctx: ToolContext) -> RealtimeResu
 # ----- ga4_metadata ------------------------------------------------------------------------------------------------
 
 
-class Ga4MetadataInput(BaseModel):
+class Ga4MetadataInput(OnProperty):
     search: str | None = Field(default=None, description="Words to look for in names and descriptions, e.g. 'revenue'.")
     kind: Literal["dimension", "metric", "any"] = "any"
     custom_only: bool = Field(default=False, description="Only the property's custom dimensions and metrics.")
@@ -285,7 +287,7 @@ GA4_TOOLS: list[Tool[Any, ToolContext]] = [
         name="ga4_run_report",
         description=GA4_RUN_REPORT_DESCRIPTION,
         input_model=Ga4RunReportInput,
-        run=ga4_run_report,
+        run=on_named_target(ga4_run_report),
     ),
     Tool(
         name="ga4_compare_periods",
@@ -295,7 +297,7 @@ GA4_TOOLS: list[Tool[Any, ToolContext]] = [
             "by the size of the change in the first metric. Use it for 'how did X change' questions."
         ),
         input_model=Ga4ComparePeriodsInput,
-        run=ga4_compare_periods,
+        run=on_named_target(ga4_compare_periods),
     ),
     Tool(
         name="ga4_realtime",
@@ -304,7 +306,7 @@ GA4_TOOLS: list[Tool[Any, ToolContext]] = [
             "country, deviceCategory, unifiedScreenName (page title) or minutesAgo."
         ),
         input_model=Ga4RealtimeInput,
-        run=ga4_realtime,
+        run=on_named_target(ga4_realtime),
     ),
     Tool(
         name="ga4_metadata",
@@ -313,6 +315,6 @@ GA4_TOOLS: list[Tool[Any, ToolContext]] = [
             "name to use in ga4_run_report. Returns api_name, ui_name, kind, type and a short description."
         ),
         input_model=Ga4MetadataInput,
-        run=ga4_metadata,
+        run=on_named_target(ga4_metadata),
     ),
 ]

@@ -15,6 +15,8 @@ from tools.context import ToolContext
 from tools.dates import DateRangeInput, ResolvedDateRange, resolve_periods, resolve_range
 from tools.errors import google_errors
 from tools.ga4_report import FilterExpression, ParsedReport, ReportSpec, require_ga4, run_reports
+from tools.retarget import on_named_target
+from tools.targets import OnProperty
 
 # Referrers of AI assistants. GA4's default channel group has had an "AI Assistant" channel since May 2026
 # (medium ai-assistant), but its list is Google's own (Perplexity, for one, stays in Referral) and older data
@@ -46,7 +48,7 @@ class FunnelStepInput(BaseModel):
     name: str | None = None
 
 
-class Ga4WorkflowInput(BaseModel):
+class Ga4WorkflowInput(OnProperty):
     workflow: Literal["key_events", "ai_assistant_traffic", "funnel"]
     start_date: str = "28daysAgo"
     end_date: str = "yesterday"
@@ -362,5 +364,10 @@ channel (by); ai_assistant_traffic: sessions from AI assistants (GA4's "AI Assis
 chatgpt.com, perplexity.ai, gemini, copilot) by source; funnel: users through ordered steps, completion per step."""
 
 GA4_WORKFLOW_TOOLS: list[Tool[Any, ToolContext]] = [
-    Tool(name="ga4_workflow", description=GA4_WORKFLOW_DESCRIPTION, input_model=Ga4WorkflowInput, run=ga4_workflow),
+    Tool(
+        name="ga4_workflow",
+        description=GA4_WORKFLOW_DESCRIPTION,
+        input_model=Ga4WorkflowInput,
+        run=on_named_target(ga4_workflow),
+    ),
 ]

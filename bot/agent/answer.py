@@ -98,7 +98,7 @@ class AgentMessageHandler:
             team_id=message.team_id,
             user_id=message.user_id,
             status=status,
-            plan=Plan(where=where_of(prepared)),
+            plan=Plan(where=where_of(prepared), targets=prepared.context.targets),
         )
         shown = _Shown(message=message, stream=stream, status=status, prepared=prepared)
         outcome = await self.agent.answer(

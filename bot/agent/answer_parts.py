@@ -8,10 +8,11 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.agent import followups, links
+from bot.agent import followups
 from bot.agent.events import AgentResult, ToolRun
 from bot.agent.feedback import feedback_block
 from bot.agent.plan_steps import Where
+from bot.agent.sources import answer_sources
 from bot.text import agent as messages
 from bot.text import plan as plan_words
 from bot.text.sample import SAMPLE_NOTE
@@ -20,50 +21,15 @@ if TYPE_CHECKING:
     from bot.agent.context import PreparedContext
 
 
-def _first_args(runs: Sequence[ToolRun], prefix: str) -> dict[str, object]:
-    for run in runs:
-        if not run.outcome.is_error and run.call.name.startswith(prefix):
-            return run.call.arguments_object() or {}
-    return {}
-
-
-def _dimension_names(args: dict[str, object]) -> list[str]:
-    value = args.get("dimensions") or ([args["dimension"]] if isinstance(args.get("dimension"), str) else [])
-    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
-
-
 def footer_text(result: AgentResult, prepared: PreparedContext, *, with_links: bool = False) -> str:
-    """Where the numbers came from (with `with_links`, each source opens its report: Lookout's own links), the
-    exact dates, and which model answered."""
-    context = prepared.context
-    names = {run.call.name for run in result.tool_runs if not run.outcome.is_error}
+    """Where the numbers came from (every property and site read; with `with_links`, each opens its report: Lookout's
+    own links), the exact dates, and which model answered."""
     found = followups.dates_answered(result.tool_runs)
     sources: list[str] = [SAMPLE_NOTE] if prepared.sample else []
     urls: list[str | None] = [None] * len(sources)
-    if any(name.startswith("ga4_") or name == "explain_change" for name in names) and context.property_id:
-        name = prepared.property_name
-        sources.append(
-            f"GA4 · {name} (properties/{context.property_id})" if name else f"GA4 properties/{context.property_id}"
-        )
-        dimensions = _dimension_names(_first_args(result.tool_runs, "ga4_"))
-        ga4_runs = [run for run in result.tool_runs if not run.call.name.startswith("gsc_")]
-        urls.append(
-            links.ga4_report(
-                property_id=context.property_id, dimensions=dimensions, ranges=followups.dates_answered(ga4_runs)[:2]
-            )
-        )
-    if any(name.startswith("gsc_") for name in names) and context.site_url:
-        sources.append(f"Search Console {context.site_url}")
-        dimensions = _dimension_names(_first_args(result.tool_runs, "gsc_"))
-        urls.append(
-            links.search_console_performance(
-                site_url=context.site_url,
-                ranges=followups.dates_answered([run for run in result.tool_runs if run.call.name.startswith("gsc_")])[
-                    :2
-                ],
-                breakdown=dimensions[0] if dimensions else None,
-            )
-        )
+    read, read_urls = answer_sources(result.tool_runs, prepared)
+    sources += read
+    urls += read_urls
     label = plan_words.ranges_label(found)
     return messages.footer(
         sources=sources,
@@ -111,6 +77,7 @@ def where_of(prepared: PreparedContext) -> Where:
         # The built-in sample property has no report in Google to open: its tasks carry no links.
         property_id=None if prepared.sample else context.property_id,
         site_url=None if prepared.sample else context.site_url,
+        linked=not prepared.sample,
         ga4_today=context.property_today(),
         search_console_today=context.search_console_today(),
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.agent.prompt import PromptFacts
 from tools.cache import ResultCache
 from tools.context import ToolContext
+from tools.targets import NamedTargets
 
 if TYPE_CHECKING:
     from bot.google.sample import SampleGoogle
@@ -63,9 +64,14 @@ class SampleToolContexts:
 def sample_context(
     sample: SampleGoogle, *, workspace_id: int, cache: ResultCache, clock: Callable[[], datetime]
 ) -> PreparedContext:
+    from bot.google.readable import OneTargetDirectory
+
     target = sample.target(workspace_id=workspace_id)
     clients = sample.clients()
-    context = target.tool_context(cache=cache, ga4=clients.ga4, gsc=clients.gsc, clock=clock, timezone=target.timezone)
+    targets = NamedTargets(directory=OneTargetDirectory(target), ga4=clients.ga4, gsc=clients.gsc)
+    context = target.tool_context(
+        cache=cache, ga4=clients.ga4, gsc=clients.gsc, clock=clock, timezone=target.timezone, targets=targets
+    )
     return PreparedContext(context=context, property_name=target.property_name, sample=True)
 
 
@@ -79,6 +85,7 @@ class GoogleToolContexts:
 
     async def __call__(self, *, workspace_id: int, channel_id: str | None) -> PreparedContext:
         from bot.google.connection import google_connections
+        from bot.google.readable import named_targets
 
         connections = google_connections(self._services)
         target = await connections.resolve_target(workspace_id=workspace_id, channel_id=channel_id)
@@ -89,5 +96,8 @@ class GoogleToolContexts:
             gsc=clients.gsc if target.site_url else None,
             clock=self._services.clock,
             timezone=target.timezone,
+            targets=named_targets(
+                self._services, target=target, clients=clients, cache=self._cache.for_workspace(workspace_id)
+            ),
         )
         return PreparedContext(context=context, property_name=target.property_name, sample=target.sample)

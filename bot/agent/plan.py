@@ -10,13 +10,14 @@ summary task so a long plan stays within Slack's limits.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from bot.agent.plan_steps import StepView, Where, clip, describe
 from bot.llm.messages import ToolCallPart
 from bot.text import plan as words
 from tools.base import ToolOutcome
+from tools.targets import NamedTargets
 
 TaskStatus = Literal["pending", "in_progress", "complete", "error"]
 MAX_TASKS = 10
@@ -55,11 +56,17 @@ def error_reason(outcome: ToolOutcome) -> str:
     return words.ERROR_NOT_RUN if outcome.content.startswith("Not run:") else words.ERROR_ARGUMENTS
 
 
+def _names_a_target(call: ToolCallPart) -> bool:
+    arguments = call.arguments_object() or {}
+    return any(isinstance(arguments.get(name), str) and arguments.get(name) for name in ("property", "site"))
+
+
 class Plan:
     """The tasks of one answer, in the order the model asked for them."""
 
-    def __init__(self, *, where: Where) -> None:
+    def __init__(self, *, where: Where, targets: NamedTargets | None = None) -> None:
         self.where = where
+        self._targets = targets  # what a call's `property` / `site` resolved to, once it has run
         self._tasks: dict[str, Task] = {}
         self._by_call: dict[str, Task] = {}
         self._more_done: set[str] = set()  # calls counted in the summary task that finished
@@ -76,7 +83,7 @@ class Plan:
         if known is not None:
             return known
         if len(self._tasks) < MAX_TASKS:
-            task = Task(id=f"task-{len(self._tasks) + 1}", view=describe(call, where=self.where))
+            task = Task(id=f"task-{len(self._tasks) + 1}", view=describe(call, where=self._where_for(call)))
             self._tasks[task.id] = task
         else:
             task = self._tasks.get(MORE_ID) or Task(id=MORE_ID, view=StepView(title=""))
@@ -109,7 +116,22 @@ class Plan:
             return [task]
         task.status = "error" if outcome.is_error else "complete"
         task.output = error_reason(outcome) if outcome.is_error else ""
+        if not outcome.is_error and _names_a_target(call):
+            task.view = describe(call, where=self._where_for(call))  # its links now open what it read
         return [task]
+
+    def _where_for(self, call: ToolCallPart) -> Where:
+        """`where`, or the property / site the call named once it resolved (no link to it before: it may not)."""
+        arguments = call.arguments_object() or {}
+        asked_property, asked_site = arguments.get("property"), arguments.get("site")
+        where, targets = self.where, self._targets
+        if isinstance(asked_property, str) and asked_property:
+            ref = targets.property_read(asked_property) if targets else None
+            where = replace(where, property_id=ref.property_id if ref and where.linked else None)
+        if isinstance(asked_site, str) and asked_site:
+            site = targets.site_read(asked_site) if targets else None
+            where = replace(where, site_url=site if where.linked else None)
+        return where
 
     def not_run(self, calls: Iterable[ToolCallPart]) -> list[Task]:
         changed = self.requested(calls)

@@ -28,6 +28,7 @@ class Where:
     site_url: str | None = None
     ga4_today: date | None = None
     search_console_today: date | None = None
+    linked: bool = True  # False for the sample property: no report in Google to open
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tools.google.ga4 import Ga4Api
     from tools.google.gsc import GscApi
     from tools.google.runtime import GoogleRuntime
+    from tools.targets import NamedTargets
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,9 +50,10 @@ class GoogleTarget:
         gsc: GscApi | None,
         clock: Callable[[], datetime],
         timezone: str | None,
+        targets: NamedTargets | None = None,
     ) -> ToolContext:
         """The tools' context for reading this target with these clients, in `timezone` (the property's own, or the
-        caller's fallback for it)."""
+        caller's fallback for it); `targets` resolves the other properties and sites a question may name."""
         return ToolContext.for_workspace(
             self.workspace_id,
             cache=cache,
@@ -62,6 +64,7 @@ class GoogleTarget:
             clock=clock,
             timezone=timezone,
             currency=self.currency,
+            targets=targets,
         )
 
 

@@ -231,13 +231,15 @@ class FakeGoogleAuth(LoopbackServer):
     # --- Serving -----------------------------------------------------------------------------------------
 
     def add_routes(self, app: web.Application) -> None:
-        """Mount the OAuth and discovery routes on `app` (the combined fake Google server does this)."""
-        app.router.add_get(AUTH_PATH, self._authorize)
-        app.router.add_post(TOKEN_PATH, self._token)
-        app.router.add_post(REVOKE_PATH, self._revoke)
-        app.router.add_get("/v1beta/accountSummaries", self._account_summaries)
-        app.router.add_get("/v1beta/properties/{property_id}", self._get_property)
-        app.router.add_get("/webmasters/v3/sites", self._list_sites)
+        """Mount the OAuth and discovery routes on `app` (the combined fake Google server does this); `requests`
+        records every request they receive, mounted here or there."""
+        recorded = self._recorded
+        app.router.add_get(AUTH_PATH, recorded(self._authorize))
+        app.router.add_post(TOKEN_PATH, recorded(self._token))
+        app.router.add_post(REVOKE_PATH, recorded(self._revoke))
+        app.router.add_get("/v1beta/accountSummaries", recorded(self._account_summaries))
+        app.router.add_get("/v1beta/properties/{property_id}", recorded(self._get_property))
+        app.router.add_get("/webmasters/v3/sites", recorded(self._list_sites))
 
     def settings_overrides(self, base_url: str | None = None) -> dict[str, str]:
         """Settings fields that point Lookout's Google traffic here.
@@ -258,16 +260,18 @@ class FakeGoogleAuth(LoopbackServer):
         }
 
     def build_app(self) -> web.Application:
-        app = web.Application(middlewares=[self._record])
+        app = web.Application()
         self.add_routes(app)
         return app
 
-    @web.middleware
-    async def _record(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        self.requests.append((request.method, request.path_qs))
-        return await handler(request)
+    def _recorded(
+        self, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def record(request: web.Request) -> web.StreamResponse:
+            self.requests.append((request.method, request.path_qs))
+            return await handler(request)
+
+        return record
 
     # --- The access check for data routes ---------------------------------------------------------------
 

@@ -24,9 +24,10 @@ from tools.gsc_tools.query import (
     require_gsc,
 )
 from tools.gsc_tools.search_analytics import GscTotals, totals_of
+from tools.targets import OnSite
 
 
-class GscComparePeriodsInput(BaseModel):
+class GscComparePeriodsInput(OnSite):
     dimension: Literal["query", "page", "country", "device"] = "query"
     current: DateRangeInput
     previous: DateRangeInput | None = Field(default=None, description="Default: the same number of days just before.")

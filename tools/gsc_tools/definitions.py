@@ -9,6 +9,7 @@ from tools.context import ToolContext
 from tools.gsc_tools.compare import GscComparePeriodsInput, gsc_compare_periods
 from tools.gsc_tools.search_analytics import GscSearchAnalyticsInput, gsc_search_analytics
 from tools.gsc_tools.url_inspection import GscInspectUrlInput, gsc_inspect_url
+from tools.retarget import on_named_target
 
 GSC_TOOLS: list[Tool[Any, ToolContext]] = [
     Tool(
@@ -20,7 +21,7 @@ GSC_TOOLS: list[Tool[Any, ToolContext]] = [
             "marked. Totals are always returned; rows are capped to fit."
         ),
         input_model=GscSearchAnalyticsInput,
-        run=gsc_search_analytics,
+        run=on_named_target(gsc_search_analytics),
     ),
     Tool(
         name="gsc_compare_periods",
@@ -29,12 +30,12 @@ GSC_TOOLS: list[Tool[Any, ToolContext]] = [
             "losing clicks, impressions or position, plus new and lost items."
         ),
         input_model=GscComparePeriodsInput,
-        run=gsc_compare_periods,
+        run=on_named_target(gsc_compare_periods),
     ),
     Tool(
         name="gsc_inspect_url",
         description="Index status of one page on the site (URL Inspection): indexed or not, why, last crawl, canonical.",
         input_model=GscInspectUrlInput,
-        run=gsc_inspect_url,
+        run=on_named_target(gsc_inspect_url),
     ),
 ]

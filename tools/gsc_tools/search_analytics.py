@@ -21,9 +21,10 @@ from tools.google.gsc import (
     GscSearchType,
 )
 from tools.gsc_tools.query import fetch_gsc, gsc_query, gsc_range, incomplete_note, require_gsc
+from tools.targets import OnSite
 
 
-class GscSearchAnalyticsInput(BaseModel):
+class GscSearchAnalyticsInput(OnSite):
     """Arguments of gsc_search_analytics."""
 
     start_date: str = Field(description="YYYY-MM-DD or 'today', 'yesterday', 'NdaysAgo' (Pacific Time days).")

@@ -11,11 +11,12 @@ from tools.google.gsc import (
     GscApi,
 )
 from tools.gsc_tools.query import require_gsc
+from tools.targets import OnSite
 
 INSPECT_TTL = 3600.0
 
 
-class GscInspectUrlInput(BaseModel):
+class GscInspectUrlInput(OnSite):
     url: str = Field(description="The page to inspect: a full URL on the site, or a path like /blog/post.")
 
 

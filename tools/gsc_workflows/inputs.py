@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from tools.google.gsc import GscFilter, GscFilterGroup
+from tools.targets import OnSite
 
 Workflow = Literal["striking_distance", "cannibalization", "losing_pages", "index_status", "sitemaps", "appearances"]
 SearchType = Literal["web", "discover", "googleNews", "image", "video", "news"]
 MAX_INSPECTIONS = 20  # URL Inspection allows 2,000 a day and 600 a minute per site; one question uses at most this
 
 
-class GscWorkflowInput(BaseModel):
+class GscWorkflowInput(OnSite):
     workflow: Workflow
     start_date: str = "30daysAgo"
     end_date: str = "3daysAgo"

@@ -15,6 +15,7 @@ from tools.gsc_workflows.appearances import appearances
 from tools.gsc_workflows.indexing import index_status, sitemaps
 from tools.gsc_workflows.inputs import GscWorkflowInput
 from tools.gsc_workflows.queries import cannibalization, losing_pages, striking_distance
+from tools.retarget import on_named_target
 
 _RUN = {
     "striking_distance": striking_distance,
@@ -39,5 +40,10 @@ at position 8-20 with many impressions, low CTR; cannibalization: queries 2+ pag
 clicks lost vs previous period, likely cause; index_status: URL inspection of top pages (max 20, quota);
 sitemaps: status, errors; appearances: clicks by search appearance. Discover/googleNews: no queries or position."""
 GSC_WORKFLOW_TOOLS: list[Tool[Any, ToolContext]] = [
-    Tool(name="gsc_workflow", description=GSC_WORKFLOW_DESCRIPTION, input_model=GscWorkflowInput, run=gsc_workflow),
+    Tool(
+        name="gsc_workflow",
+        description=GSC_WORKFLOW_DESCRIPTION,
+        input_model=GscWorkflowInput,
+        run=on_named_target(gsc_workflow),
+    ),
 ]
