@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tools.cache import ResultCache, WorkspaceCache
 
 if TYPE_CHECKING:
+    from tools.google.admin import Ga4AdminApi
     from tools.google.ga4 import Ga4Api
     from tools.google.gsc import GscApi
+    from tools.notes import NoteSource
     from tools.targets import NamedTargets
 
 SEARCH_CONSOLE_TIMEZONE = "America/Los_Angeles"  # Search Console reports days in Pacific Time
@@ -45,6 +47,8 @@ class ToolContext:
     currency: str | None = None
     result_budget_chars: int = 6000
     targets: NamedTargets | None = None  # the other properties / sites a tool may be asked to read (`tools.retarget`)
+    admin: Ga4AdminApi | None = None  # GA4's annotations (Admin API); None when not connected
+    notes: NoteSource | None = None  # the workspace's Lookout notes
 
     @classmethod
     def for_workspace(
@@ -60,6 +64,8 @@ class ToolContext:
         timezone: str | None = None,
         currency: str | None = None,
         targets: NamedTargets | None = None,
+        admin: Ga4AdminApi | None = None,
+        notes: NoteSource | None = None,
     ) -> ToolContext:
         """The usual constructor: takes the process-wide cache and binds the workspace's slice of it."""
         return cls(
@@ -73,6 +79,8 @@ class ToolContext:
             timezone=timezone,
             currency=currency,
             targets=targets,
+            admin=admin,
+            notes=notes,
         )
 
     def zone(self) -> ZoneInfo:

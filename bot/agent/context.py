@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from bot.agent.prompt import PromptFacts
+from storage.repos.notes import WorkspaceNotes
 from tools.cache import ResultCache
 from tools.context import ToolContext
 from tools.targets import NamedTargets
@@ -70,7 +71,13 @@ def sample_context(
     clients = sample.clients()
     targets = NamedTargets(directory=OneTargetDirectory(target), ga4=clients.ga4, gsc=clients.gsc)
     context = target.tool_context(
-        cache=cache, ga4=clients.ga4, gsc=clients.gsc, clock=clock, timezone=target.timezone, targets=targets
+        cache=cache,
+        ga4=clients.ga4,
+        gsc=clients.gsc,
+        clock=clock,
+        timezone=target.timezone,
+        targets=targets,
+        admin=clients.admin,
     )
     return PreparedContext(context=context, property_name=target.property_name, sample=True)
 
@@ -99,5 +106,7 @@ class GoogleToolContexts:
             targets=named_targets(
                 self._services, target=target, clients=clients, cache=self._cache.for_workspace(workspace_id)
             ),
+            admin=clients.admin,
+            notes=WorkspaceNotes(database=self._services.database, workspace_id=workspace_id),
         )
         return PreparedContext(context=context, property_name=target.property_name, sample=target.sample)

@@ -328,6 +328,7 @@ class GoogleConnectionService:
             ga4_url=settings.ga4_data_api_url,
             gsc_url=settings.search_console_api_url,
             runtime=self._services.google_runtime,
+            admin_url=settings.ga4_admin_api_url,
         )
 
 

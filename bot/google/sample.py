@@ -33,7 +33,7 @@ class SampleGoogle:
         )
 
     def clients(self) -> GoogleClients:
-        return GoogleClients(ga4=self._store.ga4(), gsc=self._store.gsc())
+        return GoogleClients(ga4=self._store.ga4(), gsc=self._store.gsc(), admin=self._store.admin())
 
     # `TargetResolver` and `GoogleClientFactory`, for a process where every workspace reads the sample (`lookout demo`)
     async def resolve_target(self, *, workspace_id: int, channel_id: str | None) -> GoogleTarget:

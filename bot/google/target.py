@@ -18,9 +18,11 @@ if TYPE_CHECKING:
     from google.auth.credentials import Credentials
 
     from tools.cache import ResultCache
+    from tools.google.admin import Ga4AdminApi
     from tools.google.ga4 import Ga4Api
     from tools.google.gsc import GscApi
     from tools.google.runtime import GoogleRuntime
+    from tools.notes import NoteSource
     from tools.targets import NamedTargets
 
 
@@ -51,9 +53,12 @@ class GoogleTarget:
         clock: Callable[[], datetime],
         timezone: str | None,
         targets: NamedTargets | None = None,
+        admin: Ga4AdminApi | None = None,
+        notes: NoteSource | None = None,
     ) -> ToolContext:
         """The tools' context for reading this target with these clients, in `timezone` (the property's own, or the
-        caller's fallback for it); `targets` resolves the other properties and sites a question may name."""
+        caller's fallback for it); `targets` resolves the other properties and sites a question may name; `admin`
+        and `notes` are where its annotations come from."""
         return ToolContext.for_workspace(
             self.workspace_id,
             cache=cache,
@@ -65,27 +70,43 @@ class GoogleTarget:
             timezone=timezone,
             currency=self.currency,
             targets=targets,
+            admin=admin if self.property_id else None,
+            notes=notes,
         )
 
 
 @dataclass(frozen=True, kw_only=True)
 class GoogleClients:
-    """The GA4 and Search Console clients one workspace reads with (its own grant's, or the sample property's)."""
+    """The GA4 and Search Console clients one workspace reads with (its own grant's, or the sample property's), and
+    the Admin API client that reads GA4's annotations."""
 
     ga4: Ga4Api
     gsc: GscApi
+    admin: Ga4AdminApi | None = None
 
     @classmethod
     def for_grant(
-        cls, credentials: Credentials, *, ga4_url: str, gsc_url: str, runtime: GoogleRuntime
+        cls,
+        credentials: Credentials,
+        *,
+        ga4_url: str,
+        gsc_url: str,
+        runtime: GoogleRuntime,
+        admin_url: str | None = None,
     ) -> GoogleClients:
         """The real SDK clients on one grant's credentials, sharing the process's Google runtime (threads, quotas):
-        the one place they are built (`GoogleConnectionService.clients_for`; the benchmarks, on FakeGoogle)."""
+        the one place they are built (`GoogleConnectionService.clients_for`; the benchmarks, on FakeGoogle). With
+        `admin_url`, the Admin API client that reads GA4's annotations too."""
         # The SDK clients load with the first answer, digest or alert check, not when `lookout serve` starts.
+        from tools.google.admin import Ga4AdminClient
         from tools.google.ga4 import Ga4Client
         from tools.google.gsc import GscClient
 
+        admin = None
+        if admin_url is not None:
+            admin = Ga4AdminClient(credentials=credentials, admin_api_url=admin_url, runtime=runtime)
         return cls(
             ga4=Ga4Client(credentials=credentials, data_api_url=ga4_url, runtime=runtime),
             gsc=GscClient(credentials=credentials, api_url=gsc_url, runtime=runtime),
+            admin=admin,
         )

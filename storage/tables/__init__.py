@@ -4,6 +4,7 @@ from storage.tables.access import SettingsChange, WorkspaceAccess
 from storage.tables.agent import AgentAnswer, AgentConversation, AgentFeedback, ModelUsage
 from storage.tables.core import ProcessedEvent, SlackInstallation, SlackOAuthState, Workspace
 from storage.tables.google import GoogleChoice, GoogleConnection, GoogleOAuthState
+from storage.tables.notes import Note
 from storage.tables.schedule import AlertFeedback, AlertIncident, PostClaim, SchedulerLease, Subscription
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "GoogleConnection",
     "GoogleOAuthState",
     "ModelUsage",
+    "Note",
     "PostClaim",
     "ProcessedEvent",
     "SchedulerLease",

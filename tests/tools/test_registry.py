@@ -23,6 +23,7 @@ STABLE = {
     "gsc_inspect_url",
     "explain_change",
     "chart",
+    "annotations",
 }
 
 

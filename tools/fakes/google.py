@@ -1,6 +1,6 @@
 """One loopback aiohttp server for every Google API Lookout calls, used by tests and benchmarks alike.
 
-It serves the GA4 Data API v1beta (and v1alpha runFunnelReport) and Search Console (searchAnalytics.query, urlInspection with its quota,
+It serves the GA4 Data API v1beta (and v1alpha runFunnelReport), the Admin API's reportingDataAnnotations.list, and Search Console (searchAnalytics.query, urlInspection with its quota,
 sitemaps.list) from `PropertyDataset`s
 in their real REST wire formats (see `tools.sample.wire`), records every request, can add latency, inject
 errors for the next N requests of a route, simulates GA4 property token quotas, and tracks peak concurrent requests
@@ -24,6 +24,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from tools.fakes.loopback import LoopbackServer
+from tools.sample.annotations import list_annotations_json
 from tools.sample.dataset import PropertyDataset
 from tools.sample.funnel import funnel_json
 from tools.sample.search_console import search_analytics_json, sitemaps_json, url_inspection_json
@@ -46,9 +47,11 @@ ROUTES = (
     "urlInspection.index.inspect",
     "sitemaps.list",
     "runFunnelReport",
+    "reportingDataAnnotations.list",
 )
 _GA4_POST = re.compile(r"^/v1beta/properties/(?P<id>[^/:]+):(?P<method>[A-Za-z]+)$")
 _GA4_ALPHA_POST = re.compile(r"^/v1alpha/properties/(?P<id>[^/:]+):runFunnelReport$")
+_ANNOTATIONS = re.compile(r"^/v1alpha/properties/(?P<id>[^/:]+)/reportingDataAnnotations$")
 _GA4_METADATA = re.compile(r"^/v1beta/properties/(?P<id>[^/:]+)/metadata$")
 _GSC_QUERY = re.compile(r"^/webmasters/v3/sites/(?P<site>[^/]+)/searchAnalytics/query$")
 _INSPECT = "/v1/urlInspection/index:inspect"
@@ -253,9 +256,10 @@ class FakeGoogle(LoopbackServer):
         match = _GA4_ALPHA_POST.match(path)
         if match and request.method == "POST":
             return await self._serve_property(request, "runFunnelReport", match.group("id"))
-        match = _GA4_METADATA.match(path)
+        match = _GA4_METADATA.match(path) or _ANNOTATIONS.match(path)
         if match and request.method == "GET":
-            return await self._serve_property(request, "getMetadata", match.group("id"))
+            route = "getMetadata" if match.re is _GA4_METADATA else "reportingDataAnnotations.list"
+            return await self._serve_property(request, route, match.group("id"))
         match = _GSC_QUERY.match(path)
         if match and request.method == "POST":
             return await self._serve_site(request, "searchAnalytics.query", unquote(match.group("site")))
@@ -334,6 +338,8 @@ class FakeGoogle(LoopbackServer):
                 return metadata_json(property_id)
             if route == "checkCompatibility":
                 return check_compatibility_json(body)
+            if route == "reportingDataAnnotations.list":
+                return list_annotations_json(property_id, dataset.annotations, request.query)
             if route == "batchRunReports":
                 requests = body.get("requests", [])
                 if not 1 <= len(requests) <= 5:

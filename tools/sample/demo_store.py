@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from tools.sample.catalog import DEMO_STORE
 from tools.sample.clients import SampleGa4, SampleGsc
-from tools.sample.dataset import Incident, PropertyDataset, TrackingBroken, Uplift
+from tools.sample.annotations import SampleGa4Admin
+from tools.sample.dataset import Annotation, Incident, PropertyDataset, TrackingBroken, Uplift
 
 PROPERTY_ID = "demo"  # not a number on purpose: it can never be mistaken for (or collide with) a real property
 PROPERTY_NAME = DEMO_STORE.name
@@ -78,6 +79,38 @@ def planted_incident(now: datetime) -> list[TrackingBroken]:
     return broken
 
 
+def team_annotations(now: datetime) -> list[Annotation]:
+    """What the store's team annotated in GA4: each Black Friday weekend, the campaign, and the theme update that
+    shipped without the GA4 tag (on the day the tag broke)."""
+    today = now.date()
+    first = today - timedelta(days=HISTORY_DAYS - 1)
+    noted = [
+        Annotation(start=friday, end=friday + timedelta(days=3), title="Black Friday sale", color="ORANGE")
+        for friday in (black_friday(year) for year in range(first.year, today.year + 1))
+        if first <= friday <= today
+    ]
+    noted.append(
+        Annotation(
+            start=today - timedelta(days=52),
+            end=today - timedelta(days=39),
+            title="Paid social + email campaign",
+            description="Two weeks of paid social ads and three newsletters.",
+            color="GREEN",
+        )
+    )
+    broke = (now - BROKEN_FOR).date()
+    noted.append(
+        Annotation(
+            start=broke,
+            end=broke,
+            title="Theme update v4.2 released",
+            description="New product pages and header; shipped by the agency.",
+            color="PURPLE",
+        )
+    )
+    return sorted(noted, key=lambda a: a.start)
+
+
 def demo_store(*, now: datetime) -> PropertyDataset:
     """The Demo Store as of `now` (any timezone; naive means the store's own)."""
     local = now.astimezone(ZoneInfo(TIMEZONE)).replace(tzinfo=None) if now.tzinfo is not None else now
@@ -89,6 +122,7 @@ def demo_store(*, now: datetime) -> PropertyDataset:
         currency=CURRENCY,
         catalog=DEMO_STORE,
         incidents=events(local),
+        annotations=team_annotations(local),
     )
 
 
@@ -131,3 +165,6 @@ class DemoStore:
 
     def gsc(self) -> SampleGsc:
         return SampleGsc(dataset=self.dataset, site_url=SITE_URL)
+
+    def admin(self) -> SampleGa4Admin:
+        return SampleGa4Admin(dataset=self.dataset, property_id=PROPERTY_ID)

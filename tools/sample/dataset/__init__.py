@@ -18,13 +18,21 @@ from tools.sample.dataset.cubes import (
 )
 from tools.sample.dataset.incidents import BotSpike, Incident, OrganicDrop, TrackingBroken, Uplift
 from tools.sample.dataset.property import PropertyDataset
-from tools.sample.dataset.site import DISCOVER_SHARE, SEARCH_APPEARANCES, IndexStatus, SharedRanking, Sitemap
+from tools.sample.dataset.site import (
+    DISCOVER_SHARE,
+    SEARCH_APPEARANCES,
+    Annotation,
+    IndexStatus,
+    SharedRanking,
+    Sitemap,
+)
 
 __all__ = [
     "DISCOVER_SHARE",
     "GA4_METRIC_ATOMS",
     "GSC_METRIC_ATOMS",
     "SEARCH_APPEARANCES",
+    "Annotation",
     "BotSpike",
     "FloatArray",
     "Ga4Cube",

@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 
 from tools.sample.catalog import ACME, Catalog
 from tools.sample.dataset.incidents import Incident
-from tools.sample.dataset.site import DISCOVER_SHARE, SEARCH_APPEARANCES, IndexStatus, SharedRanking, Sitemap
+from tools.sample.dataset.site import (
+    DISCOVER_SHARE,
+    SEARCH_APPEARANCES,
+    Annotation,
+    IndexStatus,
+    SharedRanking,
+    Sitemap,
+)
 
 
 @dataclass
@@ -30,6 +37,7 @@ class PropertyConfig:
     query_texts: dict[str, str] = field(default_factory=dict)
     index_statuses: dict[str, IndexStatus] = field(default_factory=dict)
     shared_rankings: list[SharedRanking] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)  # GA4's reporting data annotations
     sitemaps: list[Sitemap] = field(
         default_factory=lambda: [Sitemap("/sitemap.xml", submitted=9), Sitemap("/blog/sitemap.xml", submitted=8)]
     )

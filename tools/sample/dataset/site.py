@@ -1,9 +1,10 @@
 """What Search Console knows about the site beside its numbers: index status, sitemaps, rich results, Discover, and
-second pages ranking for a query."""
+second pages ranking for a query; and what people annotated in GA4."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass
@@ -37,6 +38,18 @@ class Sitemap:
     warnings: int = 0
     is_pending: bool = False
     is_index: bool = False
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One GA4 reporting data annotation: a day (`start == end`) or an inclusive range, in the property's time zone."""
+
+    start: date
+    end: date
+    title: str
+    description: str = ""
+    color: str = "BLUE"  # the Admin API's Color enum: PURPLE, BROWN, BLUE, GREEN, RED, CYAN, ORANGE
+    system_generated: bool = False
 
 
 # Rich-result types Search Console reports as searchAppearance, by page: (appearance, share of its impressions).
