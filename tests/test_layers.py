@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "bot.agent": 4,
     "bot.subscriptions": 4,
     "bot.retention": 4,
+    "bot.notes": 4,
     # Slack's front door: the bolt app, web routes, listeners, slash commands, buttons and App Home views.
     "bot.slack": 5,
     # The composition root and the entry points built on it.
@@ -51,6 +52,7 @@ FEATURE_USES: dict[str, frozenset[str]] = {
     "bot.access": frozenset(),
     "bot.google": frozenset(),
     "bot.retention": frozenset(),
+    "bot.notes": frozenset(),
     "bot.digest": frozenset({"bot.google"}),
     "bot.alerts": frozenset({"bot.google", "bot.digest"}),
     "bot.agent": frozenset({"bot.google"}),

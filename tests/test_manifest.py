@@ -10,7 +10,7 @@ import yaml
 from bot.fakes.slack_api import FakeSlack
 from bot.google.consent_link import SIGN_IN_CALLBACK_PATH
 from bot.platform.slack.sign_in import SCOPES as SIGN_IN_SCOPES
-from bot.slack.surface import BOT_EVENTS, BOT_SCOPES, COMMAND
+from bot.slack.surface import BOT_EVENTS, BOT_SCOPES, COMMAND, MESSAGE_SHORTCUTS
 from bot.text import core as messages
 from tests.helpers.app_harness import RunningApp
 
@@ -31,6 +31,10 @@ def test_every_scope_event_and_command_the_code_uses_is_declared() -> None:
     commands = {command["command"]: command for command in manifest["features"]["slash_commands"]}
     assert commands[COMMAND]["url"].endswith("/slack/events")
     assert commands[COMMAND]["should_escape"] is True
+    shortcuts = {(s["callback_id"], s["name"]) for s in manifest["features"]["shortcuts"]}
+    assert shortcuts == set(MESSAGE_SHORTCUTS)
+    assert all(s["type"] == "message" and len(s["description"]) <= 150 for s in manifest["features"]["shortcuts"])
+    assert "commands" in BOT_SCOPES  # shortcuts need it, as the slash command does
     # the only user scope is Sign in with Slack's, which binds a Google consent link to its person
     assert manifest["oauth_config"]["scopes"]["user"] == list(SIGN_IN_SCOPES)
 

@@ -131,8 +131,8 @@ async def annotations_between(
 
 
 class AnnotationsInput(BaseModel):
-    start_date: str = Field(default="28daysAgo", description="YYYY-MM-DD or NdaysAgo.")
-    end_date: str = Field(default="today", description="YYYY-MM-DD, today or yesterday.")
+    start_date: str = "28daysAgo"
+    end_date: str = "today"
 
 
 async def annotations_tool(args: AnnotationsInput, ctx: ToolContext) -> AnnotationsResult:

@@ -15,13 +15,14 @@ from bot.text import access as access_messages
 from bot.text import agent as agent_messages
 from bot.text import alerts as alert_messages
 from bot.text import google as google_messages
+from bot.text import notes as note_messages
 from bot.text import subscriptions as subscription_messages
 
 
 class Capability(StrEnum):
     EVERYONE = "everyone"  # read status and help, vote on answers, answer an alert ("Expected", "Mute")
-    ASK = "ask"  # get analytics data: questions, "Ask Lookout why" (guests only when an admin allows it)
-    SETTINGS = "settings"  # connect, connect demo, disconnect, property, site, digests, alerts, rules, notes, budget
+    ASK = "ask"  # get analytics data: questions, "Ask Lookout why", add notes (guests only when an admin allows it)
+    SETTINGS = "settings"  # connect, connect demo, disconnect, property, site, digests, alerts, rules, others' notes
     ADMIN = "admin"  # name the Lookout managers and allow guests: workspace admins and owners only
 
 
@@ -86,6 +87,11 @@ VIEW_NEEDS: dict[str, Capability] = {
     agent_messages.VIEW_FEEDBACK_REASON: Capability.EVERYONE,
     subscription_messages.VIEW_DIGEST: Capability.SETTINGS,
     subscription_messages.VIEW_ALERTS: Capability.SETTINGS,
+    note_messages.VIEW_ADD_NOTE: Capability.ASK,
+}
+# Shortcuts by callback_id (checked by their listener: the middleware sees buttons and modals only).
+SHORTCUT_NEEDS: dict[str, Capability] = {
+    note_messages.SHORTCUT_ADD_NOTE: Capability.ASK,
 }
 
 

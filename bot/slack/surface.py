@@ -1,8 +1,13 @@
-"""What the app asks Slack for: bot scopes, event subscriptions, the slash command. manifest.yml must match."""
+"""What the app asks Slack for: bot scopes, event subscriptions, the slash command, shortcuts. manifest.yml must
+match."""
 
 from __future__ import annotations
 
+from bot.text import notes as note_messages
+
 COMMAND = "/lookout"
+# Message shortcuts (callback_id, name): "Add as note" saves a message as a Lookout note (`bot.slack.actions.notes`).
+MESSAGE_SHORTCUTS: tuple[tuple[str, str], ...] = ((note_messages.SHORTCUT_ADD_NOTE, note_messages.FORM_TITLE),)
 
 # Least privilege: each scope is here because a Web API method or event below needs it.
 BOT_SCOPES: tuple[str, ...] = (

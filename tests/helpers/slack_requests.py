@@ -283,6 +283,36 @@ def block_actions_body(
     return urlencode({"payload": json.dumps(payload)})
 
 
+def message_shortcut_body(
+    *,
+    callback_id: str,
+    message_text: str,
+    message_ts: str,
+    response_url: str,
+    team_id: str = DEFAULT_TEAM,
+    user_id: str = DEFAULT_USER,
+    channel_id: str = DEFAULT_CHANNEL,
+    author_id: str = "U0CAROL",
+) -> str:
+    """The form-encoded `payload=` body of a `message_action` (a message shortcut chosen on a message)."""
+    payload: JsonDict = {
+        "type": "message_action",
+        "callback_id": callback_id,
+        "trigger_id": f"{next(_ts_counter)}.{team_id}.{uuid.uuid4().hex[:16]}",
+        "message_ts": message_ts,
+        "response_url": response_url,
+        "token": "legacy-verification-token",
+        "action_ts": new_ts(),
+        "team": {"id": team_id, "domain": "lookout-test"},
+        "user": {"id": user_id, "username": "alice", "name": "alice", "team_id": team_id},
+        "channel": {"id": channel_id, "name": "growth"},
+        "message": {"type": "message", "user": author_id, "ts": message_ts, "text": message_text},
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
 def view_submission_body(
     *,
     callback_id: str,
@@ -405,6 +435,17 @@ class SlackSender:
 
     async def action(self, *, action_id: str, response_url: str | None = None, **fields: Any) -> SlackResponse:
         body = block_actions_body(action_id=action_id, response_url=response_url or self.response_url, **fields)
+        return await send(
+            self.events_url,
+            body,
+            signing_secret=self.signing_secret,
+            content_type="application/x-www-form-urlencoded",
+        )
+
+    async def message_shortcut(
+        self, *, callback_id: str, response_url: str | None = None, **fields: Any
+    ) -> SlackResponse:
+        body = message_shortcut_body(callback_id=callback_id, response_url=response_url or self.response_url, **fields)
         return await send(
             self.events_url,
             body,

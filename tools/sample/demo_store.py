@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tools.sample.annotations import SampleGa4Admin
 from tools.sample.catalog import DEMO_STORE
 from tools.sample.clients import SampleGa4, SampleGsc
-from tools.sample.annotations import SampleGa4Admin
 from tools.sample.dataset import Annotation, Incident, PropertyDataset, TrackingBroken, Uplift
 
 PROPERTY_ID = "demo"  # not a number on purpose: it can never be mistaken for (or collide with) a real property
