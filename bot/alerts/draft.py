@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 
 from bot.alerts.explain import Explanation, explain_group
 from bot.alerts.series import History, fetch_series
+from bot.digest.annotated import context_lines
 from bot.text import alerts as messages
+from bot.text import notes as note_messages
 from tools.anomaly.models import Sensitivity, Severity
 from tools.anomaly.watch import AlertGroup, Found, Series, find_incidents, group_incidents, measure
 
@@ -152,7 +154,8 @@ async def draft(
     sensitivity: str,
     sample: bool = False,
 ) -> AlertDraft:
-    """The alert for `group`: headline, likely cause (a failed explanation leaves only the headline), what else moved.
+    """The alert for `group`: headline, likely cause (a failed explanation leaves only the headline), what else moved,
+    and what was annotated (GA4) or noted (Lookout) on the day it started, as a possible explanation.
 
     `sample`: the numbers are the built-in sample property's, and the context line says so.
     """
@@ -176,6 +179,10 @@ async def draft(
     also = sorted({item.series.spec.label + _granularity_note(item) for item in group.also})
     if also:
         lines.append(messages.also_moved(also))
+    started = incident.start.date()  # the property's day the incident started
+    annotated = await context_lines(ctx, start=started, end=started)
+    if annotated:
+        lines.append(note_messages.alert_annotations(annotated))
     source = "GA4" if primary.series.spec.source == "ga4" else "Search Console"
     context = messages.source_context(
         source=source, sensitivity=sensitivity, severity=primary.incident.severity, sample=sample

@@ -23,6 +23,7 @@ from bot.google.problems import GoogleProblem
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost
 from bot.text import alerts as messages
 from storage.db import Database
+from storage.repos.notes import WorkspaceNotes, expected_on
 from storage.repos.schedule import (
     ScheduledSubscription,
     active_feedback,
@@ -104,7 +105,13 @@ class AlertService:
         except LookupError:
             return CheckResult(alerts=[], recoveries=[])
         ctx = target.tool_context(
-            cache=self._cache, ga4=clients.ga4, gsc=clients.gsc, clock=self._clock, timezone=timezone
+            cache=self._cache,
+            ga4=clients.ga4,
+            gsc=clients.gsc,
+            clock=self._clock,
+            timezone=timezone,
+            admin=clients.admin,
+            notes=WorkspaceNotes(database=self._database, workspace_id=subscription.workspace_id),
         )
         alerts = []
         for group in scanned.groups:
@@ -124,9 +131,17 @@ class AlertService:
 
     # ------------------------------------------------------------------------------------------------ deciding
 
-    async def _suppressed(self, subscription_id: int, group: AlertGroup, *, started_at: datetime) -> bool:
+    async def _suppressed(
+        self, subscription: ScheduledSubscription, group: AlertGroup, *, started_at: datetime
+    ) -> bool:
+        """An "Expected" or "Mute" answer covers it, a Lookout note marks its first day (the property's) expected,
+        or it is an event already alerted."""
+        subscription_id = subscription.id
         now = self._clock()
+        day = group.primary.incident.start.date()  # series timestamps are the property's wall-clock time
         async with self._database.session() as session:
+            if await expected_on(session=session, workspace_id=subscription.workspace_id, day=day):
+                return True
             for fingerprint in similar_keys(group):
                 if await active_feedback(
                     session=session, subscription_id=subscription_id, fingerprint=fingerprint, now=now
@@ -163,7 +178,7 @@ class AlertService:
         created: list[AlertIncident] = []
 
         async def prepare() -> SlackPost | None:
-            if await self._suppressed(subscription.id, group, started_at=started_at):
+            if await self._suppressed(subscription, group, started_at=started_at):
                 return None
             drafted = await draft(group, ctx=ctx, scanned=scanned, sensitivity=subscription.sensitivity, sample=sample)
             async with self._database.session() as session:

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.digest import blocks as messages
+from bot.digest.annotated import context_lines, with_annotations
 from bot.digest.charts import periodic_chart
 from bot.digest.fetch import DigestTarget, build_report
 from bot.digest.kpis import chosen
@@ -32,10 +33,13 @@ from bot.google.target import GoogleClients, GoogleTarget
 from bot.scheduler.periods import previous_period, reported_period, year_before
 from storage.tables.schedule import DigestCadence
 from tools.cache import ResultCache
+from tools.notes import NoteSource
 
 Block = dict[str, Any]
 ChartRenderer = Callable[[DigestReport], Awaitable[bytes | None]]
 """Draws the digest's chart (PNG), or None when there is nothing worth drawing."""
+NotesFor = Callable[[int], NoteSource]
+"""One workspace's Lookout notes (`storage.repos.notes.WorkspaceNotes`)."""
 
 
 class TargetResolver(Protocol):
@@ -66,12 +70,14 @@ class ComposedDigest:
 class _Fetched:
     report: DigestReport
     chart_png: bytes | None
+    annotations: list[str]  # what was annotated on the reported day, as lines
 
 
 @dataclass(frozen=True)
 class _FetchedPeriodic:
     report: PeriodicReport
     chart_png: bytes | None
+    annotations: list[str]  # what was annotated in the reported period, as lines
 
 
 @dataclass
@@ -97,8 +103,10 @@ class DigestComposer:
         clock: Callable[[], datetime],
         chart: ChartRenderer | None = None,
         cache_ttl: timedelta = timedelta(minutes=15),
+        notes: NotesFor | None = None,
     ) -> None:
         self._targets = targets
+        self._notes = notes
         self._google = google
         self._clock = clock
         self._chart = chart
@@ -139,7 +147,7 @@ class DigestComposer:
         report = fetched.report
         return ComposedDigest(
             text=messages.digest_text(report),
-            blocks=messages.digest_blocks(report),
+            blocks=with_annotations(messages.digest_blocks(report), fetched.annotations, limit=messages.MAX_BLOCKS),
             chart_png=fetched.chart_png,
             chart_title=messages.chart_title(report),
             report=report,
@@ -174,7 +182,7 @@ class DigestComposer:
         assert isinstance(fetched, _FetchedPeriodic)
         return ComposedDigest(
             text=periodic_text(fetched.report),
-            blocks=periodic_blocks(fetched.report),
+            blocks=with_annotations(periodic_blocks(fetched.report), fetched.annotations, limit=messages.MAX_BLOCKS),
             chart_png=fetched.chart_png,
             chart_title=periodic_chart_title(fetched.report),
             periodic=fetched.report,
@@ -190,10 +198,13 @@ class DigestComposer:
             gsc=clients.gsc if target.site_url else None,
             clock=self._clock,
             timezone=target.timezone,
+            admin=clients.admin,
+            notes=self._notes(target.workspace_id) if self._notes is not None else None,
         )
         await build_periodic_report(report, ctx=context, kpis=chosen(kpis))
         chart_png = await periodic_chart(report) if self._chart is not None and report.chart else None
-        return _FetchedPeriodic(report=report, chart_png=chart_png)
+        annotations = await context_lines(context, start=report.period.start, end=report.period.end)
+        return _FetchedPeriodic(report=report, chart_png=chart_png, annotations=annotations)
 
     async def resolve_quietly(self, *, workspace_id: int, channel_id: str) -> GoogleTarget | None:
         """The channel's Google target, or None when the connection has a problem (the digest will say which)."""
@@ -233,11 +244,14 @@ class DigestComposer:
             gsc=clients.gsc if google.site_url else None,
             clock=self._clock,
             timezone=google.timezone,
+            admin=clients.admin,
+            notes=self._notes(google.workspace_id) if self._notes is not None else None,
         )
         report = await build_report(target, day=day, ctx=ctx)
         # Drawn once per property and day too: the chart is the costly part in CPU.
         chart_png = await self._chart(report) if self._chart is not None and report.chart_series else None
-        return _Fetched(report=report, chart_png=chart_png)
+        annotations = await context_lines(ctx, start=day, end=day)
+        return _Fetched(report=report, chart_png=chart_png, annotations=annotations)
 
     def _drop_expired(self, now: datetime) -> None:
         for key in [key for key, entry in self._cache.items() if entry.expires <= now]:

@@ -17,6 +17,7 @@ from bot.digest.compose import (
     DigestComposer,
     FetchStats,
     GoogleClientFactory,
+    NotesFor,
     TargetResolver,
 )
 from bot.google.target import GoogleTarget
@@ -41,8 +42,11 @@ class DigestService:
         clock: Callable[[], datetime],
         chart: ChartRenderer | None = None,
         cache_ttl: timedelta = timedelta(minutes=15),
+        notes: NotesFor | None = None,
     ) -> None:
-        self._composer = DigestComposer(targets=targets, google=google, clock=clock, chart=chart, cache_ttl=cache_ttl)
+        self._composer = DigestComposer(
+            targets=targets, google=google, clock=clock, chart=chart, cache_ttl=cache_ttl, notes=notes
+        )
         self._slack_client_for = slack_client_for
         self._poster = poster
 

@@ -87,7 +87,9 @@ async def _compose(sample: SampleGoogle, *, clock: Callable[[], datetime]) -> tu
     digest = await composer.compose(workspace_id=0, channel_id="", local_day=local_day)
     assert digest is not None  # only a missing Google configuration gives None, and the sample needs none
     clients = sample.clients()
-    ctx = target.tool_context(cache=ResultCache(), ga4=clients.ga4, gsc=clients.gsc, clock=clock, timezone=timezone)
+    ctx = target.tool_context(
+        cache=ResultCache(), ga4=clients.ga4, gsc=clients.gsc, clock=clock, timezone=timezone, admin=clients.admin
+    )
     scanned = await scan(ctx=ctx, timezone=timezone, now=clock(), sensitivity=DEMO_SENSITIVITY, policy=AlertPolicy())
     alerts = []
     for group in scanned.groups:

@@ -22,6 +22,7 @@ from bot.scheduler.leadership import replica_id
 from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster
 from bot.scheduler.scheduler import SchedulerService
+from storage.repos.notes import WorkspaceNotes
 from tools.cache import ResultCache
 from tools.google.runtime import GoogleRuntime
 
@@ -66,6 +67,7 @@ def build_scheduled_work(services: Services, *, claimant: str | None = None) -> 
         poster=poster,
         clock=services.clock,
         chart=digest_chart,
+        notes=lambda workspace_id: WorkspaceNotes(database=services.database, workspace_id=workspace_id),
     )
     alerts = AlertService(
         database=services.database,

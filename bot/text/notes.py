@@ -147,16 +147,16 @@ def annotation_line(
         origin = SOURCE_GA4_SYSTEM if system else SOURCE_GA4
     else:
         origin = f"{SOURCE_NOTE}, expected" if expected else SOURCE_NOTE
-    return f":memo: {span_text(start, end)}: “{inert(title)}” _({origin})_"
+    return f"“{inert(title)}” _({origin}, {span_text(start, end)})_"
 
 
 def digest_annotations(lines: Sequence[str]) -> str:
     """The digest's line about what was annotated on the day (or period) it reports."""
-    return "*Annotated* · " + " · ".join(line.removeprefix(":memo: ") for line in lines)
+    return ":memo: *Annotated* · " + " · ".join(lines)
 
 
 def alert_annotations(lines: Sequence[str]) -> str:
     """Under an alert: what was annotated on the incident's first day, as a possible explanation."""
     if len(lines) == 1:
-        return f"Possibly related — annotated that day: {lines[0].removeprefix(':memo: ')}"
-    return "Possibly related — annotated that day:\n" + "\n".join(f"• {line.removeprefix(':memo: ')}" for line in lines)
+        return f":memo: Possibly related, annotated that day: {lines[0]}"
+    return ":memo: Possibly related, annotated that day:\n" + "\n".join(f"• {line}" for line in lines)

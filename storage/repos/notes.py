@@ -72,6 +72,16 @@ async def delete_note(*, session: AsyncSession, workspace_id: int, note_id: int)
     return rowcount(await session.execute(statement)) > 0
 
 
+async def expected_on(*, session: AsyncSession, workspace_id: int, day: date) -> bool:
+    """Whether a note marks `day` expected (a planned change: alerts whose incident starts that day stay quiet)."""
+    statement = (
+        select(Note.id)
+        .where(col(Note.workspace_id) == workspace_id, col(Note.day) == day, col(Note.expected).is_(True))
+        .limit(1)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
 class WorkspaceNotes:
     """One workspace's notes as the tools read them (`tools.annotations.NoteSource`)."""
 

@@ -19,6 +19,7 @@ from bot.google.target import GoogleClients, GoogleTarget
 from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster
 from storage.db import Database
+from storage.repos.notes import WorkspaceNotes
 from storage.repos.schedule import ScheduledSubscription, get_scheduled_subscription, upsert_subscription
 from storage.repos.workspaces import ensure_workspace
 from storage.tables.schedule import DigestCadence, SubscriptionKind
@@ -58,14 +59,20 @@ class StaticTargets:
 
 
 class FakeGoogleClients:
-    def __init__(self, google: FakeGoogle, runtime: GoogleRuntime) -> None:
+    """`annotations`: with the Admin API client too (GA4's annotations: one more request per digest or alert)."""
+
+    def __init__(self, google: FakeGoogle, runtime: GoogleRuntime, *, annotations: bool = False) -> None:
         self._google = google
         self._runtime = runtime
+        self._annotations = annotations
 
     async def clients_for(self, *, target: GoogleTarget) -> GoogleClients:
         credentials = Credentials(token="test-access-token")
         url = self._google.url
-        return GoogleClients.for_grant(credentials, ga4_url=url, gsc_url=url, runtime=self._runtime)
+        admin_url = url if self._annotations else None
+        return GoogleClients.for_grant(
+            credentials, ga4_url=url, gsc_url=url, runtime=self._runtime, admin_url=admin_url
+        )
 
 
 def serve_history(slack: FakeSlack) -> None:
@@ -105,7 +112,9 @@ class World:
     def client(self) -> AsyncWebClient:
         return AsyncWebClient(token=self.slack.workspace.bot_token, base_url=self.slack.url)
 
-    def digest_service(self, *, claimant: str = "replica-1", chart: Any = None, targets: Any = None) -> DigestService:
+    def digest_service(
+        self, *, claimant: str = "replica-1", chart: Any = None, targets: Any = None, annotations: bool = False
+    ) -> DigestService:
         pacer = ChannelPacer(interval=0.0)
         poster = ClaimedPoster(
             database=self.database, clock=self.clock, claimant=claimant, pacer=pacer, stale_after=timedelta(seconds=60)
@@ -116,14 +125,19 @@ class World:
 
         return DigestService(
             targets=targets or self.targets,
-            google=FakeGoogleClients(self.google, self.runtime),
+            google=FakeGoogleClients(self.google, self.runtime, annotations=annotations),
             slack_client_for=slack_client_for,
             poster=poster,
             clock=self.clock,
             chart=chart,
+            notes=(lambda workspace_id: WorkspaceNotes(database=self.database, workspace_id=workspace_id))
+            if annotations
+            else None,
         )
 
-    def alert_service(self, *, claimant: str = "replica-1", policy: Any = None, chart: Any = None) -> AlertService:
+    def alert_service(
+        self, *, claimant: str = "replica-1", policy: Any = None, chart: Any = None, annotations: bool = False
+    ) -> AlertService:
         pacer = ChannelPacer(interval=0.0)
         poster = ClaimedPoster(
             database=self.database, clock=self.clock, claimant=claimant, pacer=pacer, stale_after=timedelta(seconds=60)
@@ -135,7 +149,7 @@ class World:
         return AlertService(
             database=self.database,
             targets=self.targets,
-            google=FakeGoogleClients(self.google, self.runtime),
+            google=FakeGoogleClients(self.google, self.runtime, annotations=annotations),
             slack_client_for=slack_client_for,
             poster=poster,
             clock=self.clock,
