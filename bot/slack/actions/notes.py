@@ -120,69 +120,81 @@ def read_form(values: dict[str, Any], *, today: date) -> manage.NoteDraft:
         raise NoteProblem(str(problem), messages.BLOCK_TEXT) from None
 
 
+async def open_form(
+    services: Services,
+    *,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+) -> None:
+    """The shortcut: check who asks, then open the form prefilled from the message (within the trigger's 3 s)."""
+    workspace = await resolve_owner(services=services, context=context)
+    user_id = str((body.get("user") or {}).get("id") or "")
+    if workspace is None or workspace.id is None or not user_id:
+        return
+    needs = SHORTCUT_NEEDS[messages.SHORTCUT_ADD_NOTE]
+    refusal = await gate.check(services=services, workspace=workspace, user_id=user_id, capability=needs, client=client)
+    if refusal is not None:
+        await respond(text=refusal.text, response_type="ephemeral", replace_original=False)
+        return
+    message = body.get("message") or {}
+    channel_id = str((body.get("channel") or {}).get("id") or "")
+    ts = str(message.get("ts") or "")
+    timezone = await _timezone(services, workspace_id=workspace.id, channel_id=channel_id)
+    form = note_form(
+        day=message_day(ts, timezone=timezone),
+        text=str(message.get("text") or ""),
+        channel_id=channel_id,
+        message_ts=ts,
+    )
+    try:
+        await client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=form)
+    except SlackApiError as error:
+        log.info("could not open the note form: %s", error.response.get("error"))
+
+
+async def save_form(services: Services, *, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    """The form's submission: errors shown beside the field to fix, else the note stored and the modal says so."""
+    view = body.get("view") or {}
+    user_id = str((body.get("user") or {}).get("id") or "")
+    workspace = await resolve_owner(services=services, context=context)
+    if workspace is None or workspace.id is None or not user_id:
+        await ack()
+        return
+    try:
+        note = read_form((view.get("state") or {}).get("values") or {}, today=services.clock().date())
+    except NoteProblem as problem:
+        message, block = problem.args
+        await ack(response_action="errors", errors={block: message})
+        return
+    try:
+        where = json.loads(str(view.get("private_metadata") or "{}"))
+    except ValueError:
+        where = {}
+    where = where if isinstance(where, dict) else {}
+    stored = await manage.add(
+        database=services.database,
+        workspace_id=workspace.id,
+        note=note,
+        user_id=user_id,
+        now=services.clock(),
+        source_channel_id=str(where.get("channel") or "")[:32],
+        source_ts=str(where.get("ts") or "")[:32],
+    )
+    assert stored.id is not None
+    saved = messages.saved_view(day=note.day, text=note.text, expected=note.expected, note_id=stored.id)
+    await ack(response_action="update", view=saved)
+
+
 def register(app: AsyncApp, *, services: Services) -> None:
     @app.shortcut(messages.SHORTCUT_ADD_NOTE)
     async def add_as_note(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext, respond: AsyncRespond
     ) -> None:
         await ack()
-        workspace = await resolve_owner(services=services, context=context)
-        user_id = str((body.get("user") or {}).get("id") or "")
-        if workspace is None or workspace.id is None or not user_id:
-            return
-        refusal = await gate.check(
-            services=services,
-            workspace=workspace,
-            user_id=user_id,
-            capability=SHORTCUT_NEEDS[messages.SHORTCUT_ADD_NOTE],
-            client=client,
-        )
-        if refusal is not None:
-            await respond(text=refusal.text, response_type="ephemeral", replace_original=False)
-            return
-        message = body.get("message") or {}
-        channel_id = str((body.get("channel") or {}).get("id") or "")
-        ts = str(message.get("ts") or "")
-        timezone = await _timezone(services, workspace_id=workspace.id, channel_id=channel_id)
-        form = note_form(
-            day=message_day(ts, timezone=timezone),
-            text=str(message.get("text") or ""),
-            channel_id=channel_id,
-            message_ts=ts,
-        )
-        try:
-            await client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=form)
-        except SlackApiError as error:
-            log.info("could not open the note form: %s", error.response.get("error"))
+        await open_form(services, body=body, client=client, context=context, respond=respond)
 
     @app.view(messages.VIEW_ADD_NOTE)
     async def save_note(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        view = body.get("view") or {}
-        user_id = str((body.get("user") or {}).get("id") or "")
-        workspace = await resolve_owner(services=services, context=context)
-        if workspace is None or workspace.id is None or not user_id:
-            await ack()
-            return
-        try:
-            note = read_form((view.get("state") or {}).get("values") or {}, today=services.clock().date())
-        except NoteProblem as problem:
-            message, block = problem.args
-            await ack(response_action="errors", errors={block: message})
-            return
-        try:
-            where = json.loads(str(view.get("private_metadata") or "{}"))
-        except ValueError:
-            where = {}
-        where = where if isinstance(where, dict) else {}
-        stored = await manage.add(
-            database=services.database,
-            workspace_id=workspace.id,
-            note=note,
-            user_id=user_id,
-            now=services.clock(),
-            source_channel_id=str(where.get("channel") or "")[:32],
-            source_ts=str(where.get("ts") or "")[:32],
-        )
-        assert stored.id is not None
-        view = messages.saved_view(day=note.day, text=note.text, expected=note.expected, note_id=stored.id)
-        await ack(response_action="update", view=view)
+        await save_form(services, ack=ack, body=body, context=context)
