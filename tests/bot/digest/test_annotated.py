@@ -8,6 +8,7 @@ from typing import Any
 from bot.digest.blocks import section_texts
 from bot.notes import manage
 from storage.db import Database
+from storage.tables.schedule import DigestCadence
 from tests.bot.digest.world import make_world
 from tools.sample.dataset import Annotation, PropertyDataset
 
@@ -60,3 +61,32 @@ async def test_a_day_without_annotations_adds_nothing(database: Database) -> Non
         )
         assert composed is not None
         assert not any("Annotated" in text for text in _contexts(composed.blocks))
+
+
+async def test_a_weekly_digest_names_what_was_annotated_in_its_week(database: Database) -> None:
+    dataset = PropertyDataset()
+    dataset.annotations.extend(
+        [
+            Annotation(start=date(2026, 11, 12), end=date(2026, 11, 12), title="Site release 3.1"),
+            Annotation(start=date(2026, 11, 19), end=date(2026, 11, 19), title="Next week's release"),
+        ]
+    )
+    async with make_world(database, dataset=dataset) as world:
+        await manage.add(
+            database=database,
+            workspace_id=world.workspace_id,
+            note=manage.draft(day=date(2026, 11, 10), text="Pricing test started", expected=False),
+            user_id="U0BOB",
+            now=datetime(2026, 11, 10, 9, 0, tzinfo=UTC),
+        )
+        composed = await world.digest_service(annotations=True).compose(
+            workspace_id=world.workspace_id,
+            channel_id="C0GROWTH",
+            local_day=POSTED_ON,  # a Friday: the week reported is Mon Nov 9 to Sun Nov 15
+            cadence=DigestCadence.WEEKLY,
+        )
+        assert composed is not None
+        [annotated] = [text for text in _contexts(composed.blocks) if "*Annotated*" in text]
+        assert "“Pricing test started” _(Lookout note, Nov 10)_" in annotated
+        assert "“Site release 3.1” _(GA4 annotation, Nov 12)_" in annotated
+        assert "Next week" not in annotated

@@ -1,7 +1,7 @@
 """Lookout notes: what people wrote down about a day of their data (`/lookout note`, the "Add as note" shortcut).
 
-Revision ID: 0012_notes
-Revises: 0011_sample_data
+Revision ID: 0013_notes
+Revises: 0012_digest_cadence
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0012_notes"
-down_revision: str | None = "0011_sample_data"
+revision: str = "0013_notes"
+down_revision: str | None = "0012_digest_cadence"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
