@@ -11,22 +11,18 @@ ones). `thinking` / `redacted_thinking` blocks come back — on Sonnet 5.5 even 
 are kept as `ThinkingPart`s, never as answer text. They go back unchanged only to the model that wrote them and only
 while everything before them is unchanged (preserved thinking: a changed prefix makes the API reject the request);
 otherwise they are left out, which the API accepts.
-
-The API is spoken directly (JSON over aiohttp, server-sent events for streams) rather than through the `anthropic`
-SDK: importing the SDK loads ~3,000 modules of response types and costs ~40 MB of every process that answers a
-mention, while this module only ever needed the JSON (`lookout bench agent`, docs/deployment.md).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import re
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-import aiohttp
+import anthropic
+import httpx2
 
 from bot.llm.base import (
     Completed,
@@ -46,9 +42,6 @@ from bot.llm.base import (
 from bot.llm.messages import Message, ModelResponse, TextPart, ThinkingPart, ToolCallPart, ToolResultPart, Usage
 
 PROVIDER = "anthropic"
-DEFAULT_BASE_URL = "https://api.anthropic.com"
-API_VERSION = "2023-06-01"
-CONNECT_TIMEOUT_SECONDS = 5.0
 _CACHE = {"type": "ephemeral"}
 _ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
 # Thinking tokens count toward max_tokens on models that think by default; without room for them a tool step can
@@ -69,14 +62,14 @@ class AnthropicModel:
         max_retries: int = 0,
         streaming: bool = True,
     ) -> None:
-        del max_retries  # never retried here: the fallback chain is the retry, and it is quicker
         self.model = model
         self.streaming = streaming
-        self._url = (base_url or DEFAULT_BASE_URL).rstrip("/") + "/v1/messages"
-        self._headers = {"x-api-key": api_key, "anthropic-version": API_VERSION, "content-type": "application/json"}
-        self._timeout = aiohttp.ClientTimeout(total=None, connect=CONNECT_TIMEOUT_SECONDS, sock_read=timeout)
-        self._session: aiohttp.ClientSession | None = None
-        self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._client = anthropic.AsyncAnthropic(
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=max_retries,
+            timeout=httpx2.Timeout(timeout, connect=5.0),
+        )
         self._head_memo: tuple[tuple[ToolSpec, ...], str, str] | None = None  # (tools, system, `_head_json`)
 
     @property
@@ -84,17 +77,7 @@ class AnthropicModel:
         return f"anthropic:{self.model}"
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        """One connection pool per model and event loop, kept for the process (`ModelRegistry` keeps the model)."""
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._session_loop is not loop:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-            self._session_loop = loop
-        return self._session
+        await self._client.close()
 
     def _body(self, request: ModelRequest) -> dict[str, Any]:
         # No `thinking`, `temperature`/`top_p`/`top_k` and never a forced tool choice (`any`/`tool`): each is a 400 on
@@ -137,50 +120,41 @@ class AnthropicModel:
         prefix = _prefix_hash(self._head_json(request, body), body["messages"])
         started = False
         try:
-            async with self._http().post(
-                self._url, data=json.dumps({**body, "stream": self.streaming}), headers=self._headers
-            ) as response:
-                if response.status >= 400:
-                    raise self._status_error(response.status, await response.read(), mid_stream=False)
-                if not self.streaming:
-                    message = self._response(json.loads(await response.read()), prefix=prefix)
-                    if message.message.text:
-                        yield TextDelta(message.message.text)  # the same events as a stream, in one piece
-                    yield Completed(message)
-                    return
-                state = _StreamState()
-                async for event, data in _server_sent_events(response.content):
-                    if event == "error":
-                        raise self._status_error(response.status, data.encode(), mid_stream=started)
-                    delta = state.apply(json.loads(data))
-                    started = True
-                    if delta:
-                        yield TextDelta(delta)
-                if not state.stopped:
-                    raise ended_early(self.name, expected="message_stop")
-                yield Completed(self._response(state.as_message(), prefix=prefix))
-        except TimeoutError as error:
+            if not self.streaming:
+                message = await self._client.messages.create(**body)
+                response = self._response(message.model_dump(mode="json"), prefix=prefix)
+                if response.message.text:
+                    yield TextDelta(response.message.text)  # the same events as a stream, in one piece
+                yield Completed(response)
+                return
+            state = _StreamState()
+            stream = await self._client.messages.create(**body, stream=True)
+            async for event in stream:
+                started = True
+                delta = state.apply(event.model_dump(mode="json"))
+                if delta:
+                    yield TextDelta(delta)
+            if not state.stopped:
+                raise ended_early(self.name, expected="message_stop")
+            yield Completed(self._response(state.as_message(), prefix=prefix))
+        except anthropic.APIStatusError as error:
+            envelope = error_envelope(error.body)
+            error_type = str(envelope.get("type", ""))
+            message = str(envelope.get("message", ""))
+            raise status_error(
+                self.name,
+                error.status_code,
+                message=message,
+                error_type=error_type,
+                detail=error_type,
+                mid_stream=started,
+            ) from error
+        except anthropic.APITimeoutError as error:
             raise ModelError(ErrorKind.TIMEOUT, model=self.name) from error
-        except aiohttp.ClientError as error:
+        except (anthropic.APIConnectionError, httpx2.HTTPError) as error:
             raise transport_error(self.name, started=started, detail=type(error).__name__) from error
-        except (ValueError, KeyError, TypeError, AttributeError) as error:  # a body or event not in the API's format
+        except (ValueError, KeyError) as error:  # JSON or pydantic decoding of a body or event that is not the API's
             raise malformed_error(self.name, error) from error
-
-    def _status_error(self, status: int, raw: bytes, *, mid_stream: bool) -> ModelError:
-        """An error answer (or a stream's `error` event) as a ModelError, from the API's error object."""
-        try:
-            envelope = error_envelope(json.loads(raw))
-        except ValueError:
-            envelope = {}
-        error_type = str(envelope.get("type", ""))
-        return status_error(
-            self.name,
-            status,
-            message=str(envelope.get("message", "")),
-            error_type=error_type,
-            detail=error_type,
-            mid_stream=mid_stream,
-        )
 
     def _response(self, wire: dict[str, Any], *, prefix: str) -> ModelResponse:
         parts: list[TextPart | ToolCallPart | ThinkingPart] = []
@@ -366,20 +340,3 @@ def _messages(messages: Sequence[Message], *, model: str, head: str) -> list[dic
         if markable:
             markable[-1]["cache_control"] = _CACHE
     return wire
-
-
-async def _server_sent_events(content: aiohttp.StreamReader) -> AsyncIterator[tuple[str, str]]:
-    """(event, data) for each event of a text/event-stream body; comments and `ping`s are skipped."""
-    event, data = "", list[str]()
-    async for raw in content:
-        line = raw.decode().rstrip("\r\n")
-        if not line:
-            if data and event != "ping":
-                yield event or "message", "\n".join(data)
-            event, data = "", []
-        elif line.startswith("event:"):
-            event = line[len("event:") :].strip()
-        elif line.startswith("data:"):
-            data.append(line[len("data:") :].removeprefix(" "))
-    if data and event != "ping":
-        yield event or "message", "\n".join(data)
