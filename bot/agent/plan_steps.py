@@ -254,6 +254,17 @@ def _chart(args: Args, where: Where) -> StepView:
     )
 
 
+def _annotations(args: Args, where: Where) -> StepView:
+    dates = {"start_date": args.get("start_date", "28daysAgo"), "end_date": args.get("end_date", "today")}
+    current = date_range(dates, where.ga4_today)
+    ranges = [current] if current else []
+    return _view(
+        title=words.title(words.NOTES_SOURCE, words.ANNOTATIONS_WHAT, when=words.ranges_label(ranges)),
+        details=words.details(dates=words.ranges_label(ranges, year=True)),
+        kind=words.GA4,
+    )
+
+
 _DESCRIBERS: dict[str, Callable[[Args, Where], StepView]] = {
     "ga4_run_report": _ga4_run_report,
     "ga4_compare_periods": _ga4_compare_periods,
@@ -266,4 +277,5 @@ _DESCRIBERS: dict[str, Callable[[Args, Where], StepView]] = {
     "gsc_inspect_url": _gsc_inspect_url,
     "explain_change": _explain_change,
     "chart": _chart,
+    "annotations": _annotations,
 }

@@ -158,6 +158,8 @@ EXPLAIN_TITLE = "Explaining the change in {metric}"
 CHART_TITLE = "Drawing a {kind} chart"
 CHART_SERIES = "{count} series"
 UNKNOWN_TITLE = "Looking something up"
+NOTES_SOURCE = "Notes"
+ANNOTATIONS_WHAT = "GA4 annotations and Lookout notes"
 GSC_WORKFLOWS = {
     "striking_distance": "queries close to page one",
     "cannibalization": "pages competing for the same queries",

@@ -65,6 +65,12 @@ def call(name: str, arguments: object) -> ToolCallPart:
         ),
         ("chart", {"title": "<!channel> buy now", "kind": "bar", "series": []}, "Drawing a bar chart"),
         ("ga4_run_report", '{"metrics": ["sessions"', "GA4: a report"),  # malformed: still a plain title
+        (
+            "annotations",
+            {"start_date": "2026-11-09", "end_date": "2026-11-15"},
+            "Notes: GA4 annotations and Lookout notes, Nov 9–15",
+        ),
+        ("annotations", {}, "Notes: GA4 annotations and Lookout notes, Oct 23–Nov 20"),
         ("something_new", {}, "Looking something up"),
     ],
 )
