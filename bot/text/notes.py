@@ -152,11 +152,11 @@ def annotation_line(
 
 def digest_annotations(lines: Sequence[str]) -> str:
     """The digest's line about what was annotated on the day (or period) it reports."""
-    return ":memo: *Annotated* · " + " · ".join(lines)
+    return "📝 *Annotated* · " + " · ".join(lines)
 
 
 def alert_annotations(lines: Sequence[str]) -> str:
     """Under an alert: what was annotated on the incident's first day, as a possible explanation."""
     if len(lines) == 1:
-        return f":memo: Possibly related, annotated that day: {lines[0]}"
-    return ":memo: Possibly related, annotated that day:\n" + "\n".join(f"• {line}" for line in lines)
+        return f"📝 Possibly related, annotated that day: {lines[0]}"
+    return "📝 Possibly related, annotated that day:\n" + "\n".join(f"• {line}" for line in lines)

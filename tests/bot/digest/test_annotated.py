@@ -45,7 +45,7 @@ async def test_the_reported_days_annotations_and_notes_are_named(database: Datab
         [annotated] = [text for text in contexts if "*Annotated*" in text]
         # the day's own first, the month-long sale after; never another day's
         assert annotated == (
-            ":memo: *Annotated* · “Site release 3.1” _(GA4 annotation, Nov 19)_"
+            "📝 *Annotated* · “Site release 3.1” _(GA4 annotation, Nov 19)_"
             " · “Newsletter &lt;@U0ALL&gt; sent” _(Lookout note, expected, Nov 19)_"
             " · “November sale” _(GA4 annotation, Nov 1–30)_"
         )
