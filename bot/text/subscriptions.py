@@ -12,9 +12,9 @@ DIGEST_SUMMARY = (
 ALERTS_USAGE = "alerts #channel [low|medium|high]"
 ALERTS_SUMMARY = "warn a channel about anomalies (tracking broken, traffic drops, spikes)"
 SUBSCRIPTIONS_USAGE = "subscriptions"
-SUBSCRIPTIONS_SUMMARY = "list this workspace's digests and alerts"
-UNSUBSCRIBE_USAGE = "unsubscribe #channel"
-UNSUBSCRIBE_SUMMARY = "stop a channel's digest and alerts"
+SUBSCRIPTIONS_SUMMARY = "list this workspace's digests, alerts and rules, each with its id"
+UNSUBSCRIBE_USAGE = "unsubscribe #channel|ID"
+UNSUBSCRIBE_SUMMARY = "stop a channel's digest, alerts and rules, or one of them by its id (`/lookout subscriptions`)"
 
 
 def channel(channel_id: str) -> str:
@@ -130,11 +130,14 @@ def alerts_subscribed(*, channel_id: str, sensitivity: str) -> str:
     )
 
 
-NO_SUBSCRIPTIONS = "No digests or alerts yet. Try `/lookout digest #channel` or `/lookout alerts #channel`."
+NO_SUBSCRIPTIONS = (
+    "No digests, alerts or rules yet. Try `/lookout digest #channel`, `/lookout alerts #channel` or "
+    "`/lookout rule #channel sessions drops 30%`."
+)
 
 
 def subscriptions_header() -> str:
-    return "*Digests and alerts in this workspace*"
+    return "*Digests, alerts and rules in this workspace*"
 
 
 def digest_line(*, channel_id: str, time_of_day: str, timezone: str, cadence: str = "daily", weekday: int = 0) -> str:
@@ -152,10 +155,32 @@ def alerts_line(*, channel_id: str, sensitivity: str) -> str:
     return f"• {channel(channel_id)} — anomaly alerts, {escape(sensitivity)} sensitivity"
 
 
+def with_id(line: str, *, subscription_id: int) -> str:
+    return f"{line} · id `{subscription_id}`"
+
+
+LIST_FOOTER = "_`/lookout unsubscribe ID` removes one; `/lookout unsubscribe #channel` removes all of a channel's._"
+
+
+def no_such_id(*, subscription_id: int) -> str:
+    return (
+        f"There's no digest, alert or rule with id `{subscription_id}` in this workspace. "
+        "`/lookout subscriptions` lists them with their ids."
+    )
+
+
+def unsubscribed_one(*, subscription_id: int, kind: str, channel_id: str, rule: str | None) -> str:
+    """`rule`: the removed rule as `bot.text.rules.home_rule_line` words it (already escaped)."""
+    if rule is not None:
+        return f":white_check_mark: Removed rule `{subscription_id}`: {rule}."
+    what = {"digest": "digest", "alerts": "anomaly alerts"}.get(kind, escape(kind))
+    return f":white_check_mark: Stopped the {what} in {channel(channel_id)} (id `{subscription_id}`)."
+
+
 def unsubscribed(*, channel_id: str, count: int) -> str:
     if count == 0:
-        return f"{channel(channel_id)} had no digest or alerts."
-    return f":white_check_mark: Stopped the digest and alerts in {channel(channel_id)}."
+        return f"{channel(channel_id)} had no digest, alerts or rules."
+    return f":white_check_mark: Stopped the digest, alerts and rules in {channel(channel_id)}."
 
 
 # ---------------------------------------------------------------- App Home: the channels section and its modals

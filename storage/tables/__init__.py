@@ -5,6 +5,7 @@ from storage.tables.agent import AgentAnswer, AgentConversation, AgentFeedback, 
 from storage.tables.core import ProcessedEvent, SlackInstallation, SlackOAuthState, Workspace
 from storage.tables.google import GoogleChoice, GoogleConnection, GoogleOAuthState
 from storage.tables.notes import Note
+from storage.tables.rules import AlertRule
 from storage.tables.schedule import AlertFeedback, AlertIncident, PostClaim, SchedulerLease, Subscription
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "AgentFeedback",
     "AlertFeedback",
     "AlertIncident",
+    "AlertRule",
     "GoogleChoice",
     "GoogleConnection",
     "GoogleOAuthState",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.tables.base import timestamp_column, utcnow, workspace_fk_column
@@ -14,6 +14,7 @@ from storage.tables.base import timestamp_column, utcnow, workspace_fk_column
 class SubscriptionKind(StrEnum):
     DIGEST = "digest"
     ALERTS = "alerts"
+    RULE = "rule"  # one row per alert rule (its details: `storage.tables.rules.AlertRule`)
 
 
 class DigestCadence(StrEnum):
@@ -40,16 +41,29 @@ def _subscription_fk() -> Column[int]:
     return Column(Integer, ForeignKey("subscription.id", ondelete="CASCADE"), nullable=False, index=True)
 
 
+# Rules are the one kind a channel may have several of.
+_ONE_PER_CHANNEL = text("kind <> 'rule'")
+
+
 class Subscription(SQLModel, table=True):
-    """One channel's digest or alerts: at most one alerts subscription per channel, and one digest per cadence
-    (a channel may have a daily and a weekly digest).
+    """One channel's digest or alerts (at most one alerts subscription per channel, and one digest per cadence: a
+    channel may have a daily and a weekly digest), or one of its alert rules (as many as it likes).
 
     `timezone` is resolved when subscribing (the GA4 property's, unless the person named one), so the scheduler
     never needs Google to know when a digest is due.
     """
 
     __table_args__ = (
-        UniqueConstraint("workspace_id", "channel_id", "kind", "cadence", name="uq_subscription_channel_kind_cadence"),
+        Index(
+            "uq_subscription_channel_kind_cadence",
+            "workspace_id",
+            "channel_id",
+            "kind",
+            "cadence",
+            unique=True,
+            sqlite_where=_ONE_PER_CHANNEL,
+            postgresql_where=_ONE_PER_CHANNEL,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -17,7 +17,7 @@ from bot.access import gate
 from bot.access.policy import Capability, Surface
 from bot.platform.services import Services
 from bot.platform.slack.workspaces import resolve_workspace
-from bot.slack.commands import google, notes, subscriptions
+from bot.slack.commands import google, notes, rules, subscriptions
 from bot.slack.commands.base import CommandRequest, Responder, Subcommand
 from bot.slack.commands.help import build_help, help_lines
 from bot.text import core as messages
@@ -25,7 +25,7 @@ from bot.text import core as messages
 logger = logging.getLogger(__name__)
 
 # The areas' subcommand modules, in the order `/lookout help` lists them.
-AREA_MODULES: tuple[ModuleType, ...] = (google, subscriptions, notes)
+AREA_MODULES: tuple[ModuleType, ...] = (google, subscriptions, rules, notes)
 
 
 def collect_subcommands(modules: Sequence[ModuleType] = AREA_MODULES) -> list[Subcommand]:

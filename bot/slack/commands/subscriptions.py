@@ -17,8 +17,9 @@ from bot.access.policy import Capability
 from bot.digest.kpis import chosen
 from bot.slack.commands.base import CommandRequest, Subcommand
 from bot.slack.commands.digest_words import WordsProblem, parse_digest_words
-from bot.subscriptions import manage
+from bot.subscriptions import manage, rules
 from bot.subscriptions.manage import DEFAULT_TIME, DEFAULT_TIMEZONE, PostingProblem
+from bot.text import rules as rule_messages
 from bot.text import subscriptions as messages
 from storage.tables.schedule import DigestCadence, Sensitivity, SubscriptionKind
 
@@ -183,24 +184,38 @@ async def _run_list(request: CommandRequest) -> None:
     if not subscriptions:
         await request.respond(messages.NO_SUBSCRIPTIONS)
         return
+    stored_rules = {
+        stored.id: stored
+        for stored in await rules.list_rules(services=request.services, workspace_id=request.workspace_id)
+    }
     lines = [messages.subscriptions_header()]
     for subscription in subscriptions:
+        assert subscription.id is not None
         if subscription.kind == SubscriptionKind.DIGEST.value:
-            lines.append(
-                messages.digest_line(
-                    channel_id=subscription.channel_id,
-                    time_of_day=subscription.time_of_day,
-                    timezone=subscription.timezone,
-                    cadence=subscription.cadence,
-                    weekday=subscription.weekday,
-                )
+            line = messages.digest_line(
+                channel_id=subscription.channel_id,
+                time_of_day=subscription.time_of_day,
+                timezone=subscription.timezone,
+                cadence=subscription.cadence,
+                weekday=subscription.weekday,
+            )
+        elif subscription.kind == SubscriptionKind.RULE.value:
+            if (stored := stored_rules.get(subscription.id)) is None:
+                continue
+            line = rule_messages.rule_line(
+                channel_id=subscription.channel_id, description=rules.describe_stored(stored)
             )
         else:
-            lines.append(messages.alerts_line(channel_id=subscription.channel_id, sensitivity=subscription.sensitivity))
+            line = messages.alerts_line(channel_id=subscription.channel_id, sensitivity=subscription.sensitivity)
+        lines.append(messages.with_id(line, subscription_id=subscription.id))
+    lines.append(messages.LIST_FOOTER)
     await request.respond("\n".join(lines))
 
 
 async def _run_unsubscribe(request: CommandRequest) -> None:
+    if len(request.args) == 1 and request.args[0].isdigit():
+        await _unsubscribe_id(request, int(request.args[0]))
+        return
     try:
         channel_id = await _channel_from(request, messages.UNSUBSCRIBE_USAGE)
     except CommandProblem as problem:
@@ -210,6 +225,27 @@ async def _run_unsubscribe(request: CommandRequest) -> None:
         services=request.services, workspace_id=request.workspace_id, channel_id=channel_id
     )
     await request.respond(messages.unsubscribed(channel_id=channel_id, count=count))
+
+
+async def _unsubscribe_id(request: CommandRequest, subscription_id: int) -> None:
+    """`/lookout unsubscribe ID`: one digest, alerts or rule, by the id `/lookout subscriptions` shows."""
+    stored = await rules.get_rule(services=request.services, workspace_id=request.workspace_id, rule_id=subscription_id)
+    removed = await manage.remove_subscription(
+        services=request.services, workspace_id=request.workspace_id, subscription_id=subscription_id
+    )
+    if removed is None:
+        await request.respond(messages.no_such_id(subscription_id=subscription_id))
+        return
+    what = (
+        rule_messages.home_rule_line(channel_id=removed.channel_id, description=rules.describe_stored(stored))
+        if stored is not None
+        else None
+    )
+    await request.respond(
+        messages.unsubscribed_one(
+            subscription_id=subscription_id, kind=removed.kind, channel_id=removed.channel_id, rule=what
+        )
+    )
 
 
 SUBCOMMANDS: list[Subcommand] = [

@@ -178,4 +178,4 @@ async def test_listing_and_unsubscribing(
     assert "daily digest at 07:15 (Asia/Tokyo)" in listing.texts[0]
     assert "anomaly alerts, medium sensitivity" in listing.texts[0]
     assert "Stopped" in gone.texts[0]
-    assert "No digests or alerts yet" in after.texts[0]
+    assert "No digests, alerts or rules yet" in after.texts[0]
