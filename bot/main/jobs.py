@@ -1,12 +1,12 @@
-"""Which jobs the current subscriptions call for: a daily job per digest, an hourly check per alert subscription,
-and the digest catch-up sweep (also run at once whenever this replica becomes the leader)."""
+"""Which jobs the current subscriptions call for: a daily job per digest, an hourly check per alert subscription and
+per alert rule, and the digest catch-up sweep (also run at once whenever this replica becomes the leader)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
-from bot.alerts.jobs import AlertChecker, AlertCheckJob
+from bot.alerts.jobs import AlertChecker, AlertCheckJob, RuleChecker, RuleCheckJob
 from bot.digest.jobs import DigestCatchUpJob, DigestJob, DigestRunner, DigestTiming
 from bot.observe import tracing
 from bot.scheduler.jobs import Job
@@ -56,6 +56,7 @@ def make_planner(
     timing: DigestTiming,
     catch_up_every_seconds: float = 30.0,
     housekeeping: Sequence[Job] = (),
+    rules: RuleChecker | None = None,
 ) -> Planner:
     """`housekeeping` jobs (the retention purge) run on the leader like the others, and at once when it leads."""
     digests = TracedDigests(digests)
@@ -69,6 +70,9 @@ def make_planner(
         for subscription in subscriptions:
             if subscription.kind is SubscriptionKind.DIGEST:
                 jobs.append(DigestJob(subscription, runner=digests, clock=clock, timing=timing))
+            elif subscription.kind is SubscriptionKind.RULE:
+                if rules is not None:
+                    jobs.append(RuleCheckJob(subscription, checker=rules))
             elif alerts is not None:
                 jobs.append(AlertCheckJob(subscription, checker=alerts))
         return JobPlan(jobs=jobs, on_leadership=[catch_up, *housekeeping])

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.posting import AlertService
+from bot.alerts.rules import RuleService
 from bot.digest.charts import alert_chart, digest_chart
 from bot.digest.jobs import DigestTiming
 from bot.digest.posting import DigestService
@@ -40,6 +41,7 @@ class ScheduledWork:
 
     digests: DigestService
     alerts: AlertService
+    rules: RuleService
     claimant: str
     runtime: GoogleRuntime
 
@@ -79,7 +81,15 @@ def build_scheduled_work(services: Services, *, claimant: str | None = None) -> 
         cache=ResultCache(),
         chart=alert_chart,
     )
-    return ScheduledWork(digests=digests, alerts=alerts, claimant=claimant, runtime=runtime)
+    rules = RuleService(
+        database=services.database,
+        targets=connections,
+        google=connections,
+        slack_client_for=slack_client_for,
+        poster=poster,
+        clock=services.clock,
+    )
+    return ScheduledWork(digests=digests, alerts=alerts, rules=rules, claimant=claimant, runtime=runtime)
 
 
 async def start_scheduler(services: Services) -> Stop:
@@ -102,6 +112,7 @@ async def start_scheduler(services: Services) -> Stop:
             clock=services.clock,
             digests=work.digests,
             alerts=work.alerts,
+            rules=work.rules,
             timing=DigestTiming(window_seconds=settings.lookout_digest_spread_seconds),
             catch_up_every_seconds=settings.lookout_digest_catch_up_seconds,
             housekeeping=[

@@ -90,7 +90,8 @@ class RuleSpec:
 
 
 def parse_rule(words: list[str]) -> RuleSpec:
-    """The rule in `words` (after the channel), with the metric as typed: `tools.rules.resolve` checks its names."""
+    """The rule in `words` (after the channel), with the metric as typed (Search Console's by their API names):
+    `tools.rules.resolve` checks the names against the property."""
     if not words:
         raise RuleProblem(Problem.NEED_METRIC)
     metric = words[0]
@@ -110,9 +111,10 @@ def parse_rule(words: list[str]) -> RuleSpec:
             raise RuleProblem(Problem.BAD_WINDOW, rest[0]) from None
         rest = rest[1:]
     dimension, value = _where(rest)
+    search_console = SEARCH_CONSOLE_METRICS.get(metric.lower())
     spec = RuleSpec(
-        source=RuleSource.GA4,
-        metric=metric,
+        source=RuleSource.GA4 if search_console is None else RuleSource.SEARCH_CONSOLE,
+        metric=metric if search_console is None else search_console,
         condition=condition,
         threshold=threshold,
         percent=percent,

@@ -1,4 +1,4 @@
-"""The alert buttons: "Expected" and "Mute 7 days" store an answer that suppresses similar alerts; "Ask Lookout
+"""The alert buttons (anomaly alerts and rule alerts): "Expected" and "Mute 7 days" store an answer that suppresses similar alerts; "Ask Lookout
 why" hands the alert to the agent in the alert's thread."""
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts.rules import is_rule_incident
 from bot.platform.incoming import IncomingMessage, MessageHandler
 from bot.platform.slack.workspaces import resolve_owner
 from bot.text import alerts as messages
+from bot.text import rules as rule_messages
 from storage.db import Database
 from storage.repos.schedule import add_feedback, close_incident, get_incident
 from storage.tables.schedule import AlertFeedback, AlertIncident, FeedbackKind
@@ -114,9 +116,12 @@ async def _feedback(
     )
     if incident is None or incident.message_ts is None:
         return
-    note = (
-        messages.marked_expected(user_id=user_id) if kind is FeedbackKind.EXPECTED else messages.muted(user_id=user_id)
-    )
+    if kind is FeedbackKind.EXPECTED:
+        note = messages.marked_expected(user_id=user_id)
+    else:
+        note = (
+            rule_messages.rule_muted(user_id=user_id) if is_rule_incident(incident) else messages.muted(user_id=user_id)
+        )
     original = (body.get("message") or {}).get("blocks") or []
     blocks = [block for block in original if block.get("type") != "actions"]
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})

@@ -1,4 +1,5 @@
-"""The planner's digest and alert jobs: each digest and each alert check is one trace when tracing is on."""
+"""The planner's jobs: each digest and each alert check is one trace when tracing is on; each alert rule gets its own
+check."""
 
 from __future__ import annotations
 
@@ -81,3 +82,37 @@ async def test_the_planner_traces_each_alert_check() -> None:
     assert root.name == "lookout alert" and root.parent is None
     assert (root.attributes or {})["lookout.subscription_id"] == 9
     assert scan.parent is not None and scan.parent.span_id == root.context.span_id
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.checked: list[int] = []
+
+    async def check(self, subscription: ScheduledSubscription) -> object:
+        self.checked.append(subscription.id)
+        return None
+
+
+async def test_each_rule_gets_its_own_check_and_alerts_stay_with_the_detector(database: Database) -> None:
+    alerts, rules = Recorder(), Recorder()
+    planner = make_planner(
+        database=database,
+        clock=lambda: datetime.now(UTC),
+        digests=Runner(),
+        alerts=alerts,
+        rules=rules,
+        timing=DigestTiming(window_seconds=0),
+    )
+    subscriptions = [
+        subscription(SubscriptionKind.DIGEST, id_=1),
+        subscription(SubscriptionKind.ALERTS, id_=2),
+        subscription(SubscriptionKind.RULE, id_=3),
+        subscription(SubscriptionKind.RULE, id_=4),
+    ]
+
+    jobs = {job.name: job for job in planner(subscriptions).jobs}
+    for name in ("alerts:2", "rule:3", "rule:4"):
+        await jobs[name].run()
+
+    assert {"digest:1", "alerts:2", "rule:3", "rule:4"} <= set(jobs)
+    assert (alerts.checked, rules.checked) == ([2], [3, 4])

@@ -3,13 +3,19 @@ real app on the fake Slack, the workspace on the built-in sample property (whose
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from bot.main.scheduling import build_scheduled_work
+from bot.platform.services import Services
 from bot.text import rules as messages
+from bot.text.alerts import ACTION_MUTE
+from bot.text.sample import SAMPLE_NOTE
 from storage.repos.rules import list_rules
-from storage.repos.schedule import list_subscriptions
+from storage.repos.schedule import get_scheduled_subscription, list_subscriptions
 from tests.bot.google.test_slack_flow import _lookout, _workspace_id
 from tests.helpers.app_harness import RunningApp, StartApp
 
@@ -62,9 +68,7 @@ async def _rules(app: RunningApp) -> list[tuple[str, str, str, str, float, bool,
         ("conversions drops 10%", ("ga4", "keyEvents", "drops", 10.0, True, "daily", "", "")),
     ],
 )
-async def test_every_rule_form_is_stored_as_written(
-    start_app: StartApp, text: str, stored: tuple[Any, ...]
-) -> None:
+async def test_every_rule_form_is_stored_as_written(start_app: StartApp, text: str, stored: tuple[Any, ...]) -> None:
     app = await _demo_app(start_app)
 
     answer = await _lookout(app, f"rule {GROWTH} {text}")
@@ -118,8 +122,7 @@ async def test_listing_shows_every_kind_with_its_id_and_unsubscribe_id_removes_o
     await _lookout(app, f"rule {GROWTH} keyEvents below 5 hourly where sessionDefaultChannelGroup = Paid & Search")
     async with app.services.database.session() as session:
         rows = await list_subscriptions(session=session, workspace_id=await _workspace_id(app))
-    ids = {row.kind + ("" if row.kind != "rule" else row.channel_id + str(i)): row.id for i, row in enumerate(rows)}
-    assert len(rows) == 4
+    assert sorted(row.kind for row in rows) == ["alerts", "digest", "rule", "rule"]
 
     listing = (await _lookout(app, "subscriptions"))["text"]
 
@@ -130,13 +133,12 @@ async def test_listing_shows_every_kind_with_its_id_and_unsubscribe_id_removes_o
     assert "`sessionDefaultChannelGroup` = *Paid &amp; Search*" in listing
     assert (await _rules(app))[1][-1] == "Paid & Search"
 
-    [first_rule] = [row for row in rows if row.kind == "rule" and row.id == min(r.id or 0 for r in rows if r.kind == "rule")]
+    first_rule = min((row for row in rows if row.kind == "rule"), key=lambda row: row.id or 0)
     removed = (await _lookout(app, f"unsubscribe {first_rule.id}"))["text"]
     assert f"Removed rule `{first_rule.id}`" in removed and "`sessions` drops 30 %" in removed
     assert [rule[2] for rule in await _rules(app)] == ["keyEvents"]
     again = (await _lookout(app, f"unsubscribe {first_rule.id}"))["text"]
     assert "no digest, alert or rule with id" in again
-    del ids
 
     # the channel form keeps working, and takes the channel's rules with it
     gone = (await _lookout(app, f"unsubscribe {GROWTH}"))["text"]
@@ -171,3 +173,42 @@ async def test_without_google_the_rule_asks_to_connect_first(start_app: StartApp
 
     assert "/lookout connect" in answer["text"] or "GOOGLE_CLIENT_ID" in answer["text"]
     assert await _rules(app) == []
+
+
+async def test_a_rule_made_in_slack_alerts_once_and_its_mute_button_mutes_it(start_app: StartApp) -> None:
+    # The Demo Store's planted incident: its GA4 tag stopped firing 16 hours before this moment.
+    now = datetime(2026, 12, 6, 15, 8, tzinfo=UTC)
+
+    def configure(services: Services) -> None:
+        services.clock = lambda: now
+
+    app = await start_app(configure=configure)
+    await _lookout(app, "connect demo")
+    await _lookout(app, f"rule {GROWTH} sessions below 5 hourly")
+    async with app.services.database.session() as session:
+        [row] = await list_subscriptions(session=session, workspace_id=await _workspace_id(app))
+        assert row.id is not None
+        subscription = await get_scheduled_subscription(session=session, subscription_id=row.id)
+    assert subscription is not None
+    work = build_scheduled_work(app.services, claimant="test")
+
+    checked = await work.rules.check(subscription)
+    await work.rules.check(subscription)
+
+    assert checked.verdict is not None and checked.verdict.breached
+    [alert] = [call for call in app.slack.calls_to("chat.postMessage") if call.get("channel") == "C0GROWTH"]
+    text = json.dumps(alert.get("blocks"))
+    assert "*sessions below 5*" in str(alert.get("text")) and SAMPLE_NOTE in text and "each complete hour" in text
+
+    mute = next(
+        element
+        for block in alert.get("blocks")
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == ACTION_MUTE
+    )
+    await app.sender.action(
+        action_id=ACTION_MUTE, value=mute["value"], message_ts=alert.response["ts"], channel_id="C0GROWTH"
+    )
+    (update,) = await app.wait_for_calls("chat.update")
+    assert "muted this rule for 7 days" in json.dumps(update.get("blocks"))

@@ -1,0 +1,150 @@
+"""The two windows a rule compares, read from GA4 (one `runReport`) or Search Console (one searchAnalytics query).
+
+Windows are the property's wall-clock periods, complete ones only:
+- daily, GA4: yesterday, once GA4 has had `DAILY_SETTLE_HOURS` of today to finish processing it (before that, the
+  day before); Search Console: the latest day with final data. Compared with the same weekday a week earlier.
+- hourly (GA4 only): the last hour GA4 has finished (`GA4_PROCESSING_HOURS` behind the current one), compared with
+  the same hour a week earlier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from storage.tables.rules import RuleSource
+from tools.google.gsc import GscFilter, GscFilterGroup, GscQuery
+from tools.rules.spec import RuleSpec
+
+if TYPE_CHECKING:
+    from tools.google.ga4 import Ga4Api
+    from tools.google.gsc import GscApi
+
+GA4_PROCESSING_HOURS = 1  # hours before the current one that GA4 may still be filling in (as the detector's)
+DAILY_SETTLE_HOURS = 6  # yesterday is read from 06:00 the next morning, property time
+WEEK = timedelta(days=7)
+SEARCH_CONSOLE_LOOKBACK_DAYS = 10  # final data is usually 2-3 days behind
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reading:
+    """The rule's metric in the window it judges (`start`, wall-clock, naive) and in the comparable one a week
+    before; `previous_start` is `start` minus a week."""
+
+    current: float
+    previous: float
+    start: datetime
+    hourly: bool
+
+    @property
+    def previous_start(self) -> datetime:
+        return self.start - WEEK
+
+
+def judged_window(spec: RuleSpec, *, now: datetime, timezone: str) -> datetime:
+    """The start of the GA4 window a rule judges at `now` (wall-clock in `timezone`, naive)."""
+    local = now.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+    if spec.hourly:
+        return local.replace(minute=0, second=0, microsecond=0) - timedelta(hours=GA4_PROCESSING_HOURS + 1)
+    settled = (local - timedelta(hours=DAILY_SETTLE_HOURS)).date()
+    return datetime.combine(settled - timedelta(days=1), time())
+
+
+async def read_rule(
+    spec: RuleSpec,
+    *,
+    ga4: Ga4Api | None,
+    gsc: GscApi | None,
+    property_id: str | None,
+    site_url: str | None,
+    now: datetime,
+    timezone: str,
+) -> Reading | None:
+    """The rule's reading now; None when its source is not connected or has no data yet."""
+    if spec.source is RuleSource.SEARCH_CONSOLE:
+        if gsc is None or not site_url:
+            return None
+        return await _read_search_console(spec, gsc=gsc, site_url=site_url, now=now, timezone=timezone)
+    if ga4 is None or not property_id:
+        return None
+    return await _read_ga4(
+        spec, ga4=ga4, property_id=property_id, start=judged_window(spec, now=now, timezone=timezone)
+    )
+
+
+async def _read_ga4(spec: RuleSpec, *, ga4: Ga4Api, property_id: str, start: datetime) -> Reading:
+    # google-analytics-data loads with the first rule check, not when `lookout serve` starts.
+    from google.analytics.data_v1beta.types import (
+        DateRange,
+        Dimension,
+        Filter,
+        FilterExpression,
+        Metric,
+        RunReportRequest,
+    )
+
+    from tools.ga4_report import read_table
+    from tools.google.ga4 import property_name
+
+    previous = start - WEEK
+    request = RunReportRequest(
+        property=property_name(property_id),
+        dimensions=[Dimension(name="dateHour" if spec.hourly else "date")],
+        metrics=[Metric(name=spec.metric)],
+        date_ranges=[DateRange(start_date=previous.date().isoformat(), end_date=start.date().isoformat())],
+        limit=24 * 8 + 24 if spec.hourly else 16,
+    )
+    if spec.dimension:
+        request.dimension_filter = FilterExpression(
+            filter=Filter(
+                field_name=spec.dimension,
+                string_filter=Filter.StringFilter(
+                    match_type=Filter.StringFilter.MatchType.EXACT, value=spec.dimension_value
+                ),
+            )
+        )
+    stamp = "%Y%m%d%H" if spec.hourly else "%Y%m%d"
+    values = {row[0][0]: float(row[1][0] or 0) for row in read_table(await ga4.run_report(request)).rows}
+    # GA4 leaves out periods without data: a missing one is a zero, which is what a broken tag looks like.
+    return Reading(
+        current=values.get(start.strftime(stamp), 0.0),
+        previous=values.get(previous.strftime(stamp), 0.0),
+        start=start,
+        hourly=spec.hourly,
+    )
+
+
+async def _read_search_console(
+    spec: RuleSpec, *, gsc: GscApi, site_url: str, now: datetime, timezone: str
+) -> Reading | None:
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    first = today - WEEK - timedelta(days=SEARCH_CONSOLE_LOOKBACK_DAYS)
+    groups = []
+    if spec.dimension:
+        groups = [GscFilterGroup(filters=[GscFilter(dimension=spec.dimension, expression=spec.dimension_value)])]
+    response = await gsc.search_analytics(
+        site_url,
+        GscQuery(
+            start_date=first,
+            end_date=today,
+            dimensions=["date"],
+            dimension_filter_groups=groups,
+            row_limit=100,
+            data_state="final",
+        ),
+    )
+    by_day: dict[date, float] = {
+        date.fromisoformat(row.keys[0]): (row.clicks if spec.metric == "clicks" else row.impressions)
+        for row in response.rows
+    }
+    if not by_day:
+        return None
+    last = max(by_day)
+    return Reading(
+        current=by_day[last],
+        previous=by_day.get(last - WEEK, 0.0),
+        start=datetime.combine(last, time()),
+        hourly=False,
+    )
