@@ -1,5 +1,6 @@
-"""Alert rules: a table for what each rule watches; a channel may have several rule subscriptions (the one-per-channel
-unique key becomes a partial unique index that leaves rules out).
+"""Alert rules: a table for what each rule watches, and a channel may have several rules.
+
+The one-per-channel unique key becomes a partial unique index that leaves rules out.
 
 Revision ID: 0014_alert_rules
 Revises: 0013_notes
