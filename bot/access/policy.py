@@ -16,6 +16,7 @@ from bot.text import agent as agent_messages
 from bot.text import alerts as alert_messages
 from bot.text import google as google_messages
 from bot.text import notes as note_messages
+from bot.text import rules as rule_messages
 from bot.text import subscriptions as subscription_messages
 
 
@@ -71,6 +72,8 @@ ACTION_NEEDS: dict[str, Capability] = {
     subscription_messages.ACTION_ADD_ALERTS: Capability.SETTINGS,
     subscription_messages.ACTION_EDIT_SUBSCRIPTION: Capability.SETTINGS,
     subscription_messages.ACTION_REMOVE_SUBSCRIPTION: Capability.SETTINGS,
+    # Creating the alert rule a model proposed under its answer: the person's click, never the model, sets it.
+    rule_messages.ACTION_CREATE_RULE: Capability.SETTINGS,
 }
 # Buttons that only open a modal: checked like any other, but the trail records the modal's submission instead.
 OPENS_A_MODAL: frozenset[str] = frozenset(

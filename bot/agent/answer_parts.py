@@ -12,6 +12,7 @@ from bot.agent import followups
 from bot.agent.events import AgentResult, ToolRun
 from bot.agent.feedback import feedback_block
 from bot.agent.plan_steps import Where
+from bot.agent.proposals import proposal_blocks
 from bot.agent.sources import answer_sources
 from bot.text import agent as messages
 from bot.text import plan as plan_words
@@ -47,6 +48,7 @@ def answer_blocks(result: AgentResult, prepared: PreparedContext) -> list[dict[s
     if result.grounding.untraced:
         note = messages.untraced_numbers(count=len(result.grounding.untraced))
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+    blocks.extend(proposal_blocks(result))  # alert rules the model proposed: a person's click creates them
     footer = footer_text(result, prepared, with_links=True)
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{footer}_"}]})
     follow_ups = followups.follow_ups_block(followups.suggest(result.tool_runs))

@@ -265,6 +265,10 @@ def _annotations(args: Args, where: Where) -> StepView:
     )
 
 
+def _propose_alert_rule(args: Args, where: Where) -> StepView:
+    return _view(title=words.RULE_TITLE.format(metric=words.field_words(str(args.get("metric", ""))) or "a metric"))
+
+
 _DESCRIBERS: dict[str, Callable[[Args, Where], StepView]] = {
     "ga4_run_report": _ga4_run_report,
     "ga4_compare_periods": _ga4_compare_periods,
@@ -278,4 +282,5 @@ _DESCRIBERS: dict[str, Callable[[Args, Where], StepView]] = {
     "explain_change": _explain_change,
     "chart": _chart,
     "annotations": _annotations,
+    "propose_alert_rule": _propose_alert_rule,
 }

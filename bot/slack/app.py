@@ -18,6 +18,7 @@ from bot.slack.access_middleware import AccessMiddleware
 from bot.slack.actions import alerts as alert_actions
 from bot.slack.actions import google as google_actions
 from bot.slack.actions import notes as note_actions
+from bot.slack.actions import rules as rule_actions
 from bot.slack.commands.router import CommandRouter
 from bot.slack.listeners import assistant, commands, fallbacks, lifecycle, messages
 from bot.slack.surface import BOT_SCOPES
@@ -115,6 +116,7 @@ def register_listeners(
     google_actions.register(app, services=services)
     alert_actions.register(app, services=services, handler=handler)
     note_actions.register(app, services=services)
+    rule_actions.register(app, services=services)
     access_home.register(app, services=services, publish_home=home.publish_home)
     clicks = ClickContext(services=services, publish_home=home.publish_home)
     subscription_buttons.register(app, clicks=clicks)

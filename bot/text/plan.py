@@ -160,6 +160,7 @@ CHART_SERIES = "{count} series"
 UNKNOWN_TITLE = "Looking something up"
 NOTES_SOURCE = "Notes"
 ANNOTATIONS_WHAT = "GA4 annotations and Lookout notes"
+RULE_TITLE = "Drafting an alert rule on {metric}"
 GSC_WORKFLOWS = {
     "striking_distance": "queries close to page one",
     "cannibalization": "pages competing for the same queries",

@@ -244,3 +244,48 @@ def _days(days: int) -> str:
 
 def rule_muted(*, user_id: str) -> str:
     return f":no_bell: <@{escape(user_id)}> muted this rule for 7 days."
+
+
+# ---------------------------------------------------------------------------------------------- proposed by the model
+
+CREATE_RULE_BUTTON = "Create rule"
+MAX_PROPOSALS = 3
+
+
+def proposal_text(*, description: str, meaning: str, channel_id: str | None, channel_name: str | None) -> str:
+    """A rule the model proposed, shown under its answer: nothing is set until a person presses the button."""
+    if channel_id:
+        where = f" for {_channel(channel_id)}"
+    elif channel_name:
+        where = f" for `{inert(channel_name)}`"
+    else:
+        where = " for this channel"
+    return (
+        f":bell: *Proposed alert rule*{where}: {description} ({escape(meaning)}). Nothing is set until a Lookout "
+        "manager presses *Create rule*."
+    )
+
+
+def proposal_block(*, text: str, value: str, index: int) -> Block:
+    return {
+        "type": "section",
+        "block_id": f"lookout_rule_proposal_{index}",
+        "text": {"type": "mrkdwn", "text": text[:3000]},
+        "accessory": {
+            "type": "button",
+            "text": {"type": "plain_text", "text": CREATE_RULE_BUTTON},
+            "action_id": ACTION_CREATE_RULE,
+            "value": value[:2000],
+            "style": "primary",
+        },
+    }
+
+
+def created_from_proposal(*, user_id: str, rule_id: int, channel_id: str, description: str) -> str:
+    return (
+        f":white_check_mark: <@{escape(user_id)}> created rule `{rule_id}` for {_channel(channel_id)}: {description}. "
+        f"`/lookout unsubscribe {rule_id}` removes it."
+    )
+
+
+PROPOSAL_UNREADABLE = "Sorry, I couldn't read that proposed rule. Ask me again, or use `/lookout rule`."

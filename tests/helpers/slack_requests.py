@@ -235,11 +235,12 @@ def block_actions_body(
     selected_value: str | None = None,
     action_type: str = "button",
     thread_ts: str | None = None,
+    message_blocks: list[JsonDict] | None = None,
 ) -> str:
     """The form-encoded `payload=` body of a `block_actions` interaction (a button click, or with `selected_value`
     a choice in a static menu). A click in App Home (`view` of type "home") carries no `response_url`, as on Slack.
     `action_type="feedback_buttons"` is a click on Slack's native feedback buttons (`value` is the chosen button's);
-    `thread_ts` puts the clicked message in a thread."""
+    `thread_ts` puts the clicked message in a thread; `message_blocks` are the clicked message's blocks."""
     payload: JsonDict = {
         "type": "block_actions",
         "user": {"id": user_id, "username": "alice", "name": "alice", "team_id": team_id},
@@ -280,6 +281,8 @@ def block_actions_body(
         payload["message"] = {"type": "message", "ts": ts, "text": ""}
         if thread_ts is not None:
             payload["message"]["thread_ts"] = thread_ts
+        if message_blocks is not None:
+            payload["message"]["blocks"] = message_blocks
     return urlencode({"payload": json.dumps(payload)})
 
 
