@@ -24,6 +24,7 @@ STABLE = {
     "explain_change",
     "chart",
     "annotations",
+    "propose_alert_rule",
 }
 
 
