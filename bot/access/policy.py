@@ -74,6 +74,7 @@ ACTION_NEEDS: dict[str, Capability] = {
     subscription_messages.ACTION_REMOVE_SUBSCRIPTION: Capability.SETTINGS,
     # Creating the alert rule a model proposed under its answer: the person's click, never the model, sets it.
     rule_messages.ACTION_CREATE_RULE: Capability.SETTINGS,
+    rule_messages.ACTION_ADD_RULE: Capability.SETTINGS,
 }
 # Buttons that only open a modal: checked like any other, but the trail records the modal's submission instead.
 OPENS_A_MODAL: frozenset[str] = frozenset(
@@ -82,6 +83,7 @@ OPENS_A_MODAL: frozenset[str] = frozenset(
         subscription_messages.ACTION_ADD_DIGEST,
         subscription_messages.ACTION_ADD_ALERTS,
         subscription_messages.ACTION_EDIT_SUBSCRIPTION,
+        rule_messages.ACTION_ADD_RULE,
     }
 )
 # Modal submissions by callback_id; every other one needs SETTINGS.
@@ -91,6 +93,7 @@ VIEW_NEEDS: dict[str, Capability] = {
     subscription_messages.VIEW_DIGEST: Capability.SETTINGS,
     subscription_messages.VIEW_ALERTS: Capability.SETTINGS,
     note_messages.VIEW_ADD_NOTE: Capability.ASK,
+    rule_messages.VIEW_RULE: Capability.SETTINGS,
 }
 # Shortcuts by callback_id (checked by their listener: the middleware sees buttons and modals only).
 SHORTCUT_NEEDS: dict[str, Capability] = {

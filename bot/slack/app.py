@@ -22,7 +22,7 @@ from bot.slack.actions import rules as rule_actions
 from bot.slack.commands.router import CommandRouter
 from bot.slack.listeners import assistant, commands, fallbacks, lifecycle, messages
 from bot.slack.surface import BOT_SCOPES
-from bot.slack.views import home, subscription_buttons, subscription_submit
+from bot.slack.views import home, rule_modal, subscription_buttons, subscription_submit
 from bot.slack.views import managers as access_home
 from bot.slack.views.click_context import ClickContext
 
@@ -121,6 +121,7 @@ def register_listeners(
     clicks = ClickContext(services=services, publish_home=home.publish_home)
     subscription_buttons.register(app, clicks=clicks)
     subscription_submit.register(app, clicks=clicks)
+    rule_modal.register(app, clicks=clicks)
     # The buttons under answers.
     feedback.register(app, services=services)
     followups.register(app, services=services, handler=handler)

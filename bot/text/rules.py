@@ -289,3 +289,55 @@ def created_from_proposal(*, user_id: str, rule_id: int, channel_id: str, descri
 
 
 PROPOSAL_UNREADABLE = "Sorry, I couldn't read that proposed rule. Ask me again, or use `/lookout rule`."
+
+
+# ---------------------------------------------------------------------------------------------- App Home
+
+ACTION_ADD_RULE = "lookout_add_rule"
+VIEW_RULE = "lookout_rule_modal"
+ADD_RULE_BUTTON = "Add a rule"
+RULE_MODAL_TITLE = "Alert rule"
+RULE_MODAL_INTRO = (
+    "I check the rule every hour and post one alert when it is breached, then a note in its thread when it holds "
+    "again. *drops* / *rises* compare with the same weekday (daily) or hour (hourly) a week before; *below* / "
+    "*above* with the number itself."
+)
+# Block ids of the rule modal's inputs (the channel's is `bot.text.subscriptions.BLOCK_CHANNEL`).
+BLOCK_METRIC = "rule_metric"
+BLOCK_CONDITION = "rule_condition"
+BLOCK_THRESHOLD = "rule_threshold"
+BLOCK_WINDOW = "rule_window"
+BLOCK_DIMENSION = "rule_dimension"
+BLOCK_VALUE = "rule_value"
+METRIC_LABEL = "Metric"
+METRIC_HINT = "A GA4 metric (sessions, keyEvents, totalRevenue…) or Search Console's clicks or impressions."
+CONDITION_LABEL = "Alert when it"
+CONDITION_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("drops", "drops by"),
+    ("rises", "rises by"),
+    ("below", "is below"),
+    ("above", "is above"),
+)
+THRESHOLD_LABEL = "Threshold"
+THRESHOLD_HINT = "A percentage like 30% (a change, or a rate) or a number like 500."
+WINDOW_LABEL = "Window"
+WINDOW_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("daily", "Daily: yesterday"),
+    ("hourly", "Hourly: the last complete hour (GA4 only)"),
+)
+DIMENSION_LABEL = "Only where (optional)"
+DIMENSION_HINT = "A dimension, e.g. sessionDefaultChannelGroup; for Search Console query, page, country or device."
+VALUE_LABEL = "equals (optional)"
+VALUE_HINT = "Its exact value, e.g. Organic Search."
+RULE_GONE = "This rule was removed meanwhile, so nothing was saved. Close this and add it again."
+MODAL_NEED_BOTH = "Give both the dimension and its value, or neither."
+
+
+def home_remove_confirm(*, line: str) -> str:
+    """`line`: the rule as App Home lists it (`home_rule_line`, already escaped)."""
+    return f"Remove {line}? You can add it again any time."
+
+
+def modal_problem(code: str, *, value: str = "", close: tuple[str, ...] = ()) -> str:
+    """`problem` as plain text for a modal's field (Slack does not format those)."""
+    return problem(code, value=value, close=close).replace("`", "")

@@ -13,11 +13,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.views.click_context import ClickContext
+from bot.slack.views.rule_modal import edit_rule_modal
 from bot.slack.views.subscription_modals import alerts_modal, edit_modal, new_digest_modal
-from bot.subscriptions import manage
+from bot.subscriptions import manage, rules
 from bot.text import subscriptions as messages
 from storage.repos import schedule as schedule_repo
-from storage.tables.schedule import Sensitivity
+from storage.tables.schedule import Sensitivity, SubscriptionKind
 
 
 def register(app: AsyncApp, *, clicks: ClickContext) -> None:
@@ -70,7 +71,14 @@ def _register_edit_and_remove(app: AsyncApp, *, clicks: ClickContext) -> None:
             if subscription is None:  # removed meanwhile (another manager, a slash command): show what is left
                 await clicks.republish(client=client, workspace=clicked.workspace, user_id=clicked.user_id)
                 return
-            await client.views_open(trigger_id=body["trigger_id"], view=edit_modal(subscription))
+            if subscription.kind == SubscriptionKind.RULE.value:
+                stored = await rules.get_rule(
+                    services=services, workspace_id=clicked.workspace_id, rule_id=clicked.subscription_id
+                )
+                view = edit_modal(subscription) if stored is None else edit_rule_modal(stored)
+            else:
+                view = edit_modal(subscription)
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(messages.ACTION_REMOVE_SUBSCRIPTION)
     async def remove(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:

@@ -43,7 +43,7 @@ def digest_modal(
         timezone_input["hint"] = plain(messages.TIMEZONE_HINT_FROM_PROPERTY)
     blocks = [
         section(messages.DIGEST_MODAL_INTRO),
-        _channel_input(channel_id),
+        channel_input(channel_id),
         {
             "type": "input",
             "block_id": messages.BLOCK_TIME,
@@ -69,7 +69,7 @@ def alerts_modal(*, channel_id: str | None, sensitivity: str, subscription_id: i
     initial = next((option for option in options if option["value"] == sensitivity), options[1])
     blocks = [
         section(messages.ALERTS_MODAL_INTRO),
-        _channel_input(channel_id),
+        channel_input(channel_id),
         {
             "type": "input",
             "block_id": messages.BLOCK_SENSITIVITY,
@@ -120,7 +120,7 @@ def edit_modal(subscription: Subscription) -> Block:
     )
 
 
-def _channel_input(channel_id: str | None) -> Block:
+def channel_input(channel_id: str | None) -> Block:
     element: Block = {
         "type": "conversations_select",
         "action_id": messages.ELEMENT,
