@@ -21,20 +21,23 @@ TOOL_NAME = "propose_alert_rule"
 _ESCAPED_CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 _CHANNEL_NAME = re.compile(r"^#?([a-z0-9][a-z0-9._\-]{0,79})$")
+DESCRIPTION = (
+    "Propose an alert rule; a person creates it with a button under your answer (you cannot). drops/rises: change "
+    "vs the same weekday (daily) or hour (hourly) a week before; below/above: the value."
+)
 PROPOSED = "Not created: a manager must press Create rule under your answer. Show the rule; never say it exists."
 
 
 class ProposeRuleInput(BaseModel):
-    metric: str = Field(max_length=100, description="GA4 metric, or Search Console clicks/impressions.")
+    # Lengths are checked in `propose_alert_rule`, not in the schema: every request carries the schema.
+    metric: str = Field(description="GA4 metric or Search Console clicks/impressions")
     condition: Literal["drops", "rises", "below", "above"]
     threshold: float = Field(gt=0)
-    percent: bool = Field(default=False, description="Threshold in %.")
+    percent: bool = Field(default=False, description="threshold is a %")
     window: Literal["daily", "hourly"] = "daily"
-    channel: str | None = Field(
-        default=None, max_length=100, description="As written, e.g. <#C1|growth>; default here."
-    )
-    dimension: str | None = Field(default=None, max_length=100)
-    value: str | None = Field(default=None, max_length=MAX_DIMENSION_VALUE, description="Exact dimension value.")
+    channel: str | None = Field(default=None, description="default: this channel")
+    dimension: str | None = None
+    value: str | None = None
 
 
 class RuleProposal(BaseModel):
@@ -92,8 +95,11 @@ def channel_ref(text: str | None) -> str | None:
 
 
 async def propose_alert_rule(args: ProposeRuleInput, ctx: ToolContext) -> RuleProposal:
-    """Propose an alert rule; a person confirms it with a button (you cannot create one). drops/rises: change vs the
-    same weekday (daily: yesterday) or hour (hourly: last complete hour) a week before; below/above: the value."""
+    """A rule the person can create with the button under the answer; nothing is created here."""
+    too_long = [name for name, size in (("metric", len(args.metric)), ("channel", len(args.channel or "")),
+                ("dimension", len(args.dimension or "")), ("value", len(args.value or ""))) if size > MAX_DIMENSION_VALUE]  # fmt: skip
+    if too_long:
+        raise ToolError(f"Too long: {', '.join(too_long)}.")
     if bool(args.dimension) != bool(args.value):
         raise ToolError("Give both dimension and value, or neither.")
     channel = channel_ref(args.channel)
@@ -132,7 +138,7 @@ async def propose_alert_rule(args: ProposeRuleInput, ctx: ToolContext) -> RulePr
 RULE_TOOLS: list[Tool[ProposeRuleInput, ToolContext]] = [
     Tool(
         name=TOOL_NAME,
-        description=(propose_alert_rule.__doc__ or "").strip(),
+        description=DESCRIPTION,
         input_model=ProposeRuleInput,
         run=propose_alert_rule,
     )
