@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.text.escape import escape, inert
+from bot.text.plan import field_words
 from bot.text.sample import SAMPLE_NOTE
 from storage.tables.rules import RuleCondition, RuleSource
 from tools.rules.spec import RuleSpec
@@ -80,9 +81,10 @@ def describe(
 def rule_created(
     *, channel_id: str, rule_id: int, description: str, meaning: str, corrections: list[str], sample: bool
 ) -> str:
+    verb = "compare" if " vs " in meaning else "check"
     lines = [
         f":white_check_mark: Rule `{rule_id}` set in {_channel(channel_id)}: {description}.",
-        f"I compare {escape(meaning)}, post one alert when the rule is breached and a note in its thread when it "
+        f"I {verb} {escape(meaning)}, post one alert when the rule is breached and a note in its thread when it "
         f"recovers. `/lookout unsubscribe {rule_id}` removes it.",
     ]
     lines.extend(f"_{escape(note)}_" for note in corrections)
@@ -167,6 +169,12 @@ def _when(start: datetime, *, hourly: bool) -> str:
     return f"{start.strftime('%a %b')} {start.day}"
 
 
+def _label(metric: str) -> str:
+    """ "keyEvents" → "Key events", "sessions" → "Sessions", an unknown name in words: the headline's subject."""
+    words = field_words(metric) or metric
+    return words[:1].upper() + words[1:]
+
+
 def _value(spec: RuleSpec, value: float) -> str:
     # A below/above rule in % judges a rate (GA4 reports it as a fraction): shown as a percentage.
     return f"{value * 100:.1f} %" if spec.percent and not spec.relative else number(value)
@@ -182,7 +190,7 @@ def rule_headline(
     """The alert's first line: what crossed the rule, in which window, against what."""
     hourly = spec.hourly
     icon = SEVERITY_ICON.get(severity, SEVERITY_ICON["info"])
-    metric = inert(spec.metric)
+    metric = inert(_label(spec.metric))
     if spec.relative:
         verb = "fell" if spec.condition is RuleCondition.DROPS else "rose"
         if spec.percent and change is not None:

@@ -123,7 +123,10 @@ async def _read_search_console(
     first = today - WEEK - timedelta(days=SEARCH_CONSOLE_LOOKBACK_DAYS)
     groups = []
     if spec.dimension:
-        groups = [GscFilterGroup(filters=[GscFilter(dimension=spec.dimension, expression=spec.dimension_value)])]
+        expression = spec.dimension_value
+        if spec.dimension == "page" and expression.startswith("/"):
+            expression = site_base(site_url) + expression  # Search Console's pages are full URLs
+        groups = [GscFilterGroup(filters=[GscFilter(dimension=spec.dimension, expression=expression)])]
     response = await gsc.search_analytics(
         site_url,
         GscQuery(
@@ -148,3 +151,11 @@ async def _read_search_console(
         start=datetime.combine(last, time()),
         hourly=False,
     )
+
+
+def site_base(site_url: str) -> str:
+    """Where a path typed for a page filter starts: `sc-domain:acme.com` → `https://acme.com`, a URL-prefix property
+    as registered (without its trailing slash)."""
+    if site_url.startswith("sc-domain:"):
+        return "https://" + site_url.removeprefix("sc-domain:")
+    return site_url.rstrip("/")

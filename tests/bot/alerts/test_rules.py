@@ -100,7 +100,7 @@ async def test_a_breach_posts_one_alert_and_one_recovery_note_in_its_thread(data
         assert again.alert is None
         [alert] = _alerts(world)
         text = _text(alert)
-        assert "*sessions fell 9" in text  # a broken tag leaves ~2 % of the sessions
+        assert "*Sessions fell 9" in text  # a broken tag leaves ~2 % of the sessions
         assert "Wed Nov 18" in text and "on Wed Nov 11" in text
         assert f"Your rule `{rule.id}`: `sessions` drops 30 % daily" in text
         assert "yesterday vs the same weekday a week before" in text
@@ -203,7 +203,7 @@ async def test_a_dimension_rule_reads_only_its_segment(database: Database) -> No
 
         assert [r.verdict.breached if r.verdict else None for r in results] == [True, False, False]
         [alert] = _alerts(world)
-        assert "*sessions rose" in _text(alert) and "(Paid Search)" in _text(alert)
+        assert "*Sessions rose" in _text(alert) and "(Paid Search)" in _text(alert)
         assert "`sessionDefaultChannelGroup` = *Paid Search*" in _text(alert)
 
 
@@ -236,3 +236,17 @@ async def test_a_search_console_rule_judges_the_latest_final_day(database: Datab
         assert result.reading is not None and result.reading.start.date() <= dataset.gsc_first_incomplete_date
         assert result.verdict is not None and result.verdict.breached, result.reading
         assert "Search Console" in _text(_alerts(world)[0])
+
+
+async def test_a_search_console_page_rule_filters_on_the_full_url(database: Database) -> None:
+    dataset = PropertyDataset()
+    async with make_world(database, dataset=dataset) as world:
+        page = await _rule(world, "clicks below 100000 where page = /pricing")
+        site = await _rule(world, "clicks below 100000")
+        world.clock.now = _at(20)
+        service = _service(world)
+
+        on_page, on_site = await service.check(page), await service.check(site)
+
+        assert on_page.reading is not None and on_site.reading is not None
+        assert 0 < on_page.reading.current < on_site.reading.current

@@ -198,7 +198,7 @@ async def test_a_rule_made_in_slack_alerts_once_and_its_mute_button_mutes_it(sta
     assert checked.verdict is not None and checked.verdict.breached
     [alert] = [call for call in app.slack.calls_to("chat.postMessage") if call.get("channel") == "C0GROWTH"]
     text = json.dumps(alert.get("blocks"))
-    assert "*sessions below 5*" in str(alert.get("text")) and SAMPLE_NOTE in text and "each complete hour" in text
+    assert "*Sessions below 5*" in str(alert.get("text")) and SAMPLE_NOTE in text and "each complete hour" in text
 
     mute = next(
         element
