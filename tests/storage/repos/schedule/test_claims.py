@@ -2,7 +2,7 @@
 over by exactly one other, and the old claimant can no longer post."""
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from storage.db import Database
 from storage.repos.schedule import (
@@ -11,38 +11,12 @@ from storage.repos.schedule import (
     mark_posted,
     posted_subscription_ids,
     still_holds_claim,
-    upsert_subscription,
 )
-from storage.repos.workspaces import ensure_workspace
-from storage.tables.schedule import SubscriptionKind
-
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-STALE = timedelta(seconds=60)
-
-
-async def _subscription(database: Database, *, team_id: str = "T1", channel_id: str = "C1") -> tuple[int, int]:
-    async with database.session() as session:
-        workspace = await ensure_workspace(session=session, enterprise_id=None, team_id=team_id)
-        assert workspace.id is not None
-        subscription = await upsert_subscription(
-            session=session,
-            workspace_id=workspace.id,
-            channel_id=channel_id,
-            kind=SubscriptionKind.DIGEST,
-            time_of_day="09:00",
-            timezone="Europe/Paris",
-            sensitivity="medium",
-            created_by="U1",
-            now=NOW,
-        )
-        assert subscription.id is not None
-        return workspace.id, subscription.id
+from tests.storage.repos.schedule.subscription_setup import NOW, STALE, subscription_in_channel
 
 
 async def test_a_period_is_claimed_once_then_reported_posted(database: Database) -> None:
-    workspace_id, subscription_id = await _subscription(database)
+    workspace_id, subscription_id = await subscription_in_channel(database)
     kwargs = {"workspace_id": workspace_id, "subscription_id": subscription_id, "period": "digest:2026-11-19"}
 
     async with database.session() as session:
@@ -68,7 +42,7 @@ async def test_a_period_is_claimed_once_then_reported_posted(database: Database)
 async def test_a_stale_claim_is_taken_over_by_exactly_one_claimant_and_the_old_one_cannot_post(
     database: Database,
 ) -> None:
-    workspace_id, subscription_id = await _subscription(database)
+    workspace_id, subscription_id = await subscription_in_channel(database)
     kwargs = {"workspace_id": workspace_id, "subscription_id": subscription_id, "period": "digest:2026-11-19"}
     async with database.session() as session:
         dead = await claim_post(session=session, claimant="dead", now=NOW, stale_after=STALE, **kwargs)  # type: ignore[arg-type]

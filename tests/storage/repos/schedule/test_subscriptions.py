@@ -1,7 +1,7 @@
 """Subscriptions (`storage/repos/schedule/subscriptions.py`): one per channel and kind, only installed workspaces
 scheduled, removed with their channel or workspace."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from storage.db import Database
 from storage.repos.schedule import (
@@ -11,36 +11,13 @@ from storage.repos.schedule import (
     list_scheduled_subscriptions,
     upsert_subscription,
 )
-from storage.repos.workspaces import delete_workspace, ensure_workspace, mark_uninstalled
+from storage.repos.workspaces import delete_workspace, mark_uninstalled
 from storage.tables.schedule import SubscriptionKind
-
-NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-STALE = timedelta(seconds=60)
-
-
-async def _subscription(database: Database, *, team_id: str = "T1", channel_id: str = "C1") -> tuple[int, int]:
-    async with database.session() as session:
-        workspace = await ensure_workspace(session=session, enterprise_id=None, team_id=team_id)
-        assert workspace.id is not None
-        subscription = await upsert_subscription(
-            session=session,
-            workspace_id=workspace.id,
-            channel_id=channel_id,
-            kind=SubscriptionKind.DIGEST,
-            time_of_day="09:00",
-            timezone="Europe/Paris",
-            sensitivity="medium",
-            created_by="U1",
-            now=NOW,
-        )
-        assert subscription.id is not None
-        return workspace.id, subscription.id
+from tests.storage.repos.schedule.subscription_setup import NOW, STALE, subscription_in_channel
 
 
 async def test_subscribing_twice_updates_the_one_subscription(database: Database) -> None:
-    workspace_id, first = await _subscription(database)
+    workspace_id, first = await subscription_in_channel(database)
     async with database.session() as session:
         again = await upsert_subscription(
             session=session,
@@ -61,8 +38,8 @@ async def test_subscribing_twice_updates_the_one_subscription(database: Database
 
 
 async def test_uninstalled_workspaces_are_not_scheduled_and_deleted_ones_take_their_rows(database: Database) -> None:
-    workspace_id, _ = await _subscription(database, team_id="T1")
-    other_workspace, other = await _subscription(database, team_id="T2")
+    workspace_id, _ = await subscription_in_channel(database, team_id="T1")
+    other_workspace, other = await subscription_in_channel(database, team_id="T2")
     async with database.session() as session:
         await mark_uninstalled(session=session, workspace_id=workspace_id)
     async with database.session() as session:
@@ -83,7 +60,7 @@ async def test_uninstalled_workspaces_are_not_scheduled_and_deleted_ones_take_th
 
 
 async def test_unsubscribing_removes_every_kind_for_the_channel(database: Database) -> None:
-    workspace_id, _ = await _subscription(database)
+    workspace_id, _ = await subscription_in_channel(database)
     async with database.session() as session:
         removed = await delete_channel_subscriptions(session=session, workspace_id=workspace_id, channel_id="C1")
         assert await list_scheduled_subscriptions(session=session) == []
