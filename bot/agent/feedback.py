@@ -191,19 +191,20 @@ async def _native_vote(
     if value not in (messages.FEEDBACK_GOOD, messages.FEEDBACK_BAD):
         return
     bad = value == messages.FEEDBACK_BAD
-    opened = False
-    if bad and body.get("trigger_id"):
-        # First, while the trigger is fresh (3 seconds): the form is optional, the vote is stored either way.
-        channel_id, message_ts, _ = _where(body)
-        try:
-            await client.views_open(
-                trigger_id=str(body["trigger_id"]),
-                view=reason_modal(channel_id=channel_id, message_ts=message_ts),
-            )
-            opened = True
-        except SlackApiError as error:
-            log.info("could not open the feedback form: %s", error.response.get("error"))
+    # Tracked from the first await (the form's request), so whoever waits for the app to be idle also waits for it.
     async with services.background.track():
+        opened = False
+        if bad and body.get("trigger_id"):
+            # First, while the trigger is fresh (3 seconds): the form is optional, the vote is stored either way.
+            channel_id, message_ts, _ = _where(body)
+            try:
+                await client.views_open(
+                    trigger_id=str(body["trigger_id"]),
+                    view=reason_modal(channel_id=channel_id, message_ts=message_ts),
+                )
+                opened = True
+            except SlackApiError as error:
+                log.info("could not open the feedback form: %s", error.response.get("error"))
         stored = await store_vote(services=services, body=body, context=context, rating=-1 if bad else 1)
         if stored and not opened:  # the form, when it opened, is the acknowledgement
             await _thank(client, body)

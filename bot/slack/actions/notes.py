@@ -193,7 +193,8 @@ def register(app: AsyncApp, *, services: Services) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext, respond: AsyncRespond
     ) -> None:
         await ack()
-        await open_form(services, body=body, client=client, context=context, respond=respond)
+        async with services.background.track():  # so waiting for idle also waits for the form to open
+            await open_form(services, body=body, client=client, context=context, respond=respond)
 
     @app.view(messages.VIEW_ADD_NOTE)
     async def save_note(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
