@@ -8,6 +8,7 @@ value); their clicks are still acked and stored.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import TYPE_CHECKING, Any
@@ -157,26 +158,33 @@ def register(app: AsyncApp, *, services: Services) -> None:
     """Slack's native thumbs under an answer (a thumbs-down opens the optional reason form), the older 👍/👎
     buttons still on earlier answers, and the reason form."""
 
+    # Votes are stored in the order the clicks arrived: a quick 👍 then 👎 ends as 👎. Each handler takes the lock
+    # right after its ack, before its first real await, and is tracked as in-flight work while it waits for it.
+    in_click_order = asyncio.Lock()
+
     @app.action(ACTION_FEEDBACK)
     async def native_feedback(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()
-        await _native_vote(services, body=body, client=client, context=context)
+        async with services.background.track(), in_click_order:
+            await _native_vote(services, body=body, client=client, context=context)
 
     @app.action(ACTION_FEEDBACK_UP)
     async def feedback_up(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()
-        await _legacy_vote(services, body=body, client=client, context=context, rating=1)
+        async with services.background.track(), in_click_order:
+            await _legacy_vote(services, body=body, client=client, context=context, rating=1)
 
     @app.action(ACTION_FEEDBACK_DOWN)
     async def feedback_down(
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()
-        await _legacy_vote(services, body=body, client=client, context=context, rating=-1)
+        async with services.background.track(), in_click_order:
+            await _legacy_vote(services, body=body, client=client, context=context, rating=-1)
 
     @app.view(messages.VIEW_FEEDBACK_REASON)
     async def feedback_reason(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -191,32 +199,29 @@ async def _native_vote(
     if value not in (messages.FEEDBACK_GOOD, messages.FEEDBACK_BAD):
         return
     bad = value == messages.FEEDBACK_BAD
-    # Tracked from the first await (the form's request), so whoever waits for the app to be idle also waits for it.
-    async with services.background.track():
-        opened = False
-        if bad and body.get("trigger_id"):
-            # First, while the trigger is fresh (3 seconds): the form is optional, the vote is stored either way.
-            channel_id, message_ts, _ = _where(body)
-            try:
-                await client.views_open(
-                    trigger_id=str(body["trigger_id"]),
-                    view=reason_modal(channel_id=channel_id, message_ts=message_ts),
-                )
-                opened = True
-            except SlackApiError as error:
-                log.info("could not open the feedback form: %s", error.response.get("error"))
-        stored = await store_vote(services=services, body=body, context=context, rating=-1 if bad else 1)
-        if stored and not opened:  # the form, when it opened, is the acknowledgement
-            await _thank(client, body)
+    opened = False
+    if bad and body.get("trigger_id"):
+        # First, while the trigger is fresh (3 seconds): the form is optional, the vote is stored either way.
+        channel_id, message_ts, _ = _where(body)
+        try:
+            await client.views_open(
+                trigger_id=str(body["trigger_id"]),
+                view=reason_modal(channel_id=channel_id, message_ts=message_ts),
+            )
+            opened = True
+        except SlackApiError as error:
+            log.info("could not open the feedback form: %s", error.response.get("error"))
+    stored = await store_vote(services=services, body=body, context=context, rating=-1 if bad else 1)
+    if stored and not opened:  # the form, when it opened, is the acknowledgement
+        await _thank(client, body)
 
 
 async def _legacy_vote(
     services: Services, *, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext, rating: int
 ) -> None:
     model = str(((body.get("actions") or [{}])[0]).get("value") or "")
-    async with services.background.track():
-        if await store_vote(services=services, body=body, context=context, rating=rating, model=model):
-            await _thank(client, body)
+    if await store_vote(services=services, body=body, context=context, rating=rating, model=model):
+        await _thank(client, body)
 
 
 async def _save_reason(services: Services, *, body: dict[str, Any], context: AsyncBoltContext) -> None:
