@@ -1,17 +1,19 @@
 """What the morning digest looks like in Slack: Block Kit built from a `DigestReport`, within Slack's limits.
 
-Every value that came from Google (the property's name, page paths, queries, sources) goes through `inert`, so it
-can neither ping nor become a link; numbers are formatted for the property's currency.
+Numbers are formatted here for the property's currency; the words, and the escaping of every value that came from
+Google (the property's name, page paths, queries, sources: `inert`, so it can neither ping nor become a link), are
+`bot.text.daily_digest`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from bot.digest.report import DigestAnomaly, DigestReport, MetricKind, MetricLine, Mover, MoverKind
-from bot.text.escape import escape, inert, strip_mentions
+from bot.text import daily_digest as words
+from bot.text.escape import escape
 from bot.text.sample import SAMPLE_DIGEST
 
 Block = dict[str, Any]
@@ -28,14 +30,6 @@ CURRENCY_SYMBOLS = {
     "AUD": "A$", "CAD": "C$", "NZD": "NZ$", "CHF": "CHF ", "SEK": "SEK ", "NOK": "NOK ", "DKK": "DKK ",
     "PLN": "PLN ", "MXN": "MX$", "SGD": "S$", "HKD": "HK$", "ZAR": "R ",
 }  # fmt: skip
-
-PROBLEMS = {
-    "ga4_not_chosen": "GA4 property not chosen — `/lookout property <id>` to add it.",
-    "ga4_access": "I couldn't read the GA4 property (access denied) — check the connected Google account's access.",
-    "gsc_not_chosen": "Search Console not connected — `/lookout site <site>` to add it.",
-    "gsc_access": "I couldn't read the Search Console site (access denied) — check the connected account's access.",
-    "gsc_no_data": "Search Console has no complete day of data yet.",
-}
 
 
 def format_number(value: float) -> str:
@@ -66,7 +60,7 @@ def _signed(value: float, text: str) -> str:
 
 def format_change(line: MetricLine, change: float | None) -> str:
     if change is None:
-        return "n/a"
+        return words.NOT_AVAILABLE
     if line.kind is MetricKind.RATIO:
         points = change * 100
         return _signed(round(points, 1), f"{abs(points):.1f} pt")
@@ -76,50 +70,45 @@ def format_change(line: MetricLine, change: float | None) -> str:
     return _signed(percent, f"{abs(percent)} %")
 
 
-def _weekday(day: date) -> str:
-    return day.strftime("%a")
-
-
-def long_day(day: date) -> str:
-    return f"{day.strftime('%A')} {day.strftime('%b')} {day.day}"
-
-
-def short_day(day: date) -> str:
-    return f"{day.strftime('%b')} {day.day}"
-
-
 def metric_line(line: MetricLine, *, day: date, currency: str) -> str:
-    label = line.label + (" (lower is better)" if line.kind is MetricKind.POSITION else "")
-    return (
-        f"*{escape(label)}*  {format_value(line, currency)}  ·  {format_change(line, line.vs_last_week)} vs last "
-        f"{_weekday(day)}  ·  {format_change(line, line.vs_median)} vs 4-week median"
+    return words.metric_line(
+        label=line.label + (words.LOWER_IS_BETTER if line.kind is MetricKind.POSITION else ""),
+        value=format_value(line, currency),
+        vs_last_week=format_change(line, line.vs_last_week),
+        vs_median=format_change(line, line.vs_median),
+        day=day,
     )
 
 
 def compact_metric(line: MetricLine, *, day: date, currency: str) -> str:
-    """A secondary metric in a few words: value and change against the same weekday last week."""
-    return f"{escape(line.label)} {format_value(line, currency)} ({format_change(line, line.vs_last_week)} vs last {_weekday(day)})"
+    return words.compact_metric(
+        label=line.label,
+        value=format_value(line, currency),
+        vs_last_week=format_change(line, line.vs_last_week),
+        day=day,
+    )
+
+
+_MOVER_KINDS: dict[MoverKind, Literal["page", "query", "other"]] = {MoverKind.PAGE: "page", MoverKind.QUERY: "query"}
 
 
 def mover_text(mover: Mover) -> str:
-    arrow = ":chart_with_upwards_trend:" if mover.delta > 0 else ":chart_with_downwards_trend:"
-    amount = _signed(mover.delta, format_number(abs(mover.delta)))
-    if mover.kind is MoverKind.PAGE:
-        label = f"`{inert(mover.label)}`"
-    elif mover.kind is MoverKind.QUERY:
-        label = f":mag: “{inert(mover.label)}”"
-    else:
-        label = inert(mover.label)
-    return f"{arrow} {label} {amount} {escape(mover.metric)}"
+    return words.mover_line(
+        rising=mover.delta > 0,
+        kind=_MOVER_KINDS.get(mover.kind, "other"),
+        label=mover.label,
+        amount=_signed(mover.delta, format_number(abs(mover.delta))),
+        metric=mover.metric,
+    )
 
 
 def anomaly_text(anomaly: DigestAnomaly, *, day: date) -> str:
-    # "Unusually high/low" rather than "far above": the detector flags what is unusual for this series, which can be
-    # a modest percentage on a steady one; the two numbers say how far. No verb, so "Sessions"/"Revenue" both read.
-    word = "high" if anomaly.direction == "up" else "low"
-    return (
-        f":warning: {short_day(day)}: *{escape(anomaly.metric_label)}* unusually {word}, "
-        f"{format_number(anomaly.actual)} against about {format_number(anomaly.expected)} expected."
+    return words.unusual_day(
+        day=day,
+        metric=anomaly.metric_label,
+        high=anomaly.direction == "up",
+        actual=format_number(anomaly.actual),
+        expected=format_number(anomaly.expected),
     )
 
 
@@ -136,16 +125,18 @@ def section_context(text: str) -> Block:
 
 
 def digest_blocks(report: DigestReport) -> list[Block]:
-    blocks: list[Block] = [section_text(f"*{inert(report.title)} — {long_day(report.day)}*{_sources_read(report)}")]
+    blocks: list[Block] = [
+        section_text(words.heading(title=report.title, day=report.day, sources_read=_sources_read(report)))
+    ]
     if report.sample:
         blocks.append(section_context(SAMPLE_DIGEST))
     if report.ga4:
         lines = [metric_line(line, day=report.day, currency=report.currency) for line in report.ga4]
         blocks.append(section_text("\n".join(lines)))
     elif report.ga4_problem is not None:
-        blocks.append(section_context(PROBLEMS[report.ga4_problem.key]))
+        blocks.append(section_context(words.PROBLEMS[report.ga4_problem.key]))
     if report.gsc and report.gsc_day is not None:
-        blocks.append(section_context(f"Search Console · {long_day(report.gsc_day)} (latest complete day)"))
+        blocks.append(section_context(words.search_console_day(report.gsc_day)))
         lines = [
             metric_line(line, day=report.gsc_day, currency=report.currency)
             for line in report.gsc
@@ -160,27 +151,20 @@ def digest_blocks(report: DigestReport) -> list[Block]:
                 )
             )
     elif report.gsc_problem is not None:
-        blocks.append(section_context(PROBLEMS[report.gsc_problem.key]))
+        blocks.append(section_context(words.PROBLEMS[report.gsc_problem.key]))
     if report.movers:
-        blocks.append(
-            section_text("*Biggest moves vs a week before*\n" + "\n".join(mover_text(m) for m in report.movers))
-        )
+        blocks.append(section_text(words.MOVERS_HEADING + "\n" + "\n".join(mover_text(m) for m in report.movers)))
     if report.anomalies:
         blocks.append(section_text("\n".join(anomaly_text(a, day=_anomaly_day(report, a)) for a in report.anomalies)))
-    sources = []
-    if report.property_label:
-        sources.append(f"GA4 {inert(report.property_label)}")
-    if report.site_label:
-        sources.append(f"Search Console {escape(report.site_label)}")
+    sources = words.sources_line(property_label=report.property_label or "", site_label=report.site_label or "")
     if sources:
-        blocks.append(section_context(" · ".join(sources) + " · `/lookout unsubscribe` to stop"))
+        blocks.append(section_context(sources))
     return blocks[:MAX_BLOCKS]
 
 
-def _sources_read(report: DigestReport) -> str:
-    """The header's "· GA4 + Search Console", naming only the sources this digest has numbers from."""
-    read = [name for name, lines in (("GA4", report.ga4), ("Search Console", report.gsc)) if lines]
-    return "  ·  " + " + ".join(read) if read else ""
+def _sources_read(report: DigestReport) -> list[str]:
+    """The sources this digest has numbers from, for its heading."""
+    return [name for name, lines in (("GA4", report.ga4), ("Search Console", report.gsc)) if lines]
 
 
 def _anomaly_day(report: DigestReport, anomaly: DigestAnomaly) -> date:
@@ -192,34 +176,19 @@ def _anomaly_day(report: DigestReport, anomaly: DigestAnomaly) -> date:
 def digest_text(report: DigestReport) -> str:
     """The notification / fallback text of the digest message."""
     sessions = next((line for line in report.ga4 if line.key == "sessions"), None)
-    head = f"{inert(report.title)} digest for {long_day(report.day)}" + (" (sample data)" if report.sample else "")
     if sessions is None:
-        return head
-    return (
-        f"{head}: {format_number(sessions.value)} sessions "
-        f"({format_change(sessions, sessions.vs_last_week)} vs last {_weekday(report.day)})"
+        return words.notification(title=report.title, day=report.day, sample=report.sample)
+    return words.notification(
+        title=report.title,
+        day=report.day,
+        sample=report.sample,
+        sessions=format_number(sessions.value),
+        vs_last_week=format_change(sessions, sessions.vs_last_week),
     )
 
 
 def chart_title(report: DigestReport) -> str:
-    # A file title is plain text (entities would show as typed), so the property's name only loses any mention.
-    return f"Sessions, last {len(report.chart_series)} days — {strip_mentions(report.title)}"
-
-
-UNTITLED = "Your site"  # the digest's title when the property has no name and no site is chosen
-
-
-def reconnect_text(*, title: str) -> str:
-    """`title` "" when the property is not known yet."""
-    whose = f"{inert(title)}'s" if title else "this workspace's"
-    return (
-        f"I can't read {whose} Google data for today's digest — the access was revoked or has expired. "
-        "Run `/lookout connect` to reconnect Google."
-    )
-
-
-NOT_CONNECTED = "No digest today: Google isn't connected. Run `/lookout connect`, then `/lookout property <id>`."
-NO_PROPERTY = "No digest today: no GA4 property or Search Console site is chosen. Run `/lookout property <id>`."
+    return words.chart_title(days=len(report.chart_series), title=report.title)
 
 
 def problem_blocks(text: str) -> list[Block]:

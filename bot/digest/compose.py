@@ -31,6 +31,7 @@ from bot.google.problems import (
 )
 from bot.google.target import GoogleClients, GoogleTarget
 from bot.scheduler.periods import previous_period, reported_period, year_before
+from bot.text import daily_digest as words
 from storage.tables.schedule import DigestCadence
 from tools.cache import ResultCache
 from tools.notes import NoteSource
@@ -130,19 +131,19 @@ class DigestComposer:
         except GoogleNotConfigured:
             return None
         except ReconnectNeeded:
-            text = messages.reconnect_text(title="")
+            text = words.reconnect(title="")
             return ComposedDigest(text=text, blocks=messages.problem_blocks(text))
         except GoogleNotConnected:
-            return ComposedDigest(text=messages.NOT_CONNECTED, blocks=messages.problem_blocks(messages.NOT_CONNECTED))
+            return ComposedDigest(text=words.NOT_CONNECTED, blocks=messages.problem_blocks(words.NOT_CONNECTED))
         except NoPropertyChosen:
-            return ComposedDigest(text=messages.NO_PROPERTY, blocks=messages.problem_blocks(messages.NO_PROPERTY))
-        title = target.property_name or target.site_url or messages.UNTITLED
+            return ComposedDigest(text=words.NO_PROPERTY, blocks=messages.problem_blocks(words.NO_PROPERTY))
+        title = target.property_name or target.site_url or words.UNTITLED
         try:
             if cadence is not DigestCadence.DAILY:
                 return await self._periodic(target, cadence=cadence, local_day=local_day, kpis=kpis, title=title)
             fetched = await self._report(workspace_id, target, day=local_day - timedelta(days=1), title=title)
         except ReconnectNeeded:  # only Google's invalid_grant: a 401 to fresh tokens is not a revoked grant
-            text = messages.reconnect_text(title=title)
+            text = words.reconnect(title=title)
             return ComposedDigest(text=text, blocks=messages.problem_blocks(text))
         report = fetched.report
         return ComposedDigest(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.digest.blocks import MAX_BLOCKS, PROBLEMS, format_number, format_value, section_context, section_text
+from bot.digest.blocks import MAX_BLOCKS, format_number, format_value, section_context, section_text
 from bot.digest.periodic import (
     ChannelStep,
     HollowGrowth,
@@ -23,6 +23,7 @@ from bot.digest.periodic import (
 )
 from bot.digest.report import MetricKind, MetricLine, MoverKind
 from bot.text import digests as words
+from bot.text.daily_digest import PROBLEMS
 from bot.text.sample import SAMPLE_DIGEST
 from storage.tables.schedule import DigestCadence
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.digest.blocks import PROBLEMS, section_texts
+from bot.digest.blocks import section_texts
 from bot.digest.charts import periodic_chart_spec
 from bot.digest.compose import ComposedDigest
 from bot.digest.jobs import DigestCatchUpJob, DigestTiming
@@ -18,6 +18,7 @@ from bot.digest.periodic_blocks import periodic_blocks, periodic_text
 from bot.digest.report import MoverKind
 from bot.scheduler.periods import Period
 from bot.scheduler.posting import PostResult
+from bot.text.daily_digest import PROBLEMS
 from storage.db import Database
 from storage.repos.schedule import get_claim
 from storage.tables.schedule import DigestCadence
