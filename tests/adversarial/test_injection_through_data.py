@@ -14,6 +14,7 @@ from bot.digest.report import Mover, MoverKind
 from bot.fakes.llm_script import LLMFakeServer, RecordedRequest, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeSlack
 from bot.text import alerts as alert_messages
+from bot.text import daily_digest as daily_words
 from tests.adversarial.conftest import assert_nothing_pings_or_links, everything_posted
 from tests.bot.agent.test_slack_answers import LAST_WEEK, AgentApp, ask
 from tools.sample.dataset import PropertyDataset
@@ -132,7 +133,7 @@ def test_digest_and_alert_text_built_from_hostile_data_is_inert(label: str) -> N
         alert_messages.cause_bots(segment=label, share=0.95),
         alert_messages.driver_line(dimension="landingPage", value=f"/{label}", change=-120.0, share=0.5),
         alert_messages.also_moved([label]),
-        digest_messages.reconnect_text(title=label),
+        daily_words.reconnect(title=label),
     ]
     for text in texts:
         assert_nothing_pings_or_links(text)
