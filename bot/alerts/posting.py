@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.draft import AlertPolicy, Scan, as_sensitivity, draft, scan
-from bot.digest.compose import GoogleClientFactory, TargetResolver
+from bot.digest.compose_parts import GoogleClientFactory, TargetResolver
 from bot.digest.posting import SlackClientFor
 from bot.google.problems import GoogleProblem
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost

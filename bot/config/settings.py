@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     lookout_scheduler_claim_stale_seconds: float = 60.0
     # How often the leader sweeps for digests due today and not posted (missed, failed, or abandoned by a dead leader).
     lookout_digest_catch_up_seconds: float = 30.0
+    # A roll-up digest (agencies) reads at most this many GA4 properties, then says how many more it left out.
+    lookout_rollup_max_properties: int = Field(default=25, ge=1, le=100)
     # On SIGTERM: how long in-flight handlers and scheduled runs may take to finish before the process exits.
     # Keep it below the orchestrator's kill deadline (Kubernetes terminationGracePeriodSeconds minus preStop).
     lookout_shutdown_grace_seconds: float = 25.0

@@ -11,17 +11,20 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from bot.digest import blocks as messages
 from bot.digest.annotated import context_lines, with_annotations
 from bot.digest.charts import periodic_chart
+from bot.digest.compose_parts import ComposedDigest, GoogleClientFactory, TargetResolver
 from bot.digest.fetch import DigestTarget, build_report
 from bot.digest.kpis import chosen
 from bot.digest.periodic import PeriodicReport
 from bot.digest.periodic_blocks import periodic_blocks, periodic_chart_title, periodic_text
 from bot.digest.periodic_fetch import build_periodic_report
 from bot.digest.report import DigestReport
+from bot.digest.rollup import PropertyLister
+from bot.digest.rollup_compose import RollupComposer
 from bot.google.problems import (
     GoogleNotConfigured,
     GoogleNotConnected,
@@ -29,7 +32,7 @@ from bot.google.problems import (
     NoPropertyChosen,
     ReconnectNeeded,
 )
-from bot.google.target import GoogleClients, GoogleTarget
+from bot.google.target import GoogleTarget
 from bot.scheduler.periods import previous_period, reported_period, year_before
 from bot.text import daily_digest as words
 from storage.tables.schedule import DigestCadence
@@ -41,30 +44,6 @@ ChartRenderer = Callable[[DigestReport], Awaitable[bytes | None]]
 """Draws the digest's chart (PNG), or None when there is nothing worth drawing."""
 NotesFor = Callable[[int], NoteSource]
 """One workspace's Lookout notes (`storage.repos.notes.WorkspaceNotes`)."""
-
-
-class TargetResolver(Protocol):
-    """`GoogleConnectionService` is the real one."""
-
-    async def resolve_target(self, *, workspace_id: int, channel_id: str | None) -> GoogleTarget: ...
-
-
-class GoogleClientFactory(Protocol):
-    """The clients that read a target (`GoogleConnectionService` is the real one: sample or the workspace's grant)."""
-
-    async def clients_for(self, *, target: GoogleTarget) -> GoogleClients: ...
-
-
-@dataclass(frozen=True, kw_only=True)
-class ComposedDigest:
-    """A digest ready to post: fallback text, blocks, an optional chart, and the report behind it."""
-
-    text: str
-    blocks: list[Block]
-    chart_png: bytes | None = None
-    chart_title: str = ""
-    report: DigestReport | None = None
-    periodic: PeriodicReport | None = None  # a weekly or monthly digest's report
 
 
 @dataclass(frozen=True)
@@ -105,8 +84,13 @@ class DigestComposer:
         chart: ChartRenderer | None = None,
         cache_ttl: timedelta = timedelta(minutes=15),
         notes: NotesFor | None = None,
+        properties: PropertyLister | None = None,
+        rollup_cap: int = 25,
     ) -> None:
         self._targets = targets
+        self._rollups = RollupComposer(
+            targets=targets, google=google, properties=properties, clock=clock, cap=rollup_cap
+        )
         self._notes = notes
         self._google = google
         self._clock = clock
@@ -123,9 +107,20 @@ class DigestComposer:
         local_day: date,
         cadence: DigestCadence = DigestCadence.DAILY,
         kpis: str = "",
+        rollup: bool = False,
+        properties: str = "",
     ) -> ComposedDigest | None:
         """The digest a channel gets on `local_day` (reporting the day, week or month before; weekly and monthly ones
-        show `kpis`, the subscription's stored choice); None when nothing should be posted."""
+        show `kpis`, the subscription's stored choice; a roll-up shows `properties`, or every one the Google
+        connection lists); None when nothing should be posted."""
+        if rollup:
+            return await self._rollups.compose(
+                workspace_id=workspace_id,
+                channel_id=channel_id,
+                local_day=local_day,
+                cadence=cadence,
+                properties=properties,
+            )
         try:
             target = await self._targets.resolve_target(workspace_id=workspace_id, channel_id=channel_id)
         except GoogleNotConfigured:

@@ -11,18 +11,15 @@ from datetime import date, datetime, timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.digest.compose import (
-    ChartRenderer,
-    ComposedDigest,
-    DigestComposer,
-    FetchStats,
-    GoogleClientFactory,
-    NotesFor,
-    TargetResolver,
-)
+from bot.digest.blocks import problem_blocks
+from bot.digest.compose import ChartRenderer, DigestComposer, FetchStats, NotesFor
+from bot.digest.compose_parts import ComposedDigest, GoogleClientFactory, TargetResolver
+from bot.digest.rollup import PropertyLister
 from bot.google.target import GoogleTarget
+from bot.platform.slack.channels import externally_shared
 from bot.scheduler.jobs import subscription_period
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost
+from bot.text import rollups as rollup_words
 from storage.repos.schedule import ScheduledSubscription
 from storage.tables.schedule import DigestCadence
 
@@ -43,9 +40,18 @@ class DigestService:
         chart: ChartRenderer | None = None,
         cache_ttl: timedelta = timedelta(minutes=15),
         notes: NotesFor | None = None,
+        properties: PropertyLister | None = None,
+        rollup_cap: int = 25,
     ) -> None:
         self._composer = DigestComposer(
-            targets=targets, google=google, clock=clock, chart=chart, cache_ttl=cache_ttl, notes=notes
+            targets=targets,
+            google=google,
+            clock=clock,
+            chart=chart,
+            cache_ttl=cache_ttl,
+            notes=notes,
+            properties=properties,
+            rollup_cap=rollup_cap,
         )
         self._slack_client_for = slack_client_for
         self._poster = poster
@@ -64,12 +70,18 @@ class DigestService:
         composed: list[ComposedDigest] = []
 
         async def prepare() -> SlackPost | None:
+            if subscription.rollup and await externally_shared(client, subscription.channel_id):
+                # Shared with another organisation since the roll-up was set: every client's numbers would show.
+                text = rollup_words.SHARED_CHANNEL_POST
+                return SlackPost(text=text, blocks=problem_blocks(text))
             digest = await self.compose(
                 workspace_id=subscription.workspace_id,
                 channel_id=subscription.channel_id,
                 local_day=local_day,
                 cadence=subscription.cadence,
                 kpis=subscription.kpis,
+                rollup=subscription.rollup,
+                properties=subscription.properties,
             )
             if digest is None:
                 return None
@@ -96,10 +108,18 @@ class DigestService:
         local_day: date,
         cadence: DigestCadence = DigestCadence.DAILY,
         kpis: str = "",
+        rollup: bool = False,
+        properties: str = "",
     ) -> ComposedDigest | None:
         """`DigestComposer.compose`."""
         return await self._composer.compose(
-            workspace_id=workspace_id, channel_id=channel_id, local_day=local_day, cadence=cadence, kpis=kpis
+            workspace_id=workspace_id,
+            channel_id=channel_id,
+            local_day=local_day,
+            cadence=cadence,
+            kpis=kpis,
+            rollup=rollup,
+            properties=properties,
         )
 
     async def resolve_quietly(self, *, workspace_id: int, channel_id: str) -> GoogleTarget | None:

@@ -357,7 +357,11 @@ class FakeSlack(LoopbackServer):
         """The browser that opens `/openid/connect/authorize` is signed in to Slack as this person."""
         self.openid.sign_in_as(user_id, team_id=team_id or self.workspace.team_id, name=name, email=email)
 
-    def add_channel(self, channel_id: str, *, name: str = "", members: list[str] | None = None) -> None:
+    def add_channel(
+        self, channel_id: str, *, name: str = "", members: list[str] | None = None, ext_shared: bool = False
+    ) -> None:
+        """A channel as `conversations.info` describes it; `ext_shared`: shared with another organisation (Slack
+        Connect), which Slack marks with both `is_shared` and `is_ext_shared`."""
         self.channels[channel_id] = {
             "id": channel_id,
             "name": name or channel_id.lower(),
@@ -366,6 +370,10 @@ class FakeSlack(LoopbackServer):
             "is_private": channel_id.startswith("G"),
             "is_member": True,
             "is_archived": False,
+            "is_shared": ext_shared,
+            "is_ext_shared": ext_shared,
+            "is_org_shared": False,
+            "is_pending_ext_shared": False,
         }
         if members is not None:
             self.channel_members[channel_id] = list(members)

@@ -16,7 +16,7 @@ from bot.google.connection import google_connections
 from bot.google.discovery import GoogleDirectory
 from bot.google.target import GoogleClients, GoogleTarget
 from tools.base import ToolError
-from tools.cache import WorkspaceCache
+from tools.cache import ResultCache, WorkspaceCache
 from tools.targets import NamedTargets, PropertyRef, TargetDirectory
 
 if TYPE_CHECKING:
@@ -101,3 +101,22 @@ def named_targets(
         lister = GoogleDirectory(google_connections(services), services.settings)
         directory = GrantDirectory(directory=lister, workspace_id=target.workspace_id, cache=cache)
     return NamedTargets(directory=directory, ga4=clients.ga4, gsc=clients.gsc)
+
+
+class GrantProperties:
+    """The GA4 properties a target's connection lists, for roll-up digests (`bot.digest.rollup.PropertyLister`):
+    the workspace's grant (through the same cached list the tools resolve names against), or the sample's one."""
+
+    def __init__(self, services: Services, *, cache: ResultCache | None = None) -> None:
+        self._services = services
+        self._cache = cache or ResultCache()
+
+    async def properties_for(self, *, target: GoogleTarget) -> Sequence[PropertyRef]:
+        directory: TargetDirectory
+        if target.sample:
+            directory = OneTargetDirectory(target)
+        else:
+            lister = GoogleDirectory(google_connections(self._services), self._services.settings)
+            cache = self._cache.for_workspace(target.workspace_id)
+            directory = GrantDirectory(directory=lister, workspace_id=target.workspace_id, cache=cache)
+        return await directory.properties()

@@ -24,7 +24,8 @@ from pydantic import SecretStr
 from bot.alerts.draft import AlertDraft, AlertPolicy, draft, scan
 from bot.config.settings import Settings
 from bot.digest.charts import alert_chart, digest_chart
-from bot.digest.compose import ComposedDigest, DigestComposer
+from bot.digest.compose import DigestComposer
+from bot.digest.compose_parts import ComposedDigest
 from bot.google.sample import SampleGoogle
 from bot.platform.slack.plain_text import blocks_to_text
 from bot.text import alerts as alert_messages

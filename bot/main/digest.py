@@ -1,6 +1,6 @@
 """`lookout digest --team T --channel C [--dry-run] [--cadence daily|weekly|monthly]`: build a channel's digest now,
 print it or post it. A weekly or monthly one shows the KPIs that channel's subscription of that cadence chose (the
-default set when it has none)."""
+default set when it has none); a channel whose digest of that cadence is a roll-up gets its roll-up."""
 
 from __future__ import annotations
 
@@ -56,6 +56,9 @@ async def digest(
                 local_day=local_day,
                 cadence=chosen,
                 kpis=subscription.kpis if subscription is not None else "",
+                # A roll-up channel prints its roll-up, with the properties it chose.
+                rollup=subscription is not None and subscription.rollup,
+                properties=subscription.properties if subscription is not None else "",
             )
             if composed is None:
                 sys.stderr.write("lookout: Google is not configured on this Lookout (GOOGLE_CLIENT_ID/SECRET)\n")

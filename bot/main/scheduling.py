@@ -16,6 +16,7 @@ from bot.digest.charts import alert_chart, digest_chart
 from bot.digest.jobs import DigestTiming
 from bot.digest.posting import DigestService
 from bot.google.connection import google_connections
+from bot.google.readable import GrantProperties
 from bot.main.jobs import make_planner
 from bot.platform.slack.clients import web_client_for
 from bot.retention.job import RetentionJob
@@ -70,6 +71,8 @@ def build_scheduled_work(services: Services, *, claimant: str | None = None) -> 
         clock=services.clock,
         chart=digest_chart,
         notes=lambda workspace_id: WorkspaceNotes(database=services.database, workspace_id=workspace_id),
+        properties=GrantProperties(services),
+        rollup_cap=services.settings.lookout_rollup_max_properties,
     )
     alerts = AlertService(
         database=services.database,

@@ -99,9 +99,12 @@ async def save_subscription(
     cadence: DigestCadence = DigestCadence.DAILY,
     weekday: int = 0,
     kpis: str | None = None,
+    rollup: bool = False,
+    properties: str = "",
 ) -> Subscription:
     """Create or update the channel's subscription of this kind (one per channel and kind, and per cadence for
-    digests: a channel may have a daily and a weekly digest). `kpis` None keeps the KPIs chosen before.
+    digests: a channel may have a daily and a weekly digest). `kpis` None keeps the KPIs chosen before; `rollup`
+    makes the digest a roll-up of `properties` (ids; "" = every one the Google connection lists).
 
     `replaces` is the subscription being edited: when the edit moved it to another channel, the old one goes in
     the same transaction, so the workspace never has both or neither.
@@ -120,6 +123,8 @@ async def save_subscription(
             cadence=cadence,
             weekday=weekday,
             kpis=kpis,
+            rollup=rollup,
+            properties=properties,
         )
         if replaces is not None and replaces != subscription.id:
             await repo.delete_subscription(session=session, workspace_id=workspace_id, subscription_id=replaces)

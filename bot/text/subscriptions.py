@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from bot.text.escape import escape, inert
 
-DIGEST_USAGE = "digest #channel [weekly [mon…sun] | monthly] [HH:MM] [IANA timezone] [kpis=sessions,users,…]"
+DIGEST_USAGE = (
+    "digest #channel [weekly [mon…sun] | monthly] [rollup [properties=ID,…]] [HH:MM] [IANA timezone] "
+    "[kpis=sessions,users,…]"
+)
 DIGEST_SUMMARY = (
     "post a daily, weekly or monthly GA4 + Search Console digest in a channel (default: daily at 09:00, the "
     "property's timezone)"
@@ -140,15 +143,25 @@ def subscriptions_header() -> str:
     return "*Digests, alerts and rules in this workspace*"
 
 
-def digest_line(*, channel_id: str, time_of_day: str, timezone: str, cadence: str = "daily", weekday: int = 0) -> str:
+def digest_line(
+    *,
+    channel_id: str,
+    time_of_day: str,
+    timezone: str,
+    cadence: str = "daily",
+    weekday: int = 0,
+    rollup: str | None = None,
+) -> str:
+    """One digest in the listing; `rollup` names what a roll-up reads (`roll-up of 3 properties`)."""
+    what = f"{escape(cadence)} digest" if rollup is None else f"{escape(cadence)} {escape(rollup)}"
     if cadence == "weekly":
         return (
-            f"• {channel(channel_id)} — weekly digest, {WEEKDAY_NAMES[weekday % 7]}s at {escape(time_of_day)} "
+            f"• {channel(channel_id)} — {what}, {WEEKDAY_NAMES[weekday % 7]}s at {escape(time_of_day)} "
             f"({escape(timezone)})"
         )
     if cadence == "monthly":
-        return f"• {channel(channel_id)} — monthly digest, the 1st at {escape(time_of_day)} ({escape(timezone)})"
-    return f"• {channel(channel_id)} — daily digest at {escape(time_of_day)} ({escape(timezone)})"
+        return f"• {channel(channel_id)} — {what}, the 1st at {escape(time_of_day)} ({escape(timezone)})"
+    return f"• {channel(channel_id)} — {what} at {escape(time_of_day)} ({escape(timezone)})"
 
 
 def alerts_line(*, channel_id: str, sensitivity: str) -> str:
@@ -170,10 +183,11 @@ def no_such_id(*, subscription_id: int) -> str:
 
 
 def unsubscribed_one(*, subscription_id: int, kind: str, channel_id: str, rule: str | None) -> str:
-    """`rule`: the removed rule as `bot.text.rules.home_rule_line` words it (already escaped)."""
+    """`kind`: a subscription kind, or `rollup` for a roll-up digest; `rule`: the removed rule as
+    `bot.text.rules.home_rule_line` words it (already escaped)."""
     if rule is not None:
         return f":white_check_mark: Removed rule `{subscription_id}`: {rule}."
-    what = {"digest": "digest", "alerts": "anomaly alerts"}.get(kind, escape(kind))
+    what = {"digest": "digest", "rollup": "roll-up digest", "alerts": "anomaly alerts"}.get(kind, escape(kind))
     return f":white_check_mark: Stopped the {what} in {channel(channel_id)} (id `{subscription_id}`)."
 
 
@@ -216,16 +230,24 @@ REMOVE_DENY = "Keep it"
 
 
 def home_digest_line(
-    *, channel_id: str, time_of_day: str, timezone: str, cadence: str = "daily", weekday: int = 0
+    *,
+    channel_id: str,
+    time_of_day: str,
+    timezone: str,
+    cadence: str = "daily",
+    weekday: int = 0,
+    rollup: str | None = None,
 ) -> str:
+    """One digest on App Home; `rollup` names what a roll-up reads (`roll-up of 3 properties`)."""
+    what = f"{escape(cadence)} digest" if rollup is None else f"{escape(cadence)} {escape(rollup)}"
     if cadence == "weekly":
         return (
-            f"{channel(channel_id)} — weekly digest, {WEEKDAY_NAMES[weekday % 7]}s at *{escape(time_of_day)}* "
+            f"{channel(channel_id)} — {what}, {WEEKDAY_NAMES[weekday % 7]}s at *{escape(time_of_day)}* "
             f"{escape(timezone)}"
         )
     if cadence == "monthly":
-        return f"{channel(channel_id)} — monthly digest, the 1st at *{escape(time_of_day)}* {escape(timezone)}"
-    return f"{channel(channel_id)} — daily digest at *{escape(time_of_day)}* {escape(timezone)}"
+        return f"{channel(channel_id)} — {what}, the 1st at *{escape(time_of_day)}* {escape(timezone)}"
+    return f"{channel(channel_id)} — {what} at *{escape(time_of_day)}* {escape(timezone)}"
 
 
 def home_alerts_line(*, channel_id: str, sensitivity: str) -> str:

@@ -78,6 +78,10 @@ class Subscription(SQLModel, table=True):
     weekday: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # Weekly and monthly digests: the KPIs shown, comma-separated keys of `bot.digest.kpis`; "" = the default set.
     kpis: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})
+    # A roll-up digest (agencies): one line per GA4 property the workspace's Google grant reads, instead of the
+    # channel's own property. `properties`: the chosen property ids, comma-separated; "" = every one the grant lists.
+    rollup: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    properties: str = Field(default="", max_length=1000, sa_column_kwargs={"server_default": ""})
     created_by: str = Field(default="", max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))

@@ -195,6 +195,7 @@ class FakeGoogle(LoopbackServer):
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _in_flight: Counter[str] = field(default_factory=Counter)
     _peak: Counter[str] = field(default_factory=Counter)
+    _peak_total: int = 0  # most data requests in flight at once, whatever their property or site
 
     # ----- set-up -----
     def add_property(self, property_id: str, dataset: PropertyDataset) -> None:
@@ -233,9 +234,14 @@ class FakeGoogle(LoopbackServer):
         """Most requests that were in flight at once for `properties/123` or a site URL."""
         return self._peak[resource]
 
+    def peak_total_concurrency(self) -> int:
+        """Most data requests that were in flight at once, across every property and site."""
+        return self._peak_total
+
     def reset_log(self) -> None:
         self.requests.clear()
         self._peak.clear()
+        self._peak_total = 0
 
     # ----- lifecycle -----
     def build_app(self) -> web.Application:
@@ -309,6 +315,7 @@ class FakeGoogle(LoopbackServer):
         )
         self._in_flight[resource] += 1
         self._peak[resource] = max(self._peak[resource], self._in_flight[resource])
+        self._peak_total = max(self._peak_total, sum(self._in_flight.values()))
         try:
             if self.latency:
                 await asyncio.sleep(self.latency)

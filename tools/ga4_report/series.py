@@ -122,6 +122,26 @@ class Breakdown:
         return values
 
 
+@dataclass(frozen=True, kw_only=True)
+class Totals:
+    """`metrics` summed over each of `ranges`, no dimension (a roll-up digest's line for one property)."""
+
+    metrics: tuple[str, ...]
+    ranges: tuple[NamedRange, ...]
+
+    def spec(self) -> ReportSpec:
+        return ReportSpec(
+            metrics=list(self.metrics), date_ranges=[_range(r.start, r.end, name=r.name) for r in self.ranges]
+        )
+
+    def read(self, report: ParsedReport) -> dict[str, dict[str, float]]:
+        """{range name: {metric: total}}; 0 for a range GA4 had no data in."""
+        single = len(self.ranges) == 1  # GA4 names the ranges only when there are several
+        return {
+            r.name: {name: report.total(name, None if single else r.name) for name in self.metrics} for r in self.ranges
+        }
+
+
 async def read_reports(ctx: ToolContext, reads: Sequence[Ga4Read]) -> list[ParsedReport]:
     """The reports `reads` ask for, in one `batchRunReports` call (or one `runReport` for a single read), in order."""
     return await run_reports(ctx, [read.spec() for read in reads], catalog=CORE_CATALOG)

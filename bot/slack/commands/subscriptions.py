@@ -15,13 +15,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access.policy import Capability
 from bot.digest.kpis import chosen
+from bot.digest.rollup import chosen_ids
+from bot.platform.slack.channels import externally_shared
 from bot.slack.commands.base import CommandRequest, Subcommand
-from bot.slack.commands.digest_words import WordsProblem, parse_digest_words
-from bot.subscriptions import manage, rules
+from bot.slack.commands.digest_words import DigestWords, WordsProblem, parse_digest_words
+from bot.subscriptions import manage, rollups, rules
 from bot.subscriptions.manage import DEFAULT_TIME, DEFAULT_TIMEZONE, PostingProblem
+from bot.text import rollups as rollup_words
 from bot.text import rules as rule_messages
 from bot.text import subscriptions as messages
 from storage.tables.schedule import DigestCadence, Sensitivity, SubscriptionKind
+from tools.targets import PropertyRef
 
 log = logging.getLogger(__name__)
 _ESCAPED_CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]{2,})(?:\|[^>]*)?>$")
@@ -98,7 +102,26 @@ async def _property_timezone(request: CommandRequest, channel_id: str) -> str | 
     )
 
 
+async def _rollup_properties(request: CommandRequest, channel_id: str, words: DigestWords) -> list[PropertyRef]:
+    """A roll-up's properties ([] for every one listed), after refusing a channel shared with other organisations."""
+    if await externally_shared(request.client, channel_id):
+        raise CommandProblem(rollup_words.SHARED_CHANNEL)
+    try:
+        found = await rollups.resolve_properties(
+            services=request.services, workspace_id=request.workspace_id, channel_id=channel_id, typed=words.properties
+        )
+    except rollups.RollupProblem as problem:
+        raise CommandProblem(str(problem)) from None
+    return found
+
+
 async def _run_digest(request: CommandRequest) -> None:
+    """`/lookout digest #channel …`: save the channel's digest of that cadence (a roll-up when the words say so).
+
+    Kept whole because it is the command's one story: read the words, check the channel, pick the timezone, save,
+    confirm in the words of what was saved.
+    """
+    picked: list[PropertyRef] = []
     try:
         channel_id = await _channel_from(request, messages.DIGEST_USAGE)
         try:
@@ -106,6 +129,8 @@ async def _run_digest(request: CommandRequest) -> None:
         except WordsProblem as problem:
             raise CommandProblem(messages.usage(messages.DIGEST_USAGE, problem=str(problem))) from None
         await check_can_post(request.client, channel_id)
+        if words.rollup:
+            picked = await _rollup_properties(request, channel_id, words)
     except CommandProblem as problem:
         await request.respond(str(problem))
         return
@@ -131,8 +156,19 @@ async def _run_digest(request: CommandRequest) -> None:
         cadence=words.cadence,
         weekday=words.weekday,
         kpis=words.kpis,
+        rollup=words.rollup,
+        properties=rollups.stored(picked),
     )
-    if words.cadence is DigestCadence.DAILY:
+    if words.rollup:
+        schedule = messages.cadence_phrase(
+            cadence=words.cadence.value, weekday=words.weekday, time_of_day=time_of_day, timezone=timezone
+        )
+        confirmation = rollup_words.subscribed(
+            channel_id=channel_id,
+            schedule=schedule,
+            which=rollup_words.which_properties(names=[ref.label for ref in picked]),
+        )
+    elif words.cadence is DigestCadence.DAILY:
         confirmation = messages.digest_subscribed(
             channel_id=channel_id, time_of_day=time_of_day, timezone=timezone, from_property=from_property
         )
@@ -198,6 +234,9 @@ async def _run_list(request: CommandRequest) -> None:
                 timezone=subscription.timezone,
                 cadence=subscription.cadence,
                 weekday=subscription.weekday,
+                rollup=rollup_words.listed(count=len(chosen_ids(subscription.properties)))
+                if subscription.rollup
+                else None,
             )
         elif subscription.kind == SubscriptionKind.RULE.value:
             if (stored := stored_rules.get(subscription.id)) is None:
@@ -243,7 +282,10 @@ async def _unsubscribe_id(request: CommandRequest, subscription_id: int) -> None
     )
     await request.respond(
         messages.unsubscribed_one(
-            subscription_id=subscription_id, kind=removed.kind, channel_id=removed.channel_id, rule=what
+            subscription_id=subscription_id,
+            kind="rollup" if removed.rollup else removed.kind,
+            channel_id=removed.channel_id,
+            rule=what,
         )
     )
 

@@ -4,7 +4,9 @@ managers, then the "Add a digest", "Add alerts" and "Add a rule" buttons (their 
 
 from __future__ import annotations
 
+from bot.digest.rollup import chosen_ids
 from bot.slack.views.block_kit import Block, button, plain, section
+from bot.text import rollups as rollup_words
 from bot.text import rules as rule_messages
 from bot.text import subscriptions as messages
 from storage.tables.schedule import Subscription, SubscriptionKind
@@ -26,6 +28,7 @@ def subscription_line(subscription: Subscription, *, rules: dict[int, str]) -> s
             timezone=subscription.timezone,
             cadence=subscription.cadence,
             weekday=subscription.weekday,
+            rollup=rollup_words.listed(count=len(chosen_ids(subscription.properties))) if subscription.rollup else None,
         )
     return messages.home_alerts_line(channel_id=subscription.channel_id, sensitivity=subscription.sensitivity)
 

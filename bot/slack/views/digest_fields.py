@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.digest.kpis import CHOICES, chosen, key_event, kpi_for, stored
 from bot.slack.views.block_kit import Block, option, plain
+from bot.text import rollups as rollup_words
 from bot.text import subscriptions as messages
 from storage.tables.schedule import DigestCadence
 
@@ -24,6 +25,47 @@ class CadenceChoice:
     cadence: DigestCadence
     weekday: int
     kpis: str  # stored form; "" = the default set
+    rollup: bool = False
+    properties: tuple[str, ...] = ()  # a roll-up's properties as typed (resolved when saving); () = all listed
+
+
+def rollup_inputs(*, rollup: bool, properties: str) -> list[Block]:
+    """The roll-up checkbox and its properties (`/lookout digest … rollup properties=…` as fields)."""
+    box = {"text": plain(rollup_words.ROLLUP_OPTION), "value": rollup_words.ROLLUP_VALUE}
+    box["description"] = plain(rollup_words.ROLLUP_OPTION_HINT)
+    checkboxes: Block = {"type": "checkboxes", "action_id": messages.ELEMENT, "options": [box]}
+    if rollup:
+        checkboxes["initial_options"] = [box]
+    typed: Block = {"type": "plain_text_input", "action_id": messages.ELEMENT, "max_length": 500}
+    if properties:
+        typed["initial_value"] = ", ".join(properties.split(","))
+    return [
+        {
+            "type": "input",
+            "block_id": rollup_words.BLOCK_ROLLUP,
+            "optional": True,
+            "label": plain(rollup_words.ROLLUP_LABEL),
+            "element": checkboxes,
+        },
+        {
+            "type": "input",
+            "block_id": rollup_words.BLOCK_PROPERTIES,
+            "optional": True,
+            "label": plain(rollup_words.PROPERTIES_LABEL),
+            "hint": plain(rollup_words.PROPERTIES_HINT),
+            "element": typed,
+        },
+    ]
+
+
+def read_rollup(values: dict[str, Any]) -> tuple[bool, tuple[str, ...]]:
+    """Whether the roll-up box is ticked, and the properties typed (only read for a roll-up)."""
+    ticked = _element(values, rollup_words.BLOCK_ROLLUP).get("selected_options") or []
+    rollup = any(str(o.get("value", "")) == rollup_words.ROLLUP_VALUE for o in ticked if isinstance(o, dict))
+    if not rollup:
+        return False, ()
+    text = str(_element(values, rollup_words.BLOCK_PROPERTIES).get("value") or "")
+    return True, tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
 def _kpi_options(kpis: str) -> list[Block]:
@@ -101,4 +143,8 @@ def read_cadence(values: dict[str, Any]) -> tuple[CadenceChoice | None, dict[str
     kpis = [kpi for key in keys if (kpi := kpi_for(key)) is not None]
     if len(kpis) != len(keys):
         return None, {messages.BLOCK_KPIS: messages.MODAL_BAD_KPIS}
-    return CadenceChoice(cadence=DigestCadence(picked), weekday=weekday, kpis=stored(kpis)), {}
+    rollup, properties = read_rollup(values)
+    choice = CadenceChoice(
+        cadence=DigestCadence(picked), weekday=weekday, kpis=stored(kpis), rollup=rollup, properties=properties
+    )
+    return choice, {}

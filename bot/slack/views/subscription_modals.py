@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 from bot.slack.views.block_kit import Block, plain, section
-from bot.slack.views.digest_fields import cadence_inputs
+from bot.slack.views.digest_fields import cadence_inputs, rollup_inputs
 from bot.slack.views.timezones import initial_timezone, timezone_option_groups
 from bot.subscriptions import manage
 from bot.subscriptions.manage import DEFAULT_TIME, DEFAULT_TIMEZONE
@@ -28,6 +28,8 @@ def digest_modal(
     cadence: str = DigestCadence.DAILY.value,
     weekday: int = 0,
     kpis: str = "",
+    rollup: bool = False,
+    properties: str = "",
 ) -> Block:
     groups = timezone_option_groups(include=(timezone,))
     timezone_select: Block = {"type": "static_select", "action_id": messages.ELEMENT, "option_groups": groups}
@@ -52,6 +54,7 @@ def digest_modal(
         },
         timezone_input,
         *cadence_inputs(cadence=cadence, weekday=weekday, kpis=kpis),
+        *rollup_inputs(rollup=rollup, properties=properties),
     ]
     return _modal(
         callback_id=messages.VIEW_DIGEST,
@@ -114,6 +117,8 @@ def edit_modal(subscription: Subscription) -> Block:
             cadence=subscription.cadence,
             weekday=subscription.weekday,
             kpis=subscription.kpis,
+            rollup=subscription.rollup,
+            properties=subscription.properties,
         )
     return alerts_modal(
         channel_id=subscription.channel_id, sensitivity=subscription.sensitivity, subscription_id=subscription.id

@@ -34,8 +34,11 @@ async def upsert_subscription(
     cadence: DigestCadence = DigestCadence.DAILY,
     weekday: int = 0,
     kpis: str | None = None,
+    rollup: bool = False,
+    properties: str = "",
 ) -> Subscription:
-    """Create the channel's subscription of this kind (and cadence, for digests), or update the existing one.
+    """Create the channel's subscription of this kind (and cadence, for digests), or update the existing one; a
+    digest becomes a roll-up (or stops being one) as `rollup` says.
 
     Kept whole because it is one upsert: the insert, the race it can lose, and the update share their values.
     """
@@ -53,6 +56,8 @@ async def upsert_subscription(
             cadence=cadence.value,
             weekday=weekday,
             kpis=kpis or "",
+            rollup=rollup,
+            properties=properties,
             created_by=created_by,
             created_at=now,
             updated_at=now,
@@ -72,6 +77,8 @@ async def upsert_subscription(
     existing.weekday = weekday
     if kpis is not None:  # None keeps the KPIs chosen before
         existing.kpis = kpis
+    existing.rollup = rollup
+    existing.properties = properties
     existing.created_by = created_by
     existing.updated_at = now
     await session.flush()
@@ -152,6 +159,8 @@ class ScheduledSubscription:
     cadence: DigestCadence = DigestCadence.DAILY
     weekday: int = 0  # weekly digests: the day they are posted on, 0 = Monday
     kpis: str = ""  # weekly and monthly digests: the KPIs' keys, comma-separated; "" = the default set
+    rollup: bool = False  # a roll-up across the grant's GA4 properties rather than the channel's property
+    properties: str = ""  # a roll-up's property ids, comma-separated; "" = every one the grant lists
 
 
 async def list_scheduled_subscriptions(
@@ -196,6 +205,8 @@ def _scheduled(subscription: Subscription, workspace: Workspace) -> ScheduledSub
         cadence=DigestCadence(subscription.cadence),
         weekday=subscription.weekday,
         kpis=subscription.kpis,
+        rollup=subscription.rollup,
+        properties=subscription.properties,
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.digest.blocks import section_texts
 from bot.digest.charts import periodic_chart_spec
-from bot.digest.compose import ComposedDigest
+from bot.digest.compose_parts import ComposedDigest
 from bot.digest.jobs import DigestCatchUpJob, DigestTiming
 from bot.digest.kpis import chosen, kpi_for
 from bot.digest.periodic import KpiLine, KpiMove, PeriodicReport, QueryRank, QueryRose, Quiet, Segment
