@@ -87,15 +87,51 @@ def _pick(asked: str, options: Sequence[tuple[str, Sequence[str]]], *, kind: str
     )
 
 
+def shared_channel_refusal(*, kind: str, own: str | None) -> ToolError:
+    """What a tool says when a question in a channel shared with other organisations names another property or
+    site: said plainly, and naming none of the others (their names are the workspace's business)."""
+    which = f" ({own})" if own else " (none is set for it)"
+    return ToolError(
+        f"This channel is shared with people from other organisations, so only its own {kind}{which} can be read "
+        f"here. Tell the person so: another {kind} can be asked about in one of the workspace's own channels."
+    )
+
+
+class _OwnOnly:
+    """`TargetDirectory` of a channel's own property and site alone (a channel shared with other organisations)."""
+
+    def __init__(self, *, own_property: PropertyRef | None, own_site: str | None) -> None:
+        self._property = own_property
+        self._site = own_site
+
+    async def properties(self) -> Sequence[PropertyRef]:
+        return [self._property] if self._property is not None else []
+
+    async def sites(self) -> Sequence[str]:
+        return [self._site] if self._site else []
+
+    async def details(self, ref: PropertyRef) -> PropertyRef:
+        return self._property or ref
+
+
 class NamedTargets:
     """One turn's resolver of `property` / `site` arguments, with the clients that read them."""
 
-    def __init__(self, *, directory: TargetDirectory, ga4: Ga4Api | None, gsc: GscApi | None) -> None:
+    def __init__(
+        self, *, directory: TargetDirectory, ga4: Ga4Api | None, gsc: GscApi | None, confined: bool = False
+    ) -> None:
         self.ga4 = ga4
         self.gsc = gsc
         self._directory = directory
+        self._confined = confined  # a shared channel's: anything but its own property and site is refused
         self._properties: dict[str, PropertyRef] = {}
         self._sites: dict[str, str] = {}
+
+    def confined_to(self, *, own_property: PropertyRef | None, own_site: str | None) -> NamedTargets:
+        """These targets narrowed to the channel's own property and site, for a channel shared with people of other
+        organisations: the grant may read every client's data, but that channel may see only its own."""
+        directory = _OwnOnly(own_property=own_property, own_site=own_site)
+        return NamedTargets(directory=directory, ga4=self.ga4, gsc=self.gsc, confined=True)
 
     async def find_property(self, asked: str) -> PropertyRef:
         """The listed property `asked` names (its id, `properties/ID`, its display name or a unique part of it)."""
@@ -108,7 +144,13 @@ class NamedTargets:
             chosen = listed[asked_id]
         else:
             options = [(ref.property_id, (ref.label, ref.name)) for ref in listed.values()]
-            chosen = listed[_pick(asked, options, kind="GA4 property")]
+            try:
+                chosen = listed[_pick(asked, options, kind="GA4 property")]
+            except ToolError:
+                if not self._confined:
+                    raise
+                own = next(iter(listed.values()), None)
+                raise shared_channel_refusal(kind="GA4 property", own=own.label if own else None) from None
         found = await self._directory.details(chosen)
         self._properties[asked] = found
         return found
@@ -120,7 +162,12 @@ class NamedTargets:
             return known
         listed = list(await self._directory.sites())
         options = [(url, (url, url.removeprefix("sc-domain:").split("://")[-1].strip("/"))) for url in listed]
-        chosen = _pick(asked, options, kind="Search Console site")
+        try:
+            chosen = _pick(asked, options, kind="Search Console site")
+        except ToolError:
+            if not self._confined:
+                raise
+            raise shared_channel_refusal(kind="Search Console site", own=listed[0] if listed else None) from None
         self._sites[asked] = chosen
         return chosen
 

@@ -30,6 +30,7 @@ from bot.agent.events import (
 )
 from bot.agent.plan import MORE_ID, Plan
 from bot.platform.incoming import IncomingMessage
+from bot.platform.slack.channels import externally_shared
 from bot.platform.slack.writes import post_once
 from bot.text import agent as messages
 from bot.text import google as google_messages
@@ -91,6 +92,11 @@ class AgentMessageHandler:
             text, blocks = await self._problem_reply(problem, message)
             await post_once(client, channel_id=channel, thread_ts=thread, text=text, blocks=blocks or None)
             return
+        shared = message.shared_channel
+        if shared is None:
+            shared = await externally_shared(client, channel)
+        if shared:  # people of other organisations read along: nothing but this channel's own data
+            prepared = prepared.confined()
         stream = AnswerStream(
             client,
             channel_id=channel,

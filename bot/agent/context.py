@@ -6,6 +6,7 @@ channel, or a problem a person must fix"; tests and benchmarks supply contexts p
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,7 @@ from bot.agent.prompt import PromptFacts
 from storage.repos.notes import WorkspaceNotes
 from tools.cache import ResultCache
 from tools.context import ToolContext
-from tools.targets import NamedTargets
+from tools.targets import NamedTargets, PropertyRef
 
 if TYPE_CHECKING:
     from bot.google.sample import SampleGoogle
@@ -29,6 +30,23 @@ class PreparedContext:
     context: ToolContext
     property_name: str | None = None
     sample: bool = False  # the built-in sample property: the footer says so
+
+    def confined(self) -> PreparedContext:
+        """This context reading only the channel's own property and site (a channel shared with other
+        organisations): a tool asked for another one says why it can't, naming none of the others."""
+        context = self.context
+        if context.targets is None:
+            return self  # already nothing but the channel's own
+        own = None
+        if context.property_id is not None:
+            own = PropertyRef(
+                property_id=context.property_id,
+                name=self.property_name or "",
+                time_zone=context.timezone,
+                currency=context.currency,
+            )
+        targets = context.targets.confined_to(own_property=own, own_site=context.site_url)
+        return dataclasses.replace(self, context=dataclasses.replace(context, targets=targets))
 
     def facts(self, now: datetime) -> PromptFacts:
         return PromptFacts(

@@ -23,6 +23,9 @@ class MessageFields:
     bot_user_id: str | None
     team_id: str
     enterprise_id: str | None = None
+    # Slack Connect: the channel is shared with other organisations (the event envelope's `is_ext_shared_channel`);
+    # None when the request did not say (a button), and whoever needs it asks Slack.
+    shared_channel: bool | None = None
 
     def for_workspace(self, workspace: Workspace) -> IncomingMessage:
         """These fields (only these, whatever a subclass adds) as the message of `workspace`."""

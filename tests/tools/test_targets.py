@@ -170,3 +170,30 @@ async def test_a_refused_name_reaches_no_google_api_and_tells_the_model_the_choi
     assert refused.is_error and f"Acme ({PROPERTY_ID}), Beta ({BETA_ID})" in refused.content
     assert alone.is_error and "Only this channel's own property and site" in alone.content
     assert two_properties.requests == []
+
+
+async def test_confined_to_a_shared_channels_own_property_and_site_refuses_the_others_without_naming_them() -> None:
+    directory = agency(("111", "Acme"), ("222", "Beta Shop"))
+    own = PropertyRef(property_id="111", name="Acme")
+    targets = NamedTargets(directory=directory, ga4=None, gsc=None).confined_to(
+        own_property=own, own_site="sc-domain:acme.test"
+    )
+
+    assert (await targets.find_property("Acme")).property_id == "111"
+    assert (await targets.find_property("properties/111")).property_id == "111"
+    assert await targets.find_site("acme.test") == "sc-domain:acme.test"
+    for ask in (targets.find_property("Beta Shop"), targets.find_property("222"), targets.find_site("beta.test")):
+        with pytest.raises(ToolError) as refused:
+            await ask
+        assert "shared with people from other organisations" in str(refused.value)
+        assert "Beta" not in str(refused.value) and "222" not in str(refused.value)
+    assert directory.asked == []  # the grant's own list is never consulted
+
+
+async def test_confined_without_an_own_property_says_none_is_set() -> None:
+    targets = NamedTargets(directory=agency(("111", "Acme")), ga4=None, gsc=None).confined_to(
+        own_property=None, own_site=None
+    )
+
+    with pytest.raises(ToolError, match=r"only its own GA4 property \(none is set for it\)"):
+        await targets.find_property("Acme")

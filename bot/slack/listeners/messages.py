@@ -59,6 +59,12 @@ def asker_team(*, body: dict[str, Any], event: dict[str, Any], owner: WorkspaceK
     return owner.team_id or ""
 
 
+def shared_channel(body: dict[str, Any]) -> bool | None:
+    """The envelope's word on Slack Connect (`is_ext_shared_channel`), None when it has none."""
+    flag = body.get("is_ext_shared_channel")
+    return flag if isinstance(flag, bool) else None
+
+
 def without_mention(text: str, bot_user_id: str | None) -> str:
     if bot_user_id:
         text = re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", "", text)
@@ -131,6 +137,7 @@ def handle_message(
         thread_ts=str(event.get("thread_ts") or event.get("ts", "")),
         is_dm=is_dm,
         bot_user_id=context.bot_user_id,
+        shared_channel=shared_channel(body),
         client=client,
         received=time.perf_counter(),
     )
