@@ -33,6 +33,7 @@ from tools.context import ToolContext
 from tools.dates import DateRangeInput, ResolvedDateRange
 from tools.errors import ACCESS_DENIED, NO_PROPERTY, NO_SITE, NOT_CONNECTED
 from tools.ga4_report import MetricOrderBy, OrderBy, ParsedReport, ReportSpec, load_catalog, run_reports
+from tools.ga4_report.catalog import CORE_CATALOG
 from tools.google.errors import GoogleBadRequest
 from tools.google.gsc import GscQueryResponse
 from tools.gsc_tools import fetch_gsc, gsc_query
@@ -97,7 +98,10 @@ async def _none() -> bool:
 
 
 async def _ga4(report: PeriodicReport, *, ctx: ToolContext, kpis: Sequence[Kpi]) -> bool:
-    catalog = await load_catalog(ctx)
+    # Standard KPIs need no getMetadata call, as the daily digest's series do not; a key event by name (or a metric
+    # some property may lack) is checked against the property's own metadata, so a missing one is said, not sent.
+    standard = all(kpi.metric in CORE_CATALOG.metrics for kpi in kpis)
+    catalog = CORE_CATALOG if standard else await load_catalog(ctx)
     known = [kpi for kpi in kpis if kpi.metric in catalog.metrics]
     report.unknown_kpis = [kpi.metric for kpi in kpis if kpi.metric not in catalog.metrics]
     metrics = list(dict.fromkeys([*ALWAYS_READ, *(kpi.metric for kpi in known)]))[:10]
@@ -108,7 +112,8 @@ async def _ga4(report: PeriodicReport, *, ctx: ToolContext, kpis: Sequence[Kpi])
     by_sessions = [OrderBy(metric=MetricOrderBy(metric_name="sessions"), desc=True)]
     totals, daily, channels, pages = await run_reports(
         ctx,
-        [
+        catalog=catalog,
+        specs=[
             ReportSpec(
                 metrics=metrics,
                 date_ranges=[*compared, _range(report.year_ago, "year_ago")],

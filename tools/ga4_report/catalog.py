@@ -143,8 +143,9 @@ class Ga4Catalog:
         return metric.type or "standard" if metric else "standard"
 
 
-# Standard fields every GA4 property has, with their metadata types: reports that use only these (the digest's and
-# the alerts' series) are checked against this list instead of a getMetadata call per digest.
+# Standard fields every GA4 property has, with their metadata types: reports that use only these (the digests' and
+# the alerts' series, the weekly and monthly digests' standard KPIs) are checked against this list instead of a
+# getMetadata call per digest.
 _CORE_DIMENSIONS = {
     "date": "Date",
     "dateHour": "Date + hour (YYYYMMDDHH)",
@@ -154,8 +155,11 @@ _CORE_DIMENSIONS = {
 _CORE_METRICS = {
     "sessions": ("Sessions", "integer"),
     "totalUsers": ("Total users", "integer"),
+    "newUsers": ("New users", "integer"),
     "keyEvents": ("Key events", "integer"),
     "totalRevenue": ("Total revenue", "currency"),
+    "engagementRate": ("Engagement rate", "float"),
+    "sessionKeyEventRate": ("Session key event rate", "float"),
 }
 CORE_CATALOG = Ga4Catalog(
     dimensions={

@@ -53,11 +53,18 @@ async def test_weekly_and_monthly_forms_then_the_weekly_dry_run(
         listed = await _lookout(app, "subscriptions")
         stored = await _stored(app)
 
+        code = await digest(
+            settings=app.settings, team_id=DEFAULT_TEAM, channel_id="C0GROWTH", dry_run=True, cadence="monthly"
+        )
+        # The monthly digest's default KPIs are standard GA4 fields: no getMetadata call, as for the daily digest.
+        standard_only = google.calls("getMetadata")
         capsys.readouterr()
         code = await digest(
             settings=app.settings, team_id=DEFAULT_TEAM, channel_id="C0GROWTH", dry_run=True, cadence="weekly"
         )
         printed = json.loads(capsys.readouterr().out)
+        # The weekly one shows a key event by name: the property's metadata says whether it exists.
+        with_key_event = google.calls("getMetadata")
 
     assert "Every Tuesday at *08:30* America/New_York (the GA4 property's timezone)" in weekly["text"]
     assert "Sessions, Key events: purchase, Organic clicks" in weekly["text"]
@@ -77,6 +84,7 @@ async def test_weekly_and_monthly_forms_then_the_weekly_dry_run(
     sections = [block["text"]["text"] for block in printed["blocks"] if block["type"] == "section"]
     kpi_lines = sections[1].split("\n")
     assert code == 0
+    assert standard_only == [] and len(with_key_event) == 1
     assert sections[0].startswith("*Acme web — week of ")
     assert [line.split("*")[1] for line in kpi_lines] == ["Sessions", "Key events: purchase", "Organic clicks"]
     assert kpi_lines[0].startswith(f"*Sessions*  {sessions:,}  ·  ")
