@@ -35,6 +35,8 @@ from storage.repos.schedule import (
 from storage.tables.base import aware_utc
 from storage.tables.rules import RuleCondition, RuleSource
 from storage.tables.schedule import AlertIncident
+from tools.base import ToolError, ToolUserError
+from tools.cache import ResultCache
 from tools.google.errors import GoogleApiError
 from tools.rules.evaluate import Verdict, evaluate
 from tools.rules.read import Reading, read_rule
@@ -125,16 +127,16 @@ class RuleService:
             )
             clients = await self._google.clients_for(target=target)
             timezone = target.timezone or subscription.timezone or "UTC"
-            reading = await read_rule(
-                spec,
-                ga4=clients.ga4,
-                gsc=clients.gsc,
-                property_id=target.property_id,
-                site_url=target.site_url,
-                now=self._clock(),
+            # A cache of its own: each hourly check reads fresh numbers, on the path digests and alerts use.
+            context = target.tool_context(
+                cache=ResultCache(),
+                ga4=clients.ga4 if target.property_id else None,
+                gsc=clients.gsc if target.site_url else None,
+                clock=self._clock,
                 timezone=timezone,
             )
-        except (GoogleProblem, GoogleApiError) as problem:
+            reading = await read_rule(spec, ctx=context, now=self._clock(), timezone=timezone)
+        except (GoogleProblem, GoogleApiError, ToolError, ToolUserError) as problem:
             # Nothing to judge without data; the Google connection tells the person who connected it.
             log.info("rule check for subscription %s skipped: %s", subscription.id, type(problem).__name__)
             return None

@@ -4,8 +4,11 @@ and one dimension's breakdown over compared ranges.
 They take the model's tools' path (`ReportSpec` → `prepare` → `run` → `ParsedReport`): the same checks, the same
 `batchRunReports` batching and cache, the same quota notes and the same error mapping (`ToolError` for a request
 Google rejects, `ToolUserError` for what a person must fix). Several reads needed together go out in one
-`batchRunReports` (`read_reports`). They ask only for standard fields (`CORE_CATALOG`), so no getMetadata call is
-made to check them.
+`batchRunReports` (`read_reports`). Reads of standard fields only (`CORE_CATALOG`: every digest's and alert's)
+make no getMetadata call to check them; one naming anything else (an alert rule on a custom metric or dimension)
+is checked against the property's own metadata, cached for an hour.
+
+The digests, the anomaly alerts and the alert rules people write all read GA4 through here.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from typing import Protocol
 
 from tools.context import ToolContext
 from tools.dates import DateRangeInput
-from tools.ga4_report.catalog import CORE_CATALOG
+from tools.ga4_report.catalog import CORE_CATALOG, Ga4Catalog
 from tools.ga4_report.results import ParsedReport, Value
 from tools.ga4_report.run import run_reports
-from tools.ga4_report.spec import MetricOrderBy, OrderBy, ReportSpec
+from tools.ga4_report.spec import FieldFilter, FilterExpression, MetricOrderBy, OrderBy, ReportSpec, StringFilter
 
 
 class Ga4Read(Protocol):
@@ -39,17 +42,38 @@ class NamedRange:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Only:
+    """The rows where one dimension has exactly one value (`sessionDefaultChannelGroup` = `Organic Search`)."""
+
+    dimension: str
+    value: str
+
+    def expression(self) -> FilterExpression:
+        return FilterExpression(
+            filter=FieldFilter(
+                field_name=self.dimension, string_filter=StringFilter(match_type="EXACT", value=self.value)
+            )
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class DailySeries:
-    """`metrics` by day from `start` to `end` (inclusive); days GA4 leaves out (no data) are missing."""
+    """`metrics` by day from `start` to `end` (inclusive), for the rows of `only` when given; days GA4 leaves out
+    (no data) are missing."""
 
     metrics: tuple[str, ...]
     start: date
     end: date
+    only: Only | None = None
 
     def spec(self) -> ReportSpec:
         days = (self.end - self.start).days + 1
         return ReportSpec(
-            metrics=list(self.metrics), dimensions=["date"], date_ranges=[_range(self.start, self.end)], limit=days + 5
+            metrics=list(self.metrics),
+            dimensions=["date"],
+            date_ranges=[_range(self.start, self.end)],
+            limit=days + 5,
+            dimension_filter=self.only.expression() if self.only is not None else None,
         )
 
     def read(self, report: ParsedReport) -> dict[str, dict[date, float]]:
@@ -65,11 +89,12 @@ class DailySeries:
 @dataclass(frozen=True, kw_only=True)
 class HourlySeries:
     """`metrics` by hour over the days `start` to `end`, in the property's wall-clock hours (naive datetimes, as GA4
-    reports them); hours GA4 leaves out (no data) are missing."""
+    reports them), for the rows of `only` when given; hours GA4 leaves out (no data) are missing."""
 
     metrics: tuple[str, ...]
     start: date
     end: date
+    only: Only | None = None
 
     def spec(self) -> ReportSpec:
         days = (self.end - self.start).days + 1
@@ -78,6 +103,7 @@ class HourlySeries:
             dimensions=["dateHour"],
             date_ranges=[_range(self.start, self.end)],
             limit=24 * days + 24,
+            dimension_filter=self.only.expression() if self.only is not None else None,
         )
 
     def read(self, report: ParsedReport) -> dict[str, dict[datetime, float]]:
@@ -144,7 +170,21 @@ class Totals:
 
 async def read_reports(ctx: ToolContext, reads: Sequence[Ga4Read]) -> list[ParsedReport]:
     """The reports `reads` ask for, in one `batchRunReports` call (or one `runReport` for a single read), in order."""
-    return await run_reports(ctx, [read.spec() for read in reads], catalog=CORE_CATALOG)
+    specs = [read.spec() for read in reads]
+    return await run_reports(ctx, specs, catalog=_catalog(specs))
+
+
+def _catalog(specs: Sequence[ReportSpec]) -> Ga4Catalog | None:
+    """`CORE_CATALOG` when the reports name only standard fields, else None: the property's own metadata."""
+    for spec in specs:
+        dimensions = list(spec.dimensions)
+        if spec.dimension_filter is not None and spec.dimension_filter.filter is not None:
+            dimensions.append(spec.dimension_filter.filter.field_name)
+        if any(name not in CORE_CATALOG.dimensions for name in dimensions):
+            return None
+        if any(name not in CORE_CATALOG.metrics for name in spec.metrics):
+            return None
+    return CORE_CATALOG
 
 
 def number(value: Value) -> float:

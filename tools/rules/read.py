@@ -1,4 +1,5 @@
-"""The two windows a rule compares, read from GA4 (one `runReport`) or Search Console (one searchAnalytics query).
+"""The two windows a rule compares, read from GA4 (one report on the digests' and alerts' path,
+`tools.ga4_report.series`) or Search Console (one searchAnalytics query).
 
 Windows are the property's wall-clock periods, complete ones only:
 - daily, GA4: yesterday, once GA4 has had `DAILY_SETTLE_HOURS` of today to finish processing it (before that, the
@@ -15,11 +16,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from storage.tables.rules import RuleSource
+from tools.ga4_report.series import DailySeries, HourlySeries, Only, read_reports
 from tools.google.gsc import GscFilter, GscFilterGroup, GscQuery
 from tools.rules.spec import RuleSpec
 
 if TYPE_CHECKING:
-    from tools.google.ga4 import Ga4Api
+    from tools.context import ToolContext
     from tools.google.gsc import GscApi
 
 GA4_PROCESSING_HOURS = 1  # hours before the current one that GA4 may still be filling in (as the detector's)
@@ -52,68 +54,33 @@ def judged_window(spec: RuleSpec, *, now: datetime, timezone: str) -> datetime:
     return datetime.combine(settled - timedelta(days=1), time())
 
 
-async def read_rule(
-    spec: RuleSpec,
-    *,
-    ga4: Ga4Api | None,
-    gsc: GscApi | None,
-    property_id: str | None,
-    site_url: str | None,
-    now: datetime,
-    timezone: str,
-) -> Reading | None:
-    """The rule's reading now; None when its source is not connected or has no data yet."""
+async def read_rule(spec: RuleSpec, *, ctx: ToolContext, now: datetime, timezone: str) -> Reading | None:
+    """The rule's reading now, from the property and site `ctx` reads; None when its source is not connected or
+    has no data yet. GA4 failures arrive as the tools' errors (`ToolError`, `ToolUserError`)."""
     if spec.source is RuleSource.SEARCH_CONSOLE:
-        if gsc is None or not site_url:
+        if ctx.gsc is None or not ctx.site_url:
             return None
-        return await _read_search_console(spec, gsc=gsc, site_url=site_url, now=now, timezone=timezone)
-    if ga4 is None or not property_id:
+        return await _read_search_console(spec, gsc=ctx.gsc, site_url=ctx.site_url, now=now, timezone=timezone)
+    if ctx.ga4 is None or not ctx.property_id:
         return None
-    return await _read_ga4(
-        spec, ga4=ga4, property_id=property_id, start=judged_window(spec, now=now, timezone=timezone)
-    )
+    return await _read_ga4(spec, ctx=ctx, start=judged_window(spec, now=now, timezone=timezone))
 
 
-async def _read_ga4(spec: RuleSpec, *, ga4: Ga4Api, property_id: str, start: datetime) -> Reading:
-    # google-analytics-data loads with the first rule check, not when `lookout serve` starts.
-    from google.analytics.data_v1beta.types import (
-        DateRange,
-        Dimension,
-        Filter,
-        FilterExpression,
-        Metric,
-        RunReportRequest,
-    )
-
-    from tools.ga4_report import read_table
-    from tools.google.ga4 import property_name
-
+async def _read_ga4(spec: RuleSpec, *, ctx: ToolContext, start: datetime) -> Reading:
     previous = start - WEEK
-    request = RunReportRequest(
-        property=property_name(property_id),
-        dimensions=[Dimension(name="dateHour" if spec.hourly else "date")],
-        metrics=[Metric(name=spec.metric)],
-        date_ranges=[DateRange(start_date=previous.date().isoformat(), end_date=start.date().isoformat())],
-        limit=24 * 8 + 24 if spec.hourly else 16,
-    )
-    if spec.dimension:
-        request.dimension_filter = FilterExpression(
-            filter=Filter(
-                field_name=spec.dimension,
-                string_filter=Filter.StringFilter(
-                    match_type=Filter.StringFilter.MatchType.EXACT, value=spec.dimension_value
-                ),
-            )
-        )
-    stamp = "%Y%m%d%H" if spec.hourly else "%Y%m%d"
-    values = {row[0][0]: float(row[1][0] or 0) for row in read_table(await ga4.run_report(request)).rows}
+    only = Only(dimension=spec.dimension, value=spec.dimension_value) if spec.dimension else None
     # GA4 leaves out periods without data: a missing one is a zero, which is what a broken tag looks like.
-    return Reading(
-        current=values.get(start.strftime(stamp), 0.0),
-        previous=values.get(previous.strftime(stamp), 0.0),
-        start=start,
-        hourly=spec.hourly,
-    )
+    if spec.hourly:
+        hourly = HourlySeries(metrics=(spec.metric,), start=previous.date(), end=start.date(), only=only)
+        (report,) = await read_reports(ctx, [hourly])
+        hours = hourly.read(report)[spec.metric]
+        current, before = hours.get(start, 0.0), hours.get(previous, 0.0)
+    else:
+        daily = DailySeries(metrics=(spec.metric,), start=previous.date(), end=start.date(), only=only)
+        (report,) = await read_reports(ctx, [daily])
+        days = daily.read(report)[spec.metric]
+        current, before = days.get(start.date(), 0.0), days.get(previous.date(), 0.0)
+    return Reading(current=current, previous=before, start=start, hourly=spec.hourly)
 
 
 async def _read_search_console(

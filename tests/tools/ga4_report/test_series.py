@@ -11,7 +11,7 @@ from tools.base import ToolError, ToolUserError
 from tools.context import ToolContext
 from tools.errors import ACCESS_DENIED
 from tools.fakes.google import FakeGoogle
-from tools.ga4_report.series import Breakdown, DailySeries, HourlySeries, NamedRange, read_reports
+from tools.ga4_report.series import Breakdown, DailySeries, HourlySeries, NamedRange, Only, read_reports
 from tools.sample.dataset import PropertyDataset
 
 DAY = date(2026, 11, 17)  # complete in the dataset, whose "today" is Nov 20
@@ -63,12 +63,35 @@ async def test_a_breakdown_splits_each_named_range(context: ToolContext, dataset
     assert pages.read(page_report)["day"] == {str(row["landingPage"]): float(row["sessions"]) for row in top}
 
 
-async def test_a_field_outside_the_standard_ones_is_refused_before_calling_google(
-    context: ToolContext, google: FakeGoogle
+async def test_a_field_outside_the_standard_ones_is_checked_against_the_property_before_any_report(
+    context: ToolContext, google: FakeGoogle, dataset: PropertyDataset
 ) -> None:
     with pytest.raises(ToolError, match="Unknown metric"):
         await read_reports(context, [DailySeries(metrics=("sessionz",), start=DAY, end=DAY)])
-    assert google.calls() == []
+    assert [call.route for call in google.calls()] == ["getMetadata"]
+
+    views = DailySeries(metrics=("screenPageViews",), start=DAY, end=DAY)
+    (report,) = await read_reports(context, [views])
+
+    assert views.read(report)["screenPageViews"][DAY] == _total(dataset, "screenPageViews", DAY)
+    assert [call.route for call in google.calls()] == ["getMetadata", "runReport"]  # the metadata, cached
+
+
+async def test_only_one_dimension_value_is_read_and_needs_no_metadata(
+    context: ToolContext, google: FakeGoogle, dataset: PropertyDataset
+) -> None:
+    organic = Only(dimension="sessionDefaultChannelGroup", value="Organic Search")
+    daily = DailySeries(metrics=("sessions",), start=DAY, end=DAY, only=organic)
+    hourly = HourlySeries(metrics=("sessions",), start=DAY, end=DAY, only=organic)
+
+    daily_report, hourly_report = await read_reports(context, [daily, hourly])
+
+    organic_day = daily.read(daily_report)["sessions"][DAY]
+    assert 0 < organic_day < _total(dataset, "sessions", DAY)
+    assert sum(hourly.read(hourly_report)["sessions"].values()) == organic_day
+    [call] = google.calls()
+    assert call.route == "batchRunReports"
+    assert call.body["requests"][0]["dimensionFilter"]["filter"]["fieldName"] == "sessionDefaultChannelGroup"
 
 
 async def test_google_errors_are_mapped_as_for_the_model_s_tools(context: ToolContext, google: FakeGoogle) -> None:
