@@ -71,6 +71,18 @@ def median(values: list[float]) -> float:
     return 0.5 * (ordered[mid - 1] + ordered[mid])
 
 
+# Up to this many values, sorting a list is several times faster than numpy's median (whose fixed cost per call
+# dominates small arrays: a daily series rescales on 30 residuals, ~9 times per point, ~40% of a digest's
+# detection); beyond it numpy's partition wins. Both give the same number: the middle value, or the two middle
+# values' mean.
+SMALL_MEDIAN = 256
+
+
+def _median_of(values: list[float]) -> float:
+    """`median` of values that hold no NaN, by whichever way is faster for their count."""
+    return median(values) if len(values) <= SMALL_MEDIAN else float(np.median(np.asarray(values)))
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """What the model makes of one point.
@@ -318,17 +330,16 @@ class SurpriseModel:
                 precedent.add(abs(stat))
 
     def _rescale(self, predictor: _Predictor, window: int) -> None:
-        residuals = np.asarray(predictor.residuals[-window:])
-        centre = float(np.median(residuals))
-        spread = np.abs(residuals - centre)
-        mad = 1.4826 * float(np.median(spread))
+        residuals = predictor.residuals[-window:]
+        centre = _median_of(residuals)
+        spread = [abs(residual - centre) for residual in residuals]
+        mad = 1.4826 * _median_of(spread)
         if mad <= 0:
             mad = 1.2533 * float(np.mean(spread))
         predictor.scale = mad
-        values = np.asarray(self._x[-window:])
-        values = values[~np.isnan(values)]
-        if values.size:
-            self._typical = float(np.median(np.abs(values)))
+        values = [abs(value) for value in self._x[-window:] if not math.isnan(value)]
+        if values:
+            self._typical = _median_of(values)
 
     def _choose(self) -> None:
         needed = clamp(self.points_per(DAY), 10, 300)
