@@ -13,6 +13,7 @@ import asyncio
 import atexit
 import io
 import logging
+import math
 import multiprocessing
 import re
 import threading
@@ -183,8 +184,42 @@ def _date_ticks(moment: float, _: object = None) -> str:
     return f"{when.strftime('%b')} {when.day}"
 
 
+def draws_directly(spec: ChartInput) -> bool:
+    """One line over plain dates, nothing else on it (the digest's chart): `tools.chart_draw` draws it with Pillow,
+    ~10x cheaper than a matplotlib figure and laid out the same."""
+    from tools import chart_draw
+
+    if spec.kind != "line" or len(spec.series) != 1 or spec.highlight is not None or spec.y_label:
+        return False
+    points = spec.series[0].points
+    return (
+        len(points) >= 2
+        and all(_is_midnight_form(p.x) and _as_moment(p.x) is not None and math.isfinite(p.y) for p in points)
+        and chart_draw.available()
+    )
+
+
+def _draw_directly(spec: ChartInput) -> ChartImage:
+    from tools import chart_draw
+
+    title = readable_title(spec.title)
+    primary = spec.series[0]
+    png = chart_draw.draw_dated_line(
+        title=title,
+        days=[moment.date() for p in primary.points if (moment := _as_moment(p.x)) is not None],
+        values=[p.y for p in primary.points],
+        color=PALETTE[0],
+        y_format=_human,
+        compress_level=PNG_COMPRESS_LEVEL,
+    )
+    return _image(spec, title=title, primary=primary, png=png, shaded=None)
+
+
 def render_chart(spec: ChartInput) -> ChartImage:
     """Draw the chart to PNG bytes. Pure CPU work: from async code, await `render_chart_async` instead."""
+    spec = _sorted_by_date(spec)
+    if draws_directly(spec):
+        return _draw_directly(spec)
     # Imported here, on the first chart: matplotlib costs about half a second and 50 MB that a process which never
     # draws (or has not drawn yet) should not pay at start-up.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -194,7 +229,6 @@ def render_chart(spec: ChartInput) -> ChartImage:
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     canvas = FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
-    spec = _sorted_by_date(spec)
     primary = next(series for series in spec.series if not series.compared)
     primary_moments = [_as_moment(p.x) for p in primary.points]
     dated = all(d is not None for d in primary_moments)
