@@ -1,24 +1,17 @@
 """`chart`: a PNG line or bar chart of one or more series, rendered headless and readable at Slack's preview size.
 
-Rendering uses matplotlib's object API with the Agg canvas (no pyplot global state, no display). It is CPU-bound
-Python, so `render_chart_async` runs it in a one-worker process pool (a thread would share the event loop's GIL),
-falling back to a thread when a process cannot be started.
+Rendering uses matplotlib's object API with the Agg canvas (no pyplot global state, no display), or Pillow for one
+line over plain dates (`tools.chart_draw`: the digest's chart). It is CPU-bound Python, so `render_chart_async` runs
+it in the process's CPU worker (`tools.workers`: a thread would share the event loop's GIL).
 A series marked `compared` is drawn dashed and aligned point-by-point with the first series, so "this week vs last
 week" lines overlay. The PNG bytes travel in the result for the Slack side to upload; the model only sees metadata.
 """
 
 from __future__ import annotations
 
-import asyncio
-import atexit
 import io
-import logging
 import math
-import multiprocessing
 import re
-import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -26,6 +19,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from tools.base import Tool, ToolError
 from tools.context import ToolContext
+from tools.workers import cpu_pool
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 150  # 1200 × 675 px: sharp in Slack's ~360–700 px previews
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
@@ -37,8 +31,6 @@ LEFT_IN, LEFT_LABEL_IN, RIGHT_IN, TOP_IN, BOTTOM_IN = 0.75, 0.35, 0.3, 0.6, 0.7
 # either way).
 PNG_COMPRESS_LEVEL = 1
 MAX_LINE_TICKS = 10
-
-log = logging.getLogger(__name__)
 
 
 class ChartPoint(BaseModel):
@@ -345,58 +337,14 @@ def _image(spec: ChartInput, *, title: str, primary: ChartSeries, png: bytes, sh
     )
 
 
-class _Renderer:
-    """A lazily started one-process pool for charts, shared by the process; a thread when processes fail.
-
-    One worker: on a small host the event loop keeps one core and the charts get the other, and the worker's
-    matplotlib import is paid once. The pool is spawned (not forked) so it never inherits the loop's threads or sockets.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
-        self._use_threads = False
-
-    def _get_pool(self) -> ProcessPoolExecutor | None:
-        with self._lock:
-            if self._pool is None and not self._use_threads:
-                try:
-                    self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-                except (OSError, NotImplementedError) as error:
-                    log.warning("charts render in a thread: no process pool (%s)", error)
-                    self._use_threads = True
-            return self._pool
-
-    async def render(self, spec: ChartInput) -> ChartImage:
-        pool = self._get_pool()
-        if pool is not None:
-            try:
-                return await asyncio.get_running_loop().run_in_executor(pool, render_chart, spec)
-            except (BrokenProcessPool, OSError) as error:
-                log.warning("the chart process failed (%s); charts render in a thread from now on", error)
-                self.shutdown(use_threads=True, wait=False)
-        return await asyncio.to_thread(render_chart, spec)
-
-    def shutdown(self, *, use_threads: bool = False, wait: bool = True) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-            self._use_threads = self._use_threads or use_threads
-        if pool is not None:
-            pool.shutdown(wait=wait, cancel_futures=True)
-
-
-_RENDERER = _Renderer()
-atexit.register(_RENDERER.shutdown)
-
-
 async def render_chart_async(spec: ChartInput) -> ChartImage:
-    """`render_chart` off the event loop, in the chart process (or a thread if processes are unavailable)."""
-    return await _RENDERER.render(spec)
+    """`render_chart` off the event loop, in the process's CPU worker (`tools.workers`; a thread if processes fail)."""
+    return await cpu_pool().run(render_chart, spec)
 
 
 def shutdown_chart_renderer() -> None:
-    """Stop the chart process, if one was started; the next chart starts a new one."""
-    _RENDERER.shutdown()
+    """Stop the CPU worker process, if one was started; the next chart starts a new one."""
+    cpu_pool().shutdown()
 
 
 async def chart(args: ChartInput, ctx: ToolContext) -> ChartImage:

@@ -58,6 +58,8 @@ from storage.repos.workspaces import ensure_workspace
 from storage.tables.schedule import SubscriptionKind
 from tools.chart import shutdown_chart_renderer
 from tools.google.runtime import GoogleRuntime
+from tools.workers import configure as configure_cpu_workers
+from tools.workers import cpu_pool
 
 DUE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # the fake dataset's "today"; digests report Nov 19
 GA4_CONCURRENT_LIMIT = 10
@@ -115,8 +117,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str], *, settings: Settings) -> int:
-    del settings  # the benchmark runs on its own temporary database and fakes
+    # The benchmark runs on its own temporary database and fakes; only the digests' limits come from the settings.
     args = _parser().parse_args(list(argv))
+    args.concurrency = settings.lookout_digest_concurrency
+    configure_cpu_workers(workers=settings.lookout_cpu_workers)
     layouts = DEFAULT_LAYOUTS if args.channels_per_property is None else (args.channels_per_property,)
     try:
         for index, per_property in enumerate(layouts):
@@ -249,6 +253,7 @@ def _service(
         poster=ClaimedPoster(database=database, clock=clock, claimant="bench", pacer=pacer),
         clock=clock,
         chart=None if args.no_chart else digest_chart,
+        concurrency=args.concurrency,
     )
 
 
@@ -311,6 +316,8 @@ def _report(
         ("peak concurrent requests per GA4 property", f"{peak_property} (limit {GA4_CONCURRENT_LIMIT})"),
         ("peak concurrent requests per Search Console site", f"{peak_site}"),
         ("GA4 tokens per property this hour (max)", f"{tokens} (limit {GA4_TOKENS_PER_HOUR:,})"),
+        ("digests built at once, most (LOOKOUT_DIGEST_CONCURRENCY)", f"{service.most_in_flight} ({args.concurrency})"),
+        ("CPU worker processes (LOOKOUT_CPU_WORKERS)", f"{cpu_pool().workers}"),
         ("Slack messages / chart uploads", f"{messages} / {files}"),
         ("Slack posts per channel per second (busiest)", f"{busiest} (limit {SLACK_PER_CHANNEL_PER_SECOND})"),
         ("Slack posts per second overall (mean)", f"{log.posts / wall if wall else 0:.1f}"),

@@ -121,6 +121,13 @@ class Settings(BaseSettings):
     lookout_digest_catch_up_seconds: float = 30.0
     # A roll-up digest (agencies) reads at most this many GA4 properties, then says how many more it left out.
     lookout_rollup_max_properties: int = Field(default=25, ge=1, le=100)
+    # Digests one process builds and posts at once; the others wait their turn in due order, so a morning run of
+    # thousands cannot crowd the event loop that acks Slack (each digest in flight costs it CPU for Google's answers,
+    # the database and Slack). Enough to keep up with 1,000 digests a minute when Google answers in ~150 ms.
+    lookout_digest_concurrency: int = Field(default=32, ge=1)
+    # Processes that draw charts and score digests' series (anomaly detection), off the event loop that acks Slack.
+    # One suits a two-core host: the event loop keeps a core, the worker gets the other.
+    lookout_cpu_workers: int = Field(default=1, ge=1, le=64)
     # On SIGTERM: how long in-flight handlers and scheduled runs may take to finish before the process exits.
     # Keep it below the orchestrator's kill deadline (Kubernetes terminationGracePeriodSeconds minus preStop).
     lookout_shutdown_grace_seconds: float = 25.0

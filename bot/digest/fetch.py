@@ -30,6 +30,7 @@ from tools.base import ToolError, ToolUserError
 from tools.errors import ACCESS_DENIED
 from tools.google.errors import GoogleBadRequest
 from tools.gsc_tools.series import gsc_clicks_by_query, gsc_daily
+from tools.workers import cpu_pool
 
 if TYPE_CHECKING:
     from tools.context import ToolContext
@@ -106,15 +107,21 @@ async def build_report(target: DigestTarget, *, day: date, ctx: ToolContext) -> 
     elif gsc_data is None:
         report.gsc_problem = SectionProblem(key="gsc_not_chosen")
 
-    # Scoring the series (anomaly detection) and ranking movers is CPU work: done in a worker thread so the event
-    # loop keeps acking Slack and renewing the scheduler lease while hundreds of digests are built.
-    await asyncio.to_thread(
-        _assemble,
+    # Scoring the series (anomaly detection) and ranking movers is CPU work: done in the CPU worker process, not a
+    # thread, whose GIL the event loop would wait for while acking Slack and renewing the scheduler lease.
+    return await cpu_pool().run(
+        assembled,
         report,
         ga4_data if isinstance(ga4_data, _Ga4Data) else None,
         gsc_data if isinstance(gsc_data, _GscData) else None,
-        day=day,
+        day,
     )
+
+
+def assembled(report: DigestReport, ga4_data: _Ga4Data | None, gsc_data: _GscData | None, day: date) -> DigestReport:
+    """`report` with the numbers, the detector's findings and the movers filled in (run in the CPU worker, so the
+    report comes back filled rather than being filled in place)."""
+    _assemble(report, ga4_data, gsc_data, day=day)
     return report
 
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
@@ -42,6 +43,7 @@ class DigestService:
         notes: NotesFor | None = None,
         properties: PropertyLister | None = None,
         rollup_cap: int = 25,
+        concurrency: int = 32,
     ) -> None:
         self._composer = DigestComposer(
             targets=targets,
@@ -55,13 +57,27 @@ class DigestService:
         )
         self._slack_client_for = slack_client_for
         self._poster = poster
+        # LOOKOUT_DIGEST_CONCURRENCY: scheduled digests in flight at once; the rest wait here, first due first served.
+        self._gate = asyncio.Semaphore(concurrency)
+        self.in_flight = 0
+        self.most_in_flight = 0
 
     @property
     def stats(self) -> FetchStats:
         return self._composer.stats
 
     async def run_digest(self, subscription: ScheduledSubscription, *, local_day: date) -> PostOutcome:
-        """Post `local_day`'s digest in the subscription's channel, exactly once across processes."""
+        """Post `local_day`'s digest in the subscription's channel, exactly once across processes; at most
+        `concurrency` at a time."""
+        async with self._gate:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            try:
+                return await self._run_digest(subscription, local_day=local_day)
+            finally:
+                self.in_flight -= 1
+
+    async def _run_digest(self, subscription: ScheduledSubscription, *, local_day: date) -> PostOutcome:
         try:
             client = await self._slack_client_for(subscription.workspace_id)
         except LookupError:

@@ -27,6 +27,7 @@ from bot.scheduler.scheduler import SchedulerService
 from storage.repos.notes import WorkspaceNotes
 from tools.cache import ResultCache
 from tools.google.runtime import GoogleRuntime
+from tools.workers import configure as configure_cpu_workers
 
 if TYPE_CHECKING:
     from bot.platform.services import Services
@@ -49,6 +50,7 @@ class ScheduledWork:
 
 def build_scheduled_work(services: Services, *, claimant: str | None = None) -> ScheduledWork:
     claimant = claimant or replica_id()
+    configure_cpu_workers(workers=services.settings.lookout_cpu_workers)  # charts and digest scoring run there
     pacer = ChannelPacer(interval=1.0)
     poster = ClaimedPoster(
         database=services.database,
@@ -73,6 +75,7 @@ def build_scheduled_work(services: Services, *, claimant: str | None = None) -> 
         notes=lambda workspace_id: WorkspaceNotes(database=services.database, workspace_id=workspace_id),
         properties=GrantProperties(services),
         rollup_cap=services.settings.lookout_rollup_max_properties,
+        concurrency=services.settings.lookout_digest_concurrency,
     )
     alerts = AlertService(
         database=services.database,
