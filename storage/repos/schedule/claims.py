@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, delete, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -52,21 +53,25 @@ async def claim_post(
 ) -> Claim:
     """Claim the right to post (subscription, period); see `ClaimStatus` for what the caller may do next."""
     token = uuid.uuid4().hex
-    claim = PostClaim(
-        workspace_id=workspace_id,
-        subscription_id=subscription_id,
-        period=period,
-        token=token,
-        claimed_by=claimant,
-        claimed_at=now,
+    # One statement: the unique key decides, no savepoint to roll back to (two round trips fewer per post at 09:00).
+    insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = await session.execute(
+        insert(PostClaim)
+        .values(
+            workspace_id=workspace_id,
+            subscription_id=subscription_id,
+            period=period,
+            token=token,
+            claimed_by=claimant,
+            claimed_at=now,
+            attempts=1,
+        )
+        .on_conflict_do_nothing(index_elements=["subscription_id", "period"])
+        .returning(col(PostClaim.id))
     )
-    try:
-        async with session.begin_nested():
-            session.add(claim)
-        assert claim.id is not None
-        return Claim(status=ClaimStatus.CLAIMED, claim_id=claim.id, token=token)
-    except IntegrityError:
-        pass
+    claim_id = inserted.scalar_one_or_none()
+    if claim_id is not None:
+        return Claim(status=ClaimStatus.CLAIMED, claim_id=claim_id, token=token)
     existing = await get_claim(session=session, subscription_id=subscription_id, period=period)
     assert existing is not None and existing.id is not None
     if existing.posted_at is not None:
