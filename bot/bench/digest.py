@@ -316,8 +316,9 @@ def _report(
         ("peak concurrent requests per GA4 property", f"{peak_property} (limit {GA4_CONCURRENT_LIMIT})"),
         ("peak concurrent requests per Search Console site", f"{peak_site}"),
         ("GA4 tokens per property this hour (max)", f"{tokens} (limit {GA4_TOKENS_PER_HOUR:,})"),
-        ("digests built at once, most (LOOKOUT_DIGEST_CONCURRENCY)", f"{service.most_in_flight} ({args.concurrency})"),
-        ("CPU worker processes (LOOKOUT_CPU_WORKERS)", f"{cpu_pool().workers}"),
+        # LOOKOUT_DIGEST_CONCURRENCY and LOOKOUT_CPU_WORKERS
+        ("digests in flight at most (cap)", f"{service.most_in_flight} ({args.concurrency})"),
+        ("CPU worker processes", f"{cpu_pool().workers}"),
         ("Slack messages / chart uploads", f"{messages} / {files}"),
         ("Slack posts per channel per second (busiest)", f"{busiest} (limit {SLACK_PER_CHANNEL_PER_SECOND})"),
         ("Slack posts per second overall (mean)", f"{log.posts / wall if wall else 0:.1f}"),

@@ -21,6 +21,11 @@ def test_a_small_run_posts_every_digest_and_reports_lateness_and_acks_during_the
     out = capsys.readouterr().out
     assert "digests posted                                    4" in out
     assert "Slack messages / chart uploads                    4 / 4" in out
+    in_flight = re.search(r"^digests in flight at most \(cap\) +(\d+) \((\d+)\)$", out, re.M)
+    assert in_flight is not None
+    assert (
+        1 <= int(in_flight.group(1)) <= int(in_flight.group(2)) == Settings(_env_file=None).lookout_digest_concurrency
+    )
     lateness = re.search(
         r"^digests \(one property each\): 4 posted, lateness after due time p50 (\S+) s, p99 (\S+) s$", out, re.M
     )
