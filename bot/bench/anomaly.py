@@ -28,6 +28,7 @@ from tools.anomaly.nab import (
     count_detections,
     normalise,
     prepare,
+    probation_rows,
     score_detections,
 )
 
@@ -98,7 +99,9 @@ def detect(series: Series) -> Run:
     readings also go through an incident tracker per rule of `_rules()`."""
     started = time.perf_counter()
     rules = _rules()
-    detector = AnomalyDetector(also_rules=rules)
+    # NAB tells every detector how long the probation is (15 % of the file, at most 750 rows) and scores nothing in
+    # it: the detector learns for exactly that long, as the bot learns for a set number of points before alerting.
+    detector = AnomalyDetector(warmup_points=probation_rows(len(series.values)), also_rules=rules)
     scores = np.zeros(len(series.values))
     alerts = np.zeros(len(series.values), dtype=bool)
     by_rule = np.zeros((len(rules), len(series.values)), dtype=bool)
