@@ -32,6 +32,8 @@ MEDIUM_LEVEL = MEDIUM.level
 SENSITIVITY_FACTOR: dict[Sensitivity, float] = {"low": 1.3, "medium": 1.0, "high": 0.75}
 # Ratio below which an incident counts as quiet (hysteresis: ending needs much less than starting).
 QUIET_SHARE = 0.6
+# How far (in spreads) the alerting value itself must be from its expected value, in the incident's direction.
+VISIBLE_DEVIATION = 1.0
 NEAR_ZERO_SHARE = 0.1
 # Shortest time between two alerts, and how long the open incident must stay quiet to end (seconds).
 MIN_ALERT_GAP = DAY / 4
@@ -132,6 +134,12 @@ class IncidentTracker:
             return False, None
         gap = clamp(MIN_ALERT_GAP * per_second, 1, 1_000)
         if not scored or self._grace > 0 or self._since_alert < gap or ratio < self.level:
+            return False, None
+        unlikely_run = reading.tail / self._digits >= self.level
+        if not unlikely_run and (reading.stats[0] * deviation <= 0 or abs(reading.stats[0]) < VISIBLE_DEVIATION):
+            # A shift the current value does not show (it sits at its expected value) is nothing to tell anyone
+            # yet: the incident opens, if it is real, when a value shows it. (A run of unusual values that the
+            # likelihood finds unlikely is news even if the latest one is ordinary.)
             return False, None
         expected = reading.expected if reading.expected is not None else value
         self.in_incident = True

@@ -22,8 +22,10 @@ from tools.anomaly.models import (
 )
 from tools.anomaly.models import fingerprint as make_fingerprint
 
-# Points needed before anything is scored: three weeks of days (weekly seasonality), one week of hours.
-WARMUP_POINTS: dict[Granularity, int] = {"daily": 21, "hourly": 7 * 24}
+# Points needed before anything is scored: until the weekly profile has been judged against the others (it needs
+# two past weeks, then a day of hours or ten days of its own errors), so the first weekday after a weekend is not
+# read as a shift the series never made before. The alert check fetches 28 days of hours and 120 of days.
+WARMUP_POINTS: dict[Granularity, int] = {"daily": 14 + 10, "hourly": 15 * 24}
 # Consecutive deviating points after which an incident is a level shift rather than a one-off spike or dip.
 PERSISTENT_POINTS: dict[Granularity, int] = {"daily": 3, "hourly": 6}
 # Below this volume a count series' incidents are noise to a marketer (a page going from 2 to 9 visits).

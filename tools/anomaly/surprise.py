@@ -16,7 +16,9 @@ How it works, and why:
   of the last k points and of the k points before them (level shifts, drifts). Each is compared with the largest
   deviation of that scale the series produced in the past four weeks: a reading is large only when the deviation
   is both large in absolute terms and unprecedented for this series. That calibrates to each series' own tails
-  (a repeat of last week's spike is not news) without fitting thresholds to any data set.
+  (a repeat of last week's spike is not news) without fitting thresholds to any data set. Past deviations are
+  remembered in the series' own units, not in spreads: the spread is an estimate that wanders (a quieter week
+  halves it), and a spike no bigger than last week's must not become a record because the estimate moved.
 - The chosen predictor's ratio is averaged with the most alarmed other predictor's, so one predictor's own blind
   spot (a seasonal profile that does not fit today) rarely looks alarming alone.
 - A run of merely unusual points (more frequent spikes, a noisier series) is read by `likelihood.py`: the rank of
@@ -125,11 +127,12 @@ class _Predictor:
 class _Guess:
     """What one predictor makes of the current point."""
 
-    __slots__ = ("expected", "ratios", "seasonal", "stats")
+    __slots__ = ("expected", "ratios", "scale", "seasonal", "stats")
 
     def __init__(self, seasonal: float | None, expected: float | None) -> None:
         self.seasonal = seasonal
         self.expected = expected
+        self.scale = 1.0
         self.stats: list[float] = []
         self.ratios: list[tuple[float, ...]] = []  # per rank, per scale
 
@@ -157,6 +160,18 @@ class SurpriseModel:
 
     def level_points(self) -> int:
         return int(clamp(self.points_per(LEVEL_SPAN), LEVEL_MIN_POINTS, LEVEL_MAX_POINTS))
+
+    def settling(self) -> bool:
+        """True while a seasonal predictor has begun but cannot be judged yet and none but the one in use can.
+
+        Until then the model cannot tell a seasonal series from a shifting one (a daily cycle looks like a level
+        shift to the level alone), so what it reads is not yet worth an alert.
+        """
+        needed = clamp(self.points_per(DAY), 10, 300)
+        others = [p for i, p in enumerate(self._predictors) if i != self._chosen]
+        if any(p.count >= needed for p in others):
+            return False
+        return any(0 < p.count < needed for p in others)
 
     def skip(self, t: float) -> None:
         """A missing or excluded point: it moves time on but teaches nothing."""
@@ -234,6 +249,7 @@ class SurpriseModel:
         if self._is_count:
             floor = max(floor, math.sqrt(max(expected, 1.0)))
         scale = max(predictor.scale, floor)
+        guess.scale = scale
         for k in SCALES:
             if k == 1:
                 stat = (value - expected) / scale
@@ -250,7 +266,7 @@ class SurpriseModel:
             for rank in range(1, MAX_RANK + 1):
                 guess.ratios.append(
                     tuple(
-                        abs(stat) / max(low, RECORD_MARGIN * precedent.largest(rank))
+                        abs(stat) / max(low, RECORD_MARGIN * precedent.largest(rank) / scale)
                         for stat, low, precedent in zip(guess.stats, floors, predictor.precedents, strict=True)
                     )
                 )
@@ -298,7 +314,7 @@ class SurpriseModel:
             return reading
         if self._likelihood is None:
             self._likelihood = Likelihood(int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000)))
-        tail = self._likelihood.add(precedents[0].share_below(abs(chosen.stats[0])))
+        tail = self._likelihood.add(precedents[0].share_below(abs(chosen.stats[0]) * chosen.scale))
         return replace(reading, tail=tail) if tail > 0.0 else reading
 
     def _learn(self, predictor: _Predictor, value: float, guess: _Guess) -> None:
@@ -327,7 +343,7 @@ class SurpriseModel:
                 horizon = int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000))
                 predictor.precedents = [Precedent(horizon) for _ in SCALES]
             for precedent, stat in zip(predictor.precedents, guess.stats, strict=True):
-                precedent.add(abs(stat))
+                precedent.add(abs(stat) * guess.scale)
 
     def _rescale(self, predictor: _Predictor, window: int) -> None:
         residuals = predictor.residuals[-window:]

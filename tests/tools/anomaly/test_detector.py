@@ -117,3 +117,32 @@ def test_one_past_outlier_does_not_mask_a_later_smaller_incident() -> None:
 
     alerts = [i for i, score in enumerate(scores) if score.alert]
     assert alerts == [freak, real]
+
+
+def test_the_same_spike_again_is_not_news_when_the_series_gets_quieter() -> None:
+    # Five-minute CPU-like series: a spike of the same height every day around 03:15 (a batch job that starts a few
+    # minutes early or late), and the background noise halves on day 7. Measured in spreads the spikes double;
+    # measured in the series' own units they do not grow at all.
+    rng = np.random.default_rng(3)
+    start = datetime(2026, 3, 2)
+    spikes = {day * 288 + 39 + int(rng.integers(-2, 3)) for day in range(12)}
+    points = []
+    for i in range(12 * 288):
+        noise = 0.02 if i < 7 * 288 else 0.01
+        value = 1.0 + rng.normal(0, noise) + (2.0 if i in spikes else 0.0)
+        points.append(Point(start + timedelta(minutes=5 * i), round(value, 3)))
+
+    _, scores = _run(points)
+
+    # (Compared in spreads, each spike after day 7 was a new record and alerted.)
+    assert [i for i, score in enumerate(scores) if score.alert and i >= 7 * 288] == []
+
+
+def test_nothing_alerts_while_the_daily_profile_is_still_being_judged() -> None:
+    # With a short warm-up the level alone reads a daily cycle as one shift after another until the daily
+    # profile (two past days, then a day of its own errors) can be compared with it: the detector waits for that.
+    _, scores = _run(_five_minutes(6, seed=12), warmup_points=21)
+
+    assert not any(score.scored for score in scores[2 * 288 + 20 : 3 * 288 - 20])
+    assert all(score.scored for score in scores[3 * 288 + 20 :])
+    assert not any(score.alert for score in scores[2 * 288 :])
