@@ -30,10 +30,8 @@ from tools.ga4_report.results import (
     RawTable,
     ReportResult,
     ReportTotals,
-    Value,
     parse_value,
     read_table,
-    trim_rows,
 )
 from tools.ga4_report.run import REPORT_TTL, run_report, run_reports
 from tools.ga4_report.spec import (
@@ -50,6 +48,7 @@ from tools.ga4_report.spec import (
     ReportSpec,
     StringFilter,
 )
+from tools.rows import Value, trim_rows
 
 __all__ = [
     "ADDITIVE_TYPES",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +15,7 @@ from tools.context import ToolContext
 from tools.dates import ResolvedDateRange
 from tools.ga4_report.catalog import TYPE_NAMES
 from tools.ga4_report.prepare import PreparedReport
-
-Value = str | int | float
+from tools.rows import Value, trim_rows
 
 
 class MetricHeader(BaseModel):
@@ -92,19 +89,6 @@ class ParsedReport:
             more_rows=more,
             notes=self.notes,
         )
-
-
-def trim_rows(rows: Iterable[dict[str, Value]], budget_chars: int) -> list[dict[str, Value]]:
-    """As many leading rows as fit in `budget_chars` of JSON; reads `rows` only as far as that."""
-    kept: list[dict[str, Value]] = []
-    used = 0
-    for row in rows:
-        size = len(json.dumps(row, ensure_ascii=False)) + 2
-        if kept and used + size > budget_chars:
-            break
-        kept.append(row)
-        used += size
-    return kept
 
 
 def parse_value(raw: str, kind: str) -> Value:

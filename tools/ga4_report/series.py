@@ -21,9 +21,10 @@ from typing import Protocol
 from tools.context import ToolContext
 from tools.dates import DateRangeInput
 from tools.ga4_report.catalog import CORE_CATALOG, Ga4Catalog
-from tools.ga4_report.results import ParsedReport, Value
+from tools.ga4_report.results import ParsedReport
 from tools.ga4_report.run import run_reports
 from tools.ga4_report.spec import FieldFilter, FilterExpression, MetricOrderBy, OrderBy, ReportSpec, StringFilter
+from tools.rows import Value
 
 
 class Ga4Read(Protocol):

@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from tools.base import ToolError
 from tools.context import ToolContext
 from tools.dates import ResolvedDateRange
-from tools.ga4_report import trim_rows
 from tools.google.gsc import (
     MAX_ROW_LIMIT,
     GscDimension,
@@ -21,6 +20,7 @@ from tools.google.gsc import (
     GscSearchType,
 )
 from tools.gsc_tools.query import fetch_gsc, gsc_query, gsc_range, incomplete_note, require_gsc
+from tools.rows import trim_rows
 from tools.targets import OnSite
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from storage.tables.rules import RuleSource, RuleWindow
 from tools.base import ToolError
 from tools.context import ToolContext
-from tools.ga4_report.catalog import Ga4Catalog, load_catalog
 from tools.rules.spec import (
     SEARCH_CONSOLE_DIMENSIONS,
     SEARCH_CONSOLE_METRICS,
@@ -19,6 +18,9 @@ from tools.rules.spec import (
     RuleSpec,
     with_names,
 )
+
+if TYPE_CHECKING:
+    from tools.ga4_report.catalog import Ga4Catalog
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,6 +37,10 @@ async def resolve_rule(spec: RuleSpec, ctx: ToolContext) -> Resolved:
     search_console = SEARCH_CONSOLE_METRICS.get(spec.metric.strip().lower())
     if search_console is not None:
         return Resolved(spec=_search_console(spec, metric=search_console, ctx=ctx), corrections=[])
+    # Imported here: the GA4 report path loads google-analytics-data (with gRPC and protobuf), which the `/lookout`
+    # commands that import this module must not load at start-up.
+    from tools.ga4_report.catalog import load_catalog
+
     catalog = await load_catalog(ctx)
     corrections: list[str] = []
     metric = _resolve(catalog, spec.metric, "metric", corrections)

@@ -12,7 +12,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts.rules import is_rule_incident
 from bot.platform.incoming import IncomingMessage, MessageHandler
 from bot.platform.slack.workspaces import resolve_owner
 from bot.text import alerts as messages
@@ -119,6 +118,10 @@ async def _feedback(
     if kind is FeedbackKind.EXPECTED:
         note = messages.marked_expected(user_id=user_id)
     else:
+        # Imported here: the rule checks import the digest and GA4 report path (google-analytics-data, gRPC), which
+        # the front door must not load at start-up for one button.
+        from bot.alerts.rules import is_rule_incident
+
         note = (
             rule_messages.rule_muted(user_id=user_id) if is_rule_incident(incident) else messages.muted(user_id=user_id)
         )

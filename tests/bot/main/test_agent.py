@@ -4,10 +4,15 @@ property, credentials from the connection service, the real tools, a model over 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.fakes.llm_script import LLMFakeServer, RecordedRequest, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeSlack
@@ -64,3 +69,39 @@ async def test_a_mention_is_answered_with_the_workspaces_own_google_connection(
     assert "properties/111" in claude.requests[0].body["system"][-1]["text"]  # after the cached rules
     footer = json.dumps(answer.blocks, ensure_ascii=False)
     assert "GA4 · Acme (properties/111)" in footer and "Claude Haiku 4.5" in footer
+
+
+_BUILD_AND_LIST_MODULES = """
+import json, sys
+from bot.config.settings import Settings
+from bot.llm.registry import Depth
+from bot.main.agent import build_agent_handler
+from bot.main.build import build_services
+
+handler = build_agent_handler(build_services(Settings(_env_file=None, **json.loads(sys.argv[1]))))
+assert handler.agent.models.chain(Depth.FAST) and handler.agent.models.chain(Depth.DEEP)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_agent_with_only_anthropic_configured_loads_no_other_providers_sdk_nor_charts(tmp_path: Path) -> None:
+    settings = {
+        "database_url": f"sqlite:///{tmp_path}/lookout.db",
+        "lookout_secret_key": Fernet.generate_key().decode(),
+        "anthropic_api_key": "only-anthropic",
+        "lookout_models_fast": "anthropic:claude-haiku-4-5, gemini:gemini-2.5-flash, openai:gpt-5-mini",
+        "lookout_models_deep": "anthropic:claude-sonnet-4-5, xai:grok-4",
+        "lookout_scheduler_enabled": False,
+    }
+    # A fresh interpreter: this test process has imported everything already.
+    done = subprocess.run(
+        [sys.executable, "-c", _BUILD_AND_LIST_MODULES, json.dumps(settings)],
+        cwd=tmp_path, env={name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "PYTHONPATH")},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    modules = set(json.loads(done.stdout.splitlines()[-1]))
+
+    unwanted = ("google.genai", "openai", "matplotlib", "numpy", "googleapiclient")
+    assert "anthropic" in modules and "tools.registry" in modules  # the agent was built, with its tools
+    assert sorted(name for name in modules if name.split(".")[0] in unwanted or name.startswith(unwanted)) == []

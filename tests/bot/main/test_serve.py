@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -21,6 +22,7 @@ from bot.main.cli import main
 from bot.main.serve import RunningServer, SlackTokenRefused, SlackUnreachable, start_server
 from bot.text import operator as operator_messages
 from storage.db import Database
+from storage.migrate import prepare_database
 from tests.helpers.app_harness import settings_for_tests
 from tests.helpers.slack_requests import app_mention, event_envelope
 
@@ -172,3 +174,69 @@ async def test_a_refused_app_token_stops_a_socket_mode_start(
         await start_on_loopback(settings=settings, database=database, socket_mode=True)
 
     assert (refused.value.variable, refused.value.error) == ("SLACK_APP_TOKEN", "invalid_auth")
+
+
+# What a started `lookout serve` must not have loaded (measured costs in /work/notes/agentperf.md): the GA4 Data
+# API SDK and gRPC (~60 MB, ~0.3 s) and Google's discovery client load with the first question that reads Google;
+# the model SDKs with the first question (and only the configured providers'); charts, numbers and the scheduler's
+# library only where they are used; Alembic only when there is a migration to apply.
+_NOT_AT_START = (
+    "google.analytics",
+    "grpc",
+    "googleapiclient",
+    "anthropic",
+    "google.genai",
+    "openai",
+    "matplotlib",
+    "numpy",
+    "apscheduler",
+    "alembic",
+)
+
+_START_AND_LIST_MODULES = """
+import asyncio, json, sys
+from bot.config.settings import Settings
+from bot.main.serve import start_server
+
+async def main() -> None:
+    settings = Settings(_env_file=None, **json.loads(sys.argv[1]))
+    server = await start_server(settings=settings, port=0, socket_mode=False, host="127.0.0.1")
+    await server.stop(grace_seconds=1)
+
+asyncio.run(main())
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+async def test_a_started_server_has_not_loaded_what_no_request_has_needed_yet(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    database_url = f"sqlite:///{tmp_path}/lookout.db"
+    migrated = Database(database_url)
+    await prepare_database(migrated)
+    await migrated.dispose()
+    settings = {
+        "database_url": database_url,
+        "lookout_secret_key": Fernet.generate_key().decode(),
+        "lookout_data_dir": str(tmp_path),
+        "slack_signing_secret": "secret",
+        "slack_bot_token": fake_slack.workspace.bot_token,
+        "slack_api_url": fake_slack.url,
+        "anthropic_api_key": "only-anthropic",
+        "lookout_scheduler_enabled": False,
+    }
+    # A fresh interpreter: this test process has imported everything already.
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _START_AND_LIST_MODULES, json.dumps(settings),
+        cwd=tmp_path, env={name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "PYTHONPATH")},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    modules = json.loads(stdout.decode().splitlines()[-1])
+
+    loaded = sorted(
+        {name for name in modules for heavy in _NOT_AT_START if name == heavy or name.startswith(heavy + ".")}
+    )
+    assert "slack_bolt" in modules and "sqlalchemy" in modules  # it did start
+    assert loaded == []
