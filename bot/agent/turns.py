@@ -176,7 +176,7 @@ class AgentService(Generic[ContextT]):
             self._count("models_failed")
             return TurnOutcome(status=TurnStatus.MODELS_FAILED, text=models_failed_text(error), depth=depth)
         costs = self.prices.costs_by_model(result.request_usages)
-        await self._store(thread, result=result, costs=costs, now=now)
+        await self._store(thread, result=result, costs=costs, now=now, new_thread=new_thread)
         cost = sum(costs.values())
         self._add_spent(workspace_id=workspace_id, now=now, cost=cost)
         self._record(result, costs=costs, seconds=time.monotonic() - started)
@@ -213,25 +213,36 @@ class AgentService(Generic[ContextT]):
             )
         return trim_history(load_conversation(stored.messages_json)) if stored else []
 
-    async def _store(self, thread: _Thread, *, result: AgentResult, costs: dict[str, float], now: datetime) -> None:
+    async def _store(
+        self, thread: _Thread, *, result: AgentResult, costs: dict[str, float], now: datetime, new_thread: bool
+    ) -> None:
         """Append the turn to the thread's conversation and add its usage and cost to the month's."""
+        # A refused turn is left out of the history: carried along, it would make the follow-ups refused too.
+        kept = [] if result.stop is StopReason.REFUSED else result.new_messages
         async with self.database.session() as session:
-            # Re-read under a row lock: a follow-up answered meanwhile (here or on another replica) keeps its turn.
-            latest = await repo.lock_conversation(
+            # A new thread's first turn goes in with one INSERT; when the thread has a row after all (a follow-up, or
+            # the same thread answered meanwhile), re-read it under a row lock so no turn is lost.
+            started = new_thread and await repo.start_conversation(
                 session=session,
                 workspace_id=thread.workspace_id,
                 channel_id=thread.channel_id,
                 thread_ts=thread.thread_ts,
+                messages_json=dump_conversation(kept),
             )
-            # A refused turn is left out of the history: carried along, it would make the follow-ups refused too.
-            kept = [] if result.stop is StopReason.REFUSED else result.new_messages
-            await repo.save_conversation(
-                session=session,
-                workspace_id=thread.workspace_id,
-                channel_id=thread.channel_id,
-                thread_ts=thread.thread_ts,
-                messages_json=dump_conversation([*trim_history(load_conversation(latest.messages_json)), *kept]),
-            )
+            if not started:
+                latest = await repo.lock_conversation(
+                    session=session,
+                    workspace_id=thread.workspace_id,
+                    channel_id=thread.channel_id,
+                    thread_ts=thread.thread_ts,
+                )
+                await repo.save_conversation(
+                    session=session,
+                    workspace_id=thread.workspace_id,
+                    channel_id=thread.channel_id,
+                    thread_ts=thread.thread_ts,
+                    messages_json=dump_conversation([*trim_history(load_conversation(latest.messages_json)), *kept]),
+                )
             for model, usage in result.usage_by_model.items():
                 await repo.add_usage(
                     session=session,
