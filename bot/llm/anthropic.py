@@ -69,6 +69,9 @@ class AnthropicModel:
             base_url=base_url,
             max_retries=max_retries,
             timeout=httpx2.Timeout(timeout, connect=5.0),
+            # The SDK's aiohttp transport: the HTTP stack the rest of the process already uses, with its C parser;
+            # ~1.2 ms less CPU per streamed request than the default pure-Python one (`lookout bench agent`).
+            http_client=anthropic.DefaultAioHttpClient(),
         )
         self._head_memo: tuple[tuple[ToolSpec, ...], str, str] | None = None  # (tools, system, `_head_json`)
 
