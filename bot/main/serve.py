@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config.settings import Settings, SlackMode
 from bot.main.build import build_bolt_app, build_services, message_handler
+from bot.main.malloc import limit_malloc_arenas
 from bot.platform.services import Services
 from bot.platform.slack.clients import make_web_client, new_slack_http_session
 from bot.platform.slack.errors import REFUSED_TOKEN_ERRORS, error_code
@@ -207,6 +208,7 @@ async def start_server(
 
     Raises `DatabaseUnavailable` (after closing what it opened) when the database cannot be used.
     """
+    limit_malloc_arenas()  # before the first worker threads (SQLite's, Google's) start
     services = services or build_services(settings)
     try:
         await prepare_database(services.database, wait_seconds=settings.lookout_database_wait_seconds)
