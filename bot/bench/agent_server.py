@@ -21,7 +21,8 @@ def bot_process(config: dict[str, Any], ports: Queue[int]) -> None:
 
 
 class _BenchContexts:
-    """Tool contexts whose real GA4 client reads the fake Google (no OAuth round trip in this benchmark)."""
+    """Tool contexts whose real GA4 client reads the fake Google (no OAuth round trip in this benchmark). The clients
+    are built once and shared, as `GoogleConnectionService.clients_for` keeps a workspace's while its token holds."""
 
     def __init__(self, google_url: str) -> None:
         from tools.cache import ResultCache
@@ -30,24 +31,27 @@ class _BenchContexts:
         self._google_url = google_url
         self._runtime = GoogleRuntime()
         self._cache = ResultCache()
+        self._clients: Any = None
 
     async def __call__(self, *, workspace_id: int, channel_id: str | None) -> Any:
-        from google.oauth2.credentials import Credentials
-
         from bot.agent.context import PreparedContext
-        from bot.google.target import GoogleClients
         from tools.context import ToolContext
 
-        clients = GoogleClients.for_grant(
-            Credentials(token="bench-token"),  # type: ignore[no-untyped-call]
-            ga4_url=self._google_url,
-            gsc_url=self._google_url,
-            runtime=self._runtime,
-        )
+        if self._clients is None:
+            from google.oauth2.credentials import Credentials
+
+            from bot.google.target import GoogleClients
+
+            self._clients = GoogleClients.for_grant(
+                Credentials(token="bench-token"),  # type: ignore[no-untyped-call]
+                ga4_url=self._google_url,
+                gsc_url=self._google_url,
+                runtime=self._runtime,
+            )
         context = ToolContext.for_workspace(
             workspace_id,
             cache=self._cache,
-            ga4=clients.ga4,
+            ga4=self._clients.ga4,
             gsc=None,
             property_id=PROPERTY_ID,
             timezone="America/New_York",

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # The longest one Google request (token refresh, a GA4 report, a Search Console query) may hold up an answer;
     # past it the person hears "Google didn't answer, try again" instead of waiting.
     google_timeout_seconds: float = Field(default=20.0, gt=0)
+    # How many workspaces' Google SDK clients are kept built (least recently used go first): a few hundred KB each.
+    lookout_google_clients_kept: int = Field(default=200, ge=1)
 
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -79,6 +80,8 @@ class GoogleConnectionService:
         self._owner = uuid.uuid4().hex  # this process's name on the refresh lease
         self._failing: dict[int, str] = {}  # workspace → the auth failure class last logged for it
         self._sample: SampleGoogle | None = None
+        # Each workspace's SDK clients with the token and loop they were built for, least recently used first.
+        self._clients: OrderedDict[int, tuple[str, asyncio.AbstractEventLoop, GoogleClients]] = OrderedDict()
 
     @property
     def sample(self) -> SampleGoogle:
@@ -318,18 +321,35 @@ class GoogleConnectionService:
 
     async def clients_for(self, *, target: GoogleTarget) -> GoogleClients:
         """The GA4 and Search Console clients that read `target`: the sample property's in-process clients for a
-        sample target, else clients on the workspace's own grant (same errors as `credentials_for`)."""
+        sample target, else clients on the workspace's own grant (same errors as `credentials_for`).
+
+        A workspace's clients are built once and shared by its answers, digests and checks while their token is the
+        one `credentials_for` gives now (they renew it themselves as it expires): building them (the GA4 client,
+        Search Console's discovery document) cost more than a question's own work against fast fakes. A new token
+        for another reason (a reconnect, a rejected token) builds new ones, so no request uses a grant that was
+        replaced. At most `lookout_google_clients_kept` workspaces' clients are kept.
+        """
         if target.sample:
             return self.sample.clients()
         credentials = await self.credentials_for(workspace_id=target.workspace_id)
+        loop = asyncio.get_running_loop()
+        kept = self._clients.get(target.workspace_id)
+        if kept is not None and kept[0] == credentials.token and kept[1] is loop:
+            self._clients.move_to_end(target.workspace_id)
+            return kept[2]
         settings = self._services.settings
-        return GoogleClients.for_grant(
+        clients = GoogleClients.for_grant(
             credentials,
             ga4_url=settings.ga4_data_api_url,
             gsc_url=settings.search_console_api_url,
             runtime=self._services.google_runtime,
             admin_url=settings.ga4_admin_api_url,
         )
+        self._clients[target.workspace_id] = (str(credentials.token), loop, clients)
+        self._clients.move_to_end(target.workspace_id)
+        while len(self._clients) > settings.lookout_google_clients_kept:
+            self._clients.popitem(last=False)
+        return clients
 
 
 # One service per `Services` (per process): it owns the per-workspace refresh locks, so two would race. Kept here,

@@ -207,3 +207,23 @@ async def test_the_admin_api_rejects_requests_without_a_valid_token(bench: Googl
         async with http.get(url, headers={"Authorization": "Bearer ya29.forged"}) as response:
             body = await response.json()
     assert response.status == 401 and body["error"]["status"] == "UNAUTHENTICATED"
+
+
+async def test_a_workspaces_clients_are_built_once_and_rebuilt_when_its_token_is_not_theirs(bench: GoogleBench) -> None:
+    _accounts(bench)
+    bench.google.access_token_lifetime = 60
+    acme = await _connected(bench, "T1", "ana@acme.test")
+    globex = await _connected(bench, "T2", "bo@globex.test")
+    acme_target = await bench.connections.resolve_target(workspace_id=acme, channel_id=None)
+    globex_target = await bench.connections.resolve_target(workspace_id=globex, channel_id=None)
+
+    first = await bench.connections.clients_for(target=acme_target)
+    again = await bench.connections.clients_for(target=acme_target)
+    other = await bench.connections.clients_for(target=globex_target)
+    bench.clock.advance(timedelta(seconds=40))  # due for renewal: credentials_for hands out a new token
+    renewed = await bench.connections.clients_for(target=acme_target)
+
+    assert again is first
+    assert other is not first and other.ga4 is not first.ga4
+    assert renewed is not first
+    assert await bench.connections.clients_for(target=acme_target) is renewed
