@@ -9,6 +9,7 @@ years and small counts are not checked. Untraced numbers are marked, never remov
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import math
 import re
@@ -49,6 +50,13 @@ class NumberMention:
 class GroundingReport:
     checked: int
     untraced: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=16)
+def _given_numbers(text: str) -> frozenset[float]:
+    """The numbers in a text every turn passes again (the system prompt, most of all): read once per text, not per
+    turn; a prompt changes with the day and the channel, so a few are kept."""
+    return frozenset(mention.value for mention in extract_numbers(text))
 
 
 def extract_numbers(text: str) -> list[NumberMention]:
@@ -280,7 +288,7 @@ class Grounder:
                 self._changes.extend(_pairs(family.values))
         self._longest_list = max(cells.list_lengths, default=0)
         # Numbers the person or the prompt gave (dates, ids, "compare with 2024") are fine to repeat.
-        self._given = {mention.value for text in given for mention in extract_numbers(text)}
+        self._given = set().union(*(_given_numbers(text) for text in given))
 
     def _groups(self) -> Iterable[list[float]]:
         yield from (values for values, _, _ in self._families)
