@@ -15,7 +15,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access.policy import Capability
 from bot.digest.kpis import chosen
-from bot.digest.rollup import chosen_ids
 from bot.platform.slack.channels import externally_shared
 from bot.slack.commands.base import CommandRequest, Subcommand
 from bot.slack.commands.digest_words import DigestWords, WordsProblem, parse_digest_words
@@ -216,6 +215,10 @@ async def _run_alerts(request: CommandRequest) -> None:
 
 
 async def _run_list(request: CommandRequest) -> None:
+    # Imported here: the roll-up module reads GA4 (google-analytics-data, gRPC), which `/lookout` must not load at
+    # start-up (tests/bot/main/test_serve.py).
+    from bot.digest.rollup import chosen_ids
+
     subscriptions = await manage.list_subscriptions(services=request.services, workspace_id=request.workspace_id)
     if not subscriptions:
         await request.respond(messages.NO_SUBSCRIPTIONS)

@@ -4,7 +4,6 @@ managers, then the "Add a digest", "Add alerts" and "Add a rule" buttons (their 
 
 from __future__ import annotations
 
-from bot.digest.rollup import chosen_ids
 from bot.slack.views.block_kit import Block, button, plain, section
 from bot.text import rollups as rollup_words
 from bot.text import rules as rule_messages
@@ -18,6 +17,10 @@ MAX_LISTED = 20
 
 def subscription_line(subscription: Subscription, *, rules: dict[int, str]) -> str:
     """`rules`: each rule's description (`bot.text.rules.describe_rule`) by its subscription id."""
+    # Imported here: the roll-up module reads GA4 (google-analytics-data, gRPC), which App Home must not load at
+    # start-up (tests/bot/main/test_serve.py).
+    from bot.digest.rollup import chosen_ids
+
     if subscription.kind == SubscriptionKind.RULE.value:
         description = rules.get(subscription.id or 0, "")
         return rule_messages.home_rule_line(channel_id=subscription.channel_id, description=description)
