@@ -16,7 +16,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.agent.answer_parts import answer_blocks, tool_calls_record, where_of
+from bot.agent.answer_parts import answer_blocks, where_of
 from bot.agent.answer_stream import AnswerStream, StatusIndicator, describe_error
 from bot.agent.events import (
     AgentEvent,
@@ -36,7 +36,6 @@ from bot.text import agent as messages
 from bot.text import google as google_messages
 from bot.text import plan as plan_words
 from bot.text.escape import inert, safe_model_text, strip_mentions
-from storage.repos import agent as agent_repo
 from tools.base import ToolUserError
 
 if TYPE_CHECKING:
@@ -155,8 +154,8 @@ class AgentMessageHandler:
             # The stream shows `text` itself; only what goes under it (buttons, menus) is passed on.
             await stream.finish(text, blocks=blocks[1:])
             return
-        ts = await stream.finish(safe_model_text(result.text), blocks=answer_blocks(result, prepared))
-        await self._remember(message, ts, result)
+        # What the answer was made of is stored with the turn, in its one transaction (`AgentService._store`).
+        result.posted_ts = await stream.finish(safe_model_text(result.text), blocks=answer_blocks(result, prepared))
 
     async def _title(self, client: AsyncWebClient, message: IncomingMessage, plan: Plan) -> None:
         """Name a new DM thread after what was looked up (the first task, in our words), else the question."""
@@ -167,24 +166,6 @@ class AgentMessageHandler:
             )
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
             log.info("could not title the thread: %s", describe_error(error))
-
-    async def _remember(self, message: IncomingMessage, ts: str, result: AgentResult) -> None:
-        """Keep what this answer was made of, so a vote on it can say (a failure here costs only that)."""
-        assert message.workspace.id is not None
-        try:
-            async with self.agent.database.session() as session:
-                await agent_repo.record_answer(
-                    session=session,
-                    workspace_id=message.workspace.id,
-                    channel_id=message.channel_id,
-                    thread_ts=message.thread_ts,
-                    message_ts=ts,
-                    question=message.text,
-                    tool_calls_json=tool_calls_record(result.tool_runs),
-                    model=result.model or "",
-                )
-        except Exception:
-            log.warning("could not record the answer for feedback", exc_info=True)
 
     async def _problem_reply(
         self, problem: ToolUserError, message: IncomingMessage

@@ -1,15 +1,13 @@
 """What goes with an answer: the footer (sources that open their reports, dates, model), the blocks under the text,
-the record of its tool calls kept for feedback, and what its plan's dates and links are resolved against.
+and what its plan's dates and links are resolved against.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.agent import followups
-from bot.agent.events import AgentResult, ToolRun
+from bot.agent.events import AgentResult
 from bot.agent.feedback import feedback_block
 from bot.agent.plan_steps import Where
 from bot.agent.proposals import proposal_blocks
@@ -56,21 +54,6 @@ def answer_blocks(result: AgentResult, prepared: PreparedContext) -> list[dict[s
         blocks.append(follow_ups)
     blocks.append(feedback_block())
     return blocks
-
-
-def tool_calls_record(runs: Sequence[ToolRun]) -> str:
-    """The answer's tool calls as stored with it (and exported with feedback): name, arguments, whether it worked."""
-    return json.dumps(
-        [
-            {
-                "name": run.call.name,
-                "arguments": run.call.arguments_object() or run.call.arguments,
-                "ok": not run.outcome.is_error,
-            }
-            for run in runs
-        ],
-        ensure_ascii=False,
-    )
 
 
 def where_of(prepared: PreparedContext) -> Where:

@@ -3,6 +3,7 @@ restart; done) and what it returns: `AgentResult`, with why it stopped."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -102,6 +103,23 @@ class AgentResult:
     model_calls: int = 0
     model_seconds: float = 0.0  # waiting on models (the SDKs and the providers)
     tool_seconds: float = 0.0  # waiting on tools (mostly Google)
+    # The Slack message the answer was finished in, set by the renderer at `AnswerDone`: what the answer was made of
+    # is then stored with the turn (one transaction), so a vote on that message can say.
+    posted_ts: str | None = None
+
+    def tool_calls_record(self) -> str:
+        """The tool calls as stored with the answer (and exported with feedback): name, arguments, whether it worked."""
+        return json.dumps(
+            [
+                {
+                    "name": run.call.name,
+                    "arguments": run.call.arguments_object() or run.call.arguments,
+                    "ok": not run.outcome.is_error,
+                }
+                for run in self.tool_runs
+            ],
+            ensure_ascii=False,
+        )
 
     @property
     def usage_by_model(self) -> dict[str, Usage]:

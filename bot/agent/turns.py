@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Generic, TypedDict, TypeVar
 
 from bot.agent.cost import PriceTable
 from bot.agent.events import AgentResult, EventSink, StopReason
@@ -97,6 +97,14 @@ class _Thread:
     thread_ts: str
 
 
+class _ThreadKeys(TypedDict):
+    """`_Thread` as the repository's keyword arguments."""
+
+    workspace_id: int
+    channel_id: str
+    thread_ts: str
+
+
 class AgentService(Generic[ContextT]):
     def __init__(
         self,
@@ -176,7 +184,7 @@ class AgentService(Generic[ContextT]):
             self._count("models_failed")
             return TurnOutcome(status=TurnStatus.MODELS_FAILED, text=models_failed_text(error), depth=depth)
         costs = self.prices.costs_by_model(result.request_usages)
-        await self._store(thread, result=result, costs=costs, now=now, new_thread=new_thread)
+        await self._store(thread, question=question, result=result, costs=costs, now=now, new_thread=new_thread)
         cost = sum(costs.values())
         self._add_spent(workspace_id=workspace_id, now=now, cost=cost)
         self._record(result, costs=costs, seconds=time.monotonic() - started)
@@ -214,34 +222,31 @@ class AgentService(Generic[ContextT]):
         return trim_history(load_conversation(stored.messages_json)) if stored else []
 
     async def _store(
-        self, thread: _Thread, *, result: AgentResult, costs: dict[str, float], now: datetime, new_thread: bool
+        self,
+        thread: _Thread,
+        *,
+        question: str,
+        result: AgentResult,
+        costs: dict[str, float],
+        now: datetime,
+        new_thread: bool,
     ) -> None:
-        """Append the turn to the thread's conversation and add its usage and cost to the month's."""
+        """Append the turn to the thread's conversation, add its usage and cost to the month's and, when the answer
+        was posted (`result.posted_ts`), keep what it was made of: one transaction, a statement each in the usual case
+        (a new thread, one model)."""
         # A refused turn is left out of the history: carried along, it would make the follow-ups refused too.
         kept = [] if result.stop is StopReason.REFUSED else result.new_messages
+        where = _ThreadKeys(workspace_id=thread.workspace_id, channel_id=thread.channel_id, thread_ts=thread.thread_ts)
         async with self.database.session() as session:
-            # A new thread's first turn goes in with one INSERT; when the thread has a row after all (a follow-up, or
-            # the same thread answered meanwhile), re-read it under a row lock so no turn is lost.
-            started = new_thread and await repo.start_conversation(
-                session=session,
-                workspace_id=thread.workspace_id,
-                channel_id=thread.channel_id,
-                thread_ts=thread.thread_ts,
-                messages_json=dump_conversation(kept),
+            created = new_thread and await repo.start_conversation(
+                session=session, **where, messages_json=dump_conversation(kept)
             )
-            if not started:
-                latest = await repo.lock_conversation(
-                    session=session,
-                    workspace_id=thread.workspace_id,
-                    channel_id=thread.channel_id,
-                    thread_ts=thread.thread_ts,
-                )
+            if not created:
+                # Re-read under a row lock: a follow-up answered meanwhile (here or on another replica) keeps its turn.
+                latest = await repo.lock_conversation(session=session, **where)
+                history = trim_history(load_conversation(latest.messages_json))
                 await repo.save_conversation(
-                    session=session,
-                    workspace_id=thread.workspace_id,
-                    channel_id=thread.channel_id,
-                    thread_ts=thread.thread_ts,
-                    messages_json=dump_conversation([*trim_history(load_conversation(latest.messages_json)), *kept]),
+                    session=session, **where, messages_json=dump_conversation([*history, *kept])
                 )
             for model, usage in result.usage_by_model.items():
                 await repo.add_usage(
@@ -253,6 +258,15 @@ class AgentService(Generic[ContextT]):
                     output_tokens=usage.output_tokens,
                     cached_tokens=usage.cached_tokens,
                     cost_usd=costs.get(model, 0.0),
+                )
+            if result.posted_ts is not None:
+                await repo.record_answer(
+                    session=session,
+                    **where,
+                    message_ts=result.posted_ts,
+                    question=question,
+                    tool_calls_json=result.tool_calls_record(),
+                    model=result.model or "",
                 )
 
     def _count(self, outcome: str) -> None:

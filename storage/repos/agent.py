@@ -1,7 +1,8 @@
 """Reading and writing thread conversations, answer feedback and model usage, each scoped by workspace id.
 
 Conversations are stored as the JSON text of the bot's neutral messages; storage does not interpret them.
-Usage rows are incremented with an UPDATE (`x = x + n`) so concurrent turns on several replicas add up.
+Usage rows are incremented in the database (`x = x + n`, one upsert) so concurrent turns on several replicas add up.
+A new thread's turn is three statements in one transaction: the conversation, the usage and the answer record.
 """
 
 from __future__ import annotations
@@ -247,41 +248,25 @@ async def add_usage(
     cost_usd: float,
     requests: int = 1,
 ) -> None:
-    """Add one turn's usage of one model to the workspace's month."""
-    increments: dict[str, Any] = {
-        "requests": col(ModelUsage.requests) + requests,
-        "input_tokens": col(ModelUsage.input_tokens) + input_tokens,
-        "output_tokens": col(ModelUsage.output_tokens) + output_tokens,
-        "cached_tokens": col(ModelUsage.cached_tokens) + cached_tokens,
-        "cost_usd": col(ModelUsage.cost_usd) + cost_usd,
-    }
-    where = (
-        col(ModelUsage.workspace_id) == workspace_id,
-        col(ModelUsage.month) == month,
-        col(ModelUsage.model) == model,
+    """Add one turn's usage of one model to the workspace's month: one upsert, whether or not the row exists yet
+    (on a conflict the increments apply to the stored row, so turns on several replicas add up)."""
+    insert = _insert_for(session)(ModelUsage).values(
+        workspace_id=workspace_id,
+        month=month,
+        model=model,
+        requests=requests,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cached_tokens=cached_tokens,
+        cost_usd=cost_usd,
     )
-    for _ in range(2):
-        result = await session.execute(update(ModelUsage).where(*where).values(**increments))
-        if rowcount(result):
-            return
-        try:
-            async with session.begin_nested():
-                session.add(
-                    ModelUsage(
-                        workspace_id=workspace_id,
-                        month=month,
-                        model=model,
-                        requests=requests,
-                        input_tokens=input_tokens,
-                        output_tokens=output_tokens,
-                        cached_tokens=cached_tokens,
-                        cost_usd=cost_usd,
-                    )
-                )
-            return
-        except IntegrityError:
-            continue  # created concurrently: the UPDATE will find it now
-    raise RuntimeError("could not record model usage")
+    increments: dict[str, Any] = {
+        name: getattr(ModelUsage.__table__.c, name) + getattr(insert.excluded, name)  # type: ignore[attr-defined]
+        for name in ("requests", "input_tokens", "output_tokens", "cached_tokens", "cost_usd")
+    }
+    await session.execute(
+        insert.on_conflict_do_update(index_elements=["workspace_id", "month", "model"], set_=increments)
+    )
 
 
 async def month_cost(*, session: AsyncSession, workspace_id: int, month: str) -> float:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.fakes.anthropic import FakeAnthropic
 from bot.fakes.llm_script import Reply
 from bot.llm.messages import load_conversation
@@ -13,8 +15,10 @@ from tests.bot.agent.conftest import LoopContext
 from tests.bot.agent.test_turns import FACTS, service, workspace_id
 
 
-async def test_concurrent_follow_ups_on_two_replicas_lose_no_message(database: Database) -> None:
-    # Given two replicas (each its own pool on the same database) and a model that takes a moment to answer,
+@pytest.mark.parametrize("new_thread", [False, True], ids=["follow-ups", "both-as-new-thread"])
+async def test_concurrent_follow_ups_on_two_replicas_lose_no_message(database: Database, new_thread: bool) -> None:
+    # Given two replicas (each its own pool on the same database) and a model that takes a moment to answer
+    # (with `new_thread` both store as a thread's first turn: one creates the row, the other finds it and appends),
     other_replica = Database(database.url.render_as_string(hide_password=False))
     try:
         async with FakeAnthropic(delay=0.3) as fake:
@@ -26,7 +30,13 @@ async def test_concurrent_follow_ups_on_two_replicas_lose_no_message(database: D
             outcomes = await asyncio.gather(
                 *(
                     agent.answer(
-                        question, workspace_id=ws, channel_id="C1", thread_ts="7.0", context=LoopContext(), facts=FACTS
+                        question,
+                        workspace_id=ws,
+                        channel_id="C1",
+                        thread_ts="7.0",
+                        context=LoopContext(),
+                        facts=FACTS,
+                        new_thread=new_thread,
                     )
                     for agent, question in zip(replicas, ("first question?", "second question?"), strict=True)
                 )

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
+from sqlalchemy import event
 
 from bot.agent.cost import PriceTable
+from bot.agent.events import AgentEvent, AnswerDone
 from bot.agent.metrics import AgentMetrics
 from bot.agent.prompt import PromptFacts
 from bot.agent.turns import AgentService, TurnStatus, trim_history
 from bot.config.settings import Settings
 from bot.fakes.llm_script import LLMFakeServer, Reply, ScriptedToolCall
-from bot.llm.messages import Message, TextPart, ToolCallPart, ToolResultPart, user_text
+from bot.llm.messages import Message, TextPart, ToolCallPart, ToolResultPart, load_conversation, user_text
 from bot.llm.registry import ModelRegistry
 from storage.db import Database
 from storage.repos import agent as repo
@@ -145,3 +148,61 @@ def test_trimming_keeps_whole_turns() -> None:
 
     assert trim_history(history, max_chars=400) == history[4:]
     assert trim_history(history, max_chars=100_000) == history
+
+
+async def test_a_new_threads_turn_is_stored_in_one_transaction_of_three_statements(
+    database: Database, fakes: dict[str, LLMFakeServer]
+) -> None:
+    fake = fakes["anthropic"]
+    fake.script(
+        Reply(tool_calls=(ScriptedToolCall("daily_sessions", WEEK),), input_tokens=1000, output_tokens=100),
+        Reply(text="4,402 sessions on Nov 18.", input_tokens=1200, output_tokens=50),
+    )
+    agent = service(database, fake)
+    ws = await workspace_id(database)
+    await agent.month_spent(workspace_id=ws, now=NOW)  # the budget, read once and kept for a while
+    statements: list[str] = []
+    commits: list[object] = []
+
+    def on_commit(connection: object) -> None:
+        commits.append(connection)
+
+    def on_statement(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement.split()[0].upper())
+
+    async def posted(event: AgentEvent) -> None:
+        if isinstance(event, AnswerDone):
+            event.result.posted_ts = "5.5"  # as the Slack renderer does once the message is finished
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", on_statement)
+    event.listen(database.engine.sync_engine, "commit", on_commit)
+    try:
+        # When a mention that opens a thread is answered,
+        outcome = await agent.answer(
+            "sessions this week?",
+            workspace_id=ws,
+            channel_id="C1",
+            thread_ts="5.0",
+            context=LoopContext(),
+            facts=FACTS,
+            on_event=posted,
+            new_thread=True,
+        )
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", on_statement)
+        event.remove(database.engine.sync_engine, "commit", on_commit)
+
+    # then the conversation, the usage and the answer's record go to the database in one transaction of three
+    # statements (no read of a history a new thread cannot have, no savepoints),
+    assert outcome.status is TurnStatus.ANSWERED
+    assert (len(commits), statements) == (1, ["INSERT", "INSERT", "INSERT"])
+    # and each is stored as before.
+    async with database.session() as session:
+        stored = await repo.get_conversation(session=session, workspace_id=ws, channel_id="C1", thread_ts="5.0")
+        usage = await repo.usage_for_month(session=session, workspace_id=ws, month="2026-11")
+        answer = await repo.get_answer(session=session, workspace_id=ws, channel_id="C1", message_ts="5.5")
+    assert stored is not None and stored.turns == 1 and len(load_conversation(stored.messages_json)) == 4
+    assert [(u.requests, u.input_tokens, u.output_tokens) for u in usage] == [(1, 2200, 150)]
+    assert answer is not None and answer.question == "sessions this week?" and answer.thread_ts == "5.0"
+    assert json.loads(answer.tool_calls_json) == [{"name": "daily_sessions", "arguments": WEEK, "ok": True}]
+    assert answer.model == "anthropic:claude-haiku-4-5"

@@ -6,6 +6,8 @@ from storage.db import Database
 from storage.repos import agent as repo
 from storage.repos.workspaces import ensure_workspace
 
+HAIKU = "anthropic:claude-haiku-5-5"
+
 
 async def _workspace(database: Database) -> int:
     async with database.session() as session:
@@ -45,3 +47,39 @@ async def test_an_answer_recorded_twice_keeps_the_first_record(database: Databas
         stored = await repo.get_answer(session=session, workspace_id=ws, channel_id="C1", message_ts="1.5")
     assert stored is not None
     assert (stored.question, stored.tool_calls_json, stored.model) == ("sessions?", "[]", "m" * 128)
+
+
+async def test_usage_of_a_model_adds_up_over_turns_in_one_row(database: Database) -> None:
+    ws = await _workspace(database)
+    for tokens, cost in ((1000, 0.25), (500, 0.5)):
+        async with database.session() as session:
+            await repo.add_usage(
+                session=session,
+                workspace_id=ws,
+                month="2026-12",
+                model=HAIKU,
+                input_tokens=tokens,
+                output_tokens=tokens // 10,
+                cached_tokens=tokens // 2,
+                cost_usd=cost,
+                requests=2,
+            )
+    async with database.session() as session:
+        # Another month and another workspace's totals stay apart.
+        await repo.add_usage(
+            session=session,
+            workspace_id=ws,
+            month="2026-11",
+            model=HAIKU,
+            input_tokens=7,
+            output_tokens=7,
+            cached_tokens=7,
+            cost_usd=7.0,
+        )
+        rows = await repo.usage_for_month(session=session, workspace_id=ws, month="2026-12")
+        other = await repo.usage_for_month(session=session, workspace_id=ws + 1, month="2026-12")
+    assert [(r.model, r.requests, r.input_tokens, r.output_tokens, r.cached_tokens) for r in rows] == [
+        (HAIKU, 4, 1500, 150, 750)
+    ]
+    assert abs(rows[0].cost_usd - 0.75) < 1e-12
+    assert other == []
