@@ -22,7 +22,9 @@ from bot.platform.slack.writes import post_once
 
 log = logging.getLogger(__name__)
 
-# Send the growing answer at most this often (append to the stream, or edit the message without streaming).
+# Send to the stream at most this often (tasks and the growing answer; without streaming, edits of the message).
+# Updates that come quicker go out together: a lookup that takes less than this shows as done without first being
+# shown as running, and a quick answer costs one start and one stop call.
 _SEND_INTERVAL_SECONDS = 0.25
 
 
@@ -85,9 +87,11 @@ class AnswerStream:
     and updated with the plan as a "How I got this" block.
 
     Streaming speaks Slack's chunks: each task as a `task_update` chunk (timeline display), the text as
-    `markdown_text` chunks. The stream opens with the first tasks (or the first text when no tool runs). Text is
-    sent at most every `_SEND_INTERVAL_SECONDS`; whatever is left goes out with the final call, so a quick answer
-    costs one start and one stop call.
+    `markdown_text` chunks. The stream opens with the first tasks (or the first text when no tool runs). After that
+    the stream is sent to at most every `_SEND_INTERVAL_SECONDS`: task updates wait in a queue (a task's latest state
+    replaces its earlier one) that a timer sends, text waits for the next append (the first words of the answer go at
+    once, with the queued tasks); whatever is left goes out with the final call, so a quick answer costs one start
+    and one stop call.
 
     Slack failing on the way never costs the answer and never doubles it. Calls that add text (start, append,
     stop with text, post) are never repeated blindly: a refused start makes the answer a post (`post_once`, which
@@ -124,23 +128,48 @@ class AnswerStream:
         self._sent = ""  # what Slack has been sent
         self._last_send = 0.0
         self._lock = asyncio.Lock()  # tools finish in parallel; their updates go out one at a time
+        self._queued: dict[str, dict[str, Any]] = {}  # task updates not sent yet, by task id, first-queued first
+        self._flusher: asyncio.Task[None] | None = None  # sends `_queued` once the interval has passed
 
     async def show_tasks(self, tasks: Sequence[Task]) -> None:
-        """Send these tasks as they stand now (while streaming; otherwise they end up in "How I got this")."""
+        """Send these tasks as they stand now (while streaming; otherwise they end up in "How I got this"): the first
+        ones open the stream, later ones are queued and sent together (`_SEND_INTERVAL_SECONDS`)."""
         if not tasks:
             return
         chunks = [task.chunk() for task in tasks]
         async with self._lock:
             if self.ts is None and not self._refused:
                 await self._start(chunks)
-            elif self.streaming:
-                try:
-                    await self._client.chat_appendStream(channel=self._channel, ts=self._require_ts(), chunks=chunks)
-                except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
-                    log.info(
-                        "appending tasks to the stream failed (%s); updating the message instead", describe_error(error)
-                    )
-                    await self._leave_stream()
+                return
+        if self.streaming:
+            for chunk in chunks:
+                self._queued[chunk["id"]] = chunk
+            if self._flusher is None or self._flusher.done():
+                delay = max(self._last_send + _SEND_INTERVAL_SECONDS - self._clock(), 0.0)
+                self._flusher = asyncio.get_running_loop().create_task(self._send_queued(delay))
+
+    async def _send_queued(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        async with self._lock:
+            chunks = self._take_queued()
+            if chunks and self.streaming:
+                await self._append_chunks(chunks, what="tasks")
+                self._last_send = self._clock()
+
+    def _take_queued(self) -> list[dict[str, Any]]:
+        chunks, self._queued = list(self._queued.values()), {}
+        return chunks
+
+    async def _append_chunks(self, chunks: list[dict[str, Any]], *, what: str) -> None:
+        """`chat.appendStream`, never repeated: when it fails the stream ends and the rest goes by `chat.update`."""
+        try:
+            await self._client.chat_appendStream(channel=self._channel, ts=self._require_ts(), chunks=chunks)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            # Whether it landed is unknown: never append it again; the whole text goes out by update.
+            log.info(
+                "appending %s to the stream failed (%s); updating the message instead", what, describe_error(error)
+            )
+            await self._leave_stream()
 
     async def append(self, text: str) -> None:
         if not text:
@@ -151,8 +180,8 @@ class AnswerStream:
         async with self._lock:
             if self.ts is None:
                 await self._open(text)
-            elif self._clock() - self._last_send >= _SEND_INTERVAL_SECONDS:
-                await self._send_pending()
+            elif not self._sent or self._clock() - self._last_send >= _SEND_INTERVAL_SECONDS:
+                await self._send_pending()  # the first words at once, then at most every interval
 
     def restart(self) -> None:
         """Text streamed so far is void; what follows replaces it when the answer is done."""
@@ -184,6 +213,7 @@ class AnswerStream:
             self._refused = True
             return False
         self.ts, self.streaming = str(response["ts"]), True
+        self._last_send = self._clock()
         return True
 
     async def _open(self, text: str) -> None:
@@ -204,15 +234,10 @@ class AnswerStream:
         assert self.ts is not None
         if self.streaming and self._text.startswith(self._sent):
             pending = self._text[len(self._sent) :]
-            if pending:
-                try:
-                    await self._client.chat_appendStream(
-                        channel=self._channel, ts=self.ts, chunks=[_text_chunk(pending)]
-                    )
-                except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
-                    # Whether the text landed is unknown: never append it again; the whole text goes out by update.
-                    log.info("appending to the stream failed (%s); updating the message instead", describe_error(error))
-                    await self._leave_stream()
+            # Queued task updates go first: they happened before this text was written.
+            chunks = [*self._take_queued(), *([_text_chunk(pending)] if pending else [])]
+            if chunks:
+                await self._append_chunks(chunks, what="text")
         if not self.streaming:
             await self._update(self._text, blocks=self._plan_blocks(), final=False)
         self._sent = self._text
@@ -254,7 +279,11 @@ class AnswerStream:
             self._status.clear()
             await self._status.settle()
         async with self._lock:
-            return await self._finish(final_text, blocks=blocks, closing=closing)
+            if self._flusher is not None:
+                self._flusher.cancel()  # what it would send goes with the final call
+            # A task's closing state replaces a queued one; tasks first queued keep their place.
+            queued = {chunk["id"]: chunk for chunk in [*self._take_queued(), *closing]}
+            return await self._finish(final_text, blocks=blocks, closing=list(queued.values()))
 
     async def _finish(self, final_text: str, *, blocks: list[dict[str, Any]], closing: list[dict[str, Any]]) -> str:
         if self.ts is None:

@@ -16,6 +16,7 @@ from bot.fakes.llm_script import LLMFakeServer, RecordedRequest, Reply, Scripted
 from bot.fakes.slack_api import FakeSlack, SlackCall
 from tests.bot.agent.test_slack_answers import PROPERTY, SITE, AgentApp, ask, footer, sessions_total
 from tests.helpers.slack_requests import DEFAULT_DM, message_im
+from tools.fakes.google import FakeGoogle
 
 BY_CHANNEL = {
     "metrics": ["sessions"],
@@ -59,9 +60,10 @@ def statuses(slack: FakeSlack) -> list[tuple[str, list[str] | None]]:
 
 
 async def test_a_two_tool_answer_streams_its_plan_then_the_text(
-    agent_app: AgentApp, fakes: dict[str, LLMFakeServer], fake_slack: FakeSlack
+    agent_app: AgentApp, fakes: dict[str, LLMFakeServer], fake_slack: FakeSlack, google: FakeGoogle
 ) -> None:
     app = await agent_app(order=("anthropic",))
+    google.latency = 1.0  # lookups that take a while are shown running (updates quicker than 0.25 s are merged)
     fake = fakes["anthropic"]
     fake.script(
         Reply(
@@ -88,8 +90,8 @@ async def test_a_two_tool_answer_streams_its_plan_then_the_text(
         ("task-1", "in_progress"),
         ("task-2", "in_progress"),
     ]
-    finishes = [chunks_of(call) for call in calls[2:4]]
-    assert sorted((c[0]["id"], c[0]["status"]) for c in finishes) == [("task-1", "complete"), ("task-2", "complete")]
+    finishes = [chunk for call in calls[2:] for chunk in chunks_of(call) if chunk["type"] == "task_update"]
+    assert sorted((c["id"], c["status"]) for c in finishes) == [("task-1", "complete"), ("task-2", "complete")]
     # The exact request on every update of a task; once complete, a link to the report it read.
     first, second = chunks_of(start)
     assert first["details"] == "Metrics: sessions · By: channel · Dates: Nov 9–15, 2026 vs Nov 2–8, 2026"
@@ -97,7 +99,7 @@ async def test_a_two_tool_answer_streams_its_plan_then_the_text(
         "Metrics: clicks, impressions, ctr, position · Filter: */blog/* · Dates: Nov 9–15, 2026"
     )
     assert "sources" not in first and "sources" not in second
-    done = {chunks[0]["id"]: chunks[0] for chunks in finishes}
+    done = {chunk["id"]: chunk for chunk in finishes}
     assert done["task-1"]["sources"] == [{"type": "url", "url": GA4_LINK, "text": "Open in Google Analytics"}]
     assert done["task-2"]["sources"] == [{"type": "url", "url": GSC_LINK, "text": "Open in Search Console"}]
     # Then the text, after every task: no task chunk follows the first text chunk.

@@ -1,0 +1,83 @@
+"""The streamed answer's sends: updates quicker than the send interval go out together, slower ones on a timer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.agent.answer_stream import AnswerStream
+from bot.agent.plan import Task, TaskStatus
+from bot.agent.plan_steps import StepView
+from bot.fakes.slack_api import FakeSlack
+from bot.observe.metrics import Metrics
+from bot.platform.slack.clients import retry_handlers
+from tests.helpers.slack_requests import DEFAULT_CHANNEL, DEFAULT_TEAM, DEFAULT_USER
+
+REPORT = StepView(title="GA4: sessions, Nov 9–15")
+
+
+def stream(fake_slack: FakeSlack) -> AnswerStream:
+    client = AsyncWebClient(
+        token=fake_slack.workspace.bot_token, base_url=fake_slack.url, retry_handlers=retry_handlers(Metrics())
+    )
+    return AnswerStream(
+        client, channel_id=DEFAULT_CHANNEL, thread_ts="1700000000.000100", team_id=DEFAULT_TEAM, user_id=DEFAULT_USER
+    )
+
+
+def task(status: TaskStatus, task_id: str = "task-1") -> Task:
+    return Task(id=task_id, view=REPORT, status=status)
+
+
+def sent(fake_slack: FakeSlack) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each stream call: its method and its chunks as (task id or "text", status or text)."""
+    calls = [
+        call
+        for method in ("chat.startStream", "chat.appendStream", "chat.stopStream")
+        for call in fake_slack.calls_to(method)
+    ]
+    calls.sort(key=lambda call: call.at)
+
+    def brief(chunk: dict[str, Any]) -> tuple[str, str]:
+        return (chunk["id"], chunk["status"]) if chunk["type"] == "task_update" else ("text", chunk["text"])
+
+    return [(call.method, [brief(chunk) for chunk in call.get("chunks") or []]) for call in calls]
+
+
+async def test_task_updates_quicker_than_the_interval_go_out_with_the_first_words(fake_slack: FakeSlack) -> None:
+    answer = stream(fake_slack)
+
+    # When a lookup starts, runs and finishes at once, and the answer follows,
+    await answer.show_tasks([task("pending"), task("pending", "task-2")])
+    await answer.show_tasks([task("in_progress"), task("in_progress", "task-2")])
+    await answer.show_tasks([task("complete", "task-2")])
+    await answer.show_tasks([task("complete")])
+    await answer.append("Sessions held steady.")
+    await answer.finish("Sessions held steady.", blocks=[])
+
+    # the stream opens with the tasks pending, and only their latest states are sent, in the order the tasks were
+    # first queued, together with the first words: three calls where there were six.
+    assert sent(fake_slack) == [
+        ("chat.startStream", [("task-1", "pending"), ("task-2", "pending")]),
+        ("chat.appendStream", [("task-1", "complete"), ("task-2", "complete"), ("text", "Sessions held steady.")]),
+        ("chat.stopStream", []),
+    ]
+
+
+async def test_a_lookup_slower_than_the_interval_is_shown_running(fake_slack: FakeSlack) -> None:
+    answer = stream(fake_slack)
+
+    # When a lookup is still running once the interval has passed,
+    await answer.show_tasks([task("pending")])
+    await answer.show_tasks([task("in_progress")])
+    await fake_slack.wait_for_calls("chat.appendStream", 1, timeout=5)
+    await answer.show_tasks([task("complete")])
+    await answer.finish("Sessions held steady.", blocks=[])
+
+    # its running state was sent on its own (by the timer), and its end with the final call.
+    assert sent(fake_slack) == [
+        ("chat.startStream", [("task-1", "pending")]),
+        ("chat.appendStream", [("task-1", "in_progress")]),
+        ("chat.stopStream", [("task-1", "complete"), ("text", "Sessions held steady.")]),
+    ]
