@@ -31,7 +31,6 @@ from storage.reachability import DatabaseProblem, DatabaseUnavailable, check_dat
 RouteHandler = Callable[[web.Request, Services], Awaitable[web.StreamResponse]]
 
 SERVICES_KEY = web.AppKey("services", Services)
-BOLT_APP_KEY = web.AppKey("bolt_app", AsyncApp)
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +65,8 @@ def build_web_app(
     """Every HTTP route; in Socket Mode events arrive over the socket, so `/slack/events` is not served."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES_KEY] = services
-    app[BOLT_APP_KEY] = bolt_app
     if not socket_mode:
-        app.router.add_post("/slack/events", _slack_events)
+        app.router.add_post("/slack/events", _slack_events(services=services, bolt_app=bolt_app))
     oauth_flow = bolt_app.oauth_flow
     if oauth_flow is not None:
         app.router.add_get(oauth_flow.install_path, _oauth_page(oauth_flow.handle_installation))
@@ -87,50 +85,54 @@ def _bind(handler: RouteHandler) -> Callable[[web.Request], Awaitable[web.Stream
     return bound
 
 
-async def _slack_events(request: web.Request) -> web.Response:
-    services = request.app[SERVICES_KEY]
-    started = time.perf_counter()
-    services.background.note_request()
-    received, acked, latency = services.metrics.request_metrics(
-        "event" if request.content_type == JSON_TYPE else "form"
-    )
-    received.inc()
-    try:
-        response = await _let_in(request, services=services)
-    except Refused as refused:
-        # One INFO line, never the body: a stranger's junk is not an operator's problem, but a flood shows here.
-        logger.info("refused a request to /slack/events: %s (HTTP %d)", refused.reason, refused.status)
-        response = web.json_response({"error": "invalid request"}, status=refused.status)
-    if response.status == 200:
-        acked.inc()
-    else:
-        services.metrics.events_rejected.labels(status=str(response.status)).inc()
-    latency.observe(time.perf_counter() - started)
-    return response
+def _slack_events(*, services: Services, bolt_app: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The `/slack/events` route, bound to the app's services and bolt app once rather than looked up per request."""
+    background, metrics = services.background, services.metrics
+
+    async def slack_events(request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        background.note_request()
+        content_type = request.content_type
+        received, acked, latency = metrics.request_metrics("event" if content_type == JSON_TYPE else "form")
+        received.inc()
+        try:
+            response = await _let_in(request, content_type=content_type, services=services, bolt_app=bolt_app)
+        except Refused as refused:
+            # One INFO line, never the body: a stranger's junk is not an operator's problem, but a flood shows here.
+            logger.info("refused a request to /slack/events: %s (HTTP %d)", refused.reason, refused.status)
+            response = web.json_response({"error": "invalid request"}, status=refused.status)
+        if response.status == 200:
+            acked.inc()
+        else:
+            metrics.events_rejected.labels(status=str(response.status)).inc()
+        latency.observe(time.perf_counter() - started)
+        return response
+
+    return slack_events
 
 
-async def _let_in(request: web.Request, *, services: Services) -> web.Response:
+async def _let_in(request: web.Request, *, content_type: str, services: Services, bolt_app: AsyncApp) -> web.Response:
     """Verify, then parse, then let bolt dispatch (see `bot.slack.intake`); raises `Refused`."""
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise Refused(413, f"body over {MAX_BODY_BYTES} bytes") from None
+    headers = request.headers
     intake.verify(
         signing_secret=services.settings.slack_signing_secret,
         body=body,
-        timestamp=request.headers.get("X-Slack-Request-Timestamp"),
-        signature=request.headers.get("X-Slack-Signature"),
+        timestamp=headers.get("X-Slack-Request-Timestamp"),
+        signature=headers.get("X-Slack-Signature"),
     )
-    text, kind, payload = intake.parse(body=body, content_type=request.content_type)
+    text, kind, payload = intake.parse(body=body, content_type=content_type)
     if kind == "app_rate_limited":
         # Slack stopped sending this workspace's events for a minute: worth an operator's attention, not a retry.
         logger.warning("Slack rate-limited event delivery for team %s", payload.get("team_id"))
         return web.Response(status=200)
     bolt_request = intake.bolt_request(
-        text=text, kind=kind, payload=payload, query=request.query_string, headers=request.headers
+        text=text, kind=kind, payload=payload, query=request.query_string, headers=headers
     )
-    bolt_response = await request.app[BOLT_APP_KEY].async_dispatch(bolt_request)
-    return await to_aiohttp_response(bolt_response)
+    return await to_aiohttp_response(await bolt_app.async_dispatch(bolt_request))
 
 
 def _oauth_page(

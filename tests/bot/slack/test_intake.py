@@ -11,10 +11,20 @@ from typing import NamedTuple
 
 import aiohttp
 import pytest
+from multidict import CIMultiDict, CIMultiDictProxy
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.fakes.slack_api import FakeSlack
+from bot.slack import intake
 from tests.helpers.app_harness import SIGNING_SECRET, RunningApp
-from tests.helpers.slack_requests import app_mention, event_envelope, send, slash_command_body
+from tests.helpers.slack_requests import (
+    app_mention,
+    block_actions_body,
+    event_envelope,
+    send,
+    slash_command_body,
+    view_submission_body,
+)
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -139,3 +149,34 @@ async def test_a_slash_command_is_still_a_form_post(slack_app: RunningApp) -> No
     as_json = await send(slack_app.events_url, body, signing_secret=SIGNING_SECRET, content_type="application/json")
 
     assert as_json.status == 400
+
+
+def _kinds_of_request() -> list[tuple[str, str]]:
+    """(body, content type) of each kind of request Slack sends to `/slack/events`."""
+    response_url = "https://hooks.slack.com/commands/T0LOOKOUT/1/abc"
+    return [
+        (json.dumps(event_envelope(app_mention())), "application/json"),
+        (json.dumps(event_envelope(app_mention(), enterprise_id="E0GRID")), "application/json"),
+        (slash_command_body("digest #growth", response_url=response_url), FORM),
+        (block_actions_body(action_id="lookout_feedback_up", value="1", response_url=response_url), FORM),
+        (view_submission_body(callback_id="lookout_subscription_add", values={}), FORM),
+    ]
+
+
+@pytest.mark.parametrize(("body", "content_type"), _kinds_of_request())
+def test_the_request_handed_to_bolt_is_the_one_bolt_would_build_itself(body: str, content_type: str) -> None:
+    # intake builds bolt's request from its own parse (no second parse); it must be indistinguishable from bolt's,
+    # attribute for attribute, so that a bolt upgrade changing its request fails here.
+    headers = CIMultiDictProxy(
+        CIMultiDict({"Content-Type": content_type, "X-Slack-Retry-Num": "1", "User-Agent": "Slackbot 1.0"})
+    )
+    text, kind, payload = intake.parse(body=body.encode(), content_type=content_type)
+
+    ours = intake.bolt_request(text=text, kind=kind, payload=payload, query="", headers=headers)
+    bolts = AsyncBoltRequest(body=body, query="", headers=headers)  # type: ignore[arg-type]  # bolt reads any mapping
+
+    assert vars(ours).keys() == vars(bolts).keys()
+    for name in vars(bolts):
+        if name != "context":
+            assert getattr(ours, name) == getattr(bolts, name), name
+    assert dict(ours.context) == dict(bolts.context)
