@@ -1,9 +1,10 @@
 """Mentions and DMs: drop bots and duplicates, then hand the message to the handler the app was built with.
 
-Slack acks are automatic for events, so everything here runs after the HTTP answer went out: the listener copies
-what the answer needs into a small `Delivery` and queues it (`bot.platform.background`). Dedupe claims two
-keys in the database (`services.dedupe`): the delivery's `event_id` (Slack retries) and the message itself (the same
-message arriving as `app_mention` and as `message`), so one message gets one answer across retries and replicas.
+Slack acks are automatic for events, so everything here runs after the HTTP answer went out: the listener queues the
+event (`bot.platform.background`) with the workspace that owns it, and the answer starts from a small `Delivery`.
+Dedupe claims two keys in the database (`services.dedupe`): the delivery's `event_id` (Slack retries) and the message
+itself (the same message arriving as `app_mention` and as `message`), so one message gets one answer across retries
+and replicas.
 """
 
 from __future__ import annotations
@@ -48,12 +49,12 @@ def is_from_a_person(event: dict[str, Any]) -> bool:
     return event.get("subtype") in _ANSWERABLE_SUBTYPES and bool(event.get("user"))
 
 
-def asker_team(*, body: dict[str, Any], event: dict[str, Any], owner: WorkspaceKey) -> str:
+def asker_team(*, envelope_team: object, event: dict[str, Any], owner: WorkspaceKey) -> str:
     """The team of the person who wrote (Slack's `recipient_team_id` when streaming the answer to them).
 
     In a Slack Connect channel that may be another organisation's team; it never decides whose data answers.
     """
-    for candidate in (event.get("user_team"), event.get("team"), owner.team_id, body.get("team_id")):
+    for candidate in (event.get("user_team"), event.get("team"), owner.team_id, envelope_team):
         if isinstance(candidate, str) and candidate.startswith("T"):
             return candidate
     return owner.team_id or ""
@@ -73,10 +74,11 @@ def without_mention(text: str, bot_user_id: str | None) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Delivery(MessageFields):
-    """What answering one message needs, copied out of its request.
+    """What answering one message needs, copied out of its event when the answer starts.
 
-    Kept small on purpose: in a burst thousands wait behind their acks (`bot.platform.background`), and holding the whole
-    request (body, bolt context) for each would make the garbage collector slow the acks down.
+    Small on purpose, like the queued job it is built from (the event's dict and a few ids): in a burst thousands
+    wait behind their acks (`bot.platform.background`), and holding the whole request (body, bolt context) for each
+    would make the garbage collector slow the acks down.
     """
 
     event_id: str | None
@@ -121,27 +123,65 @@ def handle_message(
     is_dm: bool,
     handler: MessageHandler,
 ) -> None:
-    """Queue the answer to a person's message (`bot.platform.background` starts it when its turn comes)."""
+    """Queue the answer to a person's message (`bot.platform.background` starts it when its turn comes).
+
+    Only what decides whether there is anything to answer, and which workspace owns it, runs here, while the
+    request's CPU is spent; the `Delivery` (mention stripped, thread and asker worked out) is built when the answer
+    starts, so in a burst the CPU goes to acks first (`lookout bench ack`). The job keeps the event's own dict, not
+    the request.
+    """
     if not is_from_a_person(event) or event.get("user") == context.bot_user_id:
         return
-    owner = owner_of(context)
+    services.background.submit(
+        functools.partial(
+            _deliver,
+            services=services,
+            handler=handler,
+            event=event,
+            event_id=body.get("event_id"),
+            envelope_team=body.get("team_id"),
+            shared=shared_channel(body),
+            owner=owner_of(context),
+            bot_user_id=context.bot_user_id,
+            client=client,
+            is_dm=is_dm,
+            received=time.perf_counter(),
+        )
+    )
+
+
+async def _deliver(
+    *,
+    services: Services,
+    handler: MessageHandler,
+    event: dict[str, Any],
+    event_id: object,
+    envelope_team: object,
+    shared: bool | None,
+    owner: WorkspaceKey,
+    bot_user_id: str | None,
+    client: AsyncWebClient,
+    is_dm: bool,
+    received: float,
+) -> None:
+    """The queued job: the message's `Delivery`, then its answer."""
     delivery = Delivery(
-        event_id=str(body["event_id"]) if body.get("event_id") else None,
+        event_id=str(event_id) if event_id else None,
         owner=owner,
         enterprise_id=owner.enterprise_id,
-        team_id=asker_team(body=body, event=event, owner=owner),
+        team_id=asker_team(envelope_team=envelope_team, event=event, owner=owner),
         channel_id=str(event.get("channel", "")),
         user_id=str(event["user"]),
-        text=without_mention(str(event.get("text", "")), context.bot_user_id),
+        text=without_mention(str(event.get("text", "")), bot_user_id),
         ts=str(event.get("ts", "")),
         thread_ts=str(event.get("thread_ts") or event.get("ts", "")),
         is_dm=is_dm,
-        bot_user_id=context.bot_user_id,
-        shared_channel=shared_channel(body),
+        bot_user_id=bot_user_id,
+        shared_channel=shared,
         client=client,
-        received=time.perf_counter(),
+        received=received,
     )
-    services.background.submit(functools.partial(answer, services=services, delivery=delivery, handler=handler))
+    await answer(services=services, delivery=delivery, handler=handler)
 
 
 async def answer(*, services: Services, delivery: Delivery, handler: MessageHandler) -> None:
