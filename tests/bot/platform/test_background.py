@@ -103,3 +103,35 @@ async def test_a_failing_answer_is_logged_and_the_queue_goes_on(caplog: pytest.L
 
     assert log == ["start b", "end b"]
     assert "a queued answer failed" in caplog.text
+
+
+async def test_a_burst_holds_answers_back_from_its_first_few_requests() -> None:
+    # 400 requests/s is 40 per 100 ms window; a burst shows after 5 requests within 10 ms, long before 40 have
+    # arrived and started 40 answers beside the acks still to come.
+    work = BackgroundWork(max_running=64, max_running_busy=0, busy_requests_per_second=400, max_wait_seconds=30)
+    log: list[str] = []
+    release = asyncio.Event()
+    release.set()
+    for _ in range(6):
+        work.note_request()
+
+    _submit(work, "a", log, release)
+    await _settle()
+
+    assert log == []
+    assert await work.wait_idle(timeout=2)  # the burst is over: it starts
+    assert log == ["start a", "end a"]
+
+
+async def test_two_messages_at_once_after_a_quiet_spell_are_answered_at_once() -> None:
+    work = BackgroundWork(max_running=64, max_running_busy=0, busy_requests_per_second=400, max_wait_seconds=30)
+    log: list[str] = []
+    release = asyncio.Event()
+    for name in "ab":
+        work.note_request()
+        _submit(work, name, log, release)
+    await _settle()
+
+    assert log == ["start a", "start b"]
+    release.set()
+    assert await work.wait_idle(timeout=1)
