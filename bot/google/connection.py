@@ -162,7 +162,12 @@ class GoogleConnectionService:
                 now = self._services.clock()
                 async with self._services.database.session() as session:
                     leased = await repo.acquire_refresh_lease(
-                        session=session, workspace_id=workspace_id, owner=self._owner, now=now, until=now + LEASE_LENGTH
+                        session=session,
+                        workspace_id=workspace_id,
+                        owner=self._owner,
+                        now=now,
+                        until=now + LEASE_LENGTH,
+                        token_enc=connection.access_token_enc,  # no lease if it changed since the load above
                     )
                 if leased:
                     return await self._refresh(connection)

@@ -77,15 +77,27 @@ async def save_connection(
 
 
 async def acquire_refresh_lease(
-    *, session: AsyncSession, workspace_id: int, owner: str, now: datetime, until: datetime
+    *,
+    session: AsyncSession,
+    workspace_id: int,
+    owner: str,
+    now: datetime,
+    until: datetime,
+    token_enc: str | None,
 ) -> bool:
-    """Take the right to refresh this workspace's access token until `until`; False when someone else holds it."""
+    """Take the right to refresh this workspace's access token until `until`; False when someone else holds it, or
+    when the stored access token is no longer `token_enc` (the one the caller read and found due).
+
+    The token check is in the same statement because reading the row and taking the lease are two steps: another
+    process can store a new token and release its lease in between, and without the check the late reader would
+    take the free lease and refresh a second time."""
     taken = rowcount(
         await session.execute(
             update(GoogleConnection)
             .where(
                 col(GoogleConnection.workspace_id) == workspace_id,
                 col(GoogleConnection.status) == ConnectionStatus.HEALTHY.value,
+                col(GoogleConnection.access_token_enc).is_not_distinct_from(token_enc),
                 or_(
                     col(GoogleConnection.refresh_lease_until).is_(None),
                     col(GoogleConnection.refresh_lease_until) < now,

@@ -39,15 +39,20 @@ async def test_the_refresh_lease_has_one_holder_until_released_or_expired(databa
     until = NOW + timedelta(seconds=30)
     async with database.session() as session:
         first = await repo.acquire_refresh_lease(
-            session=session, workspace_id=workspace_id, owner="a", now=NOW, until=until
+            session=session, workspace_id=workspace_id, owner="a", now=NOW, until=until, token_enc="a-enc"
         )
     async with database.session() as session:
         second = await repo.acquire_refresh_lease(
-            session=session, workspace_id=workspace_id, owner="b", now=NOW, until=until
+            session=session, workspace_id=workspace_id, owner="b", now=NOW, until=until, token_enc="a-enc"
         )
     async with database.session() as session:
         after_expiry = await repo.acquire_refresh_lease(
-            session=session, workspace_id=workspace_id, owner="c", now=until + timedelta(seconds=1), until=until
+            session=session,
+            workspace_id=workspace_id,
+            owner="c",
+            now=until + timedelta(seconds=1),
+            until=until,
+            token_enc="a-enc",
         )
     async with database.session() as session:
         # "a" lost its lease to "c": its late result must not overwrite anything
@@ -61,6 +66,37 @@ async def test_the_refresh_lease_has_one_holder_until_released_or_expired(databa
             now=NOW,
         )
     assert (first, second, after_expiry, stored_by_a) == (True, False, True, False)
+
+
+async def test_no_lease_once_the_token_read_as_due_was_replaced_by_another_process(database: Database) -> None:
+    workspace_id = await _workspace(database, "T1")
+    await _connect(database, workspace_id)
+    until = NOW + timedelta(seconds=30)
+    # "a" renews and stores its token (releasing its lease) while "b" still holds the row it read before that
+    async with database.session() as session:
+        assert await repo.acquire_refresh_lease(
+            session=session, workspace_id=workspace_id, owner="a", now=NOW, until=until, token_enc="a-enc"
+        )
+    async with database.session() as session:
+        assert await repo.store_refreshed_token(
+            session=session,
+            workspace_id=workspace_id,
+            owner="a",
+            access_token_enc="a2-enc",
+            expires_at=None,
+            refresh_token_enc=None,
+            now=NOW,
+        )
+    async with database.session() as session:
+        stale = await repo.acquire_refresh_lease(
+            session=session, workspace_id=workspace_id, owner="b", now=NOW, until=until, token_enc="a-enc"
+        )
+    async with database.session() as session:
+        current = await repo.acquire_refresh_lease(
+            session=session, workspace_id=workspace_id, owner="b", now=NOW, until=until, token_enc="a2-enc"
+        )
+
+    assert (stale, current) == (False, True)
 
 
 async def test_needs_reconnect_notifies_once_and_reconnecting_clears_it(database: Database) -> None:
