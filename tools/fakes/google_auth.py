@@ -142,6 +142,9 @@ class FakeGoogleAuth(LoopbackServer):
         self.client_secret = client_secret
         self.accounts: dict[str, FakeGoogleAccount] = {}
         self.access_token_lifetime = 3599  # seconds, like Google: the `expires_in` of every token issued
+        # What access tokens and codes expire by (epoch seconds). A test of second-long tokens shares one clock with
+        # the service, so a token expires when the test moves time, not because a loaded machine was slow.
+        self.clock: Callable[[], float] = time.time
         self.token_latency = 0.0  # seconds the token endpoint waits before answering (a slow Google)
         self._token_failures: list[tuple[int, str | None]] = []  # (status, OAuth error code or None for HTML)
         # Caps the page size of accountSummaries so tests can force several pages.
@@ -192,7 +195,7 @@ class FakeGoogleAuth(LoopbackServer):
             redirect_uri=redirect_uri,
             code_challenge=code_challenge,
             code_challenge_method=code_challenge_method if code_challenge else None,
-            expires_at=time.time() + 600,
+            expires_at=self.clock() + 600,
         )
         return code
 
@@ -280,7 +283,7 @@ class FakeGoogleAuth(LoopbackServer):
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
         issued = self._access_tokens.get(token)
-        if issued is None or issued.grant.revoked or issued.expires_at <= time.time():
+        if issued is None or issued.grant.revoked or issued.expires_at <= self.clock():
             raise _google_error(
                 401,
                 "UNAUTHENTICATED",
@@ -377,7 +380,7 @@ class FakeGoogleAuth(LoopbackServer):
 
     def _exchange_code(self, params: dict[str, str]) -> web.Response:
         code = self._codes.get(params.get("code", ""))
-        if code is None or code.used or code.expires_at <= time.time():
+        if code is None or code.used or code.expires_at <= self.clock():
             return self._token_error("authorization_code", params, 400, "invalid_grant", "Bad Request")
         code.used = True  # a code is single-use even when the exchange fails
         if params.get("redirect_uri") != code.redirect_uri:
@@ -427,7 +430,7 @@ class FakeGoogleAuth(LoopbackServer):
 
     def _mint_access_token(self, grant: _Grant) -> dict[str, object]:
         token = "ya29.a0" + secrets.token_urlsafe(32)
-        self._access_tokens[token] = _AccessToken(grant=grant, expires_at=time.time() + self.access_token_lifetime)
+        self._access_tokens[token] = _AccessToken(grant=grant, expires_at=self.clock() + self.access_token_lifetime)
         return {
             "access_token": token,
             "expires_in": self.access_token_lifetime,

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from bot.agent.context import PreparedContext
-from bot.fakes.llm_script import LLMFakeServer, Reply, ScriptedToolCall
+from bot.fakes.llm_script import Fail, LLMFakeServer, RecordedRequest, Reply, Script, ScriptedToolCall
 from bot.fakes.slack_api import FakeMessage, FakeSlack
 from bot.google.connection import google_connections
 from bot.google.problems import NoPropertyChosen
@@ -223,6 +223,9 @@ def _shown(reply: FakeMessage) -> str:
     return json.dumps(reply.blocks, ensure_ascii=False)
 
 
+_THINKING = timedelta(seconds=0.6)  # each model turn: more than half a 1 s token's life, less than all of it
+
+
 @pytest.mark.parametrize(("lifetime", "skew_minutes"), [(1, 0), (60, 0), (299, 0), (3599, 0), (60, 7), (60, -7)])
 async def test_google_tokens_of_any_lifetime_and_a_skewed_clock_still_answer_from_ga4(
     start_app: StartApp,
@@ -236,23 +239,37 @@ async def test_google_tokens_of_any_lifetime_and_a_skewed_clock_still_answer_fro
     auth.add_account("ana@acme.test", properties=[FakeProperty("111", "Acme")])
     google.add_property("111", PropertyDataset(seed=1, now=NOW, days=30))
     auth.access_token_lifetime = lifetime
-    claude = fakes["anthropic"]
-    claude.script(
+    # One timeline for Lookout and Google that moves only while the model thinks: a 1 s token is due (and renewed)
+    # between the two reports however fast or loaded the machine is, and never dies in wall time between being
+    # issued and being used (on a loaded machine that took over a second, and fresh tokens were refused).
+    timeline = [datetime.now(UTC)]
+    auth.clock = lambda: timeline[0].timestamp()
+    replies: list[Script] = [
         Reply(tool_calls=(ScriptedToolCall("ga4_run_report", LAST_WEEK),)),
         Reply(tool_calls=(ScriptedToolCall("ga4_run_report", LAST_WEEK | {"dimensions": ["date"]}),)),
         Reply(text="Sessions held steady last week."),
-    )
+    ]
+
+    def thinks(recorded: RecordedRequest) -> Script:
+        timeline[0] += _THINKING
+        return replies.pop(0) if replies else Fail(status=500, message="fake: no scripted reply left")  # as a script
+
+    claude = fakes["anthropic"]
+    claude.responder = thinks
 
     def skewed(services: Services) -> None:
-        services.clock = lambda: datetime.now(UTC) + timedelta(minutes=skew_minutes)
+        services.clock = lambda: timeline[0] + timedelta(minutes=skew_minutes)
 
     app = await _start(start_app, google, claude, configure=skewed)
     await _connect(app, auth, "ana@acme.test")
     dms_before = len(_dms(fake_slack))
+    refreshes_before = len(auth.refresh_exchanges())
 
     reply = await _ask(app, "sessions last week?")
 
     assert "Sessions held steady last week." in reply.text
+    if lifetime == 1:
+        assert len(auth.refresh_exchanges()) > refreshes_before  # renewed mid-question, not only at the start
     assert "revoked" not in _shown(reply)
     assert len(google.calls("runReport")) == 2  # both reports reached GA4
     assert len(_dms(fake_slack)) == dms_before
