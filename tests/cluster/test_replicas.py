@@ -23,13 +23,21 @@ from storage.repos.google import save_connection, set_property, set_site
 from storage.repos.schedule import lease_holder, upsert_subscription
 from storage.repos.workspaces import ensure_workspace
 from storage.tables.schedule import PostClaim, SubscriptionKind
-from tests.cluster.harness import Cluster, Replica, SlowSlack, deliver, eventually, replica_env
+from tests.cluster.harness import (
+    CLUSTER_TEST_TIMEOUT_SECONDS,
+    Cluster,
+    Replica,
+    SlowSlack,
+    deliver,
+    eventually,
+    replica_env,
+)
 from tests.helpers.app_harness import SIGNING_SECRET
 from tests.helpers.slack_requests import app_mention, event_envelope, send
 from tools.fakes.google import FakeGoogle
 from tools.sample.dataset import PropertyDataset
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(CLUSTER_TEST_TIMEOUT_SECONDS)]
 
 # Google answers every data request after this long, so a digest run over many workspaces takes seconds.
 GOOGLE_LATENCY_SECONDS = 0.3

@@ -13,11 +13,11 @@ from bot.fakes.slack_api import FakeSlack
 from storage.db import Database
 from storage.migrate import migrate
 from storage.repos.workspaces import ensure_workspace
-from tests.cluster.harness import Cluster, eventually, replica_env
+from tests.cluster.harness import CLUSTER_TEST_TIMEOUT_SECONDS, Cluster, eventually, replica_env
 from tests.helpers import retention_data
 from tests.helpers.app_harness import SIGNING_SECRET
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(CLUSTER_TEST_TIMEOUT_SECONDS)]
 
 PURGED = "retention purge: 2 agentconversation"
 ALREADY_DONE = "retention purge: today's already ran"
