@@ -29,6 +29,11 @@ from storage.migrate import alembic_config
 from storage.reachability import DatabaseUnavailable, check_database
 
 _TIMEOUT_SECONDS = 5.0
+# Every network call in a check has its own timeout (the one above, or the SDK's 5 s). This backstop only stops a
+# check that hangs, so it is wider: a check's first use of a provider SDK imports it, which takes seconds on a small
+# or busy machine and blocks the loop while the timer runs; at 10 s a loaded machine reported "models: timed out"
+# for keys that were fine.
+_CHECK_BACKSTOP_SECONDS = 60.0
 
 
 async def doctor(*, settings: Settings, out: TextIO | None = None) -> int:
@@ -37,7 +42,7 @@ async def doctor(*, settings: Settings, out: TextIO | None = None) -> int:
     checks: list[Check] = []
     for run in _checks():
         try:
-            result = await asyncio.wait_for(run(settings), timeout=_TIMEOUT_SECONDS * 2)
+            result = await asyncio.wait_for(run(settings), timeout=_CHECK_BACKSTOP_SECONDS)
         except TimeoutError:
             result = [Check(run.__name__.removeprefix("_check_"), Status.FAIL, "timed out")]
         for check in result:
