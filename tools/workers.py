@@ -18,7 +18,9 @@ import asyncio
 import atexit
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,6 +31,22 @@ T = TypeVar("T")
 MAX_RESTARTS = 3
 
 log = logging.getLogger(__name__)
+
+
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Runs first in each worker: end the worker once its parent is gone. A parent killed outright (SIGKILL, the
+    out-of-memory killer) never shuts its pool down, and a pool worker waits on a queue whose pipe it holds both
+    ends of, so it would wait forever, holding its memory."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class CpuPool:
@@ -70,7 +88,12 @@ class CpuPool:
             if self._pool is None and not self._use_threads:
                 try:
                     context = multiprocessing.get_context("spawn")
-                    self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+                    self._pool = ProcessPoolExecutor(
+                        max_workers=self._workers,
+                        mp_context=context,
+                        initializer=_exit_with_parent,
+                        initargs=(os.getpid(),),
+                    )
                 except (OSError, NotImplementedError) as error:
                     log.warning("CPU work runs in threads: no process pool (%s)", error)
                     self._use_threads = True

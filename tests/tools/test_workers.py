@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +67,43 @@ async def test_resizing_lets_the_old_pool_go() -> None:
         assert await pool.run(pid) not in (first, os.getpid())
     finally:
         pool.shutdown()
+
+
+_ORPHANED_PARENT = """
+import asyncio, os
+from tools.workers import CpuPool
+
+async def main() -> None:
+    worker = await CpuPool(workers=1).run(os.getpid)
+    print(worker, flush=True)
+    os.kill(os.getpid(), 9)  # killed outright: no atexit, no pool shutdown
+
+asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to see whether the worker still runs")
+def test_a_worker_ends_when_its_parent_is_killed_outright() -> None:
+    # A replica killed by SIGKILL or the OOM killer must not leave its CPU worker behind for ever.
+    parent = subprocess.run(
+        [sys.executable, "-c", _ORPHANED_PARENT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert parent.returncode == -9, parent.stderr
+    worker = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker)
