@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -86,8 +87,9 @@ def texts(printed: dict[str, Any]) -> list[str]:
     return found
 
 
-def sessions(dataset: PropertyDataset, *, cadence: DigestCadence) -> tuple[int, int]:
-    period = reported_period(cadence, local_day=dataset.today)
+def sessions(dataset: PropertyDataset, *, cadence: DigestCadence, local_day: date) -> tuple[int, int]:
+    """Sessions in the period a digest run on `local_day` (the channel's own day) reports, and the one before."""
+    period = reported_period(cadence, local_day=local_day)
     before = previous_period(cadence, period)
     atoms = dataset.ga4().atoms["sessions"]
     return tuple(  # type: ignore[return-value]
@@ -102,6 +104,8 @@ async def test_a_weekly_rollup_is_set_listed_printed_with_honest_failures_then_r
 
     saved = await _lookout(app, f"digest {CHANNEL} rollup 08:00 Europe/Paris")
     listed = await _lookout(app, "subscriptions")
+    # The run reports the last full week as of the channel's day in Paris, which may already be tomorrow in UTC.
+    paris_day = datetime.now(ZoneInfo("Europe/Paris")).date()
     printed = await dry_run(app, capsys)
 
     assert "Roll-up digest set for <#C0AGENCY>" in saved["text"]
@@ -116,17 +120,20 @@ async def test_a_weekly_rollup_is_set_listed_printed_with_honest_failures_then_r
     assert heading.startswith("*Roll-up · 4 GA4 properties — week of ")
     lines = next(text for text in shown if "*Acme*" in text).split("\n")
     assert len(lines) == 3  # Acme, Beta Shop and the hostile one; Gamma has its own line below
-    acme_now, _ = sessions(DATA["111"], cadence=WEEK)
+    acme_now, _ = sessions(DATA["111"], cadence=WEEK, local_day=paris_day)
     acme = next(line for line in lines if "*Acme*" in line)
     assert f"Sessions {acme_now:,} (" in acme
     beta = next(line for line in lines if "*Beta Shop*" in line)
     assert "Revenue €" in beta  # each property in its own currency
     names = {"111": "*Acme*", "222": "*Beta Shop*", "444": "Evil"}
-    moved = {pid: abs(now - before) for pid, (now, before) in ((p, sessions(d, cadence=WEEK)) for p, d in DATA.items())}
+    moved = {
+        pid: abs(now - before)
+        for pid, (now, before) in ((p, sessions(d, cadence=WEEK, local_day=paris_day)) for p, d in DATA.items())
+    }
     biggest_first = sorted(moved, key=lambda pid: -moved[pid])
     assert [next(pid for pid, name in names.items() if name in line) for line in lines] == biggest_first
     total = next(text for text in shown if text.startswith("*Total, 3 properties*"))
-    all_now = sum(sessions(d, cadence=WEEK)[0] for d in DATA.values())
+    all_now = sum(sessions(d, cadence=WEEK, local_day=paris_day)[0] for d in DATA.values())
     assert f"Sessions {all_now:,} (" in total
     assert "revenue not added up (several currencies)" in total  # USD and EUR are never summed
     assert "⚠️ Couldn't read *Gamma (properties/333)*: access removed" in "\n".join(shown)
