@@ -143,6 +143,16 @@ def subscriptions_header() -> str:
     return "*Digests, alerts and rules in this workspace*"
 
 
+def _digest_schedule(*, cadence: str, weekday: int, rollup: str | None, at: str, zone: str) -> str:
+    """`weekly digest, Mondays at 09:00 UTC`: what a digest is and when, with the time and zone already styled."""
+    what = f"{escape(cadence)} digest" if rollup is None else f"{escape(cadence)} {escape(rollup)}"
+    if cadence == "weekly":
+        return f"{what}, {WEEKDAY_NAMES[weekday % 7]}s at {at} {zone}"
+    if cadence == "monthly":
+        return f"{what}, the 1st at {at} {zone}"
+    return f"{what} at {at} {zone}"
+
+
 def digest_line(
     *,
     channel_id: str,
@@ -153,15 +163,10 @@ def digest_line(
     rollup: str | None = None,
 ) -> str:
     """One digest in the listing; `rollup` names what a roll-up reads (`roll-up of 3 properties`)."""
-    what = f"{escape(cadence)} digest" if rollup is None else f"{escape(cadence)} {escape(rollup)}"
-    if cadence == "weekly":
-        return (
-            f"• {channel(channel_id)} — {what}, {WEEKDAY_NAMES[weekday % 7]}s at {escape(time_of_day)} "
-            f"({escape(timezone)})"
-        )
-    if cadence == "monthly":
-        return f"• {channel(channel_id)} — {what}, the 1st at {escape(time_of_day)} ({escape(timezone)})"
-    return f"• {channel(channel_id)} — {what} at {escape(time_of_day)} ({escape(timezone)})"
+    when = _digest_schedule(
+        cadence=cadence, weekday=weekday, rollup=rollup, at=escape(time_of_day), zone=f"({escape(timezone)})"
+    )
+    return f"• {channel(channel_id)} — {when}"
 
 
 def alerts_line(*, channel_id: str, sensitivity: str) -> str:
@@ -239,15 +244,10 @@ def home_digest_line(
     rollup: str | None = None,
 ) -> str:
     """One digest on App Home; `rollup` names what a roll-up reads (`roll-up of 3 properties`)."""
-    what = f"{escape(cadence)} digest" if rollup is None else f"{escape(cadence)} {escape(rollup)}"
-    if cadence == "weekly":
-        return (
-            f"{channel(channel_id)} — {what}, {WEEKDAY_NAMES[weekday % 7]}s at *{escape(time_of_day)}* "
-            f"{escape(timezone)}"
-        )
-    if cadence == "monthly":
-        return f"{channel(channel_id)} — {what}, the 1st at *{escape(time_of_day)}* {escape(timezone)}"
-    return f"{channel(channel_id)} — {what} at *{escape(time_of_day)}* {escape(timezone)}"
+    when = _digest_schedule(
+        cadence=cadence, weekday=weekday, rollup=rollup, at=f"*{escape(time_of_day)}*", zone=escape(timezone)
+    )
+    return f"{channel(channel_id)} — {when}"
 
 
 def home_alerts_line(*, channel_id: str, sensitivity: str) -> str:
