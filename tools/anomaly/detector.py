@@ -99,7 +99,7 @@ class AnomalyDetector:
         self._seen += 1
         reading = self._model.update(t, value)
         warmup = self._warmup_override if self._warmup_override is not None else warmup_points(self._model.step)
-        scored = self._seen > warmup and not self._model.settling()
+        scored = self._seen > warmup
         level_points = self._model.level_points()
         step = self._tracker.step(value, reading, scored=scored, level_points=level_points)
         if self._also:

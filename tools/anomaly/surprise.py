@@ -165,7 +165,8 @@ class SurpriseModel:
         """True while a seasonal predictor has begun but cannot be judged yet and none but the one in use can.
 
         Until then the model cannot tell a seasonal series from a shifting one (a daily cycle looks like a level
-        shift to the level alone), so what it reads is not yet worth an alert.
+        shift to the level alone), so a deviation counts only as far as every predictor with a guess sees it.
+        (Before, nothing was scored at all for that day: an incident in it went unseen.)
         """
         needed = clamp(self.points_per(DAY), 10, 300)
         others = [p for i, p in enumerate(self._predictors) if i != self._chosen]
@@ -285,6 +286,21 @@ class SurpriseModel:
         spread = self._predictors[self._chosen].scale
         if not chosen.ratios:
             return Reading(chosen.expected, (), (), (), spread, self.step)
+        if self.settling():
+            # A seasonal rival has begun but cannot be judged yet: a deviation counts only as far as every
+            # predictor that makes a guess sees it (a daily cycle is a shift to the level alone, not to the daily
+            # profile), and none is read until each of them can say how unusual its deviation is.
+            begun = [
+                guess
+                for index, (predictor, guess) in enumerate(zip(self._predictors, guesses, strict=True))
+                if index != self._chosen and predictor.count > 0
+            ]
+            if any(not guess.ratios for guess in begun):
+                return Reading(chosen.expected, (), (), (), spread, self.step)
+            chosen.ratios = [
+                tuple(min(guess.ratios[r][i] for guess in (chosen, *begun)) for i in range(len(SCALES)))
+                for r in range(MAX_RANK)
+            ]
         needed = clamp(self.points_per(DAY), 10, 300)
         others = [
             guess.ratios
@@ -315,6 +331,8 @@ class SurpriseModel:
         if self._likelihood is None:
             self._likelihood = Likelihood(int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000)))
         tail = self._likelihood.add(precedents[0].share_below(abs(chosen.stats[0]) * chosen.scale))
+        if self.settling():
+            return reading  # the run is the predictor in use's alone, and a rival cannot be judged yet
         return replace(reading, tail=tail) if tail > 0.0 else reading
 
     def _learn(self, predictor: _Predictor, value: float, guess: _Guess) -> None:
