@@ -1,6 +1,7 @@
-"""Realistic GA4 shapes through find_incidents, as the alert check runs it: weekly seasonality, a campaign, Black
-Friday, a tag that stops firing, a bot spike; each incident alerts once, recovers, and gets a severity a marketer
-would agree with."""
+"""Realistic GA4 shapes through find_incidents, as the alert check runs it, in hourly and daily data: weekly
+seasonality, a campaign, Black Friday, a tag that stops firing, a bot spike, incomplete days and hours, holidays;
+each incident alerts once, recovers, and gets a severity a marketer would agree with; low / medium / high
+sensitivity trade recall for precision."""
 
 from __future__ import annotations
 
@@ -170,3 +171,85 @@ def test_an_incomplete_last_day_is_not_read_as_a_drop() -> None:
 
     assert find_incidents(points, granularity="daily", incomplete_after=points[-1].timestamp) == []
     assert [i.direction for i in find_incidents(points, granularity="daily")] == ["down"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_hours_still_being_processed_are_not_read_as_a_drop(seed: int) -> None:
+    # GA4 at 16:00: the last three hours hold 70 %, 40 % and 10 % of what they will.
+    points = hourly_sessions(30, seed=seed)[: -24 + 17]
+    first_partial = points[-3].timestamp
+    points = [
+        *points[:-3],
+        *(Point(p.timestamp, round(p.value * f)) for p, f in zip(points[-3:], (0.7, 0.4, 0.1), strict=True)),
+    ]
+
+    assert find_incidents(points, granularity="hourly", incomplete_after=first_partial) == []
+    assert [i.direction for i in find_incidents(points, granularity="hourly")] == ["down"]
+
+
+def test_a_holiday_closure_in_hourly_data_is_tolerated_when_declared() -> None:
+    # The shop is closed for a day (traffic at 30 %): a drop that day unless the day is declared a holiday.
+    points = hourly_sessions(35, seed=5)
+    closed = (START + timedelta(days=31)).date()
+    points = [Point(p.timestamp, round(p.value * 0.3)) if p.timestamp.date() == closed else p for p in points]
+
+    undeclared = find_incidents(points, granularity="hourly")
+    declared = find_incidents(points, granularity="hourly", holidays=[closed])
+
+    assert [(i.direction, i.start.date(), i.severity) for i in undeclared] == [("down", closed, "critical")]
+    assert declared == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_black_friday_in_daily_data_is_one_critical_spike_unless_declared(seed: int) -> None:
+    points = daily_sessions(120, seed=seed)
+    black_friday = (START + timedelta(days=102)).date()
+    points = [Point(p.timestamp, round(p.value * 2.5)) if p.timestamp.date() == black_friday else p for p in points]
+
+    undeclared = find_incidents(points, granularity="daily")
+
+    assert [(i.kind, i.direction, i.start.date(), i.severity) for i in undeclared] == [
+        ("spike", "up", black_friday, "critical")
+    ]
+    assert find_incidents(points, granularity="daily", holidays=[black_friday]) == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_campaign_in_hourly_data_alerts_when_it_starts_and_its_end_is_no_drop(seed: int) -> None:
+    points = hourly_sessions(35, seed=seed)
+    launch = START + timedelta(days=30, hours=9)  # the launch email goes out at 09:00
+    points = _times(points, 1.5, launch, launch + timedelta(days=3))
+
+    incidents = find_incidents(points, granularity="hourly")
+
+    first = incidents[0]
+    assert first.direction == "up" and launch <= first.start <= launch + timedelta(hours=1)
+    assert first.severity == "critical"
+    assert all(i.direction == "up" for i in incidents)  # when it ends, traffic is back to normal, not down
+
+
+HOURLY_INCIDENTS = (0.85, 1.15, 0.75, 1.25, 0.65, 1.4, 0.5, 1.7)  # four afternoon hours at this share
+
+
+def test_sensitivity_trades_recall_for_precision_in_hourly_data() -> None:
+    at = START + timedelta(days=30, hours=13)
+
+    def found(factor: float, sensitivity: Sensitivity) -> bool:
+        points = _times(hourly_sessions(35, seed=7), factor, at, at + timedelta(hours=4))
+        incidents = find_incidents(points, granularity="hourly", sensitivity=sensitivity)
+        return any(at <= i.start < at + timedelta(hours=4) for i in incidents)
+
+    levels: tuple[Sensitivity, ...] = ("low", "medium", "high")
+    recall = {s: sum(found(factor, s) for factor in HOURLY_INCIDENTS) for s in levels}
+    false_alerts = {
+        s: sum(
+            len(find_incidents(hourly_sessions(35, seed=seed), granularity="hourly", sensitivity=s))
+            for seed in range(10, 20)
+        )
+        for s in levels
+    }
+
+    assert recall["low"] < recall["medium"] < recall["high"]
+    assert all(found(large, "low") for large in (0.5, 1.7))
+    assert false_alerts["low"] <= false_alerts["medium"] < false_alerts["high"]
+    assert false_alerts["medium"] == 0  # 10 series x 20 scored clean days of hours
