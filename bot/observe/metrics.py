@@ -6,6 +6,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.observe.genai import GenAiMetrics
+from bot.observe.request_counts import RequestCounts, RequestCountsCollector
 
 # Milliseconds matter for acks; agent answers take seconds.
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
@@ -23,18 +24,8 @@ class Metrics:
         `/metrics` exposes. Split by area, the names and labels could no longer be checked against each other at a
         glance."""
         self.registry = CollectorRegistry(auto_describe=True)
-        self.events_received = Counter(
-            "lookout_slack_requests_received",
-            "Requests received on /slack/events (or Socket Mode), by kind.",
-            ["kind"],
-            registry=self.registry,
-        )
-        self.events_acked = Counter(
-            "lookout_slack_requests_acked",
-            "Requests answered with HTTP 200, by kind.",
-            ["kind"],
-            registry=self.registry,
-        )
+        # Received, acked and ack latency by kind: bumped on every request, so plain numbers (`request_counts`).
+        self._requests = RequestCountsCollector(registry=self.registry, bounds=_LATENCY_BUCKETS)
         self.events_rejected = Counter(
             "lookout_slack_requests_rejected",
             "Requests refused (bad or stale signature, unknown installation), by HTTP status.",
@@ -45,13 +36,6 @@ class Metrics:
             "lookout_slack_events_deduplicated",
             "Deliveries dropped because the event or message was already claimed, by reason.",
             ["reason"],
-            registry=self.registry,
-        )
-        self.ack_latency = Histogram(
-            "lookout_slack_ack_seconds",
-            "Time from receiving a request to answering it.",
-            ["kind"],
-            buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
         self.handler_latency = Histogram(
@@ -94,20 +78,9 @@ class Metrics:
         # Every model request's tokens and duration, by the OpenTelemetry GenAI conventions (bot.observe.genai).
         self.gen_ai = GenAiMetrics(self.registry)
 
-        # The labelled children the front door updates on every request, looked up once per kind.
-        self._per_kind: dict[str, tuple[Counter, Counter, Histogram]] = {}
-
-    def request_metrics(self, kind: str) -> tuple[Counter, Counter, Histogram]:
-        """(received, acked, ack latency) for requests of `kind` ("event", "form" or "socket")."""
-        children = self._per_kind.get(kind)
-        if children is None:
-            children = (
-                self.events_received.labels(kind=kind),
-                self.events_acked.labels(kind=kind),
-                self.ack_latency.labels(kind=kind),
-            )
-            self._per_kind[kind] = children
-        return children
+    def request_metrics(self, kind: str) -> RequestCounts:
+        """The numbers the front door updates for requests of `kind` ("event", "form" or "socket")."""
+        return self._requests.for_kind(kind)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -20,9 +20,9 @@ class CountingSocketModeHandler(AsyncSocketModeHandler):
         self._metrics = metrics
 
     async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
-        received, acked, ack_latency = self._metrics.request_metrics("socket")
+        counts = self._metrics.request_metrics("socket")
         started = time.perf_counter()
-        received.inc()
+        counts.received += 1
         await super().handle(client, req)
-        acked.inc()
-        ack_latency.observe(time.perf_counter() - started)
+        counts.acked += 1
+        counts.observe(time.perf_counter() - started)

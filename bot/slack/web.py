@@ -93,8 +93,8 @@ def _slack_events(*, services: Services, bolt_app: AsyncApp) -> Callable[[web.Re
         started = time.perf_counter()
         background.note_request()
         content_type = request.content_type
-        received, acked, latency = metrics.request_metrics("event" if content_type == JSON_TYPE else "form")
-        received.inc()
+        counts = metrics.request_metrics("event" if content_type == JSON_TYPE else "form")
+        counts.received += 1
         try:
             response = await _let_in(request, content_type=content_type, services=services, bolt_app=bolt_app)
         except Refused as refused:
@@ -102,10 +102,10 @@ def _slack_events(*, services: Services, bolt_app: AsyncApp) -> Callable[[web.Re
             logger.info("refused a request to /slack/events: %s (HTTP %d)", refused.reason, refused.status)
             response = web.json_response({"error": "invalid request"}, status=refused.status)
         if response.status == 200:
-            acked.inc()
+            counts.acked += 1
         else:
             metrics.events_rejected.labels(status=str(response.status)).inc()
-        latency.observe(time.perf_counter() - started)
+        counts.observe(time.perf_counter() - started)
         return response
 
     return slack_events
