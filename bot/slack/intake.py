@@ -13,7 +13,6 @@ about 8% of an ack's instructions (`lookout bench ack`).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import time
 from typing import Annotated, Any, Literal, NotRequired
@@ -174,10 +173,11 @@ def verify(
         raise Refused(401, "missing or malformed X-Slack-Signature")
     if abs((time.time() if now is None else now) - int(timestamp)) > MAX_SIGNATURE_AGE_SECONDS:
         raise Refused(401, "stale signature (a replay, or this machine's clock is off)")
-    digest = hmac.new(
-        signing_secret.get_secret_value().encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256
-    ).hexdigest()
-    if not hmac.compare_digest(f"v0={digest}".encode(), signature.encode()):
+    # hmac.digest is OpenSSL's one-shot HMAC: the same bytes as hmac.new(...).digest(), without building an object.
+    digest = hmac.digest(
+        signing_secret.get_secret_value().encode(), b"v0:" + timestamp.encode() + b":" + body, "sha256"
+    )
+    if not hmac.compare_digest(b"v0=" + digest.hex().encode(), signature.encode()):
         raise Refused(401, "bad signature")
 
 

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import aiohttp
 import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
+from pydantic import SecretStr
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.fakes.slack_api import FakeSlack
@@ -180,3 +181,29 @@ def test_the_request_handed_to_bolt_is_the_one_bolt_would_build_itself(body: str
         if name != "context":
             assert getattr(ours, name) == getattr(bolts, name), name
     assert dict(ours.context) == dict(bolts.context)
+
+
+def test_verify_accepts_slacks_published_vector_and_refuses_any_change_to_it() -> None:
+    # Slack's example (docs.slack.dev, "Verifying requests from Slack"), checked at the moment it was signed.
+    from tests.bot.slack.test_web import VECTOR_BODY, VECTOR_SECRET, VECTOR_SIGNATURE, VECTOR_TIMESTAMP
+
+    secret = SecretStr(VECTOR_SECRET)
+    body = VECTOR_BODY.encode()
+    timestamp = str(VECTOR_TIMESTAMP)
+    intake.verify(
+        signing_secret=secret, body=body, timestamp=timestamp, signature=VECTOR_SIGNATURE, now=VECTOR_TIMESTAMP
+    )
+
+    changed_signature = VECTOR_SIGNATURE[:-1] + ("0" if VECTOR_SIGNATURE[-1] != "0" else "1")
+    for kwargs in (
+        {"body": body + b" "},
+        {"body": body.replace(b"roadrunner", b"roadrunnex")},
+        {"timestamp": str(VECTOR_TIMESTAMP + 1)},
+        {"signature": changed_signature},
+        {"signature": VECTOR_SIGNATURE.upper()},
+        {"signing_secret": SecretStr(VECTOR_SECRET + "x")},
+    ):
+        arguments = {"signing_secret": secret, "body": body, "timestamp": timestamp, "signature": VECTOR_SIGNATURE}
+        with pytest.raises(intake.Refused) as refused:
+            intake.verify(**(arguments | kwargs), now=VECTOR_TIMESTAMP)  # type: ignore[arg-type]
+        assert refused.value.status == 401
