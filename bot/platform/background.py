@@ -38,6 +38,10 @@ _WINDOW_SECONDS = 0.1
 # (5 within 10 ms at 400/s) rather than once a whole window's worth (40) has arrived and started its answers, which
 # then compete with the rest of the burst's acks (`lookout bench ack`). Two mentions at once still start at once.
 _BURST_SPAN_SECONDS = 0.01
+# A look at the queue that runs this much later than it was due was held up (the process was paused, or a long
+# callback ran). Requests that arrived meanwhile are read only after it, so the quiet it sees may not be real; it takes
+# a second look this much later, once they had their turn, and only that one decides (see `_check`).
+_LATE_SECONDS = 0.02
 
 
 class BackgroundWork:
@@ -64,6 +68,7 @@ class BackgroundWork:
         self._window_count = 0
         self._previous_window_count = 0
         self._timer: asyncio.TimerHandle | None = None
+        self._second_look = False  # the scheduled check is the second look after a late one
 
     @property
     def queued(self) -> int:
@@ -95,20 +100,24 @@ class BackgroundWork:
         self._event().clear()
         self._start_waiting()
 
-    def _may_start(self, now: float, *, waited_since: float | None = None) -> bool:
+    def _may_start(self, now: float, *, waited_since: float, overdue_only: bool = False) -> bool:
         if self._running >= self._max_running:
             return False
-        if waited_since is not None and now - waited_since >= self._max_wait:
+        if now - waited_since >= self._max_wait:
             return True
+        if overdue_only:
+            return False
         return not self._busy(now) or self._running < self._max_running_busy
 
-    def _start_waiting(self) -> None:
+    def _start_waiting(self, *, overdue_only: bool = False) -> None:
         now = time.monotonic()
-        while self._waiting and self._may_start(now, waited_since=self._waiting[0][0]):
+        while self._waiting and self._may_start(now, waited_since=self._waiting[0][0], overdue_only=overdue_only):
             _, job = self._waiting.popleft()
             self._running += 1
             self.spawn(self._run(job), name="answer")
-        self._schedule_check()
+        # While answers wait because of a burst, look again when the burst may have passed.
+        if self._waiting and self._timer is None:
+            self._look_again(_WINDOW_SECONDS, second_look=False)
 
     async def _run(self, job: Job) -> None:
         try:
@@ -119,13 +128,25 @@ class BackgroundWork:
             self._running -= 1
             self._start_waiting()
 
-    def _schedule_check(self) -> None:
-        # While answers wait because of a burst, look again when the burst may have passed.
-        if self._waiting and self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(_WINDOW_SECONDS, self._check)
+    def _look_again(self, delay: float, *, second_look: bool) -> None:
+        self._second_look = second_look
+        self._timer = asyncio.get_running_loop().call_later(delay, self._check)
 
     def _check(self) -> None:
-        self._timer = None
+        """The timer's look at the queue.
+
+        A look that runs late says nothing about the burst: while the process was paused (a busy machine, a long
+        callback), requests kept arriving, and the event loop reads them only after this callback, so the quiet
+        it would see is the pause's, and it would start up to `max_running` answers beside the acks of a burst that
+        is still on. It starts only answers that waited `max_wait_seconds` and looks again shortly; that second look
+        decides, late or not, so a loop that is always late still answers a few milliseconds later than usual.
+        """
+        timer, self._timer = self._timer, None
+        late = timer is not None and asyncio.get_running_loop().time() - timer.when() > _LATE_SECONDS
+        if late and not self._second_look:
+            self._look_again(_LATE_SECONDS, second_look=True)
+            self._start_waiting(overdue_only=True)
+            return
         self._start_waiting()
 
     @property

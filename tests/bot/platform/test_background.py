@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
 
@@ -135,3 +136,51 @@ async def test_two_messages_at_once_after_a_quiet_spell_are_answered_at_once() -
     assert log == ["start a", "start b"]
     release.set()
     assert await work.wait_idle(timeout=1)
+
+
+async def test_a_pause_of_the_process_is_not_taken_for_the_end_of_a_burst() -> None:
+    # The process is held up (a busy machine, a long callback) while a burst goes on: the check due meanwhile runs
+    # late, before the requests that arrived during the pause are read. Taken at face value it would see no request
+    # for longer than a window and start answers beside the burst's acks.
+    work = BackgroundWork(max_running=64, max_running_busy=0, busy_requests_per_second=50, max_wait_seconds=30)
+    log: list[str] = []
+    release = asyncio.Event()
+    release.set()
+    loop = asyncio.get_running_loop()
+    for _ in range(10):
+        work.note_request()
+    _submit(work, "a", log, release)
+    await _settle()
+    assert log == []
+
+    def requests_read_after_the_pause() -> None:
+        for _ in range(10):
+            work.note_request()
+
+    def pause() -> None:
+        time.sleep(0.35)  # longer than two windows: the check due at 100 ms runs ~250 ms late
+        loop.call_later(0.005, requests_read_after_the_pause)
+
+    loop.call_soon(pause)
+    await asyncio.sleep(0)  # the pause
+    await asyncio.sleep(0.05)  # the late check, the requests read after it, and the second look
+    assert log == [], "a late check started an answer during the burst"
+
+    assert await work.wait_idle(timeout=2)  # the burst is really over: it starts
+    assert log == ["start a", "end a"]
+
+
+async def test_a_late_check_still_starts_answers_that_waited_their_limit() -> None:
+    work = BackgroundWork(max_running=64, max_running_busy=0, busy_requests_per_second=50, max_wait_seconds=0.2)
+    log: list[str] = []
+    release = asyncio.Event()
+    release.set()
+    for _ in range(10):
+        work.note_request()
+    _submit(work, "a", log, release)
+    await _settle()
+
+    time.sleep(0.3)  # the first check is due at 100 ms and runs late; by then "a" has waited its 200 ms
+    await _settle()
+
+    assert log == ["start a", "end a"]
