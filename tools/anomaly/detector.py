@@ -30,7 +30,10 @@ def anomaly_score(ratio: float) -> float:
 
 
 def warmup_points(step: float) -> int:
-    """Points needed before alerting when nobody says otherwise: about two days of data, at least 21 points."""
+    """Points needed before alerting when nobody says otherwise: about two days of data, at least 21 points.
+
+    Two days is what the daily profile needs before it can guess at all (not fitted); 750 is NAB's longest
+    probation."""
     per_day = DAY / step if step > 0 else 1.0
     return int(clamp(2 * per_day, 21, 750))
 

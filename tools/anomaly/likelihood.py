@@ -23,7 +23,8 @@ AVERAGE_POINTS = 10
 # Moving means needed before the distribution is trusted, and how often it is re-fitted (Numenta: 100 and 100).
 MIN_HISTORY = 100
 REFIT_EVERY = 100
-# Lower bound on the fitted spread: below it, a blip in a perfectly regular series would look impossible.
+# Lower bound on the fitted spread: below it, a blip in a perfectly regular series would look impossible
+# (Numenta's variance floor, 0.0003). None of these four was fitted here.
 MIN_SPREAD = math.sqrt(0.0003)
 LOG10 = math.log(10.0)
 
