@@ -1,8 +1,11 @@
 """Apply Alembic migrations from code (`lookout migrate`, `lookout serve`, tests).
 
 A database already at the newest revision is recognised without Alembic: its `alembic_version` row is compared with
-the heads of the version files, read as text. Alembic (with Mako and Pygments) costs ~12 MB and a few hundred
-milliseconds of every start-up, and is loaded only when there is something to upgrade.
+the heads of the version files, read as text. An empty database (a first start) is given the newest schema straight
+from the tables and stamped with the newest revision, as Alembic's documentation suggests for building a database
+from scratch; `tests/storage/test_migrations.py` checks that this schema is the one the migrations build. Alembic
+(with Mako and Pygments) costs ~9 MB that the process keeps and ~0.3 s of CPU at start-up, and is loaded only when
+there is something to upgrade.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import SQLModel
 
 from storage.db import Database
 from storage.reachability import DatabaseProblem, DatabaseUnavailable, classify, wait_for_database
@@ -72,7 +77,7 @@ async def migrate(database: Database) -> None:
         if database.is_postgres:
             await connection.exec_driver_sql(f"SELECT pg_advisory_lock({_MIGRATION_LOCK_ID})")
         try:
-            await connection.run_sync(_upgrade)
+            await connection.run_sync(_create_or_upgrade)
             await connection.commit()
         finally:
             if database.is_postgres:
@@ -96,7 +101,32 @@ async def prepare_database(database: Database, *, wait_seconds: float = 0.0) -> 
         raise DatabaseUnavailable(problem=problem, url=database.display_url) from error
 
 
-def _upgrade(connection: Connection) -> None:
+def _create_or_upgrade(connection: Connection) -> None:
+    """Under the migration lock: an empty database gets the newest schema at once, any other is upgraded."""
+    if inspect(connection).get_table_names():
+        upgrade(connection)
+    else:
+        create_newest(connection)
+
+
+def create_newest(connection: Connection) -> None:
+    """Create every table and record the newest revisions, as `alembic stamp head` would after `create_all`."""
+    import storage.tables  # noqa: F401 - registers every table on SQLModel.metadata
+
+    SQLModel.metadata.create_all(connection)
+    # Alembic's version table, as `alembic.ddl.impl.DefaultImpl.version_table_impl` defines it.
+    version = Table(
+        "alembic_version",
+        MetaData(),
+        Column("version_num", String(32), nullable=False),
+        PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+    )
+    version.create(connection)
+    connection.execute(version.insert(), [{"version_num": head} for head in sorted(script_heads())])
+
+
+def upgrade(connection: Connection) -> None:
+    """Run the version files from the database's revision to the newest (Alembic)."""
     from alembic import command
 
     command.upgrade(alembic_config(connection), "head")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -104,9 +105,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Imports are local so that a command never pays for (or fails on) another command's dependencies.
     if args.command == "serve":
-        from bot.main.serve import serve
+        # Start-up allocates what lives as long as the process (modules, the app): the cyclic collector would walk
+        # it over and over and find almost nothing (~130 ms of CPU before healthy). `start_server` collects once
+        # and turns the collector back on; the `finally` does it should the start fail.
+        gc.disable()
+        try:
+            from bot.main.serve import serve
 
-        return serve(settings=settings, port=args.port, socket_mode=args.socket_mode)
+            return serve(settings=settings, port=args.port, socket_mode=args.socket_mode)
+        finally:
+            gc.enable()
     if args.command == "migrate":
         from bot.main.serve import migrate_only
 

@@ -53,7 +53,7 @@ class GoogleOAuthState(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
     # Sign in with Slack binds the consent to its person: the id_token must carry this nonce, and only a state
     # created once the right Slack user signed in (`verified_at` set) may complete at Google's callback.
-    nonce: str = Field(default="", max_length=64)
+    nonce: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     verified_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
 
 
