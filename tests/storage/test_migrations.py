@@ -69,7 +69,9 @@ def _schema(connection: Connection) -> dict[str, Any]:
             "indexes": sorted(
                 (str(i["name"]), tuple(i["column_names"]), bool(i["unique"])) for i in inspector.get_indexes(table)
             ),
-            "unique": sorted((str(u["name"]), tuple(u["column_names"])) for u in inspector.get_unique_constraints(table)),
+            "unique": sorted(
+                (str(u["name"]), tuple(u["column_names"])) for u in inspector.get_unique_constraints(table)
+            ),
             "foreign keys": sorted(
                 (
                     str(f["name"]),
