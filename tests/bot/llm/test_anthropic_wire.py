@@ -1,0 +1,120 @@
+"""Claude's request body, encoded by Lookout once and handed to the SDK as bytes, is what the SDK's own
+`messages.create` would send: the same keys in the same order, the same encoding, the same headers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import anthropic
+import pytest
+from aiohttp import web
+
+from bot.llm.anthropic import AnthropicModel
+from bot.llm.base import ModelError, ModelRequest, SystemPrompt, ToolSpec, complete
+from bot.llm.messages import Message, TextPart, ToolCallPart, ToolResultPart, user_text
+
+TOOLS = (
+    ToolSpec(name="ga4_run_report", description="Run a “GA4” report — sessions, users.", parameters={"type": "object"}),
+    ToolSpec(
+        name="chart",
+        description="Draw a chart.",
+        parameters={"type": "object", "properties": {"title": {"type": "string", "default": "Süre"}}},
+    ),
+)
+# Headers that differ between any two requests, whoever sends them.
+_VARYING = {"content-length", "host", "x-stainless-retry-count", "x-stainless-read-timeout"}
+
+
+@dataclass
+class Capture:
+    """A loopback endpoint that keeps each request's raw body and headers and answers 400 (nothing to stream)."""
+
+    url: str = ""
+    bodies: list[bytes] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.bodies.append(await request.read())
+        self.headers.append({k.lower(): v for k, v in request.headers.items() if k.lower() not in _VARYING})
+        error = {"type": "error", "error": {"type": "invalid_request_error", "message": "captured"}}
+        return web.json_response(error, status=400)
+
+
+@pytest.fixture
+async def capture() -> AsyncIterator[Capture]:
+    found = Capture()
+    app = web.Application()
+    app.router.add_post("/v1/messages", found.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    found.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    yield found
+    await runner.cleanup()
+
+
+def conversation() -> list[Message]:
+    call = ToolCallPart(id="toolu_01", name="ga4_run_report", arguments='{"metrics": ["sessions"]}')
+    return [
+        user_text("Combien de sessions ✓ la semaine dernière ?"),
+        Message(role="assistant", parts=(TextPart(text="Je regarde."), call)),
+        Message(role="user", parts=(ToolResultPart(call_id="toolu_01", name=call.name, content='{"sessions": 1.5}'),)),
+    ]
+
+
+async def sent_by_lookout(capture: Capture, request: ModelRequest, *, streaming: bool) -> bytes:
+    model = AnthropicModel("claude-haiku-4-5", api_key="k", base_url=capture.url, streaming=streaming)
+    try:
+        with pytest.raises(ModelError):
+            await complete(model, request)
+    finally:
+        await model.aclose()
+    return capture.bodies[-1]
+
+
+async def sent_by_the_sdk(capture: Capture, body: bytes) -> bytes:
+    client = anthropic.AsyncAnthropic(api_key="k", base_url=capture.url, max_retries=0, timeout=60.0)
+    try:
+        fields: dict[str, Any] = json.loads(body)
+        with pytest.raises(anthropic.BadRequestError):
+            await client.messages.create(**fields)
+    finally:
+        await client.close()
+    return capture.bodies[-1]
+
+
+@pytest.mark.parametrize("streaming", [True, False], ids=["stream", "json"])
+@pytest.mark.parametrize("tools", [TOOLS, ()], ids=["tools", "no-tools"])
+@pytest.mark.parametrize("system", [SystemPrompt(stable="Rules.", situational="Today is Monday."), "Plain.", ""])
+async def test_the_body_is_the_bytes_messages_create_sends(
+    capture: Capture, streaming: bool, tools: tuple[ToolSpec, ...], system: str
+) -> None:
+    request = ModelRequest(system=system, messages=conversation(), tools=tools, max_output_tokens=300)
+
+    ours = await sent_by_lookout(capture, request, streaming=streaming)
+    theirs = await sent_by_the_sdk(capture, ours)
+
+    assert ours == theirs
+    assert capture.headers[0]["content-type"] == "application/json"
+    assert {k: v for k, v in capture.headers[0].items() if not k.startswith("x-stainless-timeout")} == {
+        k: v for k, v in capture.headers[1].items() if not k.startswith("x-stainless-timeout")
+    }
+    assert json.loads(ours)["max_tokens"] > 300
+
+
+async def test_a_changed_tool_list_is_sent_as_it_now_is(capture: Capture) -> None:
+    model = AnthropicModel("claude-haiku-4-5", api_key="k", base_url=capture.url)
+    try:
+        for tools in (TOOLS, TOOLS[:1], TOOLS):
+            with pytest.raises(ModelError):
+                await complete(model, ModelRequest(system="s", messages=[user_text("hi")], tools=tools))
+    finally:
+        await model.aclose()
+
+    sent = [[tool["name"] for tool in json.loads(body)["tools"]] for body in capture.bodies]
+    assert sent == [["ga4_run_report", "chart"], ["ga4_run_report"], ["ga4_run_report", "chart"]]
+    assert [json.loads(body)["tools"][-1]["cache_control"] for body in capture.bodies] == [{"type": "ephemeral"}] * 3
