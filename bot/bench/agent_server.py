@@ -60,11 +60,13 @@ class _BenchContexts:
 
 
 async def _serve_bot(config: dict[str, Any], ports: Queue[int]) -> None:
+    from bot.config.logs import configure_logging
     from bot.main.agent import build_agent_handler
     from bot.main.build import build_services
     from bot.main.serve import start_server
 
     settings = Settings(_env_file=None, **config["settings"])
+    configure_logging(settings.log_level)  # as `lookout serve` does
     services = build_services(settings)
     handler = build_agent_handler(services, contexts=_BenchContexts(config["google_url"]))
     server = await start_server(

@@ -19,6 +19,15 @@ _QUERY_SECRETS = re.compile(
 )
 
 
+# The loggers slack_sdk's Web API and response_url clients log through (their module names).
+_SLACK_CLIENTS = (
+    "slack_sdk.web.async_base_client",
+    "slack_sdk.web.base_client",
+    "slack_sdk.webhook.async_client",
+    "slack_sdk.webhook.client",
+)
+
+
 def redact(text: str) -> str:
     return _QUERY_SECRETS.sub(r"\1[redacted]", _SECRET_PATTERNS.sub("[redacted]", text))
 
@@ -45,8 +54,10 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Library loggers that echo request bodies at DEBUG stay at INFO or above.
-    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "googleapiclient", "httpx", "aiohttp.access"):
+    # Library loggers that echo request bodies at DEBUG stay at INFO or above. slack_sdk's clients decide whether to
+    # build their debug lines (every request's parameters and headers, every response's body) from their own
+    # logger's level, not the effective one: an unset level there is 0 and builds them for every Web API call.
+    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "googleapiclient", "httpx", "aiohttp.access", *_SLACK_CLIENTS):
         logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
     # Alembic announces each of its plugins at INFO on every start; only the migrations it runs are news.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.config.logs import RedactingFilter, redact
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.config.logs import RedactingFilter, configure_logging, redact
 
 
 def access_log_record(request_line: str) -> logging.LogRecord:
@@ -48,3 +52,14 @@ def test_an_exceptions_text_is_redacted_and_its_object_kept() -> None:
 
     assert "xoxb-9-secret" not in rendered and "[redacted]" in rendered
     assert record.exc_info is not None  # other handlers (and tests) still see the exception itself
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "INFO", "WARNING"])
+def test_slack_clients_never_build_their_debug_lines(level: str) -> None:
+    # slack_sdk formats each request's parameters and headers and each response's body when its client's own
+    # logger has a level at or below DEBUG (an unset level counts as 0), whatever the effective level is.
+    configure_logging(level)
+
+    for logger in (AsyncWebClient().logger, AsyncWebhookClient("http://127.0.0.1/hook").logger):
+        assert logger.level > logging.DEBUG
+        assert not logger.isEnabledFor(logging.DEBUG)
