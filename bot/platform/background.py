@@ -69,6 +69,8 @@ class BackgroundWork:
         self._previous_window_count = 0
         self._timer: asyncio.TimerHandle | None = None
         self._second_look = False  # the scheduled check is the second look after a late one
+        # A burst was seen and not yet seen to end: only the timer's look (`_check`) may call it over.
+        self._in_burst = False
 
     @property
     def queued(self) -> int:
@@ -107,7 +109,14 @@ class BackgroundWork:
             return True
         if overdue_only:
             return False
-        return not self._busy(now) or self._running < self._max_running_busy
+        if self._running < self._max_running_busy:
+            return True
+        if self._busy(now):
+            self._in_burst = True
+            return False
+        # Quiet as seen from a request or a finished answer may be stale: after a pause of the process, either can
+        # run before the requests that arrived meanwhile are read. Only the timer's look ends a burst (`_check`).
+        return not self._in_burst
 
     def _start_waiting(self, *, overdue_only: bool = False) -> None:
         now = time.monotonic()
@@ -115,8 +124,8 @@ class BackgroundWork:
             _, job = self._waiting.popleft()
             self._running += 1
             self.spawn(self._run(job), name="answer")
-        # While answers wait because of a burst, look again when the burst may have passed.
-        if self._waiting and self._timer is None:
+        # While answers wait or a burst is on, look again when it may have passed.
+        if (self._waiting or self._in_burst) and self._timer is None:
             self._look_again(_WINDOW_SECONDS, second_look=False)
 
     async def _run(self, job: Job) -> None:
@@ -147,6 +156,8 @@ class BackgroundWork:
             self._look_again(_LATE_SECONDS, second_look=True)
             self._start_waiting(overdue_only=True)
             return
+        if self._in_burst and not self._busy(time.monotonic()):
+            self._in_burst = False
         self._start_waiting()
 
     @property

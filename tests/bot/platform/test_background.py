@@ -184,3 +184,38 @@ async def test_a_late_check_still_starts_answers_that_waited_their_limit() -> No
     await _settle()
 
     assert log == ["start a", "end a"]
+
+
+async def test_an_answer_that_ends_right_after_a_pause_does_not_call_the_burst_over() -> None:
+    # After a pause, a running answer's end can be handled before the requests that arrived meanwhile are read:
+    # the quiet it sees is the pause's, so only the timer's look may end a burst.
+    work = BackgroundWork(max_running=64, max_running_busy=0, busy_requests_per_second=50, max_wait_seconds=30)
+    log: list[str] = []
+    running_release = asyncio.Event()
+    release = asyncio.Event()
+    release.set()
+    loop = asyncio.get_running_loop()
+    _submit(work, "r", log, running_release)  # started before the burst
+    await _settle()
+    for _ in range(10):
+        work.note_request()
+    _submit(work, "a", log, release)
+    await _settle()
+    assert log == ["start r"]
+
+    def requests_read_after_the_pause() -> None:
+        for _ in range(10):
+            work.note_request()
+
+    def pause() -> None:
+        time.sleep(0.35)
+        running_release.set()  # "r" ends first thing after the pause
+        loop.call_later(0.005, requests_read_after_the_pause)
+
+    loop.call_soon(pause)
+    await asyncio.sleep(0)
+    await asyncio.sleep(0.05)
+    assert log == ["start r", "end r"], "an answer's end after a pause started an answer during the burst"
+
+    assert await work.wait_idle(timeout=2)
+    assert log == ["start r", "end r", "start a", "end a"]
