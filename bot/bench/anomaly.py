@@ -62,8 +62,13 @@ class Run:
 LEVEL_GRID = tuple(round(2 ** (i / 6), 4) for i in range(-2, 3))
 RANKS = (2, 3)
 DIGITS = (math.inf, 4.0, 6.0)
+NOVELTY = (math.inf, 1.0)
 RULE_GRID = tuple(
-    Rule(level=level, rank=rank, digits=digits) for digits in DIGITS for rank in RANKS for level in LEVEL_GRID
+    Rule(level=level, rank=rank, digits=digits, novelty=novelty)
+    for novelty in NOVELTY
+    for digits in DIGITS
+    for rank in RANKS
+    for level in LEVEL_GRID
 )
 SENSITIVITIES: tuple[Sensitivity, ...] = ("low", "medium", "high")
 
@@ -190,7 +195,7 @@ def _report(corpus: list[Series], runs: list[Run], files: list[ScoredFile], *, d
         )
         print(f"  {category:<24}{score:>8}   alerts {alerts}")
     print(
-        f"{'sensitivity':<16}{'level':>8}{'rank':>6}{'digits':>8}{'alerts':>9}{'in windows':>12}"
+        f"{'sensitivity':<16}{'level':>8}{'rank':>6}{'digits':>8}{'novelty':>9}{'alerts':>9}{'in windows':>12}"
         f"{'outside':>9}{'windows found':>16}"
     )
     for sensitivity in SENSITIVITIES:
@@ -201,7 +206,7 @@ def _report(corpus: list[Series], runs: list[Run], files: list[ScoredFile], *, d
         found = sum(c.windows_found for c in counts)
         total = sum(int(run.alerts_by_rule[rule].sum()) for run in runs)
         print(
-            f"{sensitivity:<16}{rule.level:>8.3f}{rule.rank:>6}{_digits(rule):>8}{total:>9}"
+            f"{sensitivity:<16}{rule.level:>8.3f}{rule.rank:>6}{_digits(rule):>8}{_novelty(rule):>9}{total:>9}"
             f"{inside:>12}{outside:>9}{f'{found}/{windows}':>16}"
         )
     alerts = int(sum(int(run.alerts.sum()) for run in runs))
@@ -218,7 +223,7 @@ def _report_cv(runs: list[Run], files: list[ScoredFile]) -> None:
     by_rule = {rule: [run.alerts_by_rule[rule] for run in runs] for rule in RULE_GRID}
     every = np.ones(len(runs), dtype=bool)
     print("leave one category out (medium rule chosen on the other categories, scored on this one):")
-    print(f"  {'held-out category':<24}{'level':>8}{'rank':>6}{'digits':>8}{'standard':>10}{'alerts':>8}")
+    print(f"  {'held-out category':<24}{'level':>8}{'rank':>6}{'digits':>8}{'novelty':>9}{'standard':>10}{'alerts':>8}")
     results = {
         profile.name: cross_validate(names=names, files=files, alerts_by_rule=by_rule, profile=profile)
         for profile in PROFILES
@@ -226,18 +231,38 @@ def _report_cv(runs: list[Run], files: list[ScoredFile]) -> None:
     for held in results[PROFILES[0].name].held_out:
         score = f"{held.normalised:.1f}" if held.normalised is not None else "-"
         rule = held.rule
-        print(f"  {held.category:<24}{rule.level:>8.3f}{rule.rank:>6}{_digits(rule):>8}{score:>10}{held.alerts:>8}")
+        print(
+            f"  {held.category:<24}{rule.level:>8.3f}{rule.rank:>6}{_digits(rule):>8}{_novelty(rule):>9}"
+            f"{score:>10}{held.alerts:>8}"
+        )
     for profile in PROFILES:
         print(f"cross-validated {profile.name}: {results[profile.name].pooled:.1f}")
     quiet = sum(h.alerts for h in results[PROFILES[0].name].held_out if h.category == QUIET_CATEGORY)
     print(f"cross-validated alerts on {QUIET_CATEGORY}: {quiet}")
-    chosen = choose_rule(raw_scores(files, by_rule, PROFILES[0]), every, quiet_alerts(files, by_rule))
-    print(f"medium rule chosen on every category: {_describe(chosen)} (shipped: {_describe(MEDIUM)})")
+    raw = raw_scores(files, by_rule, PROFILES[0])
+    silent = quiet_alerts(files, by_rule)
+    chosen = choose_rule(raw, every, silent)
+    # Rules that score the same on every category and stay as silent cannot be told apart by this data: the order
+    # of the grid breaks the tie, so the bench says so rather than hide which rules tied.
+    tied = (
+        chosen != MEDIUM
+        and MEDIUM in raw
+        and round(float(raw[MEDIUM].sum()), 9) == round(float(raw[chosen].sum()), 9)
+        and not silent[MEDIUM].any()
+    )
+    print(
+        f"medium rule chosen on every category: {_describe(chosen)} "
+        f"(shipped: {_describe(MEDIUM)}{', the same score' if tied else ''})"
+    )
 
 
 def _digits(rule: Rule) -> str:
     return "off" if math.isinf(rule.digits) else f"{rule.digits:g}"
 
 
+def _novelty(rule: Rule) -> str:
+    return "off" if math.isinf(rule.novelty) else f"{rule.novelty:g}"
+
+
 def _describe(rule: Rule) -> str:
-    return f"level {rule.level:.3f}, rank {rule.rank}, likelihood digits {_digits(rule)}"
+    return f"level {rule.level:.3f}, rank {rule.rank}, likelihood digits {_digits(rule)}, novelty {_novelty(rule)}"

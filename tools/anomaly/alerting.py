@@ -11,22 +11,26 @@ from dataclasses import dataclass, replace
 
 from tools.anomaly.likelihood import AVERAGE_POINTS
 from tools.anomaly.models import Event, IncidentKind, Sensitivity
+from tools.anomaly.novelty import PATTERN_POINTS
 from tools.anomaly.surprise import DAY, SCALES, Reading, clamp
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class Rule:
     """When an incident opens: the ratio `level` against the `rank`-th largest deviation of the recent past, or a
-    run of deviations whose likelihood is below 10^-(`digits` x `level`) (`tools.anomaly.likelihood`; inf = off)."""
+    run of deviations whose likelihood is below 10^-(`digits` x `level`) (`tools.anomaly.likelihood`; inf = off),
+    or a stretch whose distance to the closest earlier one reaches `novelty` x `level` times the `rank`-th largest
+    such distance of the recent past (`tools.anomaly.novelty`; inf = off)."""
 
     level: float
     rank: int
     digits: float = math.inf
+    novelty: float = math.inf
 
 
 # The medium rule. `lookout bench anomaly --cv` prints the rule its leave-one-category-out procedure picks on the
 # whole development split beside this one; it is the one picked there, not a per-file fit.
-MEDIUM = Rule(level=1.0, rank=2, digits=6.0)
+MEDIUM = Rule(level=1.0, rank=2, digits=6.0, novelty=1.0)
 MEDIUM_LEVEL = MEDIUM.level
 # Low and high sensitivity move the level by fixed factors around medium: fewer, larger incidents, or more, smaller.
 # Set by design (about two steps of the bench's level grid, 2^(1/6) apart, either way), never by score; the bench
@@ -74,6 +78,7 @@ class IncidentTracker:
         self.level = rule.level
         self._rank = rule.rank
         self._digits = rule.digits
+        self._novelty = rule.novelty
         self.in_incident = False
         self.kind: IncidentKind | None = None
         self._baseline = 0.0
@@ -101,9 +106,12 @@ class IncidentTracker:
         self._since_recovery += 1
         if self._grace > 0:
             self._grace -= 1
+        # A new pattern opens an incident but never holds one open: for as long as its window holds an incident's
+        # points it only repeats them, so an incident ends, and is a spike or a shift, by the other readings.
+        novelty = reading.novelty[self._rank - 1] / self._novelty if reading.novelty and not self.in_incident else 0.0
         if self._since_recovery >= 2 * SCALES[-1]:
             ratio, deviation = reading.best[self._rank - 1]
-            ratio = max(ratio, reading.tail / self._digits)
+            ratio = max(ratio, reading.tail / self._digits, novelty)
             if not self.in_incident and ratio < self.level:
                 return ratio, deviation, False, None  # the common case, decided without the details below
         else:
@@ -120,11 +128,25 @@ class IncidentTracker:
                 ratio = 0.5 * (ratio + other)
             if self._since_recovery >= AVERAGE_POINTS:
                 ratio = max(ratio, reading.tail / self._digits)
-        alert, event = self._advance(value, reading, ratio, deviation, scored=scored, level_points=level_points)
+            if self._since_recovery >= 2 * PATTERN_POINTS:
+                ratio = max(ratio, novelty)
+            else:
+                novelty = 0.0
+        alert, event = self._advance(
+            value, reading, ratio, deviation, novel=novelty >= self.level, scored=scored, level_points=level_points
+        )
         return ratio, deviation, alert, event
 
     def _advance(
-        self, value: float, reading: Reading, ratio: float, deviation: float, *, scored: bool, level_points: int
+        self,
+        value: float,
+        reading: Reading,
+        ratio: float,
+        deviation: float,
+        *,
+        novel: bool,
+        scored: bool,
+        level_points: int,
     ) -> tuple[bool, Event | None]:
         per_second = 1.0 / reading.step if reading.step > 0 else 0.0
         if self.in_incident:
@@ -142,11 +164,12 @@ class IncidentTracker:
         gap = clamp(MIN_ALERT_GAP * per_second, 1, 1_000)
         if not scored or self._grace > 0 or self._since_alert < gap or ratio < self.level:
             return False, None
-        unlikely_run = reading.tail / self._digits >= self.level
+        unlikely_run = novel or reading.tail / self._digits >= self.level
         if not unlikely_run and (reading.stats[0] * deviation <= 0 or abs(reading.stats[0]) < VISIBLE_DEVIATION):
             # A shift the current value does not show (it sits at its expected value) is nothing to tell anyone
             # yet: the incident opens, if it is real, when a value shows it. (A run of unusual values that the
-            # likelihood finds unlikely is news even if the latest one is ordinary.)
+            # likelihood finds unlikely, or a pattern the series never made, is news even if the latest value is
+            # ordinary.)
             return False, None
         expected = reading.expected if reading.expected is not None else value
         self.in_incident = True

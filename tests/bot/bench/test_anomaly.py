@@ -123,7 +123,7 @@ def test_cv_prints_each_held_out_category_and_the_pooled_line(
     assert code == 0
     held = {line.split()[0]: line.split()[1:] for line in printed.splitlines() if line.startswith("  artificial")}
     assert set(held) == {"artificialNoAnomaly", "artificialWithAnomaly"}
-    assert held["artificialNoAnomaly"][3] == "-"  # level, rank, digits, then no score: only its alerts count
+    assert held["artificialNoAnomaly"][4] == "-"  # level, rank, digits, novelty, then no score: only its alerts count
     pooled = [line for line in printed.splitlines() if line.startswith("cross-validated standard: ")]
     assert len(pooled) == 1
     assert 0.0 <= float(pooled[0].split(": ")[1]) <= 100.0
