@@ -133,22 +133,34 @@ class Novelty:
 class PatternNovelty:
     """The novelty reading of one series: `add` returns, per precedent rank r = 1..`ranks`, how far the current
     window's distance to its nearest past window went past max(the floor, `margin` x the r-th largest such distance
-    of the past `horizon` points), in the spread `scale` of today's residuals (empty while nothing can be judged).
+    of the past `record_seconds`), in the spread `scale` of today's residuals (empty while nothing can be judged, or
+    when no scale is given). Windows are sought over the past `record_seconds` too, and read once a day of them
+    (`day_seconds`) is there, so a daily cycle has been seen once before anything in it can look new.
 
-    Distances are remembered in the series' own units, as the model remembers deviations, so a spread estimate that
-    wanders cannot turn an old distance into a record.
+    Sized from the sampling interval `step` (seconds) the first time it is known. Distances are remembered in the
+    series' own units, as the model remembers deviations, so a spread estimate that wanders cannot turn an old
+    distance into a record.
     """
 
-    __slots__ = ("_floor", "_margin", "_precedent", "_ranks", "_windows")
+    __slots__ = ("_day", "_floor", "_margin", "_precedent", "_ranks", "_record", "_windows")
 
-    def __init__(self, horizon: int, *, min_windows: int, margin: float, ranks: int) -> None:
-        self._windows = Novelty(horizon, min_windows=min_windows)
-        self._precedent = Precedent(horizon)
+    def __init__(self, *, record_seconds: float, day_seconds: float, margin: float, ranks: int) -> None:
+        self._record = record_seconds
+        self._day = day_seconds
+        self._windows: Novelty | None = None
+        self._precedent: Precedent | None = None
         self._floor = novelty_floor()
         self._margin = margin
         self._ranks = ranks
 
-    def add(self, value: float, *, scale: float | None) -> tuple[float, ...]:
+    def add(self, value: float, *, scale: float | None, step: float) -> tuple[float, ...]:
+        if self._windows is None or self._precedent is None:
+            if step <= 0:
+                return ()
+            horizon = int(min(max(self._record / step, 50), 20_000))
+            day = int(min(max(self._day / step, PATTERN_POINTS), 300))
+            self._windows = Novelty(horizon, min_windows=day)
+            self._precedent = Precedent(horizon)
         distance = self._windows.add(value)
         if distance is None:
             return ()

@@ -23,8 +23,7 @@ How it works, and why:
   spot (a seasonal profile that does not fit today) rarely looks alarming alone.
 - A run of merely unusual points (more frequent spikes, a noisier series) is read by `likelihood.py`: the rank of
   each point's deviation among the past ones, averaged over ten points, against that average's own history.
-- A change of pattern that keeps the values near their expected level (a noisier or stalled stretch, a cycle that
-  loses its peak) is read by `novelty.py`: the distance from the last eight points to the closest earlier stretch.
+- A new pattern at an ordinary level is read by `novelty.py`: the last eight points' distance to the closest before.
 """
 
 from __future__ import annotations
@@ -111,9 +110,8 @@ class Reading:
     `stats[i]` is the deviation, signed, in robust spreads. `best[r - 1]` is the combined ratio and the signed
     deviation behind it when every scale counts. `spread` is the residual spread of the predictor in use; `step` the sampling
     interval (seconds) inferred so far. `tail` is -log10 of the likelihood of the last ten points' deviations
-    (`tools.anomaly.likelihood`; 0 until it is known). `novelty[r - 1]` is how far the last eight points' distance
-    to the closest earlier stretch went past the r-th largest such distance (`tools.anomaly.novelty`; empty until
-    known). A point that was not scored (warm-up, missing value) has no reading.
+    (`tools.anomaly.likelihood`; 0 until it is known). `novelty[r - 1]`: the same as `ratios` for the last eight
+    points' distance to the closest earlier stretch (`tools.anomaly.novelty`). A point not scored has no reading.
     """
 
     expected: float | None
@@ -172,7 +170,9 @@ class SurpriseModel:
         self._typical = 0.0
         self._is_count = True
         self._likelihood: Likelihood | None = None
-        self._novelty: PatternNovelty | None = None
+        self._novelty = PatternNovelty(
+            record_seconds=RECORD_WINDOW, day_seconds=DAY, margin=RECORD_MARGIN, ranks=MAX_RANK
+        )
 
     def points_per(self, seconds: float) -> float:
         return seconds / self.step if self.step > 0 else 1.0
@@ -197,8 +197,7 @@ class SurpriseModel:
         """A missing or excluded point: it moves time on but teaches nothing."""
         self._track_step(t)
         self._append(t, math.nan)
-        if self._novelty is not None:
-            self._novelty.add(math.nan, scale=None)
+        self._novelty.add(math.nan, scale=None, step=self.step)
 
     def update(self, t: float, value: float) -> Reading:
         self._track_step(t)
@@ -358,14 +357,9 @@ class SurpriseModel:
         return replace(reading, tail=tail) if tail > 0.0 else reading
 
     def _with_novelty(self, reading: Reading, chosen: _Guess, value: float) -> Reading:
-        """The reading with how new the last few points' pattern is, in the spread of the predictor in use."""
-        if self._novelty is None:
-            if self.step <= 0:
-                return reading
-            horizon = int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000))
-            day = int(clamp(self.points_per(DAY), SCALES[1], 300))
-            self._novelty = PatternNovelty(horizon, min_windows=day, margin=RECORD_MARGIN, ranks=MAX_RANK)
-        novelty = self._novelty.add(value, scale=chosen.scale if chosen.ratios else None)
+        """The reading with how new the last points' pattern is, in today's spread (not read while settling)."""
+        scale = chosen.scale if chosen.ratios and not self.settling() else None
+        novelty = self._novelty.add(value, scale=scale, step=self.step)
         return replace(reading, novelty=novelty) if novelty else reading
 
     def _learn(self, predictor: _Predictor, value: float, guess: _Guess) -> None:

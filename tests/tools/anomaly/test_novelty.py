@@ -78,9 +78,10 @@ def test_a_repeating_pattern_is_familiar_and_a_new_shape_at_the_same_level_is_no
     values = cycle + rng.normal(0.0, 1.0, cycle.size)
     notch = 2_400
     values[notch : notch + 6] = 50.0  # the cycle stops for six points at its own average: no value is extreme
-    reading = PatternNovelty(2_000, min_windows=period, margin=1.03, ranks=MAX_RANK)
+    # One point a minute: four weeks of windows are remembered, and they are read once a day of them is there.
+    reading = PatternNovelty(record_seconds=28 * 86_400.0, day_seconds=period * 60.0, margin=1.03, ranks=MAX_RANK)
 
-    ratios = [reading.add(float(value), scale=1.0) for value in values]
+    ratios = [reading.add(float(value), scale=1.0, step=60.0) for value in values]
 
     assert all(not each or each[1] < 1.0 for each in ratios[4 * period : notch])
     assert max(each[1] for each in ratios[notch : notch + 6]) > 1.0
