@@ -21,7 +21,8 @@ SIGNING_SECRET = "bench-signing-secret"
 
 
 def signed_mention(*, text: str, ts: str) -> tuple[bytes, dict[str, str]]:
-    """An Events API `app_mention` delivery in channel C0GROWTH, signed with `SIGNING_SECRET`: (body, headers)."""
+    """An Events API `app_mention` delivery in channel C0GROWTH, as Slack sends it, signed with `SIGNING_SECRET`:
+    (body, headers)."""
     envelope = {
         "token": "bench",
         "team_id": "T0LOOKOUT",
@@ -39,6 +40,10 @@ def signed_mention(*, text: str, ts: str) -> tuple[bytes, dict[str, str]]:
             "team": "T0LOOKOUT",
         },
         "authorizations": [{"team_id": "T0LOOKOUT", "user_id": "U0LOOKOUT", "is_bot": True}],
+        # Slack sends both with every `event_callback`; without the first, the bot asks `conversations.info`
+        # whether the channel is shared (as it must for a delivery that does not say).
+        "is_ext_shared_channel": False,
+        "event_context": "4-" + uuid.uuid4().hex,
     }
     body = json.dumps(envelope)
     timestamp = str(int(time.time()))
