@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
 
 
+# Connections a process keeps open (more are opened for a burst, up to 10 beyond this, and closed after it).
+POOL_SIZE = 10
+
+
 def async_url(database_url: str) -> URL:
     """Map the URLs operators write (`sqlite:///…`, `postgresql://…`) onto the async drivers we ship."""
     url = make_url(database_url)
@@ -59,9 +63,14 @@ class Database:
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict[str, object] = {"echo": echo}
         if self.is_postgres:
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+            kwargs.update(pool_size=POOL_SIZE, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
         else:
             kwargs.update(connect_args={"timeout": 30})
+            if self.url.database and self.url.database != ":memory:":
+                # As many kept as PostgreSQL's: with SQLAlchemy's default five, the sixth to eighth answers stored at
+                # once (each waits its turn for SQLite's one writer) opened a connection and closed it again, a thread
+                # and four pragmas each time (0.4 per answer in `lookout bench agent`).
+                kwargs.update(pool_size=POOL_SIZE, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
