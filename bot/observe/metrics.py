@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.metrics_core import CounterMetricFamily, Metric
 
 from bot.observe.genai import GenAiMetrics
 from bot.observe.request_counts import RequestCounts, RequestCountsCollector
@@ -77,10 +80,39 @@ class Metrics:
 
         # Every model request's tokens and duration, by the OpenTelemetry GenAI conventions (bot.observe.genai).
         self.gen_ai = GenAiMetrics(self.registry)
+        # The answer queue's own plain numbers (`bot.platform.background`), read when `/metrics` is.
+        self._answer_waits = _AnswerWaits(self.registry)
 
     def request_metrics(self, kind: str) -> RequestCounts:
         """The numbers the front door updates for requests of `kind` ("event", "form" or "socket")."""
         return self._requests.for_kind(kind)
 
+    def read_answer_waits(self, source: Callable[[], tuple[int, float]]) -> None:
+        """Show the answer queue's waits: `source()` is (answers that waited, seconds they waited in all)."""
+        self._answer_waits.source = source
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _AnswerWaits:
+    """How many answers waited to start, and for how long in all: kept by the queue as plain numbers (it counts in
+    the event loop, where a prometheus_client counter's lock is a cost for nothing) and turned into counters here."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.source: Callable[[], tuple[int, float]] = lambda: (0, 0.0)
+        registry.register(self)
+
+    def collect(self) -> Iterable[Metric]:
+        waited, seconds = self.source()
+        count = CounterMetricFamily(
+            "lookout_answers_waited",
+            "Answers that did not start when queued: they waited behind acks in flight or for a free slot.",
+            value=waited,
+        )
+        total = CounterMetricFamily(
+            "lookout_answer_wait_seconds",
+            "Time queued answers spent waiting to start, added up.",
+            value=seconds,
+        )
+        return [count, total]

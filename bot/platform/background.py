@@ -71,6 +71,12 @@ class BackgroundWork:
         self._second_look = False  # the scheduled check is the second look after a late one
         # A burst was seen and not yet seen to end: only the timer's look (`_check`) may call it over.
         self._in_burst = False
+        self._waited = 0  # answers that did not start when queued
+        self._waited_seconds = 0.0  # how long they waited, added up
+
+    def wait_totals(self) -> tuple[int, float]:
+        """(answers that did not start when queued, seconds they waited in all): `/metrics` shows them."""
+        return self._waited, self._waited_seconds
 
     @property
     def queued(self) -> int:
@@ -98,9 +104,10 @@ class BackgroundWork:
         Counted as in flight from now on (`wait_idle` waits for it). `job` handles its own errors; anything that
         escapes is logged, never raised here.
         """
-        self._waiting.append((time.monotonic(), job))
+        now = time.monotonic()
+        self._waiting.append((now, job))
         self._event().clear()
-        self._start_waiting()
+        self._start_waiting(now=now)
 
     def _may_start(self, now: float, *, waited_since: float, overdue_only: bool = False) -> bool:
         if self._running >= self._max_running:
@@ -118,10 +125,13 @@ class BackgroundWork:
         # run before the requests that arrived meanwhile are read. Only the timer's look ends a burst (`_check`).
         return not self._in_burst
 
-    def _start_waiting(self, *, overdue_only: bool = False) -> None:
-        now = time.monotonic()
+    def _start_waiting(self, *, overdue_only: bool = False, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
         while self._waiting and self._may_start(now, waited_since=self._waiting[0][0], overdue_only=overdue_only):
-            _, job = self._waiting.popleft()
+            queued, job = self._waiting.popleft()
+            if queued < now:
+                self._waited += 1
+                self._waited_seconds += now - queued
             self._running += 1
             self.spawn(self._run(job), name="answer")
         # While answers wait or a burst is on, look again when it may have passed.

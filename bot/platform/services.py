@@ -45,3 +45,6 @@ class Services:
     # per property limit): one shared by the agent, digests and alerts, so the limit holds across the process.
     # Closed by whoever closes the process (`RunningServer.stop`, `lookout digest`, `lookout ask`).
     google_runtime: GoogleRuntime = field(default_factory=GoogleRuntime)
+
+    def __post_init__(self) -> None:
+        self.metrics.read_answer_waits(self.background.wait_totals)
