@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -47,6 +48,12 @@ MAX_RUNNING = 64
 # ack) would otherwise hold answers forever. Well inside "answered within seconds", and longer than a flood this
 # replica can ack (3,000 mentions take ~1.3 s in `lookout bench ack`).
 MAX_WAIT_SECONDS = 5.0
+# Answers held behind a flood's acks start once the front door has had no request for this long. Between two
+# deliveries of a flood it is idle for less: requests arrive back to back, since the replica acks slower than they
+# come (at its limit, 2,300/s on the bench machine and ~500/s on a loaded one, one every 0.4-2 ms, and dozens of
+# connections wait with their next one). Steady traffic leaves longer gaps (200 mentions/s, each acked in ~2 ms:
+# ~3 ms idle between them), so answers it holds start within a millisecond of their gap.
+QUIET_SECONDS = 0.001
 
 
 class BackgroundWork:
@@ -67,8 +74,11 @@ class BackgroundWork:
         self._clock = clock
         self._running = 0
         self._acking = 0  # requests at the front door not acked yet
+        self._idle_since = -math.inf  # when the last pending ack went out
+        self._quiet = False  # the front door has been idle for QUIET_SECONDS since `_idle_since`
         self._waiting: deque[tuple[float, Job]] = deque()
-        self._timer: asyncio.TimerHandle | None = None  # starts answers that waited `max_wait_seconds`
+        self._timer: asyncio.TimerHandle | None = None  # the next look at held answers (`_look`)
+        self._second_look = False  # the scheduled look is the second one after a late look
         self._waited = 0  # answers that did not start when queued
         self._waited_seconds = 0.0  # how long they waited, added up
 
@@ -84,13 +94,18 @@ class BackgroundWork:
     def request_started(self) -> None:
         """A Slack request reached the front door: no answer starts until it is acked (`request_ended`)."""
         self._acking += 1
+        self._quiet = False
 
     def request_ended(self) -> None:
-        """The request's response is ready (acked, refused or failed): once none is pending, waiting answers start
-        (and one that waited its limit starts now whatever is pending)."""
+        """The request's response is ready (acked, refused or failed)."""
         self._acking -= 1
-        if self._waiting:
-            self._start_waiting(now=self._clock())
+        if not self._waiting:
+            return
+        now = self._clock()
+        if not self._acking:
+            self._idle_since = now
+            self._cancel_look()  # look again once the front door has been quiet, not at the wait limit
+        self._start_waiting(now=now)
 
     def submit(self, job: Job) -> None:
         """Run `job()` as soon as an answer slot is free, after the answers queued before it.
@@ -105,25 +120,52 @@ class BackgroundWork:
         if self._waiting and self._waiting[-1][1] is job:
             self._waited += 1
 
-    def _may_start(self, now: float, *, waited_since: float) -> bool:
+    def _may_start(self, now: float, *, queued: float) -> bool:
         if self._running >= self._max_running:
             return False  # a running answer's end starts the next one
-        return not self._acking or now - waited_since >= self._max_wait
+        if now - queued >= self._max_wait:
+            return True
+        if self._acking:
+            return False
+        # No ack is due: an answer queued since the last one went out starts now; one held behind acks waits until
+        # the front door has stayed quiet (a flood is idle only for moments between its deliveries).
+        return queued > self._idle_since or self._quiet
 
     def _start_waiting(self, *, now: float) -> None:
-        while self._waiting and self._may_start(now, waited_since=self._waiting[0][0]):
+        while self._waiting and self._may_start(now, queued=self._waiting[0][0]):
             queued, job = self._waiting.popleft()
             self._waited_seconds += now - queued  # nothing for an answer started as it was queued
             self._running += 1
             self.spawn(self._run(job), name="answer")
-        # Held behind acks with a slot free: the oldest one starts once it has waited its limit.
         if self._waiting and self._running < self._max_running and self._timer is None:
-            delay = max(self._waiting[0][0] + self._max_wait - now, 0.0)
-            self._timer = asyncio.get_running_loop().call_later(delay, self._overdue)
+            overdue_in = self._waiting[0][0] + self._max_wait - now
+            quiet_in = self._idle_since + QUIET_SECONDS - now
+            delay = overdue_in if self._acking or self._quiet else min(overdue_in, quiet_in)
+            self._timer = asyncio.get_running_loop().call_later(max(delay, 0.0), self._look)
 
-    def _overdue(self) -> None:
-        self._timer = None
-        self._start_waiting(now=self._clock())
+    def _cancel_look(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer, self._second_look = None, False
+
+    def _look(self) -> None:
+        """The timer's look at held answers: the front door has been quiet long enough, or the oldest waited its limit.
+
+        A look that runs late says nothing about the quiet: while the process was paused (a busy machine, a long
+        callback), requests kept arriving, and the event loop reads them only after this callback. It then starts
+        only answers that waited their limit, and looks again `QUIET_SECONDS` later, once those requests were read;
+        that second look decides, late or not.
+        """
+        timer, self._timer = self._timer, None
+        late = timer is not None and asyncio.get_running_loop().time() - timer.when() > QUIET_SECONDS
+        now = self._clock()
+        if late and not self._second_look:
+            self._second_look = True
+            self._timer = asyncio.get_running_loop().call_later(QUIET_SECONDS, self._look)
+        else:
+            self._second_look = False
+            self._quiet = not self._acking and now - self._idle_since >= QUIET_SECONDS
+        self._start_waiting(now=now)
 
     async def _run(self, job: Job) -> None:
         try:
