@@ -2,23 +2,24 @@
 
 It also keeps acks ahead of answers. Slack wants every request acked within 3 s; an answer may take a few seconds.
 Answers (`submit()`) run at most `max_running` at a time, and none starts while the front door has a request that is
-not acked yet (`request_started()` / `request_ended()` bracket each one): such an answer waits, in arrival order,
-until no request is in flight, which is the moment the last pending ack went out, or until it has waited
-`max_wait_seconds`, whatever the load. Nothing is dropped: every queued answer runs, and shutdown waits for the queue
-like for any other in-flight work.
+not acked yet (`request_started()` / `request_ended()` bracket each one). An answer queued while no ack is due starts
+at once; one held behind acks starts, in arrival order, once the front door has had no request for `QUIET_SECONDS`,
+or once it has waited `max_wait_seconds`, whatever the load. Nothing is dropped: every queued answer runs, and
+shutdown waits for the queue like for any other in-flight work.
 
 Why requests in flight, and not their rate or the event loop's lag: what the hold protects is an ack that is due,
 and an answer started while one is due takes the CPU ahead of it (its first steps run before the ack's next one,
 then every step of theirs competes). A flood of deliveries (`lookout bench ack`: 32 connections, 3,000 mentions)
-keeps requests in flight from its first one to its last, so its answers wait for its end exactly, with no timer
-and no threshold to tune. Steady traffic, even many conversations at once (`lookout bench agent`: 8 at a time), acks
-each request within a millisecond or two, so an answer is held only when it happens to be queued during another
-request's ack, and then only until that ack went out. A rate, by contrast, calls 5 mentions within 10 ms a burst
-whether or not any ack is due, and loop lag rises with the answers' own work and with a busy machine.
+keeps requests in flight from its first one to its last, or leaves the front door idle only for moments between
+two of them, so its answers wait for its end. Steady traffic, even many conversations at once (`lookout bench
+agent`: 8 at a time), acks each request within a millisecond or two and queues its answer after the ack, so no
+answer is held unless it is queued during another request's ack. A rate, by contrast, called 5 mentions within
+10 ms a burst whether or not any ack was due (and held their answers for a 100 ms timer), and loop lag rises with
+the answers' own work and with a busy machine, neither of which an answer's start puts at risk.
 
-A request that arrived but whose handler has not started yet is not seen (the event loop reads it after the
-callback that ends the last ack): answers may then take one step ahead of it. In a flood some request is always
-in its handler, so this happens only between requests, not while acks queue.
+A request that arrived but whose handler has not started yet is not counted (the event loop reads it after the
+callbacks that run now): the quiet is therefore judged by a timer's look, and a look that runs late takes a second
+one (`_look`).
 
 A waiting answer is a small job (a function and the few fields it needs), not a suspended request handler: a
 burst queues thousands of them, and each suspended handler would keep its whole request alive (body, bolt
