@@ -252,7 +252,12 @@ def _fill_gsc(report: DigestReport, data: _GscData) -> None:
 def detect(
     series: dict[date, float], *, day: date, label: str, kind: MetricKind, history_days: int
 ) -> DigestAnomaly | None:
-    """The detector's view of `day`: an incident that started that day or is still going on, if any."""
+    """`day`, if the detector finds it unusual, against the value it expected of that day.
+
+    The detector's notion, not a percentage: an incident opened that day, or one still open and `day` itself still
+    outside the series' ordinary variation (`unusual_latest`). A day inside its noise band is never flagged for
+    belonging to an older incident, nor set against another day's expectation.
+    """
     points = [
         Point(
             timestamp=datetime.combine(when, time()),
@@ -260,19 +265,15 @@ def detect(
         )
         for when in (day - timedelta(days=offset) for offset in range(history_days - 1, -1, -1))
     ]
-    from tools.anomaly.incidents import find_incidents  # the detector (numpy) loads on the first digest
+    from tools.anomaly.incidents import unusual_latest  # the detector (numpy) loads on the first digest
 
-    incidents = find_incidents(points, granularity="daily", series_key=f"digest:{label}")
-    current = next(
-        (i for i in reversed(incidents) if i.start.date() == day or (i.end is None and i.start.date() <= day)), None
+    unusual = unusual_latest(points, granularity="daily", series_key=f"digest:{label}")
+    if unusual is None:
+        return None
+    return DigestAnomaly(
+        metric_label=label,
+        direction=unusual.incident.direction,
+        expected=unusual.expected,
+        actual=unusual.actual,
+        kind=kind,
     )
-    if current is None:
-        return None
-    on_day = current.start.date() == day
-    expected = current.expected if on_day else current.peak_expected
-    actual = current.actual if on_day else series.get(day, current.peak_actual)
-    if (actual - expected > 0) != (current.direction == "up"):
-        # An incident still open from earlier days, but the reported day no longer deviates its way: saying "far
-        # above normal" beside a lower number would be false, and the detector has no other expectation to offer.
-        return None
-    return DigestAnomaly(metric_label=label, direction=current.direction, expected=expected, actual=actual, kind=kind)

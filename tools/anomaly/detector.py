@@ -124,4 +124,5 @@ class AnomalyDetector:
             scored=scored,
             in_incident=step.in_incident,
             kind=step.kind,
+            spreads=reading.stats[0] if reading.stats else 0.0,
         )

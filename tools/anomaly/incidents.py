@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from tools.anomaly.alerting import VISIBLE_DEVIATION
 from tools.anomaly.detector import AnomalyDetector
 from tools.anomaly.models import (
     LARGE_CHANGE,
@@ -59,6 +60,69 @@ def find_incidents(
     incident's fingerprint. `min_volume` drops incidents where neither the expected nor the actual value reaches it
     (default: 10 for count series, 0 otherwise).
     """
+    incidents, _ = _scan(
+        points,
+        granularity=granularity,
+        sensitivity=sensitivity,
+        incomplete_after=incomplete_after,
+        holidays=holidays,
+        series_key=series_key,
+        min_volume=min_volume,
+    )
+    return incidents
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unusual:
+    """The newest point, unusual: the incident it belongs to, the value expected of it and the value it has."""
+
+    incident: Incident
+    expected: float
+    actual: float
+
+
+def unusual_latest(points: Sequence[Point], *, granularity: Granularity, series_key: str = "") -> Unusual | None:
+    """The newest point if the detector finds it unusual (medium sensitivity), against what was expected of it.
+
+    It is unusual when an incident opens on it, or when an incident is still open and the point itself is still
+    outside the series' ordinary variation, the incident's way: at least `VISIBLE_DEVIATION` spreads from the value
+    the detector expected of that point (the bar an alerting value must clear). A point inside its noise band while
+    an incident drags on is not called unusual, and is never set against the expectation of another point (the
+    peak's): a day after a spike, the detector already expects more. A collapse to near zero is measured against
+    the level before it, as the detector ends it (values back above half of it), since a few days of zeros would
+    otherwise become what is expected.
+    """
+    incidents, last = _scan(points, granularity=granularity, series_key=series_key)
+    if last is None or not incidents:
+        return None
+    current = incidents[-1]
+    if current.start == last.timestamp:
+        return Unusual(incident=current, expected=current.expected, actual=current.actual)
+    if current.end is not None or not last.scored or last.expected is None:
+        return None
+    sign = 1.0 if current.direction == "up" else -1.0
+    if current.kind == "near_zero":
+        expected = current.expected
+    elif sign * last.spreads >= VISIBLE_DEVIATION:
+        expected = last.expected
+    else:
+        return None
+    if sign * (last.value - expected) <= 0:
+        return None
+    return Unusual(incident=current, expected=expected, actual=last.value)
+
+
+def _scan(
+    points: Sequence[Point],
+    *,
+    granularity: Granularity,
+    sensitivity: Sensitivity = "medium",
+    incomplete_after: datetime | None = None,
+    holidays: Iterable[date] = (),
+    series_key: str = "",
+    min_volume: float | None = None,
+) -> tuple[list[Incident], Score | None]:
+    """`find_incidents`, and the newest point's score (None without points)."""
     ordered = sorted(points, key=lambda point: point.timestamp)
     if incomplete_after is not None:
         ordered = [point for point in ordered if point.timestamp < incomplete_after]
@@ -71,8 +135,9 @@ def find_incidents(
     persistent_needed = PERSISTENT_POINTS[granularity]
     incidents: list[Incident] = []
     current: _Open | None = None
+    last: Score | None = None
     for point in ordered:
-        score = detector.update(point.timestamp, point.value)
+        score = last = detector.update(point.timestamp, point.value)
         if score.alert:
             direction: Direction = "up" if score.deviation > 0 else "down"
             kind = detector.incident_kind or ("spike" if direction == "up" else "drop")
@@ -92,11 +157,12 @@ def find_incidents(
             current = None
     if current is not None:
         incidents.append(_close(current, end=None, persistent_needed=persistent_needed, series_key=series_key))
-    return [
+    kept = [
         incident
         for incident in incidents
         if max(abs(incident.expected), abs(incident.actual), abs(incident.peak_actual)) >= min_volume
     ]
+    return kept, last
 
 
 def _gap(score: Score, direction: Direction) -> float:

@@ -34,6 +34,8 @@ class Score:
     `alert` is true only on the first point of a new incident; `event` is "recovery" on the point that ends one.
     `kind` is the open incident's kind as judged when it alerted (spike, drop or near_zero; a level shift is only
     known afterwards, see `find_incidents`). `scored` is false during warm-up and for missing or holiday points.
+    `spreads` is this value's own distance from `expected`, signed, in the series' robust spreads (with their noise
+    floors): within one spread is the series' ordinary variation (0 when nothing was expected).
     """
 
     timestamp: datetime
@@ -47,6 +49,7 @@ class Score:
     scored: bool
     in_incident: bool
     kind: IncidentKind | None = None
+    spreads: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

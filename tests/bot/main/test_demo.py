@@ -58,6 +58,16 @@ async def test_prints_the_digest_and_the_planted_incident_alert_as_readable_text
     assert '"type"' not in printed and "*Sessions*" not in printed and ":red_circle:" not in printed
 
 
+async def test_the_digest_calls_only_days_outside_their_own_variation_unusual(tmp_path: Path) -> None:
+    # Dec 3's clicks (+15 % on last Thursday, in the season after Black Friday) are what the detector expects by then:
+    # no warning, though its incident from Black Friday is still open. Black Friday weekend itself is unusual.
+    ordinary = await run_demo(tmp_path)
+    black_friday = await run_demo(tmp_path, now=datetime(2026, 12, 1, 15, 8, tzinfo=UTC))
+
+    assert "unusually" not in ordinary
+    assert "⚠️ Nov 28: Organic clicks unusually high, 3,254 against about 2,474 expected." in black_friday
+
+
 async def test_writes_the_digest_and_alert_charts(tmp_path: Path) -> None:
     printed = await run_demo(tmp_path)
 

@@ -8,6 +8,7 @@ import pytest
 
 from tests.tools.anomaly.series import daily, hourly, scaled
 from tools.anomaly import Point, find_incidents, fingerprint
+from tools.anomaly.incidents import unusual_latest
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -141,3 +142,52 @@ def test_points_may_arrive_unordered() -> None:
 
     assert find_incidents(shuffled, granularity="daily") == find_incidents(points, granularity="daily")
     assert points[1].timestamp - points[0].timestamp == timedelta(days=1)
+
+
+def test_the_newest_point_is_unusual_the_day_a_spike_opens() -> None:
+    points = scaled(daily(90, seed=4), 89, 90, 2.5)
+
+    unusual = unusual_latest(points, granularity="daily")
+
+    assert unusual is not None
+    assert unusual.incident.direction == "up"
+    assert unusual.actual == points[-1].value
+    assert unusual.actual > 2 * unusual.expected
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_no_clean_day_is_unusual(seed: int) -> None:
+    points = daily(90, seed=seed)
+
+    assert [day for day in range(40, 91) if unusual_latest(points[:day], granularity="daily")] == []
+
+
+def test_a_day_back_inside_its_noise_is_not_unusual_while_the_incident_stays_open() -> None:
+    # A sale lifts a steady series by 70 % for four days, then the season keeps it 30 % up: the detector's incident
+    # stays open for days while it learns the new level, and days that it already expects are not unusual.
+    points = scaled(scaled(daily(100, seed=9), 80, 84, 1.7), 84, 100, 1.3)
+
+    verdicts = {day: unusual_latest(points[: day + 1], granularity="daily") for day in range(80, 100)}
+    still_open = {
+        day
+        for day in verdicts
+        if (found := find_incidents(points[: day + 1], granularity="daily"))
+        and found[-1].end is None
+        and found[-1].start == points[80].timestamp
+    }
+
+    assert verdicts[80] is not None and verdicts[80].actual == points[80].value
+    assert any(verdicts[day] is None for day in still_open)
+    for verdict in verdicts.values():
+        # Each verdict is against the day's own expectation (never the sale's first day's), and the day is above it.
+        assert verdict is None or verdict.actual > verdict.expected
+
+
+def test_a_collapse_stays_unusual_against_the_level_before_it() -> None:
+    points = scaled(daily(90, seed=3), 80, 90, 0.003)
+
+    unusual = unusual_latest(points, granularity="daily")
+
+    assert unusual is not None
+    assert unusual.incident.kind == "near_zero"
+    assert unusual.expected > 500 and unusual.actual < 10
