@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.text.escape import escape
+from bot.text.escape import escape, in_code
 
 Block = dict[str, Any]
 
@@ -101,7 +101,7 @@ def trail_line(*, user_id: str, surface: str, action: str, detail: str, at: date
     stamp = int(at.timestamp())
     when = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{at.strftime('%Y-%m-%d %H:%M UTC')}>"
     what = escape(ACTION_NAMES.get(action, action))
-    said = f" `{escape(detail[:150])}`" if detail else ""
+    said = f" `{in_code(escape(detail[:150]))}`" if detail else ""
     return f"• {when} · <@{escape(user_id)}> · {what}{said} · {SURFACE_NAMES.get(surface, escape(surface))}"
 
 

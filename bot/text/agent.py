@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.text.escape import escape
+from bot.text.escape import escape, in_code, in_emphasis
 
 # Slack's native feedback buttons under an answer (`feedback_buttons` in a `context_actions` block), and the
 # ordinary 👍/👎 buttons of answers posted before them, still acked and stored (bot.agent.feedback listens).
@@ -78,7 +78,10 @@ MODELS_UNAVAILABLE = "Sorry, none of the AI models I use are answering right now
 
 def models_key_rejected(*, rejected: Sequence[tuple[str, str]], others_down: bool) -> str:
     """No model answered and at least one provider refused its API key: `rejected` is (provider, variable)."""
-    named = [f"{escape(label)} (`{escape(variable)}`)" if variable else escape(label) for label, variable in rejected]
+    named = [
+        f"{escape(label)} (`{in_code(escape(variable))}`)" if variable else escape(label)
+        for label, variable in rejected
+    ]
     providers = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
     keys = "key" if len(named) == 1 else "keys"
     text = (
@@ -117,8 +120,10 @@ def footer(
 
     `source_links` (Lookout's own report URLs, one per source or None) make each source open its report."""
     links = list(source_links) + [None] * (len(sources) - len(source_links))
+    # The footer is shown in italics (`_…_`): a property's name must not end them.
     parts = [
-        f"<{url}|{escape(source)}>" if url else escape(source) for source, url in zip(sources, links, strict=False)
+        f"<{url}|{in_emphasis(escape(source))}>" if url else in_emphasis(escape(source))
+        for source, url in zip(sources, links, strict=False)
     ]
     parts += [escape(date_range) for date_range in date_ranges]
     model = escape(model_label)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.text.escape import escape, inert
+from bot.text.escape import escape, in_code, in_emphasis, inert
 from bot.text.sample import SAMPLE_NOTE
 
 Block = dict[str, Any]
@@ -68,7 +68,9 @@ def _share(share: float) -> str:
 
 def _segment(value: str) -> str:
     # A segment is GA4's or Search Console's text (a page path, a source, a query): shown, never a link.
-    return f"`{inert(value)}`" if value.startswith("/") or " × /" in value else f"*{inert(value)}*"
+    return (
+        f"`{in_code(inert(value))}`" if value.startswith("/") or " × /" in value else f"*{in_emphasis(inert(value))}*"
+    )
 
 
 def cause_bots(*, segment: str, share: float) -> str:

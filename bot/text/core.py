@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.text.escape import escape, inert
+from bot.text.escape import escape, in_code, in_emphasis, inert
 
 # ---------------------------------------------------------------- mentions and DMs before Google is connected
 
@@ -82,7 +82,7 @@ def unexpected_error(*, reference: str) -> str:
 
 
 def unknown_command(*, command: str) -> str:
-    return f"I don't answer `{inert(command)}` any more. `/lookout help` lists what I can do."
+    return f"I don't answer `{in_code(inert(command))}` any more. `/lookout help` lists what I can do."
 
 
 def interrupted_answer(*, reference: str) -> str:
@@ -132,7 +132,7 @@ HOME_HELP_FOOTER = "`/lookout help` lists every command."
 
 def home_workspace_line(*, workspace_name: str) -> str:
     name = escape(workspace_name) if workspace_name else "this workspace"
-    return f":large_green_circle: Installed in *{name}*."
+    return f":large_green_circle: Installed in *{in_emphasis(name)}*."
 
 
 # ---------------------------------------------------------------- terminal: a newcomer's first `make run`

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from bot.text.escape import escape, inert, strip_mentions
+from bot.text.escape import escape, in_code, in_emphasis, inert, strip_mentions
 
 NOT_AVAILABLE = "n/a"  # a change that cannot be computed (no value a week before)
 LOWER_IS_BETTER = " (lower is better)"
@@ -49,7 +49,7 @@ def short_day(day: date) -> str:
 def heading(*, title: str, day: date, sources_read: list[str]) -> str:
     """`*Acme — Monday Nov 17*  ·  GA4 + Search Console`, naming only the sources the digest has numbers from."""
     read = "  ·  " + " + ".join(sources_read) if sources_read else ""
-    return f"*{inert(title)} — {long_day(day)}*{read}"
+    return f"*{in_emphasis(inert(title))} — {long_day(day)}*{read}"
 
 
 def search_console_day(day: date) -> str:
@@ -58,7 +58,7 @@ def search_console_day(day: date) -> str:
 
 def metric_line(*, label: str, value: str, vs_last_week: str, vs_median: str, day: date) -> str:
     """One KPI in full: value, change against the same weekday a week before and against the 4-week median."""
-    return f"*{escape(label)}*  {value}  ·  {vs_last_week} vs last {weekday(day)}  ·  {vs_median} vs 4-week median"
+    return f"*{in_emphasis(escape(label))}*  {value}  ·  {vs_last_week} vs last {weekday(day)}  ·  {vs_median} vs 4-week median"
 
 
 def compact_metric(*, label: str, value: str, vs_last_week: str, day: date) -> str:
@@ -69,7 +69,7 @@ def compact_metric(*, label: str, value: str, vs_last_week: str, day: date) -> s
 def mover_line(*, rising: bool, kind: Literal["page", "query", "other"], label: str, amount: str, metric: str) -> str:
     arrow = ":chart_with_upwards_trend:" if rising else ":chart_with_downwards_trend:"
     if kind == "page":
-        shown = f"`{inert(label)}`"
+        shown = f"`{in_code(inert(label))}`"
     elif kind == "query":
         shown = f":mag: “{inert(label)}”"
     else:
@@ -81,9 +81,7 @@ def unusual_day(*, day: date, metric: str, high: bool, actual: str, expected: st
     # "Unusually high/low" rather than "far above": the detector flags what is unusual for this series, which can be
     # a modest percentage on a steady one; the two numbers say how far. No verb, so "Sessions"/"Revenue" both read.
     word = "high" if high else "low"
-    return (
-        f":warning: {short_day(day)}: *{escape(metric)}* unusually {word}, {actual} against about {expected} expected."
-    )
+    return f":warning: {short_day(day)}: *{in_emphasis(escape(metric))}* unusually {word}, {actual} against about {expected} expected."
 
 
 def sources_line(*, property_label: str, site_label: str) -> str:

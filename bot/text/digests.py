@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.text.escape import escape, inert, strip_mentions
+from bot.text.escape import escape, in_code, in_emphasis, inert, strip_mentions
 
 
 def short_range(start: date, end: date) -> str:
@@ -34,14 +34,14 @@ def month_name(day: date) -> str:
 
 def weekly_heading(*, title: str, start: date, end: date, previous: str, year_ago: str) -> str:
     return (
-        f"*{inert(title)} — week of {short_range(start, end)}, {end.year}*  ·  vs {previous} "
+        f"*{in_emphasis(inert(title))} — week of {short_range(start, end)}, {end.year}*  ·  vs {previous} "
         f"and the same week last year ({year_ago})"
     )
 
 
 def monthly_heading(*, title: str, month: date, previous: date, year_ago: date) -> str:
     return (
-        f"*{inert(title)} — {month_name(month)}*  ·  vs {month_name(previous)} "
+        f"*{in_emphasis(inert(title))} — {month_name(month)}*  ·  vs {month_name(previous)} "
         f"and the same month last year ({month_name(year_ago)})"
     )
 
@@ -52,7 +52,7 @@ def versus(*, weekly: bool) -> str:
 
 
 def kpi_line(*, label: str, value: str, vs_previous: str, vs_year: str, unit: str) -> str:
-    return f"*{escape(label)}*  {value}  ·  {vs_previous} {unit}  ·  {vs_year} y/y"
+    return f"*{in_emphasis(escape(label))}*  {value}  ·  {vs_previous} {unit}  ·  {vs_year} y/y"
 
 
 WINS = "Wins"
@@ -78,7 +78,7 @@ def channel_label(label: str) -> str:
 
 
 def page_label(label: str) -> str:
-    return f"`{inert(label)}`"
+    return f"`{in_code(inert(label))}`"
 
 
 def query_label(label: str) -> str:
@@ -135,7 +135,7 @@ def no_year_ago(*, weekly: bool) -> str:
 
 
 def unknown_kpis(*, names: list[str]) -> str:
-    listed = ", ".join(f"`{inert(name)}`" for name in names)
+    listed = ", ".join(f"`{in_code(inert(name))}`" for name in names)
     return (
         f"Not in this GA4 property, so left out: {listed}. Choose KPIs again in App Home or with "
         "`/lookout digest #channel weekly kpis=…`."

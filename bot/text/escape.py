@@ -10,6 +10,10 @@ away the link: a Markdown link keeps its label and loses its destination, a refe
 one, and a URL is shown defanged (`https[:]//evil[.]example/b`), readable but not clickable. Every rule works
 within one line, so text streamed line by line (as the agent releases it) gets exactly what the whole would.
 Links Lookout builds itself (buttons, `<url|label>` in our own sentences) never pass through here.
+
+Formatting last: mrkdwn has no escape for `*`, `_`, `~` or a backtick, so a value holding one could close
+Lookout's bold, italics or code early, or open its own. Inside formatting (`in_emphasis`, `in_code`) those
+characters are shown as look-alikes that Slack does not read as markup; outside it they are left as written.
 """
 
 from __future__ import annotations
@@ -33,6 +37,22 @@ _BARE_BROADCAST = re.compile(r"(?<![\w`])@(channel|here|everyone)\b", re.IGNOREC
 def escape(value: object) -> str:
     """Escape `&`, `<` and `>` so the value shows as written and cannot form a Slack control sequence."""
     return str(value).translate(_ESCAPES)
+
+
+# Look-alikes Slack does not format with: asterisk operator, modifier letter low macron, tilde operator, modifier
+# letter grave accent. Only inside formatting, where the real character would end it: a page path keeps its `_`.
+_EMPHASIS_LOOKALIKES = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
+_CODE_LOOKALIKES = str.maketrans({"`": "\u02cb"})
+
+
+def in_emphasis(text: str) -> str:
+    """Escaped text for inside `*…*`, `_…_` or `~…~`: its own formatting characters become look-alikes."""
+    return text.translate(_EMPHASIS_LOOKALIKES)
+
+
+def in_code(text: str) -> str:
+    """Escaped text for inside backticks: a backtick becomes a look-alike (nothing else formats inside code)."""
+    return text.translate(_CODE_LOOKALIKES)
 
 
 def strip_mentions(text: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.text.escape import escape, inert
+from bot.text.escape import escape, in_code, inert
 
 Blocks = list[dict[str, Any]]  # Block Kit JSON, exactly as Slack takes it
 
@@ -210,7 +210,7 @@ def auto_selected(*, property_label: str | None, site_url: str | None) -> str:
     if property_label:
         parts.append(f"GA4 property *{inert(property_label)}*")
     if site_url:
-        parts.append(f"Search Console site `{escape(site_url)}`")
+        parts.append(f"Search Console site `{in_code(escape(site_url))}`")
     if not parts:
         return ""
     return "I'll use the " + " and the ".join(parts) + " for this workspace (the only ones this account can see)."

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.text.escape import escape, inert
+from bot.text.escape import escape, in_code, in_emphasis, inert
 from bot.text.google import (
     ACTION_PICK_PROPERTY,
     ACTION_PICK_SITE,
@@ -102,26 +102,26 @@ SITE_USAGE = (
 
 def measurement_id_refused(value: str) -> str:
     return (
-        f"`{inert(value)}` is a measurement ID. I need the numeric property ID: {PROPERTY_ID_HELP}. "
+        f"`{in_code(inert(value))}` is a measurement ID. I need the numeric property ID: {PROPERTY_ID_HELP}. "
         "Then run `/lookout property 123456789`."
     )
 
 
 def universal_analytics_refused(value: str) -> str:
     return (
-        f"`{inert(value)}` is a Universal Analytics ID, and Universal Analytics no longer collects data. "
+        f"`{in_code(inert(value))}` is a Universal Analytics ID, and Universal Analytics no longer collects data. "
         f"I need the numeric ID of a GA4 property: {PROPERTY_ID_HELP}."
     )
 
 
 def not_a_property_id(value: str) -> str:
-    return f"`{inert(value)}` isn't a GA4 property ID. I need the numeric property ID: {PROPERTY_ID_HELP}."
+    return f"`{in_code(inert(value))}` isn't a GA4 property ID. I need the numeric property ID: {PROPERTY_ID_HELP}."
 
 
 def property_not_visible(property_id: str, *, email: str | None) -> str:
     account = f" ({escape(email)})" if email else ""
     return (
-        f"The connected Google account{account} can't see GA4 property `{inert(property_id)}`. "
+        f"The connected Google account{account} can't see GA4 property `{in_code(inert(property_id))}`. "
         "Check the number, or ask for access to that property in GA4 → Admin → Property access management."
     )
 
@@ -129,22 +129,26 @@ def property_not_visible(property_id: str, *, email: str | None) -> str:
 def site_not_visible(site: str, *, email: str | None, available: list[str]) -> str:
     account = f" ({escape(email)})" if email else ""
     # `site` is what the person typed (the sites Google lists are shown as they are: those are verified).
-    text = f"The connected Google account{account} can't see the Search Console site `{inert(site)}`."
+    text = f"The connected Google account{account} can't see the Search Console site `{in_code(inert(site))}`."
     if available:
-        listed = ", ".join(f"`{escape(s)}`" for s in available[:10])
+        listed = ", ".join(f"`{in_code(escape(s))}`" for s in available[:10])
         text += f" It can see: {listed}."
     return text
 
 
 def property_chosen(*, name: str | None, property_id: str, channel_id: str) -> str:
-    label = f"*{inert(name)}* (`properties/{escape(property_id)}`)" if name else f"`properties/{escape(property_id)}`"
+    label = (
+        f"*{in_emphasis(inert(name))}* (`properties/{escape(property_id)}`)"
+        if name
+        else f"`properties/{escape(property_id)}`"
+    )
     where = f"in <#{escape(channel_id)}>" if channel_id else "for this workspace"
     return f"Got it: I'll use GA4 property {label} {where}."
 
 
 def site_chosen(*, site_url: str, channel_id: str) -> str:
     where = f"in <#{escape(channel_id)}>" if channel_id else "for this workspace"
-    return f"Got it: I'll use Search Console site `{escape(site_url)}` {where}."
+    return f"Got it: I'll use Search Console site `{in_code(escape(site_url))}` {where}."
 
 
 def channel_choice_reset(channel_id: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.text.escape import escape, inert
+from bot.text.escape import escape, in_code, inert
 
 Block = dict[str, Any]
 
@@ -71,7 +71,7 @@ NEED_ID = "Which note? Give its number from `/lookout notes`, e.g. `/lookout not
 
 
 def bad_date(*, value: str) -> str:
-    return f"`{inert(value)}` isn't a date I understand. Use `YYYY-MM-DD`, e.g. `2026-11-12`."
+    return f"`{in_code(inert(value))}` isn't a date I understand. Use `YYYY-MM-DD`, e.g. `2026-11-12`."
 
 
 def date_out_of_range(*, earliest: date, latest: date) -> str:
@@ -109,7 +109,7 @@ def removed(*, note_id: int, day: date) -> str:
 
 
 def no_such_note(*, value: str) -> str:
-    return f"There's no note `{inert(value)}` in this workspace. `/lookout notes` lists them."
+    return f"There's no note `{in_code(inert(value))}` in this workspace. `/lookout notes` lists them."
 
 
 def not_yours(*, note_id: int) -> str:

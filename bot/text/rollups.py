@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.text.digests import dated_range, month_name, short_range
-from bot.text.escape import escape, inert
+from bot.text.escape import escape, in_emphasis, inert
 
 ROLLUP_WORDS = ("rollup", "roll-up")
 PROPERTIES_PREFIX = "properties="
@@ -46,7 +46,7 @@ def figure(*, label: str, value: str, change: str) -> str:
 
 
 def property_line(*, marker: str, name: str, figures: list[str]) -> str:
-    return f"{marker} *{inert(name)}*  ·  " + "  ·  ".join(figures)
+    return f"{marker} *{in_emphasis(inert(name))}*  ·  " + "  ·  ".join(figures)
 
 
 def total_line(*, count: int, figures: list[str]) -> str:
@@ -71,7 +71,7 @@ _WHY = {
 
 def failure_line(*, name: str, property_id: str, failure: str) -> str:
     shown = f"{inert(name)} (properties/{escape(property_id)})" if name else f"properties/{escape(property_id)}"
-    return f"⚠️ Couldn't read *{shown}*: {_WHY.get(failure, _WHY['unavailable'])}"
+    return f"⚠️ Couldn't read *{in_emphasis(shown)}*: {_WHY.get(failure, _WHY['unavailable'])}"
 
 
 def more_line(*, more: int, cap: int, channel_hint: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.text.escape import escape, inert
+from bot.text.escape import escape, in_code, in_emphasis, inert
 from bot.text.plan import field_words
 from bot.text.sample import SAMPLE_NOTE
 from storage.tables.rules import RuleCondition, RuleSource
@@ -69,9 +69,9 @@ def describe(
 ) -> str:
     """The rule as one line of mrkdwn, e.g. "`sessions` drops 30 % daily, where `sessionDefaultChannelGroup` =
     *Organic Search*"."""
-    text = f"`{inert(metric)}` {escape(condition)} {_threshold(threshold=threshold, percent=percent)} {escape(window)}"
+    text = f"`{in_code(inert(metric))}` {escape(condition)} {_threshold(threshold=threshold, percent=percent)} {escape(window)}"
     if dimension:
-        text += f", where `{inert(dimension)}` = *{inert(dimension_value)}*"
+        text += f", where `{in_code(inert(dimension))}` = *{in_emphasis(inert(dimension_value))}*"
     return text
 
 
@@ -87,7 +87,7 @@ def rule_created(
         f"I {verb} {escape(meaning)}, post one alert when the rule is breached and a note in its thread when it "
         f"recovers. `/lookout unsubscribe {rule_id}` removes it.",
     ]
-    lines.extend(f"_{escape(note)}_" for note in corrections)
+    lines.extend(f"_{in_emphasis(escape(note))}_" for note in corrections)
     if sample:
         lines.append(f"_{SAMPLE_NOTE}: the rule reads the sample property until you connect Google._")
     return "\n".join(lines)
@@ -95,8 +95,8 @@ def rule_created(
 
 def problem(code: str, *, value: str = "", close: tuple[str, ...] = ()) -> str:
     """What is wrong with a rule as written (`tools.rules.spec.Problem` codes)."""
-    shown = f"`{inert(value)}`"
-    closest = f" Did you mean {', '.join(f'`{inert(name)}`' for name in close)}?" if close else ""
+    shown = f"`{in_code(inert(value))}`"
+    closest = f" Did you mean {', '.join(f'`{in_code(inert(name))}`' for name in close)}?" if close else ""
     texts = {
         "need_metric": "Which metric? e.g. `sessions`, `keyEvents`, `totalRevenue`, or Search Console's `clicks`.",
         "bad_condition": f"{shown} isn't a condition. Use `drops`, `rises`, `below` or `above`."
@@ -203,7 +203,7 @@ def rule_headline(
         side = "below" if spec.condition is RuleCondition.BELOW else "above"
         title = f"{metric} {side} {_threshold(threshold=spec.threshold, percent=spec.percent)}"
         detail = _value(spec, current)
-    return f"{icon} *{title}*{_where(spec)} — {_when(start, hourly=hourly)}: {detail}."
+    return f"{icon} *{in_emphasis(title)}*{_where(spec)} — {_when(start, hourly=hourly)}: {detail}."
 
 
 def rule_reminder(spec: RuleSpec, *, rule_id: int) -> str:
@@ -240,7 +240,7 @@ def rule_recovered(spec: RuleSpec, *, current: float, start: datetime, affected:
     hours = max(1, round(affected.total_seconds() / 3600))
     duration = f"{hours} hour{'s' if hours != 1 else ''}" if spec.hourly else _days(round(hours / 24))
     return (
-        f":white_check_mark: Back within the rule: `{inert(spec.metric)}` was {_value(spec, current)} "
+        f":white_check_mark: Back within the rule: `{in_code(inert(spec.metric))}` was {_value(spec, current)} "
         f"{_when(start, hourly=spec.hourly)}. {duration} affected."
     )
 
@@ -265,7 +265,7 @@ def proposal_text(*, description: str, meaning: str, channel_id: str | None, cha
     if channel_id:
         where = f" for {_channel(channel_id)}"
     elif channel_name:
-        where = f" for `{inert(channel_name)}`"
+        where = f" for `{in_code(inert(channel_name))}`"
     else:
         where = " for this channel"
     return (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.text.escape import escape, inert
+from bot.text.escape import escape, in_code, inert
 
 DIGEST_USAGE = (
     "digest #channel [weekly [mon…sun] | monthly] [rollup [properties=ID,…]] [HH:MM] [IANA timezone] "
@@ -33,25 +33,27 @@ NEED_CHANNEL = "Which channel? Mention it with `#`, e.g. `#marketing`."
 
 def unknown_channel(*, name: str) -> str:
     return (
-        f"I can't find a channel called `{inert(name)}`. If it's private, invite me first "
+        f"I can't find a channel called `{in_code(inert(name))}`. If it's private, invite me first "
         f"(`/invite @Lookout` in that channel), then try again."
     )
 
 
 def bad_time(*, value: str) -> str:
-    return f"`{inert(value)}` isn't a time I understand. Use 24-hour `HH:MM`, e.g. `09:00` or `17:30`."
+    return f"`{in_code(inert(value))}` isn't a time I understand. Use 24-hour `HH:MM`, e.g. `09:00` or `17:30`."
 
 
 def bad_timezone(*, value: str) -> str:
-    return f"`{inert(value)}` isn't an IANA timezone. Use a name like `Europe/Paris`, `America/New_York` or `UTC`."
+    return f"`{in_code(inert(value))}` isn't an IANA timezone. Use a name like `Europe/Paris`, `America/New_York` or `UTC`."
 
 
 def bad_sensitivity(*, value: str) -> str:
-    return f"`{inert(value)}` isn't a sensitivity. Use `low` (fewest alerts), `medium` or `high` (most alerts)."
+    return (
+        f"`{in_code(inert(value))}` isn't a sensitivity. Use `low` (fewest alerts), `medium` or `high` (most alerts)."
+    )
 
 
 def unexpected_words(*, words: str) -> str:
-    return f"I didn't understand `{inert(words)}`."
+    return f"I didn't understand `{in_code(inert(words))}`."
 
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -66,7 +68,7 @@ WEEKDAY_NEEDS_WEEKLY = "A weekday goes after `weekly`, e.g. `/lookout digest #gr
 
 
 def bad_kpi(*, value: str) -> str:
-    return f"`{inert(value)}` isn't a KPI I know. Choose from: {KPI_WORDS}."
+    return f"`{in_code(inert(value))}` isn't a KPI I know. Choose from: {KPI_WORDS}."
 
 
 def cadence_phrase(*, cadence: str, weekday: int, time_of_day: str, timezone: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 
@@ -13,7 +14,9 @@ from bot.digest import blocks as digest_messages
 from bot.digest.report import Mover, MoverKind
 from bot.fakes.llm_script import LLMFakeServer, RecordedRequest, Reply, ScriptedToolCall
 from bot.fakes.slack_api import FakeSlack
+from bot.text import agent as agent_words
 from bot.text import alerts as alert_messages
+from bot.text import core, digests, google_choices, rollups, rules, subscriptions
 from bot.text import daily_digest as daily_words
 from tests.adversarial.conftest import assert_nothing_pings_or_links, everything_posted
 from tests.bot.agent.test_slack_answers import LAST_WEEK, AgentApp, ask
@@ -137,3 +140,65 @@ def test_digest_and_alert_text_built_from_hostile_data_is_inert(label: str) -> N
     ]
     for text in texts:
         assert_nothing_pings_or_links(text)
+
+
+# Names that would close Lookout's bold, italics or code early, or open their own (mrkdwn has no escape).
+FORMATTING = [
+    "Shop * Main *",
+    "*Sale* _new_ ~old~",
+    "a`b` <!channel> & co",
+    "_*~`",
+    "Acme_UK *PROD*",
+]
+
+
+def _emphasised(name: str) -> list[str]:
+    """Sentences that put a value from outside inside `*…*` or `_…_`."""
+    day = date(2026, 11, 17)
+    return [
+        daily_words.heading(title=name, day=day, sources_read=["GA4"]),
+        daily_words.metric_line(label=name, value="4,210", vs_last_week="−3 %", vs_median="+1 %", day=day),
+        daily_words.unusual_day(day=day, metric=name, high=True, actual="9", expected="4"),
+        digests.weekly_heading(title=name, start=day, end=day, previous="Nov 9–15", year_ago="Nov 10–16, 2025"),
+        digests.monthly_heading(title=name, month=day, previous=day, year_ago=day),
+        digests.kpi_line(label=name, value="912", vs_previous="+14 %", vs_year="+31 %", unit="w/w"),
+        rollups.property_line(marker="📈", name=name, figures=["Sessions 10 (+1 %)"]),
+        rollups.failure_line(name=name, property_id="123", failure="quota"),
+        core.home_workspace_line(workspace_name=name),
+        alert_messages.cause_bots(segment=name, share=0.95),
+        google_choices.property_chosen(name=name, property_id="123", channel_id="C1"),
+        rules.describe(
+            metric="sessions",
+            condition="drops",
+            threshold=30,
+            percent=True,
+            window="daily",
+            dimension="country",
+            dimension_value=name,
+        ),
+        agent_words.footer(sources=[f"GA4 · {name}"], date_ranges=["Nov 9–15"], model_label="Claude Haiku"),
+    ]
+
+
+def _coded(name: str) -> list[str]:
+    """Sentences that put a value from outside inside backticks (where only a backtick formats)."""
+    return [
+        alert_messages.driver_line(dimension="landingPage", value=f"/{name}", change=-120.0, share=0.5),
+        rules.describe(metric=name, condition="drops", threshold=30, percent=True, window="daily"),
+        subscriptions.unknown_channel(name=name),
+    ]
+
+
+@pytest.mark.parametrize("name", FORMATTING)
+def test_a_name_with_formatting_characters_cannot_change_lookouts_formatting(name: str) -> None:
+    # Each sentence keeps exactly the formatting characters it has with a plain name: the name's own show as
+    # look-alikes, so they neither end Lookout's bold, italics or code nor start their own.
+    sentences = [
+        *((hostile, plain, "*_~`") for hostile, plain in zip(_emphasised(name), _emphasised("Acme"), strict=True)),
+        *((hostile, plain, "`") for hostile, plain in zip(_coded(name), _coded("Acme"), strict=True)),
+    ]
+    for hostile, plain, markers in sentences:
+        for marker in markers:
+            assert hostile.count(marker) == plain.count(marker), (marker, hostile)
+        assert_nothing_pings_or_links(hostile)
+        assert "&amp;" in hostile or "&" not in name

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bot.text.escape import escape, inert, safe_model_text, strip_mentions
+from bot.text.escape import escape, in_code, in_emphasis, inert, safe_model_text, strip_mentions
 
 
 def test_escape_covers_the_three_control_characters() -> None:
@@ -87,3 +87,10 @@ def test_line_by_line_gives_exactly_what_the_whole_gives() -> None:
     text = "Top pages:\n- [Log in](https://evil.example/b)\n- www.evil.example\n[Log in]: https://e.example\nok"
     lines = text.splitlines(keepends=True)
     assert "".join(safe_model_text(line) for line in lines) == safe_model_text(text)
+
+
+def test_formatting_characters_become_look_alikes_only_where_they_would_format() -> None:
+    assert in_emphasis("Shop *Sale* _new_ ~old~ `x`") == "Shop ∗Sale∗ ˍnewˍ ∼old∼ ˋxˋ"
+    # Inside code only a backtick can end it: a page path keeps its underscores and asterisks.
+    assert in_code("/blog/my_post*`x`") == "/blog/my_post*ˋxˋ"
+    assert inert("Acme *UK*") == "Acme *UK*"
