@@ -103,7 +103,7 @@ def _ga4_compare_periods(args: Args, where: Where) -> StepView:
 def _ga4_report(args: Args, where: Where, ranges: list[tuple[date, date]]) -> StepView:
     metrics, dims = strings(args.get("metrics")), strings(args.get("dimensions"))
     only = ga4_filters(args.get("dimension_filter"))
-    what = words.listing([words.field_words(m) for m in metrics]) or "a report"
+    what = words.listing([words.field_words(m) for m in metrics]) or words.ANY_REPORT
     return _view(
         title=words.title(words.GA4, what, by=dims, only=only, when=words.ranges_label(ranges)),
         details=words.details(metrics=metrics, by=dims, only=only, dates=words.ranges_label(ranges, year=True)),
@@ -139,9 +139,13 @@ def _gsc_search_analytics(args: Args, where: Where) -> StepView:
     dims = strings(args.get("dimensions"))
     only, simple = gsc_filters(args.get("dimension_filter_groups"))
     search_type = args.get("search_type")
-    extra = f"Search type: {search_type}" if isinstance(search_type, str) and search_type != "web" else ""
+    extra = (
+        words.SEARCH_TYPE.format(search_type=search_type)
+        if isinstance(search_type, str) and search_type != "web"
+        else ""
+    )
     return _view(
-        title=words.title(words.SEARCH_CONSOLE, "clicks", by=dims, only=only, when=words.ranges_label(ranges)),
+        title=words.title(words.SEARCH_CONSOLE, words.CLICKS_WHAT, by=dims, only=only, when=words.ranges_label(ranges)),
         details=words.details(
             metrics=words.GSC_METRICS, by=dims, only=only, dates=words.ranges_label(ranges, year=True), extra=extra
         ),
@@ -233,9 +237,9 @@ def _explain_change(args: Args, where: Where) -> StepView:
     is_gsc = source == "gsc" or (source is None and metric in ("clicks", "impressions"))
     ranges = periods(args, where.search_console_today if is_gsc else where.ga4_today)
     dims = strings(args.get("dimensions"))
-    title = words.EXPLAIN_TITLE.format(metric=words.field_words(metric) or "the numbers")
+    title = words.EXPLAIN_TITLE.format(metric=words.field_words(metric) or words.ANY_NUMBERS)
     if ranges:
-        title += f", {words.ranges_label(ranges)}"
+        title = words.DATED_TITLE.format(title=title, when=words.ranges_label(ranges))
     return _view(
         title=title,
         details=words.details(metrics=[metric] if metric else [], by=dims, dates=words.ranges_label(ranges, year=True)),
@@ -266,7 +270,9 @@ def _annotations(args: Args, where: Where) -> StepView:
 
 
 def _propose_alert_rule(args: Args, where: Where) -> StepView:
-    return _view(title=words.RULE_TITLE.format(metric=words.field_words(str(args.get("metric", ""))) or "a metric"))
+    return _view(
+        title=words.RULE_TITLE.format(metric=words.field_words(str(args.get("metric", ""))) or words.ANY_METRIC)
+    )
 
 
 _DESCRIBERS: dict[str, Callable[[Args, Where], StepView]] = {

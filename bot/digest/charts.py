@@ -11,6 +11,7 @@ from bot.digest.periodic_blocks import periodic_chart_title
 from bot.digest.report import DigestReport
 from bot.scheduler.periods import year_before
 from bot.text import alerts as alert_messages
+from bot.text import daily_digest as daily_messages
 from bot.text import digests as periodic_messages
 from storage.tables.schedule import DigestCadence
 from tools.anomaly.watch import Found
@@ -33,7 +34,8 @@ def digest_chart_spec(report: DigestReport) -> ChartInput | None:
         title=digest_messages.chart_title(report)[:100],
         series=[
             ChartSeries(
-                name="Sessions", points=[ChartPoint(x=day.isoformat(), y=value) for day, value in report.chart_series]
+                name=daily_messages.CHART_SERIES,
+                points=[ChartPoint(x=day.isoformat(), y=value) for day, value in report.chart_series],
             )
         ],
     )
@@ -85,11 +87,15 @@ def alert_chart_spec(found: Found) -> ChartInput | None:
     if len(recent) < 2:
         return None
     _label = _labeller(found)
-    series = [ChartSeries(name="This period", points=[ChartPoint(x=_label(p.timestamp), y=p.value) for p in recent])]
+    series = [
+        ChartSeries(
+            name=alert_messages.CHART_THIS_PERIOD, points=[ChartPoint(x=_label(p.timestamp), y=p.value) for p in recent]
+        )
+    ]
     if all(value is not None for _, value in earlier):
         series.append(
             ChartSeries(
-                name="A week before",
+                name=alert_messages.CHART_WEEK_BEFORE,
                 # Its own dates (drawn aligned with this period's), so the legend names the week it shows.
                 points=[ChartPoint(x=_label(p.timestamp - timedelta(weeks=1)), y=value or 0.0) for p, value in earlier],
                 compared=True,

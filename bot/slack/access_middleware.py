@@ -119,7 +119,7 @@ def _refusal_view(text: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "title": {"type": "plain_text", "text": messages.REFUSED_VIEW_TITLE},
-        "close": {"type": "plain_text", "text": "Close"},
+        "close": {"type": "plain_text", "text": messages.REFUSED_VIEW_CLOSE},
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
     }
 

@@ -64,6 +64,7 @@ GUEST_DECLINED = (
 )
 ROLE_UNKNOWN = "I couldn't check your role with Slack just now, so I didn't do anything. Please try again in a minute."
 REFUSED_VIEW_TITLE = "Not changed"
+REFUSED_VIEW_CLOSE = "Close"
 
 # ---------------------------------------------------------------- App Home
 

@@ -124,6 +124,8 @@ def source_context(*, source: str, sensitivity: str, severity: str, sample: bool
 
 
 CHART_HIGHLIGHT = "Unusual"
+CHART_THIS_PERIOD = "This period"
+CHART_WEEK_BEFORE = "A week before"  # dashed
 
 
 def chart_title(*, label: str, hourly: bool) -> str:

@@ -105,6 +105,7 @@ STALE_BUTTON = (
     "`/lookout help` or my Home tab shows what you can do now."
 )
 STALE_FORM_TITLE = "Lookout"
+STALE_FORM_CLOSE = "Close"
 STALE_FORM = (
     "This form is from an older version of Lookout and can't be saved. Close it and start again from "
     "`/lookout help` or my Home tab."

@@ -102,6 +102,9 @@ def notification(*, title: str, day: date, sample: bool, sessions: str = "", vs_
     return f"{head}: {sessions} sessions ({vs_last_week} vs last {weekday(day)})"
 
 
+CHART_SERIES = "Sessions"  # the digest chart's one line
+
+
 def chart_title(*, days: int, title: str) -> str:
     # A file title is plain text (entities would show as typed), so the property's name only loses any mention.
     return f"Sessions, last {days} days — {strip_mentions(title)}"

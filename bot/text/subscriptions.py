@@ -346,3 +346,17 @@ MODAL_ARCHIVED = "This channel is archived, so nothing can be posted there."
 
 def modal_failed(*, reference: str) -> str:
     return f"Sorry, something went wrong on my side (ref {reference}). Nothing was saved. Please try again."
+
+
+# The digest modal's timezone menu: its groups, and a zone as people read it.
+TIMEZONES_YOURS = "Yours"  # the property's or the subscription's own zone, when the common ones lack it
+TIMEZONES_UTC = "UTC"
+TIMEZONES_AMERICAS = "Americas"
+TIMEZONES_EUROPE = "Europe"
+TIMEZONES_AFRICA_MIDDLE_EAST = "Africa and Middle East"
+TIMEZONES_ASIA_PACIFIC = "Asia and Pacific"
+
+
+def zone_label(zone: str) -> str:
+    """`America/New_York` → `America/New York`: the IANA name, without the underscores people do not write."""
+    return zone.replace("_", " ")

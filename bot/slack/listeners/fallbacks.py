@@ -31,7 +31,7 @@ def outdated_form_view() -> dict[str, Any]:
     return {
         "type": "modal",
         "title": {"type": "plain_text", "text": messages.STALE_FORM_TITLE},
-        "close": {"type": "plain_text", "text": "Close"},
+        "close": {"type": "plain_text", "text": messages.STALE_FORM_CLOSE},
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": messages.STALE_FORM}}],
     }
 

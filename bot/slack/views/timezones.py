@@ -5,14 +5,15 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from bot.slack.views.block_kit import Block, option, plain
+from bot.text import subscriptions as messages
 
 # The timezones the digest modal offers, by region: one or more per UTC offset where people work, ≤100 in all
 # (Slack's limit for a select menu). The property's and the subscription's own zone are added when missing, and
 # `/lookout digest` still takes any IANA name.
 COMMON_TIMEZONES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("UTC", ("UTC",)),
+    (messages.TIMEZONES_UTC, ("UTC",)),
     (
-        "Americas",
+        messages.TIMEZONES_AMERICAS,
         (
             "Pacific/Honolulu",
             "America/Anchorage",
@@ -47,7 +48,7 @@ COMMON_TIMEZONES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     (
-        "Europe",
+        messages.TIMEZONES_EUROPE,
         (
             "Atlantic/Reykjavik",
             "Europe/Lisbon",
@@ -77,7 +78,7 @@ COMMON_TIMEZONES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     (
-        "Africa and Middle East",
+        messages.TIMEZONES_AFRICA_MIDDLE_EAST,
         (
             "Africa/Casablanca",
             "Africa/Lagos",
@@ -94,7 +95,7 @@ COMMON_TIMEZONES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     (
-        "Asia and Pacific",
+        messages.TIMEZONES_ASIA_PACIFIC,
         (
             "Asia/Karachi",
             "Asia/Tashkent",
@@ -136,9 +137,11 @@ def timezone_option_groups(*, include: tuple[str, ...] = ()) -> list[Block]:
     extra = [zone for zone in dict.fromkeys(include) if zone and zone not in offered and zone in known]
     groups: list[Block] = []
     if extra:
-        groups.append({"label": plain("Yours"), "options": [option(z.replace("_", " "), z) for z in extra]})
+        groups.append(
+            {"label": plain(messages.TIMEZONES_YOURS), "options": [option(messages.zone_label(z), z) for z in extra]}
+        )
     for label, zones in COMMON_TIMEZONES:
-        options = [option(zone.replace("_", " "), zone) for zone in zones if zone in known]
+        options = [option(messages.zone_label(zone), zone) for zone in zones if zone in known]
         groups.append({"label": plain(label), "options": options})
     return groups
 
