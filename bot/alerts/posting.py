@@ -17,12 +17,10 @@ from zoneinfo import ZoneInfo
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.draft import AlertPolicy, Scan, as_sensitivity, draft, scan
-from bot.digest.compose_parts import GoogleClientFactory, TargetResolver
-from bot.digest.posting import SlackClientFor
+from bot.alerts.wiring import CheckWiring
 from bot.google.problems import GoogleProblem
-from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult, SlackPost
+from bot.scheduler.posting import PostOutcome, PostResult, SlackPost
 from bot.text import alerts as messages
-from storage.db import Database
 from storage.repos.notes import WorkspaceNotes, expected_on
 from storage.repos.schedule import (
     ScheduledSubscription,
@@ -57,23 +55,13 @@ class CheckResult:
 class AlertService:
     def __init__(
         self,
+        wiring: CheckWiring,
         *,
-        database: Database,
-        targets: TargetResolver,
-        google: GoogleClientFactory,
-        slack_client_for: SlackClientFor,
-        poster: ClaimedPoster,
-        clock: Callable[[], datetime],
         cache: ResultCache | None = None,
         chart: ChartRenderer | None = None,
         policy: AlertPolicy | None = None,
     ) -> None:
-        self._database = database
-        self._targets = targets
-        self._google = google
-        self._slack_client_for = slack_client_for
-        self._poster = poster
-        self._clock = clock
+        self._wiring = wiring
         self._cache = cache or ResultCache()
         self._chart = chart
         self._policy = policy or AlertPolicy()
@@ -81,18 +69,18 @@ class AlertService:
     async def check(self, subscription: ScheduledSubscription) -> CheckResult:
         """`AlertChecker.check`: one pass over one alert subscription."""
         try:
-            target = await self._targets.resolve_target(
+            target = await self._wiring.targets.resolve_target(
                 workspace_id=subscription.workspace_id, channel_id=subscription.channel_id
             )
-            clients = await self._google.clients_for(target=target)
+            clients = await self._wiring.google.clients_for(target=target)
             timezone = target.timezone or "UTC"
             # The series are read afresh on every check (a cache of their own); explaining shares the process's.
             scanned = await scan(
                 ctx=target.tool_context(
-                    cache=ResultCache(), ga4=clients.ga4, gsc=clients.gsc, clock=self._clock, timezone=timezone
+                    cache=ResultCache(), ga4=clients.ga4, gsc=clients.gsc, clock=self._wiring.clock, timezone=timezone
                 ),
                 timezone=timezone,
-                now=self._clock(),
+                now=self._wiring.clock(),
                 sensitivity=as_sensitivity(subscription.sensitivity),
                 policy=self._policy,
             )
@@ -101,17 +89,17 @@ class AlertService:
             log.info("alert check for subscription %s skipped: %s", subscription.id, type(problem).__name__)
             return CheckResult(alerts=[], recoveries=[])
         try:
-            client = await self._slack_client_for(subscription.workspace_id)
+            client = await self._wiring.slack_client_for(subscription.workspace_id)
         except LookupError:
             return CheckResult(alerts=[], recoveries=[])
         ctx = target.tool_context(
             cache=self._cache,
             ga4=clients.ga4,
             gsc=clients.gsc,
-            clock=self._clock,
+            clock=self._wiring.clock,
             timezone=timezone,
             admin=clients.admin,
-            notes=WorkspaceNotes(database=self._database, workspace_id=subscription.workspace_id),
+            notes=WorkspaceNotes(database=self._wiring.database, workspace_id=subscription.workspace_id),
         )
         alerts = []
         for group in scanned.groups:
@@ -137,9 +125,9 @@ class AlertService:
         """An "Expected" or "Mute" answer covers it, a Lookout note marks its first day (the property's) expected,
         or it is an event already alerted."""
         subscription_id = subscription.id
-        now = self._clock()
+        now = self._wiring.clock()
         day = group.primary.incident.start.date()  # series timestamps are the property's wall-clock time
-        async with self._database.session() as session:
+        async with self._wiring.database.session() as session:
             if await expected_on(session=session, workspace_id=subscription.workspace_id, day=day):
                 return True
             for fingerprint in similar_keys(group):
@@ -181,7 +169,7 @@ class AlertService:
             if await self._suppressed(subscription, group, started_at=started_at):
                 return None
             drafted = await draft(group, ctx=ctx, scanned=scanned, sensitivity=subscription.sensitivity, sample=sample)
-            async with self._database.session() as session:
+            async with self._wiring.database.session() as session:
                 stored = await create_incident(
                     session=session,
                     incident=AlertIncident(
@@ -193,7 +181,7 @@ class AlertService:
                         direction=incident.direction,
                         severity=incident.severity,
                         started_at=started_at,
-                        opened_at=self._clock(),
+                        opened_at=self._wiring.clock(),
                         summary=drafted.headline,
                         similar_keys="\n".join(similar_keys(group)),
                     ),
@@ -203,7 +191,7 @@ class AlertService:
             blocks = messages.alert_blocks(lines=drafted.lines, context=drafted.context, incident_id=stored.id)
             return SlackPost(text=drafted.headline, blocks=blocks)
 
-        outcome = await self._poster.post_once(
+        outcome = await self._wiring.poster.post_once(
             client=client,
             workspace_id=subscription.workspace_id,
             subscription_id=subscription.id,
@@ -213,7 +201,7 @@ class AlertService:
         )
         if outcome.message_ts is not None and created:
             assert created[0].id is not None
-            async with self._database.session() as session:
+            async with self._wiring.database.session() as session:
                 await set_incident_message(session=session, incident_id=created[0].id, message_ts=outcome.message_ts)
             if outcome.result is PostResult.POSTED and self._chart is not None:
                 await self._upload_chart(client, subscription.channel_id, primary, thread_ts=outcome.message_ts)
@@ -222,7 +210,7 @@ class AlertService:
     async def _follow_up(
         self, subscription: ScheduledSubscription, *, found: Sequence[Found], client: AsyncWebClient, timezone: str
     ) -> list[PostOutcome]:
-        async with self._database.session() as session:
+        async with self._wiring.database.session() as session:
             incidents = await open_incidents(session=session, subscription_id=subscription.id)
         outcomes = []
         for stored in incidents:
@@ -242,7 +230,7 @@ class AlertService:
             hourly = match.series.spec.granularity == "hourly"
             text = messages.recovered(since=end, affected=end - match.incident.start, hourly=hourly)
             follow_up = SlackPost(text=text)
-            outcome = await self._poster.post_once(
+            outcome = await self._wiring.poster.post_once(
                 client=client,
                 workspace_id=subscription.workspace_id,
                 subscription_id=subscription.id,
@@ -251,8 +239,8 @@ class AlertService:
                 thread_ts=stored.message_ts,
                 prepare=_ready(follow_up),
             )
-            async with self._database.session() as session:
-                await close_incident(session=session, incident_id=stored.id, now=self._clock())
+            async with self._wiring.database.session() as session:
+                await close_incident(session=session, incident_id=stored.id, now=self._wiring.clock())
             outcomes.append(outcome)
         return outcomes
 
@@ -261,7 +249,7 @@ class AlertService:
         png = await self._chart(found)
         if png is None:
             return
-        await self._poster.upload_chart(
+        await self._wiring.poster.upload_chart(
             client,
             channel_id=channel_id,
             content=png,

@@ -9,20 +9,17 @@ exactly-once claims as digests and anomaly alerts, so restarts and replicas neve
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.digest.compose_parts import GoogleClientFactory, TargetResolver
-from bot.digest.posting import SlackClientFor
+from bot.alerts.wiring import CheckWiring
 from bot.google.problems import GoogleProblem
-from bot.scheduler.posting import ClaimedPoster, PostOutcome, SlackPost
+from bot.scheduler.posting import PostOutcome, SlackPost
 from bot.text import alerts as alert_messages
 from bot.text import rules as messages
-from storage.db import Database
 from storage.repos.rules import get_rule
 from storage.repos.schedule import (
     ScheduledSubscription,
@@ -76,22 +73,8 @@ class _Judged:
 
 
 class RuleService:
-    def __init__(
-        self,
-        *,
-        database: Database,
-        targets: TargetResolver,
-        google: GoogleClientFactory,
-        slack_client_for: SlackClientFor,
-        poster: ClaimedPoster,
-        clock: Callable[[], datetime],
-    ) -> None:
-        self._database = database
-        self._targets = targets
-        self._google = google
-        self._slack_client_for = slack_client_for
-        self._poster = poster
-        self._clock = clock
+    def __init__(self, wiring: CheckWiring) -> None:
+        self._wiring = wiring
 
     async def check(self, subscription: ScheduledSubscription) -> RuleCheck:
         """`RuleChecker.check`: one pass over one rule."""
@@ -99,10 +82,10 @@ class RuleService:
         if judged is None:
             return RuleCheck()
         try:
-            client = await self._slack_client_for(subscription.workspace_id)
+            client = await self._wiring.slack_client_for(subscription.workspace_id)
         except LookupError:
             return RuleCheck(reading=judged.reading, verdict=judged.verdict)
-        async with self._database.session() as session:
+        async with self._wiring.database.session() as session:
             incidents = await open_incidents(session=session, subscription_id=subscription.id)
         if judged.verdict.breached:
             # Still the breach already alerted: silence until it recovers.
@@ -114,7 +97,7 @@ class RuleService:
         )
 
     async def _judge(self, subscription: ScheduledSubscription) -> _Judged | None:
-        async with self._database.session() as session:
+        async with self._wiring.database.session() as session:
             stored = await get_rule(
                 session=session, workspace_id=subscription.workspace_id, subscription_id=subscription.id
             )
@@ -122,20 +105,20 @@ class RuleService:
             return None
         spec = spec_of(stored.fields())
         try:
-            target = await self._targets.resolve_target(
+            target = await self._wiring.targets.resolve_target(
                 workspace_id=subscription.workspace_id, channel_id=subscription.channel_id
             )
-            clients = await self._google.clients_for(target=target)
+            clients = await self._wiring.google.clients_for(target=target)
             timezone = target.timezone or subscription.timezone or "UTC"
             # A cache of its own: each hourly check reads fresh numbers, on the path digests and alerts use.
             context = target.tool_context(
                 cache=ResultCache(),
                 ga4=clients.ga4 if target.property_id else None,
                 gsc=clients.gsc if target.site_url else None,
-                clock=self._clock,
+                clock=self._wiring.clock,
                 timezone=timezone,
             )
-            reading = await read_rule(spec, ctx=context, now=self._clock(), timezone=timezone)
+            reading = await read_rule(spec, ctx=context, now=self._wiring.clock(), timezone=timezone)
         except (GoogleProblem, GoogleApiError, ToolError, ToolUserError) as problem:
             # Nothing to judge without data; the Google connection tells the person who connected it.
             log.info("rule check for subscription %s skipped: %s", subscription.id, type(problem).__name__)
@@ -158,9 +141,9 @@ class RuleService:
         created: list[AlertIncident] = []
 
         async def prepare() -> SlackPost | None:
-            async with self._database.session() as session:
+            async with self._wiring.database.session() as session:
                 if await active_feedback(
-                    session=session, subscription_id=subscription.id, fingerprint=fingerprint, now=self._clock()
+                    session=session, subscription_id=subscription.id, fingerprint=fingerprint, now=self._wiring.clock()
                 ):
                     return None  # muted
                 headline = messages.rule_headline(
@@ -182,7 +165,7 @@ class RuleService:
                         direction="down" if spec.condition in (RuleCondition.DROPS, RuleCondition.BELOW) else "up",
                         severity=verdict.severity,
                         started_at=started_at,
-                        opened_at=self._clock(),
+                        opened_at=self._wiring.clock(),
                         summary=headline,
                         similar_keys=fingerprint,
                     ),
@@ -191,7 +174,7 @@ class RuleService:
             assert stored.id is not None
             return SlackPost(text=headline, blocks=_alert_blocks(judged, headline=headline, incident_id=stored.id))
 
-        outcome = await self._poster.post_once(
+        outcome = await self._wiring.poster.post_once(
             client=client,
             workspace_id=subscription.workspace_id,
             subscription_id=subscription.id,
@@ -201,7 +184,7 @@ class RuleService:
         )
         if outcome.message_ts is not None and created:
             assert created[0].id is not None
-            async with self._database.session() as session:
+            async with self._wiring.database.session() as session:
                 await set_incident_message(session=session, incident_id=created[0].id, message_ts=outcome.message_ts)
         return outcome
 
@@ -222,7 +205,7 @@ class RuleService:
         async def prepare() -> SlackPost | None:
             return note
 
-        outcome = await self._poster.post_once(
+        outcome = await self._wiring.poster.post_once(
             client=client,
             workspace_id=subscription.workspace_id,
             subscription_id=subscription.id,
@@ -231,8 +214,8 @@ class RuleService:
             thread_ts=incident.message_ts,
             prepare=prepare,
         )
-        async with self._database.session() as session:
-            await close_incident(session=session, incident_id=incident.id, now=self._clock())
+        async with self._wiring.database.session() as session:
+            await close_incident(session=session, incident_id=incident.id, now=self._wiring.clock())
         return outcome
 
 

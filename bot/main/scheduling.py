@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.posting import AlertService
 from bot.alerts.rules import RuleService
+from bot.alerts.wiring import CheckWiring
 from bot.digest.charts import alert_chart, digest_chart
 from bot.digest.jobs import DigestTiming
 from bot.digest.posting import DigestService
@@ -77,17 +78,7 @@ def build_scheduled_work(services: Services, *, claimant: str | None = None) -> 
         rollup_cap=services.settings.lookout_rollup_max_properties,
         concurrency=services.settings.lookout_digest_concurrency,
     )
-    alerts = AlertService(
-        database=services.database,
-        targets=connections,
-        google=connections,
-        slack_client_for=slack_client_for,
-        poster=poster,
-        clock=services.clock,
-        cache=ResultCache(),
-        chart=alert_chart,
-    )
-    rules = RuleService(
+    checks = CheckWiring(
         database=services.database,
         targets=connections,
         google=connections,
@@ -95,6 +86,8 @@ def build_scheduled_work(services: Services, *, claimant: str | None = None) -> 
         poster=poster,
         clock=services.clock,
     )
+    alerts = AlertService(checks, cache=ResultCache(), chart=alert_chart)
+    rules = RuleService(checks)
     return ScheduledWork(digests=digests, alerts=alerts, rules=rules, claimant=claimant, runtime=runtime)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.alerts.rules import RuleService, rule_fingerprint
+from bot.alerts.wiring import CheckWiring
 from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster
 from bot.slack.actions.alerts import record_feedback
@@ -35,12 +36,14 @@ def _service(world: World, *, claimant: str = "replica-1") -> RuleService:
         return world.client()
 
     return RuleService(
-        database=world.database,
-        targets=world.targets,
-        google=FakeGoogleClients(world.google, world.runtime),
-        slack_client_for=slack_client_for,
-        poster=poster,
-        clock=world.clock,
+        CheckWiring(
+            database=world.database,
+            targets=world.targets,
+            google=FakeGoogleClients(world.google, world.runtime),
+            slack_client_for=slack_client_for,
+            poster=poster,
+            clock=world.clock,
+        )
     )
 
 

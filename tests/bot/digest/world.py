@@ -13,6 +13,7 @@ from google.oauth2.credentials import Credentials
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.posting import AlertService
+from bot.alerts.wiring import CheckWiring
 from bot.digest.posting import DigestService
 from bot.fakes.slack_api import FakeSlack, SlackCall
 from bot.google.target import GoogleClients, GoogleTarget
@@ -146,16 +147,15 @@ class World:
         async def slack_client_for(workspace_id: int) -> AsyncWebClient:
             return self.client()
 
-        return AlertService(
+        wiring = CheckWiring(
             database=self.database,
             targets=self.targets,
             google=FakeGoogleClients(self.google, self.runtime, annotations=annotations),
             slack_client_for=slack_client_for,
             poster=poster,
             clock=self.clock,
-            policy=policy,
-            chart=chart,
         )
+        return AlertService(wiring, policy=policy, chart=chart)
 
     async def subscribe(
         self,
