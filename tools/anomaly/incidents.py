@@ -60,14 +60,12 @@ def find_incidents(
     incident's fingerprint. `min_volume` drops incidents where neither the expected nor the actual value reaches it
     (default: 10 for count series, 0 otherwise).
     """
+    ordered = sorted(points, key=lambda point: point.timestamp)
+    if incomplete_after is not None:
+        ordered = [point for point in ordered if point.timestamp < incomplete_after]
+    detector = AnomalyDetector(sensitivity, holidays=holidays, warmup_points=WARMUP_POINTS[granularity])
     incidents, _ = _scan(
-        points,
-        granularity=granularity,
-        sensitivity=sensitivity,
-        incomplete_after=incomplete_after,
-        holidays=holidays,
-        series_key=series_key,
-        min_volume=min_volume,
+        ordered, detector=detector, granularity=granularity, series_key=series_key, min_volume=min_volume
     )
     return incidents
 
@@ -92,7 +90,9 @@ def unusual_latest(points: Sequence[Point], *, granularity: Granularity, series_
     the level before it, as the detector ends it (values back above half of it), since a few days of zeros would
     otherwise become what is expected.
     """
-    incidents, last = _scan(points, granularity=granularity, series_key=series_key)
+    ordered = sorted(points, key=lambda point: point.timestamp)
+    detector = AnomalyDetector("medium", warmup_points=WARMUP_POINTS[granularity])
+    incidents, last = _scan(ordered, detector=detector, granularity=granularity, series_key=series_key, min_volume=None)
     if last is None or not incidents:
         return None
     current = incidents[-1]
@@ -113,25 +113,19 @@ def unusual_latest(points: Sequence[Point], *, granularity: Granularity, series_
 
 
 def _scan(
-    points: Sequence[Point],
+    ordered: Sequence[Point],
     *,
+    detector: AnomalyDetector,
     granularity: Granularity,
-    sensitivity: Sensitivity = "medium",
-    incomplete_after: datetime | None = None,
-    holidays: Iterable[date] = (),
-    series_key: str = "",
-    min_volume: float | None = None,
+    series_key: str,
+    min_volume: float | None,
 ) -> tuple[list[Incident], Score | None]:
-    """`find_incidents`, and the newest point's score (None without points)."""
-    ordered = sorted(points, key=lambda point: point.timestamp)
-    if incomplete_after is not None:
-        ordered = [point for point in ordered if point.timestamp < incomplete_after]
+    """`find_incidents` over points in time order, and the newest point's score (None without points)."""
     if min_volume is None:
         counts = all(
             math.isnan(point.value) or (point.value >= 0 and point.value == round(point.value)) for point in ordered
         )
         min_volume = COUNT_MIN_VOLUME if counts else 0.0
-    detector = AnomalyDetector(sensitivity, holidays=holidays, warmup_points=WARMUP_POINTS[granularity])
     persistent_needed = PERSISTENT_POINTS[granularity]
     incidents: list[Incident] = []
     current: _Open | None = None
