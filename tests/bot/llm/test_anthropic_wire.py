@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -12,9 +13,11 @@ import anthropic
 import pytest
 from aiohttp import web
 
+from bot.fakes.anthropic import FakeAnthropic
+from bot.fakes.llm_script import Reply
 from bot.llm.anthropic import AnthropicModel
 from bot.llm.base import ModelError, ModelRequest, SystemPrompt, ToolSpec, complete
-from bot.llm.messages import Message, TextPart, ToolCallPart, ToolResultPart, user_text
+from bot.llm.messages import Message, TextPart, ThinkingPart, ToolCallPart, ToolResultPart, user_text
 
 TOOLS = (
     ToolSpec(name="ga4_run_report", description="Run a “GA4” report — sessions, users.", parameters={"type": "object"}),
@@ -118,3 +121,42 @@ async def test_a_changed_tool_list_is_sent_as_it_now_is(capture: Capture) -> Non
     sent = [[tool["name"] for tool in json.loads(body)["tools"]] for body in capture.bodies]
     assert sent == [["ga4_run_report", "chart"], ["ga4_run_report"], ["ga4_run_report", "chart"]]
     assert [json.loads(body)["tools"][-1]["cache_control"] for body in capture.bodies] == [{"type": "ephemeral"}] * 3
+
+
+def _stored_prefix(body: dict[str, Any]) -> str:
+    """The prefix hash as stored with thinking blocks since they were first kept: SHA-256 of `[{"system", "tools"},
+    messages]` as canonical JSON without cache marks (computed here independently of the model's own code)."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: strip(item) for key, item in value.items() if key != "cache_control"}
+        return [strip(item) for item in value] if isinstance(value, list) else value
+
+    head = {"system": body.get("system"), "tools": body.get("tools")}
+    text = json.dumps(strip([head, body["messages"]]), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+async def test_thinking_is_bound_to_the_prefix_each_request_sent_whatever_came_before() -> None:
+    # Given one model asked in turn with two system prompts and two tool lists (its kept hash starts must not mix)
+    fake = FakeAnthropic()
+    await fake.start()
+    model = AnthropicModel("claude-haiku-4-5", api_key="k", base_url=fake.url)
+    asks = [("Rules A.", TOOLS), ("Rules B.", TOOLS), ("Rules A.", TOOLS[:1]), ("Rules A.", TOOLS), ("Rules B.", ())]
+    fake.script(*(Reply(thinking=(f"thought {n}",), text="ok") for n in range(len(asks))))
+    try:
+        bound = []
+        for system, tools in asks:
+            request = ModelRequest(
+                system=SystemPrompt(stable=system, situational="Monday."), messages=conversation(), tools=tools
+            )
+            response = await complete(model, request)
+            bound += [part.prefix_hash for part in response.message.parts if isinstance(part, ThinkingPart)]
+    finally:
+        await model.aclose()
+        await fake.stop()
+
+    # Then each answer's thinking is bound to exactly what its own request sent
+    assert bound == [_stored_prefix(recorded.body) for recorded in fake.requests]
+    assert bound[0] == bound[3]
+    assert len(set(bound)) == 4  # the first and fourth requests sent the same prefix
