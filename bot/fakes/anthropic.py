@@ -86,18 +86,28 @@ def check_request(body: dict[str, Any]) -> str | None:
     return None
 
 
-def prefix_hash(body: dict[str, Any], messages: list[dict[str, Any]]) -> str:
-    """What a thinking block is bound to: system prompt, tools and the messages before it (cache marks aside)."""
+def _unmarked(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _unmarked(item) for key, item in value.items() if key != "cache_control"}
+    return [_unmarked(item) for item in value] if isinstance(value, list) else value
 
-    def strip(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {key: strip(item) for key, item in value.items() if key != "cache_control"}
-        if isinstance(value, list):
-            return [strip(item) for item in value]
-        return value
 
-    text = json.dumps(strip([body.get("system"), body.get("tools"), messages]), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+class PrefixHashes:
+    """What a thinking block is bound to: SHA-256 of `[system, tools, messages before it]` as sorted JSON, cache marks
+    aside. Its start (~25 KB, the same on every request of a benchmark) is hashed once and kept while requests send
+    equal ones: comparing them costs far less than stripping and encoding them again (`lookout bench agent`)."""
+
+    _head: tuple[Any, Any] | None = None
+    _started: Any = None  # SHA-256 fed with `[system, tools, `
+
+    def __call__(self, body: dict[str, Any], messages: list[dict[str, Any]]) -> str:
+        head = (body.get("system"), body.get("tools"))
+        if self._head is None or head != self._head:
+            text = json.dumps(_unmarked(list(head)), sort_keys=True)  # `[system, tools]`
+            self._head, self._started = head, hashlib.sha256(f"{text[:-1]}, ".encode())
+        digest = self._started.copy()
+        digest.update(f"{json.dumps(_unmarked(messages), sort_keys=True)}]".encode())
+        return str(digest.hexdigest())
 
 
 @dataclass(frozen=True)
@@ -134,6 +144,7 @@ class FakeAnthropic(LLMFakeServer):
         self.prompt_cache = prompt_cache
         self.issued_thinking: dict[str, IssuedThinking] = {}  # signature (or redacted data) → block
         self.thinking_by_call: dict[str, list[str]] = {}  # tool_use id → the thinking keys of its response
+        self._prefix_hash = PrefixHashes()
 
     listed_models = ("claude-haiku-5-5", "claude-sonnet-5-5")
 
@@ -200,7 +211,7 @@ class FakeAnthropic(LLMFakeServer):
                 if issued.model != model:
                     recorded.dropped_thinking += 1
                     continue
-                if issued.prefix != prefix_hash(body, messages[:index]):
+                if issued.prefix != self._prefix_hash(body, messages[:index]):
                     return (
                         f"{where}: Invalid `signature` in `thinking` block. The block is bound to a different "
                         'conversation. Remove the block, or set `thinking.block_binding.prefix_mismatch_behavior` to "drop_block".'
@@ -227,7 +238,7 @@ class FakeAnthropic(LLMFakeServer):
 
     def _issue(self, reply: Reply, model: str, body: dict[str, Any], calls: list[str]) -> list[dict[str, Any]]:
         """The thinking blocks of this reply, remembered with what they are bound to."""
-        prefix = prefix_hash(body, body.get("messages") or [])
+        prefix = self._prefix_hash(body, body.get("messages") or [])
         blocks: list[dict[str, Any]] = []
         for text in reply.thinking:
             digest = hashlib.sha256(f"{model}|{text}|{uuid.uuid4()}".encode()).digest()
