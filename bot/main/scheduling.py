@@ -1,9 +1,10 @@
-"""Starting the scheduler inside `lookout serve`: wires digests and alerts to Google and Slack, joins leadership."""
+"""The scheduler's work in one process: digests and alerts wired to Google and Slack, and the leader's planner.
+
+`lookout serve` imports this module only once its replica leads (see `bot.main.serve.start_scheduler`).
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ from bot.retention.job import RetentionJob
 from bot.scheduler.leadership import replica_id
 from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster
-from bot.scheduler.scheduler import SchedulerService
+from bot.scheduler.scheduler import Planner
 from storage.repos.notes import WorkspaceNotes
 from tools.cache import ResultCache
 from tools.google.runtime import GoogleRuntime
@@ -32,10 +33,6 @@ from tools.workers import configure as configure_cpu_workers
 
 if TYPE_CHECKING:
     from bot.platform.services import Services
-
-log = logging.getLogger(__name__)
-
-Stop = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,46 +88,25 @@ def build_scheduled_work(services: Services, *, claimant: str | None = None) -> 
     return ScheduledWork(digests=digests, alerts=alerts, rules=rules, claimant=claimant, runtime=runtime)
 
 
-async def start_scheduler(services: Services) -> Stop:
-    """`bot.main.serve` lifecycle: run the scheduler when LOOKOUT_SCHEDULER_ENABLED (the default) allows it."""
+def build_planner(services: Services, *, claimant: str) -> Planner:
+    """The leader's jobs for the current subscriptions: digests, alert and rule checks, and the retention purge."""
     settings = services.settings
-    if not settings.lookout_scheduler_enabled:
-        log.info("scheduler disabled on this replica (LOOKOUT_SCHEDULER_ENABLED=false)")
-
-        async def nothing() -> None:
-            return None
-
-        return nothing
-    work = build_scheduled_work(services)
-    lease = timedelta(seconds=settings.lookout_scheduler_lease_seconds)
-    scheduler = SchedulerService(
+    work = build_scheduled_work(services, claimant=claimant)
+    return make_planner(
         database=services.database,
         clock=services.clock,
-        planner=make_planner(
-            database=services.database,
-            clock=services.clock,
-            digests=work.digests,
-            alerts=work.alerts,
-            rules=work.rules,
-            timing=DigestTiming(window_seconds=settings.lookout_digest_spread_seconds),
-            catch_up_every_seconds=settings.lookout_digest_catch_up_seconds,
-            housekeeping=[
-                RetentionJob(
-                    database=services.database,
-                    clock=services.clock,
-                    text_days=settings.lookout_retention_text_days,
-                    usage_months=settings.lookout_retention_usage_months,
-                    metrics=services.metrics,
-                )
-            ],
-        ),
-        lease_ttl=lease,
-        renew_every=lease / 4,
-        holder=work.claimant,
+        digests=work.digests,
+        alerts=work.alerts,
+        rules=work.rules,
+        timing=DigestTiming(window_seconds=settings.lookout_digest_spread_seconds),
+        catch_up_every_seconds=settings.lookout_digest_catch_up_seconds,
+        housekeeping=[
+            RetentionJob(
+                database=services.database,
+                clock=services.clock,
+                text_days=settings.lookout_retention_text_days,
+                usage_months=settings.lookout_retention_usage_months,
+                metrics=services.metrics,
+            )
+        ],
     )
-    await scheduler.start()
-
-    async def stop() -> None:
-        await scheduler.stop(grace_seconds=settings.lookout_shutdown_grace_seconds)
-
-    return stop

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,11 @@ from bot.fakes.slack_api import FakeSlack
 from bot.main.build import build_services
 from bot.main.cli import main
 from bot.main.serve import RunningServer, SlackTokenRefused, SlackUnreachable, start_server
+from bot.scheduler.leadership import LEASE_NAME
 from bot.text import operator as operator_messages
 from storage.db import Database
 from storage.migrate import prepare_database
+from storage.repos.schedule import try_acquire_lease
 from tests.helpers.app_harness import settings_for_tests
 from tests.helpers.slack_requests import app_mention, event_envelope
 
@@ -225,18 +228,52 @@ async def test_a_started_server_has_not_loaded_what_no_request_has_needed_yet(
         "anthropic_api_key": "only-anthropic",
         "lookout_scheduler_enabled": False,
     }
-    # A fresh interpreter: this test process has imported everything already.
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _START_AND_LIST_MODULES, json.dumps(settings),
-        cwd=tmp_path, env={name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "PYTHONPATH")},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 0, stderr.decode()[-2000:]
-    modules = json.loads(stdout.decode().splitlines()[-1])
+    modules = await _modules_after_start(settings, cwd=tmp_path)
 
     loaded = sorted(
         {name for name in modules for heavy in _NOT_AT_START if name == heavy or name.startswith(heavy + ".")}
     )
     assert "slack_bolt" in modules and "sqlalchemy" in modules  # it did start
     assert loaded == []
+
+
+async def test_a_standby_replica_joins_the_leadership_race_without_loading_the_jobs(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    # Given another replica holding the scheduler's lease,
+    database_url = f"sqlite:///{tmp_path}/lookout.db"
+    database = Database(database_url)
+    await prepare_database(database)
+    async with database.session() as session:
+        now = datetime.now(UTC)
+        assert await try_acquire_lease(
+            session=session, name=LEASE_NAME, holder="other", now=now, ttl=timedelta(hours=1)
+        )
+    await database.dispose()
+    settings = {
+        "database_url": database_url,
+        "lookout_secret_key": Fernet.generate_key().decode(),
+        "lookout_data_dir": str(tmp_path),
+        "slack_signing_secret": "secret",
+        "slack_bot_token": fake_slack.workspace.bot_token,
+        "slack_api_url": fake_slack.url,
+        "lookout_scheduler_enabled": True,
+    }
+    # when a replica with the scheduler on starts, it never loads the jobs' wiring (digests, alerts, GA4's SDK).
+    modules = await _modules_after_start(settings, cwd=tmp_path)
+
+    assert "bot.scheduler.scheduler" in modules  # it did join the race
+    assert [name for name in ("bot.main.scheduling", "bot.digest.posting", "google.analytics") if name in modules] == []
+
+
+async def _modules_after_start(settings: dict[str, Any], *, cwd: Path) -> list[str]:
+    """The modules a fresh interpreter (this test process has imported everything already) holds once started."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _START_AND_LIST_MODULES, json.dumps(settings),
+        cwd=cwd, env={name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "PYTHONPATH")},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    modules: list[str] = json.loads(stdout.decode().splitlines()[-1])
+    return modules

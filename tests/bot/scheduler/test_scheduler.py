@@ -9,7 +9,7 @@ from bot.main.jobs import make_planner
 from bot.scheduler.jobs import digest_due_at, spread_offset
 from bot.scheduler.leadership import Leadership
 from bot.scheduler.posting import PostOutcome, PostResult
-from bot.scheduler.scheduler import SchedulerService
+from bot.scheduler.scheduler import Planner, SchedulerService
 from storage.db import Database
 from storage.repos.schedule import ScheduledSubscription, upsert_subscription
 from storage.repos.workspaces import ensure_workspace
@@ -121,6 +121,88 @@ async def test_a_stopping_leader_hands_over_and_the_new_leader_catches_up(databa
     # The new leader ran the catch-up sweep at once (the recording runner does not mark anything posted). Under
     # load a second sweep may start before the stop; that is harmless because posting goes through the claim.
     assert set(runners[1].runs) == {(subscription_id, datetime.now(UTC).date())}
+
+
+async def test_the_planner_is_loaded_only_by_the_replica_that_leads_and_its_jobs_follow(database: Database) -> None:
+    subscription_id = await _subscribe(database, channel_id="C1", time_of_day="00:00", timezone="UTC")
+    runner = RecordingRunner()
+    loads: list[str] = []
+
+    def service(holder: str) -> SchedulerService:
+        async def load_planner() -> Planner:
+            loads.append(holder)
+            await asyncio.sleep(0.05)  # the wiring loads while the lease is held already
+            return make_planner(
+                database=database,
+                clock=lambda: datetime.now(UTC),
+                digests=runner,
+                alerts=None,
+                timing=DigestTiming(window_seconds=0),
+            )
+
+        return SchedulerService(
+            database=database,
+            clock=lambda: datetime.now(UTC),
+            load_planner=load_planner,
+            renew_every=timedelta(seconds=30),
+            holder=holder,
+        )
+
+    leader, standby = service("replica-1"), service("replica-2")
+    await leader.start()
+    await standby.start()
+    try:
+        # The lease is held as soon as `start` returns; the jobs follow once the planner is in, without waiting
+        # for the next renewal (30 s away here).
+        assert leader.is_leader and not standby.is_leader
+        for _ in range(100):
+            if f"digest:{subscription_id}" in leader.scheduled_job_names():
+                break
+            await asyncio.sleep(0.02)
+        await leader.wait_idle()
+        assert f"digest:{subscription_id}" in leader.scheduled_job_names()
+        assert runner.runs == [(subscription_id, datetime.now(UTC).date())]  # the catch-up ran on leading
+        assert loads == ["replica-1"]  # the standby never loaded it
+        assert standby.scheduled_job_names() == []
+    finally:
+        await leader.stop()
+        await standby.stop()
+
+
+async def test_a_planner_that_fails_to_load_is_tried_again_at_the_next_renewal(database: Database) -> None:
+    attempts = 0
+
+    async def load_planner() -> Planner:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise ImportError("a broken wiring")
+        return make_planner(
+            database=database,
+            clock=lambda: datetime.now(UTC),
+            digests=RecordingRunner(),
+            alerts=None,
+            timing=DigestTiming(window_seconds=60),
+        )
+
+    scheduler = SchedulerService(
+        database=database,
+        clock=lambda: datetime.now(UTC),
+        load_planner=load_planner,
+        renew_every=timedelta(milliseconds=100),
+        holder="replica-1",
+    )
+    await scheduler.start()
+    try:
+        for _ in range(100):
+            if scheduler.scheduled_job_names():
+                break
+            await asyncio.sleep(0.02)
+        assert scheduler.is_leader
+        assert attempts == 2
+        assert scheduler.scheduled_job_names() == ["digest:catch-up"]
+    finally:
+        await scheduler.stop()
 
 
 async def test_the_schedule_is_rebuilt_when_subscriptions_change(database: Database) -> None:
