@@ -95,6 +95,17 @@ def build_model(settings: Settings, ref: ModelRef) -> ChatModel:
     return OpenAICompatModel(ref.model, provider=ref.provider, api_key=key.get_secret_value(), base_url=base_url)
 
 
+def provider_modules(settings: Settings) -> list[str]:
+    """The modules `build_model` imports for the configured models (each provider's SDK comes with its module)."""
+    refs = [*parse_model_list(settings.lookout_models_fast), *parse_model_list(settings.lookout_models_deep)]
+    providers = {ref.provider for ref in refs if provider_configured(settings, ref.provider)}
+    modules = {_PROVIDER_MODULES.get(provider, "bot.llm.openai_compat") for provider in providers}
+    return sorted(modules)
+
+
+_PROVIDER_MODULES = {"anthropic": "bot.llm.anthropic", "gemini": "bot.llm.gemini"}  # the others speak OpenAI's API
+
+
 class ModelRegistry:
     """The configured model chains, built once per process and reused (clients keep their connection pools).
 

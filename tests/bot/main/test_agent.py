@@ -105,3 +105,57 @@ def test_the_agent_with_only_anthropic_configured_loads_no_other_providers_sdk_n
     unwanted = ("google.genai", "openai", "matplotlib", "numpy", "googleapiclient")
     assert "anthropic" in modules and "tools.registry" in modules  # the agent was built, with its tools
     assert sorted(name for name in modules if name.split(".")[0] in unwanted or name.startswith(unwanted)) == []
+
+
+_PREPARE_AND_LIST_MAIN_THREAD_IMPORTS = """
+import asyncio, json, sys, threading
+
+from bot.config.settings import Settings
+from bot.main.build import build_services
+from bot.main.serve import start_server  # what `lookout serve` has imported before its first message
+
+on_main_thread = set()
+
+
+class Watch:
+    # Sees every import first: notes those made by the main thread (the event loop's), then lets the others find it.
+    def find_spec(self, name, path=None, target=None):
+        if threading.current_thread() is threading.main_thread():
+            on_main_thread.add(name)
+        return None
+
+
+from bot.llm.registry import Depth
+from bot.main.agent import LazyAgentHandler
+
+handler = LazyAgentHandler(build_services(Settings(_env_file=None, **json.loads(sys.argv[1]))))
+sys.meta_path.insert(0, Watch())
+asyncio.run(handler.prepare())
+assert handler._handler is None  # prepared, not built
+print(json.dumps({"main": sorted(on_main_thread), "all": sorted(sys.modules)}))
+"""
+
+
+def test_the_first_message_imports_the_agent_and_its_providers_sdk_off_the_event_loops_thread(tmp_path: Path) -> None:
+    settings = {
+        "database_url": f"sqlite:///{tmp_path}/lookout.db",
+        "lookout_secret_key": Fernet.generate_key().decode(),
+        "anthropic_api_key": "only-anthropic",
+        "lookout_models_fast": "anthropic:claude-haiku-4-5",
+        "lookout_models_deep": "anthropic:claude-sonnet-4-5",
+        "lookout_scheduler_enabled": False,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _PREPARE_AND_LIST_MAIN_THREAD_IMPORTS, json.dumps(settings)],
+        cwd=tmp_path, env={name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "PYTHONPATH")},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    imports = json.loads(done.stdout.splitlines()[-1])
+
+    # The agent, its tools, GA4's SDK and anthropic's were imported, none of them by the event loop's thread.
+    assert {"anthropic", "bot.llm.anthropic", "bot.agent.answer", "tools.registry", "google.analytics"} <= set(
+        imports["all"]
+    )
+    heavy = ("anthropic", "bot.agent", "bot.llm", "tools", "google.analytics", "grpc")
+    assert [name for name in imports["main"] if name.startswith(heavy)] == []
