@@ -3,15 +3,16 @@
 It also keeps acks ahead of answers. Slack wants every request acked within 3 s; an answer may take a few seconds.
 Answers (`submit()`) run at most `max_running` at a time, and none starts while the front door has a request that is
 not acked yet (`request_started()` / `request_ended()` bracket each one). An answer queued while no ack is due starts
-at once; one held behind acks starts, in arrival order, once the front door has had no request for `QUIET_SECONDS`,
-or once it has waited `max_wait_seconds`, whatever the load. Nothing is dropped: every queued answer runs, and
-shutdown waits for the queue like for any other in-flight work.
+at once; one held behind acks starts, in arrival order, once the front door has had no request for `QUIET_SECONDS`
+(`FLOOD_QUIET_SECONDS` when more than `FLOOD_HELD` are held: a flood), or once it has waited `max_wait_seconds`,
+whatever the load. Nothing is dropped: every queued answer runs, and shutdown waits for the queue like for any
+other in-flight work.
 
 Why requests in flight, and not their rate or the event loop's lag: what the hold protects is an ack that is due,
 and an answer started while one is due takes the CPU ahead of it (its first steps run before the ack's next one,
 then every step of theirs competes). A flood of deliveries (`lookout bench ack`: 32 connections, 3,000 mentions)
 keeps requests in flight from its first one to its last, or leaves the front door idle only for moments between
-two of them, so its answers wait for its end. Steady traffic, even many conversations at once (`lookout bench
+two of them (or for a pause of its sender), so its answers wait for its end. Steady traffic, even many conversations at once (`lookout bench
 agent`: 8 at a time), acks each request within a millisecond or two and queues its answer after the ack, so no
 answer is held unless it is queued during another request's ack. A rate, by contrast, called 5 mentions within
 10 ms a burst whether or not any ack was due (and held their answers for a 100 ms timer), and loop lag rises with
@@ -49,12 +50,17 @@ MAX_RUNNING = 64
 # ack) would otherwise hold answers forever. Well inside "answered within seconds", and longer than a flood this
 # replica can ack (3,000 mentions take ~1.3 s in `lookout bench ack`).
 MAX_WAIT_SECONDS = 5.0
-# Answers held behind a flood's acks start once the front door has had no request for this long. Between two
-# deliveries of a flood it is idle for less: requests arrive back to back, since the replica acks slower than they
-# come (at its limit, 2,300/s on the bench machine and ~500/s on a loaded one, one every 0.4-2 ms, and dozens of
-# connections wait with their next one). Steady traffic leaves longer gaps (200 mentions/s, each acked in ~2 ms:
-# ~3 ms idle between them), so answers it holds start within a millisecond of their gap.
+# Answers held behind acks start once the front door has had no request for this long. Steady traffic leaves such
+# gaps between its requests (200 mentions/s, each acked in ~2 ms: ~3 ms idle between them), and holds an answer only
+# when it is queued during another request's ack, so it starts within a millisecond of the next gap.
 QUIET_SECONDS = 0.001
+# More answers held than steady traffic ever holds at once (at 1,000 requests/s acked in ~2 ms, about two): a flood.
+# Its deliveries come back to back, but the process sending them may pause (a garbage collection, a busy core) for
+# longer than this replica needs to ack the ones in flight, and its answers would start in that gap and compete with
+# the acks once deliveries resume. They wait for a quiet longer than such a pause and short next to an answer's
+# seconds (the rate rule this replaced waited 100-200 ms after a burst).
+FLOOD_HELD = 8
+FLOOD_QUIET_SECONDS = 0.05
 
 
 class BackgroundWork:
@@ -140,9 +146,12 @@ class BackgroundWork:
             self.spawn(self._run(job), name="answer")
         if self._waiting and self._running < self._max_running and self._timer is None:
             overdue_in = self._waiting[0][0] + self._max_wait - now
-            quiet_in = self._idle_since + QUIET_SECONDS - now
+            quiet_in = self._idle_since + self._quiet_needed() - now
             delay = overdue_in if self._acking or self._quiet else min(overdue_in, quiet_in)
             self._timer = asyncio.get_running_loop().call_later(max(delay, 0.0), self._look)
+
+    def _quiet_needed(self) -> float:
+        return FLOOD_QUIET_SECONDS if len(self._waiting) > FLOOD_HELD else QUIET_SECONDS
 
     def _cancel_look(self) -> None:
         if self._timer is not None:
@@ -165,7 +174,7 @@ class BackgroundWork:
             self._timer = asyncio.get_running_loop().call_later(QUIET_SECONDS, self._look)
         else:
             self._second_look = False
-            self._quiet = not self._acking and now - self._idle_since >= QUIET_SECONDS
+            self._quiet = not self._acking and now - self._idle_since >= self._quiet_needed()
         self._start_waiting(now=now)
 
     async def _run(self, job: Job) -> None:
