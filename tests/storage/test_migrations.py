@@ -133,8 +133,19 @@ async def test_only_a_database_at_the_newest_revision_skips_alembic(tmp_path: Pa
         await database.dispose()
 
 
-def test_starting_on_an_up_to_date_database_does_not_load_alembic(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'lookout.db'}"
+# What a database a release behind looks like: its revision set back, and the columns the newer one added dropped.
+_SET_BACK = (
+    "    async with database.engine.begin() as connection:\n"
+    "        await connection.exec_driver_sql(\"UPDATE alembic_version SET version_num = '0014_alert_rules'\")\n"
+    "        await connection.exec_driver_sql('ALTER TABLE subscription DROP COLUMN rollup')\n"
+    "        await connection.exec_driver_sql('ALTER TABLE subscription DROP COLUMN properties')\n"
+    "    await prepare_database(database)\n"
+)
+
+
+def _alembic_loaded(url: str, *, set_back: bool = False) -> str:
+    """In a fresh interpreter, prepare the database at `url` (then, with `set_back`, put it a release behind and
+    prepare it again); whether Alembic was ever imported."""
     code = (
         "import asyncio, sys\n"
         "from storage.db import Database\n"
@@ -142,34 +153,21 @@ def test_starting_on_an_up_to_date_database_does_not_load_alembic(tmp_path: Path
         "async def main():\n"
         f"    database = Database({url!r})\n"
         "    await prepare_database(database)\n"
+        f"{_SET_BACK if set_back else ''}"
         "    await database.dispose()\n"
         "asyncio.run(main())\n"
         "print('alembic' in sys.modules)\n"
     )
-    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
 
-    assert (first.strip(), second.strip()) == ("False", "False")
+
+def test_starting_on_an_up_to_date_database_does_not_load_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'lookout.db'}"
+    first = _alembic_loaded(url)
+    second = _alembic_loaded(url)
+
+    assert (first, second) == ("False", "False")
 
 
 def test_a_database_behind_the_newest_revision_is_upgraded_by_alembic(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'lookout.db'}"
-    code = (
-        "import asyncio, sys\n"
-        "from storage.db import Database\n"
-        "from storage.migrate import prepare_database\n"
-        "async def main():\n"
-        f"    database = Database({url!r})\n"
-        "    await prepare_database(database)\n"
-        "    async with database.engine.begin() as connection:\n"
-        "        await connection.exec_driver_sql(\"UPDATE alembic_version SET version_num = '0014_alert_rules'\")\n"
-        "        await connection.exec_driver_sql('ALTER TABLE subscription DROP COLUMN rollup')\n"
-        "        await connection.exec_driver_sql('ALTER TABLE subscription DROP COLUMN properties')\n"
-        "    await prepare_database(database)\n"
-        "    await database.dispose()\n"
-        "asyncio.run(main())\n"
-        "print('alembic' in sys.modules)\n"
-    )
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-
-    assert loaded.strip() == "True"
+    assert _alembic_loaded(f"sqlite:///{tmp_path / 'lookout.db'}", set_back=True) == "True"

@@ -11,8 +11,7 @@ from bot.fakes.llm_script import Reply
 from bot.llm.messages import load_conversation
 from storage.db import Database
 from storage.repos import agent as repo
-from tests.bot.agent.conftest import LoopContext
-from tests.bot.agent.test_turns import FACTS, service, workspace_id
+from tests.bot.agent.test_turns import ask, service, workspace_id
 
 
 @pytest.mark.parametrize("new_thread", [False, True], ids=["follow-ups", "both-as-new-thread"])
@@ -29,15 +28,7 @@ async def test_concurrent_follow_ups_on_two_replicas_lose_no_message(database: D
             # when two questions in the same (new) thread are answered at once, one per replica,
             outcomes = await asyncio.gather(
                 *(
-                    agent.answer(
-                        question,
-                        workspace_id=ws,
-                        channel_id="C1",
-                        thread_ts="7.0",
-                        context=LoopContext(),
-                        facts=FACTS,
-                        new_thread=new_thread,
-                    )
+                    ask(agent, question, workspace_id=ws, thread_ts="7.0", new_thread=new_thread)
                     for agent, question in zip(replicas, ("first question?", "second question?"), strict=True)
                 )
             )

@@ -10,10 +10,10 @@ from pydantic import SecretStr
 from sqlalchemy import event
 
 from bot.agent.cost import PriceTable
-from bot.agent.events import AgentEvent, AnswerDone
+from bot.agent.events import AgentEvent, AnswerDone, EventSink
 from bot.agent.metrics import AgentMetrics
 from bot.agent.prompt import PromptFacts
-from bot.agent.turns import AgentService, TurnStatus, trim_history
+from bot.agent.turns import AgentService, TurnOutcome, TurnStatus, trim_history
 from bot.config.settings import Settings
 from bot.fakes.llm_script import LLMFakeServer, Reply, ScriptedToolCall
 from bot.llm.messages import Message, TextPart, ToolCallPart, ToolResultPart, load_conversation, user_text
@@ -26,6 +26,11 @@ from tests.bot.agent.conftest import LoopContext, registry
 NOW = datetime(2026, 11, 19, 9, 30, tzinfo=UTC)
 FACTS = PromptFacts(now=NOW, timezone="Europe/Paris", property_id="123456", property_name="Acme")
 WEEK = {"metric": "sessions", "start_date": "2026-11-16", "end_date": "2026-11-18"}
+# "Sessions this week?": one tool call, then the answer, with the token counts the usage rows add up.
+SESSIONS_THIS_WEEK = (
+    Reply(tool_calls=(ScriptedToolCall("daily_sessions", WEEK),), input_tokens=1000, output_tokens=100),
+    Reply(text="4,402 sessions on Nov 18.", input_tokens=1200, output_tokens=50),
+)
 
 
 def service(database: Database, fake: LLMFakeServer, *, budget: float = 50.0) -> AgentService[LoopContext]:
@@ -46,6 +51,28 @@ def service(database: Database, fake: LLMFakeServer, *, budget: float = 50.0) ->
     )
 
 
+async def ask(
+    agent: AgentService[LoopContext],
+    question: str,
+    *,
+    workspace_id: int,
+    thread_ts: str,
+    on_event: EventSink | None = None,
+    new_thread: bool = False,
+) -> TurnOutcome:
+    """`agent.answer` in channel C1 with the tests' context and facts."""
+    return await agent.answer(
+        question,
+        workspace_id=workspace_id,
+        channel_id="C1",
+        thread_ts=thread_ts,
+        context=LoopContext(),
+        facts=FACTS,
+        on_event=on_event,
+        new_thread=new_thread,
+    )
+
+
 async def workspace_id(database: Database) -> int:
     async with database.session() as session:
         workspace = await ensure_workspace(session=session, enterprise_id="", team_id="T1")
@@ -57,20 +84,12 @@ async def test_follow_up_in_the_thread_keeps_the_stored_context(
     database: Database, fakes: dict[str, LLMFakeServer]
 ) -> None:
     fake = fakes["anthropic"]
-    fake.script(
-        Reply(tool_calls=(ScriptedToolCall("daily_sessions", WEEK),), input_tokens=1000, output_tokens=100),
-        Reply(text="4,402 sessions on Nov 18.", input_tokens=1200, output_tokens=50),
-        Reply(text="Nov 16 had 4,210.", input_tokens=1500, output_tokens=40),
-    )
+    fake.script(*SESSIONS_THIS_WEEK, Reply(text="Nov 16 had 4,210.", input_tokens=1500, output_tokens=40))
     agent = service(database, fake)
     ws = await workspace_id(database)
 
-    first = await agent.answer(
-        "sessions this week?", workspace_id=ws, channel_id="C1", thread_ts="1.0", context=LoopContext(), facts=FACTS
-    )
-    second = await agent.answer(
-        "and on Monday?", workspace_id=ws, channel_id="C1", thread_ts="1.0", context=LoopContext(), facts=FACTS
-    )
+    first = await ask(agent, "sessions this week?", workspace_id=ws, thread_ts="1.0")
+    second = await ask(agent, "and on Monday?", workspace_id=ws, thread_ts="1.0")
 
     assert first.status is TurnStatus.ANSWERED and second.status is TurnStatus.ANSWERED
     # The follow-up carried the first turn (with its tool call and result) to the model
@@ -154,10 +173,7 @@ async def test_a_new_threads_turn_is_stored_in_one_transaction_of_three_statemen
     database: Database, fakes: dict[str, LLMFakeServer]
 ) -> None:
     fake = fakes["anthropic"]
-    fake.script(
-        Reply(tool_calls=(ScriptedToolCall("daily_sessions", WEEK),), input_tokens=1000, output_tokens=100),
-        Reply(text="4,402 sessions on Nov 18.", input_tokens=1200, output_tokens=50),
-    )
+    fake.script(*SESSIONS_THIS_WEEK)
     agent = service(database, fake)
     ws = await workspace_id(database)
     await agent.month_spent(workspace_id=ws, now=NOW)  # the budget, read once and kept for a while
@@ -178,15 +194,8 @@ async def test_a_new_threads_turn_is_stored_in_one_transaction_of_three_statemen
     event.listen(database.engine.sync_engine, "commit", on_commit)
     try:
         # When a mention that opens a thread is answered,
-        outcome = await agent.answer(
-            "sessions this week?",
-            workspace_id=ws,
-            channel_id="C1",
-            thread_ts="5.0",
-            context=LoopContext(),
-            facts=FACTS,
-            on_event=posted,
-            new_thread=True,
+        outcome = await ask(
+            agent, "sessions this week?", workspace_id=ws, thread_ts="5.0", on_event=posted, new_thread=True
         )
     finally:
         event.remove(database.engine.sync_engine, "before_cursor_execute", on_statement)

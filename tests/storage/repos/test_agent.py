@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from storage.db import Database
 from storage.repos import agent as repo
 from storage.repos.workspaces import ensure_workspace
@@ -49,33 +51,29 @@ async def test_an_answer_recorded_twice_keeps_the_first_record(database: Databas
     assert (stored.question, stored.tool_calls_json, stored.model) == ("sessions?", "[]", "m" * 128)
 
 
+async def _use(session: AsyncSession, *, workspace_id: int, month: str, tokens: int, cost: float) -> None:
+    """One turn's usage of Haiku: `tokens` in, a tenth of them out, half of them cached, in two requests."""
+    await repo.add_usage(
+        session=session,
+        workspace_id=workspace_id,
+        month=month,
+        model=HAIKU,
+        input_tokens=tokens,
+        output_tokens=tokens // 10,
+        cached_tokens=tokens // 2,
+        cost_usd=cost,
+        requests=2,
+    )
+
+
 async def test_usage_of_a_model_adds_up_over_turns_in_one_row(database: Database) -> None:
     ws = await _workspace(database)
     for tokens, cost in ((1000, 0.25), (500, 0.5)):
         async with database.session() as session:
-            await repo.add_usage(
-                session=session,
-                workspace_id=ws,
-                month="2026-12",
-                model=HAIKU,
-                input_tokens=tokens,
-                output_tokens=tokens // 10,
-                cached_tokens=tokens // 2,
-                cost_usd=cost,
-                requests=2,
-            )
+            await _use(session, workspace_id=ws, month="2026-12", tokens=tokens, cost=cost)
     async with database.session() as session:
         # Another month and another workspace's totals stay apart.
-        await repo.add_usage(
-            session=session,
-            workspace_id=ws,
-            month="2026-11",
-            model=HAIKU,
-            input_tokens=7,
-            output_tokens=7,
-            cached_tokens=7,
-            cost_usd=7.0,
-        )
+        await _use(session, workspace_id=ws, month="2026-11", tokens=70, cost=7.0)
         rows = await repo.usage_for_month(session=session, workspace_id=ws, month="2026-12")
         other = await repo.usage_for_month(session=session, workspace_id=ws + 1, month="2026-12")
     assert [(r.model, r.requests, r.input_tokens, r.output_tokens, r.cached_tokens) for r in rows] == [
