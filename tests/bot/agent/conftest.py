@@ -21,6 +21,8 @@ class LoopContext:
     calls: list[str] = field(default_factory=list)
     delay: float = 0.0
     needs_reconnect: bool = False
+    # Calls that must all be running before any of them returns (a test of parallelism that no clock decides).
+    together: asyncio.Barrier | None = None
 
 
 class SessionsInput(BaseModel):
@@ -41,6 +43,9 @@ async def run_sessions(args: SessionsInput, ctx: LoopContext) -> SessionsResult:
         raise ToolUserError("google.reconnect_needed")
     if ctx.delay:
         await asyncio.sleep(ctx.delay)
+    if ctx.together is not None:
+        # Generous: only a loop that runs calls one after another waits this long (and then the test fails).
+        await asyncio.wait_for(ctx.together.wait(), timeout=30)
     if args.start_date > args.end_date:
         raise ToolError("start_date must not be after end_date.")
     rows = [
