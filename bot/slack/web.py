@@ -91,18 +91,16 @@ def _slack_events(*, services: Services, bolt_app: AsyncApp) -> Callable[[web.Re
 
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
+        background.note_request()
         content_type = request.content_type
         counts = metrics.request_metrics("event" if content_type == JSON_TYPE else "form")
         counts.received += 1
-        background.request_started()  # no answer starts ahead of this ack (`bot.platform.background`)
         try:
             response = await _let_in(request, content_type=content_type, services=services, bolt_app=bolt_app)
         except Refused as refused:
             # One INFO line, never the body: a stranger's junk is not an operator's problem, but a flood shows here.
             logger.info("refused a request to /slack/events: %s (HTTP %d)", refused.reason, refused.status)
             response = web.json_response({"error": "invalid request"}, status=refused.status)
-        finally:
-            background.request_ended()
         if response.status == 200:
             counts.acked += 1
         else:

@@ -143,28 +143,6 @@ async def test_metrics_count_received_acked_deduplicated_and_handler_latency(
     assert 'lookout_handler_seconds_count{handler="mention"} 2.0' in text
 
 
-async def test_a_mention_is_answered_without_waiting_behind_its_own_ack_and_a_refusal_holds_nothing(
-    slack_app: RunningApp, fake_slack: FakeSlack
-) -> None:
-    # The front door holds answers while a request awaits its ack (`bot.platform.background`). bolt queues the
-    # mention's answer once the ack is out, so it never waits behind its own request; a refused request ends too.
-    refused = await send(slack_app.events_url, json.dumps(event_envelope(app_mention())), signing_secret="wrong")
-    await slack_app.sender.envelope(event_envelope(app_mention()))
-    await slack_app.wait_for_calls("chat.postMessage")
-    await slack_app.settle()
-    background = slack_app.services.background
-
-    async def job() -> None:
-        return None
-
-    background.submit(job)
-
-    assert refused.status == 401
-    assert background.queued == 0  # no request left pending: it started as it was queued
-    metrics = (await slack_app.get("/metrics"))[1]
-    assert "lookout_answers_waited_total 0.0" in metrics
-
-
 async def test_a_body_over_a_mebibyte_is_refused_before_bolt_reads_it(
     slack_app: RunningApp, fake_slack: FakeSlack
 ) -> None:
