@@ -55,8 +55,6 @@ _SHUTDOWN_GRACE_SECONDS = 25.0
 # ones (default 10); see `_tune_garbage_collector`.
 _YOUNG_COLLECTION_THRESHOLD = 5000
 _FULL_COLLECTION_THRESHOLD = 100
-# The one full collection of start-up's objects runs this long after the server is up, not before it answers.
-_SETTLE_SECONDS = 1.0
 
 
 async def migrate_only(*, settings: Settings) -> int:
@@ -192,7 +190,6 @@ class RunningServer:
     _socket_handler: AsyncSocketModeHandler | None
     _stops: list[Stop]
     _handler: MessageHandler
-    _settle: asyncio.TimerHandle | None = None
 
     async def stop(self, *, grace_seconds: float = _SHUTDOWN_GRACE_SECONDS) -> None:
         """Stop taking work, let in-flight work finish (about `grace_seconds` in all), then release everything.
@@ -202,8 +199,6 @@ class RunningServer:
         its lease) wind down side by side, so the grace period is spent once, not once per part.
         """
         deadline = time.monotonic() + grace_seconds
-        if self._settle is not None:
-            self._settle.cancel()  # `lookout serve` turns the collector back on as it exits (bot.main.cli)
         logger.info("shutting down: finishing in-flight work (up to %.0f s)", grace_seconds)
         if self._socket_handler is not None:
             await self._socket_handler.close_async()  # type: ignore[no-untyped-call]
@@ -269,7 +264,7 @@ async def start_server(
         )
         await socket_handler.connect_async()  # type: ignore[no-untyped-call]
     stops: list[Stop] = [await start(services) for start in LIFECYCLES]
-    settle = asyncio.get_running_loop().call_later(_SETTLE_SECONDS, _tune_garbage_collector)
+    _tune_garbage_collector()
     return RunningServer(
         services=services,
         bolt_app=bolt_app,
@@ -278,7 +273,6 @@ async def start_server(
         _socket_handler=socket_handler,
         _stops=stops,
         _handler=handler,
-        _settle=settle,
     )
 
 
@@ -294,9 +288,9 @@ def _tune_garbage_collector() -> None:
     collections are ten times rarer. Cyclic garbage still goes at the next young collection, a few MB at most.
     `lookout serve` imports and starts with the collector off; this one collection finds the ~2,000 cyclic objects
     start-up left behind (~0.7 MB), and the collector is on from here. It walks every object start-up made (~200,000;
-    ~110 ms of CPU measured with getrusage), which serving does not need, so it runs `_SETTLE_SECONDS` after the
-    server is up rather than before `/healthz` can answer: one pause of the event loop that Slack's 3 s ack deadline
-    does not notice, instead of ~110 ms more before the replica is ready.
+    ~110 ms of CPU measured with getrusage) before the replica reports ready. Run a second after the server was up
+    instead (adec380), it saved those ~110 ms of ready time but every later ack cost ~15 % more CPU (`lookout bench
+    ack`: 0.38-0.39 against 0.33 ms per event, interleaved runs; why is not yet understood), so it runs here.
     """
     gc.collect()
     gc.freeze()
