@@ -134,6 +134,13 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (all its threads), from /proc/PID/stat."""
+    # The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # ------------------------------------------------------------------------------------------------ the run
 
 
@@ -228,7 +235,9 @@ async def _drive(args: argparse.Namespace, *, port: int, pid: int, finished: Fin
         done = 20 + args.samples
         rss: dict[int, float] = {}
         gate = asyncio.Semaphore(max(args.concurrency, 1))
-        started = time.perf_counter()
+        # Both processes share the two cores: the bot, and this one (load generator and every fake, one GIL).
+        # Throughput is capped by whichever needs more CPU per conversation, so the report shows both.
+        started, bot_cpu, bench_cpu = time.perf_counter(), _cpu_seconds(pid), time.process_time()
 
         async def one() -> None:
             async with gate:
@@ -242,7 +251,8 @@ async def _drive(args: argparse.Namespace, *, port: int, pid: int, finished: Fin
             if checkpoint <= args.conversations:
                 rss[checkpoint] = _rss_mb(pid)
         elapsed = time.perf_counter() - started
-    return {"samples": samples, "rss": rss, "rss_warm": rss_warm, "done": done, "bulk_seconds": elapsed}
+        cpu = {"bot": _cpu_seconds(pid) - bot_cpu, "bench": time.process_time() - bench_cpu}
+    return {"samples": samples, "rss": rss, "rss_warm": rss_warm, "done": done, "bulk_seconds": elapsed, "cpu": cpu}
 
 
 async def _ready_times(slack: FakeSlack, claude: FakeAnthropic, *, runs: int) -> list[float]:
@@ -323,6 +333,11 @@ def _print_report(args: argparse.Namespace, report: dict[str, Any], ready: list[
     rate = (report["done"] - 20 - len(samples)) / report["bulk_seconds"] if report["bulk_seconds"] else 0.0
     print(f"{'conversations (memory run, concurrency ' + str(args.concurrency) + ')':<52}{report['done']:>14,}")
     print(f"{'throughput in the memory run':<52}{rate:>10.1f} /s{'>= 100 /s':>12}")
+    bulk = report["done"] - 20 - len(samples)
+    if bulk > 0:
+        for who, label in (("bot", "the bot process"), ("bench", "fakes + load (this process)")):
+            per = report["cpu"][who] / bulk * 1000
+            print(f"{'CPU per conversation, ' + label:<52}{per:>11.2f} ms{'':>12}")
     print(f"{'model requests served by the fake':<52}{model_requests:>14,}")
     print_prompt_size(PROMPT_SIZE)
 
