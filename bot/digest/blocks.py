@@ -102,9 +102,9 @@ def mover_text(mover: Mover) -> str:
     )
 
 
-def anomaly_text(anomaly: DigestAnomaly, *, day: date) -> str:
+def anomaly_text(anomaly: DigestAnomaly) -> str:
     return words.unusual_day(
-        day=day,
+        day=anomaly.day,
         metric=anomaly.metric_label,
         high=anomaly.direction == "up",
         actual=format_number(anomaly.actual),
@@ -155,7 +155,7 @@ def digest_blocks(report: DigestReport) -> list[Block]:
     if report.movers:
         blocks.append(section_text(words.MOVERS_HEADING + "\n" + "\n".join(mover_text(m) for m in report.movers)))
     if report.anomalies:
-        blocks.append(section_text("\n".join(anomaly_text(a, day=_anomaly_day(report, a)) for a in report.anomalies)))
+        blocks.append(section_text("\n".join(anomaly_text(a) for a in report.anomalies)))
     sources = words.sources_line(property_label=report.property_label or "", site_label=report.site_label or "")
     if sources:
         blocks.append(section_context(sources))
@@ -165,12 +165,6 @@ def digest_blocks(report: DigestReport) -> list[Block]:
 def _sources_read(report: DigestReport) -> list[str]:
     """The sources this digest has numbers from, for its heading."""
     return [name for name, lines in (("GA4", report.ga4), ("Search Console", report.gsc)) if lines]
-
-
-def _anomaly_day(report: DigestReport, anomaly: DigestAnomaly) -> date:
-    if anomaly.metric_label == "Organic clicks" and report.gsc_day is not None:
-        return report.gsc_day
-    return report.day
 
 
 def digest_text(report: DigestReport) -> str:

@@ -272,6 +272,7 @@ def detect(
         return None
     return DigestAnomaly(
         metric_label=label,
+        day=day,
         direction=unusual.incident.direction,
         expected=unusual.expected,
         actual=unusual.actual,

@@ -76,6 +76,7 @@ class DigestAnomaly:
     """An unusual value on the reported day, from the detector run over the daily series."""
 
     metric_label: str
+    day: date  # the day judged: GA4's reported day, or Search Console's latest complete day
     direction: str  # "up" or "down"
     expected: float
     actual: float

@@ -11,7 +11,7 @@ import pytest
 
 from bot.digest.blocks import chart_title, digest_blocks, section_texts
 from bot.digest.jobs import DigestCatchUpJob, DigestTiming
-from bot.digest.report import DigestReport, MetricKind, Mover, MoverKind, compare
+from bot.digest.report import DigestAnomaly, DigestReport, MetricKind, Mover, MoverKind, compare
 from bot.google.problems import ReconnectNeeded
 from bot.scheduler.jobs import digest_period
 from bot.scheduler.posting import METADATA_EVENT_TYPE, PostResult
@@ -91,6 +91,26 @@ async def test_revenue_is_shown_in_the_property_currency_and_only_when_there_is_
 
     assert "*Revenue*  €1,234" in text
     assert "0 % vs last Thu" in text
+
+
+def test_each_unusual_day_is_dated_by_its_own_source() -> None:
+    # Search Console lags GA4 by a day or two: its line names its own latest complete day, whatever its label says.
+    gsc_day = REPORTED - timedelta(days=2)
+    report = DigestReport(
+        title="Acme",
+        day=REPORTED,
+        currency="USD",
+        gsc_day=gsc_day,
+        anomalies=[
+            DigestAnomaly(metric_label="Sessions", day=REPORTED, direction="down", expected=1000, actual=400),
+            DigestAnomaly(metric_label="Clicks from Google", day=gsc_day, direction="up", expected=200, actual=900),
+        ],
+    )
+
+    lines = next(line for line in section_texts(digest_blocks(report)) if "unusually" in line).splitlines()
+
+    assert lines[0].startswith(":warning: Nov 19: *Sessions* unusually low, 400")
+    assert lines[1].startswith(":warning: Nov 17: *Clicks from Google* unusually high, 900")
 
 
 async def test_a_digest_is_posted_once_with_its_metadata_and_chart(database: Database) -> None:
