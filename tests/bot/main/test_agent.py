@@ -10,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -84,6 +85,18 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
+def _run_fresh(script: str, settings: dict[str, Any], *, cwd: Path) -> Any:
+    """Run `script` in a fresh interpreter (this test process has imported everything already); its last line's JSON."""
+    kept = ("PATH", "HOME", "LANG", "PYTHONPATH")
+    done = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(settings)],
+        cwd=cwd, env={name: value for name, value in os.environ.items() if name in kept},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
 def test_the_agent_with_only_anthropic_configured_loads_no_other_providers_sdk_nor_charts(tmp_path: Path) -> None:
     settings = {
         "database_url": f"sqlite:///{tmp_path}/lookout.db",
@@ -93,14 +106,7 @@ def test_the_agent_with_only_anthropic_configured_loads_no_other_providers_sdk_n
         "lookout_models_deep": "anthropic:claude-sonnet-4-5, xai:grok-4",
         "lookout_scheduler_enabled": False,
     }
-    # A fresh interpreter: this test process has imported everything already.
-    done = subprocess.run(
-        [sys.executable, "-c", _BUILD_AND_LIST_MODULES, json.dumps(settings)],
-        cwd=tmp_path, env={name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "PYTHONPATH")},
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    modules = set(json.loads(done.stdout.splitlines()[-1]))
+    modules = set(_run_fresh(_BUILD_AND_LIST_MODULES, settings, cwd=tmp_path))
 
     unwanted = ("google.genai", "openai", "matplotlib", "numpy", "googleapiclient")
     assert "anthropic" in modules and "tools.registry" in modules  # the agent was built, with its tools
@@ -145,13 +151,7 @@ def test_the_first_message_imports_the_agent_and_its_providers_sdk_off_the_event
         "lookout_models_deep": "anthropic:claude-sonnet-4-5",
         "lookout_scheduler_enabled": False,
     }
-    done = subprocess.run(
-        [sys.executable, "-c", _PREPARE_AND_LIST_MAIN_THREAD_IMPORTS, json.dumps(settings)],
-        cwd=tmp_path, env={name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "PYTHONPATH")},
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    imports = json.loads(done.stdout.splitlines()[-1])
+    imports = _run_fresh(_PREPARE_AND_LIST_MAIN_THREAD_IMPORTS, settings, cwd=tmp_path)
 
     # The agent, its tools, GA4's SDK and anthropic's were imported, none of them by the event loop's thread.
     assert {"anthropic", "bot.llm.anthropic", "bot.agent.answer", "tools.registry", "google.analytics"} <= set(

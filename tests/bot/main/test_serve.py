@@ -211,6 +211,22 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
+def _serve_settings(
+    fake_slack: FakeSlack, tmp_path: Path, *, database_url: str, scheduler: bool, **extra: str
+) -> dict[str, object]:
+    """The environment `lookout serve` starts with in the start-up tests: the fake Slack, a fresh key."""
+    return {
+        "database_url": database_url,
+        "lookout_secret_key": Fernet.generate_key().decode(),
+        "lookout_data_dir": str(tmp_path),
+        "slack_signing_secret": "secret",
+        "slack_bot_token": fake_slack.workspace.bot_token,
+        "slack_api_url": fake_slack.url,
+        "lookout_scheduler_enabled": scheduler,
+        **extra,
+    }
+
+
 async def test_a_started_server_has_not_loaded_what_no_request_has_needed_yet(
     fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
@@ -218,16 +234,9 @@ async def test_a_started_server_has_not_loaded_what_no_request_has_needed_yet(
     migrated = Database(database_url)
     await prepare_database(migrated)
     await migrated.dispose()
-    settings = {
-        "database_url": database_url,
-        "lookout_secret_key": Fernet.generate_key().decode(),
-        "lookout_data_dir": str(tmp_path),
-        "slack_signing_secret": "secret",
-        "slack_bot_token": fake_slack.workspace.bot_token,
-        "slack_api_url": fake_slack.url,
-        "anthropic_api_key": "only-anthropic",
-        "lookout_scheduler_enabled": False,
-    }
+    settings = _serve_settings(
+        fake_slack, tmp_path, database_url=database_url, anthropic_api_key="only-anthropic", scheduler=False
+    )
     modules = await _modules_after_start(settings, cwd=tmp_path)
 
     loaded = sorted(
@@ -250,15 +259,7 @@ async def test_a_standby_replica_joins_the_leadership_race_without_loading_the_j
             session=session, name=LEASE_NAME, holder="other", now=now, ttl=timedelta(hours=1)
         )
     await database.dispose()
-    settings = {
-        "database_url": database_url,
-        "lookout_secret_key": Fernet.generate_key().decode(),
-        "lookout_data_dir": str(tmp_path),
-        "slack_signing_secret": "secret",
-        "slack_bot_token": fake_slack.workspace.bot_token,
-        "slack_api_url": fake_slack.url,
-        "lookout_scheduler_enabled": True,
-    }
+    settings = _serve_settings(fake_slack, tmp_path, database_url=database_url, scheduler=True)
     # when a replica with the scheduler on starts, it never loads the jobs' wiring (digests, alerts, GA4's SDK).
     modules = await _modules_after_start(settings, cwd=tmp_path)
 

@@ -169,6 +169,17 @@ async def test_the_planner_is_loaded_only_by_the_replica_that_leads_and_its_jobs
         await standby.stop()
 
 
+def _idle_planner(database: Database) -> Planner:
+    """A planner with no alert checks whose digests only record (nothing due within the next minute)."""
+    return make_planner(
+        database=database,
+        clock=lambda: datetime.now(UTC),
+        digests=RecordingRunner(),
+        alerts=None,
+        timing=DigestTiming(window_seconds=60),
+    )
+
+
 async def test_a_planner_that_fails_to_load_is_tried_again_at_the_next_renewal(database: Database) -> None:
     attempts = 0
 
@@ -177,13 +188,7 @@ async def test_a_planner_that_fails_to_load_is_tried_again_at_the_next_renewal(d
         attempts += 1
         if attempts == 1:
             raise ImportError("a broken wiring")
-        return make_planner(
-            database=database,
-            clock=lambda: datetime.now(UTC),
-            digests=RecordingRunner(),
-            alerts=None,
-            timing=DigestTiming(window_seconds=60),
-        )
+        return _idle_planner(database)
 
     scheduler = SchedulerService(
         database=database,
@@ -206,13 +211,7 @@ async def test_a_planner_that_fails_to_load_is_tried_again_at_the_next_renewal(d
 
 
 async def test_the_schedule_is_rebuilt_when_subscriptions_change(database: Database) -> None:
-    planner = make_planner(
-        database=database,
-        clock=lambda: datetime.now(UTC),
-        digests=RecordingRunner(),
-        alerts=None,
-        timing=DigestTiming(window_seconds=60),
-    )
+    planner = _idle_planner(database)
     scheduler = SchedulerService(
         database=database,
         clock=lambda: datetime.now(UTC),
