@@ -12,6 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.sqlite_writer import SqliteWriter
+
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
 
@@ -72,14 +74,23 @@ class Database:
                 # and four pragmas each time (0.4 per answer in `lookout bench agent`).
                 kwargs.update(pool_size=POOL_SIZE, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        # SQLite's writers queue in this process rather than sleep in its busy handler (`sqlite_writer.py`).
+        self._writer: SqliteWriter | None = None
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            self._writer = SqliteWriter(self.engine.sync_engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.tracer: Tracer | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed on success, rolled back on error."""
+        with self._writer.session_turn() if self._writer is not None else contextlib.nullcontext():
+            async with self._traced_session() as session:
+                yield session
+
+    @asynccontextmanager
+    async def _traced_session(self) -> AsyncIterator[AsyncSession]:
         if self.tracer is None:
             async with self._sessions() as session, session.begin():
                 yield session
