@@ -238,6 +238,7 @@ async def _drive(args: argparse.Namespace, *, port: int, pid: int, finished: Fin
         # Both processes share the two cores: the bot, and this one (load generator and every fake, one GIL).
         # Throughput is capped by whichever needs more CPU per conversation, so the report shows both.
         started, bot_cpu, bench_cpu = time.perf_counter(), _cpu_seconds(pid), time.process_time()
+        held_before = await _held(http, metrics_url)
 
         async def one() -> None:
             async with gate:
@@ -252,7 +253,25 @@ async def _drive(args: argparse.Namespace, *, port: int, pid: int, finished: Fin
                 rss[checkpoint] = _rss_mb(pid)
         elapsed = time.perf_counter() - started
         cpu = {"bot": _cpu_seconds(pid) - bot_cpu, "bench": time.process_time() - bench_cpu}
-    return {"samples": samples, "rss": rss, "rss_warm": rss_warm, "done": done, "bulk_seconds": elapsed, "cpu": cpu}
+        held_after = await _held(http, metrics_url)
+    held = (held_after[0] - held_before[0], held_after[1] - held_before[1])
+    return {
+        "samples": samples,
+        "rss": rss,
+        "rss_warm": rss_warm,
+        "done": done,
+        "bulk_seconds": elapsed,
+        "cpu": cpu,
+        "held": held,
+    }
+
+
+async def _held(http: aiohttp.ClientSession, url: str) -> tuple[float, float]:
+    """(answers the queue held behind acks, seconds they waited in all) so far, from the bot's /metrics."""
+    return (
+        await _metric(http, url, "lookout_answers_waited_total"),
+        await _metric(http, url, "lookout_answer_wait_seconds_total"),
+    )
 
 
 async def _ready_times(slack: FakeSlack, claude: FakeAnthropic, *, runs: int) -> list[float]:
@@ -338,6 +357,9 @@ def _print_report(args: argparse.Namespace, report: dict[str, Any], ready: list[
         for who, label in (("bot", "the bot process"), ("bench", "fakes + load (this process)")):
             per = report["cpu"][who] / bulk * 1000
             print(f"{'CPU per conversation, ' + label:<52}{per:>11.2f} ms{'':>12}")
+        held, waited = report["held"]
+        average = f"{waited / held * 1000:.0f} ms each" if held else "-"
+        print(f"{'answers held behind acks in the memory run':<52}{f'{held:,.0f} ({average})':>14}")
     print(f"{'model requests served by the fake':<52}{model_requests:>14,}")
     print_prompt_size(PROMPT_SIZE)
 

@@ -36,6 +36,7 @@ def test_report_prints_cpu_per_conversation_for_both_processes(capsys: pytest.Ca
         "done": 1_000,
         "bulk_seconds": 20.0,
         "cpu": {"bot": 9.7, "bench": 19.4},
+        "held": (97.0, 9.7),
     }
     _print_report(args, report, [0.9], model_requests=2_000)
     out = capsys.readouterr().out
@@ -43,3 +44,4 @@ def test_report_prints_cpu_per_conversation_for_both_processes(capsys: pytest.Ca
     assert "CPU per conversation, the bot process" in out and "10.00 ms" in out
     assert "CPU per conversation, fakes + load (this process)" in out and "20.00 ms" in out
     assert "throughput in the memory run" in out and "48.5 /s" in out
+    assert "answers held behind acks in the memory run" in out and "97 (100 ms each)" in out
