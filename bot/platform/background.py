@@ -34,10 +34,13 @@ MAX_RUNNING_BUSY = 0
 BUSY_REQUESTS_PER_SECOND = 400.0
 MAX_WAIT_SECONDS = 5.0
 _WINDOW_SECONDS = 0.1
-# The current window is judged as a rate over at least this long: a burst is recognised after its first few requests
-# (5 within 10 ms at 400/s) rather than once a whole window's worth (40) has arrived and started its answers, which
-# then compete with the rest of the burst's acks (`lookout bench ack`). Two mentions at once still start at once.
-_BURST_SPAN_SECONDS = 0.01
+# The current window is judged as a rate over at least this long: a burst is recognised after its first 16 requests
+# (within 40 ms at 400/s) rather than once a whole window's worth (40) has arrived and started its answers, which
+# then compete with the rest of the burst's acks (`lookout bench ack`). Not fewer: people talking to the bot at once
+# send one mention per answer they wait for, so 8 conversations at a time put at most 8 requests, plus those
+# their finished answers let through, into 40 ms; at 10 ms (5 requests) such traffic was called a burst and its
+# answers were held 100 ms each (`lookout bench agent`: 166 of 575), and released together they came back together.
+_BURST_SPAN_SECONDS = 0.04
 # A look at the queue that runs this much later than it was due was held up (the process was paused, or a long
 # callback ran). Requests that arrived meanwhile are read only after it, so the quiet it sees may not be real; it takes
 # a second look this much later, once they had their turn, and only that one decides (see `_check`).
