@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.bench.anomaly_cv import category_of, choose_rule, cross_validate, quiet_alerts, raw_scores
+from bot.bench.anomaly_transforms import ROBUSTNESS, TRANSFORMS, Transform, apply
 from bot.config.settings import Settings
 from tools.anomaly.alerting import MEDIUM, Rule, rule_for
 from tools.anomaly.detector import AnomalyDetector
@@ -55,6 +56,16 @@ class Run:
     alerts: np.ndarray  # at the default (medium) sensitivity
     alerts_by_rule: dict[Rule, np.ndarray]
     seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """The headline figures of one scored corpus: standard profile, alerts at medium."""
+
+    in_sample: float
+    quiet_alerts: int
+    cross_validated: float | None
+    cross_validated_quiet_alerts: int | None
 
 
 # Alert rules scored in one pass: a grid of levels and precedent ranks (the medium rule is chosen from it by
@@ -99,6 +110,23 @@ def load(data_dir: Path) -> list[Series]:
     return series
 
 
+def transformed(corpus: list[Series], transform: Transform) -> list[Series]:
+    """A copy of the corpus under `transform`; each file keeps its windows (timestamps, so still valid)."""
+    copies: list[Series] = []
+    for series in corpus:
+        kept, values = apply(transform, name=series.name, values=series.values)
+        copies.append(
+            Series(
+                series.name,
+                [series.timestamps[i] for i in kept],
+                [series.raw_timestamps[i] for i in kept],
+                values,
+                series.windows,
+            )
+        )
+    return copies
+
+
 def detect(series: Series) -> Run:
     """Runs the default-sensitivity detector point by point, as the bot would, seeing only the past; the same
     readings also go through an incident tracker per rule of `_rules()`."""
@@ -141,6 +169,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--cv", action="store_true", help="also score the medium rule chosen leaving each category out")
     parser.add_argument("--details", action="store_true", help="also print per-file alert counts and scores")
     parser.add_argument("--workers", type=int, default=None, help="processes to use (default: one per core)")
+    parser.add_argument(
+        "--transform",
+        action="append",
+        choices=tuple(TRANSFORMS),
+        default=[],
+        metavar="NAME",
+        help=f"score a transformed copy of every series instead (repeatable): {', '.join(TRANSFORMS)}",
+    )
+    parser.add_argument(
+        "--robustness", action="store_true", help=f"score every transform in turn ({', '.join(ROBUSTNESS)})"
+    )
     return parser
 
 
@@ -156,6 +195,24 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
         print(f"no series under {args.data / 'data'}")
         return 1
     workers = max(1, min(args.workers or os.cpu_count() or 1, len(corpus)))
+    names = list(dict.fromkeys([*args.transform, *(ROBUSTNESS if args.robustness else ())]))
+    if not names:
+        _bench(corpus, out=args.out, cv=args.cv, details=args.details, workers=workers)
+    else:
+        summary: list[tuple[str, Scores]] = []
+        for name in names:
+            transform = TRANSFORMS[name]
+            print(f"transformed copy: {name} ({transform.description}); the same labels")
+            out = None if args.out is None else args.out / name
+            scores = _bench(transformed(corpus, transform), out=out, cv=args.cv, details=args.details, workers=workers)
+            summary.append((name, scores))
+        if len(summary) > 1:
+            _report_summary(summary)
+    print(f"wall time: {time.perf_counter() - started:.1f} s ({workers} processes)")
+    return 0
+
+
+def _bench(corpus: list[Series], *, out: Path | None, cv: bool, details: bool, workers: int) -> Scores:
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             runs = list(pool.map(detect, sorted(corpus, key=lambda s: -len(s.values))))
@@ -164,17 +221,25 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
     else:
         runs = [detect(series) for series in corpus]
     files: list[ScoredFile] = [prepare(series.timestamps, series.windows) for series in corpus]
-    if args.out is not None:
+    if out is not None:
         for series, run in zip(corpus, runs, strict=True):
-            _write(args.out, series, run)
-    _report(corpus, runs, files, details=args.details)
-    if args.cv:
-        _report_cv(runs, files)
-    print(f"wall time: {time.perf_counter() - started:.1f} s ({workers} processes)")
-    return 0
+            _write(out, series, run)
+    in_sample, quiet = _report(corpus, runs, files, details=details)
+    pooled, pooled_quiet = _report_cv(runs, files) if cv else (None, None)
+    return Scores(in_sample, quiet, pooled, pooled_quiet)
 
 
-def _report(corpus: list[Series], runs: list[Run], files: list[ScoredFile], *, details: bool) -> None:
+def _report_summary(summary: list[tuple[str, Scores]]) -> None:
+    print(f"robustness (standard profile, alerts at medium; quiet: alerts on {QUIET_CATEGORY}):")
+    print(f"  {'transform':<20}{'in-sample':>10}{'quiet':>7}{'cross-validated':>17}{'quiet':>7}")
+    for name, scores in summary:
+        cv = "-" if scores.cross_validated is None else f"{scores.cross_validated:.1f}"
+        cv_quiet = "-" if scores.cross_validated_quiet_alerts is None else str(scores.cross_validated_quiet_alerts)
+        print(f"  {name:<20}{scores.in_sample:>10.1f}{scores.quiet_alerts:>7}{cv:>17}{cv_quiet:>7}")
+
+
+def _report(corpus: list[Series], runs: list[Run], files: list[ScoredFile], *, details: bool) -> tuple[float, int]:
+    """Prints the in-sample tables; returns the standard profile's score at medium and the alerts on quiet files."""
     windows = sum(f.windows for f in files)
     print(f"NAB benchmark: {len(corpus)} files, {windows} windows, {sum(len(s.values) for s in corpus)} rows")
     print(f"{'profile':<16}{'alerts (medium)':>18}{'best threshold':>18}{'threshold':>12}")
@@ -185,6 +250,9 @@ def _report(corpus: list[Series], runs: list[Run], files: list[ScoredFile], *, d
             f"{profile.name:<16}{normalise(raw, files, profile):>18.1f}{best.normalised:>18.1f}{best.threshold:>12.3f}"
         )
     standard = PROFILES[0]
+    in_sample = normalise(
+        sum(score_detections(f, run.alerts, standard) for f, run in zip(files, runs, strict=True)), files, standard
+    )
     print("in-sample standard by category (alerts at medium):")
     for category in sorted({category_of(run.name) for run in runs}):
         members = [(f, run) for f, run in zip(files, runs, strict=True) if category_of(run.name) == category]
@@ -216,9 +284,11 @@ def _report(corpus: list[Series], runs: list[Run], files: list[ScoredFile], *, d
         for f, run in zip(files, runs, strict=True):
             raw = score_detections(f, run.alerts, standard)
             print(f"  {run.name:<50} windows {f.windows}  alerts {int(run.alerts.sum()):>3}  raw {raw:+7.3f}")
+    return in_sample, quiet_alerts
 
 
-def _report_cv(runs: list[Run], files: list[ScoredFile]) -> None:
+def _report_cv(runs: list[Run], files: list[ScoredFile]) -> tuple[float, int]:
+    """Prints the leave-one-category-out table; returns the pooled standard score and its alerts on quiet files."""
     names = [run.name for run in runs]
     by_rule = {rule: [run.alerts_by_rule[rule] for run in runs] for rule in RULE_GRID}
     every = np.ones(len(runs), dtype=bool)
@@ -254,6 +324,7 @@ def _report_cv(runs: list[Run], files: list[ScoredFile]) -> None:
         f"medium rule chosen on every category: {_describe(chosen)} "
         f"(shipped: {_describe(MEDIUM)}{', the same score' if tied else ''})"
     )
+    return results[PROFILES[0].name].pooled, quiet
 
 
 def _digits(rule: Rule) -> str:

@@ -147,3 +147,96 @@ def test_each_level_alerts_exactly_as_the_detector_at_that_sensitivity(nab_folde
     assert np.array_equal(run.alerts_by_rule[rule_for(sensitivity)], alone)  # type: ignore[arg-type]
     if sensitivity == "medium":
         assert np.array_equal(run.alerts, alone)
+
+
+def test_a_transform_scores_the_copy_and_says_which(
+    nab_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+
+    code = anomaly.main(
+        ["--data", str(nab_folder), "--transform", "mirrored", "--out", str(out)],
+        settings=Settings(_env_file=None),  # type: ignore[call-arg]
+    )
+
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert printed.splitlines()[0].startswith("transformed copy: mirrored (")
+    assert "robustness" not in printed  # one copy, no summary
+    with (out / "mirrored" / "artificialWithAnomaly" / "spiky.csv").open() as handle:
+        written = list(csv.DictReader(handle))
+    original = anomaly.load(nab_folder)[1].values
+    top, bottom = max(original), min(original)
+    assert float(written[0]["value"]) == pytest.approx(top + bottom - original[0], abs=1e-3)
+    # The planted spike is now a dip in the same window, and still found there.
+    assert [i for i, row in enumerate(written) if row["alert"] == "1"] == [1500]
+
+
+def test_without_a_transform_the_output_is_the_plain_bench(
+    nab_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    anomaly.main(["--data", str(nab_folder), "--cv"], settings=settings)
+    plain = capsys.readouterr().out
+    anomaly.main(["--data", str(nab_folder), "--cv", "--transform", "none"], settings=settings)
+    identity = capsys.readouterr().out
+
+    assert "transformed copy" not in plain
+    assert "robustness" not in plain
+    assert plain.splitlines()[0].startswith("NAB benchmark: 2 files")
+    without_times = [line for line in plain.splitlines() if not line.startswith("wall time")]
+    assert identity.splitlines()[1:-1] == without_times
+
+
+def test_several_transforms_end_with_one_summary_row_each(nab_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = anomaly.main(
+        ["--data", str(nab_folder), "--cv", "--transform", "none", "--transform", "every-other-row"],
+        settings=Settings(_env_file=None),  # type: ignore[call-arg]
+    )
+
+    printed = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert [line.split(":")[1].split()[0] for line in printed if line.startswith("transformed copy:")] == [
+        "none",
+        "every-other-row",
+    ]
+    # Every other row halves the files: the copy's own table says so.
+    assert [line.split(",")[0] for line in printed if line.startswith("NAB benchmark")] == [
+        "NAB benchmark: 2 files",
+        "NAB benchmark: 2 files",
+    ]
+    assert [line.split(", ")[-1] for line in printed if line.startswith("NAB benchmark")] == [
+        f"{2 * ROWS} rows",
+        f"{ROWS} rows",
+    ]
+    start = printed.index(next(line for line in printed if line.startswith("robustness")))
+    summary = {line.split()[0]: line.split()[1:] for line in printed[start + 2 : start + 4]}
+    assert set(summary) == {"none", "every-other-row"}
+    pooled = next(line for line in printed if line.startswith("cross-validated standard: "))
+    assert summary["none"][2] == pooled.split(": ")[1]
+    assert summary["none"][1] == summary["none"][3] == "0"
+
+
+def test_robustness_runs_every_transform_once_and_unknown_names_are_refused(
+    nab_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    code = anomaly.main(["--data", str(nab_folder), "--robustness", "--transform", "log1p"], settings=settings)
+    printed = capsys.readouterr().out.splitlines()
+    with pytest.raises(SystemExit) as refused:
+        anomaly.main(["--data", str(nab_folder), "--transform", "upside-down"], settings=settings)
+
+    assert code == 0
+    start = printed.index(next(line for line in printed if line.startswith("robustness")))
+    assert [line.split()[0] for line in printed[start + 2 : -1]] == [
+        "log1p",
+        "none",
+        "mirrored",
+        "every-other-row",
+        "noise",
+        "x1000",
+        "x0.001",
+    ]
+    assert refused.value.code == 2
