@@ -81,7 +81,7 @@ class DailySeries:
         """{metric: {day: value}}."""
         series: dict[str, dict[date, float]] = {name: {} for name in self.metrics}
         for row in report.rows:
-            when = datetime.strptime(str(row["date"]), "%Y%m%d").date()
+            when = date.fromisoformat(str(row["date"]))  # YYYYMMDD; ~20x cheaper than strptime, 91 rows a digest
             for name in self.metrics:
                 series[name][when] = number(row.get(name, 0))
         return series
