@@ -148,20 +148,24 @@ def draw_dated_line(
 
 def _png(rgb: bytes, *, width: int, height: int, compress_level: int) -> bytes:
     """8-bit RGB rows as a PNG, every row unfiltered. Pillow's encoder tries all five PNG filters on every row, which
-    was two thirds of this chart's CPU; flat colours on white compress about as well without them (~40 KB)."""
+    was two thirds of this chart's CPU; flat colours on white compress about as well without them (~40 KB).
+
+    The rows (each after its filter byte) are fed to the compressor one by one, straight from `rgb`: copying 2.4 MB
+    into one filtered buffer first cost a third as much as compressing it. The deflate stream is the same."""
     stride = 3 * width
-    rows = b"".join(b"\x00" + rgb[start : start + stride] for start in range(0, stride * height, stride))
+    compressor = zlib.compressobj(compress_level)
+    pixels = memoryview(rgb)
+    parts = []
+    for start in range(0, stride * height, stride):
+        parts.append(compressor.compress(b"\x00"))
+        parts.append(compressor.compress(pixels[start : start + stride]))
+    parts.append(compressor.flush())
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, truecolour, deflate, no interlace
-    return (
-        PNG_SIGNATURE
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows, compress_level))
-        + chunk(b"IEND", b"")
-    )
+    return PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
 
 
 class Frame:
