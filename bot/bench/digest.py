@@ -49,6 +49,7 @@ from bot.digest.charts import digest_chart
 from bot.digest.jobs import DigestJob, DigestTiming
 from bot.digest.posting import DigestService
 from bot.google.target import GoogleClients, GoogleTarget
+from bot.platform.slack.clients import make_web_client
 from bot.scheduler.jobs import digest_due_at
 from bot.scheduler.limits import ChannelPacer
 from bot.scheduler.posting import ClaimedPoster, PostOutcome, PostResult
@@ -215,7 +216,9 @@ async def _run(args: argparse.Namespace) -> None:
                 latency=args.latency,
                 properties=[(t.property_id or "", t.site_url or "") for t in targets.values()],
             )
-            clients = {wid: AsyncWebClient(token=token, base_url=slack.url) for wid, token in tokens.items()}
+            # As the scheduler leader's `web_client_for` makes them: on the process's shared keep-alive session, with
+            # the retry handlers, rather than a fresh connection (and ClientSession) for every Web API call.
+            clients = {wid: make_web_client(services=front_door.services, token=token) for wid, token in tokens.items()}
             load = AckLoad(url=f"http://127.0.0.1:{front_door.port}/slack/events", rate=args.ack_rate)
             await load.start()
             clock = Clock(DUE)  # 09:00 from now on
