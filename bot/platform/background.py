@@ -70,7 +70,8 @@ class BackgroundWork:
         self._window_start = 0.0
         self._window_count = 0
         self._previous_window_count = 0
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
+        self._timer_due = 0.0  # when the scheduled look is due, on the loop's clock
         self._second_look = False  # the scheduled check is the second look after a late one
         # A burst was seen and not yet seen to end: only the timer's look (`_check`) may call it over.
         self._in_burst = False
@@ -152,7 +153,10 @@ class BackgroundWork:
 
     def _look_again(self, delay: float, *, second_look: bool) -> None:
         self._second_look = second_look
-        self._timer = asyncio.get_running_loop().call_later(delay, self._check)
+        loop = asyncio.get_running_loop()
+        # The due time is kept here: uvloop answers a delay under half a millisecond with a plain Handle, no `when()`.
+        self._timer_due = loop.time() + delay
+        self._timer = loop.call_later(delay, self._check)
 
     def _check(self) -> None:
         """The timer's look at the queue.
@@ -164,7 +168,7 @@ class BackgroundWork:
         decides, late or not, so a loop that is always late still answers a few milliseconds later than usual.
         """
         timer, self._timer = self._timer, None
-        late = timer is not None and asyncio.get_running_loop().time() - timer.when() > _LATE_SECONDS
+        late = timer is not None and asyncio.get_running_loop().time() - self._timer_due > _LATE_SECONDS
         if late and not self._second_look:
             self._look_again(_LATE_SECONDS, second_look=True)
             self._start_waiting(overdue_only=True)
