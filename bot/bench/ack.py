@@ -44,8 +44,9 @@ from bot.bench._common import (
 )
 from bot.bench.ack_report import RunResult, report
 from bot.config.logs import configure_logging
-from bot.config.settings import Settings
+from bot.config.settings import EventLoop, Settings
 from bot.fakes.slack_api import FakeSlack
+from bot.main import event_loop
 
 _WARM_UP_EVENTS = 500
 
@@ -65,10 +66,10 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
         help="don't pin the server under test to one core and the load generator and fake Slack to the other",
     )
     args = parser.parse_args(list(argv))
-    return asyncio.run(_bench(args))
+    return asyncio.run(_bench(args, event_loop=settings.lookout_event_loop))
 
 
-async def _bench(args: argparse.Namespace) -> int:
+async def _bench(args: argparse.Namespace, *, event_loop: EventLoop) -> int:
     cores = _pin_cores(enabled=not args.no_pin)
     rounds = max(1, args.rounds)
     throughputs: dict[str, list[RunResult]] = {"lookout": [], "bare": []}
@@ -86,7 +87,7 @@ async def _bench(args: argparse.Namespace) -> int:
                 is_lookout = name == "lookout"
                 with tempfile.TemporaryDirectory(prefix="lookout-bench-") as data_dir:
                     process, port = await start_server_process(
-                        _server_process, name, slack_url, bot_token, data_dir, cores[1]
+                        _server_process, name, slack_url, bot_token, data_dir, cores[1], event_loop
                     )
                     try:
                         url = f"http://127.0.0.1:{port}/slack/events"
@@ -122,7 +123,7 @@ async def _bench(args: argparse.Namespace) -> int:
                         await stop_server_process(process)
     finally:
         await slack.stop()
-    report(throughputs, paced, args, cores=cores, replies=replies, replies_done=replies_done)
+    report(throughputs, paced, args, cores=cores, event_loop=event_loop, replies=replies, replies_done=replies_done)
     return 0
 
 
@@ -239,14 +240,24 @@ def _cpu_seconds(pid: int | None) -> float | None:
 
 
 def _server_process(
-    name: str, slack_url: str, bot_token: str, data_dir: str, core: set[int] | None, ports: Queue[int]
+    name: str,
+    slack_url: str,
+    bot_token: str,
+    data_dir: str,
+    core: set[int] | None,
+    loop: EventLoop,
+    ports: Queue[int],
 ) -> None:
+    """Either app on the event loop `lookout serve` is set to use: the bare app too, so the ratio compares apps."""
     if core is not None:
         os.sched_setaffinity(0, core)
-    asyncio.run(_serve_one(name, slack_url=slack_url, bot_token=bot_token, data_dir=data_dir, ports=ports))
+    serving = _serve_one(name, slack_url=slack_url, bot_token=bot_token, data_dir=data_dir, loop=loop, ports=ports)
+    event_loop.run(serving, event_loop=loop)
 
 
-async def _serve_one(name: str, *, slack_url: str, bot_token: str, data_dir: str, ports: Queue[int]) -> None:
+async def _serve_one(
+    name: str, *, slack_url: str, bot_token: str, data_dir: str, loop: EventLoop, ports: Queue[int]
+) -> None:
     if name == "lookout":
         from bot.main.serve import start_server
 
@@ -258,6 +269,7 @@ async def _serve_one(name: str, *, slack_url: str, bot_token: str, data_dir: str
             slack_signing_secret=SIGNING_SECRET,
             slack_bot_token=bot_token,
             slack_api_url=slack_url,
+            lookout_event_loop=loop,
             lookout_scheduler_enabled=False,
             log_level="WARNING",
         )

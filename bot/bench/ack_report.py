@@ -38,18 +38,23 @@ def report(
     args: argparse.Namespace,
     *,
     cores: tuple[set[int] | None, set[int] | None],
+    event_loop: str,
     replies: int,
     replies_done: list[float],
 ) -> None:
     """Print what `lookout bench ack` measured: the setup, one line per app, and the targets."""
-    _print_setup(throughputs, args, cores=cores)
+    _print_setup(throughputs, args, cores=cores, event_loop=event_loop)
     medians = _print_table(throughputs, paced)
     if "lookout" in medians and "bare" in medians:
         _print_targets(medians, throughputs, paced, args, replies=replies, replies_done=replies_done)
 
 
 def _print_setup(
-    throughputs: dict[str, list[RunResult]], args: argparse.Namespace, *, cores: tuple[set[int] | None, set[int] | None]
+    throughputs: dict[str, list[RunResult]],
+    args: argparse.Namespace,
+    *,
+    cores: tuple[set[int] | None, set[int] | None],
+    event_loop: str,
 ) -> None:
     """What was measured, and on which cores."""
     print(
@@ -65,6 +70,7 @@ def _print_setup(
         )
     else:
         print("not pinned: servers, load generator and fake Slack share all cores")
+    print(f"event loop of both servers: {event_loop} (LOOKOUT_EVENT_LOOP)")
     print()
 
 

@@ -42,7 +42,7 @@ from bot.bench._common import (
 )
 from bot.bench.agent_server import bot_process
 from bot.bench.tokens import CACHE_MIN_TOKENS, PromptSize, print_prompt_size
-from bot.config.settings import Settings
+from bot.config.settings import EventLoop, Settings
 from bot.fakes.anthropic import FakeAnthropic
 from bot.fakes.llm_script import RecordedRequest, Reply, ScriptedToolCall
 from bot.fakes.prompt_cache import PromptCache
@@ -62,7 +62,7 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
     parser.add_argument("--concurrency", "-c", type=int, default=8, help="concurrent conversations in the memory run")
     parser.add_argument("--ready-runs", type=int, default=3, help="times `lookout serve` is started for ready time")
     args = parser.parse_args(list(argv))
-    return asyncio.run(_bench(args))
+    return asyncio.run(_bench(args, event_loop=settings.lookout_event_loop))
 
 
 # ------------------------------------------------------------------------------------------------ the fakes
@@ -170,7 +170,7 @@ async def _conversation(http: aiohttp.ClientSession, url: str, finished: Finishe
     return ended - started
 
 
-async def _bench(args: argparse.Namespace) -> int:
+async def _bench(args: argparse.Namespace, *, event_loop: EventLoop) -> int:
     from tools.fakes.google import FakeGoogle
     from tools.sample.dataset import PropertyDataset
 
@@ -184,7 +184,7 @@ async def _bench(args: argparse.Namespace) -> int:
         claude.responder = _script
         google.add_dataset(dataset, property_id=PROPERTY_ID)
         _instrument(slack, finished)
-        ready = await _ready_times(slack, claude, runs=args.ready_runs)
+        ready = await _ready_times(slack, claude, runs=args.ready_runs, event_loop=event_loop)
         with tempfile.TemporaryDirectory(prefix="lookout-bench-agent-") as data_dir:
             config = {
                 "google_url": google.url,
@@ -201,6 +201,7 @@ async def _bench(args: argparse.Namespace) -> int:
                     "lookout_models_deep": MODEL,
                     "lookout_monthly_budget_usd": 0,
                     "lookout_scheduler_enabled": False,
+                    "lookout_event_loop": event_loop.value,
                     "log_level": "WARNING",
                 },
             }
@@ -210,7 +211,7 @@ async def _bench(args: argparse.Namespace) -> int:
                 report = await _drive(args, port=port, pid=process.pid, finished=finished)
             finally:
                 await stop_server_process(process)
-    _print_report(args, report, ready, model_requests=claude.request_count)
+    _print_report(args, report, ready, model_requests=claude.request_count, event_loop=event_loop)
     return 0
 
 
@@ -274,7 +275,7 @@ async def _held(http: aiohttp.ClientSession, url: str) -> tuple[float, float]:
     )
 
 
-async def _ready_times(slack: FakeSlack, claude: FakeAnthropic, *, runs: int) -> list[float]:
+async def _ready_times(slack: FakeSlack, claude: FakeAnthropic, *, runs: int, event_loop: EventLoop) -> list[float]:
     """Start `lookout serve` (as an operator would, one provider configured) and time it to a healthy /healthz."""
     times: list[float] = []
     with tempfile.TemporaryDirectory(prefix="lookout-bench-ready-") as data_dir:
@@ -290,6 +291,7 @@ async def _ready_times(slack: FakeSlack, claude: FakeAnthropic, *, runs: int) ->
             "ANTHROPIC_API_KEY": "bench-key",
             "ANTHROPIC_BASE_URL": claude.url,
             "LOOKOUT_SCHEDULER_ENABLED": "false",
+            "LOOKOUT_EVENT_LOOP": event_loop.value,
             "LOG_LEVEL": "WARNING",
         }
         async with aiohttp.ClientSession() as http:
@@ -323,11 +325,16 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _print_report(args: argparse.Namespace, report: dict[str, Any], ready: list[float], *, model_requests: int) -> None:
+def _print_report(
+    args: argparse.Namespace, report: dict[str, Any], ready: list[float], *, model_requests: int, event_loop: EventLoop
+) -> None:
     samples: list[Sample] = report["samples"]
     overhead = [sample.overhead for sample in samples]
     total = [sample.total for sample in samples]
-    print(f"lookout bench agent: zero-latency fakes, {os.cpu_count()} cores, model {MODEL}")
+    print(
+        f"lookout bench agent: zero-latency fakes, {os.cpu_count()} cores, model {MODEL}, "
+        f"event loop {event_loop} (LOOKOUT_EVENT_LOOP)"
+    )
     print()
     print(f"{'measure':<52}{'value':>14}{'target':>12}")
     print("-" * 78)

@@ -6,18 +6,19 @@ hold the benchmark's fakes and tokenizer (the spawned process imports the module
 
 from __future__ import annotations
 
-import asyncio
 from multiprocessing.queues import Queue
 from typing import Any
 
 from bot.bench._common import serve_until_sigterm
-from bot.config.settings import Settings
+from bot.config.settings import EventLoop, Settings
+from bot.main import event_loop
 
 PROPERTY_ID = "123456"
 
 
 def bot_process(config: dict[str, Any], ports: Queue[int]) -> None:
-    asyncio.run(_serve_bot(config, ports))
+    """`lookout serve`'s server, on the event loop it is set to use."""
+    event_loop.run(_serve_bot(config, ports), event_loop=EventLoop(config["settings"]["lookout_event_loop"]))
 
 
 class _BenchContexts:

@@ -49,6 +49,7 @@ from bot.digest.charts import digest_chart
 from bot.digest.jobs import DigestJob, DigestTiming
 from bot.digest.posting import DigestService
 from bot.google.target import GoogleClients, GoogleTarget
+from bot.main import event_loop
 from bot.platform.slack.clients import make_web_client
 from bot.scheduler.jobs import digest_due_at
 from bot.scheduler.limits import ChannelPacer
@@ -121,13 +122,16 @@ def main(argv: Sequence[str], *, settings: Settings) -> int:
     # The benchmark runs on its own temporary database and fakes; only the digests' limits come from the settings.
     args = _parser().parse_args(list(argv))
     args.concurrency = settings.lookout_digest_concurrency
+    args.event_loop = settings.lookout_event_loop
     configure_cpu_workers(workers=settings.lookout_cpu_workers)
     layouts = DEFAULT_LAYOUTS if args.channels_per_property is None else (args.channels_per_property,)
     try:
         for index, per_property in enumerate(layouts):
             if index:
                 print()
-            asyncio.run(_run(argparse.Namespace(**{**vars(args), "channels_per_property": per_property})))
+            layout = argparse.Namespace(**{**vars(args), "channels_per_property": per_property})
+            # The scheduler leader's event loop, as `lookout serve` runs it: the digests and the front door share it.
+            event_loop.run(_run(layout), event_loop=args.event_loop)
     finally:
         shutdown_chart_renderer()
     return 0
@@ -330,6 +334,7 @@ def _report(
         (f"all posted in under {TARGET_SECONDS:.0f} s (the target)", "yes" if on_time else "NO"),
         (f"front door: mentions at {args.ack_rate:.0f}/s during the run", f"{len(acked)} acked / {len(result.acks)}"),
         ("ack p50 during the digest run", f"{percentile_ms(acked, 0.5):.1f} ms"),
+        ("event loop (LOOKOUT_EVENT_LOOP)", str(args.event_loop)),
     ]
     width = max(len(name) for name, _ in rows)
     print(f"{'lookout bench digest':<{width}}  result")

@@ -22,6 +22,13 @@ class SlackMode(StrEnum):
     MULTI_WORKSPACE = "multi-workspace"
 
 
+class EventLoop(StrEnum):
+    """The event loop `lookout serve` runs on (`bot.main.event_loop`)."""
+
+    UVLOOP = "uvloop"
+    ASYNCIO = "asyncio"
+
+
 class SettingsProblem(ValueError):
     """The configuration cannot run the chosen mode; the message lists what to set."""
 
@@ -130,6 +137,9 @@ class Settings(BaseSettings):
     # Processes that draw charts and score digests' series (anomaly detection), off the event loop that acks Slack.
     # One suits a two-core host: the event loop keeps a core, the worker gets the other.
     lookout_cpu_workers: int = Field(default=1, ge=1, le=64)
+    # The event loop `lookout serve` runs on: uvloop (libuv) does the same work in fewer instructions than asyncio's
+    # own loop (`bot.main.event_loop`); "asyncio" is the way back should a library ever misbehave on uvloop.
+    lookout_event_loop: EventLoop = EventLoop.UVLOOP
     # On SIGTERM: how long in-flight handlers and scheduled runs may take to finish before the process exits.
     # Keep it below the orchestrator's kill deadline (Kubernetes terminationGracePeriodSeconds minus preStop).
     lookout_shutdown_grace_seconds: float = 25.0

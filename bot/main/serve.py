@@ -21,6 +21,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.config.settings import Settings, SlackMode
+from bot.main import event_loop
 from bot.main.build import build_bolt_app, build_services, message_handler
 from bot.main.malloc import limit_malloc_arenas
 from bot.platform.services import Services
@@ -166,7 +167,10 @@ def serve(*, settings: Settings, port: int | None, socket_mode: bool) -> int:
         sys.stderr.write(messages.newcomer_checklist(problems=problems, public_url=settings.base_url))
         return 2
     try:
-        return asyncio.run(_serve(settings=settings, port=port or settings.port, socket_mode=socket_mode))
+        return event_loop.run(
+            _serve(settings=settings, port=port or settings.port, socket_mode=socket_mode),
+            event_loop=settings.lookout_event_loop,
+        )
     except SlackTokenRefused as refused:
         # Fail fast rather than serve a bot whose every reply Slack refuses (docs/deployment.md).
         sys.stderr.write(operator_messages.slack_token_refused(variable=refused.variable, error=refused.error) + "\n")

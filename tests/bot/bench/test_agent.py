@@ -9,6 +9,7 @@ import time
 import pytest
 
 from bot.bench.agent import Sample, _cpu_seconds, _print_report
+from bot.config.settings import EventLoop
 
 
 def _burn(seconds: float) -> None:
@@ -38,8 +39,9 @@ def test_report_prints_cpu_per_conversation_for_both_processes(capsys: pytest.Ca
         "cpu": {"bot": 9.7, "bench": 19.4},
         "held": (97.0, 9.7),
     }
-    _print_report(args, report, [0.9], model_requests=2_000)
+    _print_report(args, report, [0.9], model_requests=2_000, event_loop=EventLoop.UVLOOP)
     out = capsys.readouterr().out
+    assert "event loop uvloop" in out
     # 970 conversations in the memory run (1,000 minus 20 warm-up and 10 samples).
     assert "CPU per conversation, the bot process" in out and "10.00 ms" in out
     assert "CPU per conversation, fakes + load (this process)" in out and "20.00 ms" in out
