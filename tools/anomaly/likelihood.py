@@ -69,12 +69,20 @@ class Likelihood:
         average = self._sum / AVERAGE_POINTS
         digits = upper_tail_digits(average, self._mean, self._spread) if self.ready else 0.0
         self._history.append(average)
-        if len(self._history) > self._horizon:
-            self._history.popleft()
+        self._forget()
         self._since_fit += 1
         if len(self._history) >= MIN_HISTORY and self._since_fit >= REFIT_EVERY:
             self._fit()
         return digits
+
+    def resize(self, horizon: int) -> None:
+        """Fit on the last `horizon` moving means from now on (at least `MIN_HISTORY`)."""
+        self._horizon = max(horizon, MIN_HISTORY)
+        self._forget()
+
+    def _forget(self) -> None:
+        while len(self._history) > self._horizon:
+            self._history.popleft()
 
     def _fit(self) -> None:
         values = np.fromiter(self._history, dtype=np.float64, count=len(self._history))

@@ -117,6 +117,24 @@ class Novelty:
             return None
         return math.sqrt(max(nearest, 0.0) / m)
 
+    def resize(self, horizon: int, *, min_windows: int) -> None:
+        """Search the last `horizon` windows, and read once `min_windows` are there, from now on (the newest values
+        are kept; a longer horizon fills as new points arrive)."""
+        self.min_windows = max(min_windows, 1)
+        horizon = max(horizon, 2 * self._length)
+        if horizon == self.horizon:
+            return
+        keep = min(self._end, horizon + 2 * self._length)
+        shift = self._end - keep
+        values = np.zeros(2 * (horizon + 2 * self._length))
+        squares = np.full(values.size, math.inf)
+        values[:keep] = self._values[shift : self._end]
+        squares[:keep] = self._squares[shift : self._end]
+        self._values, self._squares = values, squares
+        self._end = keep
+        self._last_missing -= shift
+        self.horizon = horizon
+
     def _compact(self) -> None:
         """Keep the ring's newest part at the front once the buffer is full (amortised: once per horizon)."""
         if self._end < len(self._values):
@@ -137,9 +155,10 @@ class PatternNovelty:
     when no scale is given). Windows are sought over the past `record_seconds` too, and read once a day of them
     (`day_seconds`) is there, so a daily cycle has been seen once before anything in it can look new.
 
-    Sized from the sampling interval `step` (seconds) the first time it is known. Distances are remembered in the
-    series' own units, as the model remembers deviations, so a spread estimate that wanders cannot turn an old
-    distance into a record.
+    Sized from the sampling interval `step` (seconds) the first time it is known, and again by `resize` when the
+    caller's estimate of it moves (the first gaps of an irregular series are no guide to its rate). Distances are
+    remembered in the series' own units, as the model remembers deviations, so a spread estimate that wanders cannot
+    turn an old distance into a record.
     """
 
     __slots__ = ("_day", "_floor", "_margin", "_precedent", "_ranks", "_record", "_windows")
@@ -153,14 +172,25 @@ class PatternNovelty:
         self._margin = margin
         self._ranks = ranks
 
-    def add(self, value: float, *, scale: float | None, step: float) -> tuple[float, ...]:
+    def resize(self, *, step: float) -> None:
+        """Size the search and the precedents in points from the sampling interval `step` (seconds): at first, and
+        again whenever its estimate moves, so that four weeks stay four weeks and a day a day."""
+        if step <= 0:
+            return
+        horizon = int(min(max(self._record / step, 50), 20_000))
+        day = int(min(max(self._day / step, PATTERN_POINTS), 300))
         if self._windows is None or self._precedent is None:
-            if step <= 0:
-                return ()
-            horizon = int(min(max(self._record / step, 50), 20_000))
-            day = int(min(max(self._day / step, PATTERN_POINTS), 300))
             self._windows = Novelty(horizon, min_windows=day)
             self._precedent = Precedent(horizon)
+        else:
+            self._windows.resize(horizon, min_windows=day)
+            self._precedent.resize(horizon)
+
+    def add(self, value: float, *, scale: float | None, step: float) -> tuple[float, ...]:
+        if self._windows is None or self._precedent is None:
+            self.resize(step=step)
+            if self._windows is None or self._precedent is None:
+                return ()
         distance = self._windows.add(value)
         if distance is None:
             return ()

@@ -36,5 +36,13 @@ class Precedent:
     def add(self, size: float) -> None:
         self._order.append(size)
         insort(self._sorted, size)
-        if len(self._order) > self.horizon:
+        self._forget()
+
+    def resize(self, horizon: int) -> None:
+        """Remember the last `horizon` sizes from now on (the oldest go at once when it shrinks)."""
+        self.horizon = horizon
+        self._forget()
+
+    def _forget(self) -> None:
+        while len(self._order) > self.horizon:
             del self._sorted[bisect_left(self._sorted, self._order.popleft())]

@@ -195,8 +195,22 @@ class SurpriseModel:
             self._gaps.append(t - self._t[-1])
             if len(self._gaps) > 256:
                 del self._gaps[:128]
-            if len(self._gaps) < 64 or len(self._gaps) % 32 == 0:
-                self.step = median(self._gaps)
+            due = len(self._gaps) < 64 or len(self._gaps) % 32 == 0
+            if due and self.step != (step := median(self._gaps)):
+                self.step = step
+                self._resize()
+
+    def _horizon(self) -> int:
+        """`RECORD_WINDOW` in points at the sampling interval estimated so far."""
+        return int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000))
+
+    def _resize(self) -> None:
+        """What was sized in points from the sampling interval follows its estimate (irregular series start off)."""
+        for precedent in (each for predictor in self._predictors for each in predictor.precedents):
+            precedent.resize(self._horizon())
+        if self._likelihood is not None:
+            self._likelihood.resize(self._horizon())
+        self._novelty.resize(step=self.step)
 
     def _append(self, t: float, value: float) -> None:
         self._t.append(t)
@@ -325,7 +339,7 @@ class SurpriseModel:
         if not chosen.stats or not precedents:
             return reading
         if self._likelihood is None:
-            self._likelihood = Likelihood(int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000)))
+            self._likelihood = Likelihood(self._horizon())
         tail = self._likelihood.add(precedents[0].share_below(abs(chosen.stats[0]) * chosen.scale))
         if self.settling():
             return reading  # the run is the predictor in use's alone, and a rival cannot be judged yet
@@ -360,8 +374,7 @@ class SurpriseModel:
             self._rescale(predictor, window)
         if guess.stats:
             if not predictor.precedents:
-                horizon = int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000))
-                predictor.precedents = [Precedent(horizon) for _ in SCALES]
+                predictor.precedents = [Precedent(self._horizon()) for _ in SCALES]
             for precedent, stat in zip(predictor.precedents, guess.stats, strict=True):
                 precedent.add(abs(stat) * guess.scale)
 

@@ -160,3 +160,18 @@ def test_an_incident_while_the_daily_profile_is_still_being_judged_is_not_missed
 
     assert detector._model.settling()
     assert [i for i, score in enumerate(scores) if score.alert and i >= 2 * 288] == [spike]
+
+
+@pytest.mark.parametrize("change", ["shift", "drop"])
+def test_the_same_incident_is_found_at_five_and_at_ten_minutes(change: str) -> None:
+    # Half the sampling rate (either half of the points) holds the same incident: one alert each, within the hour.
+    at = datetime(2026, 3, 11, 14)
+    points = []
+    for point in _five_minutes(12, seed=5):
+        moved = point.timestamp >= at and (change == "shift" or point.timestamp < at + timedelta(hours=3))
+        points.append(Point(point.timestamp, point.value + (25 if change == "shift" else -25) * moved))
+
+    for series in (points, points[::2], points[1::2]):
+        _, scores = _run(series)
+        alerts = [score.timestamp for score in scores if score.alert]
+        assert len(alerts) == 1 and at <= alerts[0] < at + timedelta(hours=1), alerts

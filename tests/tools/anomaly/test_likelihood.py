@@ -79,3 +79,21 @@ def test_an_unlikely_run_opens_an_incident_at_the_sensitivitys_digits(
 def test_a_rule_without_likelihood_ignores_it() -> None:
     tracker = IncidentTracker(Rule(level=1.0, rank=2))
     assert not tracker.alerts(100.0, _reading(50.0), scored=True, level_points=40)
+
+
+def test_a_shorter_horizon_fits_the_recent_runs_only() -> None:
+    # A long ordinary past, then a new ordinary: a bit more unusual on every point, for a few hundred points. Fitted
+    # over the long past the new normal stays unlikely; resized to a short horizon it becomes ordinary quickly.
+    rng = np.random.default_rng(11)
+    raw = np.concatenate([rng.random(4_000), 0.5 + 0.5 * rng.random(600)])
+    kept, resized = Likelihood(horizon=8_000), Likelihood(horizon=8_000)
+
+    for each in raw[:4_000]:
+        kept.add(float(each))
+        resized.add(float(each))
+    resized.resize(MIN_HISTORY)
+    late_kept = [kept.add(float(each)) for each in raw[4_000:]]
+    late_resized = [resized.add(float(each)) for each in raw[4_000:]]
+
+    assert float(np.mean(late_kept[-200:])) > 1.2  # about one in fifty, on average, point after point
+    assert float(np.mean(late_resized[-200:])) < 0.8

@@ -55,6 +55,27 @@ def test_the_distance_is_to_the_nearest_earlier_window_that_does_not_overlap() -
             assert distance == pytest.approx(expected, rel=1e-6, abs=1e-9), end
 
 
+@pytest.mark.parametrize(("before", "after", "at"), [(400, 150, 900), (150, 400, 300)])
+def test_a_resized_search_looks_as_far_back_as_its_new_horizon(before: int, after: int, at: int) -> None:
+    # Shrinking keeps the newest values; growing (here before the ring ever dropped a value) looks further back at once.
+    rng = np.random.default_rng(4)
+    values = rng.normal(100.0, 5.0, 1_500)
+    values[at + 40] = math.nan
+    novelty = Novelty(before, min_windows=10)
+    for value in values[:at]:
+        novelty.add(float(value))
+
+    novelty.resize(after, min_windows=20)
+    got = [novelty.add(float(value)) for value in values[at:]]
+
+    for offset, distance in enumerate(got):
+        expected = _nearest_by_hand(values, at + offset, after, 20)
+        if expected is None:
+            assert distance is None, offset
+        else:
+            assert distance == pytest.approx(expected, rel=1e-6, abs=1e-9), offset
+
+
 def test_chi_square_quantiles_match_the_tables() -> None:
     assert chi_square_upper_quantile(0.05, 2) == pytest.approx(5.9915, abs=1e-4)
     assert chi_square_upper_quantile(0.01, 4) == pytest.approx(13.2767, abs=1e-4)
