@@ -106,8 +106,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Imports are local so that a command never pays for (or fails on) another command's dependencies.
     if args.command == "serve":
         # Start-up allocates what lives as long as the process (modules, the app): the cyclic collector would walk
-        # it over and over and find almost nothing (~130 ms of CPU before healthy). `start_server` has it collect
-        # once, when the server is up, and turns it back on; the `finally` does it should the start fail.
+        # it over and over and find almost nothing (~130 ms of CPU before healthy). `start_server` freezes what
+        # start-up made, once the server is up, and turns it back on; the `finally` does it should the start fail.
         gc.disable()
         try:
             from bot.main.serve import serve

@@ -284,20 +284,23 @@ def _tune_garbage_collector() -> None:
     """Keep the cyclic garbage collector from taking a large share of the CPU while a burst of events is acked.
 
     Everything built so far (modules, the app, settings) lives as long as the process: frozen, full collections no
-    longer walk those few hundred thousand objects (acks took ~0.37 ms of CPU each before, ~0.27 ms after; p99 ack
+    longer walk those ~130,000-160,000 objects (acks took ~0.37 ms of CPU each before, ~0.27 ms after; p99 ack
     ~150 → ~35 ms). The young generation is collected every 5,000 container allocations instead of 700: with 32
     requests in flight a young collection mostly finds live request objects, walks them and promotes them, only for
     them to be freed by reference counting a moment later; at 700 that was ~80 collections per 3,000 acks, and
     another ~50 ms of CPU in generation-1 collections over the promoted objects (`lookout bench ack`). Full
-    collections are ten times rarer. Cyclic garbage still goes at the next young collection, a few MB at most.
-    `lookout serve` imports and starts with the collector off; this one collection finds the ~2,000 cyclic objects
-    start-up left behind (~0.7 MB), and the collector is on from here. It walks every object start-up made (~200,000;
-    ~110 ms of CPU measured with getrusage) before the replica reports ready. Run a second after the server was up
-    instead (adec380), it saved those ~110 ms of ready time but every later ack cost ~15 % more CPU (`lookout bench
-    ack`: 0.38-0.39 against 0.33 ms per event, interleaved runs; why is not yet understood), so it runs here.
+    collections are ten times rarer. Cyclic garbage made from here on still goes at the next young collection.
+
+    No collection runs first: it would walk every object start-up made (~80-110 ms of CPU before `/healthz` answers)
+    to free ~1,500 cyclic objects (~0.5 MB: classes attrs builds and discards, the traceback of the "no
+    alembic_version table" a fresh database raises; `lookout serve` starts with the collector off, bot.main.cli).
+    Frozen, those few stay for the life of the process; reference counting still frees any frozen object that loses
+    its last reference. Running that collection later instead (adec380, a second after the server was up) is no
+    cheaper, only moved into the first second of serving, which `lookout bench ack` measures in every round (a new
+    server each): ~0.38 instead of ~0.33 ms of CPU per ack there, with its server also collecting on the default
+    thresholds until then; collections after that second cost the same either way.
     """
-    gc.collect()
-    gc.freeze()
+    gc.freeze()  # moves the generations' lists to the permanent one: microseconds, however many objects
     _, second, _ = gc.get_threshold()
     gc.set_threshold(_YOUNG_COLLECTION_THRESHOLD, second, _FULL_COLLECTION_THRESHOLD)
     gc.enable()  # `lookout serve` starts with it off (bot.main.cli)

@@ -269,12 +269,67 @@ async def test_a_standby_replica_joins_the_leadership_race_without_loading_the_j
 
 async def _modules_after_start(settings: dict[str, Any], *, cwd: Path) -> list[str]:
     """The modules a fresh interpreter (this test process has imported everything already) holds once started."""
+    modules: list[str] = await _in_fresh_interpreter(_START_AND_LIST_MODULES, settings=settings, cwd=cwd)
+    return modules
+
+
+async def _in_fresh_interpreter(script: str, *, settings: dict[str, Any], cwd: Path) -> Any:
+    """What `script` prints as JSON on its last line, run by a new interpreter given `settings` as its argument."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _START_AND_LIST_MODULES, json.dumps(settings),
+        sys.executable, "-c", script, json.dumps(settings),
         cwd=cwd, env={name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "PYTHONPATH")},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, stderr.decode()[-2000:]
-    modules: list[str] = json.loads(stdout.decode().splitlines()[-1])
-    return modules
+    return json.loads(stdout.decode().splitlines()[-1])
+
+
+_START_AND_REPORT_THE_COLLECTOR = """
+import asyncio, gc, json, sys
+gc.disable()  # as `lookout serve` imports and starts (bot.main.cli)
+
+class Node:
+    pass
+
+made_at_start_up = Node()
+made_at_start_up.cycle = made_at_start_up  # garbage or not, only a full collection could free it
+from bot.config.settings import Settings
+from bot.main.serve import start_server
+
+collections = []
+gc.callbacks.append(lambda phase, info: collections.append(info["generation"]) if phase == "stop" else None)
+
+async def main() -> dict:
+    settings = Settings(_env_file=None, **json.loads(sys.argv[1]))
+    server = await start_server(settings=settings, port=0, socket_mode=False, host="127.0.0.1")
+    report = {
+        "collections_before_ready": list(collections),
+        "tracked_not_frozen": any(tracked is made_at_start_up for tracked in gc.get_objects()),
+        "frozen": gc.get_freeze_count(),
+        "threshold": gc.get_threshold(),
+        "enabled": gc.isenabled(),
+    }
+    await server.stop(grace_seconds=1)
+    return report
+
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+async def test_a_started_server_has_frozen_what_start_up_made_without_collecting_it(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    # Given a fresh `lookout serve` process (collector off while it imports and starts, as the CLI runs it),
+    settings = _serve_settings(fake_slack, tmp_path, database_url=f"sqlite:///{tmp_path}/lookout.db", scheduler=False)
+    # once it is ready,
+    report = await _in_fresh_interpreter(_START_AND_REPORT_THE_COLLECTOR, settings=settings, cwd=tmp_path)
+
+    # no collection walked start-up's objects before it (a full one is ~0.1 s of CPU, bot.main.serve),
+    assert report["collections_before_ready"] == []
+    # they are frozen, so no later collection walks them either,
+    assert not report["tracked_not_frozen"]
+    assert report["frozen"] > 10_000
+    # and the collector is on, with serving's thresholds: young every 5,000 allocations, full ten times rarer.
+    assert report["enabled"]
+    assert report["threshold"][0] == 5000 and report["threshold"][2] == 100
