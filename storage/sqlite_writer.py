@@ -79,7 +79,12 @@ class SqliteWriter:
         turn.held = True
 
     async def _take(self, task: asyncio.Task[Any]) -> None:
-        await asyncio.wait_for(self._lock_for_this_loop().acquire(), timeout=self._wait_seconds)
+        # Not `asyncio.wait_for`: on Python 3.11 it acquires in a task of its own, and when the caller is cancelled
+        # just as that task gets the lock it returns the lock and swallows the cancellation, so a cancelled session
+        # kept writing and the task never ended (a stopping server waited for it for ever). Awaited directly, the
+        # lock re-raises the cancellation and hands the turn to the next in line.
+        async with asyncio.timeout(self._wait_seconds):
+            await self._lock_for_this_loop().acquire()
         self._owner = task
 
     def _lock_for_this_loop(self) -> asyncio.Lock:

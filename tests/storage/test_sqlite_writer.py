@@ -110,3 +110,41 @@ async def test_the_queue_works_again_on_a_later_event_loop(tmp_path: Path) -> No
     await asyncio.to_thread(in_new_loop)
     assert await _count(database) == 1
     await database.dispose()
+
+
+@pytest.mark.parametrize("turns_before_cancel", [0, 1, 2, 3])
+async def test_a_writer_cancelled_while_its_turn_comes_ends_cancelled_and_keeps_no_turn(
+    impatient: Database, turns_before_cancel: int
+) -> None:
+    writer = impatient._writer
+    assert writer is not None
+    lock = writer._lock_for_this_loop()
+    await lock.acquire()  # another session writes
+    waiting = asyncio.create_task(writer._take(asyncio.current_task()))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+
+    lock.release()  # its turn comes ...
+    for _ in range(turns_before_cancel):
+        await asyncio.sleep(0)
+    cancel_requested = waiting.cancel()  # ... and it is cancelled about then (a server stopping)
+    await asyncio.gather(waiting, return_exceptions=True)
+
+    if cancel_requested:
+        assert waiting.cancelled()  # never swallowed: the task ends
+        assert not lock.locked()  # and the turn went to nobody, or to the next in line
+    else:
+        assert lock.locked()  # it had its turn before the cancel came: its session gives it back
+
+
+async def test_a_writer_that_waits_past_the_limit_gives_up_like_sqlite_would(impatient: Database) -> None:
+    writer = impatient._writer
+    assert writer is not None
+    writer._wait_seconds = 0.05  # SQLite's own limit is 30 s
+    lock = writer._lock_for_this_loop()
+    await lock.acquire()  # a session that never finishes
+
+    with pytest.raises(TimeoutError):
+        await writer._take(asyncio.current_task())  # type: ignore[arg-type]
+
+    lock.release()
+    assert not lock.locked()  # the one that gave up took nothing
