@@ -273,7 +273,7 @@ def detect(
     return DigestAnomaly(
         metric_label=label,
         day=day,
-        direction=unusual.incident.direction,
+        direction=unusual.direction,
         expected=unusual.expected,
         actual=unusual.actual,
         kind=kind,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from tools.anomaly.alerting import VISIBLE_DEVIATION
 from tools.anomaly.detector import AnomalyDetector
@@ -22,6 +23,12 @@ from tools.anomaly.models import (
     Severity,
 )
 from tools.anomaly.models import fingerprint as make_fingerprint
+
+# `Score.anomaly_score` at the medium alerting level (the detector maps that level to 0.5).
+ALERTING_SCORE = 0.5
+# Weeks of the same weekday (or hour of the week) a point is set against while an opposite incident is open: the
+# digest's "vs 4-week median" (`bot.digest.report.compare`), so the line and the numbers above it agree.
+SAME_PHASE_WEEKS = 4
 
 # Points needed before anything is scored: until the weekly profile has been judged against the others (it needs
 # two past weeks, then a day of hours or ten days of its own errors), so the first weekday after a weekend is not
@@ -77,6 +84,7 @@ class Unusual:
     incident: Incident
     expected: float
     actual: float
+    direction: str  # "up" or "down": the point's own way from `expected` (an open incident may go the other way)
 
 
 def unusual_latest(points: Sequence[Point], *, granularity: Granularity, series_key: str = "") -> Unusual | None:
@@ -97,10 +105,12 @@ def unusual_latest(points: Sequence[Point], *, granularity: Granularity, series_
         return None
     current = incidents[-1]
     if current.start == last.timestamp:
-        return Unusual(incident=current, expected=current.expected, actual=current.actual)
+        return Unusual(incident=current, expected=current.expected, actual=current.actual, direction=current.direction)
     if current.end is not None or not last.scored or last.expected is None:
         return None
     sign = 1.0 if current.direction == "up" else -1.0
+    if sign * last.spreads <= -VISIBLE_DEVIATION:
+        return _against_the_open_incident(current, last, ordered=ordered)
     if current.kind == "near_zero":
         expected = current.expected
     elif sign * last.spreads >= VISIBLE_DEVIATION:
@@ -109,7 +119,36 @@ def unusual_latest(points: Sequence[Point], *, granularity: Granularity, series_
         return None
     if sign * (last.value - expected) <= 0:
         return None
-    return Unusual(incident=current, expected=expected, actual=last.value)
+    return Unusual(incident=current, expected=expected, actual=last.value, direction=current.direction)
+
+
+def _against_the_open_incident(current: Incident, last: Score, *, ordered: Sequence[Point]) -> Unusual | None:
+    """The newest point, far the other way from an open incident: a crash in the middle of a sale, say.
+
+    While an incident is open the detector opens no other, so the point is judged here, by the bars an incident
+    opens at: its anomaly score at the medium alerting level, and outside its noise band from what the detector
+    now expects. That expectation is raised (or lowered) by the incident, so the point must also be outside its
+    noise band from the series before it: the median of the same weekday (hour of the week, for hours) over the
+    `SAME_PHASE_WEEKS` weeks before, the digest's own "vs 4-week median". A return to normal after a sale is
+    therefore not called unusually low. It is set against the nearer of the two expectations, never overstating.
+    """
+    if last.expected is None or last.anomaly_score < ALERTING_SCORE:
+        return None
+    values = {point.timestamp: point.value for point in ordered}
+    before = [
+        value
+        for week in range(1, SAME_PHASE_WEEKS + 1)
+        if (value := values.get(last.timestamp - timedelta(weeks=week))) is not None and math.isfinite(value)
+    ]
+    if not before:
+        return None
+    usual = statistics.median(before)
+    spread = abs(last.value - last.expected) / abs(last.spreads)
+    way = -1.0 if current.direction == "up" else 1.0  # the point's way
+    if way * (last.value - usual) < VISIBLE_DEVIATION * spread:
+        return None
+    expected = min(last.expected, usual, key=lambda value: abs(last.value - value))
+    return Unusual(incident=current, expected=expected, actual=last.value, direction="up" if way > 0 else "down")
 
 
 def _scan(

@@ -30,6 +30,26 @@ def test_an_open_rise_does_not_call_a_lower_day_far_above_normal() -> None:
     assert anomaly is None or (anomaly.direction == "down") == (anomaly.actual < anomaly.expected)
 
 
+def _sale_then(last_day: float) -> dict[date, float]:
+    """Ten weeks of a steady shop (1,000-1,240 a day), a sale that doubles it for a week, then `last_day`."""
+    steady = [1000.0 + 40 * (offset % 7) for offset in range(70)]
+    return _series([*steady, *[2100.0] * 7, last_day])
+
+
+def test_a_crash_while_a_sale_is_still_open_is_flagged_low_against_the_level_before_the_sale() -> None:
+    # The detector opens no second incident while the sale's is open: the digest must still call the crash.
+    anomaly = detect(_sale_then(200.0), day=LAST, label="Sessions", kind=MetricKind.COUNT, history_days=91)
+
+    assert anomaly is not None and anomaly.direction == "down" and anomaly.actual == 200.0
+    assert 1000.0 <= anomaly.expected <= 1300.0  # the shop's level before the sale, not the sale's
+
+
+def test_the_day_a_sale_ends_is_not_called_unusually_low() -> None:
+    anomaly = detect(_sale_then(1160.0), day=LAST, label="Sessions", kind=MetricKind.COUNT, history_days=91)
+
+    assert anomaly is None or anomaly.direction == "up"
+
+
 # Real GA4 daily exports (the Google Merchandise Store, Nov 2020 - Jan 2021) live beside the repository, not in it:
 # their licence is unconfirmed (../shared/data/google/SOURCES.md), so they are read where they exist.
 MERCH_STORE = (

@@ -68,6 +68,15 @@ async def test_the_digest_calls_only_days_outside_their_own_variation_unusual(tm
     assert "⚠️ Nov 28: Organic clicks unusually high, 3,254 against about 2,474 expected." in black_friday
 
 
+async def test_the_day_the_tag_broke_is_called_unusually_low_though_the_season_is_still_up(tmp_path: Path) -> None:
+    # The tag stops firing at 16:00 on Dec 6, while the detector's incident for the holiday season's rise is still
+    # open: the day is set against the same weekday's 4-week median (the line above it says −67 %), not the season's.
+    printed = await run_demo(tmp_path, now=datetime(2026, 12, 7, 8, 0, tzinfo=UTC))
+
+    assert "Sessions  1,280  ·  −81 % vs last Sun  ·  −67 % vs 4-week median" in printed
+    assert "⚠️ Dec 6: Sessions unusually low, 1,280 against about 3,854 expected." in printed
+
+
 async def test_writes_the_digest_and_alert_charts(tmp_path: Path) -> None:
     printed = await run_demo(tmp_path)
 
