@@ -1,5 +1,5 @@
 """What `lookout bench ack` and `lookout bench agent` share: the signed `app_mention` delivery, the server process
-life cycle (spawn, wait for its port, SIGTERM) and the percentile they report."""
+life cycle (spawn, wait for its port, SIGTERM), a process's CPU time and the percentile they report."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
+from pathlib import Path
 from typing import Any
 
 SIGNING_SECRET = "bench-signing-secret"
@@ -54,6 +55,16 @@ def signed_mention(*, text: str, ts: str) -> tuple[bytes, dict[str, str]]:
         "X-Slack-Signature": f"v0={digest}",
     }
     return body.encode(), headers
+
+
+def process_cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process so far (all its threads), from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # After the command name (which may hold spaces): state is field 3 of stat(5), utime and stime 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile_ms(seconds: Sequence[float], fraction: float) -> float:

@@ -37,6 +37,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bench._common import (
     SIGNING_SECRET,
+    process_cpu_seconds,
     serve_until_sigterm,
     signed_mention,
     start_server_process,
@@ -98,9 +99,9 @@ async def _bench(args: argparse.Namespace, *, event_loop: EventLoop) -> int:
                             posted += _WARM_UP_EVENTS
                         before = await slack.count_posts(at_least=posted)
                         started = time.perf_counter()
-                        cpu_before = _cpu_seconds(process.pid)
+                        cpu_before = process_cpu_seconds(process.pid)
                         throughput = await _run(url, events=args.events, concurrency=args.concurrency)
-                        cpu_after = _cpu_seconds(process.pid)
+                        cpu_after = process_cpu_seconds(process.pid)
                         if cpu_before is not None and cpu_after is not None:
                             throughput = dataclasses.replace(throughput, server_cpu_seconds=cpu_after - cpu_before)
                         throughputs[name].append(throughput)
@@ -227,16 +228,6 @@ async def _run(url: str, *, events: int, concurrency: int, rate: float | None = 
 
 
 # ------------------------------------------------------------------------------------------------ servers
-
-
-def _cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU time of a process so far, from /proc (None where there is no /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    # After the command name: state is field 3 of stat(5), utime and stime are fields 14 and 15.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _server_process(

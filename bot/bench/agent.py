@@ -36,6 +36,7 @@ from bot.bench import agent_server
 from bot.bench._common import (
     SIGNING_SECRET,
     percentile_ms,
+    process_cpu_seconds,
     signed_mention,
     start_server_process,
     stop_server_process,
@@ -132,13 +133,6 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far (all its threads), from /proc/PID/stat."""
-    # The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # ------------------------------------------------------------------------------------------------ the run
@@ -238,7 +232,7 @@ async def _drive(args: argparse.Namespace, *, port: int, pid: int, finished: Fin
         gate = asyncio.Semaphore(max(args.concurrency, 1))
         # Both processes share the two cores: the bot, and this one (load generator and every fake, one GIL).
         # Throughput is capped by whichever needs more CPU per conversation, so the report shows both.
-        started, bot_cpu, bench_cpu = time.perf_counter(), _cpu_seconds(pid), time.process_time()
+        started, bot_cpu, bench_cpu = time.perf_counter(), process_cpu_seconds(pid), time.process_time()
         held_before = await _held(http, metrics_url)
 
         async def one() -> None:
@@ -253,7 +247,11 @@ async def _drive(args: argparse.Namespace, *, port: int, pid: int, finished: Fin
             if checkpoint <= args.conversations:
                 rss[checkpoint] = _rss_mb(pid)
         elapsed = time.perf_counter() - started
-        cpu = {"bot": _cpu_seconds(pid) - bot_cpu, "bench": time.process_time() - bench_cpu}
+        bot_cpu_after = process_cpu_seconds(pid)
+        cpu = {
+            "bot": None if bot_cpu is None or bot_cpu_after is None else bot_cpu_after - bot_cpu,
+            "bench": time.process_time() - bench_cpu,
+        }
         held_after = await _held(http, metrics_url)
     held = (held_after[0] - held_before[0], held_after[1] - held_before[1])
     return {
@@ -356,12 +354,14 @@ def _print_report(
             f"{'ready (start → healthy /healthz), median of runs':<52}{statistics.median(ready) * 1000:>11.0f} ms{'< 1 s':>12}"
         )
         print(f"{'ready, each run':<52}{', '.join(f'{t * 1000:.0f}' for t in ready):>14}")
-    rate = (report["done"] - 20 - len(samples)) / report["bulk_seconds"] if report["bulk_seconds"] else 0.0
+    bulk = report["done"] - 20 - len(samples)  # the memory run's conversations, after warm-up and samples
+    rate = bulk / report["bulk_seconds"] if report["bulk_seconds"] else 0.0
     print(f"{'conversations (memory run, concurrency ' + str(args.concurrency) + ')':<52}{report['done']:>14,}")
     print(f"{'throughput in the memory run':<52}{rate:>10.1f} /s{'>= 100 /s':>12}")
-    bulk = report["done"] - 20 - len(samples)
     if bulk > 0:
         for who, label in (("bot", "the bot process"), ("bench", "fakes + load (this process)")):
+            if report["cpu"][who] is None:
+                continue  # no /proc here
             per = report["cpu"][who] / bulk * 1000
             print(f"{'CPU per conversation, ' + label:<52}{per:>11.2f} ms{'':>12}")
         held, waited = report["held"]

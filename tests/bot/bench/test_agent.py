@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from bot.bench.agent import Sample, _cpu_seconds, _print_report
+from bot.bench._common import process_cpu_seconds
+from bot.bench.agent import Sample, _print_report
 from bot.config.settings import EventLoop
 
 
@@ -19,9 +20,11 @@ def _burn(seconds: float) -> None:
 
 
 def test_cpu_seconds_reads_this_process_like_process_time() -> None:
-    before_proc, before = _cpu_seconds(os.getpid()), time.process_time()
+    before_proc, before = process_cpu_seconds(os.getpid()), time.process_time()
     _burn(0.3)
-    used_proc, used = _cpu_seconds(os.getpid()) - before_proc, time.process_time() - before
+    after_proc = process_cpu_seconds(os.getpid())
+    assert before_proc is not None and after_proc is not None
+    used_proc, used = after_proc - before_proc, time.process_time() - before
     # /proc counts in clock ticks (10 ms), process_time in nanoseconds: they agree within a few ticks.
     assert used == pytest.approx(used_proc, abs=0.05)
     assert used_proc >= 0.25
