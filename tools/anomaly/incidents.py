@@ -8,8 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from tools.anomaly.alerting import VISIBLE_DEVIATION
-from tools.anomaly.detector import AnomalyDetector
+from tools.anomaly.alerting import MEDIUM_LEVEL, VISIBLE_DEVIATION
+from tools.anomaly.detector import AnomalyDetector, anomaly_score
 from tools.anomaly.models import (
     LARGE_CHANGE,
     NOTABLE_CHANGE,
@@ -24,8 +24,8 @@ from tools.anomaly.models import (
 )
 from tools.anomaly.models import fingerprint as make_fingerprint
 
-# `Score.anomaly_score` at the medium alerting level (the detector maps that level to 0.5).
-ALERTING_SCORE = 0.5
+# `Score.anomaly_score` at the medium alerting level.
+ALERTING_SCORE = anomaly_score(MEDIUM_LEVEL)
 # Weeks of the same weekday (or hour of the week) a point is set against while an opposite incident is open: the
 # digest's "vs 4-week median" (`bot.digest.report.compare`), so the line and the numbers above it agree.
 SAME_PHASE_WEEKS = 4
