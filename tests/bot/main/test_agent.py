@@ -4,13 +4,9 @@ property, credentials from the connection service, the real tools, a model over 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -20,6 +16,7 @@ from bot.fakes.slack_api import FakeSlack
 from bot.main.agent import LazyAgentHandler
 from tests.bot.google.test_slack_flow import _connect
 from tests.helpers.app_harness import StartApp
+from tests.helpers.fresh_interpreter import in_fresh_interpreter
 from tests.helpers.slack_requests import DEFAULT_CHANNEL, app_mention
 from tools.fakes.google import FakeGoogle
 from tools.fakes.google_auth import FakeGoogleAuth, FakeProperty
@@ -85,19 +82,7 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def _run_fresh(script: str, settings: dict[str, Any], *, cwd: Path) -> Any:
-    """Run `script` in a fresh interpreter (this test process has imported everything already); its last line's JSON."""
-    kept = ("PATH", "HOME", "LANG", "PYTHONPATH")
-    done = subprocess.run(
-        [sys.executable, "-c", script, json.dumps(settings)],
-        cwd=cwd, env={name: value for name, value in os.environ.items() if name in kept},
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.splitlines()[-1])
-
-
-def test_the_agent_with_only_anthropic_configured_loads_no_other_providers_sdk_nor_charts(tmp_path: Path) -> None:
+async def test_the_agent_with_only_anthropic_configured_loads_no_other_providers_sdk_nor_charts(tmp_path: Path) -> None:
     settings = {
         "database_url": f"sqlite:///{tmp_path}/lookout.db",
         "lookout_secret_key": Fernet.generate_key().decode(),
@@ -106,7 +91,7 @@ def test_the_agent_with_only_anthropic_configured_loads_no_other_providers_sdk_n
         "lookout_models_deep": "anthropic:claude-sonnet-4-5, xai:grok-4",
         "lookout_scheduler_enabled": False,
     }
-    modules = set(_run_fresh(_BUILD_AND_LIST_MODULES, settings, cwd=tmp_path))
+    modules = set(await in_fresh_interpreter(_BUILD_AND_LIST_MODULES, settings=settings, cwd=tmp_path))
 
     unwanted = ("google.genai", "openai", "matplotlib", "numpy", "googleapiclient")
     assert "anthropic" in modules and "tools.registry" in modules  # the agent was built, with its tools
@@ -142,7 +127,9 @@ print(json.dumps({"main": sorted(on_main_thread), "all": sorted(sys.modules)}))
 """
 
 
-def test_the_first_message_imports_the_agent_and_its_providers_sdk_off_the_event_loops_thread(tmp_path: Path) -> None:
+async def test_the_first_message_imports_the_agent_and_its_providers_sdk_off_the_event_loops_thread(
+    tmp_path: Path,
+) -> None:
     settings = {
         "database_url": f"sqlite:///{tmp_path}/lookout.db",
         "lookout_secret_key": Fernet.generate_key().decode(),
@@ -151,7 +138,9 @@ def test_the_first_message_imports_the_agent_and_its_providers_sdk_off_the_event
         "lookout_models_deep": "anthropic:claude-sonnet-4-5",
         "lookout_scheduler_enabled": False,
     }
-    imports = _run_fresh(_PREPARE_AND_LIST_MAIN_THREAD_IMPORTS, settings, cwd=tmp_path)
+    imports = await in_fresh_interpreter(
+        _PREPARE_AND_LIST_MAIN_THREAD_IMPORTS, settings=settings, cwd=tmp_path, timeout=120
+    )
 
     # The agent, its tools, GA4's SDK and anthropic's were imported, none of them by the event loop's thread.
     assert {"anthropic", "bot.llm.anthropic", "bot.agent.answer", "tools.registry", "google.analytics"} <= set(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import sys
@@ -27,6 +26,7 @@ from storage.db import Database
 from storage.migrate import prepare_database
 from storage.repos.schedule import try_acquire_lease
 from tests.helpers.app_harness import settings_for_tests
+from tests.helpers.fresh_interpreter import in_fresh_interpreter
 from tests.helpers.slack_requests import app_mention, event_envelope
 
 
@@ -269,20 +269,8 @@ async def test_a_standby_replica_joins_the_leadership_race_without_loading_the_j
 
 async def _modules_after_start(settings: dict[str, Any], *, cwd: Path) -> list[str]:
     """The modules a fresh interpreter (this test process has imported everything already) holds once started."""
-    modules: list[str] = await _in_fresh_interpreter(_START_AND_LIST_MODULES, settings=settings, cwd=cwd)
+    modules: list[str] = await in_fresh_interpreter(_START_AND_LIST_MODULES, settings=settings, cwd=cwd)
     return modules
-
-
-async def _in_fresh_interpreter(script: str, *, settings: dict[str, Any], cwd: Path) -> Any:
-    """What `script` prints as JSON on its last line, run by a new interpreter given `settings` as its argument."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", script, json.dumps(settings),
-        cwd=cwd, env={name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "PYTHONPATH")},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode == 0, stderr.decode()[-2000:]
-    return json.loads(stdout.decode().splitlines()[-1])
 
 
 _START_AND_REPORT_THE_COLLECTOR = """
@@ -323,7 +311,7 @@ async def test_a_started_server_has_frozen_what_start_up_made_without_collecting
     # Given a fresh `lookout serve` process (collector off while it imports and starts, as the CLI runs it),
     settings = _serve_settings(fake_slack, tmp_path, database_url=f"sqlite:///{tmp_path}/lookout.db", scheduler=False)
     # once it is ready,
-    report = await _in_fresh_interpreter(_START_AND_REPORT_THE_COLLECTOR, settings=settings, cwd=tmp_path)
+    report = await in_fresh_interpreter(_START_AND_REPORT_THE_COLLECTOR, settings=settings, cwd=tmp_path)
 
     # no collection walked start-up's objects before it (a full one is ~0.1 s of CPU, bot.main.serve),
     assert report["collections_before_ready"] == []
