@@ -227,12 +227,17 @@ def _serve_settings(
     }
 
 
+async def _migrated_database(tmp_path: Path) -> tuple[str, Database]:
+    database_url = f"sqlite:///{tmp_path}/lookout.db"
+    database = Database(database_url)
+    await prepare_database(database)
+    return database_url, database
+
+
 async def test_a_started_server_has_not_loaded_what_no_request_has_needed_yet(
     fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    database_url = f"sqlite:///{tmp_path}/lookout.db"
-    migrated = Database(database_url)
-    await prepare_database(migrated)
+    database_url, migrated = await _migrated_database(tmp_path)
     await migrated.dispose()
     settings = _serve_settings(
         fake_slack, tmp_path, database_url=database_url, anthropic_api_key="only-anthropic", scheduler=False
@@ -250,9 +255,7 @@ async def test_a_standby_replica_joins_the_leadership_race_without_loading_the_j
     fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     # Given another replica holding the scheduler's lease,
-    database_url = f"sqlite:///{tmp_path}/lookout.db"
-    database = Database(database_url)
-    await prepare_database(database)
+    database_url, database = await _migrated_database(tmp_path)
     async with database.session() as session:
         now = datetime.now(UTC)
         assert await try_acquire_lease(

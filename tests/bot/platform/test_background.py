@@ -20,6 +20,15 @@ def _submit(work: BackgroundWork, name: str, log: list[str], release: asyncio.Ev
     work.submit(answer)
 
 
+def _burst_queue(*, per_second: int, max_wait: float = 30) -> tuple[BackgroundWork, list[str], asyncio.Event]:
+    """A queue that holds every answer back during a burst of more than `per_second` requests, an empty log, and
+    the event that lets the answers finish."""
+    work = BackgroundWork(
+        max_running=64, max_running_busy=0, busy_requests_per_second=per_second, max_wait_seconds=max_wait
+    )
+    return work, [], asyncio.Event()
+
+
 async def _settle() -> None:
     for _ in range(5):
         await asyncio.sleep(0)
@@ -109,9 +118,7 @@ async def test_a_failing_answer_is_logged_and_the_queue_goes_on(caplog: pytest.L
 async def test_a_burst_holds_answers_back_from_its_first_few_requests() -> None:
     # 400 requests/s is 40 per 100 ms window; a burst shows after 16 requests within 40 ms, long before 40 have
     # arrived and started 40 answers beside the acks still to come.
-    work = BackgroundWork(max_running=64, max_running_busy=0, busy_requests_per_second=400, max_wait_seconds=30)
-    log: list[str] = []
-    release = asyncio.Event()
+    work, log, release = _burst_queue(per_second=400)
     release.set()
     for _ in range(17):
         work.note_request()
@@ -127,9 +134,7 @@ async def test_a_burst_holds_answers_back_from_its_first_few_requests() -> None:
 async def test_eight_conversations_at_once_are_not_a_burst() -> None:
     # Eight people asking at the same moment, and again as each answer comes (an answer takes well over 50 ms):
     # 160 requests/s in steps of eight, never held. A slow machine only spaces them further.
-    work = BackgroundWork(max_running=64, max_running_busy=0, busy_requests_per_second=400, max_wait_seconds=30)
-    log: list[str] = []
-    release = asyncio.Event()
+    work, log, release = _burst_queue(per_second=400)
     release.set()
     for turn in range(3):
         for person in range(8):
@@ -142,9 +147,7 @@ async def test_eight_conversations_at_once_are_not_a_burst() -> None:
 
 
 async def test_two_messages_at_once_after_a_quiet_spell_are_answered_at_once() -> None:
-    work = BackgroundWork(max_running=64, max_running_busy=0, busy_requests_per_second=400, max_wait_seconds=30)
-    log: list[str] = []
-    release = asyncio.Event()
+    work, log, release = _burst_queue(per_second=400)
     for name in "ab":
         work.note_request()
         _submit(work, name, log, release)
@@ -159,9 +162,7 @@ async def test_a_pause_of_the_process_is_not_taken_for_the_end_of_a_burst() -> N
     # The process is held up (a busy machine, a long callback) while a burst goes on: the check due meanwhile runs
     # late, before the requests that arrived during the pause are read. Taken at face value it would see no request
     # for longer than a window and start answers beside the burst's acks.
-    work = BackgroundWork(max_running=64, max_running_busy=0, busy_requests_per_second=50, max_wait_seconds=30)
-    log: list[str] = []
-    release = asyncio.Event()
+    work, log, release = _burst_queue(per_second=50)
     release.set()
     loop = asyncio.get_running_loop()
     for _ in range(10):
@@ -188,9 +189,7 @@ async def test_a_pause_of_the_process_is_not_taken_for_the_end_of_a_burst() -> N
 
 
 async def test_a_late_check_still_starts_answers_that_waited_their_limit() -> None:
-    work = BackgroundWork(max_running=64, max_running_busy=0, busy_requests_per_second=50, max_wait_seconds=0.2)
-    log: list[str] = []
-    release = asyncio.Event()
+    work, log, release = _burst_queue(per_second=50, max_wait=0.2)
     release.set()
     for _ in range(10):
         work.note_request()
