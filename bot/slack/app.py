@@ -126,6 +126,7 @@ def register_listeners(
 ) -> None:
     # Every button and modal submission passes the role check first (the router checks slash commands).
     app.middleware(AccessMiddleware(services=services))
+    # Mentions and DMs are queued and acked by a middleware, before any listener is tried (`messages.MessageIntake`).
     messages.register(app, services=services, handler=handler)
     commands.register(app, services=services, router=router)
     home.register(app, services=services)

@@ -7,9 +7,13 @@ import json
 import time
 
 import aiohttp
+import pytest
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.response import BoltResponse
 
 from bot.fakes.slack_api import FakeSlack
-from bot.slack.web import MAX_BODY_BYTES
+from bot.slack.web import MAX_BODY_BYTES, to_web_response
 from storage.db import Database
 from tests.helpers.app_harness import SIGNING_SECRET, RunningApp, StartApp
 from tests.helpers.slack_requests import app_mention, event_envelope, send, signature, url_verification
@@ -195,3 +199,46 @@ async def test_metrics_need_the_bearer_token_when_one_is_set(start_app: StartApp
     assert await scrape({"Authorization": "Basic s3cret-scrape-token"}) == 401
     assert await scrape({"Authorization": "Bearer s3cret-scrape-token"}) == 200
     assert await scrape({"Authorization": "bearer s3cret-scrape-token"}) == 200
+
+
+def _bolt_responses() -> list[BoltResponse]:
+    """An event's ack, a modal's JSON answer, bolt's 404, a plain-text reply and one setting a cookie."""
+    return [
+        BoltResponse(status=200, body=""),
+        BoltResponse(status=200, body={"response_action": "clear"}),
+        BoltResponse(status=404, body={"error": "unhandled request"}),
+        BoltResponse(status=200, body="ok"),
+        BoltResponse(status=200, body="", headers={"set-cookie": ["state=abc; Path=/slack"]}),
+    ]
+
+
+async def _raw_answer(port: int, path: str) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
+    answer = await reader.read()
+    writer.close()
+    # The Date header is the only line that may differ between two answers.
+    return b"\r\n".join(line for line in answer.split(b"\r\n") if not line.startswith(b"Date: "))
+
+
+@pytest.mark.parametrize("index", range(len(_bolt_responses())))
+async def test_every_answer_reaches_slack_byte_for_byte_as_bolts_adapter_writes_it(index: int) -> None:
+    # given a server answering one route with our conversion and one with bolt's adapter, from equal bolt responses
+    async def ours(request: web.Request) -> web.Response:
+        return await to_web_response(_bolt_responses()[index])
+
+    async def bolts(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(_bolt_responses()[index])
+
+    app = web.Application()
+    app.router.add_post("/ours", ours)
+    app.router.add_post("/bolts", bolts)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host="127.0.0.1", port=0).start()
+    try:
+        port = int(runner.addresses[0][1])
+        # when each is asked, then the bytes on the wire are the same
+        assert await _raw_answer(port, "/ours") == await _raw_answer(port, "/bolts")
+    finally:
+        await runner.cleanup()

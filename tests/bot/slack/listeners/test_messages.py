@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
+from bot.platform.background import BackgroundWork, Job
+from bot.platform.services import Services
+from bot.slack import intake
+from bot.slack.intake import JSON_TYPE
 from storage.db import Database
 from storage.tables.core import ProcessedEvent
 from tests.helpers.app_harness import RunningApp, StartApp
@@ -151,3 +156,63 @@ async def test_a_claim_that_fails_for_a_moment_is_retried_and_answered_once(
 
     assert len(posts) == 1
     assert "/lookout connect" in posts[0].get("text")
+
+
+async def test_a_mention_is_queued_before_its_ack_is_returned(slack_app: RunningApp) -> None:
+    # given an app that has answered before (bolt's authorization is cached, nothing left to wait for)
+    await slack_app.send_event(app_mention("warm up"))
+    await slack_app.wait_for_calls("chat.postMessage")
+    envelope = event_envelope(app_mention("top pages?"))
+    body = json.dumps(envelope)
+    request = intake.bolt_request(
+        text=body, kind="event_callback", payload=json.loads(body), query="", headers={"Content-Type": JSON_TYPE}
+    )
+
+    # when bolt dispatches the (verified, parsed) delivery and returns its ack
+    response = await slack_app.bolt_app.async_dispatch(request)
+
+    # then the ack is the empty 200 and the answer is already counted as in flight: a shutdown starting now waits
+    # for it (it does not depend on a task that has not run yet)
+    assert (response.status, response.body) == (200, "")
+    assert slack_app.services.background.active == 1
+    posts = await slack_app.wait_for_calls("chat.postMessage", 2)
+    assert posts[1].get("thread_ts") == envelope["event"]["ts"]
+
+
+async def test_a_channel_message_without_a_mention_is_acked_and_not_answered(slack_app: RunningApp) -> None:
+    chatter = await slack_app.send_event(message_channel("just chatting"))
+    await slack_app.send_event(message_im("from a person"))  # then a DM, so there is an answer to wait for
+
+    await slack_app.wait_for_calls("chat.postMessage")
+    await asyncio.sleep(0.2)
+    await slack_app.settle()
+
+    assert chatter.status == 200
+    assert [post.get("channel") for post in slack_app.slack.calls_to("chat.postMessage")] == ["D0ALICE"]
+
+
+class _RefusingBackground(BackgroundWork):
+    """Background work whose queue refuses every answer (a bug in queueing, as far as the front door can tell)."""
+
+    def submit(self, job: Job) -> None:
+        raise RuntimeError("queue refused")
+
+
+async def test_a_mention_whose_answer_cannot_be_queued_is_acked_counted_and_logged(
+    start_app: StartApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    def refusing(services: Services) -> None:
+        services.background = _RefusingBackground()
+
+    app = await start_app(configure=refusing)
+
+    with caplog.at_level(logging.ERROR, logger="bot.slack.listeners.messages"):
+        response = await app.send_event(app_mention("top pages?"))
+
+    # Slack has its ack (a redelivery would fail the same way), and the operator sees why there is no answer
+    assert response.status == 200
+    record = await _logged(caplog, "could not queue the answer to a mention")
+    assert record.exc_info is not None
+    _, metrics = await app.get("/metrics")
+    assert 'lookout_handler_errors_total{handler="mention"} 1.0' in metrics
+    assert app.slack.calls_to("chat.postMessage") == []
