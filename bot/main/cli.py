@@ -10,12 +10,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from bot.config.logs import configure_logging
-from bot.config.settings import Settings
-from bot.observe import tracing
+if TYPE_CHECKING:
+    from bot.config.settings import Settings
 
 BENCHMARKS = ("ack", "agent", "anomaly", "digest")
 # The commands that answer, post or schedule: traced when OpenTelemetry is on.
@@ -70,6 +68,27 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command != "serve":
+        return _run(args)
+    # Start-up allocates what lives as long as the process (modules, settings, the app): the cyclic collector would
+    # walk it over and over and find almost nothing (~130 ms of CPU before healthy, ~9 ms of it while the settings
+    # and their libraries are imported, which is why those imports wait until here). `start_server` freezes what
+    # start-up made, once the server is up, and turns the collector back on; the `finally` does it should the start
+    # fail.
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from bot.config.logs import configure_logging
+    from bot.config.settings import Settings
+    from bot.observe import tracing
+
     try:
         settings = Settings()
     except ValidationError as error:
@@ -104,17 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Imports are local so that a command never pays for (or fails on) another command's dependencies.
-    if args.command == "serve":
-        # Start-up allocates what lives as long as the process (modules, the app): the cyclic collector would walk
-        # it over and over and find almost nothing (~130 ms of CPU before healthy). `start_server` freezes what
-        # start-up made, once the server is up, and turns it back on; the `finally` does it should the start fail.
-        gc.disable()
-        try:
-            from bot.main.serve import serve
+    if args.command == "serve":  # with the cyclic collector off (see `main`)
+        from bot.main.serve import serve
 
-            return serve(settings=settings, port=args.port, socket_mode=args.socket_mode)
-        finally:
-            gc.enable()
+        return serve(settings=settings, port=args.port, socket_mode=args.socket_mode)
     if args.command == "migrate":
         from bot.main.serve import migrate_only
 

@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 from bot.main.cli import main
 from bot.text import operator as operator_messages
 from storage.reachability import DatabaseProblem
+from tests.helpers.fresh_interpreter import in_fresh_interpreter
 
 REFUSED_URL = "postgresql://lookout:hunter2@127.0.0.1:1/lookout"
 
@@ -98,3 +99,37 @@ def test_a_traced_command_is_one_trace_printed_by_the_console_exporter(tmp_path:
     assert root["resource"]["attributes"]["service.name"] == "lookout"
     assert {span["context"]["trace_id"] for span in spans} == {root["context"]["trace_id"]}
     assert "sqlite transaction" in {span["name"] for span in spans}
+
+
+_SERVE_UNCONFIGURED = """
+import gc, json, sys
+# For each collection until `main` returns: had the settings' libraries been imported yet? (The collector, turned
+# back on, collects at the next allocation after that: what it found while off.)
+collections, counting = [], [True]
+gc.callbacks.append(
+    lambda phase, info: collections.append("pydantic" in sys.modules) if phase == "stop" and counting[0] else None
+)
+from bot.main.cli import main
+loaded_by_import = sorted(name for name in ("pydantic", "pydantic_settings", "bot.config.settings") if name in sys.modules)
+code = main(["serve"])
+counting[0] = False
+print(json.dumps({
+    "code": code,
+    "loaded_by_import": loaded_by_import,
+    "collections_once_pydantic_loaded": sum(collections),
+    "enabled_after": gc.isenabled(),
+}))
+"""
+
+
+async def test_serve_loads_its_settings_with_the_cyclic_collector_off(tmp_path: Path) -> None:
+    # Given a fresh interpreter that imports the command line, then runs `lookout serve` without any configuration
+    report = await in_fresh_interpreter(_SERVE_UNCONFIGURED, settings={}, cwd=tmp_path)
+
+    # then importing the command line loaded no settings library: those imports (and the settings themselves)
+    # happen inside `lookout serve`, with the collector off, so start-up spends nothing on collections from there...
+    assert report["loaded_by_import"] == []
+    assert report["collections_once_pydantic_loaded"] == 0
+    # ...and a start that stops early (here: the newcomer's checklist) leaves the collector on, as it found it
+    assert report["code"] == 2
+    assert report["enabled_after"] is True
