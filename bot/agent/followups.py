@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.agent.events import ToolRun
 from bot.platform.incoming import IncomingMessage, MessageHandler
 from bot.platform.slack.workspaces import owner_of, resolve_owner
 from bot.platform.slack.writes import post_once
@@ -28,6 +27,7 @@ from bot.text import plan as words
 from bot.text.escape import inert
 
 if TYPE_CHECKING:
+    from bot.agent.events import ToolRun
     from bot.platform.services import Services
 
 log = logging.getLogger(__name__)
