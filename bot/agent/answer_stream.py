@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -32,13 +33,31 @@ class StatusIndicator:
     """The thread's status ("is reading GA4…" with the current step as its loading messages), set without holding
     up the work. Nothing is said twice in a row, a step whose every lookup was already announced (the model asked
     for the same report again) is not announced again, and once the answer starts (`clear`) no status is set any
-    more. `settle` before posting so a late status never reappears under the answer."""
+    more. `settle` before posting so a late status never reappears under the answer.
 
-    def __init__(self, client: AsyncWebClient, *, channel_id: str, thread_ts: str) -> None:
+    Statuses go out one call at a time, in order, at most every `_SEND_INTERVAL_SECONDS` (as the stream's updates):
+    a status set sooner waits, and one set while another waits replaces it, since it would have been overwritten
+    as soon as it was shown. So a step quicker than the interval is not shown; the status Slack is left with is
+    always the newest one; `clear` and `settle` send what waits at once. One Web API call fewer per skipped status.
+    """
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        channel_id: str,
+        thread_ts: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client = client
         self._channel = channel_id
         self._thread = thread_ts
-        self._last: asyncio.Task[None] | None = None
+        self._clock = clock
+        self._sender: asyncio.Task[None] | None = None  # sends `_waiting`, then whatever is set meanwhile
+        self._waiting: tuple[str, tuple[str, ...]] | None = None  # the newest status not sent yet
+        self._last_send = -math.inf
+        self._due: asyncio.Future[None] | None = None  # ends the sender's wait for the interval early
+        self._hurried = False  # `clear` or `settle` asked: send without waiting until the sender is done
         self._shown: tuple[str, tuple[str, ...]] | None = None
         self._announced: set[str] = set()  # the steps' loading messages shown so far
         self._cleared = False
@@ -53,19 +72,57 @@ class StatusIndicator:
         if step:
             self._announced.update(wanted[1])
         self._shown = wanted
-        self._last = asyncio.get_running_loop().create_task(self._set(self._last, *wanted))
+        self._send(wanted)
 
     def clear(self) -> None:
-        """The answer has started: take the status away (once) and set none after it."""
+        """The answer has started: take the status away (once, at once) and set none after it."""
         if self._cleared:
             return
         self._cleared = True
         if self._shown is not None:
-            self._last = asyncio.get_running_loop().create_task(self._set(self._last, "", ()))
+            self._send(("", ()))
+            self._hurry()
 
-    async def _set(self, previous: asyncio.Task[None] | None, status: str, loading: tuple[str, ...]) -> None:
-        if previous is not None:
-            await previous
+    async def settle(self) -> None:
+        """Send what waits at once, and wait until every status set so far is sent (or replaced by one that was)."""
+        if self._sender is not None and not self._sender.done():
+            self._hurry()
+            await self._sender
+
+    def _send(self, status: tuple[str, tuple[str, ...]]) -> None:
+        self._waiting = status
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.get_running_loop().create_task(self._send_waiting())
+
+    def _hurry(self) -> None:
+        self._hurried = True
+        if self._due is not None and not self._due.done():
+            self._due.set_result(None)
+
+    async def _send_waiting(self) -> None:
+        try:
+            while self._waiting is not None:
+                delay = self._last_send + _SEND_INTERVAL_SECONDS - self._clock()
+                if delay > 0 and not self._hurried:
+                    await self._wait(delay)
+                    continue  # what waits may have changed meanwhile
+                (status, loading), self._waiting = self._waiting, None
+                self._last_send = self._clock()
+                await self._set(status, loading)
+        finally:
+            self._hurried = False
+
+    async def _wait(self, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        due = self._due = loop.create_future()
+        timer = loop.call_later(delay, _resolve, due)
+        try:
+            await due
+        finally:
+            timer.cancel()
+            self._due = None
+
+    async def _set(self, status: str, loading: tuple[str, ...]) -> None:
         try:
             await self._client.assistant_threads_setStatus(
                 channel_id=self._channel,
@@ -77,9 +134,10 @@ class StatusIndicator:
             # Not fatal: the answer still comes; some workspaces allow statuses only in assistant threads.
             log.info("could not set the status: %s", describe_error(error))
 
-    async def settle(self) -> None:
-        if self._last is not None:
-            await self._last
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class AnswerStream:

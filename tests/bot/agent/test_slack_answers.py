@@ -193,7 +193,11 @@ async def test_a_mention_is_answered_end_to_end_through_each_provider(
     assert (start.get("recipient_team_id"), start.get("recipient_user_id")) == (DEFAULT_TEAM, DEFAULT_USER)
     assert fake_slack.calls_to("chat.stopStream")
     statuses = [call.get("status") for call in fake_slack.calls_to("assistant.threads.setStatus")]
-    assert statuses == ["is thinking…", "is reading GA4…", "is writing the answer…", ""]  # each step once, then clear
+    # Each step once, then clear ("writing" only when the answer took longer than the status interval to start).
+    assert statuses in (
+        ["is thinking…", "is reading GA4…", "is writing the answer…", ""],
+        ["is thinking…", "is reading GA4…", ""],
+    )
     label = {"anthropic": "Claude Haiku 4.5", "gemini": "Gemini 2.5 Flash", "xai": "Grok 4 Fast"}[provider]
     report = f"{GA4_REPORTS}?params=_u.date00%3D20261113%26_u.date01%3D20261119"
     assert footer(answer) == f"_<{report}|GA4 · Acme (properties/{PROPERTY})> · Nov 13–19 · {label}_"

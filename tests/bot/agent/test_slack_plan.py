@@ -119,6 +119,7 @@ async def test_the_status_follows_the_steps_never_repeats_and_clears_when_the_an
 ) -> None:
     app = await agent_app(order=("anthropic",))
     fake = fakes["anthropic"]
+    fake.delay = 0.4  # each step outlasts the status interval, so each is shown (quicker ones are merged)
     # Three rounds of GA4 reports: the old status said "Looking at GA4…" for each; this one says what each does.
     fake.script(
         Reply(tool_calls=(ScriptedToolCall("ga4_run_report", BY_CHANNEL),)),
