@@ -6,11 +6,12 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
 from storage.sqlite_writer import SqliteWriter
 
@@ -67,7 +68,10 @@ class Database:
         if self.is_postgres:
             kwargs.update(pool_size=POOL_SIZE, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
         else:
-            kwargs.update(connect_args={"timeout": 30})
+            # A connection going back to the pool is rolled back only when it is in a transaction (`_sqlite_reset`):
+            # after a commit, SQLAlchemy's default ROLLBACK does nothing but cost a trip to aiosqlite's thread (one of
+            # the ~12 per answer in `lookout bench agent`). PostgreSQL's driver already skips it without a transaction.
+            kwargs.update(connect_args={"timeout": 30}, pool_reset_on_return=None)
             if self.url.database and self.url.database != ":memory:":
                 # As many kept as PostgreSQL's: with SQLAlchemy's default five, the sixth to eighth answers stored at
                 # once (each waits its turn for SQLite's one writer) opened a connection and closed it again, a thread
@@ -78,6 +82,7 @@ class Database:
         self._writer: SqliteWriter | None = None
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "reset", _sqlite_reset)
             self._writer = SqliteWriter(self.engine.sync_engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.tracer: Tracer | None = None
@@ -119,6 +124,15 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _sqlite_reset(dbapi_connection: Any, record: ConnectionPoolEntry, state: PoolResetState) -> None:
+    """Roll back a connection that returns to the pool inside a transaction (what SQLAlchemy's default reset does
+    for every connection); one that is not in a transaction has nothing to roll back."""
+    if state.terminate_only or not state.asyncio_safe:
+        return  # the connection is being discarded, or this is not the event loop's thread: as SQLAlchemy's reset
+    if record.driver_connection is not None and record.driver_connection.in_transaction:
+        dbapi_connection.rollback()
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
