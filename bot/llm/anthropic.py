@@ -71,6 +71,7 @@ class _PrefixHead:
     `lookout bench agent`, callgrind). The hashes are the same as before: they are stored with thinking blocks."""
 
     started: Any  # hashlib's SHA-256 object, never updated after it is built
+    system: str | None  # the system prompt's blocks as sent, encoded once for a turn's steps and the day's turns
 
     def hash(self, messages: list[dict[str, Any]]) -> str:
         """The hash of `[head, messages]` as canonical JSON."""
@@ -107,7 +108,7 @@ class AnthropicModel:
             http_client=anthropic.DefaultAioHttpClient(),
         )
         self._tools_memo: _ToolsJson | None = None
-        self._heads: dict[str, _PrefixHead] = {}  # by the system prompt's canonical JSON, for `_heads_tools`
+        self._heads: dict[tuple[str, int], _PrefixHead] = {}  # by system prompt (and split), for `_heads_tools`
         self._heads_tools: _ToolsJson | None = None
 
     @property
@@ -126,9 +127,8 @@ class AnthropicModel:
         it and encodes it again on every request, ~3 ms of CPU (`lookout bench agent`)."""
         # No `thinking`, `temperature`/`top_p`/`top_k` and never a forced tool choice (`any`/`tool`): each is a 400 on
         # Claude Sonnet 5.5 and Haiku 5.5, and leaving them out means adaptive thinking there and none on older models.
-        system = _system_blocks(request.system) if request.system else None
         tools = self._tools_json(request.tools) if request.tools else None
-        head = self._head(_canonical(system), tools)
+        head = self._head(request.system, tools)
         messages = _messages(request.messages, model=self.model, head=head)
         # The order in which `messages.create` lays out its body: required fields, then the optional ones given.
         parts = [
@@ -137,21 +137,22 @@ class AnthropicModel:
         ]
         if self.streaming:
             parts.append(',"stream":true')
-        if system is not None:
-            parts.append(f',"system":{_encode(system)}')
+        if head.system is not None:
+            parts.append(f',"system":{head.system}')
         if tools is not None:
             parts.append(f',"tool_choice":{_encode({"type": request.tool_choice})},"tools":{tools.wire}')
         parts.append("}")
         return messages, "".join(parts).encode(), head
 
-    def _head(self, system_json: str, tools: _ToolsJson | None) -> _PrefixHead:
-        """The prefix hashes' start for this system prompt and tool list, kept while the tool list stays the same."""
+    def _head(self, system: str, tools: _ToolsJson | None) -> _PrefixHead:
+        """This system prompt's blocks as sent and its prefix hashes' start, kept while the tool list stays the same."""
         if tools is not self._heads_tools or len(self._heads) >= _HEADS_KEPT:
             self._heads, self._heads_tools = {}, tools
-        head = self._heads.get(system_json)
+        head = self._heads.get(key := (system, system.stable if isinstance(system, SystemPrompt) else -1))
         if head is None:
-            started = f'[{{"system":{system_json},"tools":{tools.canonical if tools else "null"}}},'
-            head = self._heads[system_json] = _PrefixHead(started=hashlib.sha256(started.encode()))
+            blocks = _system_blocks(system) if system else None
+            started = f'[{{"system":{_canonical(blocks)},"tools":{tools.canonical if tools else "null"}}},'
+            head = self._heads[key] = _PrefixHead(hashlib.sha256(started.encode()), _encode(blocks) if blocks else None)
         return head
 
     def _tools_json(self, specs: Sequence[ToolSpec]) -> _ToolsJson:

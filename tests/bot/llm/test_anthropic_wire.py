@@ -123,6 +123,30 @@ async def test_a_changed_tool_list_is_sent_as_it_now_is(capture: Capture) -> Non
     assert [json.loads(body)["tools"][-1]["cache_control"] for body in capture.bodies] == [{"type": "ephemeral"}] * 3
 
 
+async def test_each_request_sends_its_own_system_prompt_though_encoded_prompts_are_kept(capture: Capture) -> None:
+    monday = SystemPrompt(stable="Rules.", situational="Today is Monday.")
+    tuesday = SystemPrompt(stable="Rules.", situational="Today is Tuesday.")
+    split_later = SystemPrompt(stable="Rules.Today", situational=" is Monday.")  # the same text, cached differently
+    model = AnthropicModel("claude-haiku-4-5", api_key="k", base_url=capture.url)
+    try:
+        for system in (monday, monday, tuesday, monday, split_later, "Plain.", ""):
+            with pytest.raises(ModelError):
+                await complete(model, ModelRequest(system=system, messages=[user_text("hi")], tools=TOOLS))
+    finally:
+        await model.aclose()
+
+    sent = [[block["text"] for block in json.loads(body).get("system", [])] for body in capture.bodies]
+    assert sent == [
+        ["Rules.", "Today is Monday."],
+        ["Rules.", "Today is Monday."],
+        ["Rules.", "Today is Tuesday."],
+        ["Rules.", "Today is Monday."],
+        ["Rules.Today", " is Monday."],
+        ["Plain."],
+        [],
+    ]
+
+
 def _stored_prefix(body: dict[str, Any]) -> str:
     """The prefix hash as stored with thinking blocks since they were first kept: SHA-256 of `[{"system", "tools"},
     messages]` as canonical JSON without cache marks (computed here independently of the model's own code)."""
