@@ -85,5 +85,7 @@ def prepare_report(spec: ReportSpec, catalog: Ga4Catalog, *, ctx: ToolContext, r
         limit=spec.limit or DEFAULT_LIMIT,
         metric_aggregations=[MetricAggregation.TOTAL],
     )
-    key = f"ga4:report:{resource}:{RunReportRequest.to_json(request, sort_keys=True, indent=None)}"
+    # The request's deterministic wire bytes name it exactly, as its sorted JSON did, at ~1/40 of the cost (~35 us of
+    # a cached answer's report, `lookout bench agent`).
+    key = f"ga4:report:{resource}:{RunReportRequest.pb(request).SerializeToString(deterministic=True).hex()}"
     return PreparedReport(request=request, ranges=ranges, notes=notes, key=key)

@@ -47,6 +47,26 @@ async def test_cached_repeat_makes_no_second_api_call(
     assert len(google.calls("getMetadata")) == 1
 
 
+async def test_only_the_very_same_request_is_answered_from_the_cache(
+    registry: ToolRegistry[ToolContext], context: ToolContext, google: FakeGoogle
+) -> None:
+    week = [{"start_date": "7daysAgo", "end_date": "yesterday"}]
+    asked = [
+        {"metrics": ["sessions"], "date_ranges": week},
+        {"metrics": ["sessions"], "date_ranges": week, "limit": 5},
+        {"metrics": ["totalUsers"], "date_ranges": week},
+        {"metrics": ["sessions"], "date_ranges": [{"start_date": "14daysAgo", "end_date": "yesterday"}]},
+        {"metrics": ["sessions"], "date_ranges": week, "dimensions": ["date"]},
+        {"metrics": ["sessions"], "date_ranges": week},  # the first again
+        {"metrics": ["sessions"], "date_ranges": week, "limit": 5},
+    ]
+
+    for args in asked:
+        await run(registry, "ga4_run_report", args, context)
+
+    assert len(google.calls("runReport")) == 5
+
+
 async def test_two_workspaces_never_share_a_cache_entry(
     registry: ToolRegistry[ToolContext], make_context: Callable[..., ToolContext], google: FakeGoogle
 ) -> None:
