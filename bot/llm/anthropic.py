@@ -59,7 +59,7 @@ class _ToolsJson:
     with."""
 
     specs: tuple[ToolSpec, ...]
-    wire: str
+    wire: bytes  # UTF-8: encoded once, not with every request (its "—" and "…" make it a 2-byte-per-char str)
     canonical: str
 
 
@@ -71,7 +71,7 @@ class _PrefixHead:
     `lookout bench agent`, callgrind). The hashes are the same as before: they are stored with thinking blocks."""
 
     started: Any  # hashlib's SHA-256 object, never updated after it is built
-    system: str | None  # the system prompt's blocks as sent, encoded once for a turn's steps and the day's turns
+    system: bytes | None  # the system prompt's blocks as sent (UTF-8), encoded once for all the turns that send it
 
     def hash(self, messages: list[dict[str, Any]]) -> str:
         """The hash of `[head, messages]` as canonical JSON."""
@@ -122,7 +122,7 @@ class AnthropicModel:
         """The request's messages as the API takes them; the whole body as the JSON the SDK would send for
         `messages.create` (same keys, order and encoding); and the start of the prefix hashes (`_PrefixHead`).
 
-        The tool list is most of a request (~6,000 tokens); its JSON is kept while the tools stay the same objects,
+        The tool list is most of a request (~6,000 tokens); its JSON is kept, as bytes, while the tools stay the same,
         and the body goes to the SDK already encoded (`content`): handed over as a dict, the SDK copies every node of
         it and encodes it again on every request, ~3 ms of CPU (`lookout bench agent`)."""
         # No `thinking`, `temperature`/`top_p`/`top_k` and never a forced tool choice (`any`/`tool`): each is a 400 on
@@ -131,18 +131,16 @@ class AnthropicModel:
         head = self._head(request.system, tools)
         messages = _messages(request.messages, model=self.model, head=head)
         # The order in which `messages.create` lays out its body: required fields, then the optional ones given.
-        parts = [
-            f'{{"max_tokens":{request.max_output_tokens + THINKING_HEADROOM_TOKENS:d}',
-            f',"messages":{_encode(messages)},"model":{_encode(self.model)}',
-        ]
+        size = request.max_output_tokens + THINKING_HEADROOM_TOKENS
+        parts = [f'{{"max_tokens":{size:d},"messages":{_encode(messages)},"model":{_encode(self.model)}'.encode()]
         if self.streaming:
-            parts.append(',"stream":true')
+            parts.append(b',"stream":true')
         if head.system is not None:
-            parts.append(f',"system":{head.system}')
+            parts += [b',"system":', head.system]
         if tools is not None:
-            parts.append(f',"tool_choice":{_encode({"type": request.tool_choice})},"tools":{tools.wire}')
-        parts.append("}")
-        return messages, "".join(parts).encode(), head
+            parts += [f',"tool_choice":{_encode({"type": request.tool_choice})},"tools":'.encode(), tools.wire]
+        parts.append(b"}")
+        return messages, b"".join(parts), head
 
     def _head(self, system: str, tools: _ToolsJson | None) -> _PrefixHead:
         """This system prompt's blocks as sent and its prefix hashes' start, kept while the tool list stays the same."""
@@ -152,7 +150,9 @@ class AnthropicModel:
         if head is None:
             blocks = _system_blocks(system) if system else None
             started = f'[{{"system":{_canonical(blocks)},"tools":{tools.canonical if tools else "null"}}},'
-            head = self._heads[key] = _PrefixHead(hashlib.sha256(started.encode()), _encode(blocks) if blocks else None)
+            head = self._heads[key] = _PrefixHead(
+                hashlib.sha256(started.encode()), _encode(blocks).encode() if blocks else None
+            )
         return head
 
     def _tools_json(self, specs: Sequence[ToolSpec]) -> _ToolsJson:
@@ -169,7 +169,7 @@ class AnthropicModel:
             {"name": tool.name, "description": tool.description, "input_schema": tool.parameters} for tool in specs
         ]
         tools[-1]["cache_control"] = _CACHE
-        memo = _ToolsJson(specs=tuple(specs), wire=_encode(tools), canonical=_canonical(tools))
+        memo = _ToolsJson(specs=tuple(specs), wire=_encode(tools).encode(), canonical=_canonical(tools))
         self._tools_memo = memo
         return memo
 
