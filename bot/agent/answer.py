@@ -76,14 +76,25 @@ class AgentMessageHandler:
         self.services = services  # for the property picker; without it a missing property gets the text alone
 
     async def __call__(self, *, message: IncomingMessage, client: AsyncWebClient) -> None:
-        workspace_id = message.workspace.id
-        assert workspace_id is not None
         channel, thread = message.channel_id, message.thread_ts
         if not message.text.strip():
             await post_once(client, channel_id=channel, thread_ts=thread, text=messages.EMPTY_QUESTION)
             return
         status = StatusIndicator(client, channel_id=channel, thread_ts=thread)
         status.set(plan_words.STATUS_THINKING, [plan_words.LOADING_THINKING])
+        try:
+            await self._answer(message=message, client=client, status=status)
+        except Exception:
+            # The caller apologises in the thread next: take the status away first, and wait until every status
+            # set so far has gone out, so none lands after the apology and leaves "is thinking…" under it.
+            status.clear()
+            await status.settle()
+            raise
+
+    async def _answer(self, *, message: IncomingMessage, client: AsyncWebClient, status: StatusIndicator) -> None:
+        workspace_id = message.workspace.id
+        assert workspace_id is not None
+        channel, thread = message.channel_id, message.thread_ts
         try:
             prepared = await self.contexts(workspace_id=workspace_id, channel_id=None if message.is_dm else channel)
         except ToolUserError as problem:

@@ -511,3 +511,26 @@ def test_the_footer_of_a_property_without_a_name_names_it_by_its_id_once() -> No
     assert footer_text(result, PreparedContext(context=context)) == "GA4 properties/123456 · Claude Haiku 4.5"
     named = footer_text(result, PreparedContext(context=context, property_name="Acme"))
     assert named == "GA4 · Acme (properties/123456) · Claude Haiku 4.5"
+
+
+class _BrokenContexts(FakeGoogleContexts):
+    """A fault nobody planned for while the answer is prepared (the person gets the apology)."""
+
+    async def __call__(self, *, workspace_id: int, channel_id: str | None) -> PreparedContext:
+        raise RuntimeError("the tool context could not be built")
+
+
+async def test_an_unexpected_failure_clears_the_status_before_the_apology(
+    start_app: StartApp, google: FakeGoogle, fake_slack: FakeSlack
+) -> None:
+    def configure(services: Services) -> AgentMessageHandler:
+        return build_agent_handler(services, contexts=_BrokenContexts(google))
+
+    app = await start_app(configure=configure, anthropic_api_key="test-anthropic")
+
+    apology = await ask(app, "how many sessions did we have last week?")
+
+    assert "something went wrong" in apology.text
+    statuses = fake_slack.calls_to("assistant.threads.setStatus")
+    assert statuses and statuses[-1].get("status") == ""  # none left showing under the apology
+    assert max(call.at for call in statuses) < min(call.at for call in fake_slack.calls_to("chat.postMessage"))
