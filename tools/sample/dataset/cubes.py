@@ -37,6 +37,7 @@ class Ga4Cube:
     atoms: dict[str, IntArray]
     hour_weights: FloatArray  # (days, 24): each day's hourly split, site-wide incidents and "now" included
     page_hour_weights: FloatArray  # (days, pages, 24): the same with page-level incidents, for hourly reports
+    hour_noise: FloatArray  # (days, 24): each site hour's multiplier in the split (mean 1, a count's variance)
 
 
 @dataclass

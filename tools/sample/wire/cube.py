@@ -77,7 +77,8 @@ def aggregate(
             # Each landing page has its own hours (a tracking break may hit one page group for a few hours only), so
             # days are split into hours page by page, and pages summed afterwards when not asked for.
             summed = values.sum(axis=tuple(axis for axis in drop if axis != PAGE))
-            summed = _split_hours(summed, cube.page_hour_weights[first : last + 1])
+            hours = cube.page_hour_weights[first : last + 1] * cube.hour_noise[first : last + 1, None, :]
+            summed = _split_hours(summed, hours)
             if PAGE in drop:
                 summed = summed.sum(axis=-2)
         else:
