@@ -10,9 +10,10 @@ import math
 from dataclasses import dataclass, replace
 
 from tools.anomaly.likelihood import AVERAGE_POINTS
+from tools.anomaly.medians import clamp
 from tools.anomaly.models import Event, IncidentKind, Sensitivity
 from tools.anomaly.novelty import PATTERN_POINTS
-from tools.anomaly.surprise import DAY, SCALES, Reading, clamp
+from tools.anomaly.surprise import DAY, SCALES, Reading
 
 
 @dataclass(frozen=True, slots=True, order=True)

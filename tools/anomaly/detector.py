@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
 from tools.anomaly.alerting import MEDIUM_LEVEL, IncidentTracker, Rule, rule_for
+from tools.anomaly.medians import clamp
 from tools.anomaly.models import Direction, IncidentKind, Score, Sensitivity
-from tools.anomaly.surprise import DAY, SurpriseModel, clamp
+from tools.anomaly.surprise import DAY, SurpriseModel
 
 
 def epoch(timestamp: datetime) -> float:

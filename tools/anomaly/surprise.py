@@ -34,7 +34,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from tools.anomaly.dispersion import CountNoise, day_floors
 from tools.anomaly.likelihood import Likelihood
+from tools.anomaly.medians import clamp, median, median_of
 from tools.anomaly.novelty import PatternNovelty
 from tools.anomaly.precedent import MAX_RANK, Precedent
 from tools.anomaly.reading import Reading as Reading
@@ -75,31 +77,6 @@ MIN_RESIDUALS = 8
 RECORD_WINDOW = 28 * DAY
 
 
-def clamp(value: float, low: float, high: float) -> float:
-    return max(low, min(high, value))
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    n = len(ordered)
-    mid = n // 2
-    if n % 2:
-        return ordered[mid]
-    return 0.5 * (ordered[mid - 1] + ordered[mid])
-
-
-# Up to this many values, sorting a list is several times faster than numpy's median (whose fixed cost per call
-# dominates small arrays: a daily series rescales on 30 residuals, ~9 times per point, ~40% of a digest's
-# detection); beyond it numpy's partition wins. Both give the same number: the middle value, or the two middle
-# values' mean.
-SMALL_MEDIAN = 256
-
-
-def _median_of(values: list[float]) -> float:
-    """`median` of values that hold no NaN, by whichever way is faster for their count."""
-    return median(values) if len(values) <= SMALL_MEDIAN else float(np.median(np.asarray(values)))
-
-
 class _Predictor:
     """One way to predict the next value: the recent level, plus (optionally) a seasonal profile of given period."""
 
@@ -108,6 +85,8 @@ class _Predictor:
         self.lookbacks = lookbacks
         self.min_found = min_found
         self.levels: list[float] = []
+        self.seasonals: list[float] = []  # the seasonal profile behind each of `levels`
+        self.noise = CountNoise()
         self.residuals: list[float] = []
         self.error = 0.0
         self.count = 0
@@ -183,7 +162,7 @@ class SurpriseModel:
         reading = self._with_tail(reading, guesses[self._chosen])
         reading = self._with_novelty(reading, guesses[self._chosen], value)
         for predictor, guess in zip(self._predictors, guesses, strict=True):
-            self._learn(predictor, value, guess)
+            self._learn(predictor, t, value, guess)
         self._append(t, value)
         self._choose()
         return reading
@@ -257,7 +236,8 @@ class SurpriseModel:
         if predictor.count < MIN_RESIDUALS:
             return guess
         floor = max(1e-9, REL_NOISE_FLOOR * self._typical)
-        if self._is_count:
+        counts = self._is_count and predictor.noise.counts_like  # the gate: `tools.anomaly.dispersion`
+        if counts:
             floor = max(floor, math.sqrt(max(expected, 1.0)))
         scale = max(predictor.scale, floor)
         guess.scale = scale
@@ -272,7 +252,7 @@ class SurpriseModel:
             else:
                 stat = 0.0
             guess.stats.append(stat)
-        floors = MIN_DEVIATION
+        floors = self._floors(predictor, guess) if counts else MIN_DEVIATION
         if predictor.precedents:
             for rank in range(1, MAX_RANK + 1):
                 guess.ratios.append(
@@ -285,6 +265,20 @@ class SurpriseModel:
             alone = tuple(abs(stat) / low for stat, low in zip(guess.stats, floors, strict=True))
             guess.ratios.extend(alone for _ in range(MAX_RANK))
         return guess
+
+    def _floors(self, predictor: _Predictor, guess: _Guess) -> tuple[float, ...]:
+        """`MIN_DEVIATION` widened by how much a count's days vary (the predictor in use's phi, `day_floors`)."""
+        phi = self._predictors[self._chosen].noise.days.phi
+        if phi <= 0 or guess.expected is None or guess.seasonal is None:
+            return MIN_DEVIATION
+        seasonals, now = predictor.seasonals, guess.seasonal
+        shifts = [
+            median([*seasonals[-(k - 1) :], now]) - median(seasonals[-2 * k + 1 : -k + 1])
+            if len(seasonals) >= 2 * k
+            else 0.0
+            for k in SCALES[1:]
+        ]
+        return day_floors(MIN_DEVIATION, phi=phi, expected=guess.expected, scale=guess.scale, shifts=shifts)
 
     def _combine(self, guesses: list[_Guess]) -> Reading:
         """The chosen predictor's ratios, and per scale the most alarmed other trusted predictor's.
@@ -351,12 +345,16 @@ class SurpriseModel:
         novelty = self._novelty.add(value, scale=scale, step=self.step)
         return replace(reading, novelty=novelty) if novelty else reading
 
-    def _learn(self, predictor: _Predictor, value: float, guess: _Guess) -> None:
+    def _learn(self, predictor: _Predictor, t: float, value: float, guess: _Guess) -> None:
         if guess.seasonal is not None:
             predictor.levels.append(value - guess.seasonal)
+            predictor.seasonals.append(guess.seasonal)
             keep = 4 * max(LEVEL_MAX_POINTS, SCALES[-1])
             if len(predictor.levels) > keep:
                 del predictor.levels[: keep // 2]
+                del predictor.seasonals[: keep // 2]
+            if predictor.period is not None:
+                predictor.noise.days.add(t, value, guess.seasonal, day_points=self.points_per(DAY))
         if guess.expected is None:
             return
         residual = value - guess.expected
@@ -369,6 +367,7 @@ class SurpriseModel:
         window = int(clamp(self.points_per(WEEK), 30, 2_000))
         if len(predictor.residuals) > 2 * window:
             del predictor.residuals[: len(predictor.residuals) - window]
+        predictor.noise.add(residual=residual, expected=guess.expected, window=window)
         # The spread of a week of residuals moves slowly: refreshing it about 50 times a window is plenty.
         if predictor.count < 100 or predictor.count % max(10, window // 50) == 0:
             self._rescale(predictor, window)
@@ -380,15 +379,16 @@ class SurpriseModel:
 
     def _rescale(self, predictor: _Predictor, window: int) -> None:
         residuals = predictor.residuals[-window:]
-        centre = _median_of(residuals)
+        centre = median_of(residuals)
         spread = [abs(residual - centre) for residual in residuals]
-        mad = 1.4826 * _median_of(spread)
+        mad = 1.4826 * median_of(spread)
         if mad <= 0:
             mad = 1.2533 * float(np.mean(spread))
         predictor.scale = mad
+        predictor.noise.refresh(window)
         values = [abs(value) for value in self._x[-window:] if not math.isnan(value)]
         if values:
-            self._typical = _median_of(values)
+            self._typical = median_of(values)
 
     def _choose(self) -> None:
         needed = clamp(self.points_per(DAY), 10, 300)

@@ -1,21 +1,10 @@
-"""The model's medians (the list path for small windows and numpy's give numpy's number), and what it sizes from the
-sampling interval."""
+"""What the model sizes from the sampling interval."""
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
-import pytest
 
-from tools.anomaly.surprise import SMALL_MEDIAN, SurpriseModel, _median_of
-
-
-@pytest.mark.parametrize("count", [1, 2, 29, 30, SMALL_MEDIAN, SMALL_MEDIAN + 1, 2_000])
-def test_median_of_is_numpys_median(count: int) -> None:
-    rng = random.Random(count)
-    values = [rng.gauss(0, 100) for _ in range(count)]
-    assert _median_of(values) == float(np.median(np.asarray(values)))
+from tools.anomaly.surprise import SurpriseModel
 
 
 def _novelty_at(times: list[float], values: np.ndarray) -> list[float]:

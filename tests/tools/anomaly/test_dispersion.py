@@ -1,0 +1,83 @@
+"""A count's noise against counts': the Poisson floor's gate, and the day-to-day variation (NB2 phi) read from
+consecutive days' totals, which a trend does not inflate."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tools.anomaly.dispersion import (
+    DayFactor,
+    chi_square_quantile,
+    day_floors,
+    less_dispersed_than_counts,
+)
+
+HOUR = 3600.0
+
+
+def _profile(hour: int) -> float:
+    return 10.0 * (0.1 + 1.3 * 0.5 * (1 - math.cos(2 * math.pi * hour / 24)))
+
+
+def _phi(*, days: int, spread: float, growth: float, seed: int) -> float:
+    """phi of hourly counts whose day factor is lognormal(0, spread) and whose level grows by `growth` a day, read
+    against a profile that never moves (as a median of past weeks lags a season's ramp)."""
+    rng = np.random.default_rng(seed)
+    factor = DayFactor()
+    for day in range(days):
+        level = (1 + growth) ** day * (rng.lognormal(0.0, spread) if spread else 1.0)
+        for hour in range(24):
+            expected = 20 * _profile(hour)
+            factor.add((24 * day + hour) * HOUR, float(rng.poisson(expected * level)), expected, day_points=24)
+    return factor.phi
+
+
+def test_chi_square_quantile_is_wilson_hilferty() -> None:
+    assert chi_square_quantile(30, 0.0) == pytest.approx(29.336, abs=0.01)  # chi-square(30)'s median
+    assert chi_square_quantile(100, -4.753) == pytest.approx(46.3, abs=0.1)
+
+
+def test_the_gate_keeps_counts_and_drops_a_ceiling_minus_a_count() -> None:
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(480, 168)
+    ceiling = 500 - rng.poisson(20, 168)
+
+    assert not less_dispersed_than_counts([float((v - 480) ** 2 / 480) for v in counts])
+    # The same level, but the noise of a count of 20: far steadier than counts of 480 can be.
+    assert less_dispersed_than_counts([float((v - 480) ** 2 / 480) for v in ceiling])
+    assert not less_dispersed_than_counts([0.0] * 7)  # too few to say
+
+
+def test_phi_is_the_variance_of_a_days_factor() -> None:
+    poisson = [_phi(days=29, spread=0.0, growth=0.0, seed=seed) for seed in range(8)]
+    varying = [_phi(days=29, spread=0.1, growth=0.0, seed=seed) for seed in range(8)]
+
+    assert max(poisson) < 0.002
+    assert 0.005 < float(np.median(varying)) < 0.02  # a lognormal factor of 10 %: variance 0.0101
+
+
+def test_a_ramp_is_not_read_as_day_to_day_noise() -> None:
+    # Days 3 % above the day before, for four weeks, against a profile that stays put: every day is far above its
+    # profile (a season's ramp a median of past weeks lags), but consecutive days agree, so phi stays a count's.
+    ramp = [_phi(days=29, spread=0.0, growth=0.03, seed=seed) for seed in range(8)]
+
+    assert max(ramp) < 0.002
+
+
+def test_no_phi_before_eight_pairs_of_consecutive_days() -> None:
+    assert _phi(days=8, spread=0.3, growth=0.0, seed=1) == 0.0
+    assert _phi(days=10, spread=0.3, growth=0.0, seed=1) > 0.0
+
+
+def test_day_floors_widen_by_a_days_factor_and_never_narrow() -> None:
+    floors = (4.5, 3.0, 2.0)
+    # Expected 400 with a spread of 20 (the Poisson spread): a day's factor of 10 % moves it by 40 more.
+    point, short, long = day_floors(floors, phi=0.01, expected=400.0, scale=20.0, shifts=[0.0, 150.0])
+
+    assert point == pytest.approx(4.5 * math.sqrt(400 + 0.01 * 400**2) / 20)
+    assert short == pytest.approx(3.0)  # a shift over a flat stretch of the profile: no day's factor in it
+    assert long == pytest.approx(2.0 * math.sqrt(20**2 + 0.01 * 150**2) / 20)
+    assert day_floors(floors, phi=0.01, expected=400.0, scale=80.0, shifts=[0.0, 0.0]) == pytest.approx(floors)

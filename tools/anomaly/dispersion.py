@@ -1,0 +1,145 @@
+"""How a count's noise compares with counts': whether the Poisson floor applies, and how much its days vary.
+
+A non-negative integer series is taken for counts, and its spread is floored at the Poisson spread sqrt(expected).
+Two things here refine that, both from the series' own history and with no constant chosen by a score:
+
+- The gate (`less_dispersed_than_counts`): a predictor's squared Pearson residuals, residual^2 / expected, sum to
+  about chi-square with n degrees of freedom for Poisson counts (prediction errors only add to it). A sum below
+  chi-square's lower one-in-a-million tail says the series is not counts of independent events (a ceiling minus a
+  count, a mirrored count, an integer reading of something else), and the Poisson floor is dropped for that
+  predictor.
+- A day's factor (`DayFactor`): web counts vary more than Poisson counts from day to day (a day of a campaign, of
+  weather, of news), like a negative binomial with variance expected + phi x expected^2 (NB2), phi the relative
+  variance of the day's factor. It is read from day totals: each day's total over its seasonal profile's total is
+  that day's factor; consecutive days' factors differ by the noise of both (their variance adds), while a trend
+  the profile has not caught up with (a season's ramp, a profile that is a median of past weeks) moves them
+  together and cancels out of the difference. phi is the smallest value at which the last four weeks' squared
+  differences, each over its variance, have chi-square(1)'s median.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+# The lower one-in-a-million tail of a standard normal (the model's alarm level, one in a million, as the
+# likelihood's six digits and the novelty's floor).
+GATE_Z = -4.753
+# The fewest values the gate or phi is read from: the model's `MIN_RESIDUALS` (a median needs a handful).
+MIN_COUNTS = 8
+# The median of chi-square with one degree of freedom.
+CHI2_1_MEDIAN = 0.4549
+# Days of factors remembered: the model's four weeks of precedents (`RECORD_WINDOW`).
+FACTOR_DAYS = 28
+DAY = 86_400.0
+
+
+def chi_square_quantile(degrees: int, z: float) -> float:
+    """Chi-square's quantile at the standard normal's `z` (Wilson and Hilferty, 1931; it errs low in the far lower
+    tail: about 1e-8 in place of 1e-6 at 8 degrees of freedom, 9e-7 at 100)."""
+    a = 2.0 / (9.0 * degrees)
+    return degrees * max(0.0, 1.0 - a + z * math.sqrt(a)) ** 3
+
+
+def less_dispersed_than_counts(pearson: list[float]) -> bool:
+    """True when squared Pearson residuals sum below chi-square's lower one-in-a-million tail (not counts)."""
+    if len(pearson) < MIN_COUNTS:
+        return False
+    return sum(pearson) < chi_square_quantile(len(pearson), GATE_Z)
+
+
+def nb2_phi(factors: list[tuple[int, float, float]]) -> float:
+    """phi from days' (day, factor, profile total): the smallest phi >= 0 at which consecutive days' squared
+    differences, each over its variance, have chi-square(1)'s median (0 with fewer than `MIN_COUNTS` of them).
+
+    A factor r = total / profile of a count with mean r x profile has variance r / profile + phi r^2, so the
+    difference of two days' has r (1 / profile_1 + 1 / profile_2) + 2 phi r^2, r their mean.
+    """
+    terms: list[tuple[float, float, float]] = []  # (squared difference, Poisson part, 2 r^2)
+    for (day, factor, profile), (before, factor_before, profile_before) in zip(factors[1:], factors, strict=False):
+        mean = 0.5 * (factor + factor_before)
+        if day - before == 1 and mean > 0:
+            terms.append(((factor - factor_before) ** 2, mean * (1 / profile + 1 / profile_before), 2 * mean * mean))
+    if len(terms) < MIN_COUNTS:
+        return 0.0
+
+    def median_z2(phi: float) -> float:
+        values = sorted(d2 / (poisson + phi * r2) for d2, poisson, r2 in terms)
+        n = len(values)
+        return values[n // 2] if n % 2 else 0.5 * (values[n // 2 - 1] + values[n // 2])
+
+    if median_z2(0.0) <= CHI2_1_MEDIAN:
+        return 0.0
+    # At `high` every ratio is at most the median sought; the median falls as phi grows.
+    low, high = 0.0, max(d2 / (CHI2_1_MEDIAN * r2) for d2, _, r2 in terms)
+    for _ in range(50):
+        middle = 0.5 * (low + high)
+        if median_z2(middle) > CHI2_1_MEDIAN:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+class DayFactor:
+    """One predictor's day totals (values, and its seasonal profile's) and the NB2 phi they imply."""
+
+    __slots__ = ("_day", "_points", "_profile", "_total", "factors", "phi")
+
+    def __init__(self) -> None:
+        self._day: int | None = None
+        self._total = 0.0
+        self._profile = 0.0
+        self._points = 0
+        self.factors: deque[tuple[int, float, float]] = deque()  # (day, total / profile, profile)
+        self.phi = 0.0
+
+    def add(self, t: float, value: float, seasonal: float, *, day_points: float) -> None:
+        """One point and its seasonal profile; a day's total is read when the next day's first point comes."""
+        day = math.floor(t / DAY)
+        if day != self._day:
+            if self._day is not None and self._points >= 0.5 * day_points and self._profile > 0:
+                self._close(self._day)
+            self._day, self._total, self._profile, self._points = day, 0.0, 0.0, 0
+        self._total += value
+        self._profile += seasonal
+        self._points += 1
+
+    def _close(self, day: int) -> None:
+        self.factors.append((day, self._total / self._profile, self._profile))
+        while self.factors and self.factors[0][0] <= day - FACTOR_DAYS:
+            self.factors.popleft()
+        self.phi = nb2_phi(list(self.factors))
+
+
+class CountNoise:
+    """One predictor's reading of a count's noise: whether it is counts' (the gate), and how much its days vary."""
+
+    __slots__ = ("_pearson", "counts_like", "days")
+
+    def __init__(self) -> None:
+        self._pearson: list[float] = []
+        self.counts_like = True
+        self.days = DayFactor()
+
+    def add(self, *, residual: float, expected: float, window: int) -> None:
+        """One residual against its expected value (at least 1, as the Poisson floor reads it)."""
+        self._pearson.append(residual * residual / max(expected, 1.0))
+        if len(self._pearson) > 2 * window:
+            del self._pearson[: len(self._pearson) - window]
+
+    def refresh(self, window: int) -> None:
+        """Read the gate again over the last `window` residuals."""
+        self.counts_like = not less_dispersed_than_counts(self._pearson[-window:])
+
+
+def day_floors(
+    floors: tuple[float, ...], *, phi: float, expected: float, scale: float, shifts: list[float]
+) -> tuple[float, ...]:
+    """`floors` (in spreads of `scale`) for a count whose days vary by phi: the point's read in
+    max(scale, sqrt(e + phi e^2)), e the expected value (at least 1), each shift's in sqrt(scale^2 + phi dm^2), dm
+    the change of the seasonal profile between the shift's two stretches (`shifts`, one per shift scale): a day's
+    factor f moves a value by (f - 1) e and a shift of the additive level by (f - 1) dm. Never below `floors`."""
+    e = max(expected, 1.0)
+    widths = [max(scale, math.sqrt(e + phi * e * e)), *(math.sqrt(scale * scale + phi * dm * dm) for dm in shifts)]
+    return tuple(low * width / scale for low, width in zip(floors, widths, strict=True))
