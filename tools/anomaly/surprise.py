@@ -272,9 +272,9 @@ class SurpriseModel:
         if phi <= 0 or guess.expected is None or guess.seasonal is None:
             return MIN_DEVIATION
         seasonals, now = predictor.seasonals, guess.seasonal
-        shifts = [
+        shifts = [  # the level predictor's profile is 0 throughout
             median([*seasonals[-(k - 1) :], now]) - median(seasonals[-2 * k + 1 : -k + 1])
-            if len(seasonals) >= 2 * k
+            if len(seasonals) >= 2 * k and predictor.period is not None
             else 0.0
             for k in SCALES[1:]
         ]

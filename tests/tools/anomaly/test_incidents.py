@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
-from tests.tools.anomaly.series import daily, hourly, scaled
+from tests.tools.anomaly.series import START, WEEKDAY_SHAPE, daily, hourly, scaled
 from tools.anomaly import Point, find_incidents, fingerprint
 from tools.anomaly.incidents import unusual_latest
 
@@ -191,3 +193,45 @@ def test_a_collapse_stays_unusual_against_the_level_before_it() -> None:
     assert unusual is not None
     assert unusual.incident.kind == "near_zero"
     assert unusual.expected > 500 and unusual.actual < 10
+
+
+def _flat_hours(*, seed: int, count: float, ceiling: float | None, fall_at: int) -> list[Point]:
+    """Four weeks of hourly counts (or a ceiling minus counts) with a fall of 60 for six hours from `fall_at`."""
+    rng = np.random.default_rng(seed)
+    values = rng.poisson(count, 28 * 24).astype(float)
+    if ceiling is not None:
+        values = ceiling - values
+    values[fall_at : fall_at + 6] -= 60
+    return [Point(START + timedelta(hours=i), float(v)) for i, v in enumerate(values)]
+
+
+def test_a_ceiling_minus_a_count_is_not_given_a_counts_spread() -> None:
+    # 500 minus a count of 20 is a non-negative integer about 480, but its noise is a count of 20's: the Poisson
+    # floor of 480 (22) would hide a fall of 60 that is 13 of its own spreads. In a count of 480 the same fall is
+    # under three spreads and nothing.
+    fall_at = 25 * 24 + 12
+    ceiling = _flat_hours(seed=0, count=20, ceiling=500, fall_at=fall_at)
+    count = _flat_hours(seed=0, count=480, ceiling=None, fall_at=fall_at)
+
+    assert [i.start for i in find_incidents(ceiling, granularity="hourly")] == [ceiling[fall_at].timestamp]
+    assert find_incidents(count, granularity="hourly") == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_broken_tag_at_the_top_of_a_seasons_ramp_is_found(seed: int) -> None:
+    # Five weeks of hourly visits whose days vary by 8 %, then three weeks of days 3 % above the day before (a
+    # holiday season, far above the median of past weeks' same hours), then the tag stops firing at 14:00. The ramp
+    # is a trend, not day-to-day noise: read as noise it widened the floors past the break (phi about 0.3).
+    rng = np.random.default_rng(seed)
+    days, ramp = 56, 21
+    factor = rng.lognormal(0.0, 0.08, days) * 1.03 ** np.maximum(0, np.arange(days) - (days - ramp))
+    points = []
+    for i in range(days * 24):
+        stamp = START + timedelta(hours=i)
+        daytime = 0.1 + 0.65 * (1 - math.cos(2 * math.pi * stamp.hour / 24))
+        value = rng.poisson(200 * WEEKDAY_SHAPE[stamp.weekday()] * daytime * factor[i // 24])
+        points.append(Point(stamp, 2.0 if i >= (days - 1) * 24 + 14 else float(value)))
+
+    incidents = find_incidents(points, granularity="hourly")
+
+    assert (incidents[-1].kind, incidents[-1].start) == ("near_zero", points[(days - 1) * 24 + 14].timestamp)
