@@ -39,7 +39,7 @@ async def test_search_analytics_reports_first_incomplete_date(gsc: GscClient, da
     response = await gsc.search_analytics(dataset.site_url, query)
 
     assert response.first_incomplete_date == date(2026, 11, 18)
-    assert response.rows[-1].keys == ["2026-11-19"]
+    assert response.rows[-1].keys == ("2026-11-19",)
 
 
 async def test_unknown_site_is_access_denied(gsc: GscClient) -> None:
