@@ -202,6 +202,37 @@ def translate_gsc_error(error: Exception, *, resource: str = "") -> GoogleApiErr
     raise error
 
 
+_services: dict[str, Any] = {}
+_services_lock = threading.Lock()
+
+
+def _shared_service(api_url: str) -> Any:
+    """The Search Console service object for `api_url`, built once per process and shared by every workspace.
+
+    Building one parses the discovery document (about 2,000 dicts and lists) and was done per client, that is per
+    digest, alert check or answer: at 1,000 digests a minute those objects were a large part of what the garbage
+    collector walked while acks waited. The service holds no credentials: every request is executed with the
+    caller's own authorized HTTP object (`execute(http=...)`, as google-api-python-client's thread-safety guide
+    does), so one workspace's requests never carry another's token. The `Http` it is built with is never used.
+    """
+    import httplib2
+    from googleapiclient.discovery import build
+
+    with _services_lock:
+        service = _services.get(api_url)
+        if service is None:
+            service = build(
+                "searchconsole",
+                "v1",
+                http=httplib2.Http(),
+                static_discovery=True,
+                cache_discovery=False,
+                client_options={"api_endpoint": api_url},
+            )
+            _services[api_url] = service
+        return service
+
+
 class GscClient:
     """Search Console API for one set of credentials.
 
@@ -214,26 +245,13 @@ class GscClient:
         self._api_url = api_url.rstrip("/") + "/"
         self._runtime = runtime or GoogleRuntime()
         self._timeout = self._runtime.timeout  # the socket gives up with the call, freeing the worker thread
-        self._service: Any = None
-        self._build_lock = threading.Lock()
 
     def _service_and_http(self) -> tuple[Any, google_auth_httplib2.AuthorizedHttp]:
         import google_auth_httplib2
         import httplib2
-        from googleapiclient.discovery import build
 
-        with self._build_lock:
-            if self._service is None:
-                self._service = build(
-                    "searchconsole",
-                    "v1",
-                    credentials=self._credentials,
-                    static_discovery=True,
-                    cache_discovery=False,
-                    client_options={"api_endpoint": self._api_url},
-                )
         http = google_auth_httplib2.AuthorizedHttp(self._credentials, http=httplib2.Http(timeout=self._timeout))
-        return self._service, http
+        return _shared_service(self._api_url), http
 
     async def _call(self, site_url: str, fn: Callable[[], T]) -> T:
         return await self._runtime.call(

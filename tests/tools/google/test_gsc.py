@@ -3,16 +3,20 @@ an unknown site, URL inspection."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
+from aiohttp import web
+from google.oauth2.credentials import Credentials
 
-from tools.fakes.google import FakeGoogle
+from tools.fakes.google import AnyBearerToken, FakeGoogle
 from tools.google import (
     GoogleAccessDenied,
     GscClient,
     GscQuery,
 )
+from tools.google.runtime import GoogleRuntime
 from tools.sample.dataset import PropertyDataset
 
 
@@ -54,3 +58,37 @@ async def test_inspect_url(gsc: GscClient, dataset: PropertyDataset) -> None:
 
     assert result.index_status.verdict == "PASS"
     assert result.index_status.coverage_state == "Submitted and indexed"
+
+
+class _RecordingTokens(AnyBearerToken):
+    """Any bearer token may read, and each Search Console request's (site, token) is recorded."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def authorize_site(self, request: web.Request, site_url: str) -> object:
+        token = self._bearer(request)
+        self.seen.append((site_url, token))
+        return token
+
+
+async def test_clients_of_different_workspaces_each_send_their_own_token(
+    runtime: GoogleRuntime, dataset: PropertyDataset
+) -> None:
+    # The service object behind the clients is built once per process; the credentials go with each request.
+    tokens = _RecordingTokens()
+    async with FakeGoogle(auth=tokens) as google:
+        google.add_site("https://a.example/", dataset)
+        google.add_site("https://b.example/", dataset)
+        first = GscClient(credentials=Credentials(token="token-a"), api_url=google.url, runtime=runtime)
+        second = GscClient(credentials=Credentials(token="token-b"), api_url=google.url, runtime=runtime)
+        query = GscQuery(startDate=date(2026, 11, 1), endDate=date(2026, 11, 10), dimensions=["date"])
+
+        await asyncio.gather(
+            *(first.search_analytics("https://a.example/", query) for _ in range(3)),
+            *(second.search_analytics("https://b.example/", query) for _ in range(3)),
+            first.list_sitemaps("https://a.example/"),
+        )
+
+    assert sorted(set(tokens.seen)) == [("https://a.example/", "token-a"), ("https://b.example/", "token-b")]
+    assert len(tokens.seen) == 7
