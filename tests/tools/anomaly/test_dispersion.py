@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from tools.anomaly.dispersion import (
+    CHI2_1_MEDIAN,
     DayFactor,
     chi_square_quantile,
     day_floors,
     less_dispersed_than_counts,
+    nb2_phi,
 )
 
 HOUR = 3600.0
@@ -81,3 +83,39 @@ def test_day_floors_widen_by_a_days_factor_and_never_narrow() -> None:
     assert short == pytest.approx(3.0)  # a shift over a flat stretch of the profile: no day's factor in it
     assert long == pytest.approx(2.0 * math.sqrt(20**2 + 0.01 * 150**2) / 20)
     assert day_floors(floors, phi=0.01, expected=400.0, scale=80.0, shifts=[0.0, 0.0]) == pytest.approx(floors)
+
+
+def _phi_by_bisection(factors: list[tuple[int, float, float]]) -> float:
+    """The definition, solved the slow way: bisect over phi on the median of every pair's ratio."""
+    terms = []
+    for (day, factor, profile), (before, factor_before, profile_before) in zip(factors[1:], factors, strict=False):
+        mean = 0.5 * (factor + factor_before)
+        if day - before == 1 and mean > 0:
+            terms.append(((factor - factor_before) ** 2, mean * (1 / profile + 1 / profile_before), 2 * mean * mean))
+    if len(terms) < 8:
+        return 0.0
+
+    def median(phi: float) -> float:
+        return float(np.median([d2 / (poisson + phi * r2) for d2, poisson, r2 in terms]))
+
+    if median(0.0) <= CHI2_1_MEDIAN:
+        return 0.0
+    low, high = 0.0, max(d2 / (CHI2_1_MEDIAN * r2) for d2, _, r2 in terms)
+    for _ in range(200):
+        middle = 0.5 * (low + high)
+        low, high = (middle, high) if median(middle) > CHI2_1_MEDIAN else (low, middle)
+    return high
+
+
+@pytest.mark.parametrize("days", [9, 10, 17, 28])
+def test_phi_solved_directly_is_the_bisections(days: int) -> None:
+    rng = np.random.default_rng(days)
+    for _ in range(200):
+        spread = rng.choice([0.0, 0.02, 0.1, 0.4])
+        profile = rng.choice([5.0, 200.0, 5000.0])
+        factors = [
+            (day, float(rng.poisson(profile * rng.lognormal(0, spread)) / profile), profile)
+            for day in range(days)
+            if rng.random() > 0.05  # a day missing now and then: only consecutive days pair
+        ]
+        assert nb2_phi(factors) == pytest.approx(_phi_by_bisection(factors), rel=1e-9, abs=1e-15)
