@@ -22,6 +22,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
+from tools.anomaly.medians import smallest_at_most
+
 # The lower one-in-a-million tail of a standard normal (the model's alarm level, one in a million, as the
 # likelihood's six digits and the novelty's floor).
 GATE_Z = -4.753
@@ -91,13 +93,7 @@ def _median_solution(terms: list[tuple[float, float, float]]) -> float:
 
     if median(low) <= CHI2_1_MEDIAN:
         return low
-    while high - low > 1e-12 * high:
-        middle = 0.5 * (low + high)
-        if median(middle) > CHI2_1_MEDIAN:
-            low = middle
-        else:
-            high = middle
-    return high
+    return smallest_at_most(median, CHI2_1_MEDIAN, low=low, high=high, rel=1e-12)
 
 
 class DayFactor:

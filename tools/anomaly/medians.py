@@ -1,6 +1,9 @@
-"""Small robust helpers of the anomaly model: clamping, and medians by whichever way is faster for their size."""
+"""Small numeric helpers of the anomaly model: clamping, medians by whichever way is faster for their size, and
+the bisection that finds where a falling function reaches a level."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -28,3 +31,17 @@ SMALL_MEDIAN = 256
 def median_of(values: list[float]) -> float:
     """`median` of values that hold no NaN, by whichever way is faster for their count."""
     return median(values) if len(values) <= SMALL_MEDIAN else float(np.median(np.asarray(values)))
+
+
+def smallest_at_most(
+    falling: Callable[[float], float], level: float, *, low: float, high: float, rel: float = 1e-15
+) -> float:
+    """The smallest x in [low, high], to `rel` of it, at which `falling` (never rising) is at most `level`, given
+    that it is above `level` at `low` and at most `level` at `high` (bisection)."""
+    while high - low > rel * high:
+        middle = 0.5 * (low + high)
+        if falling(middle) > level:
+            low = middle
+        else:
+            high = middle
+    return high

@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from tools.anomaly.medians import smallest_at_most
 from tools.anomaly.precedent import Precedent
 
 # Points per window: the short shift scale's length (`tools.anomaly.surprise.SCALES`), so the reading sees the same
@@ -48,13 +49,7 @@ def chi_square_upper_quantile(tail: float, dof: int) -> float:
     low, high = 0.0, 1.0
     while survival(high) > tail:
         high *= 2.0
-    for _ in range(100):
-        middle = 0.5 * (low + high)
-        if survival(middle) > tail:
-            low = middle
-        else:
-            high = middle
-    return high
+    return smallest_at_most(survival, tail, low=low, high=high)
 
 
 def novelty_floor(points: int = PATTERN_POINTS, tail: float = FLOOR_TAIL) -> float:
