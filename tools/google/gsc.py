@@ -6,7 +6,7 @@ threads with its own authorized HTTP object. Search Analytics pages with `startR
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
@@ -202,10 +202,7 @@ def translate_gsc_error(error: Exception, *, resource: str = "") -> GoogleApiErr
     raise error
 
 
-_services: dict[str, Any] = {}
-_services_lock = threading.Lock()
-
-
+@functools.cache
 def _shared_service(api_url: str) -> Any:
     """The Search Console service object for `api_url`, built once per process and shared by every workspace.
 
@@ -214,23 +211,19 @@ def _shared_service(api_url: str) -> Any:
     collector walked while acks waited. The service holds no credentials: every request is executed with the
     caller's own authorized HTTP object (`execute(http=...)`, as google-api-python-client's thread-safety guide
     does), so one workspace's requests never carry another's token. The `Http` it is built with is never used.
+    (Two threads asking at once for the first time may both build one; the cache keeps one of them.)
     """
     import httplib2
     from googleapiclient.discovery import build
 
-    with _services_lock:
-        service = _services.get(api_url)
-        if service is None:
-            service = build(
-                "searchconsole",
-                "v1",
-                http=httplib2.Http(),
-                static_discovery=True,
-                cache_discovery=False,
-                client_options={"api_endpoint": api_url},
-            )
-            _services[api_url] = service
-        return service
+    return build(
+        "searchconsole",
+        "v1",
+        http=httplib2.Http(),
+        static_discovery=True,
+        cache_discovery=False,
+        client_options={"api_endpoint": api_url},
+    )
 
 
 class GscClient:
