@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 
-from tools.anomaly.alerting import MEDIUM_LEVEL, IncidentTracker, Rule, rule_for
+from tools.anomaly.alerting import MEDIUM_LEVEL, IncidentTracker, Rule, RuleReplay, rule_for
 from tools.anomaly.medians import clamp
 from tools.anomaly.models import Direction, IncidentKind, Score, Sensitivity
 from tools.anomaly.surprise import DAY, SurpriseModel
@@ -46,8 +46,8 @@ class AnomalyDetector:
     are neither scored nor learned from. `warmup_points` overrides how many points are needed before alerting
     (by default about two days of data, at least 21 points).
 
-    `also_rules` runs extra incident trackers with those rules on the same readings (the benchmark uses this to
-    score several rules in one pass); after each `update`, `also_alerts` says which of them alerted.
+    `also_rules` runs extra incident trackers with those rules on the same readings (`RuleReplay`; the benchmark
+    uses this to score several rules in one pass); after each `update`, `also_alerts` says which of them alerted.
     """
 
     def __init__(
@@ -63,8 +63,8 @@ class AnomalyDetector:
         self._warmup_override = warmup_points
         self._model = SurpriseModel()
         self._tracker = IncidentTracker(rule_for(sensitivity))
-        self._also = [IncidentTracker(rule) for rule in also_rules]
-        self.also_alerts: tuple[bool, ...] = tuple(False for _ in self._also)
+        self._also = RuleReplay(also_rules) if also_rules else None
+        self.also_alerts: tuple[bool, ...] = tuple(False for _ in also_rules)
         self._seen = 0
 
     @property
@@ -86,7 +86,7 @@ class AnomalyDetector:
         t = epoch(timestamp)
         if math.isnan(value) or math.isinf(value) or timestamp.date() in self._holidays:
             self._model.skip(t)
-            self.also_alerts = tuple(False for _ in self._also)
+            self.also_alerts = tuple(False for _ in self.also_alerts)
             return Score(
                 timestamp=timestamp,
                 value=value,
@@ -106,10 +106,8 @@ class AnomalyDetector:
         scored = self._seen > warmup
         level_points = self._model.level_points()
         step = self._tracker.step(value, reading, scored=scored, level_points=level_points)
-        if self._also:
-            self.also_alerts = tuple(
-                tracker.alerts(value, reading, scored=scored, level_points=level_points) for tracker in self._also
-            )
+        if self._also is not None:
+            self.also_alerts = self._also.alerts(value, reading, scored=scored, level_points=level_points)
         direction: Direction | None = None
         if step.deviation != 0.0:
             direction = "up" if step.deviation > 0 else "down"

@@ -105,9 +105,12 @@ class Novelty:
         last = start - m  # the newest start of a window that ends before the current one begins
         if last - first + 1 < self.min_windows:
             return None
+        # The squared distances are squares - 2 cross + own; own is added after the minimum (rounding is monotone,
+        # so it is the same number), in place: two passes over four weeks of windows instead of four.
         cross = np.correlate(self._values[first:start], window, mode="valid")
-        distances = self._squares[first : last + 1] - 2.0 * cross + own
-        nearest = float(distances.min())
+        cross *= -2.0
+        cross += self._squares[first : last + 1]
+        nearest = float(cross.min()) + own
         if math.isinf(nearest):
             return None
         return math.sqrt(max(nearest, 0.0) / m)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections import deque
+from collections.abc import Sequence
 
 MAX_RANK = 3
 
@@ -27,6 +28,11 @@ class Precedent:
     def largest(self, rank: int) -> float:
         return self._sorted[-rank] if len(self._sorted) >= rank else 0.0
 
+    def top(self) -> list[float]:
+        """`largest(r)` for r = 1..`MAX_RANK`, in one call."""
+        top = self._sorted[: -MAX_RANK - 1 : -1]
+        return top + [0.0] * (MAX_RANK - len(top))
+
     def share_below(self, size: float) -> float:
         """The share of the remembered sizes smaller than `size` (0.5 while none is remembered)."""
         if not self._sorted:
@@ -34,9 +40,12 @@ class Precedent:
         return bisect_left(self._sorted, size) / len(self._sorted)
 
     def add(self, size: float) -> None:
-        self._order.append(size)
-        insort(self._sorted, size)
-        self._forget()
+        order, ordered = self._order, self._sorted
+        order.append(size)
+        insort(ordered, size)
+        if len(order) > self.horizon:  # once full, one in and one out: inline, as it runs nine times a point
+            del ordered[bisect_left(ordered, order.popleft())]
+            self._forget()
 
     def resize(self, horizon: int) -> None:
         """Remember the last `horizon` sizes from now on (the oldest go at once when it shrinks)."""
@@ -46,3 +55,18 @@ class Precedent:
     def _forget(self) -> None:
         while len(self._order) > self.horizon:
             del self._sorted[bisect_left(self._sorted, self._order.popleft())]
+
+
+def past_ratios(
+    stats: Sequence[float], floors: Sequence[float], precedents: Sequence[Precedent], *, scale: float, margin: float
+) -> list[tuple[float, ...]]:
+    """Per rank r = 1..`MAX_RANK`, per statistic (signed, in spreads of `scale`): how far its size went past
+    max(its floor, `margin` x the r-th largest size of its precedent, in the series' units).
+
+    Lists rather than generators: this runs for each predictor at every point."""
+    sizes = [abs(stat) for stat in stats]
+    bounds = list(zip(floors, [each.top() for each in precedents], strict=True))
+    return [
+        tuple([size / max(low, margin * top[r] / scale) for size, (low, top) in zip(sizes, bounds, strict=True)])
+        for r in range(MAX_RANK)
+    ]

@@ -30,15 +30,12 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from dataclasses import replace
-
-import numpy as np
 
 from tools.anomaly.dispersion import CountNoise, day_floors
 from tools.anomaly.likelihood import Likelihood
-from tools.anomaly.medians import clamp, median, median_of
+from tools.anomaly.medians import clamp, median, median_size, robust_spread
 from tools.anomaly.novelty import PatternNovelty
-from tools.anomaly.precedent import MAX_RANK, Precedent
+from tools.anomaly.precedent import MAX_RANK, Precedent, past_ratios
 from tools.anomaly.reading import Reading as Reading
 
 DAY = 86_400.0
@@ -122,6 +119,7 @@ class SurpriseModel:
         ]
         self._chosen = 0
         self._typical = 0.0
+        self._typical_read = False
         self._is_count = True
         self._likelihood: Likelihood | None = None
         self._novelty = PatternNovelty(
@@ -158,9 +156,11 @@ class SurpriseModel:
         if value < 0 or value != round(value):
             self._is_count = False
         guesses = [self._guess(predictor, t, value) for predictor in self._predictors]
-        reading = self._combine(guesses)
-        reading = self._with_tail(reading, guesses[self._chosen])
-        reading = self._with_novelty(reading, guesses[self._chosen], value)
+        settling = self.settling()
+        tail = self._tail(guesses[self._chosen], settling=settling)
+        novelty = self._pattern(guesses[self._chosen], value, settling=settling)
+        reading = self._combine(guesses, settling=settling, tail=tail, novelty=novelty)
+        self._typical_read = False
         for predictor, guess in zip(self._predictors, guesses, strict=True):
             self._learn(predictor, t, value, guess)
         self._append(t, value)
@@ -210,19 +210,23 @@ class SurpriseModel:
         tolerance = 0.6 * self.step
         times, values = self._t, self._x
         found: list[float] = []
+        end = len(times)
         for back in range(1, predictor.lookbacks + 1):
             target = t - back * period
             if not times or target < times[0] - tolerance:
                 break
-            i = bisect_left(times, target)
-            best, best_gap = -1, tolerance
-            for j in (i - 1, i):
-                if 0 <= j < len(times):
-                    gap = abs(times[j] - target)
-                    if gap <= best_gap and not math.isnan(values[j]):
-                        best, best_gap = j, gap
-            if best >= 0:
-                found.append(values[best])
+            # The closest point within the tolerance, the later one on a tie: the one just before `target` or the
+            # one at or after it (each look-back's lies before the previous one's).
+            end = i = bisect_left(times, target, 0, end)
+            best: float | None = None
+            if i > 0 and (gap := target - times[i - 1]) <= tolerance and not math.isnan(values[i - 1]):
+                best = values[i - 1]
+            else:
+                gap = tolerance
+            if i < len(times) and times[i] - target <= gap and not math.isnan(values[i]):
+                best = values[i]
+            if best is not None:
+                found.append(best)
         if len(found) < predictor.min_found:
             return None
         return median(found)
@@ -254,13 +258,7 @@ class SurpriseModel:
             guess.stats.append(stat)
         floors = self._floors(predictor, guess) if counts else MIN_DEVIATION
         if predictor.precedents:
-            for rank in range(1, MAX_RANK + 1):
-                guess.ratios.append(
-                    tuple(
-                        abs(stat) / max(low, RECORD_MARGIN * precedent.largest(rank) / scale)
-                        for stat, low, precedent in zip(guess.stats, floors, predictor.precedents, strict=True)
-                    )
-                )
+            guess.ratios = past_ratios(guess.stats, floors, predictor.precedents, scale=scale, margin=RECORD_MARGIN)
         else:
             alone = tuple(abs(stat) / low for stat, low in zip(guess.stats, floors, strict=True))
             guess.ratios.extend(alone for _ in range(MAX_RANK))
@@ -280,7 +278,7 @@ class SurpriseModel:
         ]
         return day_floors(MIN_DEVIATION, phi=phi, expected=guess.expected, scale=guess.scale, shifts=shifts)
 
-    def _combine(self, guesses: list[_Guess]) -> Reading:
+    def _combine(self, guesses: list[_Guess], *, settling: bool, tail: float, novelty: tuple[float, ...]) -> Reading:
         """The chosen predictor's ratios, and per scale the most alarmed other trusted predictor's.
 
         A deviation that only one way of predicting sees is often that predictor's own mistake; one that another
@@ -289,8 +287,8 @@ class SurpriseModel:
         chosen = guesses[self._chosen]
         spread = self._predictors[self._chosen].scale
         if not chosen.ratios:
-            return Reading(chosen.expected, (), (), (), spread, self.step)
-        if self.settling():
+            return Reading(chosen.expected, (), (), (), spread, self.step, tail=tail, novelty=novelty)
+        if settling:
             # A seasonal rival has begun but cannot be judged yet: a deviation counts only as far as every
             # predictor that makes a guess sees it (a daily cycle is a shift to the level alone, not to the daily
             # profile), and none is read until each of them can say how unusual its deviation is.
@@ -300,7 +298,7 @@ class SurpriseModel:
                 if index != self._chosen and predictor.count > 0
             ]
             if any(not guess.ratios for guess in begun):
-                return Reading(chosen.expected, (), (), (), spread, self.step)
+                return Reading(chosen.expected, (), (), (), spread, self.step, tail=tail, novelty=novelty)
             chosen.ratios = [
                 tuple(min(guess.ratios[r][i] for guess in (chosen, *begun)) for i in range(len(SCALES)))
                 for r in range(MAX_RANK)
@@ -312,7 +310,7 @@ class SurpriseModel:
             if index != self._chosen and predictor.count >= needed and guess.ratios
         ]
         other = (
-            tuple(tuple(max(each[r][i] for each in others) for i in range(len(SCALES))) for r in range(MAX_RANK))
+            tuple(tuple(map(max, zip(*(each[r] for each in others), strict=True))) for r in range(MAX_RANK))
             if others
             else ()
         )
@@ -324,26 +322,32 @@ class SurpriseModel:
             deviation = chosen.stats[ratios.index(top)]
             best.append((0.5 * (top + max(other[r])) if other else top, deviation))
         return Reading(
-            chosen.expected, tuple(chosen.ratios), other, tuple(chosen.stats), spread, self.step, tuple(best)
+            chosen.expected,
+            tuple(chosen.ratios),
+            other,
+            tuple(chosen.stats),
+            spread,
+            self.step,
+            tuple(best),
+            tail=tail,
+            novelty=novelty,
         )
 
-    def _with_tail(self, reading: Reading, chosen: _Guess) -> Reading:
-        """The reading with the likelihood of the recent run of deviations (rank of each among the past ones)."""
+    def _tail(self, chosen: _Guess, *, settling: bool) -> float:
+        """The likelihood of the recent run of deviations (rank of each among the past ones; 0 while settling)."""
         precedents = self._predictors[self._chosen].precedents
         if not chosen.stats or not precedents:
-            return reading
+            return 0.0
         if self._likelihood is None:
             self._likelihood = Likelihood(self._horizon())
         tail = self._likelihood.add(precedents[0].share_below(abs(chosen.stats[0]) * chosen.scale))
-        if self.settling():
-            return reading  # the run is the predictor in use's alone, and a rival cannot be judged yet
-        return replace(reading, tail=tail) if tail > 0.0 else reading
+        # While settling, the run is the predictor in use's alone, and a rival cannot be judged yet.
+        return tail if tail > 0.0 and not settling else 0.0
 
-    def _with_novelty(self, reading: Reading, chosen: _Guess, value: float) -> Reading:
-        """The reading with how new the last points' pattern is, in today's spread (not read while settling)."""
-        scale = chosen.scale if chosen.ratios and not self.settling() else None
-        novelty = self._novelty.add(value, scale=scale, step=self.step)
-        return replace(reading, novelty=novelty) if novelty else reading
+    def _pattern(self, chosen: _Guess, value: float, *, settling: bool) -> tuple[float, ...]:
+        """How new the last points' pattern is, in today's spread (not read while settling)."""
+        scale = chosen.scale if chosen.ratios and not settling else None
+        return self._novelty.add(value, scale=scale, step=self.step)
 
     def _learn(self, predictor: _Predictor, t: float, value: float, guess: _Guess) -> None:
         if guess.seasonal is not None:
@@ -378,17 +382,12 @@ class SurpriseModel:
                 precedent.add(abs(stat) * guess.scale)
 
     def _rescale(self, predictor: _Predictor, window: int) -> None:
-        residuals = predictor.residuals[-window:]
-        centre = median_of(residuals)
-        spread = [abs(residual - centre) for residual in residuals]
-        mad = 1.4826 * median_of(spread)
-        if mad <= 0:
-            mad = 1.2533 * float(np.mean(spread))
-        predictor.scale = mad
+        predictor.scale = robust_spread(predictor.residuals[-window:])
         predictor.noise.refresh(window)
-        values = [abs(value) for value in self._x[-window:] if not math.isnan(value)]
-        if values:
-            self._typical = median_of(values)
+        if not self._typical_read:  # the same for each predictor that rescales at this point: read once
+            self._typical_read = True
+            typical = median_size(self._x[-window:])
+            self._typical = self._typical if typical is None else typical
 
     def _choose(self) -> None:
         needed = clamp(self.points_per(DAY), 10, 300)

@@ -1,12 +1,15 @@
-"""The incident tracker: when a reading opens an incident."""
+"""The incident tracker: when a reading opens an incident; many rules replayed at once."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from tools.anomaly.alerting import MEDIUM, IncidentTracker
+from tests.tools.anomaly.series import hourly, scaled
+from tools.anomaly.alerting import MEDIUM, IncidentTracker, Rule, RuleReplay
 from tools.anomaly.precedent import MAX_RANK
-from tools.anomaly.surprise import Reading
+from tools.anomaly.surprise import Reading, SurpriseModel
 
 
 def _shift(point: float) -> Reading:
@@ -21,3 +24,26 @@ def test_a_shift_opens_an_incident_only_when_the_value_itself_shows_it(point: fl
     tracker = IncidentTracker(MEDIUM)
 
     assert tracker.alerts(100.0, _shift(point), scored=True, level_points=7) is alerts
+
+
+def test_replaying_many_rules_alerts_exactly_as_each_rule_s_own_tracker() -> None:
+    # Shifts, a collapse and spikes, so trackers open incidents, recover, and sit in the aftermath of one.
+    points = scaled(scaled(scaled(hourly(days=42, seed=3), 400, 430, 2.5), 600, 650, 0.02), 800, 803, 4.0)
+    rules = [
+        Rule(level=level, rank=rank, digits=digits, novelty=novelty)
+        for level in (0.5, 0.75, 1.0, 1.3)
+        for rank in (2, 3)
+        for digits in (math.inf, 4.0)
+        for novelty in (math.inf, 1.0)
+    ]
+    model = SurpriseModel()
+    replay = RuleReplay(rules)
+    trackers = [IncidentTracker(rule) for rule in rules]
+    alerts = 0
+    for i, point in enumerate(points):
+        reading = model.update(point.timestamp.timestamp(), point.value)
+        scored = i >= 48
+        expected = tuple(tracker.alerts(point.value, reading, scored=scored, level_points=7) for tracker in trackers)
+        assert replay.alerts(point.value, reading, scored=scored, level_points=7) == expected
+        alerts += sum(expected)
+    assert alerts > len(rules)  # the replay was tried on alerts and recoveries, not only on quiet readings
