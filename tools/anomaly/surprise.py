@@ -24,19 +24,21 @@ How it works, and why:
 - A run of merely unusual points (more frequent spikes, a noisier series) is read by `likelihood.py`: the rank of
   each point's deviation among the past ones, averaged over ten points, against that average's own history.
 - A new pattern at an ordinary level is read by `novelty.py`: the last eight points' distance to the closest before.
+- A count at a tenth of what is expected is read by its own tail probability (`dispersion.collapse_digits`).
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from dataclasses import replace
 
-from tools.anomaly.dispersion import CountNoise, day_floors
+from tools.anomaly.dispersion import CountNoise, collapse_digits, day_floors
 from tools.anomaly.likelihood import Likelihood
 from tools.anomaly.medians import clamp, median, median_size, robust_spread
 from tools.anomaly.novelty import PatternNovelty
 from tools.anomaly.precedent import MAX_RANK, Precedent, past_ratios
 from tools.anomaly.reading import Reading as Reading
+from tools.anomaly.seasonal import seasonal_value
 
 DAY = 86_400.0
 WEEK = 7 * DAY
@@ -77,10 +79,10 @@ RECORD_WINDOW = 28 * DAY
 class _Predictor:
     """One way to predict the next value: the recent level, plus (optionally) a seasonal profile of given period."""
 
-    def __init__(self, period: float | None, *, lookbacks: int, min_found: int) -> None:
+    def __init__(self, period: float | None, *, lookbacks: int, found: int) -> None:
         self.period = period
         self.lookbacks = lookbacks
-        self.min_found = min_found
+        self.found = found  # past periods a seasonal guess needs
         self.levels: list[float] = []
         self.seasonals: list[float] = []  # the seasonal profile behind each of `levels`
         self.noise = CountNoise()
@@ -113,9 +115,9 @@ class SurpriseModel:
         self._gaps: list[float] = []
         self.step = 0.0
         self._predictors = [
-            _Predictor(None, lookbacks=0, min_found=0),
-            _Predictor(DAY, lookbacks=7, min_found=2),
-            _Predictor(WEEK, lookbacks=4, min_found=2),
+            _Predictor(None, lookbacks=0, found=0),
+            _Predictor(DAY, lookbacks=7, found=2),
+            _Predictor(WEEK, lookbacks=4, found=2),
         ]
         self._chosen = 0
         self._typical = 0.0
@@ -160,6 +162,7 @@ class SurpriseModel:
         tail = self._tail(guesses[self._chosen], settling=settling)
         novelty = self._pattern(guesses[self._chosen], value, settling=settling)
         reading = self._combine(guesses, settling=settling, tail=tail, novelty=novelty)
+        reading = self._with_collapse(reading, guesses, value, settling=settling)
         self._typical_read = False
         for predictor, guess in zip(self._predictors, guesses, strict=True):
             self._learn(predictor, t, value, guess)
@@ -201,38 +204,16 @@ class SurpriseModel:
 
     # -- prediction ---------------------------------------------------------------------------------------------
 
-    def _seasonal(self, predictor: _Predictor, t: float) -> float | None:
-        period = predictor.period
-        if period is None:
-            return 0.0
-        if self.step <= 0 or self.step * 4 > period:
-            return None
-        tolerance = 0.6 * self.step
-        times, values = self._t, self._x
-        found: list[float] = []
-        end = len(times)
-        for back in range(1, predictor.lookbacks + 1):
-            target = t - back * period
-            if not times or target < times[0] - tolerance:
-                break
-            # The closest point within the tolerance, the later one on a tie: the one just before `target` or the
-            # one at or after it (each look-back's lies before the previous one's).
-            end = i = bisect_left(times, target, 0, end)
-            best: float | None = None
-            if i > 0 and (gap := target - times[i - 1]) <= tolerance and not math.isnan(values[i - 1]):
-                best = values[i - 1]
-            else:
-                gap = tolerance
-            if i < len(times) and times[i] - target <= gap and not math.isnan(values[i]):
-                best = values[i]
-            if best is not None:
-                found.append(best)
-        if len(found) < predictor.min_found:
-            return None
-        return median(found)
-
     def _guess(self, predictor: _Predictor, t: float, value: float) -> _Guess:
-        seasonal = self._seasonal(predictor, t)
+        seasonal = seasonal_value(
+            self._t,
+            self._x,
+            t=t,
+            step=self.step,
+            period=predictor.period,
+            lookbacks=predictor.lookbacks,
+            found=predictor.found,
+        )
         if seasonal is None or not predictor.levels:
             return _Guess(seasonal, None)
         expected = seasonal + median(predictor.levels[-self.level_points() :])
@@ -276,7 +257,8 @@ class SurpriseModel:
             else 0.0
             for k in SCALES[1:]
         ]
-        return day_floors(MIN_DEVIATION, phi=phi, expected=guess.expected, scale=guess.scale, shifts=shifts)
+        rise = guess.stats[0] >= 0
+        return day_floors(MIN_DEVIATION, phi=phi, expected=guess.expected, scale=guess.scale, shifts=shifts, rise=rise)
 
     def _combine(self, guesses: list[_Guess], *, settling: bool, tail: float, novelty: tuple[float, ...]) -> Reading:
         """The chosen predictor's ratios, and per scale the most alarmed other trusted predictor's.
@@ -348,6 +330,20 @@ class SurpriseModel:
         """How new the last points' pattern is, in today's spread (not read while settling)."""
         scale = chosen.scale if chosen.ratios and not settling else None
         return self._novelty.add(value, scale=scale, step=self.step)
+
+    def _with_collapse(self, reading: Reading, guesses: list[_Guess], value: float, *, settling: bool) -> Reading:
+        """The reading with how unlikely a count at a tenth of what every trusted predictor expects is
+        (`dispersion.collapse_digits`): a predictor's own blunder cannot fake it, and no precedent judges it."""
+        chosen = self._predictors[self._chosen]
+        expected = guesses[self._chosen].expected
+        if expected is None or not reading.ratios or not (self._is_count and chosen.noise.counts_like):
+            return reading
+        needed = clamp(self.points_per(DAY), 10, 300)
+        for predictor, guess in zip(self._predictors, guesses, strict=True):
+            if predictor.count >= needed and guess.expected is not None:
+                expected = min(expected, guess.expected)
+        digits = collapse_digits(value=value, expected=expected, phi=chosen.noise.days.phi)
+        return replace(reading, collapse=digits) if digits > 0 and not settling else reading
 
     def _learn(self, predictor: _Predictor, t: float, value: float, guess: _Guess) -> None:
         if guess.seasonal is not None:

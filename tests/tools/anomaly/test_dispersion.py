@@ -10,11 +10,15 @@ import pytest
 
 from tools.anomaly.dispersion import (
     CHI2_1_MEDIAN,
+    CountNoise,
     DayFactor,
     chi_square_quantile,
+    collapse_digits,
     day_floors,
     less_dispersed_than_counts,
+    lower_tail_digits,
     nb2_phi,
+    skewed_width,
 )
 
 HOUR = 3600.0
@@ -77,12 +81,71 @@ def test_no_phi_before_eight_pairs_of_consecutive_days() -> None:
 def test_day_floors_widen_by_a_days_factor_and_never_narrow() -> None:
     floors = (4.5, 3.0, 2.0)
     # Expected 400 with a spread of 20 (the Poisson spread): a day's factor of 10 % moves it by 40 more.
-    point, short, long = day_floors(floors, phi=0.01, expected=400.0, scale=20.0, shifts=[0.0, 150.0])
+    point, short, long = day_floors(floors, phi=0.01, expected=400.0, scale=20.0, shifts=[0.0, 150.0], rise=True)
 
-    assert point == pytest.approx(4.5 * math.sqrt(400 + 0.01 * 400**2) / 20)
+    assert point == pytest.approx(4.5 * skewed_width(expected=400.0, phi=0.01, z=4.5, rise=True) / 20)
     assert short == pytest.approx(3.0)  # a shift over a flat stretch of the profile: no day's factor in it
     assert long == pytest.approx(2.0 * math.sqrt(20**2 + 0.01 * 150**2) / 20)
-    assert day_floors(floors, phi=0.01, expected=400.0, scale=80.0, shifts=[0.0, 0.0]) == pytest.approx(floors)
+    for rise in (True, False):
+        wide = day_floors(floors, phi=0.01, expected=400.0, scale=80.0, shifts=[0.0, 0.0], rise=rise)
+        assert wide == pytest.approx(floors)
+
+
+def test_a_counts_width_is_symmetric_without_a_days_factor_and_skewed_with_one() -> None:
+    for e in (1.0, 30.0, 5000.0):
+        for rise in (True, False):
+            assert skewed_width(expected=e, phi=0.0, z=4.5, rise=rise) == pytest.approx(math.sqrt(e))
+    # A small phi: as the symmetric spread, within a few percent.
+    for rise in (True, False):
+        width = skewed_width(expected=400.0, phi=0.0004, z=4.5, rise=rise)
+        assert width == pytest.approx(math.sqrt(400 + 0.0004 * 400**2), rel=0.05)
+    # Days 25 % apart (phi 0.06): read symmetrically, zero is 1 / sqrt(phi) = 4.1 spreads from any large count, so a
+    # drop to zero could never pass a floor of 4.5; a gamma's lower tail is short, so it does. A rise needs more.
+    e, symmetric = 253.0, math.sqrt(253 + 0.06 * 253**2)
+    assert 4.5 * symmetric > e > 4.5 * skewed_width(expected=e, phi=0.06, z=4.5, rise=False)
+    assert skewed_width(expected=e, phi=0.06, z=4.5, rise=True) > 1.3 * symmetric
+
+
+def test_the_gamma_factors_quantile_is_close_to_the_sampled_one() -> None:
+    # The day part of the width (Poisson part removed) at z = 3 against a gamma of mean 1 and variance phi, sampled.
+    rng = np.random.default_rng(0)
+    phi, e, z = 0.06, 1e6, 3.0
+    draws = rng.gamma(1 / phi, phi, 2_000_000)
+    for rise, tail in ((True, 1 - 0.99865), (False, 0.00135)):
+        width = skewed_width(expected=e, phi=phi, z=z, rise=rise)
+        day = math.sqrt((z * width) ** 2 - z * z * e) / e
+        sampled = np.quantile(draws, 1 - tail if rise else tail)
+        assert (1 + day if rise else 1 - day) == pytest.approx(sampled, rel=0.01)
+
+
+def test_a_counts_lower_tail_is_poissons_or_the_negative_binomials() -> None:
+    assert lower_tail_digits(value=0.0, expected=14.0, phi=0.0) == pytest.approx(14 / math.log(10))
+    assert lower_tail_digits(value=1.0, expected=14.0, phi=0.0) == pytest.approx(-math.log10(15 * math.exp(-14)))
+    # NB2 with phi 0.5 and mean 2: r = 2, p = r / (r + e) = 0.5; P(X <= 1) = p^r (1 + r (1 - p)) = 0.5.
+    assert lower_tail_digits(value=1.0, expected=2.0, phi=0.5) == pytest.approx(-math.log10(0.5))
+    assert lower_tail_digits(value=5.0, expected=5.0, phi=0.1) == 0.0
+    # Far from zero, past the terms summed one by one: the day's factor's tail, continuous with the sum.
+    summed = lower_tail_digits(value=1_990.0, expected=19_900.0, phi=0.06)
+    approximated = lower_tail_digits(value=2_010.0, expected=20_100.0, phi=0.06)
+    assert approximated == pytest.approx(summed, rel=0.15)
+
+
+def test_a_collapse_is_read_only_at_a_tenth_of_the_expected_value() -> None:
+    assert collapse_digits(value=30.0, expected=250.0, phi=0.06) == 0.0
+    assert collapse_digits(value=0.0, expected=250.0, phi=0.06) > 12  # a day's factor of zero: beyond any swing
+    assert collapse_digits(value=0.0, expected=3.0, phi=0.0) < 2  # three expected, none came: it happens
+
+
+def test_sparse_counts_are_counts() -> None:
+    # Purchases at 0.2 a point, predicted by a median (0): nothing below one expected is read by the gate, so the
+    # Poisson floor stays (it was dropped, and a spread of 0.1 made every 3 a record).
+    rng = np.random.default_rng(4)
+    noise = CountNoise()
+    for value in rng.poisson(0.2, 2_000):
+        noise.add(residual=float(value), expected=0.0, window=2_000)
+    noise.refresh(2_000)
+
+    assert noise.counts_like
 
 
 def _phi_by_bisection(factors: list[tuple[int, float, float]]) -> float:
