@@ -10,7 +10,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from tools.anomaly.dispersion import NEAR_ZERO_SHARE
 from tools.anomaly.likelihood import AVERAGE_POINTS
 from tools.anomaly.medians import clamp
 from tools.anomaly.models import Event, IncidentKind, Sensitivity
@@ -46,9 +45,8 @@ QUIET_SHARE = 0.6
 # one spread, the residual's own typical size, i.e. the value is outside its usual noise band. The natural unit,
 # not fitted; asking only for the right direction (0) costs 0.5 points of CV and adds 6 alerts.
 VISIBLE_DEVIATION = 1.0
-# A count at a tenth of its expected value (`dispersion.NEAR_ZERO_SHARE`) opens an incident when its lower tail is
-# under one in a million at medium (`dispersion.collapse_digits`): the likelihood's and the novelty's bar. By design.
-COLLAPSE_DIGITS = 6.0
+# A tenth of the expected value is "near zero" (a tag that stopped firing keeps a trickle of hits). Set by design.
+NEAR_ZERO_SHARE = 0.1
 # Shortest time between two alerts, and how long the open incident must stay quiet to end (seconds): a quarter of
 # a day and three hours, what a channel tolerates for one incident. Product choices, not fitted.
 MIN_ALERT_GAP = DAY / 4
@@ -125,7 +123,7 @@ class IncidentTracker:
         novelty = reading.novelty[self._rank - 1] / self._novelty if reading.novelty and not self.in_incident else 0.0
         if since_recovery >= AFTERMATH:
             ratio, deviation = reading.best[self._rank - 1]
-            ratio = max(ratio, reading.tail / self._digits, novelty, reading.collapse / COLLAPSE_DIGITS)
+            ratio = max(ratio, reading.tail / self._digits, novelty)
             if not self.in_incident and ratio < self.level:
                 return ratio, deviation, False, None  # the common case, decided without the details below
         else:
@@ -142,7 +140,6 @@ class IncidentTracker:
                 ratio = 0.5 * (ratio + other)
             if since_recovery >= AVERAGE_POINTS:
                 ratio = max(ratio, reading.tail / self._digits)
-            ratio = max(ratio, reading.collapse / COLLAPSE_DIGITS)
             if since_recovery >= 2 * PATTERN_POINTS:
                 ratio = max(ratio, novelty)
             else:
@@ -180,9 +177,7 @@ class IncidentTracker:
         in_grace = self.readings < self._grace_until
         if not scored or in_grace or self.readings - self._alerted_at < gap or ratio < self.level:
             return False, None
-        unlikely_run = (
-            novel or reading.tail / self._digits >= self.level or reading.collapse / COLLAPSE_DIGITS >= self.level
-        )
+        unlikely_run = novel or reading.tail / self._digits >= self.level
         if not unlikely_run and (reading.stats[0] * deviation <= 0 or abs(reading.stats[0]) < VISIBLE_DEVIATION):
             # A shift the current value does not show (it sits at its expected value) is nothing to tell anyone
             # yet: the incident opens, if it is real, when a value shows it. (A run of unusual values that the
@@ -206,10 +201,9 @@ class IncidentTracker:
 
 def calm_ratio(reading: Reading, rule: Rule) -> float:
     """The ratio a settled tracker (`IncidentTracker.settled`) under `rule` judges `reading` by, whatever its level:
-    the readings' largest ratio at the rule's rank, the likelihood's digits, the novelty and a count's collapse, as
-    `_step` reads them."""
+    the readings' largest ratio at the rule's rank, the likelihood's digits and the novelty, as `_step` reads them."""
     novelty = reading.novelty[rule.rank - 1] / rule.novelty if reading.novelty else 0.0
-    return max(reading.best[rule.rank - 1][0], reading.tail / rule.digits, novelty, reading.collapse / COLLAPSE_DIGITS)
+    return max(reading.best[rule.rank - 1][0], reading.tail / rule.digits, novelty)
 
 
 class RuleReplay:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from tools.anomaly.likelihood import upper_tail_digits
 from tools.anomaly.medians import smallest_at_most
 
 # The lower one-in-a-million tail of a standard normal (the model's alarm level, one in a million, as the
@@ -32,10 +31,6 @@ GATE_Z = -4.753
 MIN_COUNTS = 8
 # The median of chi-square with one degree of freedom.
 CHI2_1_MEDIAN = 0.4549
-# A tenth of the expected value is "near zero" (a tag that stopped firing keeps a trickle of hits). Set by design.
-NEAR_ZERO_SHARE = 0.1
-# Terms of a count's lower tail summed one by one; past them its day's factor decides (`lower_tail_digits`).
-MAX_TERMS = 2_000
 # Days of factors remembered: the model's four weeks of precedents (`RECORD_WINDOW`).
 FACTOR_DAYS = 28
 DAY = 86_400.0
@@ -187,40 +182,3 @@ def skewed_width(*, expected: float, phi: float, z: float, rise: bool) -> float:
     factor = (1.0 - c + (z if rise else -z) * math.sqrt(c)) ** 3
     day = expected * (factor - 1.0) if rise else expected * (1.0 - max(factor, 0.0))
     return math.sqrt(day * day + z * z * expected) / z
-
-
-def collapse_digits(*, value: float, expected: float, phi: float) -> float:
-    """How unlikely a count at a tenth of its expected value or less is, as -log10 of its lower tail (0 above a
-    tenth). A tag that stops firing or a checkout that breaks leaves a count far below anything its days' swings
-    explain, and its tail says so directly: a day's factor of a tenth is as rare as a day of ten times the mean."""
-    if value > NEAR_ZERO_SHARE * expected:
-        return 0.0
-    return lower_tail_digits(value=value, expected=expected, phi=phi)
-
-
-def lower_tail_digits(*, value: float, expected: float, phi: float) -> float:
-    """-log10 of P(X <= value) for a count X of mean `expected` whose days vary by phi (NB2; Poisson at phi 0),
-    summed term by term up from P(X = 0). Past `MAX_TERMS` terms (a count far from zero, where a day's factor
-    decides), the gamma factor's own lower tail, with Wilson and Hilferty's cube, or Poisson's Chernoff bound."""
-    if value >= expected:
-        return 0.0
-    terms = int(value)
-    if terms > MAX_TERMS:
-        if phi > 0:
-            c = phi / 9.0
-            z = (((value + 0.5) / expected) ** (1.0 / 3.0) - (1.0 - c)) / math.sqrt(c)
-            return upper_tail_digits(-z, 0.0, 1.0)
-        return (expected - value - value * math.log(expected / value)) / math.log(10.0)
-    if phi > 0:
-        r = 1.0 / phi
-        log_term = r * math.log(r / (r + expected))  # P(X = 0)
-        log_odds = math.log(expected / (r + expected))
-    else:
-        r, log_term, log_odds = 1.0, -expected, math.log(expected)
-    total = log_term
-    for k in range(terms):
-        # P(X = k + 1) / P(X = k): (k + r) / (k + 1) x e / (r + e) for NB2, e / (k + 1) for Poisson.
-        log_term += (math.log(k + r) if phi > 0 else 0.0) + log_odds - math.log(k + 1)
-        high, low = max(total, log_term), min(total, log_term)
-        total = high + math.log1p(math.exp(low - high))
-    return max(0.0, -total / math.log(10.0))

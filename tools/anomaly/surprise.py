@@ -24,15 +24,13 @@ How it works, and why:
 - A run of merely unusual points (more frequent spikes, a noisier series) is read by `likelihood.py`: the rank of
   each point's deviation among the past ones, averaged over ten points, against that average's own history.
 - A new pattern at an ordinary level is read by `novelty.py`: the last eight points' distance to the closest before.
-- A count at a tenth of what is expected is read by its own tail probability (`dispersion.collapse_digits`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
-from tools.anomaly.dispersion import CountNoise, collapse_digits, day_floors
+from tools.anomaly.dispersion import CountNoise, day_floors
 from tools.anomaly.likelihood import Likelihood
 from tools.anomaly.medians import clamp, median, median_size, robust_spread
 from tools.anomaly.novelty import PatternNovelty
@@ -162,7 +160,6 @@ class SurpriseModel:
         tail = self._tail(guesses[self._chosen], settling=settling)
         novelty = self._pattern(guesses[self._chosen], value, settling=settling)
         reading = self._combine(guesses, settling=settling, tail=tail, novelty=novelty)
-        reading = self._with_collapse(reading, guesses, value, settling=settling)
         self._typical_read = False
         for predictor, guess in zip(self._predictors, guesses, strict=True):
             self._learn(predictor, t, value, guess)
@@ -330,20 +327,6 @@ class SurpriseModel:
         """How new the last points' pattern is, in today's spread (not read while settling)."""
         scale = chosen.scale if chosen.ratios and not settling else None
         return self._novelty.add(value, scale=scale, step=self.step)
-
-    def _with_collapse(self, reading: Reading, guesses: list[_Guess], value: float, *, settling: bool) -> Reading:
-        """The reading with how unlikely a count at a tenth of what every trusted predictor expects is
-        (`dispersion.collapse_digits`): a predictor's own blunder cannot fake it, and no precedent judges it."""
-        chosen = self._predictors[self._chosen]
-        expected = guesses[self._chosen].expected
-        if expected is None or not reading.ratios or not (self._is_count and chosen.noise.counts_like):
-            return reading
-        needed = clamp(self.points_per(DAY), 10, 300)
-        for predictor, guess in zip(self._predictors, guesses, strict=True):
-            if predictor.count >= needed and guess.expected is not None:
-                expected = min(expected, guess.expected)
-        digits = collapse_digits(value=value, expected=expected, phi=chosen.noise.days.phi)
-        return replace(reading, collapse=digits) if digits > 0 and not settling else reading
 
     def _learn(self, predictor: _Predictor, t: float, value: float, guess: _Guess) -> None:
         if guess.seasonal is not None:

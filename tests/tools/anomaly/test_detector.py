@@ -175,33 +175,3 @@ def test_the_same_incident_is_found_at_five_and_at_ten_minutes(change: str) -> N
         _, scores = _run(series)
         alerts = [score.timestamp for score in scores if score.alert]
         assert len(alerts) == 1 and at <= alerts[0] < at + timedelta(hours=1), alerts
-
-
-def _varying_days(days: int, *, seed: int) -> list[Point]:
-    """Hourly counts whose days vary as web traffic's do: Poisson counts of a daily and weekly profile times a
-    day's factor drawn from a gamma of mean 1 and variance 0.06 (a day is typically 25 % off its profile)."""
-    rng = np.random.default_rng(seed)
-    points = []
-    for day in range(days):
-        factor = rng.gamma(1 / 0.06, 0.06)
-        for hour in range(24):
-            moment = datetime(2026, 1, 5) + timedelta(days=day, hours=hour)
-            profile = 0.25 + 1.5 * math.exp(-((hour - 14) ** 2) / 18)
-            mean = 400 * profile * (1.0, 1.05, 1.04, 1.02, 0.95, 0.7, 0.65)[moment.weekday()] * factor
-            points.append(Point(moment, float(rng.poisson(mean))))
-    return points
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_counts_that_stop_alert_at_once_however_much_their_days_vary(seed: int) -> None:
-    # A day's factor is skewed: a day at zero is far rarer than a day at twice the mean. Read with a symmetric
-    # spread, sqrt(e + phi e^2), a drop to zero is 1 / sqrt(phi) = 4.1 spreads whatever e is, never past the
-    # point's floor of 4.5, and an outage waited for the longer shifts (hours).
-    points = _varying_days(42, seed=seed)
-    at = 29 * 24 + 9  # a Tuesday, 09:00
-    stopped = [Point(p.timestamp, 0.0) if at <= i < at + 6 else p for i, p in enumerate(points)]
-
-    detector, scores = _run(stopped, warmup_points=24 * 6)
-
-    assert detector._model._predictors[detector._model._chosen].noise.days.phi > 0.02
-    assert scores[at].alert and scores[at].direction == "down", [s.timestamp for s in scores if s.alert]

@@ -13,10 +13,8 @@ from tools.anomaly.dispersion import (
     CountNoise,
     DayFactor,
     chi_square_quantile,
-    collapse_digits,
     day_floors,
     less_dispersed_than_counts,
-    lower_tail_digits,
     nb2_phi,
     skewed_width,
 )
@@ -116,24 +114,6 @@ def test_the_gamma_factors_quantile_is_close_to_the_sampled_one() -> None:
         day = math.sqrt((z * width) ** 2 - z * z * e) / e
         sampled = np.quantile(draws, 1 - tail if rise else tail)
         assert (1 + day if rise else 1 - day) == pytest.approx(sampled, rel=0.01)
-
-
-def test_a_counts_lower_tail_is_poissons_or_the_negative_binomials() -> None:
-    assert lower_tail_digits(value=0.0, expected=14.0, phi=0.0) == pytest.approx(14 / math.log(10))
-    assert lower_tail_digits(value=1.0, expected=14.0, phi=0.0) == pytest.approx(-math.log10(15 * math.exp(-14)))
-    # NB2 with phi 0.5 and mean 2: r = 2, p = r / (r + e) = 0.5; P(X <= 1) = p^r (1 + r (1 - p)) = 0.5.
-    assert lower_tail_digits(value=1.0, expected=2.0, phi=0.5) == pytest.approx(-math.log10(0.5))
-    assert lower_tail_digits(value=5.0, expected=5.0, phi=0.1) == 0.0
-    # Far from zero, past the terms summed one by one: the day's factor's tail, continuous with the sum.
-    summed = lower_tail_digits(value=1_990.0, expected=19_900.0, phi=0.06)
-    approximated = lower_tail_digits(value=2_010.0, expected=20_100.0, phi=0.06)
-    assert approximated == pytest.approx(summed, rel=0.15)
-
-
-def test_a_collapse_is_read_only_at_a_tenth_of_the_expected_value() -> None:
-    assert collapse_digits(value=30.0, expected=250.0, phi=0.06) == 0.0
-    assert collapse_digits(value=0.0, expected=250.0, phi=0.06) > 12  # a day's factor of zero: beyond any swing
-    assert collapse_digits(value=0.0, expected=3.0, phi=0.0) < 2  # three expected, none came: it happens
 
 
 def test_sparse_counts_are_counts() -> None:
