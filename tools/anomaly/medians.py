@@ -33,19 +33,16 @@ SMALL_MEDIAN = 256
 def robust_spread(values: list[float]) -> float:
     """1.4826 x the median absolute deviation from the median (a normal's sigma), or where that is 0, 1.2533 x the
     mean absolute deviation from the median; of values that hold no NaN."""
+    deviations: list[float] | np.ndarray
     if len(values) <= SMALL_MEDIAN:
         centre = median(values)
-        spread = [abs(value - centre) for value in values]
-        mad = 1.4826 * median(spread)
-        if mad <= 0:
-            mad = 1.2533 * float(np.mean(spread))
-        return mad
-    array = np.array(values)
-    deviations = np.abs(array - float(np.median(array)))
-    mad = 1.4826 * float(np.median(deviations))
-    if mad <= 0:
-        mad = 1.2533 * float(np.mean(deviations))
-    return mad
+        deviations = [abs(value - centre) for value in values]
+        mad = 1.4826 * median(deviations)
+    else:
+        array = np.array(values)
+        deviations = np.abs(array - float(np.median(array)))
+        mad = 1.4826 * float(np.median(deviations))
+    return mad if mad > 0 else 1.2533 * float(np.mean(deviations))
 
 
 def median_size(values: list[float]) -> float | None:

@@ -45,7 +45,6 @@ class Precedent:
         insort(ordered, size)
         if len(order) > self.horizon:  # once full, one in and one out: inline, as it runs nine times a point
             del ordered[bisect_left(ordered, order.popleft())]
-            self._forget()
 
     def resize(self, horizon: int) -> None:
         """Remember the last `horizon` sizes from now on (the oldest go at once when it shrinks)."""

@@ -17,8 +17,7 @@ class Reading:
     deviation behind it when every scale counts. `spread` is the residual spread of the predictor in use; `step` the sampling
     interval (seconds) inferred so far. `tail` is -log10 of the likelihood of the last ten points' deviations
     (`tools.anomaly.likelihood`; 0 until it is known). `novelty[r - 1]`: the same as `ratios` for the last eight
-    points' distance to the closest earlier stretch (`tools.anomaly.novelty`).
-    A point not scored has no reading.
+    points' distance to the closest earlier stretch (`tools.anomaly.novelty`). A point not scored has no reading.
     """
 
     expected: float | None
