@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from tools.anomaly.count_tail import NEAR_ZERO_SHARE
 from tools.anomaly.likelihood import AVERAGE_POINTS
 from tools.anomaly.medians import clamp
 from tools.anomaly.models import Event, IncidentKind, Sensitivity
@@ -45,8 +46,6 @@ QUIET_SHARE = 0.6
 # one spread, the residual's own typical size, i.e. the value is outside its usual noise band. The natural unit,
 # not fitted; asking only for the right direction (0) costs 0.5 points of CV and adds 6 alerts.
 VISIBLE_DEVIATION = 1.0
-# A tenth of the expected value is "near zero" (a tag that stopped firing keeps a trickle of hits). Set by design.
-NEAR_ZERO_SHARE = 0.1
 # Shortest time between two alerts, and how long the open incident must stay quiet to end (seconds): a quarter of
 # a day and three hours, what a channel tolerates for one incident. Product choices, not fitted.
 MIN_ALERT_GAP = DAY / 4
@@ -121,9 +120,10 @@ class IncidentTracker:
         # A new pattern opens an incident but never holds one open: for as long as its window holds an incident's
         # points it only repeats them, so an incident ends, and is a spike or a shift, by the other readings.
         novelty = reading.novelty[self._rank - 1] / self._novelty if reading.novelty and not self.in_incident else 0.0
+        collapse = reading.collapse[self._rank - 1] if reading.collapse else 0.0
         if since_recovery >= AFTERMATH:
             ratio, deviation = reading.best[self._rank - 1]
-            ratio = max(ratio, reading.tail / self._digits, novelty)
+            ratio = max(ratio, reading.tail / self._digits, novelty, collapse)
             if not self.in_incident and ratio < self.level:
                 return ratio, deviation, False, None  # the common case, decided without the details below
         else:
@@ -140,12 +140,14 @@ class IncidentTracker:
                 ratio = 0.5 * (ratio + other)
             if since_recovery >= AVERAGE_POINTS:
                 ratio = max(ratio, reading.tail / self._digits)
+            ratio = max(ratio, collapse)
             if since_recovery >= 2 * PATTERN_POINTS:
                 ratio = max(ratio, novelty)
             else:
                 novelty = 0.0
+        unlikely = novelty >= self.level or collapse >= self.level
         alert, event = self._advance(
-            value, reading, ratio, deviation, novel=novelty >= self.level, scored=scored, level_points=level_points
+            value, reading, ratio, deviation, unlikely=unlikely, scored=scored, level_points=level_points
         )
         return ratio, deviation, alert, event
 
@@ -156,7 +158,7 @@ class IncidentTracker:
         ratio: float,
         deviation: float,
         *,
-        novel: bool,
+        unlikely: bool,
         scored: bool,
         level_points: int,
     ) -> tuple[bool, Event | None]:
@@ -177,12 +179,12 @@ class IncidentTracker:
         in_grace = self.readings < self._grace_until
         if not scored or in_grace or self.readings - self._alerted_at < gap or ratio < self.level:
             return False, None
-        unlikely_run = novel or reading.tail / self._digits >= self.level
+        unlikely_run = unlikely or reading.tail / self._digits >= self.level
         if not unlikely_run and (reading.stats[0] * deviation <= 0 or abs(reading.stats[0]) < VISIBLE_DEVIATION):
             # A shift the current value does not show (it sits at its expected value) is nothing to tell anyone
             # yet: the incident opens, if it is real, when a value shows it. (A run of unusual values that the
-            # likelihood finds unlikely, or a pattern the series never made, is news even if the latest value is
-            # ordinary.)
+            # likelihood finds unlikely, a pattern the series never made, or a count's collapse, is news even if the
+            # latest value is ordinary.)
             return False, None
         expected = reading.expected if reading.expected is not None else value
         self.in_incident = True
@@ -201,9 +203,11 @@ class IncidentTracker:
 
 def calm_ratio(reading: Reading, rule: Rule) -> float:
     """The ratio a settled tracker (`IncidentTracker.settled`) under `rule` judges `reading` by, whatever its level:
-    the readings' largest ratio at the rule's rank, the likelihood's digits and the novelty, as `_step` reads them."""
+    the readings' largest ratio at the rule's rank, the likelihood's digits, the novelty and a count's collapse, as
+    `_step` reads them."""
     novelty = reading.novelty[rule.rank - 1] / rule.novelty if reading.novelty else 0.0
-    return max(reading.best[rule.rank - 1][0], reading.tail / rule.digits, novelty)
+    collapse = reading.collapse[rule.rank - 1] if reading.collapse else 0.0
+    return max(reading.best[rule.rank - 1][0], reading.tail / rule.digits, novelty, collapse)
 
 
 class RuleReplay:

@@ -7,7 +7,7 @@ with the median of the same hour in the past four weeks (the seasonal-naive base
 reports a run of hours at a tenth of it or less.
 
 Why these numbers, none of them fitted to data:
-- "near zero" is `alerting.NEAR_ZERO_SHARE` (a tenth), the same bar the model's own near-zero incidents use;
+- "near zero" is `count_tail.NEAR_ZERO_SHARE` (a tenth), the same bar the model's own near-zero incidents use;
 - a run must be expected to hold at least `MIN_EXPECTED_TOTAL` = 30 sessions (or events) in all: if the hours
   really were normal, seeing a tenth of 30 or less is a Poisson tail of about 1e-9, so a quiet site's empty night
   is not a break, while a busy site's break is reported within a few hours;
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tools.anomaly.alerting import NEAR_ZERO_SHARE
+from tools.anomaly.count_tail import NEAR_ZERO_SHARE
 from tools.anomaly.models import Incident, Point
 from tools.anomaly.models import fingerprint as make_fingerprint
 

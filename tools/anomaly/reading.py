@@ -17,7 +17,9 @@ class Reading:
     deviation behind it when every scale counts. `spread` is the residual spread of the predictor in use; `step` the sampling
     interval (seconds) inferred so far. `tail` is -log10 of the likelihood of the last ten points' deviations
     (`tools.anomaly.likelihood`; 0 until it is known). `novelty[r - 1]`: the same as `ratios` for the last eight
-    points' distance to the closest earlier stretch (`tools.anomaly.novelty`). A point not scored has no reading.
+    points' distance to the closest earlier stretch (`tools.anomaly.novelty`). `collapse[r - 1]`: how far a count at
+    a tenth of its expected value went past the series' r-th largest past collapse, in one-in-a-million units
+    (`tools.anomaly.count_tail`; empty when it is not one). A point not scored has no reading.
     """
 
     expected: float | None
@@ -29,3 +31,4 @@ class Reading:
     best: tuple[tuple[float, float], ...] = ()
     tail: float = 0.0
     novelty: tuple[float, ...] = ()
+    collapse: tuple[float, ...] = ()

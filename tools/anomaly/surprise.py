@@ -24,17 +24,22 @@ How it works, and why:
 - A run of merely unusual points (more frequent spikes, a noisier series) is read by `likelihood.py`: the rank of
   each point's deviation among the past ones, averaged over ten points, against that average's own history.
 - A new pattern at an ordinary level is read by `novelty.py`: the last eight points' distance to the closest before.
+- A count at a tenth of what is expected is read by its own lower tail, against the series' past collapses
+  (`count_tail.py`).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
-from tools.anomaly.dispersion import CountNoise, day_floors
+from tools.anomaly.count_tail import Collapses
+from tools.anomaly.dispersion import day_floors
 from tools.anomaly.likelihood import Likelihood
 from tools.anomaly.medians import clamp, median, median_size, robust_spread
 from tools.anomaly.novelty import PatternNovelty
 from tools.anomaly.precedent import MAX_RANK, Precedent, past_ratios
+from tools.anomaly.predictor import Guess, Predictor
 from tools.anomaly.reading import Reading as Reading
 from tools.anomaly.seasonal import seasonal_value
 
@@ -74,36 +79,6 @@ MIN_RESIDUALS = 8
 RECORD_WINDOW = 28 * DAY
 
 
-class _Predictor:
-    """One way to predict the next value: the recent level, plus (optionally) a seasonal profile of given period."""
-
-    def __init__(self, period: float | None, *, lookbacks: int, found: int) -> None:
-        self.period = period
-        self.lookbacks = lookbacks
-        self.found = found  # past periods a seasonal guess needs
-        self.levels: list[float] = []
-        self.seasonals: list[float] = []  # the seasonal profile behind each of `levels`
-        self.noise = CountNoise()
-        self.residuals: list[float] = []
-        self.error = 0.0
-        self.count = 0
-        self.scale = 0.0
-        self.precedents: list[Precedent] = []
-
-
-class _Guess:
-    """What one predictor makes of the current point."""
-
-    __slots__ = ("expected", "ratios", "scale", "seasonal", "stats")
-
-    def __init__(self, seasonal: float | None, expected: float | None) -> None:
-        self.seasonal = seasonal
-        self.expected = expected
-        self.scale = 1.0
-        self.stats: list[float] = []
-        self.ratios: list[tuple[float, ...]] = []  # per rank, per scale
-
-
 class SurpriseModel:
     """Online model: `update` reads a point against the past, then learns from it (`None` while it cannot judge)."""
 
@@ -113,9 +88,9 @@ class SurpriseModel:
         self._gaps: list[float] = []
         self.step = 0.0
         self._predictors = [
-            _Predictor(None, lookbacks=0, found=0),
-            _Predictor(DAY, lookbacks=7, found=2),
-            _Predictor(WEEK, lookbacks=4, found=2),
+            Predictor(None, lookbacks=0, found=0),
+            Predictor(DAY, lookbacks=7, found=2),
+            Predictor(WEEK, lookbacks=4, found=2),
         ]
         self._chosen = 0
         self._typical = 0.0
@@ -125,6 +100,7 @@ class SurpriseModel:
         self._novelty = PatternNovelty(
             record_seconds=RECORD_WINDOW, day_seconds=DAY, margin=RECORD_MARGIN, ranks=MAX_RANK
         )
+        self._collapses = Collapses(self._horizon())
 
     def points_per(self, seconds: float) -> float:
         return seconds / self.step if self.step > 0 else 1.0
@@ -160,6 +136,7 @@ class SurpriseModel:
         tail = self._tail(guesses[self._chosen], settling=settling)
         novelty = self._pattern(guesses[self._chosen], value, settling=settling)
         reading = self._combine(guesses, settling=settling, tail=tail, novelty=novelty)
+        reading = self._with_collapse(reading, guesses, value, settling=settling)
         self._typical_read = False
         for predictor, guess in zip(self._predictors, guesses, strict=True):
             self._learn(predictor, t, value, guess)
@@ -189,6 +166,7 @@ class SurpriseModel:
             precedent.resize(self._horizon())
         if self._likelihood is not None:
             self._likelihood.resize(self._horizon())
+        self._collapses.resize(self._horizon())
         self._novelty.resize(step=self.step)
 
     def _append(self, t: float, value: float) -> None:
@@ -201,7 +179,7 @@ class SurpriseModel:
 
     # -- prediction ---------------------------------------------------------------------------------------------
 
-    def _guess(self, predictor: _Predictor, t: float, value: float) -> _Guess:
+    def _guess(self, predictor: Predictor, t: float, value: float) -> Guess:
         seasonal = seasonal_value(
             self._t,
             self._x,
@@ -212,9 +190,9 @@ class SurpriseModel:
             found=predictor.found,
         )
         if seasonal is None or not predictor.levels:
-            return _Guess(seasonal, None)
+            return Guess(seasonal, None)
         expected = seasonal + median(predictor.levels[-self.level_points() :])
-        guess = _Guess(seasonal, expected)
+        guess = Guess(seasonal, expected)
         if predictor.count < MIN_RESIDUALS:
             return guess
         floor = max(1e-9, REL_NOISE_FLOOR * self._typical)
@@ -242,7 +220,7 @@ class SurpriseModel:
             guess.ratios.extend(alone for _ in range(MAX_RANK))
         return guess
 
-    def _floors(self, predictor: _Predictor, guess: _Guess) -> tuple[float, ...]:
+    def _floors(self, predictor: Predictor, guess: Guess) -> tuple[float, ...]:
         """`MIN_DEVIATION` widened by how much a count's days vary (the predictor in use's phi, `day_floors`)."""
         phi = self._predictors[self._chosen].noise.days.phi
         if phi <= 0 or guess.expected is None or guess.seasonal is None:
@@ -257,7 +235,7 @@ class SurpriseModel:
         rise = guess.stats[0] >= 0
         return day_floors(MIN_DEVIATION, phi=phi, expected=guess.expected, scale=guess.scale, shifts=shifts, rise=rise)
 
-    def _combine(self, guesses: list[_Guess], *, settling: bool, tail: float, novelty: tuple[float, ...]) -> Reading:
+    def _combine(self, guesses: list[Guess], *, settling: bool, tail: float, novelty: tuple[float, ...]) -> Reading:
         """The chosen predictor's ratios, and per scale the most alarmed other trusted predictor's.
 
         A deviation that only one way of predicting sees is often that predictor's own mistake; one that another
@@ -312,7 +290,7 @@ class SurpriseModel:
             novelty=novelty,
         )
 
-    def _tail(self, chosen: _Guess, *, settling: bool) -> float:
+    def _tail(self, chosen: Guess, *, settling: bool) -> float:
         """The likelihood of the recent run of deviations (rank of each among the past ones; 0 while settling)."""
         precedents = self._predictors[self._chosen].precedents
         if not chosen.stats or not precedents:
@@ -323,12 +301,30 @@ class SurpriseModel:
         # While settling, the run is the predictor in use's alone, and a rival cannot be judged yet.
         return tail if tail > 0.0 and not settling else 0.0
 
-    def _pattern(self, chosen: _Guess, value: float, *, settling: bool) -> tuple[float, ...]:
+    def _pattern(self, chosen: Guess, value: float, *, settling: bool) -> tuple[float, ...]:
         """How new the last points' pattern is, in today's spread (not read while settling)."""
         scale = chosen.scale if chosen.ratios and not settling else None
         return self._novelty.add(value, scale=scale, step=self.step)
 
-    def _learn(self, predictor: _Predictor, t: float, value: float, guess: _Guess) -> None:
+    def _with_collapse(self, reading: Reading, guesses: list[Guess], value: float, *, settling: bool) -> Reading:
+        """The reading with how far a count at a tenth of the least any trusted predictor expects went past the
+        series' own collapses (`count_tail.Collapses`). Once a seasonal predictor is in use, the level alone is not
+        asked (it expects the night's level at the morning's ramp)."""
+        chosen, expected = self._predictors[self._chosen], guesses[self._chosen].expected
+        if settling or not reading.ratios or not (self._is_count and chosen.noise.counts_like):
+            expected = None
+        needed = clamp(self.points_per(DAY), 10, 300)
+        for predictor, guess in zip(self._predictors, guesses, strict=True):
+            asked = predictor.count >= needed and (predictor.period is not None or chosen.period is None)
+            if expected is not None and asked and guess.expected is not None:
+                expected = min(expected, guess.expected)
+        phi, typical, spread = chosen.noise.days.phi, self._typical, chosen.scale
+        ratios = self._collapses.add(
+            value=value, expected=expected, phi=phi, typical=typical, spread=spread, margin=RECORD_MARGIN
+        )
+        return replace(reading, collapse=ratios) if ratios else reading
+
+    def _learn(self, predictor: Predictor, t: float, value: float, guess: Guess) -> None:
         if guess.seasonal is not None:
             predictor.levels.append(value - guess.seasonal)
             predictor.seasonals.append(guess.seasonal)
@@ -360,7 +356,7 @@ class SurpriseModel:
             for precedent, stat in zip(predictor.precedents, guess.stats, strict=True):
                 precedent.add(abs(stat) * guess.scale)
 
-    def _rescale(self, predictor: _Predictor, window: int) -> None:
+    def _rescale(self, predictor: Predictor, window: int) -> None:
         predictor.scale = robust_spread(predictor.residuals[-window:])
         predictor.noise.refresh(window)
         if not self._typical_read:  # the same for each predictor that rescales at this point: read once

@@ -175,3 +175,53 @@ def test_the_same_incident_is_found_at_five_and_at_ten_minutes(change: str) -> N
         _, scores = _run(series)
         alerts = [score.timestamp for score in scores if score.alert]
         assert len(alerts) == 1 and at <= alerts[0] < at + timedelta(hours=1), alerts
+
+
+def _varying_days(days: int, *, seed: int) -> list[Point]:
+    """Hourly counts whose days vary as web traffic's do: Poisson counts of a daily and weekly profile times a
+    day's factor drawn from a gamma of mean 1 and variance 0.06 (a day is typically 25 % off its profile)."""
+    rng = np.random.default_rng(seed)
+    points = []
+    for day in range(days):
+        factor = rng.gamma(1 / 0.06, 0.06)
+        for hour in range(24):
+            moment = datetime(2026, 1, 5) + timedelta(days=day, hours=hour)
+            profile = 0.25 + 1.5 * math.exp(-((hour - 14) ** 2) / 18)
+            mean = 400 * profile * (1.0, 1.05, 1.04, 1.02, 0.95, 0.7, 0.65)[moment.weekday()] * factor
+            points.append(Point(moment, float(rng.poisson(mean))))
+    return points
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_counts_that_stop_alert_at_once_however_much_their_days_vary(seed: int) -> None:
+    # At the morning ramp a day's precedents (swings of hundreds at the peak) and the level's lag hid a stop; its
+    # lower tail cannot: none at 09:00 where 200 are expected is beyond any day's factor.
+    points = _varying_days(42, seed=seed)
+    at = 29 * 24 + 9  # a Tuesday, 09:00
+    stopped = [Point(p.timestamp, 0.0) if at <= i < at + 6 else p for i, p in enumerate(points)]
+
+    _, scores = _run(stopped, warmup_points=24 * 6)
+
+    assert scores[at].alert and scores[at].kind == "near_zero", [s.timestamp for s in scores if s.alert]
+
+
+def _bursty(days: int, *, seed: int) -> list[Point]:
+    """Bytes written every five minutes: about 100,000, lognormal bursts, and an idle 0 one time in thirty."""
+    rng = np.random.default_rng(seed)
+    start = datetime(2026, 1, 5)
+    return [
+        Point(
+            start + timedelta(minutes=5 * i),
+            0.0 if rng.random() < 1 / 30 else float(round(1e5 * rng.lognormal(0, 0.8))),
+        )
+        for i in range(days * 288)
+    ]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_series_that_idles_every_day_does_not_alert_on_its_idle_points(seed: int) -> None:
+    # Whole numbers, so read as counts, and every idle 0 is far beyond a count's tail: what keeps them quiet is
+    # that the series has done it many times before (its own past collapses), as for every other reading.
+    _, scores = _run(_bursty(10, seed=seed), warmup_points=288 * 2)
+
+    assert [s.timestamp for s in scores if s.alert and s.value == 0] == []
