@@ -1,5 +1,5 @@
 """The hourly alert check for one subscription: draft what is news (`bot.alerts.draft`), then post one alert per
-incident and follow up on recovery.
+incident and follow up on recovery (or on the fall to near zero that cut an incident short: no "back to normal").
 
 "Expected" and "Mute 7 days" answers suppress similar alerts until they expire, and an incident overlapping one
 already alerted is not alerted again. Posting goes through the same exactly-once claims as digests, so restarts and
@@ -228,13 +228,17 @@ class AlertService:
                 continue
             end = match.incident.end
             hourly = match.series.spec.granularity == "hourly"
-            text = messages.recovered(since=end, affected=end - match.incident.start, hourly=hourly)
+            if match.incident.superseded:
+                # It ended because the values fell to near zero (a new incident): "back to normal" would be false.
+                text = messages.superseded(at=end, hourly=hourly)
+            else:
+                text = messages.recovered(since=end, affected=end - match.incident.start, hourly=hourly)
             follow_up = SlackPost(text=text)
             outcome = await self._wiring.poster.post_once(
                 client=client,
                 workspace_id=subscription.workspace_id,
                 subscription_id=subscription.id,
-                period=f"recovery:{stored.id}",
+                period=f"recovery:{stored.id}",  # one follow-up per incident, a recovery or a supersession
                 channel_id=subscription.channel_id,
                 thread_ts=stored.message_ts,
                 prepare=_ready(follow_up),

@@ -163,6 +163,15 @@ def recovered(*, since: datetime, affected: timedelta, hourly: bool) -> str:
     return f":white_check_mark: Back to normal since {_when(since, hourly=hourly)}, {duration} affected."
 
 
+def superseded(*, at: datetime, hourly: bool) -> str:
+    """The follow-up of an incident that did not recover: the values fell to almost zero while it was open, which
+    the detector reads as an incident of its own (it may be alerted, or muted, on its own terms)."""
+    return (
+        f":arrow_down: This ended {_when(at, hourly=hourly)}, when the values fell to almost zero: "
+        "not a return to normal, but a new incident."
+    )
+
+
 def _count(number: int, unit: str) -> str:
     return f"{number} {unit}" if number == 1 else f"{number} {unit}s"
 

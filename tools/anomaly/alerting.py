@@ -147,8 +147,19 @@ class IncidentTracker:
                 novelty = 0.0
         unlikely = novelty >= self.level or collapse >= self.level
         alert, event = self._advance(
-            value, reading, ratio, deviation, unlikely=unlikely, scored=scored, level_points=level_points
+            value,
+            reading,
+            ratio,
+            deviation,
+            unlikely=unlikely,
+            collapsed=collapse >= self.level,
+            scored=scored,
+            level_points=level_points,
         )
+        if alert and self.kind == "near_zero" and deviation > 0 and reading.stats:
+            # A collapse is read from the point itself; the statistic that set the ratio may be a longer one still
+            # up from before (a spike's), and a count at near zero is a fall, whatever that one says.
+            deviation = min(deviation, reading.stats[0])
         return ratio, deviation, alert, event
 
     def _advance(
@@ -159,11 +170,24 @@ class IncidentTracker:
         deviation: float,
         *,
         unlikely: bool,
+        collapsed: bool,
         scored: bool,
         level_points: int,
     ) -> tuple[bool, Event | None]:
         per_second = 1.0 / reading.step if reading.step > 0 else 0.0
+        gap = clamp(MIN_ALERT_GAP * per_second, 1, 1_000)
         if self.in_incident:
+            # The model's level is additive: after a strong day's spike every value of the night is below the
+            # level it carries, the ratio never gets quiet, and the spike stays open into the next day. A count that
+            # collapses then is not more of the rise but news of its own (an outage): the spike ends here and a
+            # near-zero incident opens, with its alert. The expectation the collapse is read against is the one
+            # the spike carried up, so the value must also be near zero beside the series' typical size (a week's
+            # median, which one strong day does not move): a strong day that stops at midnight is no collapse.
+            near_zero = value <= NEAR_ZERO_SHARE * reading.typical
+            if self.kind == "spike" and collapsed and near_zero and scored and self.readings - self._alerted_at >= gap:
+                self._open(value, reading, deviation)
+                self.kind = "near_zero"
+                return True, "alert"
             # A collapse ends when the values come back; anything else when the deviation has faded.
             quiet = value > 0.5 * self._baseline if self.kind == "near_zero" else ratio < QUIET_SHARE * self.level
             self._quiet = self._quiet + 1 if quiet else 0
@@ -175,7 +199,6 @@ class IncidentTracker:
                 self._recovered_at = self.readings
                 return False, "recovery"
             return False, None
-        gap = clamp(MIN_ALERT_GAP * per_second, 1, 1_000)
         in_grace = self.readings < self._grace_until
         if not scored or in_grace or self.readings - self._alerted_at < gap or ratio < self.level:
             return False, None
@@ -186,6 +209,11 @@ class IncidentTracker:
             # likelihood finds unlikely, a pattern the series never made, or a count's collapse, is news even if the
             # latest value is ordinary.)
             return False, None
+        self._open(value, reading, deviation)
+        return True, "alert"
+
+    def _open(self, value: float, reading: Reading, deviation: float) -> None:
+        """Open an incident at this reading (its alert), of the kind the value and the deviation say."""
         expected = reading.expected if reading.expected is not None else value
         self.in_incident = True
         self._quiet = 0
@@ -198,7 +226,6 @@ class IncidentTracker:
             self.kind = "spike"
         else:
             self.kind = "drop"
-        return True, "alert"
 
 
 def calm_ratio(reading: Reading, rule: Rule) -> float:

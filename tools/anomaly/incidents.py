@@ -172,6 +172,18 @@ def _scan(
     for point in ordered:
         score = last = detector.update(point.timestamp, point.value)
         if score.alert:
+            if current is not None:
+                # The detector opened a new incident while this one was open (a spike the count's collapse cut
+                # short): this one ends here, superseded rather than recovered.
+                incidents.append(
+                    _close(
+                        current,
+                        end=score.timestamp,
+                        persistent_needed=persistent_needed,
+                        series_key=series_key,
+                        superseded=True,
+                    )
+                )
             direction: Direction = "up" if score.deviation > 0 else "down"
             kind = detector.incident_kind or ("spike" if direction == "up" else "drop")
             current = _Open(start=score, kind=kind, direction=direction, peak=score)
@@ -206,7 +218,9 @@ def _gap(score: Score, direction: Direction) -> float:
     return gap if direction == "up" else -gap
 
 
-def _close(current: _Open, *, end: datetime | None, persistent_needed: int, series_key: str) -> Incident:
+def _close(
+    current: _Open, *, end: datetime | None, persistent_needed: int, series_key: str, superseded: bool = False
+) -> Incident:
     kind = current.kind
     if kind != "near_zero" and current.persistent + 1 >= persistent_needed:
         kind = "level_shift"
@@ -230,6 +244,7 @@ def _close(current: _Open, *, end: datetime | None, persistent_needed: int, seri
         peak_actual=peak.value,
         deviation=peak.deviation,
         fingerprint=make_fingerprint(series_key, kind, current.direction),
+        superseded=superseded,
     )
 
 

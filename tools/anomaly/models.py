@@ -58,7 +58,8 @@ class Incident:
 
     `expected` and `actual` are the values at the alerting point; `peak_*` the largest deviation seen during it.
     `fingerprint` is the similarity key used to honour "Expected" / "Mute 7 days" answers: same series,
-    same kind, same direction.
+    same kind, same direction. `superseded` is true when it did not recover but ended because another incident
+    opened in the same series (`end` is that one's start): a spike still open when the count fell to near zero.
     """
 
     start: datetime
@@ -72,6 +73,7 @@ class Incident:
     peak_actual: float
     deviation: float
     fingerprint: str
+    superseded: bool = False
 
     @property
     def ongoing(self) -> bool:

@@ -322,7 +322,7 @@ class SurpriseModel:
         ratios = self._collapses.add(
             value=value, expected=expected, phi=phi, typical=typical, spread=spread, margin=RECORD_MARGIN
         )
-        return replace(reading, collapse=ratios) if ratios else reading
+        return replace(reading, collapse=ratios, typical=typical) if ratios else reading
 
     def _learn(self, predictor: Predictor, t: float, value: float, guess: Guess) -> None:
         if guess.seasonal is not None:

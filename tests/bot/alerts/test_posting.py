@@ -1,5 +1,6 @@
 """Injected incidents each produce exactly one alert that names the right driver; clean data produces none;
-"Mute 7 days" suppresses the next similar alert; a recovery is followed up in the alert's thread."""
+"Mute 7 days" suppresses the next similar alert; a recovery is followed up in the alert's thread, and an incident
+cut short by a fall to near zero is not called a recovery."""
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -136,6 +137,36 @@ async def test_a_recovery_is_followed_up_once_in_the_alerts_thread(database: Dat
         assert [r.get("thread_ts") for r in replies] == [alert.response["ts"]]
         assert "Back to normal" in replies[0].get("text")
         assert len(_alerts(world)) == 1
+
+
+async def test_a_rise_cut_short_by_a_fall_to_near_zero_is_not_called_back_to_normal(database: Database) -> None:
+    # A bot doubles a day's sessions; the next morning the tag stops firing while the rise's incident is still open.
+    spike = BotSpike(start=date(2026, 11, 18), end=date(2026, 11, 18), sessions_per_day=12000)
+    during = PropertyDataset(now=datetime(2026, 11, 18, 15, 30))
+    during.inject(spike)
+    async with make_world(database, dataset=during) as world:
+        world.clock.now = datetime(2026, 11, 18, 20, 0, tzinfo=UTC)
+        subscription = await world.subscribe("C0ALERTS", kind=SubscriptionKind.ALERTS)
+        service = world.alert_service()
+        await service.check(subscription)
+        (rise,) = _alerts(world)
+
+        after = PropertyDataset(now=datetime(2026, 11, 19, 15, 30))
+        after.inject(spike)
+        after.inject(TrackingBroken(start=date(2026, 11, 19), end=date(2026, 11, 19), hours=tuple(range(9, 24))))
+        world.google.add_dataset(after, property_id="123456")
+        world.clock.now = datetime(2026, 11, 19, 20, 0, tzinfo=UTC)
+        await service.check(subscription)
+        await service.check(subscription)
+
+        replies = [c for c in world.slack.ok_calls_to("chat.postMessage") if c.get("thread_ts")]
+        assert [r.get("thread_ts") for r in replies] == [rise.response["ts"]]
+        note = replies[0].get("text")
+        assert "Back to normal" not in note
+        assert "ended Nov 19 09:00, when the values fell to almost zero" in note
+        alerts = _alerts(world)
+        assert len(alerts) == 2 and "Sessions rose" in _text(alerts[0])
+        assert "dropped to almost zero" in _text(alerts[1])
 
 
 async def test_a_check_google_refuses_is_skipped_and_the_next_one_alerts(database: Database) -> None:

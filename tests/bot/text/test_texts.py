@@ -39,6 +39,13 @@ def test_a_recovery_of_about_an_hour_says_one_hour() -> None:
     assert alerts.recovered(since=since, affected=timedelta(days=3), hourly=False).endswith("3 days affected.")
 
 
+def test_an_incident_cut_short_by_a_fall_to_near_zero_is_not_called_back_to_normal() -> None:
+    text = alerts.superseded(at=datetime(2026, 11, 19, 9, 0, tzinfo=UTC), hourly=True)
+
+    assert "Nov 19 09:00" in text and "almost zero" in text
+    assert "Back to normal" not in text
+
+
 def test_the_digest_header_names_only_the_sources_it_has_numbers_from() -> None:
     day = date(2026, 11, 19)
     series = {day - timedelta(days=n): 100.0 for n in range(29)}

@@ -39,3 +39,31 @@ def hourly(days: int = 28, *, seed: int = 1, level: float = 100.0) -> list[Point
 def scaled(points: list[Point], start: int, end: int, factor: float) -> list[Point]:
     """A copy with points[start:end] multiplied by factor."""
     return [Point(p.timestamp, p.value * factor) if start <= i < end else p for i, p in enumerate(points)]
+
+
+def varying_days(days: int, *, seed: int) -> list[Point]:
+    """Hourly counts whose days vary as web traffic's do: Poisson counts of a daily and weekly profile times a
+    day's factor drawn from a gamma of mean 1 and variance 0.06 (a day is typically 25 % off its profile)."""
+    rng = np.random.default_rng(seed)
+    points = []
+    for day in range(days):
+        factor = rng.gamma(1 / 0.06, 0.06)
+        for hour in range(24):
+            moment = START + timedelta(days=day, hours=hour)
+            profile = 0.25 + 1.5 * math.exp(-((hour - 14) ** 2) / 18)
+            mean = 400 * profile * (1.0, 1.05, 1.04, 1.02, 0.95, 0.7, 0.65)[moment.weekday()] * factor
+            points.append(Point(moment, float(rng.poisson(mean))))
+    return points
+
+
+def strong_day_then_outage(*, seed: int, factor: float = 3.0, outage: bool = True) -> tuple[list[Point], int]:
+    """Six weeks of `varying_days` with a strong day (Monday Feb 2 from 08:00 to midnight, `factor` times the
+    counts) and, with `outage`, six hours of zeros the next morning; and the index of Tuesday 09:00."""
+    strong, at = 28 * 24 + 8, 29 * 24 + 9
+    points = [
+        Point(point.timestamp, float(round(point.value * factor))) if strong <= i < 29 * 24 else point
+        for i, point in enumerate(varying_days(42, seed=seed))
+    ]
+    if outage:
+        points = scaled(points, at, at + 6, 0.0)
+    return points, at

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from tests.tools.anomaly.series import daily, hourly, scaled
+from tests.tools.anomaly.series import daily, hourly, scaled, strong_day_then_outage, varying_days
 from tools.anomaly import AnomalyDetector, Point, Score
 
 
@@ -177,26 +177,11 @@ def test_the_same_incident_is_found_at_five_and_at_ten_minutes(change: str) -> N
         assert len(alerts) == 1 and at <= alerts[0] < at + timedelta(hours=1), alerts
 
 
-def _varying_days(days: int, *, seed: int) -> list[Point]:
-    """Hourly counts whose days vary as web traffic's do: Poisson counts of a daily and weekly profile times a
-    day's factor drawn from a gamma of mean 1 and variance 0.06 (a day is typically 25 % off its profile)."""
-    rng = np.random.default_rng(seed)
-    points = []
-    for day in range(days):
-        factor = rng.gamma(1 / 0.06, 0.06)
-        for hour in range(24):
-            moment = datetime(2026, 1, 5) + timedelta(days=day, hours=hour)
-            profile = 0.25 + 1.5 * math.exp(-((hour - 14) ** 2) / 18)
-            mean = 400 * profile * (1.0, 1.05, 1.04, 1.02, 0.95, 0.7, 0.65)[moment.weekday()] * factor
-            points.append(Point(moment, float(rng.poisson(mean))))
-    return points
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_counts_that_stop_alert_at_once_however_much_their_days_vary(seed: int) -> None:
     # At the morning ramp a day's precedents (swings of hundreds at the peak) and the level's lag hid a stop; its
     # lower tail cannot: none at 09:00 where 200 are expected is beyond any day's factor.
-    points = _varying_days(42, seed=seed)
+    points = varying_days(42, seed=seed)
     at = 29 * 24 + 9  # a Tuesday, 09:00
     stopped = [Point(p.timestamp, 0.0) if at <= i < at + 6 else p for i, p in enumerate(points)]
 
@@ -225,3 +210,28 @@ def test_a_series_that_idles_every_day_does_not_alert_on_its_idle_points(seed: i
     _, scores = _run(_bursty(10, seed=seed), warmup_points=288 * 2)
 
     assert [s.timestamp for s in scores if s.alert and s.value == 0] == []
+
+
+@pytest.mark.parametrize("seed", [3, 6])
+def test_an_outage_the_morning_after_a_strong_day_alerts_though_that_day_s_spike_is_still_open(seed: int) -> None:
+    # Every value of the night is below the level the strong day left behind, so its spike never got quiet; the
+    # morning's collapse ends it and opens a near-zero incident of its own, with its alert.
+    points, at = strong_day_then_outage(seed=seed)
+
+    _, scores = _run(points, warmup_points=24 * 6)
+
+    assert scores[at - 1].in_incident and scores[at - 1].kind == "spike"
+    assert scores[at].alert and scores[at].kind == "near_zero" and scores[at].direction == "down"
+
+
+@pytest.mark.parametrize("seed", [1, 6])
+def test_a_strong_day_that_stops_at_midnight_is_no_collapse(seed: int) -> None:
+    # Four times the traffic until 23:00, then an ordinary night: a tenth of what the spike carried up, but not near
+    # zero beside the series' typical size.
+    points, at = strong_day_then_outage(seed=seed, factor=4.0, outage=False)
+    midnight = at - 9
+
+    _, scores = _run(points, warmup_points=24 * 6)
+
+    assert scores[midnight - 1].kind == "spike"
+    assert [score.timestamp for score in scores if score.alert and score.kind == "near_zero"] == []

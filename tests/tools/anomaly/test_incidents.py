@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from tests.tools.anomaly.series import START, WEEKDAY_SHAPE, daily, hourly, scaled
+from tests.tools.anomaly.series import START, WEEKDAY_SHAPE, daily, hourly, scaled, strong_day_then_outage
 from tools.anomaly import Point, find_incidents, fingerprint
 from tools.anomaly.incidents import unusual_latest
 
@@ -235,3 +235,23 @@ def test_a_broken_tag_at_the_top_of_a_seasons_ramp_is_found(seed: int) -> None:
     incidents = find_incidents(points, granularity="hourly")
 
     assert (incidents[-1].kind, incidents[-1].start) == ("near_zero", points[(days - 1) * 24 + 14].timestamp)
+
+
+def test_a_spike_cut_short_by_a_collapse_ends_superseded_where_the_near_zero_incident_starts() -> None:
+    # The strong day's incident did not recover: it ends at the collapse, marked so, and the collapse is its own.
+    points, at = strong_day_then_outage(seed=3)
+
+    *_, rise, collapse = find_incidents(points, granularity="hourly")
+
+    assert rise.direction == "up" and rise.superseded
+    assert rise.end == collapse.start == points[at].timestamp
+    assert collapse.kind == "near_zero" and collapse.direction == "down" and not collapse.superseded
+    assert collapse.end == points[at + 6].timestamp  # the values came back: a recovery, not a supersession
+
+
+def test_an_incident_that_recovers_is_not_superseded() -> None:
+    points = scaled(daily(90, seed=3), 70, 74, 0.0)
+
+    (incident,) = find_incidents(points, granularity="daily")
+
+    assert incident.end is not None and not incident.superseded
