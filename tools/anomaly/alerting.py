@@ -156,10 +156,12 @@ class IncidentTracker:
             scored=scored,
             level_points=level_points,
         )
-        if alert and self.kind == "near_zero" and deviation > 0 and reading.stats:
-            # A collapse is read from the point itself; the statistic that set the ratio may be a longer one still
-            # up from before (a spike's), and a count at near zero is a fall, whatever that one says.
-            deviation = min(deviation, reading.stats[0])
+        if alert and self.kind == "near_zero" and deviation >= 0 and reading.stats:
+            # A collapse is read from the point (or the run) itself; the statistic that set the ratio may be a
+            # longer one still up from before (a spike's), or none (a sparse count's median expects 0), and a count
+            # at near zero is a fall, whatever that one says: its gap to what the collapse expected, in spreads.
+            expected = reading.expected if reading.expected is not None else value
+            deviation = min(reading.stats[0], (value - expected) / max(reading.spread, 1e-9))
         return ratio, deviation, alert, event
 
     def _advance(
@@ -185,8 +187,7 @@ class IncidentTracker:
             # median, which one strong day does not move): a strong day that stops at midnight is no collapse.
             near_zero = value <= NEAR_ZERO_SHARE * reading.typical
             if self.kind == "spike" and collapsed and near_zero and scored and self.readings - self._alerted_at >= gap:
-                self._open(value, reading, deviation)
-                self.kind = "near_zero"
+                self._open(value, reading, deviation, collapsed=True)
                 return True, "alert"
             # A collapse ends when the values come back; anything else when the deviation has faded.
             quiet = value > 0.5 * self._baseline if self.kind == "near_zero" else ratio < QUIET_SHARE * self.level
@@ -209,18 +210,19 @@ class IncidentTracker:
             # likelihood finds unlikely, a pattern the series never made, or a count's collapse, is news even if the
             # latest value is ordinary.)
             return False, None
-        self._open(value, reading, deviation)
+        self._open(value, reading, deviation, collapsed=collapsed)
         return True, "alert"
 
-    def _open(self, value: float, reading: Reading, deviation: float) -> None:
-        """Open an incident at this reading (its alert), of the kind the value and the deviation say."""
+    def _open(self, value: float, reading: Reading, deviation: float, *, collapsed: bool) -> None:
+        """Open an incident at this reading (its alert), of the kind the value and the deviation say (near zero
+        when a count's collapse reached the level: a tenth of what was expected, at one in a million)."""
         expected = reading.expected if reading.expected is not None else value
         self.in_incident = True
         self._quiet = 0
         self._alerted_at = self.readings
         self._baseline = expected
         material = expected > 0 and (expected - value) > 3 * reading.spread
-        if material and value <= NEAR_ZERO_SHARE * expected:
+        if collapsed or (material and value <= NEAR_ZERO_SHARE * expected):
             self.kind = "near_zero"
         elif deviation > 0:
             self.kind = "spike"

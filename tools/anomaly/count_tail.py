@@ -34,6 +34,10 @@ NEAR_ZERO_SHARE = 0.1
 # A collapse opens an incident when its lower tail is under one in a million at medium, the likelihood's and the
 # novelty's bar (`alerting.MEDIUM.digits`). By design.
 COLLAPSE_DIGITS = 6.0
+# A point counts towards a run only where it is usually not empty: Poisson's P(0) = e^-e at most a half. Where
+# a point is empty more often than not (a sparse count's night, a series that is always 0) an empty one is no
+# news, so it adds nothing, though it does not end the run either (the run is the points since the last event).
+USUALLY_SEEN = math.log(2.0)
 # Terms of a count's lower tail summed one by one; past them its day's factor decides (`lower_tail_digits`).
 MAX_TERMS = 2_000
 
@@ -82,12 +86,16 @@ def lower_tail_digits(*, value: float, expected: float, phi: float) -> float:
 
 
 class Collapses:
-    """The series' collapse digits over the last `horizon` points; `add` reads one against them."""
+    """The series' collapse digits over the last `horizon` points; `add` reads one against them. A collapse is a
+    run of points each at a tenth of its expected value or less, read as one count: its total against the run's
+    expected total (a shop of ten orders an hour that stops is one in a million after a few hours, not at once)."""
 
-    __slots__ = ("_precedent",)
+    __slots__ = ("_actual", "_expected", "_precedent")
 
     def __init__(self, horizon: int) -> None:
         self._precedent = Precedent(horizon)
+        self._expected = 0.0
+        self._actual = 0.0
 
     def resize(self, horizon: int) -> None:
         self._precedent.resize(horizon)
@@ -98,11 +106,16 @@ class Collapses:
         """Per rank r = 1..`MAX_RANK`: this point's collapse digits over max(`COLLAPSE_DIGITS`, `margin` x the
         r-th largest of the past), so 1.0 opens an incident at medium; then it is remembered (0 when none, or when
         `expected` is None: not a count, or nothing trusted expects it)."""
-        digits = (
-            0.0
-            if expected is None
-            else collapse_digits(value=value, expected=expected, phi=phi, typical=typical, spread=spread)
-        )
+        if expected is None or value > NEAR_ZERO_SHARE * expected:
+            self._expected = self._actual = 0.0
+        elif expected >= USUALLY_SEEN:
+            self._expected += expected
+            self._actual += value
+        digits = 0.0
+        if self._expected > 0:
+            digits = collapse_digits(
+                value=self._actual, expected=self._expected, phi=phi, typical=typical, spread=spread
+            )
         top = self._precedent.top()
         self._precedent.add(digits)
         if digits <= 0.0:

@@ -1,4 +1,5 @@
-"""A seasonal profile's value at a moment: the median of the series at the same time one, two, ... periods before."""
+"""A seasonal profile's value at a moment: the median of the series at the same time one, two, ... periods before;
+and a sparse count's rate there, from how often it was empty."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ import math
 from bisect import bisect_left
 
 from tools.anomaly.medians import median
+
+# Half the span around the same time of day whose empty points give a sparse count's rate (`zero_rate`): an hour in
+# all, enough points at five minutes for a share of zeros (13 a day), narrow enough that a daily profile barely
+# moves within it. By design.
+SPARSE_SPAN = 1800.0
 
 
 def seasonal_value(
@@ -40,3 +46,31 @@ def seasonal_value(
     if len(near) < found:
         return None
     return median(near)
+
+
+def zero_rate(times: list[float], values: list[float], *, t: float, seasons: list[tuple[float, int]]) -> float | None:
+    """A sparse count's rate at t from how often it was empty within `SPARSE_SPAN` of t - k periods (k = 1..the
+    look-backs, per (period, look-backs) of `seasons`): -log of the share of zeros, as for Poisson counts
+    (P(0) = e^-rate), half a zero added so that none stays finite; the least of the seasons' (the quieter reading),
+    None without any value.
+
+    A median predicts a count of 0.8 a point as 0 or 1, and a mean is swollen by one burst; the share of empty
+    points is neither, and it is what a run of zeros is judged by (n zeros where a share p of points is empty:
+    p^n). Counts whose rate varies more than Poisson's are empty more often than their mean says, so it errs low,
+    on the quiet side; the weekly season keeps a weekend's quiet hours from being read against weekdays'."""
+    rates = []
+    for period, lookbacks in seasons:
+        zeros, count = 0, 0
+        for back in range(1, lookbacks + 1):
+            target = t - back * period
+            if not times or target + SPARSE_SPAN < times[0]:
+                break
+            low = bisect_left(times, target - SPARSE_SPAN)
+            high = bisect_left(times, target + SPARSE_SPAN + 1e-9)
+            for value in values[low:high]:
+                if not math.isnan(value):
+                    zeros += value == 0
+                    count += 1
+        if count:
+            rates.append(-math.log((zeros + 0.5) / (count + 1)))
+    return min(rates, default=None)

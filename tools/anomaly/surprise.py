@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from tools.anomaly.count_tail import Collapses
+from tools.anomaly.count_tail import NEAR_ZERO_SHARE, Collapses
 from tools.anomaly.dispersion import day_floors
 from tools.anomaly.likelihood import Likelihood
 from tools.anomaly.medians import clamp, median, median_size, robust_spread
@@ -41,7 +41,7 @@ from tools.anomaly.novelty import PatternNovelty
 from tools.anomaly.precedent import MAX_RANK, Precedent, past_ratios
 from tools.anomaly.predictor import Guess, Predictor
 from tools.anomaly.reading import Reading as Reading
-from tools.anomaly.seasonal import seasonal_value
+from tools.anomaly.seasonal import seasonal_value, zero_rate
 
 DAY = 86_400.0
 WEEK = 7 * DAY
@@ -136,7 +136,7 @@ class SurpriseModel:
         tail = self._tail(guesses[self._chosen], settling=settling)
         novelty = self._pattern(guesses[self._chosen], value, settling=settling)
         reading = self._combine(guesses, settling=settling, tail=tail, novelty=novelty)
-        reading = self._with_collapse(reading, guesses, value, settling=settling)
+        reading = self._with_collapse(reading, guesses, t, value, settling=settling)
         self._typical_read = False
         for predictor, guess in zip(self._predictors, guesses, strict=True):
             self._learn(predictor, t, value, guess)
@@ -306,23 +306,34 @@ class SurpriseModel:
         scale = chosen.scale if chosen.ratios and not settling else None
         return self._novelty.add(value, scale=scale, step=self.step)
 
-    def _with_collapse(self, reading: Reading, guesses: list[Guess], value: float, *, settling: bool) -> Reading:
+    def _with_collapse(
+        self, reading: Reading, guesses: list[Guess], t: float, value: float, *, settling: bool
+    ) -> Reading:
         """The reading with how far a count at a tenth of the least any trusted predictor expects went past the
         series' own collapses (`count_tail.Collapses`). Once a seasonal predictor is in use, the level alone is not
-        asked (it expects the night's level at the morning's ramp)."""
+        asked (it expects the night's level at the morning's ramp). Near zero is also beside the series' typical
+        size: after a strong day the level carries its excess into the night, and an ordinary night is a tenth of
+        that."""
         chosen, expected = self._predictors[self._chosen], guesses[self._chosen].expected
-        if settling or not reading.ratios or not (self._is_count and chosen.noise.counts_like):
+        counts = self._is_count and chosen.noise.counts_like and value <= NEAR_ZERO_SHARE * self._typical
+        if settling or not reading.ratios or not counts:
             expected = None
         needed = clamp(self.points_per(DAY), 10, 300)
         for predictor, guess in zip(self._predictors, guesses, strict=True):
             asked = predictor.count >= needed and (predictor.period is not None or chosen.period is None)
             if expected is not None and asked and guess.expected is not None:
                 expected = min(expected, guess.expected)
+        sparse = expected is not None and expected < 1.0 and value == 0
+        if sparse:  # its medians say 0 or 1: a run's expected total needs its rate (`seasonal.zero_rate`)
+            seasons = [(p.period, p.lookbacks) for p in self._predictors if p.period is not None]
+            expected = zero_rate(self._t, self._x, t=t, seasons=seasons)
         phi, typical, spread = chosen.noise.days.phi, self._typical, chosen.scale
         ratios = self._collapses.add(
             value=value, expected=expected, phi=phi, typical=typical, spread=spread, margin=RECORD_MARGIN
         )
-        return replace(reading, collapse=ratios, typical=typical) if ratios else reading
+        if not ratios:
+            return reading
+        return replace(reading, collapse=ratios, typical=typical, expected=expected if sparse else reading.expected)
 
     def _learn(self, predictor: Predictor, t: float, value: float, guess: Guess) -> None:
         if guess.seasonal is not None:

@@ -72,12 +72,29 @@ def test_the_first_collapse_is_news_and_a_series_that_collapses_daily_is_not() -
     first = collapses.add(value=0.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)
     digits = collapse_digits(value=0.0, expected=250.0, phi=0.05, **NOISE)
     assert first == pytest.approx((digits / COLLAPSE_DIGITS,) * 3) and first[0] > 1
-    # The same collapse again: no longer past the largest, still past the second largest (none yet).
+    # The same collapse again, after the count came back: no longer past the largest, still past the second.
+    collapses.add(value=240.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)
     second = collapses.add(value=0.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)
     assert second[0] < 1 < second[1]
+    collapses.add(value=240.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)
     third = collapses.add(value=0.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)
     assert third[0] < 1 and third[1] < 1 < third[2]
     assert collapses.add(value=0.0, expected=None, phi=0.05, margin=1.03, **NOISE) == ()
+
+
+def test_a_run_of_empty_points_is_read_as_one_count() -> None:
+    # Five-minute orders at 1.5 a point: one empty point is nothing (e^-1.5), ten in a row are e^-15.
+    collapses = Collapses(horizon=1_000)
+    sparse = {"phi": 0.0, "typical": 1.5, "spread": math.sqrt(1.5), "margin": 1.03}
+    readings = [collapses.add(value=0.0, expected=1.5, **sparse) for _ in range(10)]
+    total = [lower_tail_digits(value=0.0, expected=1.5 * n, phi=0.0) for n in range(1, 11)]
+    assert [max(r, default=0.0) * COLLAPSE_DIGITS for r in readings[:3]] == pytest.approx(total[:3])
+    opened = next(n for n, reading in enumerate(readings, 1) if reading and reading[1] >= 1)
+    assert total[opened - 1] >= COLLAPSE_DIGITS > total[opened - 2]
+    # One order ends the run: the next empty point starts again.
+    collapses.add(value=1.0, expected=1.5, **sparse)
+    again = collapses.add(value=0.0, expected=1.5, **sparse)
+    assert max(again) < 0.2
 
 
 def test_collapses_are_forgotten_after_the_horizon() -> None:

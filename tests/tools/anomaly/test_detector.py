@@ -235,3 +235,35 @@ def test_a_strong_day_that_stops_at_midnight_is_no_collapse(seed: int) -> None:
 
     assert scores[midnight - 1].kind == "spike"
     assert [score.timestamp for score in scores if score.alert and score.kind == "near_zero"] == []
+
+
+def _purchases(days: int, *, per_hour: float, seed: int) -> list[Point]:
+    """Five-minute purchases: Poisson counts of a daily profile (a quarter of the rate at night, 1.75 times it at
+    14:00) times a weekday factor and a gamma day factor of variance 0.05; a median predicts most points as 0."""
+    rng = np.random.default_rng(seed)
+    start, points = datetime(2026, 1, 5), []
+    factors = rng.gamma(20.0, 0.05, days)
+    for i in range(days * 288):
+        moment = start + timedelta(minutes=5 * i)
+        hour = moment.hour + moment.minute / 60
+        profile = (0.25 + 1.5 * math.exp(-((hour - 14) ** 2) / 18)) * (1.0, 1.05, 1.04, 1.02, 0.95, 0.7, 0.65)[
+            moment.weekday()
+        ]
+        points.append(Point(moment, float(rng.poisson(per_hour / 12 * profile * factors[i // 288]))))
+    return points
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sparse_purchases_that_stop_alert_within_hours(seed: int) -> None:
+    # Ten purchases an hour, a checkout that breaks at 09:00 for six hours. No single empty five minutes says
+    # anything (most are empty at night); the run does: its expected total, from how often those minutes were
+    # empty before, grows past one in a million within a couple of hours.
+    points = _purchases(35, per_hour=10.0, seed=seed)
+    at = 29 * 288 + 9 * 12  # a Tuesday, 09:00
+    stopped = [Point(p.timestamp, 0.0) if at <= i < at + 72 else p for i, p in enumerate(points)]
+
+    _, scores = _run(stopped, warmup_points=288 * 5)
+
+    alerts = [i for i, score in enumerate(scores) if score.alert]
+    assert any(at <= i < at + 36 for i in alerts), [scores[i].timestamp for i in alerts]
+    assert scores[next(i for i in alerts if i >= at)].direction == "down"
