@@ -215,15 +215,7 @@ class AlertService:
         outcomes = []
         for stored in incidents:
             assert stored.id is not None
-            match = next(
-                (
-                    item
-                    for item in found
-                    if item.incident.fingerprint == stored.fingerprint
-                    and _to_utc(item.incident.start, timezone) == aware_utc(stored.started_at)
-                ),
-                None,
-            )
+            match = next((item for item in found if _same_incident(stored, item, timezone=timezone)), None)
             if match is None or match.incident.end is None or stored.message_ts is None:
                 continue
             end = match.incident.end
@@ -269,6 +261,18 @@ def _ready(post: SlackPost) -> Callable[[], Awaitable[SlackPost | None]]:
         return post
 
     return prepare
+
+
+def _same_incident(stored: AlertIncident, found: Found, *, timezone: str) -> bool:
+    """Whether `found` is the incident `stored` alerted: the same series, direction and start. Not the fingerprint:
+    it names the kind, which changes after the alert (a drop that lasts becomes a level shift, `PERSISTENT_POINTS`),
+    so its recovery would never be matched and the incident would stay open. No two incidents of one series share a
+    direction and a start, so these three name one incident whatever it is later called."""
+    return (
+        found.series.spec.key == stored.metric
+        and found.incident.direction == stored.direction
+        and _to_utc(found.incident.start, timezone) == aware_utc(stored.started_at)
+    )
 
 
 def similarity_key(found: Found) -> str:

@@ -1,6 +1,7 @@
 """Injected incidents each produce exactly one alert that names the right driver; clean data produces none;
-"Mute 7 days" suppresses the next similar alert; a recovery is followed up in the alert's thread, and an incident
-cut short by a fall to near zero is not called a recovery."""
+"Mute 7 days" suppresses the next similar alert; a recovery is followed up in the alert's thread (also when the drop
+alerted has since lasted long enough to be called a level shift), and an incident cut short by a fall to near zero is
+not called a recovery."""
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from bot.alerts.series import History
 from bot.slack.actions.alerts import record_feedback
 from bot.text.alerts import ACTION_ASK, ACTION_EXPECTED, ACTION_MUTE
 from storage.db import Database
+from storage.repos.schedule import open_incidents
 from storage.tables.schedule import FeedbackKind, SubscriptionKind
 from tests.bot.digest.world import World, make_world
 from tools.sample.dataset import BotSpike, Incident, OrganicDrop, PropertyDataset, TrackingBroken
@@ -137,6 +139,48 @@ async def test_a_recovery_is_followed_up_once_in_the_alerts_thread(database: Dat
         assert [r.get("thread_ts") for r in replies] == [alert.response["ts"]]
         assert "Back to normal" in replies[0].get("text")
         assert len(_alerts(world)) == 1
+
+
+async def test_a_drop_alerted_young_is_followed_up_after_it_persisted_into_a_level_shift(database: Database) -> None:
+    # A consent bug halves what GA4 records from 09:00 to 20:00. The 12:30 check alerts it as a young drop; by the
+    # next day it lasted long enough (`PERSISTENT_POINTS`) to be found as a level shift, and it has recovered.
+    consent_bug = TrackingBroken(
+        start=date(2026, 11, 19), end=date(2026, 11, 19), hours=tuple(range(9, 20)), remaining=0.5
+    )
+    during = PropertyDataset(now=datetime(2026, 11, 19, 12, 30))
+    during.inject(consent_bug)
+    async with make_world(database, dataset=during) as world:
+        world.clock.now = datetime(2026, 11, 19, 17, 45, tzinfo=UTC)
+        subscription = await world.subscribe("C0ALERTS", kind=SubscriptionKind.ALERTS)
+        service = world.alert_service()
+        await service.check(subscription)
+        (alert,) = _alerts(world)
+        assert "Sessions fell" in _text(alert)
+        async with database.session() as session:
+            (stored,) = await open_incidents(session=session, subscription_id=subscription.id)
+        assert "|drop|" in stored.fingerprint  # what it was called when alerted
+
+        # That evening it is a level shift, still news: the same incident, not alerted again nor called recovered.
+        evening = PropertyDataset(now=datetime(2026, 11, 19, 18, 30))
+        evening.inject(consent_bug)
+        world.google.add_dataset(evening, property_id="123456")
+        world.clock.now = datetime(2026, 11, 19, 23, 45, tzinfo=UTC)
+        await service.check(subscription)
+        assert world.slack.ok_calls_to("chat.postMessage") == [alert]
+
+        after = PropertyDataset(now=datetime(2026, 11, 20, 15, 30))
+        after.inject(consent_bug)
+        world.google.add_dataset(after, property_id="123456")
+        world.clock.now = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
+        await service.check(subscription)
+        await service.check(subscription)
+
+        replies = [c for c in world.slack.ok_calls_to("chat.postMessage") if c.get("thread_ts")]
+        assert [r.get("thread_ts") for r in replies] == [alert.response["ts"]]
+        assert "Back to normal" in replies[0].get("text")
+        assert len(_alerts(world)) == 1
+        async with database.session() as session:
+            assert await open_incidents(session=session, subscription_id=subscription.id) == []
 
 
 async def test_a_rise_cut_short_by_a_fall_to_near_zero_is_not_called_back_to_normal(database: Database) -> None:
