@@ -25,6 +25,7 @@ likelihood's and the novelty's bar.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 from tools.anomaly.likelihood import upper_tail_digits
 from tools.anomaly.precedent import MAX_RANK, Precedent
@@ -88,17 +89,28 @@ def lower_tail_digits(*, value: float, expected: float, phi: float) -> float:
 class Collapses:
     """The series' collapse digits over the last `horizon` points; `add` reads one against them. A collapse is a
     run of points each at a tenth of its expected value or less, read as one count: its total against the run's
-    expected total (a shop of ten orders an hour that stops is one in a million after a few hours, not at once)."""
+    expected total (a shop of ten orders an hour that stops is one in a million after a few hours, not at once).
 
-    __slots__ = ("_actual", "_expected", "_precedent")
+    A series whose points have collapsed before, one at a time (idle zeros among busy ones: a process that writes
+    nothing now and then), says how often a point does: the share p of its points, of those that could add to a
+    run in the last `horizon`, that did. Its idle points come from another process than its counts, so no tail of
+    the counts' says how rare a run of them is, but p^n does: a run of n is never read as rarer than that. A series
+    that never collapsed has no such bound (its first outage is news at once).
+    """
+
+    __slots__ = ("_actual", "_collapsed", "_expected", "_history", "_points", "_precedent")
 
     def __init__(self, horizon: int) -> None:
         self._precedent = Precedent(horizon)
         self._expected = 0.0
         self._actual = 0.0
+        self._points = 0  # of the run, those that added to it
+        self._history: deque[bool] = deque()  # per point that could add to a run: did it collapse
+        self._collapsed = 0
 
     def resize(self, horizon: int) -> None:
         self._precedent.resize(horizon)
+        self._forget()
 
     def add(
         self, *, value: float, expected: float | None, phi: float, typical: float, spread: float, margin: float
@@ -106,18 +118,36 @@ class Collapses:
         """Per rank r = 1..`MAX_RANK`: this point's collapse digits over max(`COLLAPSE_DIGITS`, `margin` x the
         r-th largest of the past), so 1.0 opens an incident at medium; then it is remembered (0 when none, or when
         `expected` is None: not a count, or nothing trusted expects it)."""
-        if expected is None or value > NEAR_ZERO_SHARE * expected:
+        # The share before this run: its own points are what is being judged.
+        before, seen = self._collapsed - self._points, len(self._history) - self._points
+        share = before / seen if before > 0 else 0.0
+        # Near zero beside what is expected and beside the series' typical size: after a strong day the level
+        # carries its excess into the night, where an ordinary night is a tenth of it.
+        collapsed = expected is not None and value <= NEAR_ZERO_SHARE * min(expected, typical)
+        if expected is None or not collapsed:
             self._expected = self._actual = 0.0
+            self._points = 0
         elif expected >= USUALLY_SEEN:
             self._expected += expected
             self._actual += value
+            self._points += 1
+        if expected is not None and expected >= USUALLY_SEEN:
+            self._history.append(collapsed)
+            self._collapsed += collapsed
+            self._forget()
         digits = 0.0
         if self._expected > 0:
             digits = collapse_digits(
                 value=self._actual, expected=self._expected, phi=phi, typical=typical, spread=spread
             )
+            if share > 0:
+                digits = min(digits, -self._points * math.log10(share))
         top = self._precedent.top()
         self._precedent.add(digits)
         if digits <= 0.0:
             return ()
         return tuple(digits / max(COLLAPSE_DIGITS, margin * top[r]) for r in range(MAX_RANK))
+
+    def _forget(self) -> None:
+        while len(self._history) > self._precedent.horizon:
+            self._collapsed -= self._history.popleft()

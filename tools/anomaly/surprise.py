@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from tools.anomaly.count_tail import NEAR_ZERO_SHARE, Collapses
+from tools.anomaly.count_tail import Collapses
 from tools.anomaly.dispersion import day_floors
 from tools.anomaly.likelihood import Likelihood
 from tools.anomaly.medians import clamp, median, median_size, robust_spread
@@ -311,11 +311,9 @@ class SurpriseModel:
     ) -> Reading:
         """The reading with how far a count at a tenth of the least any trusted predictor expects went past the
         series' own collapses (`count_tail.Collapses`). Once a seasonal predictor is in use, the level alone is not
-        asked (it expects the night's level at the morning's ramp). Near zero is also beside the series' typical
-        size: after a strong day the level carries its excess into the night, and an ordinary night is a tenth of
-        that."""
+        asked (it expects the night's level at the morning's ramp)."""
         chosen, expected = self._predictors[self._chosen], guesses[self._chosen].expected
-        counts = self._is_count and chosen.noise.counts_like and value <= NEAR_ZERO_SHARE * self._typical
+        counts = self._is_count and chosen.noise.counts_like
         if settling or not reading.ratios or not counts:
             expected = None
         needed = clamp(self.points_per(DAY), 10, 300)

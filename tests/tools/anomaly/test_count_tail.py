@@ -66,20 +66,28 @@ def test_bursty_bytes_idle_points_are_no_collapse() -> None:
     assert collapse_digits(value=0.0, expected=100_000.0, phi=0.0, typical=100_000.0, spread=60_000.0) < 2
 
 
-def test_the_first_collapse_is_news_and_a_series_that_collapses_daily_is_not() -> None:
+def test_the_first_collapse_is_news() -> None:
     collapses = Collapses(horizon=1_000)
     assert collapses.add(value=240.0, expected=250.0, phi=0.05, margin=1.03, **NOISE) == ()
     first = collapses.add(value=0.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)
     digits = collapse_digits(value=0.0, expected=250.0, phi=0.05, **NOISE)
     assert first == pytest.approx((digits / COLLAPSE_DIGITS,) * 3) and first[0] > 1
-    # The same collapse again, after the count came back: no longer past the largest, still past the second.
-    collapses.add(value=240.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)
-    second = collapses.add(value=0.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)
-    assert second[0] < 1 < second[1]
-    collapses.add(value=240.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)
-    third = collapses.add(value=0.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)
-    assert third[0] < 1 and third[1] < 1 < third[2]
     assert collapses.add(value=0.0, expected=None, phi=0.05, margin=1.03, **NOISE) == ()
+
+
+def test_a_series_that_idles_now_and_then_is_judged_by_how_often_it_does() -> None:
+    # One point in thirty idle (another process than the counts: no count's tail says how rare), so a run of n idle
+    # points is (1/30)^n: five in a row are news (7.4 digits), four are not (5.9).
+    collapses = Collapses(horizon=3_000)
+    for i in range(2_400):
+        idle = i % 30 == 0
+        reading = collapses.add(value=0.0 if idle else 250.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)
+        assert i < 30 or max(reading, default=0.0) < 1
+    runs = [collapses.add(value=0.0, expected=250.0, phi=0.05, margin=1.03, **NOISE) for _ in range(5)]
+    share = 80 / 2_400
+    assert runs[3][1] == pytest.approx(-4 * math.log10(share) / COLLAPSE_DIGITS, rel=0.01)
+    assert runs[3][1] < 1
+    assert runs[4][1] > 1
 
 
 def test_a_run_of_empty_points_is_read_as_one_count() -> None:
@@ -91,7 +99,7 @@ def test_a_run_of_empty_points_is_read_as_one_count() -> None:
     assert [max(r, default=0.0) * COLLAPSE_DIGITS for r in readings[:3]] == pytest.approx(total[:3])
     opened = next(n for n, reading in enumerate(readings, 1) if reading and reading[1] >= 1)
     assert total[opened - 1] >= COLLAPSE_DIGITS > total[opened - 2]
-    # One order ends the run: the next empty point starts again.
+    # One order ends the run: the next empty point starts again, and this series has now been empty before.
     collapses.add(value=1.0, expected=1.5, **sparse)
     again = collapses.add(value=0.0, expected=1.5, **sparse)
     assert max(again) < 0.2
@@ -101,5 +109,5 @@ def test_collapses_are_forgotten_after_the_horizon() -> None:
     collapses = Collapses(horizon=3)
     collapses.add(value=0.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)
     for _ in range(3):
-        collapses.add(value=0.0, expected=None, phi=0.05, margin=1.03, **NOISE)
+        collapses.add(value=240.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)
     assert collapses.add(value=0.0, expected=250.0, phi=0.05, margin=1.03, **NOISE)[0] > 1
