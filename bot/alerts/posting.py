@@ -215,7 +215,7 @@ class AlertService:
         outcomes = []
         for stored in incidents:
             assert stored.id is not None
-            match = next((item for item in found if _same_incident(stored, item, timezone=timezone)), None)
+            match = _closest(stored, found, timezone=timezone)
             if match is None or match.incident.end is None or stored.message_ts is None:
                 continue
             end = match.incident.end
@@ -264,15 +264,24 @@ def _ready(post: SlackPost) -> Callable[[], Awaitable[SlackPost | None]]:
 
 
 def _same_incident(stored: AlertIncident, found: Found, *, timezone: str) -> bool:
-    """Whether `found` is the incident `stored` alerted: the same series, direction and start. Not the fingerprint:
-    it names the kind, which changes after the alert (a drop that lasts becomes a level shift, `PERSISTENT_POINTS`),
-    so its recovery would never be matched and the incident would stay open. No two incidents of one series share a
-    direction and a start, so these three name one incident whatever it is later called."""
-    return (
-        found.series.spec.key == stored.metric
-        and found.incident.direction == stored.direction
-        and _to_utc(found.incident.start, timezone) == aware_utc(stored.started_at)
-    )
+    """Whether `found` is the incident `stored` alerted: the same series and direction, and it spans the stored
+    start or began within `SAME_EVENT` after it. Not the fingerprint: it names the kind, which changes after the
+    alert (a drop that lasts becomes a level shift, `PERSISTENT_POINTS`), so its recovery would never be matched and
+    the incident would stay open. Not the exact start either: a broken tag is dated from its first empty hour by the
+    hourly collapse check and from its alert by the model, and which of them reports it first depends on the window
+    a check reads, so the alert may be stored with one start and recover with the other."""
+    if found.series.spec.key != stored.metric or found.incident.direction != stored.direction:
+        return False
+    start, began = aware_utc(stored.started_at), _to_utc(found.incident.start, timezone)
+    end = found.incident.end
+    return began <= start + SAME_EVENT and (end is None or start <= _to_utc(end, timezone))
+
+
+def _closest(stored: AlertIncident, found: Sequence[Found], *, timezone: str) -> Found | None:
+    """Of the found incidents that are `stored`'s (`_same_incident`), the one that began nearest its start."""
+    start = aware_utc(stored.started_at)
+    same = [item for item in found if _same_incident(stored, item, timezone=timezone)]
+    return min(same, key=lambda item: abs(_to_utc(item.incident.start, timezone) - start), default=None)
 
 
 def similarity_key(found: Found) -> str:

@@ -189,8 +189,13 @@ class IncidentTracker:
             if self.kind == "spike" and collapsed and near_zero and scored and self.readings - self._alerted_at >= gap:
                 self._open(value, reading, deviation, collapsed=True)
                 return True, "alert"
-            # A collapse ends when the values come back; anything else when the deviation has faded.
-            quiet = value > 0.5 * self._baseline if self.kind == "near_zero" else ratio < QUIET_SHARE * self.level
+            # A collapse ends when the values come back: past half what the same time usually holds (the seasonal
+            # profiles; without one, what was expected when it opened: a collapse that opened at night must not end
+            # at the morning's trickle), and no longer near zero beside the series' typical size. Anything else
+            # ends when the deviation has faded.
+            usual = reading.usual if reading.usual is not None else self._baseline
+            back = max(0.5 * usual, NEAR_ZERO_SHARE * reading.typical)
+            quiet = value > back if self.kind == "near_zero" else ratio < QUIET_SHARE * self.level
             self._quiet = self._quiet + 1 if quiet else 0
             needed = 1 if self.kind == "near_zero" else int(clamp(QUIET_SPAN * per_second, 2, 24))
             if self._quiet >= needed:

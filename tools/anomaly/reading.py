@@ -19,8 +19,9 @@ class Reading:
     (`tools.anomaly.likelihood`; 0 until it is known). `novelty[r - 1]`: the same as `ratios` for the last eight
     points' distance to the closest earlier stretch (`tools.anomaly.novelty`). `collapse[r - 1]`: how far a count at
     a tenth of its expected value went past the series' r-th largest past collapse, in one-in-a-million units
-    (`tools.anomaly.count_tail`; empty when it is not one), and `typical` the series' typical size it was read
-    beside (the median size of its last week of values; 0 when there is no collapse). A point not scored has no
+    (`tools.anomaly.count_tail`; empty when it is not one), and `typical` the series' typical size (the median
+    size of its last week of values) and `usual` the largest seasonal profile's value at this time (None without
+    one), which a near-zero incident ends beside. A point not scored has no
     reading.
     """
 
@@ -35,3 +36,4 @@ class Reading:
     novelty: tuple[float, ...] = ()
     collapse: tuple[float, ...] = ()
     typical: float = 0.0
+    usual: float | None = None

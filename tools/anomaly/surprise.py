@@ -329,9 +329,16 @@ class SurpriseModel:
         ratios = self._collapses.add(
             value=value, expected=expected, phi=phi, typical=typical, spread=spread, margin=RECORD_MARGIN
         )
-        if not ratios:
+        if not reading.ratios:
             return reading
-        return replace(reading, collapse=ratios, typical=typical, expected=expected if sparse else reading.expected)
+        # What the same time usually holds, by the seasonal profiles (the same hour on past days and weeks), for a
+        # near-zero incident to know when the values are back.
+        profiles = [g.seasonal for p, g in zip(self._predictors, guesses, strict=True) if p.period is not None]
+        usual = max((each for each in profiles if each is not None), default=None)
+        if not ratios:
+            return replace(reading, typical=typical, usual=usual)
+        expected = expected if sparse else reading.expected
+        return replace(reading, collapse=ratios, typical=typical, usual=usual, expected=expected)
 
     def _learn(self, predictor: Predictor, t: float, value: float, guess: Guess) -> None:
         if guess.seasonal is not None:
