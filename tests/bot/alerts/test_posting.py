@@ -3,7 +3,7 @@
 alerted has since lasted long enough to be called a level shift), and an incident cut short by a fall to near zero is
 not called a recovery."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +25,27 @@ def _alerts(world: World) -> list[Any]:
 
 def _text(call: Any) -> str:
     return "\n".join(block["text"]["text"] for block in call.get("blocks") or [] if block.get("type") == "section")
+
+
+async def _subscribe_and_check(world: World, *, at: datetime) -> tuple[Any, Any]:
+    """An alerts subscription in #C0ALERTS and its first check at `at` (UTC): the subscription and its service."""
+    world.clock.now = at
+    subscription = await world.subscribe("C0ALERTS", kind=SubscriptionKind.ALERTS)
+    service = world.alert_service()
+    await service.check(subscription)
+    return subscription, service
+
+
+async def _check_twice_later(world: World, service: Any, subscription: Any, *, dataset: PropertyDataset) -> None:
+    """Google's data as `dataset` has it, read by two checks at 20:00 UTC on its day (the second must add nothing)."""
+    world.google.add_dataset(dataset, property_id="123456")
+    world.clock.now = datetime.combine(dataset.now.date(), time(20, 0), tzinfo=UTC)
+    await service.check(subscription)
+    await service.check(subscription)
+
+
+def _thread_replies(world: World) -> list[Any]:
+    return [call for call in world.slack.ok_calls_to("chat.postMessage") if call.get("thread_ts")]
 
 
 @pytest.mark.parametrize(
@@ -84,10 +105,7 @@ async def test_mute_7_days_suppresses_the_next_similar_alert(database: Database,
     first = PropertyDataset(now=datetime(2026, 11, 12, 22, 30))
     first.inject(first_spike)
     async with make_world(database, dataset=first) as world:
-        world.clock.now = datetime(2026, 11, 13, 3, 30, tzinfo=UTC)
-        subscription = await world.subscribe("C0ALERTS", kind=SubscriptionKind.ALERTS)
-        service = world.alert_service()
-        await service.check(subscription)
+        subscription, service = await _subscribe_and_check(world, at=datetime(2026, 11, 13, 3, 30, tzinfo=UTC))
         (alert,) = _alerts(world)
         mute_button = next(
             element
@@ -122,20 +140,14 @@ async def test_a_recovery_is_followed_up_once_in_the_alerts_thread(database: Dat
     during = PropertyDataset(now=datetime(2026, 11, 19, 15, 30))
     during.inject(TrackingBroken(start=date(2026, 11, 19), end=date(2026, 11, 19), hours=tuple(range(0, 24))))
     async with make_world(database, dataset=during) as world:
-        world.clock.now = datetime(2026, 11, 19, 20, 0, tzinfo=UTC)
-        subscription = await world.subscribe("C0ALERTS", kind=SubscriptionKind.ALERTS)
-        service = world.alert_service()
-        await service.check(subscription)
+        subscription, service = await _subscribe_and_check(world, at=datetime(2026, 11, 19, 20, 0, tzinfo=UTC))
         (alert,) = _alerts(world)
 
         after = PropertyDataset(now=datetime(2026, 11, 20, 15, 30))
         after.inject(TrackingBroken(start=date(2026, 11, 19), end=date(2026, 11, 19)))
-        world.google.add_dataset(after, property_id="123456")
-        world.clock.now = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
-        await service.check(subscription)
-        await service.check(subscription)
+        await _check_twice_later(world, service, subscription, dataset=after)
 
-        replies = [c for c in world.slack.ok_calls_to("chat.postMessage") if c.get("thread_ts")]
+        replies = _thread_replies(world)
         assert [r.get("thread_ts") for r in replies] == [alert.response["ts"]]
         assert "Back to normal" in replies[0].get("text")
         assert len(_alerts(world)) == 1
@@ -150,10 +162,7 @@ async def test_a_drop_alerted_young_is_followed_up_after_it_persisted_into_a_lev
     during = PropertyDataset(now=datetime(2026, 11, 19, 12, 30))
     during.inject(consent_bug)
     async with make_world(database, dataset=during) as world:
-        world.clock.now = datetime(2026, 11, 19, 17, 45, tzinfo=UTC)
-        subscription = await world.subscribe("C0ALERTS", kind=SubscriptionKind.ALERTS)
-        service = world.alert_service()
-        await service.check(subscription)
+        subscription, service = await _subscribe_and_check(world, at=datetime(2026, 11, 19, 17, 45, tzinfo=UTC))
         (alert,) = _alerts(world)
         assert "Sessions fell" in _text(alert)
         async with database.session() as session:
@@ -170,12 +179,9 @@ async def test_a_drop_alerted_young_is_followed_up_after_it_persisted_into_a_lev
 
         after = PropertyDataset(now=datetime(2026, 11, 20, 15, 30))
         after.inject(consent_bug)
-        world.google.add_dataset(after, property_id="123456")
-        world.clock.now = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
-        await service.check(subscription)
-        await service.check(subscription)
+        await _check_twice_later(world, service, subscription, dataset=after)
 
-        replies = [c for c in world.slack.ok_calls_to("chat.postMessage") if c.get("thread_ts")]
+        replies = _thread_replies(world)
         assert [r.get("thread_ts") for r in replies] == [alert.response["ts"]]
         assert "Back to normal" in replies[0].get("text")
         assert len(_alerts(world)) == 1
@@ -189,21 +195,15 @@ async def test_a_rise_cut_short_by_a_fall_to_near_zero_is_not_called_back_to_nor
     during = PropertyDataset(now=datetime(2026, 11, 18, 15, 30))
     during.inject(spike)
     async with make_world(database, dataset=during) as world:
-        world.clock.now = datetime(2026, 11, 18, 20, 0, tzinfo=UTC)
-        subscription = await world.subscribe("C0ALERTS", kind=SubscriptionKind.ALERTS)
-        service = world.alert_service()
-        await service.check(subscription)
+        subscription, service = await _subscribe_and_check(world, at=datetime(2026, 11, 18, 20, 0, tzinfo=UTC))
         (rise,) = _alerts(world)
 
         after = PropertyDataset(now=datetime(2026, 11, 19, 15, 30))
         after.inject(spike)
         after.inject(TrackingBroken(start=date(2026, 11, 19), end=date(2026, 11, 19), hours=tuple(range(9, 24))))
-        world.google.add_dataset(after, property_id="123456")
-        world.clock.now = datetime(2026, 11, 19, 20, 0, tzinfo=UTC)
-        await service.check(subscription)
-        await service.check(subscription)
+        await _check_twice_later(world, service, subscription, dataset=after)
 
-        replies = [c for c in world.slack.ok_calls_to("chat.postMessage") if c.get("thread_ts")]
+        replies = _thread_replies(world)
         assert [r.get("thread_ts") for r in replies] == [rise.response["ts"]]
         note = replies[0].get("text")
         assert "Back to normal" not in note

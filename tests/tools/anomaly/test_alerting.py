@@ -7,6 +7,7 @@ import math
 import pytest
 
 from tests.tools.anomaly.series import hourly, scaled, strong_day_then_outage
+from tools.anomaly import Point
 from tools.anomaly.alerting import MEDIUM, IncidentTracker, Rule, RuleReplay
 from tools.anomaly.precedent import MAX_RANK
 from tools.anomaly.surprise import Reading, SurpriseModel
@@ -36,32 +37,36 @@ def test_replaying_many_rules_alerts_exactly_as_each_rule_s_own_tracker() -> Non
         for digits in (math.inf, 4.0)
         for novelty in (math.inf, 1.0)
     ]
-    model = SurpriseModel()
-    replay = RuleReplay(rules)
-    trackers = [IncidentTracker(rule) for rule in rules]
-    alerts = 0
-    for i, point in enumerate(points):
-        reading = model.update(point.timestamp.timestamp(), point.value)
-        scored = i >= 48
-        expected = tuple(tracker.alerts(point.value, reading, scored=scored, level_points=7) for tracker in trackers)
-        assert replay.alerts(point.value, reading, scored=scored, level_points=7) == expected
-        alerts += sum(expected)
-    assert alerts > len(rules)  # the replay was tried on alerts and recoveries, not only on quiet readings
+    verdicts = _replayed_as_each_tracker(points, rules, warmup=48)
+    assert sum(sum(alerts) for alerts, _ in verdicts) > len(rules)  # tried on alerts and recoveries too
 
 
 def test_replaying_many_rules_ends_a_spike_at_a_collapse_exactly_as_each_rule_s_own_tracker() -> None:
     # A strong day's spike still open the next morning when the count collapses: trackers end it and alert again.
     points, _ = strong_day_then_outage(seed=3)
     rules = [Rule(level=level, rank=rank) for level in (0.75, 1.0, 1.3) for rank in (1, 2, 3)]
+    verdicts = _replayed_as_each_tracker(points, rules, warmup=24 * 6)
+    superseded = sum(
+        alert and open_ for alerts, opened in verdicts for alert, open_ in zip(alerts, opened, strict=True)
+    )
+    assert superseded > 0  # some trackers alerted while an incident was open: the spike was ended by the collapse
+
+
+def _replayed_as_each_tracker(
+    points: list[Point], rules: list[Rule], *, warmup: int
+) -> list[tuple[tuple[bool, ...], tuple[bool, ...]]]:
+    """Per point, each rule's own tracker's alert and whether it was in an incident before it; asserts that
+    `RuleReplay` alerts exactly as those trackers do."""
     model = SurpriseModel()
     replay = RuleReplay(rules)
     trackers = [IncidentTracker(rule) for rule in rules]
-    superseded = 0
+    verdicts = []
     for i, point in enumerate(points):
         reading = model.update(point.timestamp.timestamp(), point.value)
-        scored = i >= 24 * 6
-        was_open = [tracker.in_incident for tracker in trackers]
-        expected = tuple(tracker.alerts(point.value, reading, scored=scored, level_points=7) for tracker in trackers)
-        assert replay.alerts(point.value, reading, scored=scored, level_points=7) == expected
-        superseded += sum(alert and open_ for alert, open_ in zip(expected, was_open, strict=True))
-    assert superseded > 0  # some trackers alerted while an incident was open: the spike was ended by the collapse
+        was_open = tuple(tracker.in_incident for tracker in trackers)
+        expected = tuple(
+            tracker.alerts(point.value, reading, scored=i >= warmup, level_points=7) for tracker in trackers
+        )
+        assert replay.alerts(point.value, reading, scored=i >= warmup, level_points=7) == expected
+        verdicts.append((expected, was_open))
+    return verdicts
