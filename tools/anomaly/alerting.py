@@ -145,14 +145,14 @@ class IncidentTracker:
                 ratio = max(ratio, novelty)
             else:
                 novelty = 0.0
-        unlikely = novelty >= self.level or collapse >= self.level
+        collapsed = collapse >= self.level
         alert, event = self._advance(
             value,
             reading,
             ratio,
             deviation,
-            unlikely=unlikely,
-            collapsed=collapse >= self.level,
+            unlikely=novelty >= self.level or collapsed,
+            collapsed=collapsed,
             scored=scored,
             level_points=level_points,
         )
@@ -182,11 +182,10 @@ class IncidentTracker:
             # The model's level is additive: after a strong day's spike every value of the night is below the
             # level it carries, the ratio never gets quiet, and the spike stays open into the next day. A count that
             # collapses then is not more of the rise but news of its own (an outage): the spike ends here and a
-            # near-zero incident opens, with its alert. The expectation the collapse is read against is the one
-            # the spike carried up, so the value must also be near zero beside the series' typical size (a week's
-            # median, which one strong day does not move): a strong day that stops at midnight is no collapse.
-            near_zero = value <= NEAR_ZERO_SHARE * reading.typical
-            if self.kind == "spike" and collapsed and near_zero and scored and self.readings - self._alerted_at >= gap:
+            # near-zero incident opens, with its alert. (A collapse is near zero beside the series' typical size
+            # too, `count_tail.Collapses`: a strong day that stops at midnight, a tenth of what the spike carried
+            # up, is no collapse.)
+            if self.kind == "spike" and collapsed and scored and self.readings - self._alerted_at >= gap:
                 self._open(value, reading, deviation, collapsed=True)
                 return True, "alert"
             # A collapse ends when the values come back: past half what the same time usually holds (the seasonal

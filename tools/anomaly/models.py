@@ -59,8 +59,9 @@ class Incident:
     `expected` and `actual` are the values at the alerting point; `peak_*` the largest deviation seen during it.
     `fingerprint` names the series, kind and direction; the kind can change while an incident lasts (a drop or
     spike that persists is closed as a level shift), so it does not identify one incident over time: the series,
-    direction and start do (how the bot matches a stored alert to its recovery). `superseded` is true when it did not recover but ended because another incident
-    opened in the same series (`end` is that one's start): a spike still open when the count fell to near zero.
+    direction and start do (how the bot matches a stored alert to its recovery). `superseded` is true when it did
+    not recover but ended because another incident opened in the same series (`end` is that one's start): a spike
+    still open when the count fell to near zero.
     """
 
     start: datetime

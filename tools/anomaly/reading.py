@@ -21,8 +21,7 @@ class Reading:
     a tenth of its expected value went past the series' r-th largest past collapse, in one-in-a-million units
     (`tools.anomaly.count_tail`; empty when it is not one), and `typical` the series' typical size (the median
     size of its last week of values) and `usual` the largest seasonal profile's value at this time (None without
-    one), which a near-zero incident ends beside. A point not scored has no
-    reading.
+    one), which a near-zero incident ends beside. A point not scored has no reading.
     """
 
     expected: float | None

@@ -105,6 +105,10 @@ class SurpriseModel:
     def points_per(self, seconds: float) -> float:
         return seconds / self.step if self.step > 0 else 1.0
 
+    def _trusted_after(self) -> float:
+        """Residuals a predictor needs before it is trusted (chosen, or asked beside the one in use): a day's."""
+        return clamp(self.points_per(DAY), 10, 300)
+
     def level_points(self) -> int:
         return int(clamp(self.points_per(LEVEL_SPAN), LEVEL_MIN_POINTS, LEVEL_MAX_POINTS))
 
@@ -115,7 +119,7 @@ class SurpriseModel:
         shift to the level alone), so a deviation counts only as far as every predictor with a guess sees it.
         (Before, nothing was scored at all for that day: an incident in it went unseen.)
         """
-        needed = clamp(self.points_per(DAY), 10, 300)
+        needed = self._trusted_after()
         others = [p for i, p in enumerate(self._predictors) if i != self._chosen]
         if any(p.count >= needed for p in others):
             return False
@@ -260,7 +264,7 @@ class SurpriseModel:
                 tuple(min(guess.ratios[r][i] for guess in (chosen, *begun)) for i in range(len(SCALES)))
                 for r in range(MAX_RANK)
             ]
-        needed = clamp(self.points_per(DAY), 10, 300)
+        needed = self._trusted_after()
         others = [
             guess.ratios
             for index, (predictor, guess) in enumerate(zip(self._predictors, guesses, strict=True))
@@ -278,6 +282,9 @@ class SurpriseModel:
             top = max(ratios)
             deviation = chosen.stats[ratios.index(top)]
             best.append((0.5 * (top + max(other[r])) if other else top, deviation))
+        # What the same time usually holds, by the seasonal profiles (the same hour on past days and weeks), for a
+        # near-zero incident to know when the values are back.
+        profiles = [g.seasonal for p, g in zip(self._predictors, guesses, strict=True) if p.period is not None]
         return Reading(
             chosen.expected,
             tuple(chosen.ratios),
@@ -288,6 +295,8 @@ class SurpriseModel:
             tuple(best),
             tail=tail,
             novelty=novelty,
+            typical=self._typical,
+            usual=max((each for each in profiles if each is not None), default=None),
         )
 
     def _tail(self, chosen: Guess, *, settling: bool) -> float:
@@ -316,7 +325,7 @@ class SurpriseModel:
         counts = self._is_count and chosen.noise.counts_like
         if settling or not reading.ratios or not counts:
             expected = None
-        needed = clamp(self.points_per(DAY), 10, 300)
+        needed = self._trusted_after()
         for predictor, guess in zip(self._predictors, guesses, strict=True):
             asked = predictor.count >= needed and (predictor.period is not None or chosen.period is None)
             if expected is not None and asked and guess.expected is not None:
@@ -329,16 +338,9 @@ class SurpriseModel:
         ratios = self._collapses.add(
             value=value, expected=expected, phi=phi, typical=typical, spread=spread, margin=RECORD_MARGIN
         )
-        if not reading.ratios:
-            return reading
-        # What the same time usually holds, by the seasonal profiles (the same hour on past days and weeks), for a
-        # near-zero incident to know when the values are back.
-        profiles = [g.seasonal for p, g in zip(self._predictors, guesses, strict=True) if p.period is not None]
-        usual = max((each for each in profiles if each is not None), default=None)
         if not ratios:
-            return replace(reading, typical=typical, usual=usual)
-        expected = expected if sparse else reading.expected
-        return replace(reading, collapse=ratios, typical=typical, usual=usual, expected=expected)
+            return reading
+        return replace(reading, collapse=ratios, expected=expected if sparse else reading.expected)
 
     def _learn(self, predictor: Predictor, t: float, value: float, guess: Guess) -> None:
         if guess.seasonal is not None:
@@ -381,7 +383,7 @@ class SurpriseModel:
             self._typical = self._typical if typical is None else typical
 
     def _choose(self) -> None:
-        needed = clamp(self.points_per(DAY), 10, 300)
+        needed = self._trusted_after()
         current = self._predictors[self._chosen]
         for index, predictor in enumerate(self._predictors):
             if index == self._chosen or predictor.count < needed:
