@@ -94,11 +94,6 @@ class IncidentTracker:
         self._recovered_at = -(10**9)
         self._grace_until = 0
 
-    def settled(self) -> bool:
-        """Out of any incident and its aftermath: until a reading's `calm_ratio` reaches the level, the verdict is
-        no alert and nothing here changes."""
-        return not self.in_incident and self.readings - self._recovered_at >= AFTERMATH
-
     def step(self, value: float, reading: Reading | None, *, scored: bool, level_points: int) -> Step:
         if reading is None or not reading.ratios:
             return Step(0.0, 0.0, False, None, self.in_incident, self.kind if self.in_incident else None)
@@ -235,9 +230,11 @@ class IncidentTracker:
 
 
 def calm_ratio(reading: Reading, rule: Rule) -> float:
-    """The ratio a settled tracker (`IncidentTracker.settled`) under `rule` judges `reading` by, whatever its level:
-    the readings' largest ratio at the rule's rank, the likelihood's digits, the novelty and a count's collapse, as
-    `_step` reads them."""
+    """The ratio a tracker under `rule` that is out of any incident and its aftermath judges `reading` by, whatever
+    its level: the readings' largest ratio at the rule's rank, the likelihood's digits, the novelty and a count's
+    collapse, as `_step` reads them. In an incident's aftermath `_step` reads a subset of the same ratios (the shift
+    scales whose window is past the incident, the likelihood and novelty once their windows are), so its ratio is
+    never larger: this bounds every tracker that is not in an incident."""
     novelty = reading.novelty[rule.rank - 1] / rule.novelty if reading.novelty else 0.0
     collapse = reading.collapse[rule.rank - 1] if reading.collapse else 0.0
     return max(reading.best[rule.rank - 1][0], reading.tail / rule.digits, novelty, collapse)
@@ -248,10 +245,11 @@ class RuleReplay:
     would: what the benchmark replays (about 60 rules; stepping each of them at every point took a quarter of its
     time).
 
-    A settled tracker whose `calm_ratio` is below its level does not alert and changes nothing, and that ratio
-    depends on the rule's rank, digits and novelty, not on its level. So it is read once per such group, and a
-    tracker is stepped only when its level is at or under it, or while it is not settled (in an incident or its
-    aftermath: a few trackers of the 60 at a time on NAB).
+    A tracker out of any incident does not alert, and changes nothing, while its ratio is below its level, and that
+    ratio is at most `calm_ratio`, which depends on the rule's rank, digits and novelty, not on its level (in an
+    incident's aftermath too: there it reads fewer of the same ratios). So it is read once per such group, and a
+    tracker is stepped only when its level is at or under it, or while it is in an incident (a few trackers of the
+    60 at a time on NAB: one must see every reading to know when the incident ends).
     """
 
     def __init__(self, rules: Sequence[Rule]) -> None:
@@ -263,7 +261,7 @@ class RuleReplay:
         self._groups = [
             (rule, sorted(members, key=lambda index: self._trackers[index].level)) for rule, members in groups.items()
         ]
-        self._unsettled: set[int] = set()
+        self._open: set[int] = set()
         self._readings = 0
 
     def alerts(self, value: float, reading: Reading | None, *, scored: bool, level_points: int) -> tuple[bool, ...]:
@@ -272,7 +270,7 @@ class RuleReplay:
         if reading is None or not reading.ratios:
             return tuple(verdicts)
         self._readings += 1
-        due = set(self._unsettled)
+        due = set(self._open)
         for rule, members in self._groups:
             ratio = calm_ratio(reading, rule)
             for index in members:
@@ -283,8 +281,8 @@ class RuleReplay:
             tracker = self._trackers[index]
             tracker.readings = self._readings
             verdicts[index] = tracker._step(value, reading, scored=scored, level_points=level_points)[2]
-            if tracker.settled():
-                self._unsettled.discard(index)
+            if tracker.in_incident:
+                self._open.add(index)
             else:
-                self._unsettled.add(index)
+                self._open.discard(index)
         return tuple(verdicts)

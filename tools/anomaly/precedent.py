@@ -64,8 +64,8 @@ def past_ratios(
 
     Lists rather than generators: this runs for each predictor at every point."""
     sizes = [abs(stat) for stat in stats]
-    bounds = list(zip(floors, [each.top() for each in precedents], strict=True))
+    tops = [each.top() for each in precedents]
     return [
-        tuple([size / max(low, margin * top[r] / scale) for size, (low, top) in zip(sizes, bounds, strict=True)])
+        tuple([size / max(low, margin * top[r] / scale) for size, low, top in zip(sizes, floors, tops, strict=True)])
         for r in range(MAX_RANK)
     ]

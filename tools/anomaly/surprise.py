@@ -100,17 +100,29 @@ class SurpriseModel:
         self._novelty = PatternNovelty(
             record_seconds=RECORD_WINDOW, day_seconds=DAY, margin=RECORD_MARGIN, ranks=MAX_RANK
         )
-        self._collapses = Collapses(self._horizon())
+        self._size()
+        self._collapses = Collapses(self._horizon)
 
     def points_per(self, seconds: float) -> float:
         return seconds / self.step if self.step > 0 else 1.0
 
-    def _trusted_after(self) -> float:
-        """Residuals a predictor needs before it is trusted (chosen, or asked beside the one in use): a day's."""
-        return clamp(self.points_per(DAY), 10, 300)
+    def _size(self) -> None:
+        """What is sized in points from the sampling interval, read once per estimate of it (they are asked at
+        every point, several times).
+
+        `_trusted_after`: residuals a predictor needs before it is trusted (chosen, or asked beside the one in use),
+        a day's; `_horizon`: `RECORD_WINDOW`; `_window`: a week of residuals for the spread; `_alpha`: the error's
+        smoothing, over two days; `_keep`: the history kept, five weeks."""
+        self._trusted_after = clamp(self.points_per(DAY), 10, 300)
+        self._level_points = int(clamp(self.points_per(LEVEL_SPAN), LEVEL_MIN_POINTS, LEVEL_MAX_POINTS))
+        self._horizon = int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000))
+        self._window = int(clamp(self.points_per(WEEK), 30, 2_000))
+        self._alpha = 1.0 / clamp(self.points_per(2 * DAY), 10, 500)
+        self._keep = int(clamp(self.points_per(5 * WEEK), 2_000, 40_000))
+        self._day_points = self.points_per(DAY)
 
     def level_points(self) -> int:
-        return int(clamp(self.points_per(LEVEL_SPAN), LEVEL_MIN_POINTS, LEVEL_MAX_POINTS))
+        return self._level_points
 
     def settling(self) -> bool:
         """True while a seasonal predictor has begun but cannot be judged yet and none but the one in use can.
@@ -119,7 +131,7 @@ class SurpriseModel:
         shift to the level alone), so a deviation counts only as far as every predictor with a guess sees it.
         (Before, nothing was scored at all for that day: an incident in it went unseen.)
         """
-        needed = self._trusted_after()
+        needed = self._trusted_after
         others = [p for i, p in enumerate(self._predictors) if i != self._chosen]
         if any(p.count >= needed for p in others):
             return False
@@ -160,23 +172,20 @@ class SurpriseModel:
                 self.step = step
                 self._resize()
 
-    def _horizon(self) -> int:
-        """`RECORD_WINDOW` in points at the sampling interval estimated so far."""
-        return int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000))
-
     def _resize(self) -> None:
         """What was sized in points from the sampling interval follows its estimate (irregular series start off)."""
+        self._size()
         for precedent in (each for predictor in self._predictors for each in predictor.precedents):
-            precedent.resize(self._horizon())
+            precedent.resize(self._horizon)
         if self._likelihood is not None:
-            self._likelihood.resize(self._horizon())
-        self._collapses.resize(self._horizon())
+            self._likelihood.resize(self._horizon)
+        self._collapses.resize(self._horizon)
         self._novelty.resize(step=self.step)
 
     def _append(self, t: float, value: float) -> None:
         self._t.append(t)
         self._x.append(value)
-        keep = int(clamp(self.points_per(5 * WEEK), 2_000, 40_000))
+        keep = self._keep
         if len(self._t) > keep + 2_000:
             del self._t[: len(self._t) - keep]
             del self._x[: len(self._x) - keep]
@@ -195,7 +204,7 @@ class SurpriseModel:
         )
         if seasonal is None or not predictor.levels:
             return Guess(seasonal, None)
-        expected = seasonal + median(predictor.levels[-self.level_points() :])
+        expected = seasonal + median(predictor.levels[-self._level_points :])
         guess = Guess(seasonal, expected)
         if predictor.count < MIN_RESIDUALS:
             return guess
@@ -264,17 +273,16 @@ class SurpriseModel:
                 tuple(min(guess.ratios[r][i] for guess in (chosen, *begun)) for i in range(len(SCALES)))
                 for r in range(MAX_RANK)
             ]
-        needed = self._trusted_after()
+        needed = self._trusted_after
         others = [
             guess.ratios
             for index, (predictor, guess) in enumerate(zip(self._predictors, guesses, strict=True))
             if index != self._chosen and predictor.count >= needed and guess.ratios
         ]
-        other = (
-            tuple(tuple(map(max, zip(*(each[r] for each in others), strict=True))) for r in range(MAX_RANK))
-            if others
-            else ()
-        )
+        if len(others) > 1:
+            other = tuple(tuple(map(max, zip(*(each[r] for each in others), strict=True))) for r in range(MAX_RANK))
+        else:
+            other = tuple(others[0]) if others else ()
         # Per rank, the verdict when every scale counts (as it does outside an incident's aftermath): the largest
         # ratio of the predictor in use, averaged with the other predictors' largest, and its signed deviation.
         best = []
@@ -305,7 +313,7 @@ class SurpriseModel:
         if not chosen.stats or not precedents:
             return 0.0
         if self._likelihood is None:
-            self._likelihood = Likelihood(self._horizon())
+            self._likelihood = Likelihood(self._horizon)
         tail = self._likelihood.add(precedents[0].share_below(abs(chosen.stats[0]) * chosen.scale))
         # While settling, the run is the predictor in use's alone, and a rival cannot be judged yet.
         return tail if tail > 0.0 and not settling else 0.0
@@ -325,7 +333,7 @@ class SurpriseModel:
         counts = self._is_count and chosen.noise.counts_like
         if settling or not reading.ratios or not counts:
             expected = None
-        needed = self._trusted_after()
+        needed = self._trusted_after
         for predictor, guess in zip(self._predictors, guesses, strict=True):
             asked = predictor.count >= needed and (predictor.period is not None or chosen.period is None)
             if expected is not None and asked and guess.expected is not None:
@@ -351,17 +359,17 @@ class SurpriseModel:
                 del predictor.levels[: keep // 2]
                 del predictor.seasonals[: keep // 2]
             if predictor.period is not None:
-                predictor.noise.days.add(t, value, guess.seasonal, day_points=self.points_per(DAY))
+                predictor.noise.days.add(t, value, guess.seasonal, day_points=self._day_points)
         if guess.expected is None:
             return
         residual = value - guess.expected
-        alpha = 1.0 / clamp(self.points_per(2 * DAY), 10, 500)
+        alpha = self._alpha
         predictor.error = (
             abs(residual) if predictor.count == 0 else (1 - alpha) * predictor.error + alpha * abs(residual)
         )
         predictor.count += 1
         predictor.residuals.append(residual)
-        window = int(clamp(self.points_per(WEEK), 30, 2_000))
+        window = self._window
         if len(predictor.residuals) > 2 * window:
             del predictor.residuals[: len(predictor.residuals) - window]
         predictor.noise.add(residual=residual, expected=guess.expected, window=window)
@@ -370,7 +378,7 @@ class SurpriseModel:
             self._rescale(predictor, window)
         if guess.stats:
             if not predictor.precedents:
-                predictor.precedents = [Precedent(self._horizon()) for _ in SCALES]
+                predictor.precedents = [Precedent(self._horizon) for _ in SCALES]
             for precedent, stat in zip(predictor.precedents, guess.stats, strict=True):
                 precedent.add(abs(stat) * guess.scale)
 
@@ -383,7 +391,7 @@ class SurpriseModel:
             self._typical = self._typical if typical is None else typical
 
     def _choose(self) -> None:
-        needed = self._trusted_after()
+        needed = self._trusted_after
         current = self._predictors[self._chosen]
         for index, predictor in enumerate(self._predictors):
             if index == self._chosen or predictor.count < needed:
