@@ -22,12 +22,27 @@ def median(values: list[float]) -> float:
     return 0.5 * (ordered[mid - 1] + ordered[mid])
 
 
-# Up to this many values, sorting a list is several times faster than numpy's median (whose fixed cost per call
-# dominates small arrays: a daily series rescales on 30 residuals, ~9 times per point, ~40% of a digest's
-# detection); beyond it numpy wins (a week of five-minute residuals is 2,000 values, read every 40 points by each
-# predictor). Both give the same number: the middle value, or the two middle values' mean, and numpy's elementwise
-# differences and absolute values are the lists' own, summed in the same order for the mean.
+# Up to this many values, sorting a list is several times faster than numpy (whose fixed cost per call dominates
+# small arrays: a daily series rescales on 30 residuals, ~9 times per point, ~40% of a digest's detection); beyond it
+# numpy wins (a week of five-minute residuals is 2,000 values, read every 40 points by each predictor). Both give the
+# same number: the middle value, or the two middle values' mean, and numpy's elementwise differences and absolute
+# values are the lists' own, summed in the same order for the mean.
 SMALL_MEDIAN = 256
+
+
+def _array_median(array: np.ndarray) -> float:
+    """`median` of a non-empty array without NaN, by a partition around the middle (np.median's own way, without
+    its fixed cost: a quarter of the time on 2,000 values); its (a + b) / 2 is this 0.5 x (a + b) exactly."""
+    mid = array.size // 2
+    if array.size % 2:
+        return float(np.partition(array, mid)[mid])
+    parted = np.partition(array, (mid - 1, mid))
+    return 0.5 * (float(parted[mid - 1]) + float(parted[mid]))
+
+
+def _array(values: list[float]) -> np.ndarray:
+    """A list of floats as an array (np.fromiter with its length: a third faster than np.array on a list)."""
+    return np.fromiter(values, dtype=np.float64, count=len(values))
 
 
 def robust_spread(values: list[float]) -> float:
@@ -39,9 +54,9 @@ def robust_spread(values: list[float]) -> float:
         deviations = [abs(value - centre) for value in values]
         mad = 1.4826 * median(deviations)
     else:
-        array = np.array(values)
-        deviations = np.abs(array - float(np.median(array)))
-        mad = 1.4826 * float(np.median(deviations))
+        array = _array(values)
+        deviations = np.abs(array - _array_median(array))
+        mad = 1.4826 * _array_median(deviations)
     return mad if mad > 0 else 1.2533 * float(np.mean(deviations))
 
 
@@ -50,9 +65,9 @@ def median_size(values: list[float]) -> float | None:
     if len(values) <= SMALL_MEDIAN:
         sizes = [abs(value) for value in values if not math.isnan(value)]
         return median(sizes) if sizes else None
-    array = np.abs(np.array(values))
+    array = np.abs(_array(values))
     array = array[~np.isnan(array)]
-    return float(np.median(array)) if array.size else None
+    return _array_median(array) if array.size else None
 
 
 def smallest_at_most(

@@ -64,8 +64,9 @@ def past_ratios(
 
     Lists rather than generators: this runs for each predictor at every point."""
     sizes = [abs(stat) for stat in stats]
-    tops = [each.top() for each in precedents]
-    return [
-        tuple([size / max(low, margin * top[r] / scale) for size, low, top in zip(sizes, floors, tops, strict=True)])
-        for r in range(MAX_RANK)
+    # Per statistic, its bound at each rank (the precedents' sizes are read once, in rank order, in one slice).
+    bounds = [
+        [low if low > (bound := margin * top / scale) else bound for top in each.top()]
+        for low, each in zip(floors, precedents, strict=True)
     ]
+    return [tuple([size / bound[r] for size, bound in zip(sizes, bounds, strict=True)]) for r in range(MAX_RANK)]
