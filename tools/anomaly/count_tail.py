@@ -28,7 +28,7 @@ import math
 from collections import deque
 
 from tools.anomaly.likelihood import upper_tail_digits
-from tools.anomaly.precedent import MAX_RANK, Precedent
+from tools.anomaly.precedent import MAX_RANK, Largest
 
 # A tenth of the expected value is "near zero" (a tag that stopped firing keeps a trickle of hits). Set by design.
 NEAR_ZERO_SHARE = 0.1
@@ -101,7 +101,7 @@ class Collapses:
     __slots__ = ("_actual", "_collapsed", "_expected", "_history", "_points", "_precedent")
 
     def __init__(self, horizon: int) -> None:
-        self._precedent = Precedent(horizon)
+        self._precedent = Largest(horizon)
         self._expected = 0.0
         self._actual = 0.0
         self._points = 0  # of the run, those that added to it

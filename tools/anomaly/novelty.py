@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from tools.anomaly.medians import smallest_at_most
-from tools.anomaly.precedent import Precedent
+from tools.anomaly.precedent import MAX_RANK, Largest
 
 # Points per window: the short shift scale's length (`tools.anomaly.surprise.SCALES`), so the reading sees the same
 # span as the shortest run the model already reads, as a pattern instead of a median.
@@ -165,8 +165,10 @@ class PatternNovelty:
         self._record = record_seconds
         self._day = day_seconds
         self._windows: Novelty | None = None
-        self._precedent: Precedent | None = None
+        self._precedent: Largest | None = None
         self._floor = novelty_floor()
+        if not 1 <= ranks <= MAX_RANK:
+            raise ValueError(f"ranks must be 1..{MAX_RANK}")
         self._margin = margin
         self._ranks = ranks
 
@@ -179,7 +181,7 @@ class PatternNovelty:
         day = int(min(max(self._day / step, PATTERN_POINTS), 300))
         if self._windows is None or self._precedent is None:
             self._windows = Novelty(horizon, min_windows=day)
-            self._precedent = Precedent(horizon)
+            self._precedent = Largest(horizon)
         else:
             self._windows.resize(horizon, min_windows=day)
             self._precedent.resize(horizon)
@@ -194,9 +196,7 @@ class PatternNovelty:
             return ()
         ratios: tuple[float, ...] = ()
         if scale is not None and scale > 0:
-            ratios = tuple(
-                distance / max(self._floor * scale, self._margin * self._precedent.largest(rank))
-                for rank in range(1, self._ranks + 1)
-            )
+            floor = self._floor * scale
+            ratios = tuple(distance / max(floor, self._margin * top) for top in self._precedent.top()[: self._ranks])
         self._precedent.add(distance)
         return ratios

@@ -4,7 +4,7 @@ does the work; these only hold its state)."""
 from __future__ import annotations
 
 from tools.anomaly.dispersion import CountNoise
-from tools.anomaly.precedent import Precedent
+from tools.anomaly.precedent import Precedent, Record
 
 
 class Predictor:
@@ -21,7 +21,8 @@ class Predictor:
         self.error = 0.0
         self.count = 0
         self.scale = 0.0
-        self.precedents: list[Precedent] = []
+        self.precedents: list[Record] = []  # per scale (`surprise.SCALES`)
+        self.ranked: Precedent | None = None  # the point's, `precedents[0]`
 
 
 class Guess:

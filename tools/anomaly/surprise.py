@@ -38,7 +38,7 @@ from tools.anomaly.dispersion import day_floors
 from tools.anomaly.likelihood import Likelihood
 from tools.anomaly.medians import clamp, median, median_size, robust_spread
 from tools.anomaly.novelty import PatternNovelty
-from tools.anomaly.precedent import MAX_RANK, Precedent, past_ratios
+from tools.anomaly.precedent import MAX_RANK, Largest, Precedent, past_ratios
 from tools.anomaly.predictor import Guess, Predictor
 from tools.anomaly.reading import Reading as Reading
 from tools.anomaly.seasonal import seasonal_value, zero_rate
@@ -107,12 +107,10 @@ class SurpriseModel:
         return seconds / self.step if self.step > 0 else 1.0
 
     def _size(self) -> None:
-        """What is sized in points from the sampling interval, read once per estimate of it (they are asked at
-        every point, several times).
-
-        `_trusted_after`: residuals a predictor needs before it is trusted (chosen, or asked beside the one in use),
-        a day's; `_horizon`: `RECORD_WINDOW`; `_window`: a week of residuals for the spread; `_alpha`: the error's
-        smoothing, over two days; `_keep`: the history kept, five weeks."""
+        """What is sized in points from the sampling interval, once per estimate of it (not at every point):
+        `_trusted_after`, residuals a predictor needs before it is trusted (chosen, or asked beside the one in use),
+        a day's; `_horizon`, `RECORD_WINDOW`; `_window`, a week of residuals for the spread; `_alpha`, the error's
+        smoothing, over two days; `_keep`, the history kept, five weeks."""
         self._trusted_after = clamp(self.points_per(DAY), 10, 300)
         self._level_points = int(clamp(self.points_per(LEVEL_SPAN), LEVEL_MIN_POINTS, LEVEL_MAX_POINTS))
         self._horizon = int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000))
@@ -309,12 +307,12 @@ class SurpriseModel:
 
     def _tail(self, chosen: Guess, *, settling: bool) -> float:
         """The likelihood of the recent run of deviations (rank of each among the past ones; 0 while settling)."""
-        precedents = self._predictors[self._chosen].precedents
-        if not chosen.stats or not precedents:
+        ranked = self._predictors[self._chosen].ranked
+        if not chosen.stats or ranked is None:
             return 0.0
         if self._likelihood is None:
             self._likelihood = Likelihood(self._horizon)
-        tail = self._likelihood.add(precedents[0].share_below(abs(chosen.stats[0]) * chosen.scale))
+        tail = self._likelihood.add(ranked.share_below(abs(chosen.stats[0]) * chosen.scale))
         # While settling, the run is the predictor in use's alone, and a rival cannot be judged yet.
         return tail if tail > 0.0 and not settling else 0.0
 
@@ -377,8 +375,10 @@ class SurpriseModel:
         if predictor.count < 100 or predictor.count % max(10, window // 50) == 0:
             self._rescale(predictor, window)
         if guess.stats:
-            if not predictor.precedents:
-                predictor.precedents = [Precedent(self._horizon) for _ in SCALES]
+            if predictor.ranked is None:
+                # The point's sizes are ranked among all (the likelihood's input); the shifts' need only the largest.
+                predictor.ranked = Precedent(self._horizon)
+                predictor.precedents = [predictor.ranked, *(Largest(self._horizon) for _ in SCALES[1:])]
             for precedent, stat in zip(predictor.precedents, guess.stats, strict=True):
                 precedent.add(abs(stat) * guess.scale)
 
