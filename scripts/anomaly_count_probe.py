@@ -7,6 +7,8 @@ events an hour. One incident is planted at 70 % of the file (a 6-hour outage to 
 x0.5 or x1.5); the detector runs at medium with 15 % of the file as warm-up. Per rate and kind it prints how many
 series alerted within the incident plus 12 hours, the mean delay of the first such alert, and the alerts elsewhere.
 Nothing here is tuned on: it is a check of what the NAB files do not hold (sparse counts, outages of counts).
+`--per N` reports every count as a rate, divided by N (a count per minute over an hour is N = 60): the detector
+reads a rate of counts as the counts (`tools/anomaly/units.py`), so the table should not change.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ def profile(moment: datetime) -> float:
     return (0.25 + 1.5 * math.exp(-((hour - 14) ** 2) / 18)) * WEEKDAY[moment.weekday()]
 
 
-def series(*, rate: float, step: int, kind: str, seed: int, phi: float) -> tuple[list[datetime], list[float], int, int]:
+def series(
+    *, rate: float, step: int, kind: str, seed: int, phi: float, per: float = 1.0
+) -> tuple[list[datetime], list[float], int, int]:
     """Timestamps, counts, the incident's first index and its length in points."""
     rng = np.random.default_rng(seed)
     start_day = datetime(2026, 1, 5)
@@ -43,13 +47,13 @@ def series(*, rate: float, step: int, kind: str, seed: int, phi: float) -> tuple
         mean = rate * profile(moment) * days[(moment - start_day).days] * step / 60
         if start <= i < start + length:
             mean *= FACTOR[kind]
-        values.append(float(rng.poisson(mean)))
+        values.append(float(rng.poisson(mean)) / per)
     return times, values, start, length
 
 
-def probe(*, rate: float, step: int, kind: str, seed: int, phi: float) -> tuple[float | None, int]:
+def probe(*, rate: float, step: int, kind: str, seed: int, phi: float, per: float = 1.0) -> tuple[float | None, int]:
     """Hours from the incident's start to its first alert (None: missed), and alerts elsewhere after warm-up."""
-    times, values, start, length = series(rate=rate, step=step, kind=kind, seed=seed, phi=phi)
+    times, values, start, length = series(rate=rate, step=step, kind=kind, seed=seed, phi=phi, per=per)
     warmup = int(len(times) * 0.15)
     detector = AnomalyDetector("medium", warmup_points=warmup)
     window_end = start + length + 12 * 60 // step
@@ -72,12 +76,16 @@ def main() -> None:
     parser.add_argument("--kinds", default="outage,spike,drop50,rise50", help=", ".join(FACTOR))
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--phi", type=float, default=0.05, help="variance of the day's factor")
+    parser.add_argument("--per", type=float, default=1.0, help="report the counts as a rate: each divided by this")
     args = parser.parse_args()
     for step in (int(each) for each in args.steps.split(",")):
         for rate in (float(each) for each in args.rates.split(",")):
             row = []
             for kind in args.kinds.split(","):
-                runs = [probe(rate=rate, step=step, kind=kind, seed=seed, phi=args.phi) for seed in range(args.seeds)]
+                runs = [
+                    probe(rate=rate, step=step, kind=kind, seed=seed, phi=args.phi, per=args.per)
+                    for seed in range(args.seeds)
+                ]
                 delays = [delay for delay, _ in runs if delay is not None]
                 mean = f" {sum(delays) / len(delays):.1f} h" if delays else ""
                 row.append(f"{kind} {len(delays)}/{args.seeds}{mean}, {sum(e for _, e in runs)} elsewhere")

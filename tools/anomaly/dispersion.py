@@ -109,15 +109,16 @@ class DayFactor:
         self.factors: deque[tuple[int, float, float]] = deque()  # (day, total / profile, profile)
         self.phi = 0.0
 
-    def add(self, t: float, value: float, seasonal: float, *, day_points: float) -> None:
-        """One point and its seasonal profile; a day's total is read when the next day's first point comes."""
+    def add(self, t: float, value: float, seasonal: float, *, day_points: float, unit: float = 1.0) -> None:
+        """One point and its seasonal profile, in events of size `unit` (`units.CountUnit`: the Poisson part of a
+        day's variation is counted in events); a day's total is read when the next day's first point comes."""
         day = math.floor(t / DAY)
         if day != self._day:
             if self._day is not None and self._points >= 0.5 * day_points and self._profile > 0:
                 self._close(self._day)
             self._day, self._total, self._profile, self._points = day, 0.0, 0.0, 0
-        self._total += value
-        self._profile += seasonal
+        self._total += value / unit
+        self._profile += seasonal / unit
         self._points += 1
 
     def _close(self, day: int) -> None:
@@ -137,8 +138,10 @@ class CountNoise:
         self.counts_like = True
         self.days = DayFactor()
 
-    def add(self, *, residual: float, expected: float, window: int) -> None:
-        """One residual against its expected value (none expected under one, where the Poisson floor is 1)."""
+    def add(self, *, residual: float, expected: float, window: int, unit: float = 1.0) -> None:
+        """One residual against its expected value (none expected under one, where the Poisson floor is 1), both
+        read in events of size `unit` (`units.CountUnit`)."""
+        residual, expected = residual / unit, expected / unit
         if expected < 1.0:
             # Below one the Poisson floor is 1 whatever the series does, and a median predicts a sparse count (mean
             # 0.2) as 0: residual^2 / max(e, 1) then sums to about a fifth of chi-square's n, the gate called
@@ -154,16 +157,24 @@ class CountNoise:
 
 
 def day_floors(
-    floors: tuple[float, ...], *, phi: float, expected: float, scale: float, shifts: list[float], rise: bool
+    floors: tuple[float, ...],
+    *,
+    phi: float,
+    expected: float,
+    scale: float,
+    shifts: list[float],
+    rise: bool,
+    unit: float = 1.0,
 ) -> tuple[float, ...]:
     """`floors` (in spreads of `scale`) for a count whose days vary by phi: the point's read in
     max(scale, `skewed_width`), e the expected value (at least 1), in the deviation's direction (`rise`); each
     shift's in sqrt(scale^2 + phi dm^2), dm the change of the seasonal profile between the shift's two stretches
     (`shifts`, one per shift scale): a day's factor f moves a value by (f - 1) e and a shift of the additive level
-    by (f - 1) dm. Never below `floors`."""
-    e = max(expected, 1.0)
+    by (f - 1) dm. Never below `floors`. Read in events of size `unit` (`units.CountUnit`): the floors are in
+    spreads either way."""
+    e, scale = max(expected / unit, 1.0), scale / unit
     point = skewed_width(expected=e, phi=phi, z=floors[0], rise=rise)
-    widths = [max(scale, point), *(math.sqrt(scale * scale + phi * dm * dm) for dm in shifts)]
+    widths = [max(scale, point), *(math.sqrt(scale * scale + phi * dm * dm) for dm in (s / unit for s in shifts))]
     return tuple(low * width / scale for low, width in zip(floors, widths, strict=True))
 
 

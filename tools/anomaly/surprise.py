@@ -11,7 +11,7 @@ How it works, and why:
   seasonal profile (the median of the values at the same time of day / of the week on the previous days / weeks).
   The one with the smallest recent error is used, which is how seasonality is inferred rather than assumed.
 - Residuals are scaled by a robust spread (MAD of past residuals) with noise floors (a share of the level, and the
-  Poisson spread for small counts) so that flat or tiny series do not alert on noise.
+  Poisson spread for small counts, whole or as a rate: `units.py`) so that flat or tiny series do not alert on noise.
 - Deviations are read at three time scales: the point itself (spikes, dips), and the shift between the median level
   of the last k points and of the k points before them (level shifts, drifts). Each is compared with the largest
   deviation of that scale the series produced in the past four weeks: a reading is large only when the deviation
@@ -42,6 +42,7 @@ from tools.anomaly.precedent import MAX_RANK, Largest, Precedent, past_ratios
 from tools.anomaly.predictor import Guess, Predictor
 from tools.anomaly.reading import Reading as Reading
 from tools.anomaly.seasonal import seasonal_value, zero_rate
+from tools.anomaly.units import CountUnit
 
 DAY = 86_400.0
 WEEK = 7 * DAY
@@ -95,7 +96,7 @@ class SurpriseModel:
         self._chosen = 0
         self._typical = 0.0
         self._typical_read = False
-        self._is_count = True
+        self._units = CountUnit()  # whether the values are counts, and of what size one event is
         self._likelihood: Likelihood | None = None
         self._novelty = PatternNovelty(
             record_seconds=RECORD_WINDOW, day_seconds=DAY, margin=RECORD_MARGIN, ranks=MAX_RANK
@@ -107,10 +108,8 @@ class SurpriseModel:
         return seconds / self.step if self.step > 0 else 1.0
 
     def _size(self) -> None:
-        """What is sized in points from the sampling interval, once per estimate of it (not at every point):
-        `_trusted_after`, residuals a predictor needs before it is trusted (chosen, or asked beside the one in use),
-        a day's; `_horizon`, `RECORD_WINDOW`; `_window`, a week of residuals for the spread; `_alpha`, the error's
-        smoothing, over two days; `_keep`, the history kept, five weeks."""
+        """What is sized in points from the sampling interval, once per estimate of it: residuals a predictor needs
+        before it is trusted (a day's), `RECORD_WINDOW`, a week for the spread, two days for the error, five kept."""
         self._trusted_after = clamp(self.points_per(DAY), 10, 300)
         self._level_points = int(clamp(self.points_per(LEVEL_SPAN), LEVEL_MIN_POINTS, LEVEL_MAX_POINTS))
         self._horizon = int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000))
@@ -127,7 +126,6 @@ class SurpriseModel:
 
         Until then the model cannot tell a seasonal series from a shifting one (a daily cycle looks like a level
         shift to the level alone), so a deviation counts only as far as every predictor with a guess sees it.
-        (Before, nothing was scored at all for that day: an incident in it went unseen.)
         """
         needed = self._trusted_after
         others = [p for i, p in enumerate(self._predictors) if i != self._chosen]
@@ -143,8 +141,7 @@ class SurpriseModel:
 
     def update(self, t: float, value: float) -> Reading:
         self._track_step(t)
-        if value < 0 or value != round(value):
-            self._is_count = False
+        self._units.add(value)
         guesses = [self._guess(predictor, t, value) for predictor in self._predictors]
         settling = self.settling()
         tail = self._tail(guesses[self._chosen], settling=settling)
@@ -183,10 +180,9 @@ class SurpriseModel:
     def _append(self, t: float, value: float) -> None:
         self._t.append(t)
         self._x.append(value)
-        keep = self._keep
-        if len(self._t) > keep + 2_000:
-            del self._t[: len(self._t) - keep]
-            del self._x[: len(self._x) - keep]
+        if len(self._t) > self._keep + 2_000:
+            del self._t[: len(self._t) - self._keep]
+            del self._x[: len(self._x) - self._keep]
 
     # -- prediction ---------------------------------------------------------------------------------------------
 
@@ -207,9 +203,10 @@ class SurpriseModel:
         if predictor.count < MIN_RESIDUALS:
             return guess
         floor = max(1e-9, REL_NOISE_FLOOR * self._typical)
-        counts = self._is_count and predictor.noise.counts_like  # the gate: `tools.anomaly.dispersion`
-        if counts:
-            floor = max(floor, math.sqrt(max(expected, 1.0)))
+        unit = self._units.unit
+        counts = unit is not None and predictor.noise.counts_like  # the gate: `tools.anomaly.dispersion`
+        if unit is not None and counts:  # Poisson's floor, in events
+            floor = max(floor, unit * math.sqrt(max(expected / unit, 1.0)))
         scale = max(predictor.scale, floor)
         guess.scale = scale
         for k in SCALES:
@@ -243,8 +240,8 @@ class SurpriseModel:
             else 0.0
             for k in SCALES[1:]
         ]
-        rise = guess.stats[0] >= 0
-        return day_floors(MIN_DEVIATION, phi=phi, expected=guess.expected, scale=guess.scale, shifts=shifts, rise=rise)
+        expected, scale, rise, unit = guess.expected, guess.scale, guess.stats[0] >= 0, self._units.size
+        return day_floors(MIN_DEVIATION, phi=phi, expected=expected, scale=scale, shifts=shifts, rise=rise, unit=unit)
 
     def _combine(self, guesses: list[Guess], *, settling: bool, tail: float, novelty: tuple[float, ...]) -> Reading:
         """The chosen predictor's ratios, and per scale the most alarmed other trusted predictor's.
@@ -306,14 +303,14 @@ class SurpriseModel:
         )
 
     def _tail(self, chosen: Guess, *, settling: bool) -> float:
-        """The likelihood of the recent run of deviations (rank of each among the past ones; 0 while settling)."""
+        """The likelihood of the recent run of deviations (rank of each among the past ones); 0 while settling: the
+        run is then the predictor in use's alone, and a rival cannot be judged yet."""
         ranked = self._predictors[self._chosen].ranked
         if not chosen.stats or ranked is None:
             return 0.0
         if self._likelihood is None:
             self._likelihood = Likelihood(self._horizon)
         tail = self._likelihood.add(ranked.share_below(abs(chosen.stats[0]) * chosen.scale))
-        # While settling, the run is the predictor in use's alone, and a rival cannot be judged yet.
         return tail if tail > 0.0 and not settling else 0.0
 
     def _pattern(self, chosen: Guess, value: float, *, settling: bool) -> tuple[float, ...]:
@@ -328,7 +325,7 @@ class SurpriseModel:
         series' own collapses (`count_tail.Collapses`). Once a seasonal predictor is in use, the level alone is not
         asked (it expects the night's level at the morning's ramp)."""
         chosen, expected = self._predictors[self._chosen], guesses[self._chosen].expected
-        counts = self._is_count and chosen.noise.counts_like
+        counts = self._units.unit is not None and chosen.noise.counts_like
         if settling or not reading.ratios or not counts:
             expected = None
         needed = self._trusted_after
@@ -336,17 +333,19 @@ class SurpriseModel:
             asked = predictor.count >= needed and (predictor.period is not None or chosen.period is None)
             if expected is not None and asked and guess.expected is not None:
                 expected = min(expected, guess.expected)
-        sparse = expected is not None and expected < 1.0 and value == 0
+        unit = self._units.size  # read in events
+        events = None if expected is None else expected / unit
+        sparse = events is not None and events < 1.0 and value == 0
         if sparse:  # its medians say 0 or 1: a run's expected total needs its rate (`seasonal.zero_rate`)
             seasons = [(p.period, p.lookbacks) for p in self._predictors if p.period is not None]
-            expected = zero_rate(self._t, self._x, t=t, seasons=seasons)
-        phi, typical, spread = chosen.noise.days.phi, self._typical, chosen.scale
+            events = zero_rate(self._t, self._x, t=t, seasons=seasons)
+        phi, typical, spread = chosen.noise.days.phi, self._typical / unit, chosen.scale / unit
         ratios = self._collapses.add(
-            value=value, expected=expected, phi=phi, typical=typical, spread=spread, margin=RECORD_MARGIN
+            value=value / unit, expected=events, phi=phi, typical=typical, spread=spread, margin=RECORD_MARGIN
         )
-        if not ratios:
+        if not ratios or events is None:
             return reading
-        return replace(reading, collapse=ratios, expected=expected if sparse else reading.expected)
+        return replace(reading, collapse=ratios, expected=events * unit if sparse else reading.expected)
 
     def _learn(self, predictor: Predictor, t: float, value: float, guess: Guess) -> None:
         if guess.seasonal is not None:
@@ -357,7 +356,7 @@ class SurpriseModel:
                 del predictor.levels[: keep // 2]
                 del predictor.seasonals[: keep // 2]
             if predictor.period is not None:
-                predictor.noise.days.add(t, value, guess.seasonal, day_points=self._day_points)
+                predictor.noise.days.add(t, value, guess.seasonal, day_points=self._day_points, unit=self._units.size)
         if guess.expected is None:
             return
         residual = value - guess.expected
@@ -370,7 +369,7 @@ class SurpriseModel:
         window = self._window
         if len(predictor.residuals) > 2 * window:
             del predictor.residuals[: len(predictor.residuals) - window]
-        predictor.noise.add(residual=residual, expected=guess.expected, window=window)
+        predictor.noise.add(residual=residual, expected=guess.expected, window=window, unit=self._units.size)
         # The spread of a week of residuals moves slowly: refreshing it about 50 times a window is plenty.
         if predictor.count < 100 or predictor.count % max(10, window // 50) == 0:
             self._rescale(predictor, window)
