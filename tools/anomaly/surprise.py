@@ -108,8 +108,9 @@ class SurpriseModel:
         return seconds / self.step if self.step > 0 else 1.0
 
     def _size(self) -> None:
-        """What is sized in points from the sampling interval, once per estimate of it: residuals a predictor needs
-        before it is trusted (a day's), `RECORD_WINDOW`, a week for the spread, two days for the error, five kept."""
+        """What is sized in points from the sampling interval, once per estimate of it: the residuals a predictor
+        needs before it is trusted (a day's), `RECORD_WINDOW`, a week (the spread), two days (the error), five weeks
+        (the history kept)."""
         self._trusted_after = clamp(self.points_per(DAY), 10, 300)
         self._level_points = int(clamp(self.points_per(LEVEL_SPAN), LEVEL_MIN_POINTS, LEVEL_MAX_POINTS))
         self._horizon = int(clamp(self.points_per(RECORD_WINDOW), 50, 20_000))
