@@ -8,8 +8,10 @@ and the same shop alerts on noise and misses its outage depending only on how it
 grid is found as they come (the greatest common divisor of the values, to rounding), and a grid of 1/n, n whole,
 makes the values counts of 1/n: the count machinery reads value x n.
 
-Decimal grids (1/10, 1/100, ...) are left out on purpose: a percentage or a CPU load written with two or three
-decimals has that grid too, and is no count. Whole numbers keep the unit 1 whatever their common divisor, as before.
+Decimal grids are left out on purpose: a percentage or a CPU load written with two or three decimals has a grid of
+1/100 or 1/1000, or of 1/50 or 1/500 when its last digits happen to be even, and is no count. So n must have a prime
+factor other than 2 and 5, as a time's does (60, 300, 3,600, 1,440, 86,400: a count per minute, per second, per
+day...). Whole numbers keep the unit 1 whatever their common divisor, as before.
 """
 
 from __future__ import annotations
@@ -34,13 +36,15 @@ def common_grid(a: float, b: float) -> float:
 
 
 def _divisor(grid: float) -> int | None:
-    """n when `grid` is 1/n for a whole n in 2..`MAX_DIVISOR` that is not a power of ten, else None."""
+    """n when `grid` is 1/n for a whole n in 2..`MAX_DIVISOR` that does not divide a power of ten, else None."""
     n = round(1.0 / grid)
     if not 2 <= n <= MAX_DIVISOR or abs(1.0 / grid - n) > GRID_TOLERANCE * n * 1e3:
         return None
-    if 10 ** round(math.log10(n)) == n:
-        return None
-    return n
+    rest = n
+    for prime in (2, 5):
+        while rest % prime == 0:
+            rest //= prime
+    return None if rest == 1 else n
 
 
 class CountUnit:

@@ -38,15 +38,18 @@ def test_a_rate_of_counts_is_counts_of_one_over_its_divisor(per: int) -> None:
 
 def test_the_first_rates_may_share_a_coarser_grid_until_the_values_say_otherwise() -> None:
     units = CountUnit()
-    units.add(3 / 60)  # 1/20 so far
-    assert units.unit == pytest.approx(1 / 20)
-    units.add(5 / 60)
+    units.add(2 / 60)  # 1/30 so far
+    assert units.unit == pytest.approx(1 / 30)
+    units.add(3 / 60)
     assert units.unit == pytest.approx(1 / 60)
 
 
 def test_decimals_measured_values_and_negative_values_are_not_counts() -> None:
-    # A percentage written with two decimals has a grid of 1/100, as a count per hundred would: it is no count.
+    # A percentage written with two decimals has a grid of 1/100, as a count per hundred would: it is no count; nor
+    # is a load written with three decimals whose last digits happen to be even (a grid of 1/500).
     assert _unit([3.06, 6.44, 5.17, 3.83, 4.5]) is None
+    assert _unit([0.066, 0.134, 2.0, 1.25]) is None
+    assert _unit([0.02, 0.08, 0.02]) is None  # a square wave of 20 and 80, x 0.001
     rng = random.Random(1)
     measured = [rng.uniform(0.05, 0.15) for _ in range(50)]
     assert _unit([*measured, 3.0, 4.0]) is None  # never again, whatever whole numbers come later
