@@ -3,10 +3,10 @@
 A count's noise has a floor (Poisson's), and a count that stops has a lower tail of its own (`count_tail.py`); both
 are read in events, not in the series' units. Purchases or requests are often reported as a rate: a count per
 minute over an hour is a multiple of 1/60, a count per second over five minutes one of 1/300. Read as plain
-numbers, those lose the count's floor (a rate of 0.05 an event varies as much as 3 events do) and its lower tail,
-and the same shop alerts on noise and misses its outage depending only on how it reports them. So the values' common
-grid is found as they come (the greatest common divisor of the values, to rounding), and a grid of 1/n, n whole,
-makes the values counts of 1/n: the count machinery reads value x n.
+numbers, those lose the count's floor (0.05 a minute is three events in the hour, and varies as three events do) and
+its lower tail, and the same shop alerts on noise and misses its outage depending only on how it reports them. So
+the values' common grid is found as they come (the greatest common divisor of the values, to rounding), and a grid
+of 1/n, n whole, makes the values counts of 1/n: the count machinery reads value x n.
 
 Decimal grids are left out on purpose: a percentage or a CPU load written with two or three decimals has a grid of
 1/100 or 1/1000, or of 1/50 or 1/500 when its last digits happen to be even, and is no count. So n must have a prime
