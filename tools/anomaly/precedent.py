@@ -22,13 +22,11 @@ KEPT = 256
 
 
 class Record(Protocol):
-    """What a statistic's past sizes are asked: add one, the largest few, a new window length."""
+    """What the model asks of a statistic's past sizes: add one, the largest few, a new window length."""
 
     def add(self, size: float) -> None: ...
 
     def top(self) -> list[float]: ...
-
-    def largest(self, rank: int) -> float: ...
 
     def resize(self, horizon: int) -> None: ...
 
@@ -98,7 +96,7 @@ class Largest:
     def top(self) -> list[float]:
         """`largest(r)` for r = 1..`MAX_RANK`, in one call."""
         known = len(self._kept) + self._at_floor
-        if len(self._kept) < MAX_RANK and known < MAX_RANK and known < len(self._order):
+        if known < min(MAX_RANK, len(self._order)):  # some of the largest are under the floor
             self._rebuild()
         kept = self._kept
         if len(kept) >= MAX_RANK:
@@ -139,12 +137,9 @@ class Largest:
         del kept[:above]
 
     def _rebuild(self) -> None:
-        ordered = sorted(self._order)
-        if len(ordered) <= KEPT:
-            self._kept, self._floor, self._at_floor = ordered, -math.inf, 0
-            return
-        self._kept, self._floor = ordered, -math.inf
-        self._raise_floor()
+        self._kept, self._floor, self._at_floor = sorted(self._order), -math.inf, 0
+        if len(self._kept) > KEPT:
+            self._raise_floor()
 
     def _ranked(self, rank: int) -> float:
         ordered = sorted(self._order)

@@ -38,6 +38,7 @@ def common_grid(a: float, b: float) -> float:
 def _divisor(grid: float) -> int | None:
     """n when `grid` is 1/n for a whole n in 2..`MAX_DIVISOR` that does not divide a power of ten, else None."""
     n = round(1.0 / grid)
+    # 1/grid carries the rounding of every step of Euclid's that found the grid: allowed a thousand times more.
     if not 2 <= n <= MAX_DIVISOR or abs(1.0 / grid - n) > GRID_TOLERANCE * n * 1e3:
         return None
     rest = n
