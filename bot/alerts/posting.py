@@ -220,9 +220,10 @@ class AlertService:
                 continue
             end = match.incident.end
             hourly = match.series.spec.granularity == "hourly"
-            if match.incident.superseded:
-                # It ended because the values fell to near zero (a new incident): "back to normal" would be false.
-                text = messages.superseded(at=end, hourly=hourly)
+            if match.incident.superseded_by is not None:
+                # It ended because a new incident opened (the values fell to near zero, or turned sharply the other
+                # way): "back to normal" would be false.
+                text = messages.superseded(at=end, hourly=hourly, by=match.incident.superseded_by)
             else:
                 text = messages.recovered(since=end, affected=end - match.incident.start, hourly=hourly)
             follow_up = SlackPost(text=text)

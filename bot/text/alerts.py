@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.text.escape import escape, in_code, in_emphasis, inert
 from bot.text.sample import SAMPLE_NOTE
+from tools.anomaly.models import IncidentKind
 
 Block = dict[str, Any]
 
@@ -163,13 +164,17 @@ def recovered(*, since: datetime, affected: timedelta, hourly: bool) -> str:
     return f":white_check_mark: Back to normal since {_when(since, hourly=hourly)}, {duration} affected."
 
 
-def superseded(*, at: datetime, hourly: bool) -> str:
-    """The follow-up of an incident that did not recover: the values fell to almost zero while it was open, which
-    the detector reads as an incident of its own (it may be alerted, or muted, on its own terms)."""
-    return (
-        f":arrow_down: This ended {_when(at, hourly=hourly)}, when the values fell to almost zero: "
-        "not a return to normal, but a new incident."
-    )
+def superseded(*, at: datetime, hourly: bool, by: IncidentKind) -> str:
+    """The follow-up of an incident that did not recover: while it was open the values fell to almost zero, or
+    turned sharply the other way, which the detector reads as an incident of its own (it may be alerted, or muted,
+    on its own terms)."""
+    if by == "spike":
+        icon, what = ":arrow_up:", "rose well above what was expected"
+    elif by == "near_zero":
+        icon, what = ":arrow_down:", "fell to almost zero"
+    else:
+        icon, what = ":arrow_down:", "fell well below what was expected"
+    return f"{icon} This ended {_when(at, hourly=hourly)}, when the values {what}: not a return to normal, but a new incident."
 
 
 def _count(number: int, unit: str) -> str:

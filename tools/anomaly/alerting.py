@@ -175,13 +175,21 @@ class IncidentTracker:
         gap = clamp(MIN_ALERT_GAP * per_second, 1, 1_000)
         if self.in_incident:
             # The model's level is additive: after a strong day's spike every value of the night is below the
-            # level it carries, the ratio never gets quiet, and the spike stays open into the next day. A count that
-            # collapses then is not more of the rise but news of its own (an outage): the spike ends here and a
-            # near-zero incident opens, with its alert. (A collapse is near zero beside the series' typical size
-            # too, `count_tail.Collapses`: a strong day that stops at midnight, a tenth of what the spike carried
-            # up, is no collapse.)
-            if self.kind == "spike" and collapsed and scored and self.readings - self._alerted_at >= gap:
-                self._open(value, reading, deviation, collapsed=True)
+            # level it carries, the ratio never gets quiet, and the spike stays open into the next day (a drop
+            # open since such a night, into the next morning). What happens then is not more of the same incident
+            # but news of its own, which an incident that cannot end would swallow: a count that collapses (an
+            # outage), or a deviation the other way that would open an incident by itself (the morning's spike).
+            # The open incident ends here, superseded, and the new one opens, with its alert. (A collapse is near
+            # zero beside the series' typical size too, `count_tail.Collapses`: a strong day that stops at
+            # midnight, a tenth of what the spike carried up, is no collapse.)
+            news = collapsed or self._turned(value, reading, ratio, deviation)
+            if news and scored and self.readings - self._alerted_at >= gap and self.kind != "near_zero":
+                # What the detector expects is raised (or lowered) by the incident that ends here: the new one is
+                # told against the nearer of that and what the same time usually holds, never overstated.
+                usual = self._usual(reading)
+                expected = reading.expected if reading.expected is not None else usual
+                nearer = min(expected, usual, key=lambda each: abs(value - each))
+                self._open(value, reading, deviation, collapsed=collapsed, expected=nearer)
                 return True, "alert"
             # A collapse ends when the values come back: past half what the same time usually holds (the seasonal
             # profiles; without one, what was expected when it opened: a collapse that opened at night must not end
@@ -212,10 +220,33 @@ class IncidentTracker:
         self._open(value, reading, deviation, collapsed=collapsed)
         return True, "alert"
 
-    def _open(self, value: float, reading: Reading, deviation: float, *, collapsed: bool) -> None:
+    def _turned(self, value: float, reading: Reading, ratio: float, deviation: float) -> bool:
+        """Whether the open spike or drop is met by a deviation the other way that would open an incident of its
+        own: at the level, shown by the value itself (as `_advance` asks of any new incident), and past what the
+        same time usually holds (the seasonal profiles; without one, what was expected when the incident opened).
+        The last is what tells a turn from a return: when a campaign ends, the values fall back to their usual
+        level, which is a drop only against the level the campaign raised, and that is the incident's recovery."""
+        down = self.kind == "spike"
+        other_way = deviation < 0 if down else deviation > 0
+        shown = reading.stats[0] * deviation > 0 and abs(reading.stats[0]) >= VISIBLE_DEVIATION
+        usual = self._usual(reading)
+        margin = VISIBLE_DEVIATION * reading.spread
+        beyond = value < usual - margin if down else value > usual + margin
+        return other_way and ratio >= self.level and shown and beyond
+
+    def _usual(self, reading: Reading) -> float:
+        """What the same time usually holds: the seasonal profiles' value, or without one what was expected when
+        the open incident began."""
+        return reading.usual if reading.usual is not None else self._baseline
+
+    def _open(
+        self, value: float, reading: Reading, deviation: float, *, collapsed: bool, expected: float | None = None
+    ) -> None:
         """Open an incident at this reading (its alert), of the kind the value and the deviation say (near zero
-        when a count's collapse reached the level: a tenth of what was expected, at one in a million)."""
-        expected = reading.expected if reading.expected is not None else value
+        when a count's collapse reached the level: a tenth of what was expected, at one in a million), against
+        `expected` (by default what the detector expected of this reading)."""
+        if expected is None:
+            expected = reading.expected if reading.expected is not None else value
         self.in_incident = True
         self._quiet = 0
         self._alerted_at = self.readings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from tools.anomaly.alerting import MEDIUM_LEVEL, VISIBLE_DEVIATION
@@ -134,21 +134,37 @@ def _against_the_open_incident(current: Incident, last: Score, *, ordered: Seque
     """
     if last.expected is None or last.anomaly_score < ALERTING_SCORE:
         return None
-    values = {point.timestamp: point.value for point in ordered}
-    before = [
-        value
-        for week in range(1, SAME_PHASE_WEEKS + 1)
-        if (value := values.get(last.timestamp - timedelta(weeks=week))) is not None and math.isfinite(value)
-    ]
-    if not before:
+    usual = _same_phase_median(last.timestamp, ordered=ordered)
+    if usual is None:
         return None
-    usual = statistics.median(before)
     spread = abs(last.value - last.expected) / abs(last.spreads)
     way = -1.0 if current.direction == "up" else 1.0  # the point's way
     if way * (last.value - usual) < VISIBLE_DEVIATION * spread:
         return None
     expected = min(last.expected, usual, key=lambda value: abs(last.value - value))
     return Unusual(incident=current, expected=expected, actual=last.value, direction="up" if way > 0 else "down")
+
+
+def _same_phase_median(moment: datetime, *, ordered: Sequence[Point]) -> float | None:
+    """The median of the same weekday (hour of the week, for hours) over the `SAME_PHASE_WEEKS` weeks before
+    `moment`: the digest's own "vs 4-week median"; None without any."""
+    values = {point.timestamp: point.value for point in ordered}
+    before = [
+        value
+        for week in range(1, SAME_PHASE_WEEKS + 1)
+        if (value := values.get(moment - timedelta(weeks=week))) is not None and math.isfinite(value)
+    ]
+    return statistics.median(before) if before else None
+
+
+def _nearer_usual(score: Score, *, ordered: Sequence[Point]) -> Score:
+    """The alerting point of an incident that cut an opposite one short, set against the nearer of what the
+    detector expected (raised by a sale, say, when the values crash) and what the same time usually holds
+    (`_same_phase_median`), so its alert never overstates the change."""
+    usual = _same_phase_median(score.timestamp, ordered=ordered)
+    if usual is None or score.expected is None:
+        return score
+    return replace(score, expected=min(score.expected, usual, key=lambda value: abs(score.value - value)))
 
 
 def _scan(
@@ -172,20 +188,23 @@ def _scan(
     for point in ordered:
         score = last = detector.update(point.timestamp, point.value)
         if score.alert:
+            direction: Direction = "up" if score.deviation > 0 else "down"
+            kind = detector.incident_kind or ("spike" if direction == "up" else "drop")
             if current is not None:
-                # The detector opened a new incident while this one was open (a spike the count's collapse cut
-                # short): this one ends here, superseded rather than recovered.
+                # The detector opened a new incident while this one was open (a spike or a drop the count's
+                # collapse, or a sharp turn the other way, cut short): this one ends here, superseded rather than
+                # recovered.
                 incidents.append(
                     _close(
                         current,
                         end=score.timestamp,
                         persistent_needed=persistent_needed,
                         series_key=series_key,
-                        superseded=True,
+                        superseded_by=kind,
                     )
                 )
-            direction: Direction = "up" if score.deviation > 0 else "down"
-            kind = detector.incident_kind or ("spike" if direction == "up" else "drop")
+                # What the detector expects is raised (or lowered) by the incident that ended here.
+                score = _nearer_usual(score, ordered=ordered)
             current = _Open(start=score, kind=kind, direction=direction, peak=score)
         elif current is not None and score.scored:
             if _gap(score, current.direction) > _gap(current.peak, current.direction):
@@ -219,7 +238,12 @@ def _gap(score: Score, direction: Direction) -> float:
 
 
 def _close(
-    current: _Open, *, end: datetime | None, persistent_needed: int, series_key: str, superseded: bool = False
+    current: _Open,
+    *,
+    end: datetime | None,
+    persistent_needed: int,
+    series_key: str,
+    superseded_by: IncidentKind | None = None,
 ) -> Incident:
     kind = current.kind
     if kind != "near_zero" and current.persistent + 1 >= persistent_needed:
@@ -244,7 +268,7 @@ def _close(
         peak_actual=peak.value,
         deviation=peak.deviation,
         fingerprint=make_fingerprint(series_key, kind, current.direction),
-        superseded=superseded,
+        superseded_by=superseded_by,
     )
 
 

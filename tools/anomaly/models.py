@@ -59,9 +59,10 @@ class Incident:
     `expected` and `actual` are the values at the alerting point; `peak_*` the largest deviation seen during it.
     `fingerprint` names the series, kind and direction; the kind can change while an incident lasts (a drop or
     spike that persists is closed as a level shift), so it does not identify one incident over time: the series,
-    direction and start do (how the bot matches a stored alert to its recovery). `superseded` is true when it did
-    not recover but ended because another incident opened in the same series (`end` is that one's start): a spike
-    still open when the count fell to near zero.
+    direction and start do (how the bot matches a stored alert to its recovery). `superseded_by` is the kind of the
+    incident that opened in the same series while this one was open, when this one did not recover but ended there
+    (`end` is that one's start): a spike or a drop still open when the count fell to near zero, or when the values
+    turned sharply the other way. None otherwise.
     """
 
     start: datetime
@@ -75,7 +76,11 @@ class Incident:
     peak_actual: float
     deviation: float
     fingerprint: str
-    superseded: bool = False
+    superseded_by: IncidentKind | None = None
+
+    @property
+    def superseded(self) -> bool:
+        return self.superseded_by is not None
 
     @property
     def ongoing(self) -> bool:

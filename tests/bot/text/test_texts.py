@@ -2,9 +2,12 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from bot.digest.blocks import digest_blocks, section_texts
 from bot.digest.report import DigestReport, MetricKind, compare
 from bot.text import agent, alerts, google
+from tools.anomaly.models import IncidentKind
 from tools.errors import USER_ERROR_KEYS
 
 
@@ -40,10 +43,18 @@ def test_a_recovery_of_about_an_hour_says_one_hour() -> None:
 
 
 def test_an_incident_cut_short_by_a_fall_to_near_zero_is_not_called_back_to_normal() -> None:
-    text = alerts.superseded(at=datetime(2026, 11, 19, 9, 0, tzinfo=UTC), hourly=True)
+    text = alerts.superseded(at=datetime(2026, 11, 19, 9, 0, tzinfo=UTC), hourly=True, by="near_zero")
 
     assert "Nov 19 09:00" in text and "almost zero" in text
     assert "Back to normal" not in text
+
+
+@pytest.mark.parametrize(("by", "said"), [("spike", "rose well above"), ("drop", "fell well below")])
+def test_an_incident_cut_short_by_a_sharp_turn_says_which_way_the_values_went(by: IncidentKind, said: str) -> None:
+    text = alerts.superseded(at=datetime(2026, 11, 19, 16, 0, tzinfo=UTC), hourly=True, by=by)
+
+    assert f"ended Nov 19 16:00, when the values {said} what was expected" in text
+    assert "almost zero" not in text and "Back to normal" not in text
 
 
 def test_the_digest_header_names_only_the_sources_it_has_numbers_from() -> None:

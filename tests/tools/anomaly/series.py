@@ -67,3 +67,11 @@ def strong_day_then_outage(*, seed: int, factor: float = 3.0, outage: bool = Tru
     if outage:
         points = scaled(points, at, at + 6, 0.0)
     return points, at
+
+
+def drop_then_spike(*, seed: int) -> tuple[list[Point], int]:
+    """Six weeks of `varying_days` where the counts fall to 30 % for eight hours (Monday Feb 9 from 08:00) and then
+    rise to three times the usual for two; and the index of the rise (16:00)."""
+    start = 35 * 24 + 8
+    points = scaled(scaled(varying_days(42, seed=seed), start, start + 8, 0.3), start + 8, start + 10, 3.0)
+    return points, start + 8

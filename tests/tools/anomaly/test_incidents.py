@@ -8,7 +8,15 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from tests.tools.anomaly.series import START, WEEKDAY_SHAPE, daily, hourly, scaled, strong_day_then_outage
+from tests.tools.anomaly.series import (
+    START,
+    WEEKDAY_SHAPE,
+    daily,
+    drop_then_spike,
+    hourly,
+    scaled,
+    strong_day_then_outage,
+)
 from tools.anomaly import Point, find_incidents, fingerprint
 from tools.anomaly.incidents import unusual_latest
 
@@ -243,10 +251,21 @@ def test_a_spike_cut_short_by_a_collapse_ends_superseded_where_the_near_zero_inc
 
     *_, rise, collapse = find_incidents(points, granularity="hourly")
 
-    assert rise.direction == "up" and rise.superseded
+    assert rise.direction == "up" and rise.superseded_by == "near_zero"
     assert rise.end == collapse.start == points[at].timestamp
     assert collapse.kind == "near_zero" and collapse.direction == "down" and not collapse.superseded
     assert collapse.end == points[at + 6].timestamp  # the values came back: a recovery, not a supersession
+
+
+def test_a_drop_still_open_when_the_values_rise_sharply_ends_superseded_by_the_spike() -> None:
+    # Before, the rise was part of the drop's incident (its ratio kept it open), and nobody heard of it.
+    points, rise = drop_then_spike(seed=5)
+
+    *_, drop, spike = find_incidents(points, granularity="hourly")
+
+    assert drop.direction == "down" and drop.superseded_by == "spike"
+    assert drop.end == spike.start and points[rise].timestamp <= spike.start <= points[rise + 1].timestamp
+    assert spike.direction == "up" and spike.superseded_by is None and spike.end is not None
 
 
 def test_an_incident_that_recovers_is_not_superseded() -> None:
