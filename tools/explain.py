@@ -16,12 +16,22 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from tools.base import Tool, ToolError
 from tools.context import ToolContext
 from tools.dates import DateRangeInput, ResolvedDateRange, resolve_periods
-from tools.ga4_report import ADDITIVE_TYPES, ParsedReport, ReportSpec, load_catalog, require_ga4, run_reports
+from tools.ga4_report import (
+    ADDITIVE_TYPES,
+    FieldFilter,
+    FilterExpression,
+    InListFilter,
+    ParsedReport,
+    ReportSpec,
+    load_catalog,
+    require_ga4,
+    run_reports,
+)
 from tools.gsc_tools import fetch_gsc, gsc_period_totals, gsc_periods, gsc_query, require_gsc
 from tools.retarget import on_named_target
 from tools.targets import OnProperty, OnSite
@@ -60,6 +70,18 @@ class ExplainChangeInput(OnProperty, OnSite):
         "deviceCategory, country, landingPage; GSC: query, page, country, device).",
     )
     top: int = Field(default=5, ge=1, le=20)
+    hours: list[int] | None = Field(
+        default=None,
+        description="GA4 only: count only these hours of each day (0-23, the property's time), so that today so far "
+        "is compared with the same hours of another day rather than with a whole one.",
+    )
+
+    @field_validator("hours")
+    @classmethod
+    def _hours_of_a_day(cls, hours: list[int] | None) -> list[int] | None:
+        if hours is not None and (not hours or any(not 0 <= hour <= 23 for hour in hours)):
+            raise ValueError("hours are 0 to 23, at least one")
+        return sorted(set(hours)) if hours is not None else None
 
 
 class Segment(BaseModel):
@@ -168,8 +190,22 @@ def _sum_by(rows: Iterable[Mapping[str, Any]], key: str, metric: str, period: st
     return dict(totals)
 
 
+def _in_hours(hours: list[int] | None) -> FilterExpression | None:
+    """The GA4 dimension filter that keeps only these hours of each day (`hour` is two digits, "00" to "23")."""
+    if hours is None:
+        return None
+    values = [f"{hour:02d}" for hour in hours]
+    return FilterExpression(filter=FieldFilter(field_name="hour", in_list_filter=InListFilter(values=values)))
+
+
 async def _ga4_breakdowns(
-    ctx: ToolContext, metric: str, current: ResolvedDateRange, previous: ResolvedDateRange, dimensions: list[str]
+    ctx: ToolContext,
+    metric: str,
+    current: ResolvedDateRange,
+    previous: ResolvedDateRange,
+    dimensions: list[str],
+    *,
+    hours: list[int] | None,
 ) -> tuple[float, float, list[_Breakdown], list[str]]:
     catalog = await load_catalog(ctx)
     notes: list[str] = []
@@ -182,6 +218,7 @@ async def _ga4_breakdowns(
     ranges = [current.as_input(), previous.as_input()]
     wanted = [catalog.resolve(d, "dimension", notes) for d in dimensions]
     crossed = "sessionDefaultChannelGroup" in wanted or "landingPage" in wanted
+    only = _in_hours(hours)
     specs: list[ReportSpec] = []
     if crossed:
         specs.append(
@@ -189,11 +226,15 @@ async def _ga4_breakdowns(
                 metrics=[resolved],
                 dimensions=["sessionDefaultChannelGroup", "landingPage"],
                 date_ranges=ranges,
+                dimension_filter=only,
                 limit=10_000,
             )
         )
     singles = [d for d in wanted if d not in ("sessionDefaultChannelGroup", "landingPage")]
-    specs += [ReportSpec(metrics=[resolved], dimensions=[d], date_ranges=ranges, limit=EXPLAIN_ROWS) for d in singles]
+    specs += [
+        ReportSpec(metrics=[resolved], dimensions=[d], date_ranges=ranges, dimension_filter=only, limit=EXPLAIN_ROWS)
+        for d in singles
+    ]
     reports: list[ParsedReport] = await run_reports(ctx, specs)
     first = reports[0]
     total_current = first.total(resolved, "current")
@@ -221,6 +262,8 @@ async def _ga4_breakdowns(
             )
         )
     notes += first.notes
+    if hours is not None:
+        notes.append("Only these hours of each day were counted: " + ", ".join(f"{hour:02d}" for hour in hours) + ".")
     return total_current, total_previous, _drop_single_member_groups(breakdowns), notes
 
 
@@ -279,6 +322,8 @@ async def explain_change(args: ExplainChangeInput, ctx: ToolContext) -> ExplainC
     if source == "gsc":
         if args.metric not in GSC_METRICS:
             raise ToolError("For Search Console, explain clicks or impressions (ctr and position are not additive).")
+        if args.hours is not None:
+            raise ToolError("Search Console reports whole days: leave hours out, or explain a GA4 metric.")
         current, previous = gsc_periods(args.current, args.previous, ctx=ctx)
         dimensions = args.dimensions or list(GSC_DIMENSIONS)
         totals = await _gsc_breakdowns(ctx, args.metric, current, previous, dimensions)
@@ -286,7 +331,7 @@ async def explain_change(args: ExplainChangeInput, ctx: ToolContext) -> ExplainC
         require_ga4(ctx)
         current, previous = resolve_periods(args.current, args.previous, today=ctx.property_today())
         dimensions = args.dimensions or list(GA4_DIMENSIONS)
-        totals = await _ga4_breakdowns(ctx, args.metric, current, previous, dimensions)
+        totals = await _ga4_breakdowns(ctx, args.metric, current, previous, dimensions, hours=args.hours)
     total_current, total_previous, breakdowns, notes = totals
     total_change = total_current - total_previous
     segments = _segments(breakdowns, total_change)

@@ -46,9 +46,15 @@ async def explain_group(
 
     primary = group.primary
     spec = primary.series.spec
-    last_day = primary.series.points[-1].timestamp.date()
+    latest = primary.series.points[-1].timestamp
+    last_day = latest.date()
+    hours = None
     if spec.granularity == "hourly" and primary.incident.start.date() < last_day:
         last_day -= timedelta(days=1)  # compare whole days only: today is still partial
+    elif spec.granularity == "hourly":
+        # It began today, which is still partial: today's hours since it began against the same hours a week
+        # before (a part of a day against a whole one would make every segment look down).
+        hours = list(range(primary.incident.start.hour, max(primary.incident.start.hour, latest.hour) + 1))
     start, end = incident_window(primary, last_day=last_day)
     args = ExplainChangeInput(
         metric=spec.metric,
@@ -57,6 +63,7 @@ async def explain_group(
         source=spec.source,
         dimensions=["query", "page"] if spec.source == "gsc" else None,
         top=10,
+        hours=hours,
     )
     result = await explain_change(args, ctx)
     return interpret(group, result, found=found, series=series)
@@ -68,6 +75,10 @@ def interpret(
     primary = group.primary
     spec = primary.series.spec
     start = primary.incident.start
+    if result.total_change * (1 if primary.incident.direction == "up" else -1) <= 0:
+        # The days compared moved the other way (or not at all): their segments cannot explain this incident, and
+        # naming them would contradict the alert's own headline.
+        return Explanation(lines=[], cause="unknown")
 
     def moved(key: str, direction: str) -> bool:
         return any(

@@ -1,4 +1,5 @@
-"""explain_change finds injected incidents: the decomposition ranks the incident's segment first."""
+"""explain_change finds injected incidents: the decomposition ranks the incident's segment first; a partial day is set
+against the same hours of another."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import date
 from tools.context import ToolContext
 from tools.explain import ExplainChangeInput, explain_change, page_group
 from tools.fakes.google import FakeGoogle
-from tools.sample.dataset import BotSpike, OrganicDrop, PropertyDataset, TrackingBroken
+from tools.sample.dataset import BotSpike, OrganicDrop, PropertyDataset, TrackingBroken, Uplift
 
 CURRENT = {"start_date": "2026-11-09", "end_date": "2026-11-15"}
 
@@ -94,3 +95,37 @@ async def test_gsc_click_drop_on_blog_pages_ranks_first(
     assert top.share_of_change > 0.8
     bodies = [call.body for call in google.calls("searchAnalytics.query")]
     assert {tuple(b["dimensions"]) for b in bodies} >= {("query",), ("page",), ("country",), ("device",)}
+
+
+async def test_today_so_far_is_set_against_the_same_hours_a_week_before(
+    dataset: PropertyDataset, context: ToolContext
+) -> None:
+    # A sale lifts today's sessions by half; at 15:30 the day is not over. A whole day a week before outweighs the
+    # part of a lifted one, so every segment looked down; the same hours show the rise.
+    dataset.inject(Uplift(start=date(2026, 11, 20), end=date(2026, 11, 20), traffic=1.5))
+    today = {"start_date": "2026-11-20", "end_date": "2026-11-20"}
+    week_before = {"start_date": "2026-11-13", "end_date": "2026-11-13"}
+    asked = {"metric": "sessions", "current": today, "previous": week_before}
+
+    whole_days = await explain_change(ExplainChangeInput.model_validate(asked), context)
+    same_hours = await explain_change(ExplainChangeInput.model_validate({**asked, "hours": list(range(15))}), context)
+
+    assert whole_days.total_change < 0  # what the alerts explained a rise with, before
+    assert 1.3 < same_hours.total_current / same_hours.total_previous < 1.7
+    assert all(segment.change > 0 for segment in same_hours.segments)
+    assert any("00, 01" in note and "14." in note for note in same_hours.notes)
+
+
+async def test_hours_are_refused_for_search_console_and_outside_a_day(context: ToolContext) -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from tools.base import ToolError
+
+    with pytest.raises(ToolError, match="whole days"):
+        await explain_change(
+            ExplainChangeInput.model_validate({"metric": "clicks", "current": CURRENT, "hours": [9, 10]}), context
+        )
+    for hours in ([], [24], [-1, 3]):
+        with pytest.raises(ValidationError):
+            ExplainChangeInput.model_validate({"metric": "sessions", "current": CURRENT, "hours": hours})

@@ -12,7 +12,7 @@ import numpy as np
 from tools.sample.dataset import IntArray, PropertyDataset
 from tools.sample.events import EVENTS, event_count, event_row_atoms
 from tools.sample.wire.dimensions import DAY, DIMENSIONS, HOUR, PAGE
-from tools.sample.wire.filters import dimension_mask, split_event_filter, string_match
+from tools.sample.wire.filters import dimension_mask, split_event_filter, split_hour_filter, string_match
 from tools.sample.wire.labels import Labels
 from tools.sample.wire.protocol import Json
 
@@ -54,9 +54,11 @@ def aggregate(
     if last < first:
         return {}
     shape = cube.atoms["sessions"].shape
+    hours, dimension_filter = split_hour_filter(dimension_filter)
     mask = dimension_mask(dimension_filter, labels, shape)[first : last + 1] if dimension_filter else None
     needed = sorted({axis for name in dimensions for axis in DIMENSIONS[name].axes})
-    hourly = HOUR in needed
+    by_hour = HOUR in needed
+    hourly = by_hour or hours is not None
     cube_axes = [axis for axis in needed if axis != HOUR]
     if hourly and DAY not in cube_axes:
         cube_axes = [DAY, *cube_axes]
@@ -77,14 +79,18 @@ def aggregate(
             # Each landing page has its own hours (a tracking break may hit one page group for a few hours only), so
             # days are split into hours page by page, and pages summed afterwards when not asked for.
             summed = values.sum(axis=tuple(axis for axis in drop if axis != PAGE))
-            hours = cube.page_hour_weights[first : last + 1] * cube.hour_noise[first : last + 1, None, :]
-            summed = _split_hours(summed, hours)
+            weights = cube.page_hour_weights[first : last + 1] * cube.hour_noise[first : last + 1, None, :]
+            summed = _split_hours(summed, weights)
+            if hours is not None:  # the hours a filter lets through; the others count for nothing
+                summed = np.where(np.isin(np.arange(24), sorted(hours)), summed, 0)
+            if not by_hour:
+                summed = summed.sum(axis=-1)
             if PAGE in drop:
-                summed = summed.sum(axis=-2)
+                summed = summed.sum(axis=-2 if by_hour else -1)
         else:
             summed = values.sum(axis=drop)
         reduced[name] = np.asarray(summed, dtype=np.int64)
-    kept_axes = cube_axes + ([HOUR] if hourly else [])
+    kept_axes = cube_axes + ([HOUR] if by_hour else [])
     return _label_cells(reduced, labels=labels, axes=kept_axes, first=first, dimensions=dimensions)
 
 

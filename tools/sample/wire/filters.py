@@ -124,6 +124,23 @@ def split_event_filter(expression: Json | None) -> tuple[list[Json], Json | None
     return [p["filter"] for p in events], remaining
 
 
+def split_hour_filter(expression: Json | None) -> tuple[frozenset[int] | None, Json | None]:
+    """The hours of the day a filter's `hour` conditions (at its top level, or AND-ed there) let through, None when
+    it has none, and the rest of it. The cube holds days; hours are split from them after the rest is applied."""
+    if not expression:
+        return None, None
+    parts = expression["andGroup"].get("expressions", []) if "andGroup" in expression else [expression]
+    conditions = [p for p in parts if p.get("filter", {}).get("fieldName") == "hour"]
+    rest = [p for p in parts if p not in conditions]
+    if any("hour" in filter_fields(p) for p in rest):
+        raise ApiError(400, "This server filters hour only at the top level of dimensionFilter, or AND-ed there.")
+    remaining = None if not rest else rest[0] if len(rest) == 1 else {"andGroup": {"expressions": rest}}
+    if not conditions:
+        return None, remaining
+    hours = frozenset(h for h in range(24) if all(string_match(c["filter"], f"{h:02d}") for c in conditions))
+    return hours, remaining
+
+
 def metric_filter(expression: Json, metrics: Sequence[str], values: Sequence[float]) -> bool:
     if "andGroup" in expression:
         return all(metric_filter(e, metrics, values) for e in expression["andGroup"].get("expressions", []))
