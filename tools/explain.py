@@ -198,6 +198,31 @@ def _in_hours(hours: list[int] | None) -> FilterExpression | None:
     return FilterExpression(filter=FieldFilter(field_name="hour", in_list_filter=InListFilter(values=values)))
 
 
+def _ga4_specs(
+    metric: str, periods: list[ResolvedDateRange], *, crossed: bool, singles: list[str], hours: list[int] | None
+) -> list[ReportSpec]:
+    """The reports one explanation needs, in one batch: channel × landing page (when either is wanted), then one
+    per other dimension; each counts only `hours` of each day when given."""
+    ranges = [period.as_input() for period in periods]
+    only = _in_hours(hours)
+    specs: list[ReportSpec] = []
+    if crossed:
+        specs.append(
+            ReportSpec(
+                metrics=[metric],
+                dimensions=["sessionDefaultChannelGroup", "landingPage"],
+                date_ranges=ranges,
+                dimension_filter=only,
+                limit=10_000,
+            )
+        )
+    specs += [
+        ReportSpec(metrics=[metric], dimensions=[d], date_ranges=ranges, dimension_filter=only, limit=EXPLAIN_ROWS)
+        for d in singles
+    ]
+    return specs
+
+
 async def _ga4_breakdowns(
     ctx: ToolContext,
     metric: str,
@@ -215,26 +240,10 @@ async def _ga4_breakdowns(
             f"{resolved} is a ratio or average, which does not split into segment contributions. Explain its parts "
             "instead (e.g. engagedSessions and sessions for engagementRate), or use ga4_compare_periods."
         )
-    ranges = [current.as_input(), previous.as_input()]
     wanted = [catalog.resolve(d, "dimension", notes) for d in dimensions]
     crossed = "sessionDefaultChannelGroup" in wanted or "landingPage" in wanted
-    only = _in_hours(hours)
-    specs: list[ReportSpec] = []
-    if crossed:
-        specs.append(
-            ReportSpec(
-                metrics=[resolved],
-                dimensions=["sessionDefaultChannelGroup", "landingPage"],
-                date_ranges=ranges,
-                dimension_filter=only,
-                limit=10_000,
-            )
-        )
     singles = [d for d in wanted if d not in ("sessionDefaultChannelGroup", "landingPage")]
-    specs += [
-        ReportSpec(metrics=[resolved], dimensions=[d], date_ranges=ranges, dimension_filter=only, limit=EXPLAIN_ROWS)
-        for d in singles
-    ]
+    specs = _ga4_specs(resolved, [current, previous], crossed=crossed, singles=singles, hours=hours)
     reports: list[ParsedReport] = await run_reports(ctx, specs)
     first = reports[0]
     total_current = first.total(resolved, "current")
