@@ -131,10 +131,16 @@ def _is_rebound(item: Found, found: Sequence[Found], *, sensitivity: Sensitivity
     """A move against a serious incident of the same metric that began shortly before is the baseline settling back
     (the detector learned the first incident's level), not news: the recovery follow-up already covers it.
 
-    A blip too small to alert on teaches the baseline nothing, and a collapse to almost zero is never a baseline
-    settling back: neither hides an incident.
+    A blip too small to alert on teaches the baseline nothing, a collapse to almost zero is never a baseline
+    settling back, and neither is a move that cut the other short (the detector opens one only past what the same
+    time usually holds, and the other's thread says a new incident began): none of them hides an incident.
     """
-    if item.incident.kind == "near_zero":
+    if item.incident.kind == "near_zero" or any(
+        other.series.spec.key == item.series.spec.key
+        and other.incident.superseded_by is not None
+        and other.incident.end == item.incident.start
+        for other in found
+    ):
         return False
     for other in found:
         if other.series.spec.metric != item.series.spec.metric or other.incident.direction == item.incident.direction:

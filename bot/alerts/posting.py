@@ -1,8 +1,9 @@
 """The hourly alert check for one subscription: draft what is news (`bot.alerts.draft`), then post one alert per
-incident and follow up on recovery (or on the fall to near zero that cut an incident short: no "back to normal").
+incident and follow up on recovery (or on the new incident that cut it short: no "back to normal").
 
 "Expected" and "Mute 7 days" answers suppress similar alerts until they expire, and an incident overlapping one
-already alerted is not alerted again. Posting goes through the same exactly-once claims as digests, so restarts and
+already alerted is not alerted again: when that one's thread already said "back to normal", the thread is told it
+came back instead. Posting goes through the same exactly-once claims as digests, so restarts and
 replicas never double an alert.
 """
 
@@ -119,12 +120,9 @@ class AlertService:
 
     # ------------------------------------------------------------------------------------------------ deciding
 
-    async def _suppressed(
-        self, subscription: ScheduledSubscription, group: AlertGroup, *, started_at: datetime
-    ) -> bool:
-        """An "Expected" or "Mute" answer covers it, a Lookout note marks its first day (the property's) expected,
-        or it is an event already alerted."""
-        subscription_id = subscription.id
+    async def _silenced(self, subscription: ScheduledSubscription, group: AlertGroup) -> bool:
+        """An "Expected" or "Mute" answer covers it, or a Lookout note marks its first day (the property's)
+        expected."""
         now = self._wiring.clock()
         day = group.primary.incident.start.date()  # series timestamps are the property's wall-clock time
         async with self._wiring.database.session() as session:
@@ -132,18 +130,110 @@ class AlertService:
                 return True
             for fingerprint in similar_keys(group):
                 if await active_feedback(
-                    session=session, subscription_id=subscription_id, fingerprint=fingerprint, now=now
+                    session=session, subscription_id=subscription.id, fingerprint=fingerprint, now=now
                 ):
                     return True
+        return False
+
+    async def _same_event(
+        self, subscription: ScheduledSubscription, group: AlertGroup, *, started_at: datetime
+    ) -> list[AlertIncident]:
+        """The incidents alerted (open, or already recovered) moving the same way and starting within two days:
+        one event, seen again in another series (the daily series reports a spike the hourly one alerted) or again
+        after a night's lull (bots that follow the day's rhythm). One alert per event."""
+        async with self._wiring.database.session() as session:
             nearby = await incidents_started_since(
-                session=session, subscription_id=subscription_id, since=started_at - SAME_EVENT
+                session=session, subscription_id=subscription.id, since=started_at - SAME_EVENT
             )
-        # One alert per event: an incident alerted (open, or already recovered) moving the same way and starting
-        # within two days is the same event, seen again in another series (the daily series reports a spike the
-        # hourly one alerted) or again after a night's lull (bots that follow the day's rhythm).
-        return any(
-            incident.direction == group.direction and abs(aware_utc(incident.started_at) - started_at) <= SAME_EVENT
+        return [
+            incident
             for incident in nearby
+            if incident.direction == group.direction and abs(aware_utc(incident.started_at) - started_at) <= SAME_EVENT
+        ]
+
+    async def _suppressed(
+        self, subscription: ScheduledSubscription, group: AlertGroup, *, started_at: datetime
+    ) -> bool:
+        """`_silenced`, or an event already alerted (`_same_event`)."""
+        if await self._silenced(subscription, group):
+            return True
+        return bool(await self._same_event(subscription, group, started_at=started_at))
+
+    async def _returning(
+        self, subscription: ScheduledSubscription, group: AlertGroup, *, timezone: str
+    ) -> tuple[AlertIncident, Found] | None:
+        """The alert whose thread said "back to normal" while its event went on, and the part of the event that
+        came back: of `group`, the latest to begin in that alert's series, after it (a sale alerted at midnight
+        whose night calmed down and whose day doubled again). None while any of the event is still open (its end
+        is followed up as usual). Such a part is not alerted again (`_same_event`), but it is not left unsaid."""
+        started_at = _to_utc(group.primary.incident.start, timezone)
+        event = await self._same_event(subscription, group, started_at=started_at)
+        if any(incident.closed_at is None for incident in event):
+            return None
+        told = [incident for incident in event if incident.message_ts is not None]
+        stored = max(told, key=lambda incident: aware_utc(incident.started_at), default=None)
+        if stored is None:
+            return None
+        parts = [item for item in (group.primary, *group.also) if item.series.spec.key == stored.metric]
+        part = max(parts, key=lambda item: item.incident.start, default=None)
+        if part is None or _to_utc(part.incident.start, timezone) <= aware_utc(stored.started_at):
+            return None
+        return stored, part
+
+    async def _came_back(
+        self,
+        subscription: ScheduledSubscription,
+        group: AlertGroup,
+        *,
+        stored: AlertIncident,
+        part: Found,
+        client: AsyncWebClient,
+        timezone: str,
+    ) -> PostOutcome:
+        """Say in `stored`'s thread that its event came back, and keep `part` open there, so that its own end is
+        followed up in the same thread."""
+        incident, spec = part.incident, part.series.spec
+        started_at = _to_utc(incident.start, timezone)
+
+        async def prepare() -> SlackPost | None:
+            if await self._silenced(subscription, group):
+                return None
+            async with self._wiring.database.session() as session:
+                await create_incident(
+                    session=session,
+                    incident=AlertIncident(
+                        workspace_id=subscription.workspace_id,
+                        subscription_id=subscription.id,
+                        channel_id=subscription.channel_id,
+                        fingerprint=incident.fingerprint,
+                        metric=spec.key,
+                        direction=incident.direction,
+                        severity=incident.severity,
+                        started_at=started_at,
+                        opened_at=self._wiring.clock(),
+                        message_ts=stored.message_ts,
+                        summary=stored.summary,
+                        similar_keys=stored.similar_keys,
+                    ),
+                )
+            text = messages.came_back(
+                label=spec.label,
+                direction=incident.direction,
+                start=incident.start,
+                expected=incident.expected,
+                actual=incident.actual,
+                hourly=spec.granularity == "hourly",
+            )
+            return SlackPost(text=text)
+
+        return await self._wiring.poster.post_once(
+            client=client,
+            workspace_id=subscription.workspace_id,
+            subscription_id=subscription.id,
+            period=f"return:{incident.fingerprint}:{started_at.isoformat()}",
+            channel_id=subscription.channel_id,
+            thread_ts=stored.message_ts,
+            prepare=prepare,
         )
 
     # ------------------------------------------------------------------------------------------------ posting
@@ -162,6 +252,12 @@ class AlertService:
         primary = group.primary
         incident = primary.incident
         started_at = _to_utc(incident.start, timezone)
+        returning = await self._returning(subscription, group, timezone=timezone)
+        if returning is not None:
+            stored, part = returning
+            return await self._came_back(
+                subscription, group, stored=stored, part=part, client=client, timezone=timezone
+            )
         period = f"alert:{incident.fingerprint}:{started_at.isoformat()}"
         created: list[AlertIncident] = []
 
@@ -215,17 +311,17 @@ class AlertService:
         outcomes = []
         for stored in incidents:
             assert stored.id is not None
-            match = _closest(stored, found, timezone=timezone)
-            if match is None or match.incident.end is None or stored.message_ts is None:
+            first, last = _closest(stored, found, timezone=timezone), _event_end(stored, found, timezone=timezone)
+            if first is None or last is None or last.incident.end is None or stored.message_ts is None:
                 continue
-            end = match.incident.end
-            hourly = match.series.spec.granularity == "hourly"
-            if match.incident.superseded_by is not None:
+            end = last.incident.end
+            hourly = last.series.spec.granularity == "hourly"
+            if last.incident.superseded_by is not None:
                 # It ended because a new incident opened (the values fell to near zero, or turned sharply the other
                 # way): "back to normal" would be false.
-                text = messages.superseded(at=end, hourly=hourly, by=match.incident.superseded_by)
+                text = messages.superseded(at=end, hourly=hourly, by=last.incident.superseded_by)
             else:
-                text = messages.recovered(since=end, affected=end - match.incident.start, hourly=hourly)
+                text = messages.recovered(since=end, affected=end - first.incident.start, hourly=hourly)
             follow_up = SlackPost(text=text)
             outcome = await self._wiring.poster.post_once(
                 client=client,
@@ -283,6 +379,16 @@ def _closest(stored: AlertIncident, found: Sequence[Found], *, timezone: str) ->
     start = aware_utc(stored.started_at)
     same = [item for item in found if _same_incident(stored, item, timezone=timezone)]
     return min(same, key=lambda item: abs(_to_utc(item.incident.start, timezone) - start), default=None)
+
+
+def _event_end(stored: AlertIncident, found: Sequence[Found], *, timezone: str) -> Found | None:
+    """Of the found incidents that are `stored`'s (`_same_incident`: the one it alerted, and any the same way that
+    began after a lull, which `_suppressed` holds back as the same event), the one that ended last; None while any
+    of them is still going on, or when none is found."""
+    same = [item for item in found if _same_incident(stored, item, timezone=timezone)]
+    if not same or any(item.incident.end is None for item in same):
+        return None
+    return max(same, key=lambda item: _to_utc(item.incident.end or item.incident.start, timezone))
 
 
 def similarity_key(found: Found) -> str:

@@ -164,6 +164,17 @@ def recovered(*, since: datetime, affected: timedelta, hourly: bool) -> str:
     return f":white_check_mark: Back to normal since {_when(since, hourly=hourly)}, {duration} affected."
 
 
+def came_back(*, label: str, direction: str, start: datetime, expected: float, actual: float, hourly: bool) -> str:
+    """The follow-up of an incident said to be back to normal whose event came back (the same series, the same
+    way, within two days): one alert per event, so this goes in its thread."""
+    per = "an hour" if hourly else "a day"
+    icon, verb = (":arrow_up:", "rose") if direction == "up" else (":arrow_down:", "fell")
+    return (
+        f"{icon} It came back: *{escape(label)}* {verb} again since {_when(start, hourly=hourly)} — expected about "
+        f"{_number(expected)} {per}, got {_number(actual)}."
+    )
+
+
 def superseded(*, at: datetime, hourly: bool, by: IncidentKind) -> str:
     """The follow-up of an incident that did not recover: while it was open the values fell to almost zero, or
     turned sharply the other way, which the detector reads as an incident of its own (it may be alerted, or muted,

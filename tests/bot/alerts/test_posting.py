@@ -16,7 +16,7 @@ from storage.db import Database
 from storage.repos.schedule import open_incidents
 from storage.tables.schedule import FeedbackKind, SubscriptionKind
 from tests.bot.digest.world import World, make_world
-from tools.sample.dataset import BotSpike, Incident, OrganicDrop, PropertyDataset, TrackingBroken
+from tools.sample.dataset import BotSpike, Incident, OrganicDrop, PropertyDataset, TrackingBroken, Uplift
 
 
 def _alerts(world: World) -> list[Any]:
@@ -225,4 +225,34 @@ async def test_a_check_google_refuses_is_skipped_and_the_next_one_alerts(databas
         assert refused.alerts == [] and _alerts(world) == []
 
         await service.check(subscription)  # read afresh, not from the refused check's attempt
+        assert len(_alerts(world)) == 1
+
+
+async def test_an_event_said_back_to_normal_that_comes_back_is_told_in_its_thread(database: Database) -> None:
+    # A sale doubles the day from midnight. The first check (07:00 at the property) alerts its first hour and says
+    # it calmed down at 03:00, which it had; from 07:00 the day doubles again: the same event, so no second alert,
+    # but the thread that said "back to normal" is told it came back, and later when that part ends.
+    sale = Uplift(start=date(2026, 11, 17), end=date(2026, 11, 17), traffic=2.0)
+    during = PropertyDataset(now=datetime(2026, 11, 17, 11, 30))
+    during.inject(sale)
+    async with make_world(database, dataset=during) as world:
+        subscription, service = await _subscribe_and_check(world, at=datetime(2026, 11, 17, 12, 0, tzinfo=UTC))
+        (alert,) = _alerts(world)
+        assert "since Nov 17 00:00" in _text(alert)
+        assert [r.get("text") for r in _thread_replies(world)] == [
+            ":white_check_mark: Back to normal since Nov 17 03:00, 3 hours affected."
+        ]
+
+        evening = PropertyDataset(now=datetime(2026, 11, 17, 19, 30))
+        evening.inject(sale)
+        await _check_twice_later(world, service, subscription, dataset=evening)
+        back = _thread_replies(world)[1:]
+        assert len(back) == 1 and "It came back: *Sessions* rose again since Nov 17 07:00" in back[0].get("text")
+
+        after = PropertyDataset(now=datetime(2026, 11, 19, 15, 30))
+        after.inject(sale)
+        await _check_twice_later(world, service, subscription, dataset=after)
+        replies = _thread_replies(world)
+        assert [r.get("thread_ts") for r in replies] == [alert.response["ts"]] * 3
+        assert replies[2].get("text").startswith(":white_check_mark: Back to normal since Nov 1")
         assert len(_alerts(world)) == 1
