@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.draft import AlertPolicy, Scan, as_sensitivity, draft, scan
+from bot.alerts.matching import SAME_EVENT, closest, event_end, to_utc
 from bot.alerts.wiring import CheckWiring
 from bot.google.problems import GoogleProblem
 from bot.scheduler.posting import PostOutcome, PostResult, SlackPost
@@ -44,7 +44,6 @@ __all__ = ["AlertPolicy", "AlertService", "CheckResult"]
 log = logging.getLogger(__name__)
 
 ChartRenderer = Callable[[Found], Awaitable[bytes | None]]
-SAME_EVENT = timedelta(days=2)  # incidents of one direction starting this close together are one event
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,7 +165,7 @@ class AlertService:
         came back: of `group`, the latest to begin in that alert's series, after it (a sale alerted at midnight
         whose night calmed down and whose day doubled again). None while any of the event is still open (its end
         is followed up as usual). Such a part is not alerted again (`_same_event`), but it is not left unsaid."""
-        started_at = _to_utc(group.primary.incident.start, timezone)
+        started_at = to_utc(group.primary.incident.start, timezone)
         event = await self._same_event(subscription, group, started_at=started_at)
         if any(incident.closed_at is None for incident in event):
             return None
@@ -176,7 +175,7 @@ class AlertService:
             return None
         parts = [item for item in (group.primary, *group.also) if item.series.spec.key == stored.metric]
         part = max(parts, key=lambda item: item.incident.start, default=None)
-        if part is None or _to_utc(part.incident.start, timezone) <= aware_utc(stored.started_at):
+        if part is None or to_utc(part.incident.start, timezone) <= aware_utc(stored.started_at):
             return None
         return stored, part
 
@@ -193,29 +192,19 @@ class AlertService:
         """Say in `stored`'s thread that its event came back, and keep `part` open there, so that its own end is
         followed up in the same thread."""
         incident, spec = part.incident, part.series.spec
-        started_at = _to_utc(incident.start, timezone)
+        started_at = to_utc(incident.start, timezone)
 
         async def prepare() -> SlackPost | None:
             if await self._silenced(subscription, group):
                 return None
-            async with self._wiring.database.session() as session:
-                await create_incident(
-                    session=session,
-                    incident=AlertIncident(
-                        workspace_id=subscription.workspace_id,
-                        subscription_id=subscription.id,
-                        channel_id=subscription.channel_id,
-                        fingerprint=incident.fingerprint,
-                        metric=spec.key,
-                        direction=incident.direction,
-                        severity=incident.severity,
-                        started_at=started_at,
-                        opened_at=self._wiring.clock(),
-                        message_ts=stored.message_ts,
-                        summary=stored.summary,
-                        similar_keys=stored.similar_keys,
-                    ),
-                )
+            await self._store(
+                subscription,
+                part,
+                timezone=timezone,
+                summary=stored.summary,
+                keys=stored.similar_keys,
+                message_ts=stored.message_ts,
+            )
             text = messages.came_back(
                 label=spec.label,
                 direction=incident.direction,
@@ -238,6 +227,37 @@ class AlertService:
 
     # ------------------------------------------------------------------------------------------------ posting
 
+    async def _store(
+        self,
+        subscription: ScheduledSubscription,
+        found: Found,
+        *,
+        timezone: str,
+        summary: str,
+        keys: str,
+        message_ts: str | None = None,
+    ) -> AlertIncident:
+        """Store `found` as alerted (open until its follow-up), in the thread `message_ts` when it has one."""
+        incident = found.incident
+        async with self._wiring.database.session() as session:
+            return await create_incident(
+                session=session,
+                incident=AlertIncident(
+                    workspace_id=subscription.workspace_id,
+                    subscription_id=subscription.id,
+                    channel_id=subscription.channel_id,
+                    fingerprint=incident.fingerprint,
+                    metric=found.series.spec.key,
+                    direction=incident.direction,
+                    severity=incident.severity,
+                    started_at=to_utc(incident.start, timezone),
+                    opened_at=self._wiring.clock(),
+                    message_ts=message_ts,
+                    summary=summary,
+                    similar_keys=keys,
+                ),
+            )
+
     async def _alert(
         self,
         subscription: ScheduledSubscription,
@@ -251,7 +271,7 @@ class AlertService:
     ) -> PostOutcome:
         primary = group.primary
         incident = primary.incident
-        started_at = _to_utc(incident.start, timezone)
+        started_at = to_utc(incident.start, timezone)
         returning = await self._returning(subscription, group, timezone=timezone)
         if returning is not None:
             stored, part = returning
@@ -265,23 +285,8 @@ class AlertService:
             if await self._suppressed(subscription, group, started_at=started_at):
                 return None
             drafted = await draft(group, ctx=ctx, scanned=scanned, sensitivity=subscription.sensitivity, sample=sample)
-            async with self._wiring.database.session() as session:
-                stored = await create_incident(
-                    session=session,
-                    incident=AlertIncident(
-                        workspace_id=subscription.workspace_id,
-                        subscription_id=subscription.id,
-                        channel_id=subscription.channel_id,
-                        fingerprint=incident.fingerprint,
-                        metric=primary.series.spec.key,
-                        direction=incident.direction,
-                        severity=incident.severity,
-                        started_at=started_at,
-                        opened_at=self._wiring.clock(),
-                        summary=drafted.headline,
-                        similar_keys="\n".join(similar_keys(group)),
-                    ),
-                )
+            keys = "\n".join(similar_keys(group))
+            stored = await self._store(subscription, primary, timezone=timezone, summary=drafted.headline, keys=keys)
             created.append(stored)
             assert stored.id is not None
             blocks = messages.alert_blocks(lines=drafted.lines, context=drafted.context, incident_id=stored.id)
@@ -311,7 +316,7 @@ class AlertService:
         outcomes = []
         for stored in incidents:
             assert stored.id is not None
-            first, last = _closest(stored, found, timezone=timezone), _event_end(stored, found, timezone=timezone)
+            first, last = closest(stored, found, timezone=timezone), event_end(stored, found, timezone=timezone)
             if first is None or last is None or last.incident.end is None or stored.message_ts is None:
                 continue
             end = last.incident.end
@@ -360,37 +365,6 @@ def _ready(post: SlackPost) -> Callable[[], Awaitable[SlackPost | None]]:
     return prepare
 
 
-def _same_incident(stored: AlertIncident, found: Found, *, timezone: str) -> bool:
-    """Whether `found` is the incident `stored` alerted: the same series and direction, and it spans the stored
-    start or began within `SAME_EVENT` after it. Not the fingerprint: it names the kind, which changes after the
-    alert (a drop that lasts becomes a level shift, `PERSISTENT_POINTS`), so its recovery would never be matched and
-    the incident would stay open. Not the exact start either: a broken tag is dated from its first empty hour by the
-    hourly collapse check and from its alert by the model, and which of them reports it first depends on the window
-    a check reads, so the alert may be stored with one start and recover with the other."""
-    if found.series.spec.key != stored.metric or found.incident.direction != stored.direction:
-        return False
-    start, began = aware_utc(stored.started_at), _to_utc(found.incident.start, timezone)
-    end = found.incident.end
-    return began <= start + SAME_EVENT and (end is None or start <= _to_utc(end, timezone))
-
-
-def _closest(stored: AlertIncident, found: Sequence[Found], *, timezone: str) -> Found | None:
-    """Of the found incidents that are `stored`'s (`_same_incident`), the one that began nearest its start."""
-    start = aware_utc(stored.started_at)
-    same = [item for item in found if _same_incident(stored, item, timezone=timezone)]
-    return min(same, key=lambda item: abs(_to_utc(item.incident.start, timezone) - start), default=None)
-
-
-def _event_end(stored: AlertIncident, found: Sequence[Found], *, timezone: str) -> Found | None:
-    """Of the found incidents that are `stored`'s (`_same_incident`: the one it alerted, and any the same way that
-    began after a lull, which `_suppressed` holds back as the same event), the one that ended last; None while any
-    of them is still going on, or when none is found."""
-    same = [item for item in found if _same_incident(stored, item, timezone=timezone)]
-    if not same or any(item.incident.end is None for item in same):
-        return None
-    return max(same, key=lambda item: _to_utc(item.incident.end or item.incident.start, timezone))
-
-
 def similarity_key(found: Found) -> str:
     """What a person means by "similar" when muting: the same metric moving the same way, hourly or daily,
     whatever shape the detector gave it."""
@@ -400,10 +374,3 @@ def similarity_key(found: Found) -> str:
 
 def similar_keys(group: AlertGroup) -> list[str]:
     return sorted({similarity_key(item) for item in (group.primary, *group.also)})
-
-
-def _to_utc(moment: datetime, timezone: str) -> datetime:
-    """Series timestamps are the property's wall-clock time; storage is UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(timezone))
-    return moment.astimezone(UTC)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts.matching import to_utc
 from bot.alerts.wiring import CheckWiring
 from bot.google.problems import GoogleProblem
 from bot.scheduler.posting import PostOutcome, SlackPost
@@ -136,7 +135,7 @@ class RuleService:
 
     async def _alert(self, judged: _Judged, *, client: AsyncWebClient) -> PostOutcome:
         subscription, spec, reading, verdict = judged.subscription, judged.spec, judged.reading, judged.verdict
-        started_at = _to_utc(reading.start, judged.timezone)
+        started_at = to_utc(reading.start, judged.timezone)
         fingerprint = rule_fingerprint(subscription.id)
         created: list[AlertIncident] = []
 
@@ -192,7 +191,7 @@ class RuleService:
         """The note in the alert's thread, once a later window holds (a revised reading of the breached window
         itself is not a recovery)."""
         reading = judged.reading
-        window_start = _to_utc(reading.start, judged.timezone)
+        window_start = to_utc(reading.start, judged.timezone)
         breached_at = aware_utc(incident.started_at)
         if window_start <= breached_at or incident.message_ts is None or incident.id is None:
             return None
@@ -231,8 +230,3 @@ def _alert_blocks(judged: _Judged, *, headline: str, incident_id: int) -> list[d
         mute=alert_messages.ACTION_MUTE,
         ask=alert_messages.ACTION_ASK,
     )
-
-
-def _to_utc(moment: datetime, timezone: str) -> datetime:
-    """Windows are the property's wall-clock time; storage is UTC."""
-    return moment.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)

@@ -1,0 +1,53 @@
+"""Which incidents the detector finds now are the ones an alert was posted about: what the alert check's follow-ups
+(a recovery, a supersession, a return) are matched by. The series are read afresh on every check, so a stored alert
+is matched to found incidents, never by identity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from storage.tables.base import aware_utc
+from storage.tables.schedule import AlertIncident
+from tools.anomaly.watch import Found
+
+SAME_EVENT = timedelta(days=2)  # incidents of one direction starting this close together are one event
+
+
+def same_incident(stored: AlertIncident, found: Found, *, timezone: str) -> bool:
+    """Whether `found` is the incident `stored` alerted: the same series and direction, and it spans the stored
+    start or began within `SAME_EVENT` after it. Not the fingerprint: it names the kind, which changes after the
+    alert (a drop that lasts becomes a level shift, `PERSISTENT_POINTS`), so its recovery would never be matched and
+    the incident would stay open. Not the exact start either: a broken tag is dated from its first empty hour by the
+    hourly collapse check and from its alert by the model, and which of them reports it first depends on the window
+    a check reads, so the alert may be stored with one start and recover with the other."""
+    if found.series.spec.key != stored.metric or found.incident.direction != stored.direction:
+        return False
+    start, began = aware_utc(stored.started_at), to_utc(found.incident.start, timezone)
+    end = found.incident.end
+    return began <= start + SAME_EVENT and (end is None or start <= to_utc(end, timezone))
+
+
+def closest(stored: AlertIncident, found: Sequence[Found], *, timezone: str) -> Found | None:
+    """Of the found incidents that are `stored`'s (`same_incident`), the one that began nearest its start."""
+    start = aware_utc(stored.started_at)
+    same = [item for item in found if same_incident(stored, item, timezone=timezone)]
+    return min(same, key=lambda item: abs(to_utc(item.incident.start, timezone) - start), default=None)
+
+
+def event_end(stored: AlertIncident, found: Sequence[Found], *, timezone: str) -> Found | None:
+    """Of the found incidents that are `stored`'s (`same_incident`: the one it alerted, and any the same way that
+    began after a lull, which the alert check holds back as the same event), the one that ended last; None while any
+    of them is still going on, or when none is found."""
+    same = [item for item in found if same_incident(stored, item, timezone=timezone)]
+    if not same or any(item.incident.end is None for item in same):
+        return None
+    return max(same, key=lambda item: to_utc(item.incident.end or item.incident.start, timezone))
+
+
+def to_utc(moment: datetime, timezone: str) -> datetime:
+    """Series timestamps are the property's wall-clock time; storage is UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return moment.astimezone(UTC)
