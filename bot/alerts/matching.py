@@ -4,13 +4,17 @@ is matched to found incidents, never by identity."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from storage.tables.base import aware_utc
 from storage.tables.schedule import AlertIncident
-from tools.anomaly.watch import Found
+from tools.anomaly.alerting import QUIET_SPAN
+from tools.anomaly.medians import clamp
+from tools.anomaly.models import NOTABLE_CHANGE
+from tools.anomaly.watch import Found, Size, measure_span
 
 SAME_EVENT = timedelta(days=2)  # incidents of one direction starting this close together are one event
 
@@ -51,3 +55,29 @@ def to_utc(moment: datetime, timezone: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
     return moment.astimezone(UTC)
+
+
+def settled(found: Found) -> Size | None:
+    """How far an incident that ended left its series: its values over the quiet stretch that ended it (the
+    detector's `QUIET_SPAN`, at least two points; a collapse's, the value that came back), against the same hours or days of the four weeks before; None
+    when they are back within `NOTABLE_CHANGE` of those (and a count's noise), or moved the other way. What came
+    after is the detector's to judge again (a part of the event that comes back is told in the thread).
+
+    The detector ends an incident when its own expectation stops being surprised, and it learns a lasting level
+    within hours: a consent banner that halves what GA4 records is "quiet" by the evening, while sessions stay at
+    half for weeks. Only the series' own past says whether that is a return to normal."""
+    end = found.incident.end
+    points = found.series.points
+    if end is None or len(points) < 2:
+        return None
+    step = points[-1].timestamp - points[-2].timestamp
+    quiet = int(clamp(QUIET_SPAN / step.total_seconds(), 2, 24)) if step.total_seconds() > 0 else 2
+    if found.incident.kind == "near_zero":
+        quiet = 1  # it ends at the first value back (`alerting.IncidentTracker`): what came before was the collapse
+    size = measure_span(found.series, start=end - (quiet - 1) * step, end=end)
+    way = 1.0 if found.incident.direction == "up" else -1.0
+    moved = way * (size.actual - size.baseline)
+    # Three Poisson spreads too: a few quiet night hours of a small site are 20 % off by chance.
+    if size.baseline <= 0 or moved < max(NOTABLE_CHANGE * size.baseline, 3 * math.sqrt(size.baseline)):
+        return None
+    return size

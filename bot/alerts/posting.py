@@ -17,7 +17,7 @@ from datetime import datetime
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.draft import AlertPolicy, Scan, as_sensitivity, draft, scan
-from bot.alerts.matching import SAME_EVENT, closest, event_end, to_utc
+from bot.alerts.matching import SAME_EVENT, closest, event_end, settled, to_utc
 from bot.alerts.wiring import CheckWiring
 from bot.google.problems import GoogleProblem
 from bot.scheduler.posting import PostOutcome, PostResult, SlackPost
@@ -321,10 +321,14 @@ class AlertService:
                 continue
             end = last.incident.end
             hourly = last.series.spec.granularity == "hourly"
+            stayed = settled(last)
             if last.incident.superseded_by is not None:
                 # It ended because a new incident opened (the values fell to near zero, or turned sharply the other
                 # way): "back to normal" would be false.
                 text = messages.superseded(at=end, hourly=hourly, by=last.incident.superseded_by)
+            elif stayed is not None:  # the detector got used to it; the series' own past did not
+                label, way = last.series.spec.label, last.incident.direction
+                text = messages.settled(label=label, direction=way, relative=stayed.relative, since=end, hourly=hourly)
             else:
                 text = messages.recovered(since=end, affected=end - first.incident.start, hourly=hourly)
             follow_up = SlackPost(text=text)

@@ -164,6 +164,17 @@ def recovered(*, since: datetime, affected: timedelta, hourly: bool) -> str:
     return f":white_check_mark: Back to normal since {_when(since, hourly=hourly)}, {duration} affected."
 
 
+def settled(*, label: str, direction: str, relative: float, since: datetime, hourly: bool) -> str:
+    """The follow-up of an incident the detector no longer finds unusual while the values stay far from the
+    same hours or days of the four weeks before: a new level, not a recovery."""
+    way = "above" if direction == "up" else "below"
+    return (
+        f":arrow_right: Not back to normal: since {_when(since, hourly=hourly)}, *{escape(label)}* stayed about "
+        f"{round(relative * 100)} % {way} the same {'hours' if hourly else 'days'} of the four weeks before. "
+        "Lookout now takes this as the usual level, so this alert is closed."
+    )
+
+
 def came_back(*, label: str, direction: str, start: datetime, expected: float, actual: float, hourly: bool) -> str:
     """The follow-up of an incident said to be back to normal whose event came back (the same series, the same
     way, within two days): one alert per event, so this goes in its thread."""

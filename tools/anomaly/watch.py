@@ -7,7 +7,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from tools.anomaly import Incident, Point
@@ -102,11 +102,17 @@ class Size:
 
 
 def measure(found: Found) -> Size:
-    values = {point.timestamp: point.value for point in found.series.points}
     end = found.incident.end or found.series.points[-1].timestamp
+    return measure_span(found.series, start=found.incident.start, end=end)
+
+
+def measure_span(series: Series, *, start: datetime, end: datetime) -> Size:
+    """The series' values from `start` to `end` (both included) against the same hours or days of the four weeks
+    before (each point against the median of those it has)."""
+    values = {point.timestamp: point.value for point in series.points}
     actual = baseline = 0.0
-    for point in found.series.points:
-        if point.timestamp < found.incident.start or point.timestamp > end or math.isnan(point.value):
+    for point in series.points:
+        if point.timestamp < start or point.timestamp > end or math.isnan(point.value):
             continue
         history = [
             values[earlier]

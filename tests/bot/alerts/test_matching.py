@@ -1,8 +1,10 @@
-"""A stored alert's event ends when every part of it found since has ended: the latest end, never the first."""
+"""A stored alert's event ends when every part of it found since has ended: the latest end, never the first; and an
+incident that ended with its series far from its own past has settled at a new level rather than recovered."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.alerts.matching import closest, event_end
+from bot.alerts.matching import closest, event_end, settled
 from storage.tables.schedule import AlertIncident
 from tools.anomaly import Incident, Point
 from tools.anomaly.watch import Found, Series, SeriesSpec
@@ -54,3 +56,30 @@ def test_an_event_ends_with_its_last_part_and_not_with_another_series_or_directi
 
     assert last is not None and last.incident.end == MIDNIGHT + timedelta(hours=30)
     assert event_end(STORED, [], timezone="UTC") is None
+
+
+def _hourly(values_by_week: list[float], *, ended_at: int, direction: str = "down") -> Found:
+    """Five weeks of hours, each week at its own level, and an incident that ended `ended_at` hours into the last."""
+    start = datetime(2026, 10, 13)
+    points = [Point(start + timedelta(hours=hour), values_by_week[hour // (7 * 24)]) for hour in range(5 * 7 * 24)]
+    last_week = start + timedelta(weeks=4)
+    incident = replace(
+        _part(0, 0, direction=direction).incident,
+        start=last_week,
+        end=last_week + timedelta(hours=ended_at),
+    )
+    return Found(series=Series(spec=HOURLY, points=points), incident=incident)
+
+
+def test_an_incident_that_ended_at_a_new_level_has_settled_and_one_that_came_back_has_not() -> None:
+    new_level = settled(_hourly([300.0, 300.0, 300.0, 300.0, 150.0], ended_at=12))
+    back = settled(_hourly([300.0, 300.0, 300.0, 300.0, 290.0], ended_at=12))
+    other_way = settled(_hourly([300.0, 300.0, 300.0, 300.0, 450.0], ended_at=12))
+
+    assert new_level is not None and round(new_level.relative, 2) == 0.5
+    assert back is None and other_way is None
+
+
+def test_a_small_site_s_quiet_hours_are_not_a_new_level_by_chance() -> None:
+    # Three night hours at 4 against 6 a week before: a third off, but well within a count's noise.
+    assert settled(_hourly([6.0, 6.0, 6.0, 6.0, 4.0], ended_at=166)) is None

@@ -65,3 +65,24 @@ def test_the_digest_header_names_only_the_sources_it_has_numbers_from() -> None:
     ga4_only = section_texts(digest_blocks(DigestReport(title="Acme", day=day, currency="USD", ga4=[sessions])))
 
     assert ga4_only[0] == "*Acme — Thursday Nov 19*  ·  GA4"
+
+
+def test_an_incident_the_detector_got_used_to_is_not_called_back_to_normal() -> None:
+    since = datetime(2026, 11, 16, 21, 0, tzinfo=UTC)
+
+    text = alerts.settled(label="Sessions", direction="down", relative=0.46, since=since, hourly=True)
+    daily = alerts.settled(label="Key <events>", direction="up", relative=1.2, since=since, hourly=False)
+
+    assert "Not back to normal: since Nov 16 21:00, *Sessions* stayed about 46 % below the same hours" in text
+    assert "Back to normal" not in text.replace("Not back to normal", "")
+    assert "*Key &lt;events&gt;* stayed about 120 % above the same days" in daily
+
+
+def test_a_part_of_an_event_that_comes_back_says_which_way_and_against_what() -> None:
+    start = datetime(2026, 11, 17, 7, 0, tzinfo=UTC)
+
+    text = alerts.came_back(label="Sessions", direction="up", start=start, expected=210.4, actual=386, hourly=True)
+
+    assert text == (
+        ":arrow_up: It came back: *Sessions* rose again since Nov 17 07:00 — expected about 210 an hour, got 386."
+    )
