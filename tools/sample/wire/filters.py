@@ -111,34 +111,32 @@ def dimension_mask(expression: Json, labels: Labels, shape: tuple[int, ...]) -> 
     return np.broadcast_to(matches.reshape(view), shape).copy()
 
 
-def split_event_filter(expression: Json | None) -> tuple[list[Json], Json | None]:
-    """The eventName conditions of a filter (at its top level, or AND-ed there) and the rest of it."""
+def _split_top_level(expression: Json | None, field: str) -> tuple[list[Json], Json | None]:
+    """The conditions on `field` of a filter (at its top level, or AND-ed there) and the rest of it. This server
+    applies such a field only there; a condition on it anywhere else is refused, not ignored."""
     if not expression:
         return [], None
     parts = expression["andGroup"].get("expressions", []) if "andGroup" in expression else [expression]
-    events = [p for p in parts if p.get("filter", {}).get("fieldName") == "eventName"]
-    rest = [p for p in parts if p not in events]
-    if any("eventName" in filter_fields(p) for p in rest):
-        raise ApiError(400, "This server filters eventName only at the top level of dimensionFilter, or AND-ed there.")
+    conditions = [p for p in parts if p.get("filter", {}).get("fieldName") == field]
+    rest = [p for p in parts if p not in conditions]
+    if any(field in filter_fields(p) for p in rest):
+        raise ApiError(400, f"This server filters {field} only at the top level of dimensionFilter, or AND-ed there.")
     remaining = None if not rest else rest[0] if len(rest) == 1 else {"andGroup": {"expressions": rest}}
-    return [p["filter"] for p in events], remaining
+    return [p["filter"] for p in conditions], remaining
+
+
+def split_event_filter(expression: Json | None) -> tuple[list[Json], Json | None]:
+    """The eventName conditions of a filter (at its top level, or AND-ed there) and the rest of it."""
+    return _split_top_level(expression, "eventName")
 
 
 def split_hour_filter(expression: Json | None) -> tuple[frozenset[int] | None, Json | None]:
     """The hours of the day a filter's `hour` conditions (at its top level, or AND-ed there) let through, None when
     it has none, and the rest of it. The cube holds days; hours are split from them after the rest is applied."""
-    if not expression:
-        return None, None
-    parts = expression["andGroup"].get("expressions", []) if "andGroup" in expression else [expression]
-    conditions = [p for p in parts if p.get("filter", {}).get("fieldName") == "hour"]
-    rest = [p for p in parts if p not in conditions]
-    if any("hour" in filter_fields(p) for p in rest):
-        raise ApiError(400, "This server filters hour only at the top level of dimensionFilter, or AND-ed there.")
-    remaining = None if not rest else rest[0] if len(rest) == 1 else {"andGroup": {"expressions": rest}}
+    conditions, remaining = _split_top_level(expression, "hour")
     if not conditions:
         return None, remaining
-    hours = frozenset(h for h in range(24) if all(string_match(c["filter"], f"{h:02d}") for c in conditions))
-    return hours, remaining
+    return frozenset(h for h in range(24) if all(string_match(c, f"{h:02d}") for c in conditions)), remaining
 
 
 def metric_filter(expression: Json, metrics: Sequence[str], values: Sequence[float]) -> bool:
