@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 
 from storage.tables.base import aware_utc
 from storage.tables.schedule import AlertIncident
-from tools.anomaly.alerting import QUIET_SPAN
-from tools.anomaly.medians import clamp
+from tools.anomaly.alerting import quiet_points
 from tools.anomaly.models import NOTABLE_CHANGE
 from tools.anomaly.watch import Found, Size, measure_span
 
@@ -33,21 +32,24 @@ def same_incident(stored: AlertIncident, found: Found, *, timezone: str) -> bool
     return began <= start + SAME_EVENT and (end is None or start <= to_utc(end, timezone))
 
 
-def closest(stored: AlertIncident, found: Sequence[Found], *, timezone: str) -> Found | None:
-    """Of the found incidents that are `stored`'s (`same_incident`), the one that began nearest its start."""
+def event_parts(stored: AlertIncident, found: Sequence[Found], *, timezone: str) -> list[Found]:
+    """The found incidents that are `stored`'s (`same_incident`): the one it alerted, and any the same way that
+    began after a lull, which the alert check holds back as the same event."""
+    return [item for item in found if same_incident(stored, item, timezone=timezone)]
+
+
+def closest(stored: AlertIncident, parts: Sequence[Found], *, timezone: str) -> Found | None:
+    """Of `stored`'s parts (`event_parts`), the one that began nearest its start."""
     start = aware_utc(stored.started_at)
-    same = [item for item in found if same_incident(stored, item, timezone=timezone)]
-    return min(same, key=lambda item: abs(to_utc(item.incident.start, timezone) - start), default=None)
+    return min(parts, key=lambda item: abs(to_utc(item.incident.start, timezone) - start), default=None)
 
 
-def event_end(stored: AlertIncident, found: Sequence[Found], *, timezone: str) -> Found | None:
-    """Of the found incidents that are `stored`'s (`same_incident`: the one it alerted, and any the same way that
-    began after a lull, which the alert check holds back as the same event), the one that ended last; None while any
-    of them is still going on, or when none is found."""
-    same = [item for item in found if same_incident(stored, item, timezone=timezone)]
-    if not same or any(item.incident.end is None for item in same):
+def event_end(parts: Sequence[Found], *, timezone: str) -> Found | None:
+    """Of a stored alert's parts (`event_parts`), the one that ended last; None while any of them is still going
+    on, or when there is none."""
+    if not parts or any(item.incident.end is None for item in parts):
         return None
-    return max(same, key=lambda item: to_utc(item.incident.end or item.incident.start, timezone))
+    return max(parts, key=lambda item: to_utc(item.incident.end or item.incident.start, timezone))
 
 
 def to_utc(moment: datetime, timezone: str) -> datetime:
@@ -59,9 +61,10 @@ def to_utc(moment: datetime, timezone: str) -> datetime:
 
 def settled(found: Found) -> Size | None:
     """How far an incident that ended left its series: its values over the quiet stretch that ended it (the
-    detector's `QUIET_SPAN`, at least two points; a collapse's, the value that came back), against the same hours or days of the four weeks before; None
-    when they are back within `NOTABLE_CHANGE` of those (and a count's noise), or moved the other way. What came
-    after is the detector's to judge again (a part of the event that comes back is told in the thread).
+    detector's `quiet_points`; a collapse's, the value that came back), against the same hours or days of the four
+    weeks before; None when they are back within `NOTABLE_CHANGE` of those (and a count's noise), or moved the
+    other way. What came after is the detector's to judge again (a part of the event that comes back is told in
+    the thread).
 
     The detector ends an incident when its own expectation stops being surprised, and it learns a lasting level
     within hours: a consent banner that halves what GA4 records is "quiet" by the evening, while sessions stay at
@@ -71,9 +74,7 @@ def settled(found: Found) -> Size | None:
     if end is None or len(points) < 2:
         return None
     step = points[-1].timestamp - points[-2].timestamp
-    quiet = int(clamp(QUIET_SPAN / step.total_seconds(), 2, 24)) if step.total_seconds() > 0 else 2
-    if found.incident.kind == "near_zero":
-        quiet = 1  # it ends at the first value back (`alerting.IncidentTracker`): what came before was the collapse
+    quiet = quiet_points(found.incident.kind, step=step.total_seconds())
     size = measure_span(found.series, start=end - (quiet - 1) * step, end=end)
     way = 1.0 if found.incident.direction == "up" else -1.0
     moved = way * (size.actual - size.baseline)

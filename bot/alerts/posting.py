@@ -17,7 +17,7 @@ from datetime import datetime
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.draft import AlertPolicy, Scan, as_sensitivity, draft, scan
-from bot.alerts.matching import SAME_EVENT, closest, event_end, settled, to_utc
+from bot.alerts.matching import SAME_EVENT, closest, event_end, event_parts, settled, to_utc
 from bot.alerts.wiring import CheckWiring
 from bot.google.problems import GoogleProblem
 from bot.scheduler.posting import PostOutcome, PostResult, SlackPost
@@ -316,7 +316,8 @@ class AlertService:
         outcomes = []
         for stored in incidents:
             assert stored.id is not None
-            first, last = closest(stored, found, timezone=timezone), event_end(stored, found, timezone=timezone)
+            parts = event_parts(stored, found, timezone=timezone)
+            first, last = closest(stored, parts, timezone=timezone), event_end(parts, timezone=timezone)
             if first is None or last is None or last.incident.end is None or stored.message_ts is None:
                 continue
             end = last.incident.end

@@ -196,7 +196,8 @@ def superseded(*, at: datetime, hourly: bool, by: IncidentKind) -> str:
         icon, what = ":arrow_down:", "fell to almost zero"
     else:
         icon, what = ":arrow_down:", "fell well below what was expected"
-    return f"{icon} This ended {_when(at, hourly=hourly)}, when the values {what}: not a return to normal, but a new incident."
+    when = _when(at, hourly=hourly)
+    return f"{icon} This ended {when}, when the values {what}: not a return to normal, but a new incident."
 
 
 def _count(number: int, unit: str) -> str:

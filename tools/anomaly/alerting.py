@@ -54,6 +54,14 @@ QUIET_SPAN = 3 * 3600.0
 AFTERMATH = 2 * SCALES[-1]
 
 
+def quiet_points(kind: IncidentKind | None, *, step: float) -> int:
+    """Quiet readings in a row that end an incident: `QUIET_SPAN` of them at sampling interval `step` (seconds),
+    2 to 24; a collapse ends at the first value back."""
+    if kind == "near_zero":
+        return 1
+    return int(clamp(QUIET_SPAN * (1.0 / step), 2, 24)) if step > 0 else 2  # as the tracker reads its step
+
+
 def rule_for(sensitivity: Sensitivity, *, medium: Rule = MEDIUM) -> Rule:
     return replace(medium, level=medium.level * SENSITIVITY_FACTOR[sensitivity])
 
@@ -199,7 +207,7 @@ class IncidentTracker:
             back = max(0.5 * usual, NEAR_ZERO_SHARE * reading.typical)
             quiet = value > back if self.kind == "near_zero" else ratio < QUIET_SHARE * self.level
             self._quiet = self._quiet + 1 if quiet else 0
-            needed = 1 if self.kind == "near_zero" else int(clamp(QUIET_SPAN * per_second, 2, 24))
+            needed = quiet_points(self.kind, step=reading.step)
             if self._quiet >= needed:
                 self.in_incident = False
                 self._quiet = 0

@@ -79,10 +79,6 @@ class Incident:
     superseded_by: IncidentKind | None = None
 
     @property
-    def superseded(self) -> bool:
-        return self.superseded_by is not None
-
-    @property
     def ongoing(self) -> bool:
         return self.end is None
 

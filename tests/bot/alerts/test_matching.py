@@ -4,7 +4,7 @@ incident that ended with its series far from its own past has settled at a new l
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.alerts.matching import closest, event_end, settled
+from bot.alerts.matching import closest, event_end, event_parts, settled
 from storage.tables.schedule import AlertIncident
 from tools.anomaly import Incident, Point
 from tools.anomaly.watch import Found, Series, SeriesSpec
@@ -45,17 +45,19 @@ STORED = AlertIncident(
 def test_an_event_with_a_part_still_going_on_has_not_ended() -> None:
     found = [_part(0, 3), _part(7, None)]
 
-    assert event_end(STORED, found, timezone="UTC") is None
-    assert closest(STORED, found, timezone="UTC") == found[0]  # the part the alert was about
+    parts = event_parts(STORED, found, timezone="UTC")
+
+    assert event_end(parts, timezone="UTC") is None
+    assert closest(STORED, parts, timezone="UTC") == found[0]  # the part the alert was about
 
 
 def test_an_event_ends_with_its_last_part_and_not_with_another_series_or_direction() -> None:
     found = [_part(0, 3), _part(7, 30), _part(9, None, direction="down")]
 
-    last = event_end(STORED, found, timezone="UTC")
+    last = event_end(event_parts(STORED, found, timezone="UTC"), timezone="UTC")
 
     assert last is not None and last.incident.end == MIDNIGHT + timedelta(hours=30)
-    assert event_end(STORED, [], timezone="UTC") is None
+    assert event_end(event_parts(STORED, [], timezone="UTC"), timezone="UTC") is None
 
 
 def _hourly(values_by_week: list[float], *, ended_at: int, direction: str = "down") -> Found:

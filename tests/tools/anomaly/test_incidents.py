@@ -253,7 +253,7 @@ def test_a_spike_cut_short_by_a_collapse_ends_superseded_where_the_near_zero_inc
 
     assert rise.direction == "up" and rise.superseded_by == "near_zero"
     assert rise.end == collapse.start == points[at].timestamp
-    assert collapse.kind == "near_zero" and collapse.direction == "down" and not collapse.superseded
+    assert collapse.kind == "near_zero" and collapse.direction == "down" and collapse.superseded_by is None
     assert collapse.end == points[at + 6].timestamp  # the values came back: a recovery, not a supersession
 
 
@@ -273,4 +273,4 @@ def test_an_incident_that_recovers_is_not_superseded() -> None:
 
     (incident,) = find_incidents(points, granularity="daily")
 
-    assert incident.end is not None and not incident.superseded
+    assert incident.end is not None and incident.superseded_by is None
